@@ -1,0 +1,1 @@
+"""Tables of the energy pillar (filled in as the pillar lands)."""

@@ -1,0 +1,1 @@
+"""Tables of the reserve pillar (filled in as the pillar lands)."""

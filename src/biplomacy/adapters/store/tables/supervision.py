@@ -1,0 +1,1 @@
+"""Tables of the supervision pillar (filled in as the pillar lands)."""

@@ -1,0 +1,1 @@
+"""The `biplomacy` command line: a thin Typer app, one module per pillar."""

@@ -1,0 +1,82 @@
+"""Root of the `biplomacy` CLI: global options, sub-apps, and the mapping of errors to exit codes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import typer
+
+from biplomacy.cli import context, energy, peers, reserve, supervise
+from biplomacy.config import load_settings
+from biplomacy.errors import BiplomacyError
+
+app = typer.Typer(
+    name="biplomacy",
+    help="Biplomacy: energy planning, a strategic Bitcoin reserve and VASP supervision for a national program.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    acting_as: str = typer.Option(None, "--as", help="Act as this user (default: the local admin)."),
+    config: Path = typer.Option(None, "--config", help="A biplomacy.toml to read settings from."),
+    database_url: str = typer.Option(None, "--database-url", envvar="BIPLOMACY_DATABASE_URL",
+                                     help="Database URL (default: SQLite under ./var/)."),
+) -> None:
+    """Biplomacy. Every command takes --json; exit 0 ok, 2 bad input, 1 other failure."""
+    env = dict(__import__("os").environ)
+    if database_url:
+        env["BIPLOMACY_DATABASE_URL"] = database_url
+    ctx.obj = context.CliContext(settings=load_settings(env, config), acting_as=acting_as)
+    ctx.call_on_close(ctx.obj.close)
+
+
+app.add_typer(energy.app, name="energy", help="Mining zones on surplus power, economics, tariffs and risk.")
+app.add_typer(reserve.app, name="reserve", help="The strategic reserve: multisig wallets, spends, ledger, proofs.")
+app.add_typer(supervise.app, name="supervise", help="Licensing, register, returns, solvency, AML, travel rule.")
+app.add_typer(peers.app, name="peers", help="Country programs side by side.")
+
+
+def _register_house() -> None:
+    """Commands of the house (sources, audit, users, db, serve, demo) live in their own modules."""
+    from biplomacy.cli import house
+
+    house.register(app)
+
+
+_register_house()
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Console entry point: never a traceback for a user's mistake."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        exc.show()
+        sys.exit(0)
+    except click.exceptions.UsageError as exc:
+        exc.show()
+        sys.exit(2)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        print("aborted", file=sys.stderr)
+        sys.exit(1)
+    except BiplomacyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        for issue in getattr(exc, "issues", ())[:50]:
+            print(f"  - {issue}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    run()
