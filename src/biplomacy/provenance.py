@@ -1,6 +1,6 @@
 """The registry of every real-world default: value, unit, date and source, or an explicit assumption.
 
-Facts live in data/facts/<pillar>.toml (one file per pillar so each pillar owns its figures). Code asks
+Facts live in data/facts/<pillar>[-<part>].toml (each part of a pillar owns its file). Code asks
 the registry for a figure by key instead of writing the number down, so reports can list their sources.
 """
 
@@ -118,11 +118,15 @@ class Registry:
 
 
 def parse_registry(texts: dict[str, str]) -> Registry:
-    """Build a registry from {pillar: TOML text}; every problem is reported at once."""
+    """Build a registry from {file stem: TOML text}; every problem is reported at once."""
     facts: dict[str, Fact] = {}
     issues: list[Issue] = []
-    for pillar, text in texts.items():
-        where = f"facts/{pillar}.toml"
+    for name, text in texts.items():
+        pillar = name.split("-")[0]  # supervision-aml.toml belongs to the supervision pillar
+        where = f"facts/{name}.toml"
+        if pillar not in PILLARS:
+            issues.append(Issue("facts.pillar", where, f"file name must start with one of {', '.join(PILLARS)}"))
+            continue
         try:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -144,8 +148,7 @@ def load_registry() -> Registry:
     """The shipped registry (read once; it is data, not state)."""
     root = resources.files("biplomacy") / "data" / "facts"
     texts = {}
-    for pillar in PILLARS:
-        f = root / f"{pillar}.toml"
-        if f.is_file():
-            texts[pillar] = f.read_text(encoding="utf-8")
+    for f in sorted(root.iterdir(), key=lambda t: t.name):
+        if f.name.endswith(".toml"):
+            texts[f.name.removesuffix(".toml")] = f.read_text(encoding="utf-8")
     return parse_registry(texts)

@@ -1,5 +1,10 @@
-"""`biplomacy energy`: commands of the energy pillar."""
+"""`biplomacy energy`: mining zones on surplus power, economics, tariffs and risk."""
 
 import typer
 
-app = typer.Typer(help="energy", no_args_is_help=True)
+from biplomacy.cli import energy_economics, energy_plan
+
+app = typer.Typer(help="mining zones on surplus power, economics, tariffs and risk.", no_args_is_help=True)
+
+energy_economics.register(app)
+energy_plan.register(app)

@@ -1,5 +1,10 @@
-"""`biplomacy reserve`: commands of the reserve pillar."""
+"""`biplomacy reserve`: the strategic reserve: multisig wallets, spends, ledger, proofs."""
 
 import typer
 
-app = typer.Typer(help="reserve", no_args_is_help=True)
+from biplomacy.cli import reserve_custody, reserve_proofs
+
+app = typer.Typer(help="the strategic reserve: multisig wallets, spends, ledger, proofs.", no_args_is_help=True)
+
+reserve_proofs.register(app)
+reserve_custody.register(app)

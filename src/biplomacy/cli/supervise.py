@@ -1,5 +1,10 @@
-"""`biplomacy supervise`: commands of the supervise pillar."""
+"""`biplomacy supervise`: licensing, register, returns, solvency, AML, travel rule."""
 
 import typer
 
-app = typer.Typer(help="supervise", no_args_is_help=True)
+from biplomacy.cli import supervise_aml, supervise_licensing
+
+app = typer.Typer(help="licensing, register, returns, solvency, AML, travel rule.", no_args_is_help=True)
+
+supervise_licensing.register(app)
+supervise_aml.register(app)

@@ -1,8 +1,5 @@
 """Every table, one module per pillar; importing this package registers them all on Base.metadata."""
 
-from biplomacy.adapters.store.tables import (
-    core,  # noqa: F401
-    energy,  # noqa: F401
-    reserve,  # noqa: F401
-    supervision,  # noqa: F401
-)
+from biplomacy.adapters.store.tables import aml, core, energy, reserve, supervision
+
+__all__ = ["aml", "core", "energy", "reserve", "supervision"]

@@ -1,0 +1,7 @@
+"""Commands of `biplomacy energy` (part: economics)."""
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the `energy` sub-app."""
