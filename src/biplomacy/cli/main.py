@@ -45,9 +45,10 @@ app.add_typer(peers.app, name="peers", help="Country programs side by side.")
 
 def _register_house() -> None:
     """Commands of the house (sources, audit, users, db, serve, demo) live in their own modules."""
-    from biplomacy.cli import house
+    from biplomacy.cli import house, serve
 
     house.register(app)
+    serve.register(app)
 
 
 _register_house()
