@@ -1,0 +1,125 @@
+"""Use cases of exchange proofs of solvency: build a snapshot into a folder, verify a proof, cover with reserves."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from biplomacy.errors import InputError
+from biplomacy.supervision.solvency import (
+    build_snapshot,
+    file_safe_id,
+    read_liabilities,
+    render_proofs,
+    verify_proof,
+)
+from biplomacy.supervision.solvency_reserves import SignatureCheck, cover, read_holdings
+
+
+def _read_text(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{what} {path} does not exist", field=what) from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise InputError(f"{what} {path} cannot be read: {exc}", field=what) from None
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(_read_text(path, what))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{what} {path} is not JSON ({exc.msg}, line {exc.lineno})", field=what) from None
+
+
+def build_solvency(liabilities: Path, out: Path, *, height: int | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Read, check and build everything in memory first; only then write root.json and proofs/ under `out`.
+
+    The proofs are written to a fresh folder and swapped in, so `out` never mixes two snapshots.
+    """
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} exists and is not a folder", field="out")
+    try:
+        with liabilities.open(encoding="utf-8", newline="") as f:
+            data = read_liabilities(f, source=str(liabilities))
+    except FileNotFoundError:
+        raise InputError(f"liabilities file {liabilities} does not exist", field="liabilities") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise InputError(f"liabilities file {liabilities} cannot be read: {exc}", field="liabilities") from None
+    snapshot = build_snapshot(data, height=height)
+    root = snapshot.root_document()
+    out.mkdir(parents=True, exist_ok=True)
+    staging = out / f".proofs-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    used: set[str] = set()
+    for done, (user, text) in enumerate(render_proofs(snapshot), start=1):
+        name = file_safe_id(user)
+        if name.lower() in used:  # case-insensitive file systems
+            name = f"{name}-{done}"
+        used.add(name.lower())
+        (staging / f"{name}.json").write_text(text, encoding="utf-8")
+        if progress and done % 10_000 == 0:
+            progress(done, snapshot.tree.users)
+    final = out / "proofs"
+    if final.exists():
+        shutil.rmtree(final)
+    staging.rename(final)
+    (out / "root.json").write_text(json.dumps(root, indent=2) + "\n", encoding="utf-8")
+    return {"root": root["root"], "totals": root["totals"], "users": root["users"], "assets": root["assets"],
+            "units": root["units"], "depth": root["depth"], "snapshot": root["snapshot"],
+            "root_file": str(out / "root.json"), "proofs_dir": str(final)}
+
+
+def verify_solvency_proof(proof: Path, root: Path) -> dict[str, Any]:
+    """Offline check of one customer's proof; an unreadable file is an InputError, a bad proof is valid=False."""
+    proof_doc, root_doc = _read_json(proof, "proof"), _read_json(root, "root")
+    reason = verify_proof(proof_doc, root_doc)
+    out: dict[str, Any] = {"valid": reason is None, "reason": reason}
+    if reason is None:
+        out.update({"user_id": proof_doc["user_id"], "balances": dict(zip(proof_doc["assets"],
+                    proof_doc["balances"], strict=True)), "root": root_doc["root"],
+                    "snapshot": root_doc["snapshot"]})
+    return out
+
+
+def _bip322_check() -> SignatureCheck | None:
+    """The reserve pillar's BIP-322 verifier when it is installed, adapted to (address, message, sig)."""
+    try:
+        from biplomacy.reserve import bip322  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return None
+    fn = getattr(bip322, "verify_message", None) or getattr(bip322, "verify", None)
+    if fn is None:
+        return None
+
+    def check(address: str, message: str, signature: str) -> str | None:
+        try:
+            result = fn(address, message, signature)
+        except Exception as exc:  # a malformed signature is a failed proof, not a crash
+            return f"{type(exc).__name__}: {exc}"
+        valid = getattr(result, "valid", result if isinstance(result, bool) else None)
+        if valid is True:
+            return None
+        return str(getattr(result, "reason", None) or "signature does not verify")
+
+    return check
+
+
+def solvency_against_reserves(root: Path, reserves: Path) -> dict[str, Any]:
+    """Compare the published per-asset liabilities with reserve holdings; report ratios and proven addresses."""
+    root_doc = _read_json(root, "root")
+    totals = root_doc.get("totals") if isinstance(root_doc, dict) else None
+    if not isinstance(totals, dict) or not all(type(v) is int and v >= 0 for v in totals.values()):
+        raise InputError(f"root {root}: no per-asset integer `totals`", field="totals")
+    holdings = read_holdings(_read_text(reserves, "reserves"), source=str(reserves))
+    rows, proofs = cover(totals, holdings, _bip322_check())
+    assets = {r.asset: {"liabilities": r.liabilities, "reserves": r.reserves, "proven_reserves": r.proven_reserves,
+                        "ratio": None if r.ratio is None else format(r.ratio, "f"), "covered": r.covered}
+              for r in rows}
+    return {"root": root_doc.get("root"), "snapshot": root_doc.get("snapshot"), "assets": assets,
+            "solvent": all(r.covered for r in rows), "holdings": proofs}

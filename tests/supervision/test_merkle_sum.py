@@ -1,0 +1,129 @@
+"""The Merkle-sum tree: every user's proof reaches the root, and forged nodes, sums and siblings do not."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from biplomacy.errors import InputError
+from biplomacy.supervision.merkle_sum import (
+    BatchVerifier,
+    build_tree,
+    hash_user_id,
+    leaf_hash,
+    node_hash,
+)
+from biplomacy.supervision.solvency import (
+    batch_verifier,
+    build_snapshot,
+    read_liabilities_csv,
+    render_proofs,
+    verify_proof,
+)
+
+
+def snapshot_of(rows: list[tuple[str, str, int]]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    text = "user_id,asset,balance\n" + "".join(f"{u},{a},{b}\n" for u, a, b in rows)
+    snap = build_snapshot(read_liabilities_csv(text), height=900_000)
+    return snap.root_document(), {u: json.loads(p) for u, p in render_proofs(snap)}
+
+
+ROWS = [("alice", "BTC", 100), ("bob", "BTC", 250), ("alice", "ETH", 7), ("carol", "BTC", 0), ("dan", "BTC", 5)]
+
+
+def test_every_users_proof_verifies_against_the_root() -> None:
+    root, proofs = snapshot_of(ROWS)
+    assert root["totals"] == {"BTC": 355, "ETH": 7} and root["users"] == 4
+    assert all(verify_proof(p, root) is None for p in proofs.values())
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dictionaries(st.from_regex(r"[a-z0-9]{1,8}", fullmatch=True),
+                       st.tuples(st.integers(0, 2**40), st.integers(0, 2**40)), min_size=1, max_size=40))
+def test_totals_equal_csv_sums_and_all_proofs_verify(accounts: dict[str, tuple[int, int]]) -> None:
+    rows = [(u, "BTC", b) for u, (b, _) in accounts.items()] + [(u, "USDT", t) for u, (_, t) in accounts.items()]
+    root, proofs = snapshot_of(rows)
+    assert root["totals"] == {"BTC": sum(b for b, _ in accounts.values()),
+                              "USDT": sum(t for _, t in accounts.values())}
+    batch = batch_verifier(root)
+    for user, proof in proofs.items():
+        assert verify_proof(proof, root) is None
+        assert verify_proof(proof, root, batch) is None
+        assert proof["balances"] == list(accounts[user])
+
+
+def test_a_proof_edited_in_any_field_is_rejected() -> None:
+    root, proofs = snapshot_of(ROWS)
+    good = proofs["alice"]
+    edits = {
+        "format": "other/1", "hash_function": "sha1", "root": "00" * 32, "snapshot": {"height": 1, "time": "x"},
+        "assets": ["ETH", "BTC"], "user_id": "mallory", "salt": "11" * 16, "balances": [99, 7],
+        "leaf_index": good["leaf_index"] ^ 1,
+    }
+    for field, value in edits.items():
+        forged = dict(good, **{field: value})
+        assert verify_proof(forged, root) is not None, field
+    for i in range(len(good["path"])):
+        side, h, sums = good["path"][i]
+        for step in ([side, "ff" * 32, sums], [side, h, [s + 1 for s in sums]],
+                     ["left" if side == "right" else "right", h, sums]):
+            forged = dict(good, path=[*good["path"][:i], step, *good["path"][i + 1:]])
+            assert verify_proof(forged, root) is not None
+
+
+def test_a_root_of_another_snapshot_is_rejected() -> None:
+    root, proofs = snapshot_of(ROWS)
+    other_root, _ = snapshot_of(ROWS)
+    reason = verify_proof(proofs["bob"], other_root)
+    assert reason is not None and "another snapshot" in reason
+
+
+def test_a_node_claiming_a_sum_other_than_its_childrens_is_rejected() -> None:
+    """Chalkias et al. 2022: a parent must commit to both children's sums, so shifting value between
+    siblings (lowering one user's sibling sum, raising another's) changes the hash."""
+    root, proofs = snapshot_of(ROWS)
+    p = proofs["bob"]
+    side, h, sums = p["path"][0]
+    forged = dict(p, path=[[side, h, [max(0, s - 50) for s in sums]], *p["path"][1:]])
+    assert verify_proof(forged, root) is not None
+
+
+def test_a_negative_balance_smuggled_by_64_bit_wraparound_is_rejected() -> None:
+    """A sibling claiming 2^64 - 100 would wrap a 64-bit sum to 'minus 100'; the verifier refuses it."""
+    ids = b"".join(hash_user_id(bytes(16), u) for u in ("a", "b"))
+    with pytest.raises(ValueError, match="2\\^64"):
+        build_tree(("BTC",), ids, np.array([[2**64 - 100], [200]], dtype=np.uint64))
+    leaf_a = leaf_hash(hash_user_id(bytes(16), "a"), [200])
+    sneaky = 2**64 - 100
+    fake_sibling = leaf_hash(hash_user_id(bytes(16), "b"), [sneaky])
+    root = node_hash(leaf_a, fake_sibling, [200], [sneaky])  # a root the exchange made up
+    proof = {"format": "biplomacy-proof-of-solvency/1", "hash_function": "sha256", "root": root.hex(),
+             "snapshot": {"height": 1, "time": "t"}, "assets": ["BTC"], "user_id": "a", "salt": "00" * 16,
+             "balances": [200], "leaf_index": 0, "path": [["right", fake_sibling.hex(), [sneaky]]]}
+    doc = {**{k: proof[k] for k in ("format", "hash_function", "root", "snapshot", "assets")},
+           "totals": {"BTC": 100}, "depth": 1}
+    reason = verify_proof(proof, doc)
+    assert reason is not None and "2^64" in reason
+    negative = dict(proof, path=[["right", fake_sibling.hex(), [-300]]])
+    assert "2^64" in str(verify_proof(negative, doc))
+
+
+def test_batch_verifier_still_rejects_a_forged_leaf_after_the_upper_path_is_proven() -> None:
+    root, proofs = snapshot_of([(f"u{i}", "BTC", i) for i in range(16)])
+    batch = batch_verifier(root)
+    assert isinstance(batch, BatchVerifier)
+    for p in proofs.values():
+        assert verify_proof(p, root, batch) is None
+    forged = dict(proofs["u3"], balances=[10**6])
+    assert verify_proof(forged, root, batch) is not None
+
+
+def test_liabilities_sum_overflowing_64_bits_is_refused() -> None:
+    text = "user_id,asset,balance\na,BTC,18446744073709551615\nb,BTC,1\n"
+    with pytest.raises(InputError, match="2\\^64"):
+        build_snapshot(read_liabilities_csv(text))
