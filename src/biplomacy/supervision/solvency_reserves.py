@@ -44,7 +44,7 @@ def read_holdings(text: str, *, source: str = "reserves") -> list[Holding]:
     """Read holdings from JSON ({"reserves": [...]} or a bare list) or CSV (asset,address,balance[,...])."""
     stripped = text.lstrip()
     issues: list[Issue] = []
-    rows: list[dict[str, Any]]
+    rows: Any
     if stripped.startswith(("{", "[")):
         try:
             doc = json.loads(text)
@@ -96,6 +96,7 @@ def cover(totals: dict[str, int], holdings: list[Holding],
     proven: dict[str, int] = {}
     for h in holdings:
         reserves[h.asset] = reserves.get(h.asset, 0) + h.balance
+        reason: str | None
         if not h.signature:
             status, reason = "unsigned", "no BIP-322 signature given"
         elif check is None:
