@@ -1,7 +1,121 @@
-"""Commands of `biplomacy energy` (part: economics)."""
+"""Commands of `biplomacy energy` (part: economics and risk): expected-btc, economics, risk."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, overload
 
 import typer
+
+from biplomacy.cli.output import emit, out, table
+from biplomacy.errors import InputError
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the `energy` sub-app."""
+
+    @app.command("expected-btc")
+    def expected_btc(
+        hashrate: str = typer.Option(..., "--hashrate", help="Hashrate, e.g. 100EH/s or 250PH/s."),
+        difficulty: str = typer.Option(..., "--difficulty", help="Difficulty, e.g. 148.26T."),
+        days: str = typer.Option(..., "--days", help="Length of the window in days (fractions allowed)."),
+        fees: str = typer.Option("0", "--fees-btc-per-block", help="Mean fees per block in BTC (default 0)."),
+        start_height: str = typer.Option(None, "--start-height",
+                                         help="Block height at the start: splits the window at the halving."),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Expected BTC = t * h / (D * 2^32) * (subsidy + fees), at a fixed difficulty."""
+        from biplomacy.services.energy_economics import expected_btc_report
+
+        result = expected_btc_report(hashrate, difficulty, _float(days, "--days"),
+                                     fees_btc_per_block=_float(fees, "--fees-btc-per-block"),
+                                     start_height=_int(start_height, "--start-height"))
+
+        def render(r: dict[str, Any]) -> None:
+            out.print(f"[bold]{r['expected_btc']:,.8f} BTC[/bold] expected over {r['inputs']['days']:g} days "
+                      f"({r['blocks']:,.1f} blocks, {r['network_share']:.2%} of blocks at this difficulty)")
+            if "blocks_after_halving" in r and r["blocks_after_halving"] > 0:
+                out.print(f"the window crosses the halving at block {r['halving_height']:,}: "
+                          f"{r['blocks_before_halving']:,.1f} blocks at {r['subsidy_btc']} BTC, "
+                          f"{r['blocks_after_halving']:,.1f} at {r['subsidy_btc_after_halving']} BTC")
+            out.print("hashes per unit of difficulty: 2^32 (2^48/65535 differs by 1.5e-5)")
+
+        emit(result, as_json, render)
+
+    @app.command("economics")
+    def economics(
+        asic: str = typer.Option("S21", "--asic", help="ASIC model: S21, S21-Pro, S21-XP, S21-XP-Hydro, S23-Hydro."),
+        hashrate: str = typer.Option("1PH/s", "--hashrate", help="Installed hashrate of this model."),
+        difficulty: str = typer.Option(None, "--difficulty", help="Difficulty (default: the registry's)."),
+        btc_price: str = typer.Option(None, "--btc-price-usd", help="BTC price in USD (default: registry)."),
+        fees: str = typer.Option(None, "--fees-btc-per-block", help="Mean fees per block in BTC."),
+        power_price: str = typer.Option(None, "--power-price-usd-kwh", help="Power price in USD/kWh."),
+        pue: str = typer.Option(None, "--pue", help="Power usage effectiveness (>= 1)."),
+        ambient: str = typer.Option(None, "--ambient-c", help="Ambient temperature in degC (derating)."),
+        capex: str = typer.Option(None, "--capex-usd-per-th", help="Machine price in USD per TH/s."),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Hashprice, break-even power price, heat derating, daily margin and payback of one ASIC model."""
+        from biplomacy.services.energy_economics import asic_economics_report
+
+        result = asic_economics_report(
+            asic, hashrate=hashrate, difficulty=difficulty, btc_price_usd=_float(btc_price, "--btc-price-usd"),
+            fees_btc_per_block=_float(fees, "--fees-btc-per-block"),
+            power_price_usd_kwh=_float(power_price, "--power-price-usd-kwh"), pue=_float(pue, "--pue"),
+            ambient_c=_float(ambient, "--ambient-c"), capex_usd_per_th=_float(capex, "--capex-usd-per-th"))
+
+        def render(r: dict[str, Any]) -> None:
+            payback = "never (margin <= 0)" if r["payback_days"] is None else f"{r['payback_days']:,.0f} days"
+            table(f"{r['asic']} at {r['j_per_th']} J/TH, {r['hashrate_th_s']:,.0f} TH/s", ["figure", "value"], [
+                ("hashprice", f"USD {r['hashprice_usd_ph_day']:,.2f} /PH/day ({r['hashprice_btc_ph_day']:.6f} BTC)"),
+                ("break-even power price", f"USD {r['break_even_usd_kwh']:.4f} /kWh (PUE {r['pue']})"),
+                ("power price", f"USD {r['power_price_usd_kwh']:.4f} /kWh"),
+                ("derating", f"{r['derating']:.0%} of nameplate"),
+                ("revenue / day", f"USD {r['revenue_usd_per_day']:,.2f}"),
+                ("energy / day", f"USD {r['energy_cost_usd_per_day']:,.2f}"),
+                ("margin / day", f"USD {r['margin_usd_per_day']:,.2f}"),
+                ("capex", f"USD {r['capex_usd']:,.0f}"),
+                ("payback", payback),
+            ])
+            _render_sources(r["sources"])
+
+        emit(result, as_json, render)
+
+
+
+# Numbers are read here rather than by Typer so that a bad one is exit 2 naming its flag, like every input error.
+@overload
+def _float(text: str, flag: str) -> float: ...
+@overload
+def _float(text: None, flag: str) -> None: ...
+def _float(text: str | None, flag: str) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text.strip().replace("_", ""))
+    except ValueError:
+        raise InputError(f"{flag}: {text!r} is not a number", field=flag) from None
+    if not math.isfinite(value):
+        raise InputError(f"{flag}: {text!r} is not a finite number", field=flag)
+    return value
+
+
+@overload
+def _int(text: str, flag: str) -> int: ...
+@overload
+def _int(text: None, flag: str) -> None: ...
+def _int(text: str | None, flag: str) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(text.strip().replace("_", "").replace(",", ""))
+    except ValueError:
+        raise InputError(f"{flag}: {text!r} is not a whole number", field=flag) from None
+
+
+def _render_sources(sources: list[dict[str, Any]]) -> None:
+    out.print("[dim]sources:[/dim]")
+    for s in sources:
+        src = s["source"]
+        cite = f"{src['title']}, {src['publisher']}, {src['date']}" if src else f"assumption: {s['assumption']}"
+        out.print(f"[dim]  {s['key']} = {s['value']} {s['unit']}: {cite}[/dim]")
