@@ -1,0 +1,124 @@
+"""Benchmark: the risk Monte Carlo (10,000 paths x 1,825 days) against the same model as a bare NumPy loop.
+
+Bare NumPy: the same Monte Carlo model written as a plain NumPy loop over days (same generator, same draw
+order, same outputs: final P5/P50/P95 and the weekly fan-chart quantiles), with none of the validation,
+dataclasses or progress hooks of biplomacy.energy.risk. Both run in this process, alternately, best of
+REPEATS. The target is biplomacy <= 1.2x bare. Results go to bench/RESULTS-energy-risk.md.
+
+Run: .venv/bin/python bench/bench_risk.py [--paths 10000] [--days 1825] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import resource
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from biplomacy.energy.network import NetworkAssumptions
+from biplomacy.energy.risk import Fleet, RiskSettings, simulate
+
+RESULTS = Path(__file__).with_name("RESULTS-energy-risk.md")
+
+
+def bare_numpy(net: NetworkAssumptions, fleet: Fleet, paths: int, days: int, seed: int, every: int) -> dict:
+    """The model of energy/risk.py, written the plain way."""
+    rng = np.random.Generator(np.random.PCG64(seed))
+    chol = np.linalg.cholesky(np.array(net.correlation_matrix()))
+    dt = 1 / 365
+    vol = np.array([[net.price_volatility_annual], [net.difficulty_growth_volatility_annual],
+                    [net.fee_volatility_annual]]) * math.sqrt(dt)
+    start = np.arange(days) * 144.0 + net.start_height
+    before = np.clip(net.halving_height - start, 0, 144) / 144
+    subsidy = net.subsidy_btc * (before + (1 - before) * 0.5)
+    own = fleet.hashrate_hs * 600 / 2**32
+    cost_day = fleet.power_mw * 24 * fleet.uptime * fleet.energy_price_usd_mwh
+    disc = math.exp(-math.log1p(net.discount_rate_annual) * dt)
+    log_p = np.full(paths, math.log(net.btc_price_usd))
+    log_d = np.full(paths, math.log(net.difficulty))
+    y = np.zeros(paths)
+    btc = np.zeros(paths)
+    rev = np.zeros(paths)
+    pv = np.zeros(paths)
+    cost_pv, df, bands = 0.0, 1.0, []
+    for t in range(days):
+        d_eff = np.exp(log_d) + (own if t >= 14 else 0.0)
+        b = fleet.uptime * fleet.hashrate_hs * 86400 / 2**32 * (subsidy[t] + net.fees_btc_per_block * np.exp(y)) / d_eff
+        p = np.exp(log_p)
+        btc += b
+        rev += b * p
+        pv += b * p * df
+        cost_pv += cost_day * df
+        df *= disc
+        if t % every == 0 or t == days - 1:
+            bands.append(np.percentile(np.stack((p, btc, rev - cost_day * (t + 1) - fleet.capex_usd)), [5, 50, 95], axis=1))
+        if t < days - 1:
+            s = (chol * vol) @ rng.standard_normal((3, paths))
+            log_p += (net.price_drift_annual - 0.5 * net.price_volatility_annual**2) * dt + s[0]
+            log_d += math.log1p(net.difficulty_growth_per_year) * dt + s[1]
+            y = y * (1 - net.fee_mean_reversion_per_year * dt) + s[2]
+    npv = pv - cost_pv - fleet.capex_usd
+    return {"btc": np.percentile(btc, [5, 50, 95]), "npv": np.percentile(npv, [5, 50, 95]),
+            "loss": float(np.mean(npv < 0)), "bands": len(bands)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--paths", type=int, default=10_000)
+    ap.add_argument("--days", type=int, default=1825)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    net = NetworkAssumptions.defaults()
+    hashrate = 1000e6 / (17.5 * 1.05) * 1e12  # 1,000 MW of S21s at PUE 1.05
+    fleet = Fleet(hashrate_hs=hashrate, power_mw=1000, energy_price_usd_mwh=45, capex_usd=15 * hashrate / 1e12)
+    settings = RiskSettings(paths=args.paths, years=args.days / 365, seed=args.seed, band_every_days=7)
+    ours, bare = [], []
+    for _ in range(args.repeats):
+        t0 = time.perf_counter()
+        r = simulate(net, fleet, settings)
+        ours.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        b = bare_numpy(net, fleet, args.paths, settings.days, args.seed, 7)
+        bare.append(time.perf_counter() - t0)
+    same = (np.allclose(b["btc"], [r.btc_mined.p5, r.btc_mined.p50, r.btc_mined.p95], rtol=1e-9)
+            and np.allclose(b["npv"], [r.npv_usd.p5, r.npv_usd.p50, r.npv_usd.p95], rtol=1e-9)
+            and b["loss"] == r.probability_of_loss and b["bands"] == len(r.bands))
+    best_ours, best_bare = min(ours), min(bare)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, NumPy {np.__version__}"
+    lines = [
+        "# Energy risk: Monte Carlo benchmark",
+        "",
+        f"- date: {now}",
+        f"- machine: {machine} (shared with other work while it ran; best of {args.repeats})",
+        f"- command: `.venv/bin/python bench/bench_risk.py --paths {args.paths} --days {args.days} --repeats {args.repeats}`",
+        f"- model: {args.paths:,} paths x {settings.days:,} days, price GBM + difficulty + OU fees, correlated "
+        "(Cholesky), weekly fan-chart quantiles",
+        "- Bare NumPy: the same Monte Carlo model written as a plain NumPy loop over days",
+        "",
+        "| run | best s | all runs s |",
+        "| --- | ---: | --- |",
+        f"| biplomacy.energy.risk.simulate | {best_ours:.2f} | {', '.join(f'{x:.2f}' for x in ours)} |",
+        f"| bare NumPy loop | {best_bare:.2f} | {', '.join(f'{x:.2f}' for x in bare)} |",
+        "",
+        f"- ratio biplomacy / bare: **{best_ours / best_bare:.2f}x** (target <= 1.2x)",
+        f"- same numbers as the bare loop (same seed): {'yes' if same else 'NO'}",
+        f"- peak resident memory of the process: {peak_mib:.0f} MiB",
+        f"- results (seed {args.seed}): BTC mined P5/P50/P95 {r.btc_mined.p5:,.0f} / {r.btc_mined.p50:,.0f} / "
+        f"{r.btc_mined.p95:,.0f}; NPV P50 USD {r.npv_usd.p50 / 1e6:,.0f} m; P(loss) {r.probability_of_loss:.1%}",
+        "",
+    ]
+    RESULTS.write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
