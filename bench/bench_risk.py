@@ -46,24 +46,26 @@ def bare_numpy(net: NetworkAssumptions, fleet: Fleet, paths: int, days: int, see
     btc = np.zeros(paths)
     rev = np.zeros(paths)
     pv = np.zeros(paths)
-    cost_pv, df, bands = 0.0, 1.0, []
+    days_on = np.zeros(paths)
+    df, bands = 1.0, []
     for t in range(days):
         d_eff = np.exp(log_d) + (own if t >= 14 else 0.0)
         b = fleet.uptime * fleet.hashrate_hs * 86400 / 2**32 * (subsidy[t] + net.fees_btc_per_block * np.exp(y)) / d_eff
         p = np.exp(log_p)
-        btc += b
-        rev += b * p
-        pv += b * p * df
-        cost_pv += cost_day * df
+        on = b * p >= cost_day  # switched off on days that do not pay their energy
+        btc += b * on
+        rev += b * p * on
+        days_on += on
+        pv += (b * p - cost_day) * on * df
         df *= disc
         if t % every == 0 or t == days - 1:
-            bands.append(np.percentile(np.stack((p, btc, rev - cost_day * (t + 1) - fleet.capex_usd)), [5, 50, 95], axis=1))
+            bands.append(np.percentile(np.stack((p, btc, rev - cost_day * days_on - fleet.capex_usd)), [5, 50, 95], axis=1))
         if t < days - 1:
             s = (chol * vol) @ rng.standard_normal((3, paths))
             log_p += (net.price_drift_annual - 0.5 * net.price_volatility_annual**2) * dt + s[0]
             log_d += math.log1p(net.difficulty_growth_per_year) * dt + s[1]
             y = y * (1 - net.fee_mean_reversion_per_year * dt) + s[2]
-    npv = pv - cost_pv - fleet.capex_usd
+    npv = pv - fleet.capex_usd
     return {"btc": np.percentile(btc, [5, 50, 95]), "npv": np.percentile(npv, [5, 50, 95]),
             "loss": float(np.mean(npv < 0)), "bands": len(bands)}
 

@@ -41,7 +41,7 @@ def test_quantiles_are_ordered_and_loss_is_a_probability():
 
 def test_without_volatility_or_growth_every_path_mines_the_closed_form_across_the_halving():
     net = quiet(difficulty_growth_per_year=0.0, fees_btc_per_block=0.0, start_height=1_049_000)
-    r = simulate(net, FLEET, RiskSettings(paths=50, years=1, self_dilution=False))
+    r = simulate(net, FLEET, RiskSettings(paths=50, years=1, self_dilution=False, shutdown_when_unprofitable=False))
     closed = expected_btc_from_height(Hashrate(FLEET.hashrate_hs), Difficulty(net.difficulty), 365 * 86_400.0,
                                       1_049_000, subsidy_btc=net.subsidy_btc).expected_btc
     assert r.btc_mined.mean == pytest.approx(closed, rel=1e-9)
@@ -77,11 +77,34 @@ def test_zero_drift_keeps_the_mean_price_near_the_start_price():
     assert last.price_usd[1] == pytest.approx(NET.btc_price_usd * math.exp(-0.5 * 0.5**2), rel=0.05)
 
 
-def test_a_price_crash_lowers_revenue_and_raises_the_chance_of_loss():
+def test_a_price_crash_halves_revenue_of_a_fleet_that_never_stops():
+    always_on = RiskSettings(paths=500, years=1, seed=7, shutdown_when_unprofitable=False)
+    base = simulate(NET, FLEET, always_on)
+    crash = simulate(NET, FLEET, RiskSettings(paths=500, years=1, seed=7, price_shock=-0.5,
+                                              shutdown_when_unprofitable=False))
+    assert crash.revenue_usd.p50 == pytest.approx(base.revenue_usd.p50 * 0.5, rel=1e-9)
+
+
+def test_a_price_crash_lowers_npv_and_raises_the_chance_of_loss():
     base = simulate(NET, FLEET, SMALL)
     crash = simulate(NET, FLEET, RiskSettings(paths=500, years=1, seed=7, price_shock=-0.5))
-    assert crash.revenue_usd.p50 == pytest.approx(base.revenue_usd.p50 * 0.5, rel=1e-9)
+    assert crash.npv_usd.p50 < base.npv_usd.p50
     assert crash.probability_of_loss >= base.probability_of_loss
+    assert crash.share_of_days_mining < base.share_of_days_mining
+
+
+def test_a_fleet_whose_energy_costs_more_than_it_earns_switches_off_and_loses_only_its_capex():
+    dear = Fleet(FLEET.hashrate_hs, FLEET.power_mw, energy_price_usd_mwh=10_000, capex_usd=FLEET.capex_usd)
+    r = simulate(quiet(), dear, RiskSettings(paths=20, years=1))
+    assert r.btc_mined.p95 == 0 and r.share_of_days_mining == 0
+    assert r.npv_usd.p50 == pytest.approx(-FLEET.capex_usd)
+    assert r.probability_of_loss == 1.0
+
+
+def test_switching_off_on_losing_days_never_lowers_the_npv():
+    stop = simulate(NET, FLEET, SMALL)
+    run = simulate(NET, FLEET, RiskSettings(paths=500, years=1, seed=7, shutdown_when_unprofitable=False))
+    assert stop.npv_usd.p5 >= run.npv_usd.p5 and stop.npv_usd.p50 >= run.npv_usd.p50
 
 
 def test_the_halving_day_pays_half_from_its_block_on():

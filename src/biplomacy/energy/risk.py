@@ -15,6 +15,9 @@ The model, one step a day (dt = 1/365 year), for every path at once:
 * BTC a day = uptime * fleet * 86,400 / (D_eff * 2^32) * (subsidy + fees); revenue at that day's price;
   energy cost = MW * 24 h * uptime * USD/MWh (fixed); NPV = -capex + sum of discounted daily net cash
   (continuous discounting at log(1 + r)); the machines' residual value is taken as zero.
+* Shutdown (on by default): on a day whose revenue would not pay its energy the fleet is switched off
+  (no BTC, no energy bought), as an operator on an interruptible surplus tariff would; the decision uses
+  that day's price and difficulty.
 
 Only per-path running totals are kept (a few arrays of `paths` floats), never paths x days; quantile
 bands for a fan chart are taken every `band_every_days`. The generator is NumPy's PCG64 seeded with
@@ -59,6 +62,7 @@ class RiskSettings:
     price_shock: float = 0.0
     band_every_days: int = 7
     self_dilution: bool = True
+    shutdown_when_unprofitable: bool = True
 
     @property
     def days(self) -> int:
@@ -90,7 +94,8 @@ class RiskResult:
     btc_mined: Spread
     revenue_usd: Spread
     npv_usd: Spread
-    energy_cost_usd: float
+    energy_cost_usd: Spread
+    share_of_days_mining: float
     probability_of_loss: float
     bands: tuple[Band, ...]
     paths: int
@@ -158,13 +163,17 @@ def simulate(network: NetworkAssumptions, fleet: Fleet, settings: RiskSettings,
     y = np.zeros(n)
     btc = np.zeros(n)
     revenue = np.zeros(n)
-    pv = np.zeros(n)
+    pv = np.zeros(n)  # present value of revenue less energy
+    days_on = np.zeros(n)
     z = np.empty((3, n))
     shocks = np.empty((3, n))
     day_btc = np.empty(n)
+    day_usd = np.empty(n)
     price = np.empty(n)
+    on = np.ones(n)
     bands: list[Band] = []
-    cost_pv, df, every = 0.0, 1.0, max(1, days // 50)
+    df, every = 1.0, max(1, days // 50)
+    shutdown = settings.shutdown_when_unprofitable
     for t in range(days):
         d_eff = np.exp(log_d)
         if t >= FIRST_RETARGET_DAY:
@@ -175,15 +184,20 @@ def simulate(network: NetworkAssumptions, fleet: Fleet, settings: RiskSettings,
         day_btc *= btc_per_difficulty
         day_btc /= d_eff
         np.exp(log_p, out=price)
+        np.multiply(day_btc, price, out=day_usd)
+        if shutdown:
+            np.greater_equal(day_usd, cost_day, out=on, casting="unsafe")
+            day_btc *= on
+            day_usd *= on
         btc += day_btc
-        day_btc *= price  # now the day's revenue in USD
-        revenue += day_btc
-        day_btc *= df
-        pv += day_btc
-        cost_pv += cost_day * df
+        revenue += day_usd
+        days_on += on
+        day_usd -= on * cost_day  # the day's net cash
+        day_usd *= df
+        pv += day_usd
         df *= disc
         if t % settings.band_every_days == 0 or t == days - 1:
-            bands.append(_band(t, price, btc, revenue - cost_day * (t + 1) - fleet.capex_usd))
+            bands.append(_band(t, price, btc, revenue - cost_day * days_on - fleet.capex_usd))
         if t < days - 1:
             rng.standard_normal(out=z)
             np.matmul(load, z, out=shocks)
@@ -195,10 +209,11 @@ def simulate(network: NetworkAssumptions, fleet: Fleet, settings: RiskSettings,
             y += shocks[2]
         if progress is not None and (t % every == 0 or t == days - 1):
             progress(t + 1, days)
-    npv = pv - cost_pv - fleet.capex_usd
+    npv = pv - fleet.capex_usd
     return RiskResult(
         btc_mined=_spread(btc), revenue_usd=_spread(revenue), npv_usd=_spread(npv),
-        energy_cost_usd=cost_day * days, probability_of_loss=float(np.mean(npv < 0.0)),
+        energy_cost_usd=_spread(days_on * cost_day), share_of_days_mining=float(np.mean(days_on) / days),
+        probability_of_loss=float(np.mean(npv < 0.0)),
         bands=tuple(bands), paths=n, days=days, seed=settings.seed)
 
 
