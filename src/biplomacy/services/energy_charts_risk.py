@@ -48,15 +48,21 @@ def fan_chart_spec(bands: Sequence[Band], title: str) -> dict[str, Any]:
     return spec
 
 
+def check_chart_path(path: Path) -> str:
+    """Refuse a chart file we cannot write before any work is done; returns its suffix."""
+    suffix = path.suffix.lower()
+    if suffix not in (".png", ".svg"):
+        raise InputError(f"--chart: {path} must end in .png or .svg", field="--chart")
+    if not path.parent.is_dir():
+        raise InputError(f"--chart: folder {path.parent} does not exist", field="--chart")
+    return suffix
+
+
 def write_chart(spec: dict[str, Any], path: Path) -> Path:
     """Render the spec offline with vl-convert to PNG or SVG, by the file's suffix."""
     import vl_convert as vlc
 
-    suffix = path.suffix.lower()
-    if suffix not in (".png", ".svg"):
-        raise InputError(f"--chart: {path} must end in .png or .svg", field="--chart")
-    if not path.parent.exists():
-        raise InputError(f"--chart: folder {path.parent} does not exist", field="--chart")
+    suffix = check_chart_path(path)
     text = json.dumps(spec)
     if suffix == ".png":
         path.write_bytes(vlc.vegalite_to_png(text, scale=2))
