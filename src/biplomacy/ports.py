@@ -1,0 +1,53 @@
+"""Protocols for the outside world (a chain, prices, the clock), with the plain records they return.
+
+Each port is as small as the work allows; adapters live in biplomacy.adapters.*, in-memory fakes next to them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class ChainOutput:
+    vout: int
+    address: str
+    value: int  # sats
+
+
+@dataclass(frozen=True, slots=True)
+class ChainTx:
+    """A transaction as a wallet sync needs it: where it is, what it pays, what it spends."""
+
+    txid: str
+    height: int | None  # None while unconfirmed
+    outputs: tuple[ChainOutput, ...]
+    spends: tuple[tuple[str, int], ...]
+    fee: int = 0
+    source_hint: str = ""  # the rehearsal chain says what a faucet payment stands for; real chains do not
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class ChainSource(Protocol):
+    """A view of the Bitcoin chain (Esplora REST, the rehearsal chain, Electrum through BDK)."""
+
+    def tip_height(self) -> int: ...
+
+    def address_history(self, address: str) -> list[ChainTx]: ...
+
+    def tx_hex(self, txid: str) -> str | None: ...
+
+    def broadcast(self, tx_hex: str) -> str: ...
+
+
+class PriceFeed(Protocol):
+    """The BTC price in `currency` on `day`, or None when the feed has none."""
+
+    def btc_price(self, day: date, currency: str) -> Decimal | None: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
