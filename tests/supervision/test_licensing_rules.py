@@ -37,7 +37,7 @@ def application(**over: Any) -> dict[str, Any]:
 REVIEWER_MOVES = {(State.SUBMITTED, State.UNDER_REVIEW), (State.UNDER_REVIEW, State.APPROVED),
                   (State.UNDER_REVIEW, State.REJECTED), (State.APPROVED, State.REVOKED),
                   (State.APPROVED, State.SUSPENDED)}
-APPLICANT_MOVES = {(State.DRAFT, State.SUBMITTED), (State.INFORMATION_REQUESTED, State.UNDER_REVIEW),
+APPLICANT_MOVES = {(State.DRAFT, State.SUBMITTED), (State.INFORMATION_REQUESTED, State.SUBMITTED),
                    (State.APPROVED, State.SURRENDERED)}
 
 

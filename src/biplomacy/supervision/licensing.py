@@ -87,7 +87,8 @@ TRANSITIONS: dict[tuple[State, State], str] = {
     (State.DRAFT, State.SUBMITTED): _APPLY,
     (State.SUBMITTED, State.UNDER_REVIEW): _REVIEW,
     (State.UNDER_REVIEW, State.INFORMATION_REQUESTED): _REVIEW,
-    (State.INFORMATION_REQUESTED, State.UNDER_REVIEW): _APPLY,  # the applicant answers
+    (State.INFORMATION_REQUESTED, State.SUBMITTED): _APPLY,  # the applicant answers and resubmits
+    (State.INFORMATION_REQUESTED, State.UNDER_REVIEW): _REVIEW,  # the officer resumes once the answer is in
     (State.UNDER_REVIEW, State.APPROVED): _REVIEW,
     (State.UNDER_REVIEW, State.APPROVED_WITH_CONDITIONS): _REVIEW,
     (State.UNDER_REVIEW, State.REJECTED): _REVIEW,

@@ -79,20 +79,23 @@ def node_hash(left: bytes, right: bytes, left_sums: Sequence[int], right_sums: S
     return hashlib.sha256(NODE_TAG + left + right + packed).digest()
 
 
-def _hash_rows(matrix: np.ndarray) -> np.ndarray:
-    """SHA-256 of every row of a C-contiguous uint8 matrix, as an (n, 32) uint8 matrix."""
+CHUNK = 1 << 16  # rows hashed per batch: bounds the temporary digests to a few MiB at any tree size
+
+
+def _hash_rows(matrix: np.ndarray, out: np.ndarray, at: int = 0) -> None:
+    """SHA-256 of every row of a C-contiguous uint8 matrix into rows at.. of the (m, 32) matrix `out`."""
     n, width = matrix.shape
     view = matrix.reshape(-1).data
     sha = hashlib.sha256
     digests = b"".join([sha(view[i:i + width]).digest() for i in range(0, n * width, width)])
-    return np.frombuffer(digests, dtype=np.uint8).reshape(n, 32)
+    out[at:at + n] = np.frombuffer(digests, dtype=np.uint8).reshape(n, 32)
 
 
 def _padded_size(n: int) -> int:
     return 1 if n <= 1 else 1 << (n - 1).bit_length()
 
 
-def build_tree(assets: Sequence[str], id_hashes: bytes, balances: np.ndarray,
+def build_tree(assets: Sequence[str], id_hashes: bytes | bytearray, balances: np.ndarray,
                random_bytes: Callable[[int], bytes] = os.urandom) -> MerkleSumTree:
     """Build the tree over `len(balances)` users, padded to a power of two with zero-balance leaves.
 
@@ -108,12 +111,16 @@ def build_tree(assets: Sequence[str], id_hashes: bytes, balances: np.ndarray,
     sums = np.zeros((size, k), dtype=np.uint64)
     sums[:n] = balances
     width = 8 * k
-    leaf_msgs = np.empty((size, 33 + width), dtype=np.uint8)
-    leaf_msgs[:, 0] = LEAF_TAG[0]
-    leaf_msgs[:, 1:33] = ids
-    leaf_msgs[:, 33:] = sums.astype(">u8").view(np.uint8).reshape(size, width)
-    hashes = [_hash_rows(leaf_msgs)]
-    del leaf_msgs
+    leaves = np.empty((size, 32), dtype=np.uint8)
+    for lo in range(0, size, CHUNK):
+        hi = min(size, lo + CHUNK)
+        msgs = np.empty((hi - lo, 33 + width), dtype=np.uint8)
+        msgs[:, 0] = LEAF_TAG[0]
+        msgs[:, 1:33] = ids[lo:hi]
+        msgs[:, 33:] = sums[lo:hi].astype(">u8").view(np.uint8).reshape(hi - lo, width)
+        _hash_rows(msgs, leaves, lo)
+    del ids
+    hashes = [leaves]
     all_sums = [sums]
     count = size
     level = 0
@@ -126,11 +133,17 @@ def build_tree(assets: Sequence[str], id_hashes: bytes, balances: np.ndarray,
         wrapped = np.nonzero((parent < left).any(axis=0))[0]
         if wrapped.size:
             raise TreeOverflow(assets[int(wrapped[0])], level)
-        msgs = np.empty((m, 65 + 2 * width), dtype=np.uint8)
-        msgs[:, 0] = NODE_TAG[0]
-        msgs[:, 1:65] = child_h.reshape(m, 64)
-        msgs[:, 65:] = child_s.astype(">u8").view(np.uint8).reshape(m, 2 * width)
-        hashes.append(_hash_rows(msgs))
+        del left, right
+        nodes = np.empty((m, 32), dtype=np.uint8)
+        pairs_h, pairs_s = child_h.reshape(m, 64), child_s.reshape(m, 2 * k)
+        for lo in range(0, m, CHUNK):
+            hi = min(m, lo + CHUNK)
+            msgs = np.empty((hi - lo, 65 + 2 * width), dtype=np.uint8)
+            msgs[:, 0] = NODE_TAG[0]
+            msgs[:, 1:65] = pairs_h[lo:hi]
+            msgs[:, 65:] = pairs_s[lo:hi].astype(">u8").view(np.uint8).reshape(hi - lo, 2 * width)
+            _hash_rows(msgs, nodes, lo)
+        hashes.append(nodes)
         all_sums.append(parent)
         count += m
     return MerkleSumTree(tuple(assets), hashes, all_sums, n, count + n)

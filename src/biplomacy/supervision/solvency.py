@@ -166,8 +166,10 @@ def build_snapshot(liabilities: Liabilities, *, height: int | None = None, time:
     users = [ids[i] for i in perm.tolist()]
     salts = random_bytes(16 * n)
     sha = hashlib.sha256
-    id_hashes = b"".join([sha(salts[16 * i:16 * i + 16] + u.encode("utf-8")).digest()
-                          for i, u in enumerate(users)])
+    id_hashes = bytearray()
+    for lo in range(0, n, 1 << 16):  # in batches, so the temporary digest objects stay few
+        id_hashes += b"".join([sha(salts[16 * i:16 * i + 16] + users[i].encode("utf-8")).digest()
+                               for i in range(lo, min(n, lo + (1 << 16)))])
     balances = np.ascontiguousarray(liabilities.balances[perm])
     try:
         tree = build_tree(liabilities.assets, id_hashes, balances, random_bytes)
@@ -185,32 +187,44 @@ def file_safe_id(user_id: str) -> str:
     return f"{cleaned}-{hashlib.sha256(user_id.encode('utf-8')).hexdigest()[:12]}"
 
 
-def render_proofs(snapshot: Snapshot, leaves: Iterable[int] | None = None) -> Iterator[tuple[str, str]]:
-    """Yield (user_id, proof JSON text) for the given leaf indices (default all users), built in bulk.
+def _steps(tree: MerkleSumTree, level: int, lo: int, hi: int) -> list[str]:
+    """Path entries ["side", "hash", [sums]] of nodes lo..hi-1 of a level, as each appears to its sibling."""
+    hexes = tree.hashes[level][lo:hi].tobytes().hex()
+    sums = tree.sums[level][lo:hi].tolist()
+    return [f'["{"left" if (lo + j) % 2 == 0 else "right"}","{hexes[64 * j:64 * j + 64]}",[{",".join(map(str, s))}]]'
+            for j, s in enumerate(sums)]
 
-    Every node's sibling entry is rendered once per level, so a proof is a join of `depth` strings.
+
+def render_proofs(snapshot: Snapshot, leaves: Iterable[int] | None = None,
+                  block: int = 1 << 15) -> Iterator[tuple[str, str]]:
+    """Yield (user_id, proof JSON text) for the given leaf indices (default all users, in leaf order).
+
+    Proofs are made block by block of leaves: for each block, every node its proofs need is rendered
+    once per level and each proof is a join of `depth` strings, so memory stays bounded by the block.
     """
     import json
 
     t = snapshot.tree
-    steps: list[list[str]] = []
-    for level in range(t.depth):
-        hexes = t.hashes[level].tobytes().hex()
-        sums = t.sums[level].tolist()
-        steps.append([
-            f'["{"left" if j % 2 == 0 else "right"}","{hexes[64 * j:64 * j + 64]}",[{",".join(map(str, s))}]]'
-            for j, s in enumerate(sums)
-        ])
     head = json.dumps({"format": FORMAT, "hash_function": HASH_NAME, "root": t.root.hex(),
                        "snapshot": {"height": snapshot.height, "time": snapshot.time},
                        "assets": list(t.assets)})[:-1]
     salts, users, balances = snapshot.salts.hex(), snapshot.user_ids, t.sums[0]
+    wanted = range(t.users) if leaves is None else sorted(set(leaves))
     depth = range(t.depth)
-    for i in (range(t.users) if leaves is None else leaves):
-        path = ",".join([steps[level][(i >> level) ^ 1] for level in depth])
-        bal = ",".join(map(str, balances[i].tolist()))
-        yield users[i], (f'{head},"user_id":{json.dumps(users[i])},"salt":"{salts[32 * i:32 * i + 32]}",'
-                         f'"balances":[{bal}],"leaf_index":{i},"path":[{path}]}}')
+    groups: dict[int, list[int]] = {}
+    for i in wanted:
+        groups.setdefault(i // block, []).append(i)
+    for start_block, members in groups.items():
+        first, last = start_block * block, min(t.users, start_block * block + block) - 1
+        levels = []
+        for level in depth:
+            lo, hi = (first >> level) & ~1, ((last >> level) | 1) + 1
+            levels.append((lo, _steps(t, level, lo, hi)))
+        for i in members:
+            path = ",".join([levels[level][1][((i >> level) ^ 1) - levels[level][0]] for level in depth])
+            bal = ",".join(map(str, balances[i].tolist()))
+            yield users[i], (f'{head},"user_id":{json.dumps(users[i])},"salt":"{salts[32 * i:32 * i + 32]}",'
+                             f'"balances":[{bal}],"leaf_index":{i},"path":[{path}]}}')
 
 
 def batch_verifier(root: dict[str, Any]) -> BatchVerifier:
