@@ -48,34 +48,34 @@ def holdings(store: Store, wallet: str | None = None, public: bool = True) -> di
             q = q.where(WalletRow.name == wallet)
         rows = session.execute(q.order_by(LedgerEntryRow.first_seen, LedgerEntryRow.id)).all()
         wallets = {w.name: w for w in session.scalars(select(WalletRow).order_by(WalletRow.name))}
-    entries = []
-    by_wallet: dict[str, int] = {name: 0 for name in wallets if not wallet or name == wallet}
-    by_source: dict[str, int] = {}
-    events: list[tuple[str, int]] = []
-    for e, w in rows:
-        show = not public or w.public_addresses
-        entries.append({"wallet": w.name, "txid": e.txid, "vout": e.vout, "address": e.address if show else None,
-                        "sats": e.sats, "btc": ledger.btc_text(e.sats), "source": e.source, "zone": e.zone,
-                        "cost_basis_usd": e.cost_basis_usd, "status": e.status, "height": e.block_height,
-                        "first_seen": e.first_seen})
-        events.append((e.first_seen.date().isoformat(), e.sats))
-        if e.status not in ledger.LIVE:
-            events.append((e.updated_at.date().isoformat(), -e.sats))
-        if e.status in ledger.LIVE:
-            by_wallet[w.name] = by_wallet.get(w.name, 0) + e.sats
-            by_source[e.source] = by_source.get(e.source, 0) + e.sats
-    history, running = [], 0
-    for day in sorted({d for d, _ in events}):
-        running += sum(s for d, s in events if d == day)
-        history.append({"day": day, "sats": running, "btc": ledger.btc_text(running)})
+        entries = []
+        by_wallet: dict[str, int] = {name: 0 for name in wallets if not wallet or name == wallet}
+        by_source: dict[str, int] = {}
+        events: list[tuple[str, int]] = []
+        for e, w in rows:
+            show = not public or w.public_addresses
+            entries.append({"wallet": w.name, "txid": e.txid, "vout": e.vout, "address": e.address if show else None,
+                            "sats": e.sats, "btc": ledger.btc_text(e.sats), "source": e.source, "zone": e.zone,
+                            "cost_basis_usd": e.cost_basis_usd, "status": e.status, "height": e.block_height,
+                            "first_seen": e.first_seen})
+            events.append((e.first_seen.date().isoformat(), e.sats))
+            if e.status not in ledger.LIVE:
+                events.append((e.updated_at.date().isoformat(), -e.sats))
+            if e.status in ledger.LIVE:
+                by_wallet[w.name] = by_wallet.get(w.name, 0) + e.sats
+                by_source[e.source] = by_source.get(e.source, 0) + e.sats
+        history, running = [], 0
+        for day in sorted({d for d, _ in events}):
+            running += sum(s for d, s in events if d == day)
+            history.append({"day": day, "sats": running, "btc": ledger.btc_text(running)})
+        about = {n: {"policy": w.policy, "threshold": w.threshold, "signers": len(w.signers.split(",")),
+                     "public_addresses": w.public_addresses} for n, w in wallets.items()}
     total = sum(by_wallet.values())
     value = ledger.valuation(total, price, rate)
     return {
         "total_sats": total, "total_btc": ledger.btc_text(total), "value_usd": value["usd"], "value_pkr": value["pkr"],
         "price_usd": price, "pkr_per_usd": rate, "price_date": price_date,
-        "by_wallet": [{"wallet": n, "btc": ledger.btc_text(s), "sats": s, "policy": wallets[n].policy,
-                       "threshold": wallets[n].threshold, "signers": len(wallets[n].signers.split(","))}
-                      for n, s in by_wallet.items()],
+        "by_wallet": [{"wallet": n, "btc": ledger.btc_text(s), "sats": s, **about[n]} for n, s in by_wallet.items()],
         "by_source": [{"source": k, "btc": ledger.btc_text(v), "sats": v} for k, v in sorted(by_source.items())],
         "vanished": [x for x in entries if x["status"] == "vanished"],
         "history": history, "entries": entries, "sources": sources,
