@@ -89,3 +89,19 @@ def test_reserves_report_the_solvency_ratio_per_asset(cli_nodb: Cli, tmp_path: P
     r = cli_nodb("supervise", "solvency", "reserves", "--root", str(tmp_path / "out" / "root.json"),
                  "--reserves", str(bad), "--json")
     assert r.exit_code == 2 and "row 2.balance" in r.stderr
+
+
+def test_a_reserve_address_balance_is_its_unspent_outputs_at_the_snapshot_height() -> None:
+    from biplomacy.ports import ChainOutput, ChainTx
+    from biplomacy.supervision.solvency_reserves import address_balance
+
+    a = "bc1qreserve"
+    history = [
+        ChainTx("f1", 100, (ChainOutput(0, a, 50_000), ChainOutput(1, "bc1qother", 7)), ()),
+        ChainTx("f2", 105, (ChainOutput(0, a, 20_000),), ()),
+        ChainTx("s1", 110, (ChainOutput(0, "bc1qcold", 49_000),), (("f1", 0),)),
+        ChainTx("m1", None, (ChainOutput(0, a, 1),), ()),
+    ]
+    assert address_balance(a, history, 104) == 50_000
+    assert address_balance(a, history, 109) == 70_000
+    assert address_balance(a, history) == 20_000

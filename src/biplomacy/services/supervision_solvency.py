@@ -6,10 +6,12 @@ import json
 import shutil
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from biplomacy.errors import InputError
+from biplomacy.ports import ChainSource
 from biplomacy.supervision.solvency import (
     build_snapshot,
     file_safe_id,
@@ -17,7 +19,7 @@ from biplomacy.supervision.solvency import (
     render_proofs,
     verify_proof,
 )
-from biplomacy.supervision.solvency_reserves import SignatureCheck, cover, read_holdings
+from biplomacy.supervision.solvency_reserves import SignatureCheck, address_balance, cover, read_holdings
 
 
 def _read_text(path: Path, what: str) -> str:
@@ -110,13 +112,20 @@ def _bip322_check() -> SignatureCheck | None:
     return check
 
 
-def solvency_against_reserves(root: Path, reserves: Path) -> dict[str, Any]:
-    """Compare the published per-asset liabilities with reserve holdings; report ratios and proven addresses."""
+def solvency_against_reserves(root: Path, reserves: Path, chain: ChainSource | None = None) -> dict[str, Any]:
+    """Compare the published per-asset liabilities with reserve holdings; report ratios and proven addresses.
+
+    With `chain`, BTC balances are read from the chain at the snapshot's height instead of the file.
+    """
     root_doc = _read_json(root, "root")
     totals = root_doc.get("totals") if isinstance(root_doc, dict) else None
     if not isinstance(totals, dict) or not all(type(v) is int and v >= 0 for v in totals.values()):
         raise InputError(f"root {root}: no per-asset integer `totals`", field="totals")
-    holdings = read_holdings(_read_text(reserves, "reserves"), source=str(reserves))
+    holdings = read_holdings(_read_text(reserves, "reserves"), source=str(reserves), need_balance=chain is None)
+    if chain is not None:
+        height = (root_doc.get("snapshot") or {}).get("height")
+        holdings = [replace(h, balance=address_balance(h.address, chain.address_history(h.address), height))
+                    if h.asset == "BTC" else h for h in holdings]
     rows, proofs = cover(totals, holdings, _bip322_check())
     assets = {r.asset: {"liabilities": r.liabilities, "reserves": r.reserves, "proven_reserves": r.proven_reserves,
                         "ratio": None if r.ratio is None else format(r.ratio, "f"), "covered": r.covered}

@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from biplomacy.errors import InputError, Issue
+from biplomacy.ports import ChainTx
 
 SignatureCheck = Callable[[str, str, str], str | None]
 """(address, message, signature) -> None when the signature proves control, else the reason it does not."""
@@ -40,8 +41,11 @@ class AssetCoverage:
     covered: bool
 
 
-def read_holdings(text: str, *, source: str = "reserves") -> list[Holding]:
-    """Read holdings from JSON ({"reserves": [...]} or a bare list) or CSV (asset,address,balance[,...])."""
+def read_holdings(text: str, *, source: str = "reserves", need_balance: bool = True) -> list[Holding]:
+    """Read holdings from JSON ({"reserves": [...]} or a bare list) or CSV (asset,address,balance[,...]).
+
+    With `need_balance=False` (balances will come from the chain) the balance may be left out.
+    """
     stripped = text.lstrip()
     issues: list[Issue] = []
     rows: Any
@@ -56,7 +60,8 @@ def read_holdings(text: str, *, source: str = "reserves") -> list[Holding]:
         base = "reserves"
     else:
         reader = csv.DictReader(io.StringIO(text))
-        missing = [c for c in ("asset", "address", "balance") if c not in (reader.fieldnames or [])]
+        wanted = ("asset", "address", "balance") if need_balance else ("asset", "address")
+        missing = [c for c in wanted if c not in (reader.fieldnames or [])]
         if missing:
             raise InputError(f"{source}: missing column(s) {', '.join(missing)}", field=missing[0])
         rows = list(reader)
@@ -70,6 +75,8 @@ def read_holdings(text: str, *, source: str = "reserves") -> list[Holding]:
             issues.append(Issue("reserves.missing", where, "asset and address are required"))
             continue
         text_bal = str(raw).strip() if raw is not None and not isinstance(raw, bool) else ""
+        if not need_balance and not text_bal:
+            text_bal = "0"
         if not (text_bal.isascii() and text_bal.isdigit()):
             issues.append(Issue("reserves.balance", f"{where}.balance",
                                 f"{raw!r} is not a non-negative integer in the asset's smallest unit"))
@@ -114,3 +121,10 @@ def cover(totals: dict[str, int], holdings: list[Holding],
         ratio = None if owed == 0 else (Decimal(held) / Decimal(owed)).quantize(Decimal("0.000001"), ROUND_DOWN)
         rows.append(AssetCoverage(asset, owed, held, proven.get(asset, 0), ratio, held >= owed))
     return rows, proofs
+
+
+def address_balance(address: str, history: Iterable[ChainTx], at_height: int | None = None) -> int:
+    """Sats an address held at `at_height` (default: now, confirmed only): its outputs not spent by then."""
+    txs = [t for t in history if t.height is not None and (at_height is None or t.height <= at_height)]
+    spent = {s for t in txs for s in t.spends}
+    return sum(o.value for t in txs for o in t.outputs if o.address == address and (t.txid, o.vout) not in spent)
