@@ -22,6 +22,7 @@ import os
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import add
 from typing import Any
 
 import numpy as np
@@ -171,20 +172,42 @@ def verify_path(leaf: bytes, leaf_sums: Sequence[int], index: int, path: Sequenc
         return f"a balance in {sums} is outside 0..2^64-1"
     level = 0
     try:
-        for level, (side, sibling_hex, other) in enumerate(path, start=1):
-            theirs = pack(*other)
-            sibling = fromhex(sibling_hex)
-            if bits & 1:
-                if side != "left" or len(sibling) != 32:
-                    return _bad_step(level, side, "left", sibling)
-                h = sha(tag + sibling + h + theirs + mine).digest()
-            else:
-                if side != "right" or len(sibling) != 32:
-                    return _bad_step(level, side, "right", sibling)
-                h = sha(tag + h + sibling + mine + theirs).digest()
-            bits >>= 1
-            sums = [a + b for a, b in zip(sums, other, strict=True)]
-            mine = pack(*sums)
+        if k == 1:  # the common case, without per-step tuples: about twice as fast in CPython
+            total = sums[0]
+            for side, sibling_hex, (other_sum,) in path:
+                level += 1
+                theirs = pack(other_sum)
+                sibling = fromhex(sibling_hex)
+                if bits & 1:
+                    if side != "left" or len(sibling) != 32:
+                        return _bad_step(level, side, "left", sibling)
+                    h = sha(tag + sibling + h + theirs + mine).digest()
+                else:
+                    if side != "right" or len(sibling) != 32:
+                        return _bad_step(level, side, "right", sibling)
+                    h = sha(tag + h + sibling + mine + theirs).digest()
+                bits >>= 1
+                total += other_sum
+                mine = pack(total)
+            sums = [total]
+        else:
+            for side, sibling_hex, other in path:
+                level += 1
+                theirs = pack(*other)
+                sibling = fromhex(sibling_hex)
+                if bits & 1:
+                    if side != "left" or len(sibling) != 32:
+                        return _bad_step(level, side, "left", sibling)
+                    h = sha(tag + sibling + h + theirs + mine).digest()
+                else:
+                    if side != "right" or len(sibling) != 32:
+                        return _bad_step(level, side, "right", sibling)
+                    h = sha(tag + h + sibling + mine + theirs).digest()
+                bits >>= 1
+                sums = list(map(add, sums, other))
+                if len(sums) != k:
+                    return f"path step {level}: {len(other)} sums, expected {k}"
+                mine = pack(*sums)
     except (struct.error, TypeError, ValueError):
         return f"path step {level}: the sums are not {k} integers in 0..2^64-1, or they overflow 64 bits added up"
     if h != root:
