@@ -1,0 +1,49 @@
+"""The public transparency page of the reserve (/reserve) and its data as JSON and CSV (/api/v1/reserve/*)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse
+
+from biplomacy.cli.output import to_jsonable as jsonable
+from biplomacy.services import reserve_transparency as transparency
+from biplomacy.web.rendering import render
+
+pages = APIRouter(tags=["pages"])
+
+POLICY_TEXT = {
+    "imf-no-accumulation": "no voluntary accumulation (as El Salvador's IMF arrangement): purchases and mined coins "
+                           "are flagged; seizures, transfers and donations are allowed",
+    "us-eo-no-sale": "no sale (as the US Executive Order of 6 March 2025): coins move only to other reserve wallets",
+    "pakistan-draft": "draft rules: larger spends need more signatures (amount tiers); holdings above a share of FX "
+                      "reserves are flagged (assumption-labelled figures below)",
+    "bhutan": "sales need a board approval reference (as Druk Holding & Investments' sales)",
+}
+api = APIRouter(prefix="/reserve", tags=["reserve"])
+
+
+@pages.get("/reserve", response_class=HTMLResponse, summary="The strategic reserve, in public")
+def reserve_page(request: Request) -> HTMLResponse:
+    store = request.app.state.store
+    data = transparency.public_holdings(store)
+    wallets = transparency.public_wallets(store)
+    profiles = sorted({w["policy"] for w in wallets})
+    rows = [{**w, "signer_count": len(w["signers"])} for w in wallets]
+    return render(request, "reserve/index.html", data=data, wallets_rows=rows, profiles=profiles,
+                  policy_text=POLICY_TEXT, statement=None, facts=transparency.policy_sources(profiles))
+
+
+@api.get("/holdings", summary="Holdings: totals, by source and wallet, history (JSON, or CSV with ?format=csv)")
+def holdings(request: Request, format: str = Query("json", pattern="^(json|csv)$")) -> Any:
+    data = transparency.public_holdings(request.app.state.store)
+    if format == "csv":
+        return PlainTextResponse(transparency.holdings_csv(data), media_type="text/csv",
+                                 headers={"Content-Disposition": "attachment; filename=reserve-holdings.csv"})
+    return jsonable(data)
+
+
+@api.get("/wallets", summary="Reserve wallets: threshold, signers, policy, balance (descriptor where public)")
+def wallets(request: Request) -> Any:
+    return jsonable(transparency.public_wallets(request.app.state.store))
