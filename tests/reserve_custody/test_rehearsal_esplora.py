@@ -54,3 +54,19 @@ def test_broadcast_refuses_garbage_and_double_spends(store: Store, settings: Set
                        vout=[TransactionOutput(1000, Script(WALLET.script_pubkey(1)))])
     with pytest.raises(InputError, match="does not exist"):
         api.broadcast(fake.serialize().hex())
+
+
+def test_long_histories_are_paged_like_esplora_and_the_adapter_follows_the_pages(store: Store,
+                                                                                 settings: Settings) -> None:
+    address = WALLET.address(0)
+    txids = set()
+    for _ in range(3):
+        for _ in range(11):
+            txids.add(chain.fund(store, ADMIN, "regtest", address, "0.01")["txid"])
+        chain.mine(store, ADMIN, 1)
+    extra = chain.fund(store, ADMIN, "regtest", address, "0.01")["txid"]
+    api = rehearsal_chain(store, settings)
+    first = api.client.get(f"/address/{address}/txs").json()
+    assert len(first) == 1 + 25 and first[0]["txid"] == extra
+    history = api.address_history(address)
+    assert {t.txid for t in history} == txids | {extra}

@@ -231,14 +231,31 @@ def _match(by: str, key: str) -> ColumnElement[bool]:
     return ChainOutputRow.address == key if by == "address" else ChainOutputRow.scripthash == key.lower()
 
 
-def address_txs(store: Store, network: str, key: str, by: str = "address") -> list[dict[str, Any]]:
-    """Transactions paying or spending an address (or scripthash), newest first, as Esplora lists them."""
+def address_txs(store: Store, network: str, key: str, by: str = "address", after: str | None = None,
+                page: int = 25) -> list[dict[str, Any]]:
+    """Transactions paying or spending an address (or scripthash), newest first, paged as Esplora pages them.
+
+    Without `after`: the mempool ones, then the newest `page` confirmed ones. With `after` (a txid of the
+    previous page): the next `page` confirmed ones, older than it.
+    """
     with store.read() as session:
         paid = select(ChainOutputRow.txid).where(_match(by, key))
         spent = select(ChainOutputRow.spent_by).where(_match(by, key), ChainOutputRow.spent_by.is_not(None))
-        rows = session.scalars(select(ChainTxRow).where(ChainTxRow.status != "vanished",
-                                                        or_(ChainTxRow.txid.in_(paid), ChainTxRow.txid.in_(spent)))
-                               .order_by(ChainTxRow.seq.desc())).all()
+        touching = or_(ChainTxRow.txid.in_(paid), ChainTxRow.txid.in_(spent))
+        confirmed = (select(ChainTxRow).where(touching, ChainTxRow.status == "confirmed")
+                     .order_by(ChainTxRow.block_height.desc(), ChainTxRow.seq.desc()))
+        rows: list[ChainTxRow] = []
+        if after is None:
+            rows += session.scalars(select(ChainTxRow).where(touching, ChainTxRow.status == "mempool")
+                                    .order_by(ChainTxRow.seq.desc())).all()
+        else:
+            last = session.get(ChainTxRow, after)
+            if last is None or last.block_height is None:
+                raise NotFound("Transaction not found", field="txid")
+            confirmed = confirmed.where(or_(ChainTxRow.block_height < last.block_height,
+                                            (ChainTxRow.block_height == last.block_height) &
+                                            (ChainTxRow.seq < last.seq)))
+        rows += session.scalars(confirmed.limit(page)).all()
         return [_tx_json(session, r, network) for r in rows]
 
 

@@ -36,8 +36,7 @@ def write_backup_sheet(store: Store, name: str, signer: str, out: Path) -> dict[
     if not _FP.match(fp):
         raise InputError(f"--signer {signer[:20]!r} must be an 8-hex-digit master fingerprint", field="signer")
     with store.read() as session:
-        row = load(session, name)
-    wallet = descriptor_of(row)
+        wallet = descriptor_of(load(session, name))
     if fp not in wallet.fingerprints:
         raise InputError(f"{fp} is not a signer of {name} (signers: {', '.join(wallet.fingerprints)})", field="signer")
     keys = [(k.fingerprint, k.origin_path, k.xpub) for k in wallet.keys]

@@ -87,6 +87,12 @@ def address_txs(request: Request, address: str) -> Response:
     return _answer(chain.address_txs, store, network, address.strip())
 
 
+@api.get("/address/{address}/txs/chain/{last_seen}")
+def address_txs_chain(request: Request, address: str, last_seen: str) -> Response:
+    store, network = _ctx(request)
+    return _answer(lambda: chain.address_txs(store, network, address.strip(), after=_hex64(last_seen, "txid")))
+
+
 @api.get("/address/{address}/utxo")
 def address_utxo(request: Request, address: str) -> Response:
     store, _ = _ctx(request)
