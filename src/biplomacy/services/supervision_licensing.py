@@ -1,0 +1,236 @@
+"""Use cases of the licensing workflow: apply, move a licence through its states, show it, list what is overdue."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from biplomacy.adapters.store.db import Store
+from biplomacy.adapters.store.tables.supervision import LicenceEventRow, LicenceRow, SandboxCohortRow
+from biplomacy.errors import InputError, NotFound
+from biplomacy.permissions import Actor, authorize
+from biplomacy.provenance import load_registry
+from biplomacy.supervision.licensing import (
+    FINAL,
+    LICENSED,
+    Activity,
+    State,
+    parse_application,
+    parse_state,
+    required_documents,
+    submission_issues,
+    transition_permission,
+)
+from biplomacy.supervision.licensing import overdue as overdue_since
+
+SERVICE_DAYS_KEYS = {
+    State.SUBMITTED: "supervision.licensing.days_submitted",
+    State.UNDER_REVIEW: "supervision.licensing.days_under_review",
+    State.INFORMATION_REQUESTED: "supervision.licensing.days_information_requested",
+}
+
+
+def service_days() -> dict[State, int]:
+    reg = load_registry()
+    return {s: int(reg.value(k)) for s, k in SERVICE_DAYS_KEYS.items()}
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(UTC)
+
+
+def _aware(t: datetime) -> datetime:
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def find_licence(session: Session, ident: str) -> LicenceRow:
+    """A licence by its reference (PVARA-2025-0001) or numeric id."""
+    ident = str(ident).strip()
+    row = session.scalars(select(LicenceRow).where(LicenceRow.reference == ident.upper())).first()
+    if row is None and ident.isdigit():
+        row = session.get(LicenceRow, int(ident))
+    if row is None:
+        raise NotFound(f"no licence or application {ident!r}", field="id")
+    return row
+
+
+def _audit(session: Session, actor: Actor, action: str, subject: str, payload: dict[str, Any]) -> None:
+    from biplomacy.audit import record
+
+    record(session, actor=actor.name, action=action, subject=subject, payload=payload)
+
+
+def _event(session: Session, row: LicenceRow, actor: str, to: State, reason: str, at: datetime,
+           conditions: list[str] | None = None) -> None:
+    session.add(LicenceEventRow(licence_id=row.id, at=at, actor=actor, from_state=row.state, to_state=to.value,
+                                reason=reason, conditions=json.dumps(conditions or [])))
+    row.state, row.state_since = to.value, at
+    if to in LICENSED and row.authorised_on is None:
+        row.authorised_on = at.date()
+    if to in LICENSED:
+        row.ended_on = None
+    if to in {State.REVOKED, State.SURRENDERED}:
+        row.ended_on = at.date()
+    if conditions is not None and to in LICENSED:
+        row.conditions = json.dumps(conditions)
+
+
+def apply_for_licence(store: Store, actor: Actor, doc: Any, *, submit: bool = True, now: datetime | None = None,
+                      fictional: bool = False) -> dict[str, Any]:
+    """File an application; with `submit` it goes straight to `submitted` once its checklist is complete."""
+    authorize(actor, "licensing.apply")
+    app = parse_application(doc)
+    if submit and (issues := submission_issues(app)):
+        raise InputError.from_issues(issues, "application (not submitted; file it with --draft to keep a draft)")
+    at = _now(now)
+    with store.transaction() as session:
+        row = LicenceRow(reference=f"tmp-{at.timestamp()}", legal_name=app.legal_name,
+                         commercial_name=app.commercial_name, lei=app.lei, address=app.address, country=app.country,
+                         website=app.website, application=json.dumps(doc, sort_keys=True, default=str),
+                         activities=json.dumps([a.value for a in app.activities]), conditions="[]",
+                         state=State.DRAFT.value, state_since=at, created_at=at, fictional=fictional)
+        session.add(row)
+        session.flush()
+        row.reference = f"PVARA-{at.year}-{row.id:04d}"
+        session.add(LicenceEventRow(licence_id=row.id, at=at, actor=actor.name, from_state="", to_state="draft",
+                                    reason="application created", conditions="[]"))
+        if submit:
+            _event(session, row, actor.name, State.SUBMITTED, "application filed with a complete checklist", at)
+        _audit(session, actor, "licensing.apply", row.reference,
+               {"legal_name": app.legal_name, "lei": app.lei, "activities": [a.value for a in app.activities],
+                "state": row.state})
+        return _view(session, row, at)
+
+
+def transition_licence(store: Store, actor: Actor, ident: str, to: str, reason: str, *,
+                       conditions: list[str] | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """Move a licence to `to`; a move the machine forbids, or the actor's role may not make, changes nothing."""
+    target = parse_state(to)
+    at = _now(now)
+    with store.transaction() as session:
+        row = find_licence(session, ident)
+        current = State(row.state)
+        action = transition_permission(current, target, reason, conditions or [])
+        authorize(actor, action)
+        if target is State.SUBMITTED:
+            app = parse_application(json.loads(row.application))
+            if issues := submission_issues(app):
+                raise InputError.from_issues(issues, f"{row.reference} cannot be submitted")
+        if _aware(row.state_since) > at:
+            raise InputError(f"{row.reference} changed state at {row.state_since.isoformat()}, after {at.isoformat()}",
+                             field="at")
+        _event(session, row, actor.name, target, reason.strip(), at,
+               conditions if target is State.APPROVED_WITH_CONDITIONS else ([] if target is State.APPROVED else None))
+        _audit(session, actor, "licensing.transition", row.reference,
+               {"from": current.value, "to": target.value, "reason": reason.strip(), "conditions": conditions or []})
+        return _view(session, row, at)
+
+
+def _view(session: Session, row: LicenceRow, now: datetime) -> dict[str, Any]:
+    events = session.scalars(select(LicenceEventRow).where(LicenceEventRow.licence_id == row.id)
+                             .order_by(LicenceEventRow.at, LicenceEventRow.id)).all()
+    activities = [Activity(a) for a in json.loads(row.activities)]
+    filed = json.loads(row.application)
+    docs = filed.get("documents") or [] if isinstance(filed, dict) else []
+    cohort = session.get(SandboxCohortRow, row.cohort_id) if row.cohort_id else None
+    due = overdue_since(State(row.state), _aware(row.state_since), now, service_days())
+    return {
+        "id": row.id, "reference": row.reference, "legal_name": row.legal_name,
+        "commercial_name": row.commercial_name, "lei": row.lei, "address": row.address, "country": row.country,
+        "website": row.website, "activities": [a.value for a in activities], "state": row.state,
+        "state_since": _aware(row.state_since).isoformat(), "authorised_on": row.authorised_on,
+        "ended_on": row.ended_on, "conditions": json.loads(row.conditions), "fictional": row.fictional,
+        "checklist": [{"document": d, "provided": d in docs} for d in required_documents(activities)],
+        "overdue_since": due, "final": State(row.state) in FINAL,
+        "sandbox": None if cohort is None else {"cohort": cohort.name, "expires_on": cohort.expires_on,
+                                                "conditions": json.loads(cohort.conditions)},
+        "history": [{"at": _aware(e.at).isoformat(), "actor": e.actor, "from": e.from_state, "to": e.to_state,
+                     "reason": e.reason, "conditions": json.loads(e.conditions)} for e in events],
+    }
+
+
+def show_licence(store: Store, actor: Actor, ident: str, *, now: datetime | None = None) -> dict[str, Any]:
+    authorize(actor, "register.read")
+    with store.read() as session:
+        return _view(session, find_licence(session, ident), _now(now))
+
+
+def list_licences(store: Store, actor: Actor, *, now: datetime | None = None) -> list[dict[str, Any]]:
+    authorize(actor, "register.read")
+    with store.read() as session:
+        rows = session.scalars(select(LicenceRow).order_by(LicenceRow.id)).all()
+        return [_view(session, r, _now(now)) for r in rows]
+
+
+def overdue_licences(store: Store, actor: Actor, *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Applications that have sat in a state longer than its service deadline, oldest first."""
+    authorize(actor, "licensing.review")
+    at, days = _now(now), service_days()
+    out = []
+    with store.read() as session:
+        for row in session.scalars(select(LicenceRow).where(LicenceRow.state.in_([s.value for s in days]))):
+            due = overdue_since(State(row.state), _aware(row.state_since), at, days)
+            if due is not None:
+                waiting = "applicant" if row.state == State.INFORMATION_REQUESTED.value else "PVARA"
+                out.append({"reference": row.reference, "legal_name": row.legal_name, "state": row.state,
+                            "since": _aware(row.state_since).isoformat(), "due_on": due,
+                            "days_overdue": (at.date() - due).days, "waiting_on": waiting})
+    return sorted(out, key=lambda r: r["due_on"])
+
+
+def create_cohort(store: Store, actor: Actor, name: str, starts_on: date, expires_on: date,
+                  conditions: list[str]) -> dict[str, Any]:
+    """Open a sandbox cohort: a named group of applicants testing under conditions until an expiry date."""
+    authorize(actor, "licensing.review")
+    if not name.strip():
+        raise InputError("a sandbox cohort needs a name", field="name")
+    if expires_on <= starts_on:
+        raise InputError(f"the cohort expires ({expires_on}) on or before it starts ({starts_on})", field="expires")
+    with store.transaction() as session:
+        if session.scalars(select(SandboxCohortRow).where(SandboxCohortRow.name == name.strip())).first():
+            raise InputError(f"a sandbox cohort named {name!r} exists", field="name")
+        row = SandboxCohortRow(name=name.strip(), starts_on=starts_on, expires_on=expires_on,
+                               conditions=json.dumps(conditions))
+        session.add(row)
+        session.flush()
+        _audit(session, actor, "sandbox.create", name, {"starts_on": starts_on.isoformat(),
+                                                        "expires_on": expires_on.isoformat(), "conditions": conditions})
+        return {"id": row.id, "name": row.name, "starts_on": starts_on, "expires_on": expires_on,
+                "conditions": conditions}
+
+
+def admit_to_cohort(store: Store, actor: Actor, ident: str, cohort: str) -> dict[str, Any]:
+    authorize(actor, "licensing.review")
+    with store.transaction() as session:
+        row = find_licence(session, ident)
+        c = session.scalars(select(SandboxCohortRow).where(SandboxCohortRow.name == cohort)).first()
+        if c is None:
+            raise NotFound(f"no sandbox cohort {cohort!r}", field="cohort")
+        if State(row.state) in FINAL:
+            raise InputError(f"{row.reference} is {row.state}; it cannot join a sandbox", field="id")
+        row.cohort_id = c.id
+        _audit(session, actor, "sandbox.admit", row.reference, {"cohort": c.name})
+        return _view(session, row, datetime.now(UTC))
+
+
+def cohort_status(store: Store, actor: Actor, *, today: date | None = None) -> list[dict[str, Any]]:
+    authorize(actor, "register.read")
+    day = today or datetime.now(UTC).date()
+    with store.read() as session:
+        out = []
+        for c in session.scalars(select(SandboxCohortRow).order_by(SandboxCohortRow.starts_on)):
+            members = session.scalars(select(LicenceRow.reference).where(LicenceRow.cohort_id == c.id)).all()
+            out.append({**{k: v for k, v in asdict_row(c).items() if k != "conditions"},
+                        "conditions": json.loads(c.conditions), "members": list(members),
+                        "expired": c.expires_on < day, "days_left": (c.expires_on - day).days})
+        return out
+
+
+def asdict_row(row: SandboxCohortRow) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "starts_on": row.starts_on, "expires_on": row.expires_on,
+            "conditions": row.conditions}
+

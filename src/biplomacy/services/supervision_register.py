@@ -1,0 +1,109 @@
+"""Use cases of the public register: the register as of a date, its CSV/JSON export, and the warnings list."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from biplomacy.adapters.store.db import Store
+from biplomacy.adapters.store.tables.supervision import (
+    LicenceEventRow,
+    LicenceRow,
+    SandboxCohortRow,
+    SolvencyReportRow,
+    WarningRow,
+)
+from biplomacy.errors import InputError
+from biplomacy.supervision.licensing import Activity, State
+from biplomacy.supervision.register import (
+    AUTHORITY,
+    Entity,
+    Event,
+    Warning,
+    register_as_of,
+    to_csv,
+    warnings_as_of,
+)
+
+SOURCES = ("supervision.register.model", "supervision.taxonomy.model", "supervision.regulator")
+
+
+def parse_as_of(text: str | None) -> date:
+    if not text:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"as-of date {text!r} is not YYYY-MM-DD", field="as_of") from None
+
+
+def _entities(session: Session) -> list[Entity]:
+    cohorts = {c.id: c.name for c in session.scalars(select(SandboxCohortRow))}
+    events: dict[int, list[Event]] = {}
+    for e in session.scalars(select(LicenceEventRow).order_by(LicenceEventRow.at, LicenceEventRow.id)):
+        if e.to_state:
+            events.setdefault(e.licence_id, []).append(
+                Event(e.at.date(), State(e.to_state), e.reason, tuple(json.loads(e.conditions))))
+    solvency: dict[int, dict[date, str]] = {}
+    for s in session.scalars(select(SolvencyReportRow).order_by(SolvencyReportRow.recorded_at)):
+        ratios = [v["ratio"] for v in json.loads(s.coverage).values() if v.get("ratio") is not None]
+        if ratios:
+            solvency.setdefault(s.licence_id, {})[s.recorded_at.date()] = min(ratios, key=lambda r: float(r))
+    return [Entity(r.reference, r.legal_name, r.commercial_name, r.lei, r.address, r.country, r.website,
+                   tuple(Activity(a) for a in json.loads(r.activities)), tuple(events.get(r.id, [])),
+                   cohorts.get(r.cohort_id) if r.cohort_id else None, solvency.get(r.id, {}), r.fictional)
+            for r in session.scalars(select(LicenceRow).order_by(LicenceRow.id))]
+
+
+def _warnings(session: Session) -> list[Warning]:
+    return [Warning(w.name, w.website, w.kind, w.details, w.published_on, w.withdrawn_on, w.fictional)
+            for w in session.scalars(select(WarningRow))]
+
+
+def register_view(store: Store, *, as_of: date | None = None, query: str = "") -> dict[str, Any]:
+    """The register and warnings on `as_of` (default today). Public: no permission needed to read it."""
+    day = as_of or datetime.now(UTC).date()
+    with store.read() as session:
+        entries = register_as_of(_entities(session), day, query)
+        warns = warnings_as_of(_warnings(session), day)
+    from biplomacy.provenance import load_registry
+
+    return {
+        "authority": AUTHORITY, "as_of": day.isoformat(), "query": query,
+        "entities": [e.as_dict() for e in entries],
+        "warnings": [{"name": w.name, "website": w.website, "kind": w.kind, "details": w.details,
+                      "published_on": w.published_on.isoformat(), "fictional": w.fictional} for w in warns],
+        "sources": load_registry().cited(SOURCES),
+    }
+
+
+def register_csv(store: Store, *, as_of: date | None = None, query: str = "") -> str:
+    day = as_of or datetime.now(UTC).date()
+    with store.read() as session:
+        return to_csv(register_as_of(_entities(session), day, query))
+
+
+def publish_warning(store: Store, actor: Any, name: str, kind: str, details: str, *, website: str = "",
+                    published_on: date | None = None, fictional: bool = False) -> dict[str, Any]:
+    """Add an entity to the public warnings list (unlicensed or non-compliant)."""
+    from biplomacy.audit import record
+    from biplomacy.permissions import authorize
+
+    authorize(actor, "licensing.review")
+    if kind not in {"unlicensed", "non_compliant"}:
+        raise InputError(f"warning kind {kind!r} is not unlicensed or non_compliant", field="kind")
+    if not name.strip() or not details.strip():
+        raise InputError("a warning needs the entity's name and the details", field="name")
+    day = published_on or datetime.now(UTC).date()
+    with store.transaction() as session:
+        row = WarningRow(name=name.strip(), website=website, kind=kind, details=details.strip(), published_on=day,
+                         fictional=fictional)
+        session.add(row)
+        session.flush()
+        record(session, actor=actor.name, action="register.warning", subject=name.strip(),
+               payload={"kind": kind, "details": details.strip(), "published_on": day.isoformat()})
+        return {"id": row.id, "name": row.name, "kind": kind, "published_on": day.isoformat()}

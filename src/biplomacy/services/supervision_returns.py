@@ -1,0 +1,155 @@
+"""Use cases of supervisory returns: file one, list what is missing or late, and the supervisor's dashboard."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from biplomacy.adapters.store.db import Store
+from biplomacy.adapters.store.tables.supervision import LicenceRow, ReturnRow, SolvencyReportRow
+from biplomacy.errors import InputError
+from biplomacy.permissions import Actor, authorize
+from biplomacy.provenance import load_registry
+from biplomacy.supervision.licensing import ON_REGISTER, State
+from biplomacy.supervision.returns import coverage, due_date, parse_period, period_bounds, validate_return
+
+DAYS_KEY = "supervision.returns.days_after_quarter"
+
+
+def _days_after() -> int:
+    return int(load_registry().value(DAYS_KEY))
+
+
+def file_return(store: Store, actor: Actor, doc: Any, *, now: datetime | None = None) -> dict[str, Any]:
+    """Validate a return (every problem at once) and store it; late when filed after its due date."""
+    authorize(actor, "returns.file")
+    ret = validate_return(doc)
+    at = now or datetime.now(UTC)
+    due = due_date(ret["period"], _days_after())
+    with store.transaction() as session:
+        lic = session.scalars(select(LicenceRow).where(LicenceRow.reference == ret["licence"])).first()
+        if lic is None:
+            raise InputError(f"licence: no licence {ret['licence']!r}", field="licence")
+        if State(lic.state) not in ON_REGISTER:
+            raise InputError(f"licence: {lic.reference} is {lic.state}; only licensed VASPs file returns",
+                             field="licence")
+        dup = session.scalars(select(ReturnRow).where(ReturnRow.licence_id == lic.id,
+                                                      ReturnRow.period == ret["period"])).first()
+        if dup is not None:
+            raise InputError(f"period: {lic.reference} already filed {ret['period']} on {dup.filed_at.date()}",
+                             field="period")
+        late = at.date() > due
+        session.add(ReturnRow(licence_id=lic.id, period=ret["period"], filed_at=at, due_on=due, late=late,
+                              filed_by=actor.name, document=json.dumps(ret, sort_keys=True)))
+        from biplomacy.audit import record
+
+        record(session, actor=actor.name, action="returns.file", subject=f"{lic.reference}/{ret['period']}",
+               payload={"late": late, "due_on": due.isoformat()})
+    return {"licence": ret["licence"], "period": ret["period"], "filed_at": at.isoformat(), "due_on": due,
+            "late": late, "coverage": coverage(ret)}
+
+
+def missing_returns(store: Store, actor: Actor, period: str, *, now: datetime | None = None) -> dict[str, Any]:
+    """Licensed VASPs that owe a return for `period` and have not filed it, plus those that filed late."""
+    authorize(actor, "returns.review")
+    period = parse_period(period)
+    start, end = period_bounds(period)
+    due = due_date(period, _days_after())
+    today = (now or datetime.now(UTC)).date()
+    missing, late = [], []
+    with store.read() as session:
+        filed = {r.licence_id: r for r in session.scalars(select(ReturnRow).where(ReturnRow.period == period))}
+        for lic in session.scalars(select(LicenceRow).order_by(LicenceRow.reference)):
+            owes = lic.authorised_on is not None and lic.authorised_on <= end and \
+                (lic.ended_on is None or lic.ended_on >= start)
+            if not owes:
+                continue
+            r = filed.get(lic.id)
+            if r is None:
+                missing.append({"licence": lic.reference, "legal_name": lic.legal_name, "due_on": due,
+                                "overdue": today > due, "days_overdue": max(0, (today - due).days)})
+            elif r.late:
+                late.append({"licence": lic.reference, "legal_name": lic.legal_name, "due_on": due,
+                             "filed_at": _aware(r.filed_at).isoformat(), "days_late": (r.filed_at.date() - due).days})
+    return {"period": period, "due_on": due, "missing": missing, "late": late,
+            "sources": load_registry().cited([DAYS_KEY])}
+
+
+def dashboard(store: Store) -> dict[str, Any]:
+    """Returns across VASPs, period by period, with coverage ratios from returns and solvency reports."""
+    rows = []
+    with store.read() as session:
+        names = {lic.id: (lic.reference, lic.commercial_name, lic.fictional)
+                 for lic in session.scalars(select(LicenceRow))}
+        for r in session.scalars(select(ReturnRow).order_by(ReturnRow.period, ReturnRow.licence_id)):
+            doc = json.loads(r.document)
+            ref, name, fictional = names[r.licence_id]
+            cov = coverage(doc)
+            rows.append({
+                "licence": ref, "vasp": name, "fictional": fictional, "period": r.period, "late": r.late,
+                "client_assets": {a: v["client_assets"] for a, v in cov.items()},
+                "reserve_ratio": {a: v["ratio"] for a, v in cov.items()},
+                "volume": doc["volumes"]["spot"], "volume_currency": doc["volumes"]["currency"],
+                "trades": doc["volumes"]["trades"], "accounts": doc["accounts"]["total"],
+                "active_accounts": doc["accounts"]["active"], "complaints": doc["complaints"]["received"],
+                "complaints_open": doc["complaints"]["open"], "incidents": len(doc["incidents"]),
+                "ratio_text": ", ".join(f"{a} {v['ratio']}" for a, v in cov.items() if v["ratio"] is not None),
+            })
+        solvency = []
+        for s in session.scalars(select(SolvencyReportRow).order_by(SolvencyReportRow.recorded_at)):
+            ref, name, fictional = names[s.licence_id]
+            solvency.append({"licence": ref, "vasp": name, "root": s.root, "snapshot_height": s.snapshot_height,
+                             "recorded_at": _aware(s.recorded_at).isoformat(), "solvent": s.solvent,
+                             "coverage": json.loads(s.coverage),
+                             "ratio_text": ", ".join(f"{a} {v['ratio']}" for a, v in json.loads(s.coverage).items()
+                                                     if v.get("ratio") is not None)})
+    return {"returns": rows, "solvency": solvency}
+
+
+def dashboard_charts(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Vega-Lite specs (Altair) for the dashboard: reserve ratio per VASP and asset, accounts per period."""
+    import altair as alt
+
+    ratios = [{"vasp": r["vasp"], "period": r["period"], "asset": a, "ratio": float(v)}
+              for r in data["returns"] for a, v in r["reserve_ratio"].items() if v is not None]
+    bars = alt.Chart(alt.Data(values=ratios)).mark_bar().encode(
+        x=alt.X("vasp:N", title="VASP"), xOffset="asset:N", y=alt.Y("ratio:Q", title="reserves / client assets"),
+        color=alt.Color("asset:N"), tooltip=["vasp:N", "period:N", "asset:N", "ratio:Q"])
+    rule = alt.Chart(alt.Data(values=[{"one": 1.0}])).mark_rule(strokeDash=[4, 4]).encode(y="one:Q")
+    ratio_spec = (bars + rule).properties(width="container", height=260,
+                                         title="On-chain reserves / client assets (1 = fully covered)")
+    accounts = [{"vasp": r["vasp"], "period": r["period"], "accounts": r["accounts"]} for r in data["returns"]]
+    acc_spec = alt.Chart(alt.Data(values=accounts)).mark_bar().encode(
+        x=alt.X("period:N"), xOffset="vasp:N", y=alt.Y("accounts:Q", title="client accounts"),
+        color="vasp:N", tooltip=["vasp:N", "period:N", "accounts:Q"]).properties(
+        width="container", height=220, title="Client accounts")
+    return {"reserve_ratio": ratio_spec.to_dict(), "accounts": acc_spec.to_dict()}
+
+
+def record_solvency(store: Store, actor: Actor, licence: str, report: dict[str, Any],
+                    *, now: datetime | None = None) -> dict[str, Any]:
+    """Keep a solvency comparison (from `supervise solvency reserves`) against a licence, for the register."""
+    authorize(actor, "solvency.publish")
+    at = now or datetime.now(UTC)
+    with store.transaction() as session:
+        lic = session.scalars(select(LicenceRow).where(LicenceRow.reference == licence.upper())).first()
+        if lic is None:
+            raise InputError(f"no licence {licence!r}", field="licence")
+        snap = report.get("snapshot") or {}
+        session.add(SolvencyReportRow(licence_id=lic.id, root=str(report["root"]),
+                                      snapshot_height=snap.get("height"), snapshot_time=str(snap.get("time", "")),
+                                      recorded_at=at, coverage=json.dumps(report["assets"]),
+                                      solvent=bool(report["solvent"])))
+        from biplomacy.audit import record
+
+        record(session, actor=actor.name, action="solvency.publish", subject=lic.reference,
+               payload={"root": report["root"], "solvent": report["solvent"]})
+    return {"licence": lic.reference, "recorded_at": at.isoformat(), **report}
+
+
+def _aware(t: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were stored as UTC."""
+    return t if t.tzinfo else t.replace(tzinfo=UTC)

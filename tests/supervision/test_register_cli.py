@@ -1,0 +1,84 @@
+"""The register, returns and licence commands end to end on both databases, with the fictional demo data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from tests.conftest import Cli
+from tests.supervision.test_licensing_service import application
+
+
+def test_register_export_csv_as_of_dates_shows_the_demo_history(cli: Cli) -> None:
+    assert cli("supervise", "register", "load-demo", "--json").exit_code == 0
+    r = cli("supervise", "register", "export", "--format", "csv", "--as-of", "2025-09-01")
+    assert r.exit_code == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert rows and list(rows[0])[:3] == ["ae_competentAuthority", "ae_homeMemberState", "ae_lei_name"]
+    assert {row["pv_fictional"] for row in rows} == {"true"}
+    assert "Karakoram Brokerage (Pvt) Ltd" not in {row["ae_lei_name"] for row in rows}  # approved 2025-09-10
+    later = {row["ae_lei_name"]: row for row in csv.DictReader(io.StringIO(
+        cli("supervise", "register", "export", "--format", "csv", "--as-of", "2025-12-01").stdout))}
+    assert later["Karakoram Brokerage (Pvt) Ltd"]["pv_status"] == "suspended"
+    assert later["Thar Lending Ltd"]["ac_authorisationEndDate"] == "2025-11-01"
+    shown = cli("supervise", "register", "show", "--as-of", "2025-12-01", "--json").json
+    assert len(shown["warnings"]) == 2 and shown["sources"]
+
+
+def test_export_to_a_file_and_as_json(cli: Cli, tmp_path: Path) -> None:
+    cli("supervise", "register", "load-demo")
+    out = tmp_path / "reg.json"
+    assert cli("supervise", "register", "export", "--format", "json", "--out", str(out)).exit_code == 0
+    assert json.loads(out.read_text())["authority"].startswith("Pakistan Virtual Assets")
+    assert cli("supervise", "register", "export", "--format", "xml").exit_code == 2
+
+
+def test_returns_missing_and_late_for_a_period(cli: Cli) -> None:
+    cli("supervise", "register", "load-demo")
+    r = cli("supervise", "returns", "missing", "--period", "2025-Q3", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert {m["legal_name"] for m in r.json["missing"]} == {"Margalla Stable PKR Ltd", "Thar Lending Ltd"}
+    assert [m["legal_name"] for m in r.json["late"]] == ["Karakoram Brokerage (Pvt) Ltd"]
+    assert cli("supervise", "returns", "missing", "--period", "2025-13").exit_code == 2
+
+
+def test_a_return_failing_its_schema_is_exit_2_with_every_path_and_nothing_stored(cli: Cli, tmp_path: Path) -> None:
+    cli("supervise", "register", "load-demo")
+    before = cli("supervise", "returns", "missing", "--period", "2025-Q3", "--json").json
+    bad = {"schema_version": "1", "licence": "PVARA-2025-9004", "period": "2025-Q3", "reporting_date": "2025-10-02",
+           "client_assets": [{"asset": "BTC", "unit": "sat", "amount": "-1", "clients": 3}], "onchain_reserves": [],
+           "volumes": {"currency": "PKR", "spot": "1.5"}, "accounts": {"total": 1, "active": 1, "opened": 0,
+                                                                        "closed": 0},
+           "complaints": {"received": 0, "resolved": 0, "open": 0}, "incidents": []}
+    f = tmp_path / "r.json"
+    f.write_text(json.dumps(bad))
+    r = cli("supervise", "returns", "file", str(f), "--json")
+    assert r.exit_code == 2 and "client_assets[0].amount" in r.stderr and "volumes" in r.stderr
+    assert cli("supervise", "returns", "missing", "--period", "2025-Q3", "--json").json == before
+    bad["client_assets"][0]["amount"] = "5"
+    bad["volumes"]["trades"] = 0
+    f.write_text(json.dumps(bad))
+    r = cli("supervise", "returns", "file", str(f), "--json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json["late"] is True
+    assert "Margalla Stable PKR Ltd" not in {m["legal_name"] for m in
+                                            cli("supervise", "returns", "missing", "--period", "2025-Q3",
+                                                "--json").json["missing"]}
+
+
+def test_licence_apply_transition_show_and_refusals(cli: Cli, tmp_path: Path) -> None:
+    f = tmp_path / "app.json"
+    f.write_text(json.dumps(application()))
+    r = cli("supervise", "licence", "apply", str(f), "--json")
+    assert r.exit_code == 0, r.stderr
+    ref = r.json["reference"]
+    wrong = cli("supervise", "licence", "transition", ref, "--to", "approved", "--reason", "skip", "--json")
+    assert wrong.exit_code == 2 and "cannot move" in wrong.stderr and wrong.stdout == ""
+    ok = cli("supervise", "licence", "transition", ref, "--to", "under_review", "--reason", "complete", "--json")
+    assert ok.exit_code == 0 and ok.json["state"] == "under_review"
+    shown = cli("supervise", "licence", "show", ref, "--json").json
+    assert [h["to"] for h in shown["history"]] == ["draft", "submitted", "under_review"]
+    f.write_text("{not json")
+    assert cli("supervise", "licence", "apply", str(f)).exit_code == 2
