@@ -8,6 +8,8 @@ import typer
 
 from biplomacy.adapters.store.db import Store, open_store
 from biplomacy.config import Settings
+from biplomacy.errors import InputError
+from biplomacy.permissions import LOCAL_ADMIN, Actor
 
 
 @dataclass
@@ -23,6 +25,21 @@ class CliContext:
             if migrated:
                 self._store.check_migrated()
         return self._store
+
+    def actor(self) -> Actor:
+        """The local admin, or the active user named by --as (exit 2 naming the user if there is none)."""
+        if not self.acting_as:
+            return LOCAL_ADMIN
+        from sqlalchemy import select
+
+        from biplomacy.adapters.store.tables.core import UserRow
+
+        with self.store().read() as s:
+            row = s.execute(select(UserRow).where(UserRow.name == self.acting_as)).scalar_one_or_none()
+        if row is None or not row.active:
+            raise InputError(f"--as {self.acting_as}: no active user of that name (see `biplomacy users list`)",
+                             field="--as")
+        return Actor(row.name, row.role)
 
     def close(self) -> None:
         if self._store is not None:
