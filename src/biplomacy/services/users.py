@@ -1,0 +1,133 @@
+"""Users, their roles, passwords and API tokens: stored hashed, every change audited."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from biplomacy.adapters.store.db import Store
+from biplomacy.adapters.store.tables.core import TokenRow, UserRow
+from biplomacy.audit import record
+from biplomacy.errors import InputError, NotFound
+from biplomacy.permissions import ROLES, Actor, authorize
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,119}$")
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    name: str
+    role: str
+    institution: str
+    active: bool
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    got = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32)
+    return hmac.compare_digest(got.hex(), digest)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _user(row: UserRow) -> User:
+    return User(row.id, row.name, row.role, row.institution, row.active)
+
+
+def add_user(store: Store, actor: Actor, name: str, role: str, institution: str = "",
+             password: str | None = None) -> User:
+    authorize(actor, "users.manage")
+    if not _NAME.match(name):
+        raise InputError(f"name: {name!r} must be 1-120 letters, digits, '.', '_', '@' or '-'", field="name")
+    if role not in ROLES:
+        raise InputError(f"role: {role!r} is not one of {', '.join(ROLES)}", field="role")
+    if password is not None and len(password) < 10:
+        raise InputError("password: use at least 10 characters", field="password")
+    with store.transaction() as s:
+        if s.execute(select(UserRow).where(UserRow.name == name)).scalar_one_or_none() is not None:
+            raise InputError(f"name: a user called {name!r} already exists", field="name")
+        row = UserRow(name=name, role=role, institution=institution,
+                      password_hash=hash_password(password) if password else "", active=True,
+                      created_at=datetime.now(UTC))
+        s.add(row)
+        s.flush()
+        record(s, actor=actor.name, action="users.add", subject=f"user/{name}",
+               payload={"role": role, "institution": institution, "has_password": password is not None})
+        return _user(row)
+
+
+def list_users(store: Store) -> list[User]:
+    with store.read() as s:
+        return [_user(r) for r in s.execute(select(UserRow).order_by(UserRow.name)).scalars()]
+
+
+def _find(s, name: str) -> UserRow:  # type: ignore[no-untyped-def]
+    row = s.execute(select(UserRow).where(UserRow.name == name)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"user {name!r} does not exist", field="name")
+    return row  # type: ignore[no-any-return]
+
+
+def issue_token(store: Store, actor: Actor, name: str, label: str = "") -> tuple[int, str]:
+    """A new API token for `name`: returned once (id, token); only its SHA-256 is kept."""
+    authorize(actor, "users.manage")
+    token = "bpl_" + secrets.token_urlsafe(32)
+    with store.transaction() as s:
+        user = _find(s, name)
+        row = TokenRow(user_id=user.id, token_hash=_token_hash(token), label=label[:120],
+                       created_at=datetime.now(UTC), revoked=False)
+        s.add(row)
+        s.flush()
+        record(s, actor=actor.name, action="users.token.issue", subject=f"user/{name}",
+               payload={"token_id": row.id, "label": label})
+        return row.id, token
+
+
+def revoke_token(store: Store, actor: Actor, token_id: int) -> None:
+    authorize(actor, "users.manage")
+    with store.transaction() as s:
+        row = s.get(TokenRow, token_id)
+        if row is None:
+            raise NotFound(f"token {token_id} does not exist", field="id")
+        row.revoked = True
+        record(s, actor=actor.name, action="users.token.revoke", subject=f"token/{token_id}", payload={})
+
+
+def authenticate_password(store: Store, name: str, password: str) -> Actor | None:
+    with store.read() as s:
+        row = s.execute(select(UserRow).where(UserRow.name == name)).scalar_one_or_none()
+    if row is None or not row.active or not row.password_hash:
+        return None
+    return Actor(row.name, row.role) if check_password(password, row.password_hash) else None
+
+
+def actor_for_token(store: Store, token: str) -> Actor | None:
+    with store.read() as s:
+        row = s.execute(
+            select(UserRow).join(TokenRow, TokenRow.user_id == UserRow.id)
+            .where(TokenRow.token_hash == _token_hash(token), TokenRow.revoked.is_(False))
+        ).scalar_one_or_none()
+    if row is None or not row.active:
+        return None
+    return Actor(row.name, row.role)
