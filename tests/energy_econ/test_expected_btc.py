@@ -96,3 +96,12 @@ def test_expected_btc_is_linear_in_hashrate_and_time_and_inverse_in_difficulty(h
     assert math.isclose(expected_btc(Hashrate(h * k), D, t), base * k, rel_tol=1e-9)
     assert math.isclose(expected_btc(Hashrate(h), D, t * k), base * k, rel_tol=1e-9)
     assert math.isclose(expected_btc(Hashrate(h), Difficulty(D.value * k), t), base / k, rel_tol=1e-9)
+
+
+@given(share=st.floats(0.001, 3.0), more=st.floats(1.01, 5.0), days=st.floats(20, 200))
+def test_more_fleet_hashrate_mines_more_btc_but_less_per_hash_once_difficulty_catches_up(share, more, days):
+    others = Hashrate(implied_hashrate_hs(D.value))
+    small = expected_btc_with_retargets(Hashrate(others.value * share), others, D, days)
+    big = expected_btc_with_retargets(Hashrate(others.value * share * more), others, D, days)
+    assert big.expected_btc > small.expected_btc
+    assert big.expected_btc / more < small.expected_btc
