@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import sys
-import types
 from dataclasses import dataclass
 
 import pytest
@@ -14,34 +11,6 @@ from embit.networks import NETWORKS
 from embit.psbt import PSBT
 
 ORIGIN = "m/48h/1h/0h/2h"
-
-
-def _install_house_stand_ins() -> None:
-    """Until the house engineer's audit and permissions modules land, stand in for their published signatures."""
-    if importlib.util.find_spec("biplomacy.audit") is None:
-        audit = types.ModuleType("biplomacy.audit")
-        audit.record = lambda session, *, actor, action, subject, payload: None  # type: ignore[attr-defined]
-        sys.modules["biplomacy.audit"] = audit
-    if importlib.util.find_spec("biplomacy.permissions") is None:
-        perms = types.ModuleType("biplomacy.permissions")
-
-        @dataclass(frozen=True)
-        class Actor:
-            name: str
-            role: str
-
-        perms.Actor = Actor  # type: ignore[attr-defined]
-        perms.authorize = lambda actor, action: None  # type: ignore[attr-defined]
-        sys.modules["biplomacy.permissions"] = perms
-    from biplomacy.cli.context import CliContext
-
-    if not hasattr(CliContext, "actor"):
-        from biplomacy.permissions import Actor as RealActor
-
-        CliContext.actor = lambda self: RealActor(self.acting_as or "admin", "admin")  # type: ignore[attr-defined]
-
-
-_install_house_stand_ins()
 
 
 @dataclass(frozen=True)

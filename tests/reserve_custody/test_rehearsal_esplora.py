@@ -1,6 +1,6 @@
 """The rehearsal chain's Esplora API, read through the same adapter that syncs against a real Esplora."""
 
-from __future__ import annotations  # noqa: I001 - biplomacy.permissions may not be installed yet
+from __future__ import annotations
 
 import pytest
 

@@ -65,14 +65,43 @@ def faucet_tx(script: bytes, sats: int, nonce: int) -> Transaction:
     return Transaction(vin=[TransactionInput(prev, 0)], vout=[TransactionOutput(sats, Script(script))])
 
 
-def block_hash(prev_hash: str, height: int, txids: list[str], time: int) -> str:
-    """A deterministic block hash committing to its parent, height, time and transactions (no proof of work)."""
-    h = hashlib.sha256()
-    h.update(bytes.fromhex(prev_hash))
-    h.update(height.to_bytes(8, "big") + time.to_bytes(8, "big"))
-    for t in txids:
-        h.update(bytes.fromhex(t))
-    return hashlib.sha256(h.digest()).digest()[::-1].hex()
+def _sha256d(data: bytes) -> bytes:
+    return hashlib.sha256(hashlib.sha256(data).digest()).digest()
+
+
+def merkle_root(txids: list[str]) -> bytes:
+    """The Bitcoin merkle root (internal byte order) of `txids` (display hex); zeros for an empty block."""
+    level = [bytes.fromhex(t)[::-1] for t in txids]
+    if not level:
+        return b"\x00" * 32
+    while len(level) > 1:
+        if len(level) % 2:
+            level.append(level[-1])
+        level = [_sha256d(level[i] + level[i + 1]) for i in range(0, len(level), 2)]
+    return level[0]
+
+
+REGTEST_BITS = 0x207FFFFF
+# Bitcoin's regtest genesis block header, so wallets (BDK) that start from the network's genesis connect.
+GENESIS_HEADER = bytes.fromhex(
+    "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc8"
+    "1bc3888a51323a9fb8aa4b1e5e4adae5494dffff7f2002000000")
+GENESIS_TIME = 1296688602
+
+
+def block_header(prev_hash: str, txids: list[str], time: int) -> bytes:
+    """An 80-byte Bitcoin block header (no proof of work: nonce 0 at regtest difficulty)."""
+    return (0x20000000.to_bytes(4, "little") + bytes.fromhex(prev_hash)[::-1] + merkle_root(txids)
+            + time.to_bytes(4, "little") + REGTEST_BITS.to_bytes(4, "little") + (0).to_bytes(4, "little"))
+
+
+def genesis_hash() -> str:
+    return _sha256d(GENESIS_HEADER)[::-1].hex()
+
+
+def block_hash(prev_hash: str, txids: list[str], time: int) -> str:
+    """The block's hash, as a real header's: double SHA-256, shown byte-reversed."""
+    return _sha256d(block_header(prev_hash, txids, time))[::-1].hex()
 
 
 def vsize_of(tx: Transaction) -> int:

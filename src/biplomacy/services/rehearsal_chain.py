@@ -30,8 +30,7 @@ def _tip(session: Session) -> ChainBlockRow | None:
 def _ensure_genesis(session: Session) -> ChainBlockRow:
     tip = _tip(session)
     if tip is None:
-        now = int(_time.time()) - 144 * BLOCK_SECONDS
-        tip = ChainBlockRow(height=0, hash=rc.block_hash(GENESIS_PREV, 0, [], now), prev_hash=GENESIS_PREV, time=now)
+        tip = ChainBlockRow(height=0, hash=rc.genesis_hash(), prev_hash=GENESIS_PREV, time=rc.GENESIS_TIME)
         session.add(tip)
         session.flush()
     return tip
@@ -88,7 +87,7 @@ def mine(store: Store, actor: Actor, blocks: int) -> dict[str, Any]:
             txs = mempool if k == 0 else []
             t = max(tip.time + BLOCK_SECONDS, int(_time.time()) if k == blocks - 1 else 0)
             block = ChainBlockRow(height=tip.height + 1, prev_hash=tip.hash, time=t,
-                                  hash=rc.block_hash(tip.hash, tip.height + 1, [x.txid for x in txs], t))
+                                  hash=rc.block_hash(tip.hash, [x.txid for x in txs], t))
             session.add(block)
             for x in txs:
                 x.block_height, x.status = block.height, "confirmed"
@@ -156,7 +155,7 @@ def broadcast(store: Store, network: str, tx_hex: str) -> str:
 def tip(store: Store) -> tuple[int, str]:
     with store.read() as session:
         t = _tip(session)
-        return (t.height, t.hash) if t else (0, rc.block_hash(GENESIS_PREV, 0, [], 0))
+        return (t.height, t.hash) if t else (0, rc.genesis_hash())
 
 
 def block_at(store: Store, height: int) -> str:
@@ -167,14 +166,41 @@ def block_at(store: Store, height: int) -> str:
         return row.hash
 
 
+def blocks(store: Store, start: int | None = None, count: int = 10) -> list[dict[str, Any]]:
+    """Up to `count` blocks from `start` (default: the tip) downwards, as Esplora's GET /blocks[/:start]."""
+    with store.read() as session:
+        q = select(ChainBlockRow).order_by(ChainBlockRow.height.desc()).limit(count)
+        if start is not None:
+            q = q.where(ChainBlockRow.height <= start)
+        return [_block_json(session, b) for b in session.scalars(q)]
+
+
+def _block_json(session: Session, row: ChainBlockRow) -> dict[str, Any]:
+    n = session.scalar(select(func.count()).select_from(ChainTxRow).where(ChainTxRow.block_height == row.height))
+    return {"id": row.hash, "height": row.height, "previousblockhash": row.prev_hash, "timestamp": row.time,
+            "tx_count": int(n or 0), "version": 0x20000000, "merkle_root": "00" * 32, "bits": 0x207FFFFF,
+            "nonce": 0, "mediantime": row.time, "size": 0, "weight": 0, "difficulty": 1}
+
+
+def block_header(store: Store, block_hash: str) -> str:
+    """The 80-byte header of a block, hex (Esplora's GET /block/:hash/header)."""
+    with store.read() as session:
+        row = session.scalars(select(ChainBlockRow).where(ChainBlockRow.hash == block_hash)).first()
+        if row is None:
+            raise NotFound("Block not found", field="hash")
+        if row.height == 0:
+            return rc.GENESIS_HEADER.hex()
+        txids = list(session.scalars(select(ChainTxRow.txid).where(ChainTxRow.block_height == row.height)
+                                     .order_by(ChainTxRow.seq)))
+        return rc.block_header(row.prev_hash, txids, row.time).hex()
+
+
 def block(store: Store, block_hash: str) -> dict[str, Any]:
     with store.read() as session:
         row = session.scalars(select(ChainBlockRow).where(ChainBlockRow.hash == block_hash)).first()
         if row is None:
             raise NotFound("block not found", field="hash")
-        n = session.scalar(select(func.count()).select_from(ChainTxRow).where(ChainTxRow.block_height == row.height))
-        return {"id": row.hash, "height": row.height, "previousblockhash": row.prev_hash, "timestamp": row.time,
-                "tx_count": int(n or 0), "version": 0x20000000}
+        return _block_json(session, row)
 
 
 def _status(session: Session, row: ChainTxRow) -> dict[str, Any]:
@@ -191,7 +217,8 @@ def _tx_json(session: Session, row: ChainTxRow, network: str) -> dict[str, Any]:
     vin = []
     for txin in tx.vin:
         prev = session.get(ChainOutputRow, (txin.txid.hex(), txin.vout))
-        vin.append({"txid": txin.txid.hex(), "vout": txin.vout, "sequence": txin.sequence,
+        vin.append({"txid": txin.txid.hex(), "vout": txin.vout,
+                    "sequence": txin.sequence, "scriptsig": txin.script_sig.data.hex(),
                     "witness": [w.hex() for w in txin.witness.items], "is_coinbase": prev is None,
                     "prevout": None if prev is None else {"scriptpubkey": prev.script_hex, "value": prev.value,
                                                           "scriptpubkey_address": prev.address}})

@@ -19,7 +19,7 @@ from biplomacy.adapters.store.tables.reserve import (
     SpendSignatureRow,
     WalletRow,
 )
-from biplomacy.errors import InputError, NotFound, PolicyViolation
+from biplomacy.errors import InputError, NotFound, PermissionDenied, PolicyViolation
 from biplomacy.permissions import Actor, authorize
 from biplomacy.ports import ChainSource
 from biplomacy.reserve import ledger, policy
@@ -132,9 +132,21 @@ def status(store: Store, actor: Actor, proposal_id: str) -> dict[str, Any]:
         return _status(session, _proposal(session, proposal_id))
 
 
+def _may_upload(actor: Actor) -> None:
+    """A signer uploads their own PSBT, or the coordinator (who may propose) uploads the files signers sent.
+
+    Either way the signature inside is what counts: it is verified against the wallet's keys and the
+    signer is named by their key's fingerprint, not by who uploaded the file.
+    """
+    try:
+        authorize(actor, "reserve.spend.sign")
+    except PermissionDenied:
+        authorize(actor, "reserve.spend.propose")
+
+
 def submit(store: Store, actor: Actor, proposal_id: str, data: bytes) -> dict[str, Any]:
     """Check a signer's PSBT; store it only when it adds a new valid signer. A refusal changes nothing."""
-    authorize(actor, "reserve.spend.sign")
+    _may_upload(actor)
     upload = sp.read_psbt(data)
     with store.read() as session:
         row = _proposal(session, proposal_id)

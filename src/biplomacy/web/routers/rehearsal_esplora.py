@@ -59,6 +59,18 @@ def tip_hash(request: Request) -> Response:
     return _answer(lambda: chain.tip(store)[1])
 
 
+@api.get("/blocks")
+def blocks(request: Request) -> Response:
+    store, _ = _ctx(request)
+    return _answer(chain.blocks, store)
+
+
+@api.get("/blocks/{start}")
+def blocks_from(request: Request, start: int) -> Response:
+    store, _ = _ctx(request)
+    return _answer(chain.blocks, store, start)
+
+
 @api.get("/block-height/{height}", response_class=PlainTextResponse)
 def block_height(request: Request, height: int) -> Response:
     store, _ = _ctx(request)
@@ -69,6 +81,12 @@ def block_height(request: Request, height: int) -> Response:
 def block(request: Request, block_hash: str) -> Response:
     store, _ = _ctx(request)
     return _answer(lambda: chain.block(store, _hex64(block_hash, "hash")))
+
+
+@api.get("/block/{block_hash}/header", response_class=PlainTextResponse)
+def block_header(request: Request, block_hash: str) -> Response:
+    store, _ = _ctx(request)
+    return _answer(lambda: chain.block_header(store, _hex64(block_hash, "hash")))
 
 
 @api.get("/block/{block_hash}/status")
@@ -105,6 +123,13 @@ def scripthash_txs(request: Request, scripthash: str) -> Response:
     return _answer(lambda: chain.address_txs(store, network, _hex64(scripthash, "scripthash"), "scripthash"))
 
 
+@api.get("/scripthash/{scripthash}/txs/chain/{last_seen}")
+def scripthash_txs_chain(request: Request, scripthash: str, last_seen: str) -> Response:
+    store, network = _ctx(request)
+    return _answer(lambda: chain.address_txs(store, network, _hex64(scripthash, "scripthash"), "scripthash",
+                                             after=_hex64(last_seen, "txid")))
+
+
 @api.get("/scripthash/{scripthash}/utxo")
 def scripthash_utxo(request: Request, scripthash: str) -> Response:
     store, _ = _ctx(request)
@@ -121,6 +146,18 @@ def tx(request: Request, txid: str) -> Response:
 def tx_hex(request: Request, txid: str) -> Response:
     store, _ = _ctx(request)
     return _answer(lambda: chain.tx_hex(store, _hex64(txid, "txid")))
+
+
+@api.get("/tx/{txid}/raw")
+def tx_raw(request: Request, txid: str) -> Response:
+    store, _ = _ctx(request)
+    try:
+        text = chain.tx_hex(store, _hex64(txid, "txid"))
+    except NotFound as exc:
+        return PlainTextResponse(str(exc), status_code=404)
+    except InputError as exc:
+        return PlainTextResponse(str(exc), status_code=400)
+    return Response(bytes.fromhex(text), media_type="application/octet-stream")
 
 
 @api.get("/tx/{txid}/status")
