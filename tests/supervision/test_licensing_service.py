@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from biplomacy.permissions import Actor, authorize
 
 from biplomacy.adapters.store.db import Store
 from biplomacy.errors import BiplomacyError, InputError, PermissionDenied
+from biplomacy.permissions import Actor, authorize
 from biplomacy.services.supervision_licensing import (
     apply_for_licence,
     overdue_licences,
@@ -107,18 +107,11 @@ def test_every_transition_is_in_the_audit_log(store: Store) -> None:
 
 
 def audited(store: Store) -> list[dict[str, Any]]:
-    """Audit entries as dicts: from the real log's table when the house's audit has landed, else the stand-in."""
-    import json
+    """The audit log's entries, oldest first, as dicts."""
+    from biplomacy.audit import entries
 
-    from sqlalchemy import text
-
-    from tests.supervision.conftest import AUDITED
-
-    if AUDITED:
-        return AUDITED
     with store.read() as s:
-        rows = s.execute(text("SELECT action, subject, payload FROM audit_log ORDER BY seq")).all()
-    return [{"action": a, "subject": sub, "payload": json.loads(p)} for a, sub, p in rows]
+        return [{"action": e.action, "subject": e.subject, "actor": e.actor} for e in entries(s)]
 
 
 def test_an_incomplete_application_is_refused_whole(store: Store) -> None:

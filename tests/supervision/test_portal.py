@@ -1,0 +1,65 @@
+"""Portal pages and API of the register and the returns dashboard, on the fictional demo data."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from fastapi.testclient import TestClient
+
+from biplomacy.services.supervision_demo import load_demo_register
+from tests.web.conftest import app_client  # noqa: F401  (the shared portal fixture)
+
+
+def loaded(client: TestClient) -> TestClient:
+    load_demo_register(client.app.state.store)  # type: ignore[attr-defined]
+    return client
+
+
+def test_register_page_searches_and_shows_a_date(app_client: TestClient) -> None:  # noqa: F811
+    c = loaded(app_client)
+    page = c.get("/supervision/register", params={"as_of": "2025-09-01"})
+    assert page.status_code == 200
+    assert "Indus Digital Exchange" in page.text and "Karakoram" not in page.text and "fictional" in page.text
+    assert "QuickCoin PK" in page.text and "Crescent Yield Club" not in page.text  # published 2025-09-15
+    found = c.get("/supervision/register", params={"q": "ravi", "as_of": "2025-12-01"})
+    assert "Ravi Custody" in found.text and "Indus Digital" not in found.text
+
+
+def test_entity_page_shows_its_history(app_client: TestClient) -> None:  # noqa: F811
+    c = loaded(app_client)
+    api = c.get("/api/v1/supervision/register", params={"as_of": "2025-12-01"}).json()
+    karakoram = next(e for e in api["entities"] if e["legal_name"].startswith("Karakoram"))
+    page = c.get(f"/supervision/register/{karakoram['reference']}", params={"as_of": "2025-12-01"})
+    assert page.status_code == 200 and "suspended" in page.text and "client money shortfall" in page.text
+    assert c.get("/supervision/register/PVARA-2025-0000").status_code == 404
+
+
+def test_register_csv_api_has_the_esma_columns(app_client: TestClient) -> None:  # noqa: F811
+    c = loaded(app_client)
+    r = c.get("/api/v1/supervision/register.csv", params={"as_of": "2025-12-01"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert len(rows) == 5 and rows[0]["ae_competentAuthority"].startswith("Pakistan Virtual Assets")
+
+
+def test_a_bad_as_of_date_is_a_422_naming_the_field(app_client: TestClient) -> None:  # noqa: F811
+    r = app_client.get("/api/v1/supervision/register", params={"as_of": "2025-13-45"})
+    assert r.status_code == 422 and "as_of" in r.text
+
+
+def test_dashboard_is_for_supervisors_and_charts_the_reserve_ratio(app_client: TestClient) -> None:  # noqa: F811
+    c = loaded(app_client)
+    assert c.get("/supervision/dashboard").status_code in {401, 403}
+    assert c.get("/supervision").status_code == 200
+
+
+def test_a_supervisor_sees_returns_and_reserve_ratios_on_the_dashboard(app_client: TestClient) -> None:  # noqa: F811
+    from biplomacy.permissions import Actor
+    from biplomacy.web.auth import COOKIE_NAME, issue_session
+
+    c = loaded(app_client)
+    c.cookies.set(COOKIE_NAME, issue_session(c.app.state.settings, Actor("officer", "supervisor")))  # type: ignore[attr-defined]
+    page = c.get("/supervision/dashboard")
+    assert page.status_code == 200
+    assert "IndusX" in page.text and "BTC 1.0448" in page.text and "data-chart-spec" in page.text
