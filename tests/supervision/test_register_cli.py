@@ -82,3 +82,14 @@ def test_licence_apply_transition_show_and_refusals(cli: Cli, tmp_path: Path) ->
     assert [h["to"] for h in shown["history"]] == ["draft", "submitted", "under_review"]
     f.write_text("{not json")
     assert cli("supervise", "licence", "apply", str(f)).exit_code == 2
+
+
+def test_the_demo_step_loads_the_register_and_publishes_a_verifiable_proof(store, settings) -> None:  # type: ignore[no-untyped-def]
+    from biplomacy.permissions import LOCAL_ADMIN
+    from biplomacy.services.supervision_demo import demo_step
+    from biplomacy.services.supervision_register import register_view
+
+    result = demo_step(store, settings, LOCAL_ADMIN)
+    assert result.pillar == "supervision" and "valid=True" in " ".join(result.lines)
+    indusx = next(e for e in register_view(store)["entities"] if e["commercial_name"] == "IndusX")
+    assert indusx["solvency_ratio"] is not None and indusx["fictional"] is True

@@ -129,3 +129,50 @@ def load_demo_register(store: Store) -> dict[str, int]:
                   "cohorts": len(cohorts)}
         record(session, actor=ACTOR, action="register.demo", subject="fictional demo register", payload=counts)
         return counts
+
+
+def demo_liabilities_csv(users: int = 2_000, seed: int = 2025) -> str:
+    """Liabilities of the fictional exchange IndusX: BTC (sat) and USDT (micro-USDT) per invented account."""
+    import random
+
+    rng = random.Random(seed)
+    rows = ["user_id,asset,balance,unit"]
+    for i in range(users):
+        rows.append(f"indusx-{i:06d},BTC,{int(rng.paretovariate(1.3) * 200_000)},sat")
+        if i % 3 == 0:
+            rows.append(f"indusx-{i:06d},USDT,{int(rng.paretovariate(1.5) * 50_000_000)},micro-USDT")
+    return "\n".join(rows) + "\n"
+
+
+def demo_step(store: Store, settings: Any, actor: Any) -> Any:
+    """The supervision step of `biplomacy demo run` (a services.demo.Step): load the fictional register,
+    build IndusX's proof of solvency, verify one customer's proof, and record its reserve coverage."""
+    from biplomacy.services.demo import StepResult
+    from biplomacy.services.supervision_returns import record_solvency
+    from biplomacy.services.supervision_solvency import build_solvency, solvency_against_reserves, verify_solvency_proof
+
+    added = load_demo_register(store)
+    folder = settings.out_dir / "supervision" / "indusx-proof-of-solvency"
+    folder.mkdir(parents=True, exist_ok=True)
+    liabilities = folder.parent / "indusx-liabilities.csv"
+    liabilities.write_text(demo_liabilities_csv(), encoding="utf-8")
+    built = build_solvency(liabilities, folder, height=915_000)
+    first = sorted((folder / "proofs").glob("*.json"))[0]
+    checked = verify_solvency_proof(first, folder / "root.json")
+    reserves = folder.parent / "indusx-reserves.csv"
+    owed = built["totals"]
+    reserves.write_text("asset,address,balance\n"
+                        f"BTC,tb1qfictionalindusxcold0000000000000000000,{owed['BTC'] * 21 // 20}\n"
+                        f"USDT,0xfictionalindusxtreasury,{owed.get('USDT', 0)}\n", encoding="utf-8")
+    report = solvency_against_reserves(folder / "root.json", reserves)
+    with store.read() as session:
+        ref = session.scalars(select(LicenceRow.reference).where(LicenceRow.commercial_name == "IndusX")).first()
+    if ref:
+        record_solvency(store, actor, ref, report)
+    ratios = ", ".join(f"{a} {v['ratio']}" for a, v in report["assets"].items())
+    return StepResult("supervision", f"register of {added['licences'] or 'the'} fictional VASPs; IndusX proof of "
+                      f"solvency over {built['users']:,} accounts, reserve ratios {ratios}",
+                      [f"root {built['root'][:16]}..., totals {built['totals']}",
+                       f"customer proof {first.name}: valid={checked['valid']}",
+                       "register: biplomacy supervise register show; portal /supervision/register"],
+                      [folder / "root.json", liabilities, reserves])
