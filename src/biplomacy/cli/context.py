@@ -36,10 +36,11 @@ class CliContext:
 
         with self.store().read() as s:
             row = s.execute(select(UserRow).where(UserRow.name == self.acting_as)).scalar_one_or_none()
-        if row is None or not row.active:
+            found = None if row is None or not row.active else Actor(row.name, row.role)
+        if found is None:
             raise InputError(f"--as {self.acting_as}: no active user of that name (see `biplomacy users list`)",
                              field="--as")
-        return Actor(row.name, row.role)
+        return found
 
     def close(self) -> None:
         if self._store is not None:

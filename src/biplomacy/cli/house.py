@@ -166,3 +166,28 @@ def register(app: typer.Typer) -> None:
     app.add_typer(audit_app, name="audit")
     app.command("sources")(sources)
     demo.register(app)
+
+
+@db_app.command("stress-write", hidden=True)
+def db_stress_write(ctx: typer.Context, count: int = typer.Argument(..., min=1),
+                    batch: int = typer.Option(100, "--batch", min=1)) -> None:
+    """Write COUNT users in batches, each batch with its audit entry in one transaction (for crash tests)."""
+    import sys
+    from datetime import UTC, datetime
+
+    from biplomacy.adapters.store.tables.core import UserRow
+
+    c = context.get(ctx)
+    store = c.store()
+    written = 0
+    while written < count:
+        n = min(batch, count - written)
+        with store.transaction() as s:
+            s.add_all(UserRow(name=f"stress-{written + i:07d}", role="public", institution="stress",
+                              password_hash="", active=True, created_at=datetime.now(UTC)) for i in range(n))
+            s.flush()
+            audit.record(s, actor=c.actor().name, action="db.stress_write", subject=f"batch/{written}",
+                         payload={"first": written, "count": n})
+        written += n
+        sys.stdout.write(f"committed {written}\n")
+        sys.stdout.flush()

@@ -57,7 +57,9 @@ _register_house()
 def run(argv: list[str] | None = None) -> None:
     """Console entry point: never a traceback for a user's mistake."""
     try:
-        app(args=argv, standalone_mode=False)
+        rc = app(args=argv, standalone_mode=False)
+        if isinstance(rc, int) and rc != 0:  # click hands back typer.Exit(code) as a return value here
+            sys.exit(rc)
     except click.exceptions.NoArgsIsHelpError as exc:
         exc.show()
         sys.exit(0)

@@ -117,9 +117,10 @@ def revoke_token(store: Store, actor: Actor, token_id: int) -> None:
 def authenticate_password(store: Store, name: str, password: str) -> Actor | None:
     with store.read() as s:
         row = s.execute(select(UserRow).where(UserRow.name == name)).scalar_one_or_none()
-    if row is None or not row.active or not row.password_hash:
-        return None
-    return Actor(row.name, row.role) if check_password(password, row.password_hash) else None
+        if row is None or not row.active or not row.password_hash:
+            return None
+        actor, stored = Actor(row.name, row.role), row.password_hash
+    return actor if check_password(password, stored) else None
 
 
 def actor_for_token(store: Store, token: str) -> Actor | None:
@@ -128,6 +129,4 @@ def actor_for_token(store: Store, token: str) -> Actor | None:
             select(UserRow).join(TokenRow, TokenRow.user_id == UserRow.id)
             .where(TokenRow.token_hash == _token_hash(token), TokenRow.revoked.is_(False))
         ).scalar_one_or_none()
-    if row is None or not row.active:
-        return None
-    return Actor(row.name, row.role)
+        return None if row is None or not row.active else Actor(row.name, row.role)
