@@ -1,7 +1,56 @@
-"""`biplomacy serve`: run the web portal."""
+"""`biplomacy serve`: run the web portal with uvicorn, on a migrated database only."""
+
+from __future__ import annotations
+
+import ipaddress
 
 import typer
+
+from biplomacy.cli import context
+from biplomacy.cli.output import emit, err
+from biplomacy.config import Settings
+from biplomacy.errors import ConfigError
+
+DEFAULT_SECRET = Settings().secret_key
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_secret(settings: Settings, host: str) -> None:
+    """Session cookies are signed with the secret key: the shipped default is only safe on loopback."""
+    if settings.secret_key == DEFAULT_SECRET and not _is_loopback(host):
+        raise ConfigError(f"refusing to serve on {host} with the default secret key: set BIPLOMACY_SECRET_KEY "
+                          "(or secret_key in biplomacy.toml) to a long random value")
 
 
 def register(app: typer.Typer) -> None:
     """Add the `serve` command to the root app."""
+
+    @app.command("serve")
+    def serve(
+        ctx: typer.Context,
+        host: str = typer.Option(None, "--host", help="Address to listen on (default 127.0.0.1, or BIPLOMACY_HOST)."),
+        port: int = typer.Option(None, "--port", min=1, max=65535, help="Port (default 8000, or BIPLOMACY_PORT)."),
+        json_: bool = typer.Option(False, "--json", help="Print where the portal listens as JSON, then serve."),
+    ) -> None:
+        """Run the web portal (pages, the JSON API under /api/v1, docs at /api/docs)."""
+        import uvicorn
+
+        from biplomacy.web.app import create_app
+
+        c = context.get(ctx)
+        host = host or c.settings.host
+        port = port or c.settings.port
+        check_secret(c.settings, host)
+        c.store().check_migrated()  # a clear one-line error, exit 2, before anything listens
+        url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+        emit({"url": url, "api_docs": f"{url}/api/docs", "database": c.store().url.split("@")[-1]}, json_,
+             lambda d: err.print(f"Biplomacy portal on {d['url']}  (API docs {d['api_docs']}; Ctrl-C stops)"))
+        uvicorn.run(create_app(c.settings), host=host, port=port, log_level="info", access_log=False)
