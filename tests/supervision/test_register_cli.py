@@ -93,3 +93,18 @@ def test_the_demo_step_loads_the_register_and_publishes_a_verifiable_proof(store
     assert result.pillar == "supervision" and "valid=True" in " ".join(result.lines)
     indusx = next(e for e in register_view(store)["entities"] if e["commercial_name"] == "IndusX")
     assert indusx["solvency_ratio"] is not None and indusx["fictional"] is True
+
+
+def test_reserves_from_the_rehearsal_chain_cover_the_liabilities(cli: Cli, tmp_path: Path) -> None:
+    address = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"
+    assert cli("reserve", "chain", "fund", address, "0.5", "--json").exit_code == 0
+    assert cli("reserve", "chain", "mine", "1", "--json").exit_code == 0
+    (tmp_path / "l.csv").write_text("user_id,asset,balance\nalice,BTC,30000000\nbob,BTC,10000000\n")
+    assert cli("supervise", "solvency", "build", "--liabilities", str(tmp_path / "l.csv"), "--out",
+               str(tmp_path / "por"), "--json").exit_code == 0
+    (tmp_path / "r.csv").write_text(f"asset,address\nBTC,{address}\n")
+    r = cli("supervise", "solvency", "reserves", "--root", str(tmp_path / "por" / "root.json"), "--reserves",
+            str(tmp_path / "r.csv"), "--from-chain", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json["assets"]["BTC"] == {"liabilities": 40_000_000, "reserves": 50_000_000, "proven_reserves": 0,
+                                       "ratio": "1.250000", "covered": True}
