@@ -186,7 +186,8 @@ def main() -> None:
         f"| proofs generated (all {n:,}, JSON text in memory, not written) | **{n / gen_s:,.0f} /s** "
         "(target >= 50,000) |",
         f"| proofs verified one by one, as a customer does (parse + check), random sample of {len(texts):,} | "
-        f"**{len(texts) / single_s:,.0f} /s** |",
+        f"**{len(texts) / single_s:,.0f} /s** (target >= 20,000: "
+        f"{'met' if len(texts) / single_s >= 20_000 else 'NOT met one by one on this machine'}) |",
         f"| proofs verified by an auditor's BatchVerifier (parse + check, all {n:,}, shared upper nodes "
         f"checked once) | **{n / batch_s:,.0f} /s** (target >= 20,000) |",
         "",
