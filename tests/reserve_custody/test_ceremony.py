@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from embit.psbt import PSBT
 from sqlalchemy import MetaData, create_engine, select
-from sqlalchemy.orm.exc import DetachedInstanceError
 
 from tests.reserve_custody.conftest import Signer
 
@@ -168,8 +166,6 @@ def add_user(db_url: str, name: str, role: str) -> None:
     engine.dispose()
 
 
-@pytest.mark.xfail(raises=DetachedInstanceError, strict=False,
-                   reason="house: CliContext.actor() reads the user row after its read session closed")
 def test_a_signer_uploads_their_own_psbt_but_an_analyst_may_not_propose(
         cli: Any, db_url: str, tmp_path: Path, signers: list[Signer], treasury_descriptor: str,
         cold_descriptor: str) -> None:

@@ -151,9 +151,11 @@ def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> dict[str,
         for ch in update.changed:
             entry = rows[(ch.txid, ch.vout)]
             entry.status, entry.block_height, entry.updated_at = ch.status, ch.height, now
+        revealed = set(session.execute(select(AddressRow.change, AddressRow.index)
+                                       .where(AddressRow.wallet_id == row.id)).tuples())
         for address, (change, index) in mine.items():
-            if index < (nexts[1] if change else nexts[0]):
-                reveal(session, row, wallet, index, change, address)
+            if index < (nexts[1] if change else nexts[0]) and (change, index) not in revealed:
+                session.add(AddressRow(wallet_id=row.id, change=change, index=index, address=address))
         row.next_index, row.next_change_index = nexts
         row.synced_height = tip
         session.flush()
