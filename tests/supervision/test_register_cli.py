@@ -108,3 +108,20 @@ def test_reserves_from_the_rehearsal_chain_cover_the_liabilities(cli: Cli, tmp_p
     assert r.exit_code == 0, r.stderr
     assert r.json["assets"]["BTC"] == {"liabilities": 40_000_000, "reserves": 50_000_000, "proven_reserves": 0,
                                        "ratio": "1.250000", "covered": True}
+
+
+def test_a_sandbox_cohort_takes_members_until_it_expires(cli: Cli, tmp_path: Path) -> None:
+    f = tmp_path / "app.json"
+    f.write_text(json.dumps(application()))
+    ref = cli("supervise", "licence", "apply", str(f), "--json").json["reference"]
+    made = cli("supervise", "sandbox", "create", "Cohort A", "--starts", "2025-01-01", "--expires", "2025-12-31",
+               "--condition", "at most 5,000 clients", "--json")
+    assert made.exit_code == 0, made.stderr
+    admitted = cli("supervise", "sandbox", "admit", ref, "--cohort", "Cohort A", "--json").json
+    assert admitted["sandbox"]["cohort"] == "Cohort A"
+    cohort = cli("supervise", "sandbox", "list", "--json").json["cohorts"][0]
+    assert cohort["members"] == [ref] and cohort["expired"] is True  # the clock is past 2025
+    bad = cli("supervise", "sandbox", "create", "Cohort B", "--starts", "2026-01-01", "--expires", "2025-01-01")
+    assert bad.exit_code == 2 and "expires" in bad.stderr
+    assert cli("supervise", "sandbox", "create", "Cohort A", "--starts", "2025-01-01", "--expires",
+               "2026-01-01").exit_code == 2
