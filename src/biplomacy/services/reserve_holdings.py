@@ -64,9 +64,12 @@ def holdings(store: Store, wallet: str | None = None, public: bool = True) -> di
             if e.status in ledger.LIVE:
                 by_wallet[w.name] = by_wallet.get(w.name, 0) + e.sats
                 by_source[e.source] = by_source.get(e.source, 0) + e.sats
+        per_day: dict[str, int] = {}
+        for day, sats in events:
+            per_day[day] = per_day.get(day, 0) + sats
         history, running = [], 0
-        for day in sorted({d for d, _ in events}):
-            running += sum(s for d, s in events if d == day)
+        for day in sorted(per_day):
+            running += per_day[day]
             history.append({"day": day, "sats": running, "btc": ledger.btc_text(running)})
         about = {n: {"policy": w.policy, "threshold": w.threshold, "signers": len(w.signers.split(",")),
                      "public_addresses": w.public_addresses} for n, w in wallets.items()}

@@ -13,6 +13,8 @@ from biplomacy.web.rendering import render
 
 pages = APIRouter(tags=["pages"])
 
+PAGE_RECEIPTS = 50  # the page lists the latest receipts; the CSV and JSON have them all
+
 POLICY_TEXT = {
     "imf-no-accumulation": "no voluntary accumulation (as El Salvador's IMF arrangement): purchases and mined coins "
                            "are flagged; seizures, transfers and donations are allowed",
@@ -31,7 +33,9 @@ def reserve_page(request: Request) -> HTMLResponse:
     wallets = transparency.public_wallets(store)
     profiles = sorted({w["policy"] for w in wallets})
     rows = [{**w, "signer_count": len(w["signers"])} for w in wallets]
-    return render(request, "reserve/index.html", data=data, wallets_rows=rows, profiles=profiles,
+    latest = list(reversed(data["entries"][-PAGE_RECEIPTS:]))
+    return render(request, "reserve/index.html", data=data, wallets_rows=rows, profiles=profiles, latest=latest,
+                  receipts_shown=PAGE_RECEIPTS,
                   policy_text=POLICY_TEXT, statement=None, facts=transparency.policy_sources(profiles))
 
 
