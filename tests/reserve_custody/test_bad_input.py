@@ -127,3 +127,14 @@ def test_malformed_psbt_files_exit_2_and_change_nothing(cli: Any, db_url: str, t
 def test_unknown_policy_profile_is_refused(cli: Any, treasury_descriptor: str) -> None:
     refused(cli("reserve", "wallet", "add", "t", "--descriptor", treasury_descriptor, "--policy", "yolo", "--json"),
             "policy profile")
+
+
+def test_price_csv_with_bad_rows_is_refused_whole(cli: Any, db_url: str, tmp_path: Path) -> None:
+    bad = write(tmp_path, "prices.csv", "day,currency,btc_price,source\n2025-01-01,USD,93400,CoinGecko\n"
+                                        "2025-13-01,USD,1,x\n2025-01-02,EUR,1,x\n2025-01-03,USD,-5,x\n"
+                                        "2025-01-04,USD,90000,\n")
+    before = snapshot(db_url)
+    result = cli("reserve", "prices", "import", bad, "--json")
+    refused(result, "4 problem(s)", "YYYY-MM-DD", "USD or PKR", "positive", "source")
+    assert snapshot(db_url) == before
+    refused(cli("reserve", "prices", "import", write(tmp_path, "h.csv", "a,b\n1,2\n"), "--json"), "header")

@@ -11,7 +11,7 @@ from sqlalchemy import MetaData, create_engine, select
 from tests.reserve_custody.conftest import Signer
 
 RESERVE_TABLES = ("reserve_wallets", "reserve_addresses", "reserve_ledger", "reserve_spend_proposals",
-                  "reserve_spend_signatures", "rehearsal_blocks", "rehearsal_txs", "rehearsal_outputs")
+                  "reserve_spend_signatures", "reserve_prices", "rehearsal_blocks", "rehearsal_txs", "rehearsal_outputs")
 
 
 def snapshot(db_url: str) -> dict[str, list[tuple[Any, ...]]]:
