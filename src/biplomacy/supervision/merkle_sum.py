@@ -72,7 +72,7 @@ def hash_user_id(salt: bytes, user_id: str) -> bytes:
 
 
 def leaf_hash(id_hash: bytes, balances: Sequence[int]) -> bytes:
-    return hashlib.sha256(LEAF_TAG + id_hash + b"".join(b.to_bytes(8, "big") for b in balances)).digest()
+    return hashlib.sha256(LEAF_TAG + id_hash + struct.pack(f">{len(balances)}Q", *balances)).digest()
 
 
 def node_hash(left: bytes, right: bytes, left_sums: Sequence[int], right_sums: Sequence[int]) -> bytes:
