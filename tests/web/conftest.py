@@ -105,7 +105,9 @@ def browser_page(_browser: Any) -> Iterator[Any]:
     page.set_default_timeout(10_000)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.js_errors = errors  # tests assert the page raised no JavaScript error
+    # Console errors include blocked scripts (Content-Security-Policy) and assets that failed to load.
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.js_errors = errors  # tests assert the page raised no JavaScript or console error
     try:
         yield page
     finally:

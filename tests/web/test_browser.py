@@ -52,11 +52,13 @@ def test_every_nav_link_leads_to_its_page(live_server: str, browser_page: Any) -
 def test_every_nav_page_fits_a_phone_screen(live_server: str, browser_page: Any) -> None:
     browser_page.set_viewport_size(PHONE)
     for path in {**HOUSE_PAGES, **PILLAR_PAGES}.values():
+        browser_page.js_errors.clear()
         response = browser_page.goto(live_server + path)
         assert response.status < 500, path
         overflow = browser_page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a 375px phone"
-    assert browser_page.js_errors == []
+        if response.status == 200:  # a pillar page that has not landed is a 404, which the console reports
+            assert browser_page.js_errors == [], path
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop-1280", "phone-375"])
