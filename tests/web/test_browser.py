@@ -62,8 +62,11 @@ def test_every_nav_page_fits_a_phone_screen(live_server: str, browser_page: Any)
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop-1280", "phone-375"])
-def test_home_page_screenshot_fits_the_screen(live_server: str, browser_page: Any, tmp_path: Path,
-                                             viewport: dict[str, int]) -> None:
+def test_home_page_screenshot_fits_the_screen(live_server: str, live_settings: Settings, browser_page: Any,
+                                             tmp_path: Path, viewport: dict[str, int]) -> None:
+    store = open_store(live_settings)
+    users.add_user(store, LOCAL_ADMIN, "imf-reviewer", "auditor")  # so the page shows a 64-digit audit hash
+    store.dispose()
     browser_page.set_viewport_size(viewport)
     browser_page.set_content("<html><body style='margin:0;background:#fff'></body></html>")
     blank = png_stats(browser_page.screenshot())
@@ -78,6 +81,7 @@ def test_home_page_screenshot_fits_the_screen(live_server: str, browser_page: An
     overflow = browser_page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"page scrolls sideways by {overflow}px at {viewport['width']}px"
     assert browser_page.locator("header.site-header").is_visible()
+    assert browser_page.locator("footer [data-audit-head]").get_attribute("data-audit-head") != ""
     for link in _nav(browser_page).get_by_role("link").all():
         box = link.bounding_box()
         assert link.is_visible() and box is not None
