@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any, overload
 
 import typer
 
-from biplomacy.cli.output import emit, out, table
+from biplomacy.cli.output import emit, err, out, table
 from biplomacy.errors import InputError
 
 
@@ -81,6 +82,50 @@ def register(app: typer.Typer) -> None:
 
         emit(result, as_json, render)
 
+    _register_risk(app)
+
+
+def _register_risk(app: typer.Typer) -> None:
+    @app.command("risk")
+    def risk(
+        scenario: str = typer.Option("pakistan-2025", "--scenario", help="Shipped scenario name or a folder."),
+        paths: str = typer.Option("10000", "--paths", help="Monte Carlo paths."),
+        years: str = typer.Option("5", "--years", help="Horizon in years (daily steps)."),
+        seed: str = typer.Option("1", "--seed", help="Seed of the random generator (PCG64)."),
+        price_shock: str = typer.Option("0", "--price-shock", help="Immediate BTC price change, e.g. -0.5."),
+        tariff: str = typer.Option(None, "--tariff", help="Tariff option of the scenario (default: its first)."),
+        chart: Path = typer.Option(None, "--chart", help="Write the fan chart as PNG or SVG to this file."),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Monte Carlo of BTC price, difficulty and fees: P5/P50/P95 of BTC mined, revenue, NPV; P(loss)."""
+        from rich.progress import Progress
+
+        from biplomacy.services.energy_risk import run_risk
+
+        with Progress(console=err, transient=True, disable=as_json) as bar:
+            task = bar.add_task("simulating", total=1.0)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            result = run_risk(scenario, paths=_int(paths, "--paths"), years=_float(years, "--years"),
+                              seed=_int(seed, "--seed"), price_shock=_float(price_shock, "--price-shock"),
+                              tariff=tariff, progress=progress, chart=chart)
+
+        def render(r: dict[str, Any]) -> None:
+            rows = [(name, *(f"{r[key][q]:,.{dp}f}" for q in ("p5", "p50", "p95")))
+                    for name, key, dp in (("BTC mined", "btc_mined", 2), ("revenue USD", "revenue_usd", 0),
+                                          ("NPV USD", "npv_usd", 0))]
+            table(f"{r['scenario']}: {r['paths']:,} paths x {r['days']:,} days, seed {r['seed']}",
+                  ["", "P5", "P50", "P95"], rows)
+            out.print(f"probability of loss (NPV < 0): [bold]{r['probability_of_loss']:.1%}[/bold]")
+            for a in r["assumptions"]:
+                out.print(f"- {a}")
+            if r.get("chart"):
+                out.print(f"fan chart: {r['chart']}")
+            _render_sources(r["sources"])
+
+        emit(result, as_json, render)
 
 
 # Numbers are read here rather than by Typer so that a bad one is exit 2 naming its flag, like every input error.

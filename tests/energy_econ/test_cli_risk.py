@@ -1,0 +1,126 @@
+"""`biplomacy energy risk`: the contract shape, the same JSON for the same seed, exit 2 on bad input."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from biplomacy.energy.scenario import load_scenario
+from biplomacy.services.energy_risk import fleet_from_scenario
+
+TOML = """
+name = "tiny"
+cap_mw = 300
+reserve_margin_share = 0.1
+usd_pkr = 281
+source_keys = ["energy.network.difficulty"]
+
+[sources.gas]
+fuel_cost_pkr_kwh = 24.3
+
+[network]
+btc_price_usd = 91000
+
+[[zone]]
+name = "north"
+province = "KP"
+connection_limit_mw = 400
+ramp_mw_per_h = 100
+pue = 1.05
+cooling = "air"
+ambient_monthly_c = [10, 12, 18, 24, 30, 36, 44, 42, 34, 26, 18, 12]
+ai_allowed = true
+
+[[asic]]
+model = "S21-XP"
+j_per_th = 13.5
+price_usd_per_th = 15
+ambient_limit_c = 40
+share = 1.0
+
+[[tariff]]
+name = "cost-of-service"
+pkr_per_kwh = 34.01
+
+[[tariff]]
+name = "incremental"
+pkr_per_kwh = 22.98
+
+[ai]
+firm_mw = 100
+uptime = 0.99
+"""
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    (folder / "scenario.toml").write_text(TOML, encoding="utf-8")
+    # 48 hours: surplus (available - demand - 10 % margin) of 2,000 MW by night, 0 by day
+    rows = ["hour,demand_mw,avail_gas_mw"]
+    for h in range(48):
+        day, hour = divmod(h, 24)
+        demand = 10_000 if 8 <= hour < 20 else 8_000
+        rows.append(f"2025-01-{day + 1:02d}T{hour:02d}:00:00+05:00,{demand},{11_000 if demand == 10_000 else 10_800}")
+    (folder / "grid.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_risk_contract_shape_on_a_scenario_folder(cli_nodb, tiny):
+    r = cli_nodb("energy", "risk", "--scenario", str(tiny), "--paths", "300", "--years", "1", "--seed", "1", "--json")
+    assert r.exit_code == 0, r.stderr
+    doc = r.json
+    for key in ("btc_mined", "revenue_usd", "npv_usd"):
+        assert doc[key]["p5"] <= doc[key]["p50"] <= doc[key]["p95"]
+    assert 0 <= doc["probability_of_loss"] <= 1
+    assert doc["tariff"] == "cost-of-service"
+    assert {s["key"] for s in doc["sources"]} >= {"energy.network.difficulty", "energy.mining.derating_per_c"}
+
+
+def test_same_seed_gives_identical_json(cli_nodb, tiny):
+    args = ("energy", "risk", "--scenario", str(tiny), "--paths", "200", "--years", "0.5", "--seed", "9", "--json")
+    assert json.loads(cli_nodb(*args).stdout) == json.loads(cli_nodb(*args).stdout)
+
+
+def test_fleet_mines_the_cap_less_ai_on_surplus_hours_only(tiny):
+    tariff, fleet, _, notes = fleet_from_scenario(load_scenario(tiny), "incremental")
+    # surplus after the 10 % margin: night 10,800 - 8,000 - 800 = 2,000 MW; day 11,000 - 10,000 - 1,000 = 0
+    # the AI takes 100 MW of it, mining 200 MW fits by night only: uptime = 12 of 24 hours
+    assert tariff == "incremental"
+    assert fleet.uptime == pytest.approx(0.5)
+    assert fleet.energy_price_usd_mwh == pytest.approx(22.98 * 1000 / 281)
+    # heat derating: July 44 degC and August 42 degC exceed the 40 degC limit by 4 and 2 degC
+    derating = 1 - 0.03 * (4 + 2) / 12
+    assert fleet.power_mw == pytest.approx(200 * derating)
+    assert fleet.hashrate_hs == pytest.approx(200e6 / 1.05 / 13.5 * 1e12 * derating)
+    assert fleet.capex_usd == pytest.approx(200e6 / 1.05 / 13.5 * 15)
+    assert any("cap" in n for n in notes)
+
+
+def test_a_price_shock_lowers_the_median_npv(cli_nodb, tiny):
+    base = cli_nodb("energy", "risk", "--scenario", str(tiny), "--paths", "200", "--years", "1", "--json").json
+    crash = cli_nodb("energy", "risk", "--scenario", str(tiny), "--paths", "200", "--years", "1",
+                     "--price-shock", "-0.5", "--json").json
+    assert crash["npv_usd"]["p50"] < base["npv_usd"]["p50"]
+
+
+def test_fan_chart_png(cli_nodb, tiny, tmp_path):
+    r = cli_nodb("energy", "risk", "--scenario", str(tiny), "--paths", "100", "--years", "0.2",
+                 "--chart", str(tmp_path / "fan.png"), "--json")
+    assert r.exit_code == 0, r.stderr
+    assert (tmp_path / "fan.png").read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("args, flag", [
+    (("--paths", "0"), "paths"), (("--years", "-1"), "years"), (("--paths", "many"), "--paths"),
+    (("--price-shock", "-1.5"), "price_shock"), (("--scenario", "atlantis"), "--scenario"),
+    (("--tariff", "free"), "--tariff"), (("--chart", "fan.gif"), "--chart"),
+])
+def test_bad_risk_input_exits_2_naming_the_field(cli_nodb, tiny, args, flag):
+    base = {"--scenario": str(tiny), "--paths": "50", "--years": "0.1"}
+    extra = dict(zip(args[::2], args[1::2], strict=True))
+    r = cli_nodb("energy", "risk", *[x for kv in (base | extra).items() for x in kv], "--json")
+    assert r.exit_code == 2, r.stderr
+    assert flag in r.stderr and "Traceback" not in r.stderr
+    assert r.stdout == ""
