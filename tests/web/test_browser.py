@@ -145,3 +145,11 @@ def test_an_officer_logs_in_and_out_in_the_browser(live_server: str, live_settin
     assert _nav(page).get_by_role("link", name="Log in").is_visible()
     assert "sana" not in _nav(page).inner_text()
     assert page.js_errors == []
+
+
+def test_api_docs_render_from_the_vendored_swagger_ui(live_server: str, browser_page: Any) -> None:
+    outside: list[str] = []
+    browser_page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(live_server) else None)
+    browser_page.goto(live_server + "/api/docs")
+    browser_page.wait_for_selector(".opblock-summary-path[data-path='/api/v1/sources']")
+    assert outside == []
