@@ -71,8 +71,9 @@ def read_audit_head(store: Store) -> tuple[str | None, int | None]:
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """Render `template` with `context` plus the per-request globals, as an HTML response."""
     templates: Jinja2Templates = request.app.state.templates
-    base: dict[str, Any] = {"actor": current_actor(request), "audit_head": _safe_audit_head(request)}
-    base.update(context)
+    base: dict[str, Any] = {"actor": current_actor(request), **context}
+    if "audit_head" not in base:
+        base["audit_head"] = _safe_audit_head(request)
     response = templates.TemplateResponse(request, template, base, status_code=status_code)
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     return response
