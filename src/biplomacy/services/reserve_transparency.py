@@ -42,8 +42,9 @@ def public_holdings(store: Store) -> dict[str, Any]:
     return data
 
 
-def public_wallets(store: Store) -> list[dict[str, Any]]:
-    by_name = {w["wallet"]: w for w in holdings(store, None, public=True)["by_wallet"]}
+def public_wallets(store: Store, data: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The wallets as the public sees them (`data`: public_holdings already computed, to reuse its balances)."""
+    by_name = {w["wallet"]: w for w in (data or holdings(store, None, public=True))["by_wallet"]}
     out = []
     for w in list_wallets(store):
         item = {"name": w["name"], "threshold": w["threshold"], "signers": w["signers"], "policy": w["policy"],

@@ -30,7 +30,7 @@ api = APIRouter(prefix="/reserve", tags=["reserve"])
 def reserve_page(request: Request) -> HTMLResponse:
     store = request.app.state.store
     data = transparency.public_holdings(store)
-    wallets = transparency.public_wallets(store)
+    wallets = transparency.public_wallets(store, data)
     profiles = sorted({w["policy"] for w in wallets})
     rows = [{**w, "signer_count": len(w["signers"])} for w in wallets]
     latest = list(reversed(data["entries"][-PAGE_RECEIPTS:]))

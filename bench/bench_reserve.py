@@ -1,0 +1,253 @@
+"""Benchmark: reserve address derivation and wallet sync against bdkpython alone, on the same work.
+
+1. Derivation: N receive addresses of a 3-of-5 wsh(sortedmulti) wallet through biplomacy's WalletDescriptor
+   versus BDK's `Descriptor.derive_address` called directly (best of REPEATS, alternately).
+2. Sync: a rehearsal chain holding TXS faucet transactions to the wallet (spread over ADDRESSES receive
+   addresses, mined in blocks of 1,000), served by the rehearsal Esplora router under uvicorn on loopback.
+   biplomacy's sync (Esplora adapter over HTTP, gap limit 20, ledger written to SQLite) versus BDK's
+   `EsploraClient.full_scan` (stop gap 20, one request at a time) + `Wallet.apply_update` against the same
+   server. Both read every address's full history page by page (25 confirmed transactions per page).
+   Also: biplomacy's sync through the in-process ASGI transport (what the CLI and tests use).
+Target: biplomacy <= 1.2x BDK alone. Results go to bench/RESULTS-reserve.md.
+
+Run: .venv/bin/python bench/bench_reserve.py [--txs 10000] [--addresses 100] [--derive 2000] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import platform
+import socket
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import bdkpython as bdk
+import uvicorn
+from embit import bip32
+from embit.networks import NETWORKS
+from sqlalchemy import delete, update
+
+from biplomacy.adapters.chain.esplora import http_chain
+from biplomacy.adapters.chain.rehearsal import rehearsal_chain
+from biplomacy.adapters.store import migrate
+from biplomacy.adapters.store.db import Store, make_engine
+from biplomacy.adapters.store.tables.reserve import AddressRow, LedgerEntryRow, WalletRow
+from biplomacy.config import load_settings
+from biplomacy.permissions import Actor
+from biplomacy.reserve import rehearsal_chain as rc
+from biplomacy.reserve.descriptors import parse_descriptor
+from biplomacy.services import rehearsal_chain as chain
+from biplomacy.services import reserve_wallets
+from biplomacy.web.routers.rehearsal_esplora import rehearsal_app
+
+RESULTS = Path(__file__).with_name("RESULTS-reserve.md")
+ADMIN = Actor("bench", "admin")
+
+
+def descriptor() -> str:
+    keys = []
+    for i in range(5):
+        root = bip32.HDKey.from_seed(bytes([i + 1]) * 32, version=NETWORKS["test"]["xprv"])
+        xpub = root.derive("m/48h/1h/0h/2h").to_public().to_string(version=NETWORKS["test"]["xpub"])
+        keys.append(f"[{root.my_fingerprint.hex()}/48h/1h/0h/2h]{xpub}/<0;1>/*")
+    return f"wsh(sortedmulti(3,{','.join(keys)}))"
+
+
+def best(fn, repeats: int) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def bench_derivation(text: str, n: int, repeats: int) -> tuple[float, float]:
+    ours = parse_descriptor(text, "regtest")
+    single = bdk.Descriptor(ours.text, bdk.NetworkKind.TEST).to_single_descriptors()[0]
+    assert ours.address(n - 1) == str(single.derive_address(n - 1, bdk.Network.REGTEST))
+    t_ours = best(lambda: [ours.address(i) for i in range(n)], repeats)
+    t_bdk = best(lambda: [str(single.derive_address(i, bdk.Network.REGTEST)) for i in range(n)], repeats)
+    return t_ours, t_bdk
+
+
+def fill_chain(store: Store, text: str, txs: int, addresses: int) -> None:
+    """TXS faucet payments round-robin over the first ADDRESSES receive addresses, in blocks of 1,000."""
+    wallet = parse_descriptor(text, "regtest")
+    scripts = [wallet.script_pubkey(i) for i in range(addresses)]
+    done = 0
+    while done < txs:
+        with store.transaction() as session:
+            chain._ensure_genesis(session)
+            seq = chain._next_seq(session)
+            for k in range(min(1000, txs - done)):
+                script = scripts[(done + k) % addresses]
+                tx = rc.faucet_tx(script, 10_000 + done + k, seq + k)
+                checked = rc.CheckedTx(tx.txid().hex(), tx.serialize().hex(), 0, rc.vsize_of(tx), [],
+                                       [(0, script, 10_000 + done + k)])
+                chain._add_tx(session, checked, "regtest", "donation")
+        done += min(1000, txs - done)
+        chain.mine(store, ADMIN, 1)
+
+
+def forget(store: Store) -> None:
+    """Empty the wallet's ledger and revealed addresses, so each sync run does the same, full work."""
+    with store.transaction() as session:
+        session.execute(delete(LedgerEntryRow))
+        session.execute(delete(AddressRow))
+        session.execute(update(WalletRow).values(next_index=0, next_change_index=0))
+
+
+def serve(url: str, folder: str, port: int) -> None:
+    store = Store(make_engine(url), url)
+    settings = load_settings({"BIPLOMACY_DATABASE_URL": url, "BIPLOMACY_VAR_DIR": folder})
+    uvicorn.run(rehearsal_app(store, settings), host="127.0.0.1", port=port, log_level="warning")
+
+
+def wait_for(url: str) -> None:
+    import httpx
+
+    for _ in range(200):
+        try:
+            httpx.get(f"{url}/blocks/tip/height", timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise SystemExit("the rehearsal Esplora server did not start")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def new_store(folder: Path, name: str) -> Store:
+    url = f"sqlite:///{folder / name}"
+    store = Store(make_engine(url), url)
+    migrate.upgrade(store)
+    return store
+
+
+def serve_portal(url: str, folder: str, port: int) -> None:
+    from biplomacy.web.app import create_app
+
+    settings = load_settings({"BIPLOMACY_DATABASE_URL": url, "BIPLOMACY_VAR_DIR": folder})
+    uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+
+
+def bench_page(receipts: int, requests: int) -> dict[str, tuple[float, float]]:
+    """p50 and p99 latency (ms) of the public page and its JSON over loopback, with `receipts` in the ledger."""
+    import httpx
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-reserve-page-"))
+    store = new_store(folder, "page.sqlite3")
+    text = descriptor()
+    fill_chain(store, text, receipts, min(receipts, 50))
+    reserve_wallets.add_wallet(store, ADMIN, "regtest", "treasury", text)
+    settings = load_settings({"BIPLOMACY_DATABASE_URL": store.url, "BIPLOMACY_VAR_DIR": str(folder)})
+    reserve_wallets.sync(store, ADMIN, rehearsal_chain(store, settings), "treasury")
+    port = free_port()
+    server = multiprocessing.get_context("spawn").Process(target=serve_portal, args=(store.url, str(folder), port),
+                                                          daemon=True)
+    server.start()
+    wait_for(f"http://127.0.0.1:{port}/api/v1/rehearsal/esplora")
+    out = {}
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+        for path in ("/reserve", "/api/v1/reserve/holdings"):
+            assert client.get(path).status_code == 200
+            times = []
+            for _ in range(requests):
+                t = time.perf_counter()
+                client.get(path)
+                times.append((time.perf_counter() - t) * 1000)
+            times.sort()
+            out[path] = (times[len(times) // 2], times[min(len(times) - 1, int(len(times) * 0.99))])
+    server.terminate()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--txs", type=int, default=10_000)
+    ap.add_argument("--addresses", type=int, default=100)
+    ap.add_argument("--derive", type=int, default=2_000)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--page-only", action="store_true", help="Only the public page latency.")
+    ap.add_argument("--page-receipts", type=int, default=200)
+    args = ap.parse_args()
+    if args.page_only:
+        page = bench_page(args.page_receipts, 300)
+        for path, (p50, p99) in page.items():
+            print(f"{path} with {args.page_receipts} receipts: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+        with RESULTS.open("a", encoding="utf-8") as f:
+            f.write(f"\n## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, public page latency, loopback, 300 requests each, "
+                    f"{args.page_receipts} receipts in the ledger\n\nCommand: `.venv/bin/python bench/bench_reserve.py "
+                    f"--page-only --page-receipts {args.page_receipts}`\n\n| path | p50 | p99 |\n| --- | --- | --- |\n"
+                    + "".join(f"| {path} | {p50:.1f} ms | {p99:.1f} ms |\n" for path, (p50, p99) in page.items()))
+        return
+    text = descriptor()
+
+    t_ours, t_bdk = bench_derivation(text, args.derive, args.repeats)
+    print(f"derivation of {args.derive} addresses: biplomacy {t_ours:.3f}s, BDK {t_bdk:.3f}s, "
+          f"ratio {t_ours / t_bdk:.2f}x")
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-reserve-"))
+    store = new_store(folder, "chain.sqlite3")
+    settings = load_settings({"BIPLOMACY_DATABASE_URL": store.url, "BIPLOMACY_VAR_DIR": str(folder)})
+    t = time.perf_counter()
+    fill_chain(store, text, args.txs, args.addresses)
+    print(f"rehearsal chain filled with {args.txs} transactions in {time.perf_counter() - t:.1f}s")
+    reserve_wallets.add_wallet(store, ADMIN, "regtest", "bench", text)
+
+    port = free_port()
+    # The server runs in its own process, so neither client competes with it for this process's GIL.
+    server = multiprocessing.get_context("spawn").Process(target=serve, args=(store.url, str(folder), port),
+                                                          daemon=True)
+    server.start()
+    url = f"http://127.0.0.1:{port}/api/v1/rehearsal/esplora"
+    wait_for(url)
+
+    def ours_http() -> None:
+        forget(store)
+        result = reserve_wallets.sync(store, ADMIN, http_chain(url), "bench")
+        assert result["new_receipts"] == args.txs, result["new_receipts"]
+
+    def bdk_alone() -> None:
+        wallet = bdk.Wallet.create_from_two_path_descriptor(bdk.Descriptor(text, bdk.NetworkKind.TEST),
+                                                            bdk.Network.REGTEST, bdk.Persister.new_in_memory())
+        update = bdk.EsploraClient(url).full_scan(wallet.start_full_scan().build(), 20, 1)
+        wallet.apply_update(update)
+        assert len(wallet.transactions()) == args.txs
+
+    def ours_asgi() -> None:
+        forget(store)
+        reserve_wallets.sync(store, ADMIN, rehearsal_chain(store, settings), "bench")
+
+    s_ours = best(ours_http, args.repeats)
+    s_bdk = best(bdk_alone, args.repeats)
+    s_asgi = best(ours_asgi, 1)
+    server.terminate()
+    print(f"sync of {args.txs} transactions: biplomacy over HTTP {s_ours:.2f}s, BDK EsploraClient {s_bdk:.2f}s, "
+          f"ratio {s_ours / s_bdk:.2f}x; biplomacy in-process ASGI {s_asgi:.2f}s")
+
+    cpu = platform.processor() or platform.machine()
+    with RESULTS.open("a", encoding="utf-8") as f:
+        f.write(f"\n## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.system()} {cpu}, "
+                f"{os.cpu_count()} CPUs (shared), Python {platform.python_version()}, bdkpython 3.1.1\n\n"
+                f"Command: `.venv/bin/python bench/bench_reserve.py --txs {args.txs} --addresses {args.addresses} "
+                f"--derive {args.derive} --repeats {args.repeats}`\n\n"
+                "| work | biplomacy | bdkpython alone | ratio |\n| --- | --- | --- | --- |\n"
+                f"| derive {args.derive} receive addresses (3-of-5 wsh sortedmulti) | {t_ours:.3f} s | "
+                f"{t_bdk:.3f} s | {t_ours / t_bdk:.2f}x |\n"
+                f"| sync {args.txs} tx over {args.addresses} addresses from the rehearsal Esplora API (loopback "
+                f"HTTP, gap 20, 1 request at a time) | {s_ours:.2f} s | {s_bdk:.2f} s | {s_ours / s_bdk:.2f}x |\n"
+                f"| same sync, in-process ASGI transport (CLI path) | {s_asgi:.2f} s | | |\n")
+
+
+if __name__ == "__main__":
+    main()
