@@ -1,0 +1,58 @@
+"""The risk page (/energy/risk) and its API: the Monte Carlo of a scenario's mining fleet, with its fan chart."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from biplomacy.permissions import authorize
+from biplomacy.web.auth import ActorDep
+from biplomacy.web.rendering import render
+
+pages = APIRouter(tags=["pages"])
+api = APIRouter(tags=["energy"])
+
+# The portal runs fewer paths by default than the CLI so that a page answers in well under a second.
+WEB_DEFAULT_PATHS = 2_000
+
+Scenario = Annotated[str, Query(min_length=1, max_length=200, description="shipped scenario name or folder")]
+Paths = Annotated[int, Query(ge=1, le=20_000, description="Monte Carlo paths")]
+Years = Annotated[float, Query(gt=0, le=10, description="horizon in years")]
+Seed = Annotated[int, Query(ge=0, lt=2**63, description="seed of the PCG64 generator")]
+Shock = Annotated[float, Query(gt=-1, le=10, description="immediate BTC price change, e.g. -0.5")]
+
+
+def _run(scenario: str, paths: int, years: float, seed: int, price_shock: float) -> dict[str, Any]:
+    from biplomacy.services.energy_risk import run_risk
+
+    return run_risk(scenario, paths=paths, years=years, seed=seed, price_shock=price_shock)
+
+
+@pages.get("/energy/risk", response_class=HTMLResponse, summary="Monte Carlo risk of the mining fleet")
+def risk_page(request: Request, actor: ActorDep, scenario: Scenario = "pakistan-2025",
+              paths: Paths = WEB_DEFAULT_PATHS, years: Years = 5.0, seed: Seed = 1,
+              price_shock: Shock = 0.0) -> HTMLResponse:
+    from biplomacy.services.energy_risk import fan_chart_for
+
+    authorize(actor, "energy.read")
+    report = _run(scenario, paths, years, seed, price_shock)
+    rows = [{"outcome": label, "p5": _fmt(report[key]["p5"], dp), "p50": _fmt(report[key]["p50"], dp),
+             "p95": _fmt(report[key]["p95"], dp)}
+            for label, key, dp in (("BTC mined", "btc_mined", 2), ("Revenue (USD)", "revenue_usd", 0),
+                                   ("Energy cost (USD)", "energy_cost_usd", 0), ("NPV (USD)", "npv_usd", 0))]
+    return render(request, "energy_risk/risk.html", report=report, rows=rows, chart_spec=fan_chart_for(report),
+                  form={"scenario": scenario, "paths": paths, "years": years, "seed": seed,
+                        "price_shock": price_shock})
+
+
+@api.get("/energy/risk", summary="Monte Carlo risk of the mining fleet (JSON)")
+def risk_api(actor: ActorDep, scenario: Scenario = "pakistan-2025", paths: Paths = WEB_DEFAULT_PATHS,
+             years: Years = 5.0, seed: Seed = 1, price_shock: Shock = 0.0) -> dict[str, Any]:
+    authorize(actor, "energy.read")
+    return _run(scenario, paths, years, seed, price_shock)
+
+
+def _fmt(value: float, dp: int) -> str:
+    return f"{value:,.{dp}f}"
