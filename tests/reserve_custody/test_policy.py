@@ -91,3 +91,28 @@ def test_us_profile_refuses_a_spend_outside_the_reserve_through_the_cli(cli, sig
     ok(cli("reserve", "wallet", "add", "cold", "--descriptor", cold_descriptor, "--json"))
     cold = ok(cli("reserve", "address", "cold", "--json"))["address"]
     ok(cli("reserve", "spend", "propose", "us", "--to", cold, "--amount", "0.5", "--purpose", "to cold", "--json"))
+
+
+def test_a_spend_above_the_first_tier_needs_four_of_five(cli, tmp_path, signers, cold_descriptor) -> None:  # type: ignore[no-untyped-def]
+    from tests.reserve_custody.conftest import multisig
+    from tests.reserve_custody.test_ceremony import ok, write
+
+    ok(cli("reserve", "wallet", "add", "pk", "--descriptor", multisig(3, signers), "--json"))
+    address = ok(cli("reserve", "address", "pk", "--json"))["address"]
+    ok(cli("reserve", "chain", "fund", address, "150", "--json"))
+    ok(cli("reserve", "chain", "mine", "1", "--json"))
+    ok(cli("reserve", "sync", "pk", "--json"))
+    ok(cli("reserve", "wallet", "add", "cold", "--descriptor", cold_descriptor, "--json"))
+    cold = ok(cli("reserve", "address", "cold", "--json"))["address"]
+    big = ok(cli("reserve", "spend", "propose", "pk", "--to", cold, "--amount", "120", "--purpose", "large move",
+                 "--json"))
+    assert big["threshold"] == 4 and big["policy_findings"]
+    for k, signer in enumerate(signers[:3]):
+        ok(cli("reserve", "spend", "submit", big["id"], "--psbt", write(tmp_path, f"{k}.psbt", signer.sign(big["psbt"])),
+               "--json"))
+    assert ok(cli("reserve", "spend", "status", big["id"], "--json"))["ready"] is False
+    assert cli("reserve", "spend", "broadcast", big["id"], "--json").exit_code == 2
+    last = ok(cli("reserve", "spend", "submit", big["id"], "--psbt",
+                  write(tmp_path, "3.psbt", signers[3].sign(big["psbt"])), "--json"))
+    assert last["ready"] is True
+    assert len(ok(cli("reserve", "spend", "broadcast", big["id"], "--json"))["txid"]) == 64
