@@ -53,3 +53,27 @@ def test_public_page_and_api_show_holdings_by_source_without_private_addresses(
 def test_esplora_api_is_mounted_under_api_v1(portal: Any) -> None:
     assert portal.get("/api/v1/rehearsal/esplora/blocks/tip/height").text == "0"
     assert portal.get("/api/v1/reserve/holdings?format=xml").status_code == 422
+
+
+def test_a_signer_downloads_the_psbt_and_uploads_the_signed_one_over_the_api(
+        cli: Any, portal: Any, settings: Any, signers: Any, treasury_descriptor: str, cold_descriptor: str) -> None:
+    from biplomacy.permissions import Actor
+    from biplomacy.web.auth import COOKIE_NAME, issue_session
+    from tests.reserve_custody.test_ceremony import funded_treasury
+
+    _, cold = funded_treasury(cli, treasury_descriptor, cold_descriptor)
+    proposal = ok(cli("reserve", "spend", "propose", "treasury", "--to", cold, "--amount", "0.4", "--purpose", "api",
+                      "--json"))
+    path = f"/api/v1/reserve/spends/{proposal['id']}"
+    assert portal.get(f"{path}/psbt").status_code == 403  # the public may not
+    portal.cookies.set(COOKIE_NAME, issue_session(settings, Actor("sbp-signer", "signer")))
+    unsigned = portal.get(f"{path}/psbt").text
+    assert unsigned == proposal["psbt"]
+    result = portal.post(f"{path}/signatures", content=signers[0].sign(unsigned)).json()
+    assert result["accepted"] is True and result["valid_signers"] == [signers[0].fingerprint]
+    again = portal.post(f"{path}/signatures", content=signers[0].sign(unsigned)).json()
+    assert again["accepted"] is False and "duplicate" in again["reason"]
+    garbage = portal.post(f"{path}/signatures", content=b"not a psbt")
+    assert garbage.status_code == 422 and "PSBT" in garbage.json()["detail"]
+    assert portal.get(path).json()["threshold"] == 3
+    assert portal.get("/api/v1/reserve/spends/sp-none").status_code == 404

@@ -126,6 +126,13 @@ def _status(session: Session, row: SpendProposalRow) -> dict[str, Any]:
             "ready": len(signers) >= row.threshold, "state": row.state, "txid": row.txid}
 
 
+def unsigned_psbt(store: Store, actor: Actor, proposal_id: str) -> str:
+    """The proposal's unsigned PSBT (base64), for a signer to take to their device."""
+    _may_upload(actor)
+    with store.read() as session:
+        return _proposal(session, proposal_id).psbt
+
+
 def status(store: Store, actor: Actor, proposal_id: str) -> dict[str, Any]:
     authorize(actor, "reserve.read")
     with store.read() as session:
