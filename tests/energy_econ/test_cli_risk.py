@@ -65,3 +65,14 @@ def test_bad_risk_input_exits_2_naming_the_field(cli_nodb, tiny, args, flag):
     assert r.exit_code == 2, r.stderr
     assert flag in r.stderr and "Traceback" not in r.stderr
     assert r.stdout == ""
+
+
+def test_shipped_pakistan_scenario_gives_the_same_json_for_the_same_seed(cli_nodb):
+    args = ("energy", "risk", "--scenario", "pakistan-2025", "--paths", "1000", "--years", "1", "--seed", "1", "--json")
+    first = cli_nodb(*args)
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout == cli_nodb(*args).stdout
+    doc = first.json
+    assert doc["scenario"] == "pakistan-2025" and doc["days"] == 365
+    assert doc["btc_mined"]["p50"] > 0
+    assert {"house.pk.mining_ai_allocation_mw", "energy.network.difficulty"} <= {s["key"] for s in doc["sources"]}
