@@ -1,1 +1,25 @@
-"""Tables of the energy pillar (filled in as the pillar lands)."""
+"""Tables of the energy pillar: stored plans with their inputs, summary and sources."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from biplomacy.adapters.store.db import Base
+
+
+class EnergyPlanRow(Base):
+    __tablename__ = "energy_plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    scenario: Mapped[str] = mapped_column(String(200))
+    objective: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(120))
+    inputs_sha256: Mapped[str] = mapped_column(String(64))
+    inputs_toml: Mapped[str] = mapped_column(Text)
+    summary_json: Mapped[str] = mapped_column(Text)
+    out_dir: Mapped[str] = mapped_column(String(500))

@@ -1,0 +1,189 @@
+"""Use case: plan a scenario (load -> solve -> assess tariffs and strain -> write files -> store -> audit)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+
+from biplomacy.adapters.store.db import Store
+from biplomacy.adapters.store.tables.energy import EnergyPlanRow
+from biplomacy.audit import record
+from biplomacy.energy import planner
+from biplomacy.energy.scenario import Scenario, load_scenario
+from biplomacy.energy.strain import grid_strain
+from biplomacy.energy.tariffs import assess_tariff
+from biplomacy.errors import InputError, NotFound
+from biplomacy.permissions import Actor, authorize
+from biplomacy.provenance import load_registry
+
+Progress = Callable[[str], None]
+
+
+def summarise(s: Scenario, r: planner.PlanResult) -> dict[str, Any]:
+    """The plan's figures: installed MW, BTC a year, the tariff verdicts, grid strain, sources."""
+    reg = load_registry()
+    year_fraction = len(s.grid.hours) / 8760.0
+    total = r.mining_mw.sum(axis=0)
+    avg_cost = reg.number("energy.pk.avg_purchase_cost_pkr_kwh")
+    cos = reg.number("energy.pk.cost_of_service_pkr_kwh")
+    tariffs = [assess_tariff(t.name, t.pkr_per_kwh, total, r.marginal_cost_pkr_kwh, average_cost_pkr_kwh=avg_cost,
+                             cost_of_service_pkr_kwh=cos, usd_pkr=s.usd_pkr, year_fraction=year_fraction)
+               for t in s.tariffs]
+    btc_year = r.expected_btc() / year_fraction
+    fleet_hs = float(r.mining_mw_installed.sum()) * 1e6 / s.fleet_j_per_th * 1e12
+    diluted = btc_year * s.network.network_hashrate_hs / (s.network.network_hashrate_hs + fleet_hs)
+    strain = grid_strain(r.zones, r.mining_mw, r.mining_mw_installed, planner_derate(s, r), s.ai.firm_mw * s.ai.uptime,
+                         r.ai_from_non_surplus_mw, r.surplus_mw, s.grid.demand_mw)
+    keys = [*s.source_keys, "energy.pk.avg_purchase_cost_pkr_kwh", "energy.pk.cost_of_service_pkr_kwh"]
+    return {
+        "scenario": s.name, "objective": r.objective, "hours": len(r.hours),
+        "mining_mw_installed": round(float(r.mining_mw_installed.sum()), 3),
+        "ai_mw_installed": round(float(r.ai_mw.sum()), 3),
+        "zones": [{"zone": z, "mining_mw": round(float(r.mining_mw_installed[i]), 3),
+                   "ai_mw": round(float(r.ai_mw[i]), 3), "mining_mwh": round(float(r.mining_mw[i].sum()), 1)}
+                  for i, z in enumerate(r.zones)],
+        "mining_mwh_per_year": round(float(total.sum()) / year_fraction, 1),
+        "expected_btc_per_year": round(btc_year, 4),
+        "expected_btc_per_year_after_self_dilution": round(diluted, 4),
+        "btc_price_usd": s.network.btc_price_usd, "difficulty": s.network.difficulty,
+        "net_value_usd_per_year": round(r.objective_value / year_fraction, 2) if r.objective == "net-value" else None,
+        "subsidy_pkr_per_year": {t.name: round(t.subsidy_vs_marginal_pkr, 2) for t in tariffs},
+        "tariffs": [t.__dict__ for t in tariffs],
+        "strain": strain.__dict__,
+        "solve_seconds": round(r.solve_seconds, 3),
+        "assumptions": [
+            "expected BTC at the scenario's difficulty and fees (no growth); the self-diluted figure lets "
+            "difficulty absorb the fleet's own hashrate",
+            "energy for new load is priced at the hour's merit-order marginal cost (grid.csv sources)",
+            f"hourly ambient = monthly mean +/- {planner.DIURNAL_SWING_C} degC; ASICs derate 3 %/degC above "
+            f"{s.fleet_ambient_limit_c} degC",
+            "subsidy_pkr_per_year: the tariff's shortfall below the marginal plant's fuel cost, summed over the hours mined",
+        ],
+        "sources": load_registry().cited(keys),
+    }
+
+
+def planner_derate(s: Scenario, r: planner.PlanResult) -> np.ndarray:
+    from biplomacy.energy.economics import derating_fraction
+
+    lim = s.fleet_ambient_limit_c
+    return np.vstack([np.vectorize(lambda a: derating_fraction(float(a), lim))(
+        planner.hourly_ambient_c(s.zone(z).ambient_monthly_c, r.hours)) for z in r.zones])
+
+
+def write_outputs(s: Scenario, r: planner.PlanResult, summary: dict[str, Any], out: Path, *,
+                  charts: bool = True) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    files = [out / "allocation.csv", out / "system.csv", out / "summary.json"]
+    with files[0].open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["hour", "zone", "mining_mw", "ai_mw"])
+        for t, h in enumerate(r.hours):
+            for i, z in enumerate(r.zones):
+                w.writerow([h, z, f"{r.mining_mw[i, t]:.3f}", f"{r.ai_mw[i] * s.ai.uptime:.3f}"])
+    with files[1].open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["hour", "surplus_mw", "demand_mw", "mining_mw", "ai_non_surplus_mw", "marginal_cost_pkr_kwh"])
+        total = r.mining_mw.sum(axis=0)
+        for t, h in enumerate(r.hours):
+            w.writerow([h, f"{r.surplus_mw[t]:.1f}", f"{s.grid.demand_mw[t]:.1f}", f"{total[t]:.3f}",
+                        f"{r.ai_from_non_surplus_mw[t]:.3f}", f"{r.marginal_cost_pkr_kwh[t]:.2f}"])
+    files[2].write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"hour": np.repeat(np.array(r.hours), len(r.zones)),
+                      "zone": np.tile(np.array(r.zones), len(r.hours)),
+                      "mining_mw": r.mining_mw.T.ravel(), "ai_mw": np.tile(r.ai_mw * s.ai.uptime, len(r.hours))})
+    pq.write_table(table, out / "hourly.parquet")
+    files.append(out / "hourly.parquet")
+    if charts:
+        from biplomacy.services.energy_charts import heatmap_spec, monthly_spec, write_png
+
+        files.append(write_png(heatmap_spec(r), out / "mining_heatmap.png"))
+        files.append(write_png(monthly_spec(r), out / "monthly_energy_by_zone.png"))
+    return files
+
+
+def _inputs_digest(s: Scenario) -> tuple[str, str]:
+    toml = (s.folder / "scenario.toml").read_text(encoding="utf-8")
+    h = hashlib.sha256(toml.encode())
+    h.update((s.folder / "grid.csv").read_bytes())
+    return h.hexdigest(), toml
+
+
+def run_plan(store: Store | None, actor: Actor, scenario: str, out: Path, *, objective: str = "net-value",
+             name: str | None = None, progress: Progress | None = None, charts: bool = True) -> dict[str, Any]:
+    """Plan `scenario`, write files under `out`, and (when a store is given) keep the plan, audited."""
+    authorize(actor, "energy.plan")
+    say = progress or (lambda _m: None)
+    say("loading scenario")
+    s = load_scenario(scenario)
+    say(f"building the LP ({len(s.zones)} zones x {len(s.grid.hours):,} h)")
+    model = planner.build(s, objective)
+    say(f"solving with HiGHS ({model.num_col:,} columns, {model.num_row:,} rows)")
+    x, obj, seconds = planner.solve(model)
+    r = planner.write_back(s, model, x, objective, obj, seconds)
+    summary = summarise(s, r)
+    say("writing outputs")
+    files = write_outputs(s, r, summary, out, charts=charts)
+    summary["files"] = [str(f) for f in files]
+    if store is not None:
+        digest, toml = _inputs_digest(s)
+        with store.transaction() as session:
+            row = EnergyPlanRow(name=name or f"{s.name} ({objective})", scenario=s.name, objective=objective,
+                                created_at=datetime.now(UTC), created_by=actor.name, inputs_sha256=digest,
+                                inputs_toml=toml, summary_json=json.dumps(summary), out_dir=str(out))
+            session.add(row)
+            session.flush()
+            summary["plan_id"] = row.id
+            record(session, actor=actor.name, action="energy.plan", subject=f"energy_plan/{row.id}",
+                   payload={"scenario": s.name, "objective": objective, "inputs_sha256": digest,
+                            "mining_mw_installed": summary["mining_mw_installed"],
+                            "expected_btc_per_year": summary["expected_btc_per_year"]})
+    return summary
+
+
+def list_plans(store: Store) -> list[dict[str, Any]]:
+    with store.read() as s:
+        rows = s.execute(select(EnergyPlanRow).order_by(EnergyPlanRow.id)).scalars().all()
+        return [{"id": r.id, "name": r.name, "scenario": r.scenario, "objective": r.objective,
+                 "created_at": r.created_at.isoformat(), "created_by": r.created_by,
+                 "summary": json.loads(r.summary_json)} for r in rows]
+
+
+def get_plan(store: Store, ref: str) -> dict[str, Any]:
+    plans = list_plans(store)
+    for p in plans:
+        if str(p["id"]) == str(ref) or p["name"] == ref:
+            return p
+    raise NotFound(f"no stored plan {ref!r} (see `biplomacy energy plans`)", field="plan")
+
+
+def compare_plans(store: Store, a: str, b: str) -> dict[str, Any]:
+    pa_, pb = get_plan(store, a), get_plan(store, b)
+    keys = ("mining_mw_installed", "ai_mw_installed", "mining_mwh_per_year", "expected_btc_per_year",
+            "expected_btc_per_year_after_self_dilution", "net_value_usd_per_year")
+    rows = [{"figure": k, "a": pa_["summary"].get(k), "b": pb["summary"].get(k)} for k in keys]
+    for name in sorted(set(pa_["summary"]["subsidy_pkr_per_year"]) | set(pb["summary"]["subsidy_pkr_per_year"])):
+        rows.append({"figure": f"subsidy_pkr_per_year[{name}]", "a": pa_["summary"]["subsidy_pkr_per_year"].get(name),
+                     "b": pb["summary"]["subsidy_pkr_per_year"].get(name)})
+    zones = sorted({z["zone"] for p in (pa_, pb) for z in p["summary"]["zones"]})
+    for z in zones:
+        za: dict[str, Any] = next((x for x in pa_["summary"]["zones"] if x["zone"] == z), {})
+        zb: dict[str, Any] = next((x for x in pb["summary"]["zones"] if x["zone"] == z), {})
+        rows.append({"figure": f"mining_mw[{z}]", "a": za.get("mining_mw"), "b": zb.get("mining_mw")})
+    return {"a": {"id": pa_["id"], "name": pa_["name"]}, "b": {"id": pb["id"], "name": pb["name"]}, "rows": rows}
+
+
+def check_out_dir(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out: {out} exists and is not a folder", field="--out")
