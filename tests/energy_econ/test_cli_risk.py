@@ -76,3 +76,18 @@ def test_shipped_pakistan_scenario_gives_the_same_json_for_the_same_seed(cli_nod
     assert doc["scenario"] == "pakistan-2025" and doc["days"] == 365
     assert doc["btc_mined"]["p50"] > 0
     assert {"house.pk.mining_ai_allocation_mw", "energy.network.difficulty"} <= {s["key"] for s in doc["sources"]}
+
+
+def test_cheaper_what_if_energy_lowers_the_chance_of_loss(cli_nodb, tiny):
+    args = ("energy", "risk", "--scenario", str(tiny), "--paths", "300", "--years", "1", "--json")
+    tariff = cli_nodb(*args).json
+    cheap = cli_nodb(*args, "--energy-price-usd-mwh", "20").json
+    assert cheap["tariff"] is None and cheap["fleet"]["energy_price_usd_mwh"] == 20
+    assert cheap["probability_of_loss"] <= tariff["probability_of_loss"]
+    assert cheap["npv_usd"]["p50"] > tariff["npv_usd"]["p50"]
+
+
+def test_what_if_energy_price_and_a_tariff_together_are_refused(cli_nodb, tiny):
+    r = cli_nodb("energy", "risk", "--scenario", str(tiny), "--paths", "10", "--years", "0.1",
+                 "--tariff", "incremental", "--energy-price-usd-mwh", "20", "--json")
+    assert r.exit_code == 2 and "--energy-price-usd-mwh" in r.stderr

@@ -94,6 +94,8 @@ def _register_risk(app: typer.Typer) -> None:
         seed: str = typer.Option("1", "--seed", help="Seed of the random generator (PCG64)."),
         price_shock: str = typer.Option("0", "--price-shock", help="Immediate BTC price change, e.g. -0.5."),
         tariff: str = typer.Option(None, "--tariff", help="Tariff option of the scenario (default: its first)."),
+        energy_price: str = typer.Option(None, "--energy-price-usd-mwh",
+                                         help="What-if energy price in USD/MWh instead of a tariff option."),
         chart: Path = typer.Option(None, "--chart", help="Write the fan chart as PNG or SVG to this file."),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
@@ -110,7 +112,8 @@ def _register_risk(app: typer.Typer) -> None:
 
             result = run_risk(scenario, paths=_int(paths, "--paths"), years=_float(years, "--years"),
                               seed=_int(seed, "--seed"), price_shock=_float(price_shock, "--price-shock"),
-                              tariff=tariff, progress=progress, chart=chart)
+                              tariff=tariff, energy_price_usd_mwh=_float(energy_price, "--energy-price-usd-mwh"),
+                              progress=progress, chart=chart)
 
         def render(r: dict[str, Any]) -> None:
             rows = [(name, *(f"{r[key][q]:,.{dp}f}" for q in ("p5", "p50", "p95")))

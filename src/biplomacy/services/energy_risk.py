@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +11,7 @@ import numpy as np
 from biplomacy.energy.economics import derating_fraction
 from biplomacy.energy.network import NetworkAssumptions
 from biplomacy.energy.risk import Fleet, Progress, RiskResult, RiskSettings, simulate, validate
-from biplomacy.errors import NotFound
+from biplomacy.errors import InputError, NotFound
 from biplomacy.provenance import load_registry
 
 if TYPE_CHECKING:
@@ -30,15 +30,28 @@ MODEL_ASSUMPTIONS = (
 
 
 def run_risk(scenario: str | Path, *, paths: int = 10_000, years: float = 5.0, seed: int = 1,
-             price_shock: float = 0.0, tariff: str | None = None, progress: Progress | None = None,
-             chart: Path | None = None) -> dict[str, Any]:
-    """Load a scenario (shipped name or folder), derive its mining fleet, and run the Monte Carlo on it."""
+             price_shock: float = 0.0, tariff: str | None = None, energy_price_usd_mwh: float | None = None,
+             progress: Progress | None = None, chart: Path | None = None) -> dict[str, Any]:
+    """Load a scenario (shipped name or folder), derive its mining fleet, and run the Monte Carlo on it.
+
+    `energy_price_usd_mwh` replaces the tariff's price (e.g. the marginal cost of surplus power) for a
+    what-if; the report then names no tariff.
+    """
     from biplomacy.energy.scenario import load_scenario
 
     settings = RiskSettings(paths=paths, years=years, seed=seed, price_shock=price_shock)
     validate(Fleet(1.0, 0.0, 0.0, 0.0), settings)  # bad settings are refused before the scenario is read
     sc = load_scenario(scenario)
+    if energy_price_usd_mwh is not None and not (energy_price_usd_mwh >= 0 and tariff is None):
+        raise InputError("--energy-price-usd-mwh: must be zero or more, and not given together with --tariff",
+                         field="--energy-price-usd-mwh")
+    chosen: str | None
     chosen, fleet, keys, notes = fleet_from_scenario(sc, tariff)
+    if energy_price_usd_mwh is not None:
+        fleet = replace(fleet, energy_price_usd_mwh=energy_price_usd_mwh)
+        notes = [f"energy price: USD {energy_price_usd_mwh:,.2f}/MWh given on the command line (what-if, no tariff)",
+                 *notes[1:]]
+        chosen = None
     doc = risk_report(sc.network, fleet, settings, label=sc.name, source_keys=keys, assumptions=notes,
                       progress=progress, chart=chart)
     doc["tariff"] = chosen
