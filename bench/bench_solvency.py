@@ -3,7 +3,7 @@
 SHA-256 floor (shared/CONTRACTS.md): N calls of hashlib.sha256(m).digest() in a Python loop over prepared
 64-byte messages, N = the number of hashes the build computes (user-id hashes + leaves + internal nodes,
 padding included), timed in the same run as the build, alternately, best of REPEATS. Target: build <= 3x floor.
-Memory: peak RSS of a fresh process building the snapshot at several sizes (input liabilities included),
+Memory: peak RSS of a fresh process reading the liabilities CSV and building the snapshot at several sizes,
 fitted as a + b*users + c*leaves (leaves are padded to a power of two) and EXTRAPOLATED to 40 M users.
 Proofs: all proofs of the 1 M snapshot rendered as JSON text (not written to disk); verification of a
 random sample as a customer does it (parse JSON, check one proof alone), and of every proof with the
@@ -69,20 +69,32 @@ def _peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def memory_point(n: int) -> dict[str, float]:
-    """Run in a fresh process: peak RSS after building a snapshot of n users."""
+def memory_point(n: int, csv_path: str) -> dict[str, float]:
+    """Run in a fresh process: peak RSS after reading n users' liabilities CSV and building the snapshot
+    (the path `supervise solvency build` takes)."""
     base = _peak_rss()
-    snap = build_snapshot(liabilities(n))
+    with open(csv_path, encoding="utf-8", newline="") as f:
+        data = read_liabilities(f)
+    snap = build_snapshot(data)
     peak = _peak_rss()
     return {"users": n, "leaves": int(snap.tree.hashes[0].shape[0]), "peak_bytes": peak, "base_bytes": base}
 
 
 def measure_memory() -> list[dict[str, float]]:
+    import tempfile
+
     out = []
-    for n in MEMORY_POINTS:
-        r = subprocess.run([sys.executable, __file__, "--memory-point", str(n)], capture_output=True, text=True,
-                           check=True)
-        out.append(json.loads(r.stdout))
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in MEMORY_POINTS:
+            data = liabilities(n)
+            path = Path(tmp) / f"l{n}.csv"
+            with path.open("w", encoding="utf-8") as f:
+                f.write("user_id,asset,balance\n")
+                f.writelines(f"{u},BTC,{int(b)}\n" for u, b in zip(data.user_ids, data.balances[:, 0], strict=True))
+            del data
+            r = subprocess.run([sys.executable, __file__, "--memory-point", str(n), "--csv", str(path)],
+                               capture_output=True, text=True, check=True)
+            out.append(json.loads(r.stdout))
     return out
 
 
@@ -103,9 +115,10 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--sample", type=int, default=20_000)
     ap.add_argument("--memory-point", type=int)
+    ap.add_argument("--csv", help="with --memory-point: the liabilities CSV to read")
     args = ap.parse_args()
     if args.memory_point:
-        print(json.dumps(memory_point(args.memory_point)))
+        print(json.dumps(memory_point(args.memory_point, args.csv)))
         return
 
     n = args.users
@@ -170,7 +183,8 @@ def main() -> None:
         "# Supervision: exchange proof of solvency",
         "",
         f"Run {now} on {platform.node()} ({cpu}, {os.cpu_count()} CPUs shared with other work, Python "
-        f"{platform.python_version()}, hashlib {hashlib.sha256().name} via OpenSSL). Command: "
+        f"{platform.python_version()}, hashlib {hashlib.sha256().name} via OpenSSL; load average at the end "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs). Command: "
         f"`.venv/bin/python bench/bench_solvency.py --users {n} --repeats {args.repeats} --sample {args.sample}`.",
         "",
         "| what | figure |",
@@ -191,8 +205,8 @@ def main() -> None:
         f"| proofs verified by an auditor's BatchVerifier (parse + check, all {n:,}, shared upper nodes "
         f"checked once) | **{n / batch_s:,.0f} /s** (target >= 20,000) |",
         "",
-        "Memory: peak RSS of a fresh process that generates the liabilities and builds the snapshot "
-        "(interpreter and NumPy included), measured:",
+        "Memory: peak RSS of a fresh process that reads the liabilities CSV and builds the snapshot, as "
+        "`supervise solvency build` does (interpreter and NumPy included), measured:",
         "",
         "| users | leaves | peak RSS | per user |",
         "| --- | --- | --- | --- |",
