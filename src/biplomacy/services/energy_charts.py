@@ -15,8 +15,11 @@ from biplomacy.energy.planner import PlanResult
 
 
 def heatmap_spec(r: PlanResult) -> dict[str, Any]:
-    total = r.mining_mw.sum(axis=0)
-    values = [{"date": h[:10], "hour": int(h[11:13]), "mw": round(float(total[t]), 1)} for t, h in enumerate(r.hours)]
+    return heatmap_from(list(r.hours), [float(v) for v in r.mining_mw.sum(axis=0)])
+
+
+def heatmap_from(hours: list[str], mining_mw: list[float]) -> dict[str, Any]:
+    values = [{"date": h[:10], "hour": int(h[11:13]), "mw": round(mw, 1)} for h, mw in zip(hours, mining_mw, strict=True)]
     chart = alt.Chart(alt.Data(values=values)).mark_rect().encode(
         x=alt.X("date:O", title="day", axis=alt.Axis(labels=False, ticks=False)),
         y=alt.Y("hour:O", title="hour of day (PKT)"),
@@ -28,8 +31,13 @@ def heatmap_spec(r: PlanResult) -> dict[str, Any]:
 
 def monthly_spec(r: PlanResult) -> dict[str, Any]:
     months = np.array([int(h[5:7]) for h in r.hours])
-    values = [{"month": int(m), "zone": z, "gwh": round(float(r.mining_mw[i, months == m].sum()) / 1000.0, 2)}
-              for i, z in enumerate(r.zones) for m in sorted(set(months.tolist()))]
+    return monthly_from({z: [float(r.mining_mw[i, months == m].sum()) for m in range(1, 13)]
+                         for i, z in enumerate(r.zones)})
+
+
+def monthly_from(monthly_mwh: dict[str, list[float]]) -> dict[str, Any]:
+    values = [{"month": m + 1, "zone": z, "gwh": round(mwh / 1000.0, 2)}
+              for z, series in monthly_mwh.items() for m, mwh in enumerate(series) if mwh > 0]
     chart = alt.Chart(alt.Data(values=values)).mark_bar().encode(
         x=alt.X("month:O", title="month"),
         y=alt.Y("gwh:Q", title="mining energy (GWh)", stack=True),

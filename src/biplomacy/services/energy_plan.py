@@ -138,10 +138,11 @@ def run_plan(store: Store | None, actor: Actor, scenario: str, out: Path, *, obj
     summary["files"] = [str(f) for f in files]
     if store is not None:
         digest, toml = _inputs_digest(s)
+        kept = summary | {"chart_data": chart_data(r)}
         with store.transaction() as session:
             row = EnergyPlanRow(name=name or f"{s.name} ({objective})", scenario=s.name, objective=objective,
                                 created_at=datetime.now(UTC), created_by=actor.name, inputs_sha256=digest,
-                                inputs_toml=toml, summary_json=json.dumps(summary), out_dir=str(out))
+                                inputs_toml=toml, summary_json=json.dumps(kept), out_dir=str(out))
             session.add(row)
             session.flush()
             summary["plan_id"] = row.id
@@ -150,6 +151,14 @@ def run_plan(store: Store | None, actor: Actor, scenario: str, out: Path, *, obj
                             "mining_mw_installed": summary["mining_mw_installed"],
                             "expected_btc_per_year": summary["expected_btc_per_year"]})
     return summary
+
+
+def chart_data(r: planner.PlanResult) -> dict[str, Any]:
+    """What the portal needs to redraw the plan's charts: total mining MW per hour, MWh per zone and month."""
+    months = np.array([int(h[5:7]) for h in r.hours])
+    return {"hours": list(r.hours), "mining_mw": [round(float(v), 1) for v in r.mining_mw.sum(axis=0)],
+            "monthly_mwh": {z: [round(float(r.mining_mw[i, months == m].sum()), 1) for m in range(1, 13)]
+                            for i, z in enumerate(r.zones)}}
 
 
 def list_plans(store: Store) -> list[dict[str, Any]]:
