@@ -30,7 +30,8 @@ def run_demo(ctx: typer.Context, json_: bool = typer.Option(False, "--json")) ->
 
     def render(_: object) -> None:
         table("Biplomacy demo: pakistan-2025", ["pillar", "result", "outputs"],
-              [(r.pillar, r.headline, ", ".join(str(p) for p in r.outputs)) for r in results])
+              [(r.pillar, r.headline, "\n".join(sorted({str(p.parent) + "/" for p in r.outputs})))
+               for r in results])
         out.print(f"\nDatabase: {c.settings.effective_database_url}")
         out.print(f"Reports:  {out_dir}/")
         out.print("Portal:   run `biplomacy serve` (or `make serve`) and open http://127.0.0.1:8000")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,38 @@ def _house(store: Store, settings: Settings, actor: Actor) -> StepResult:
                       [f"provenance registry: {facts} figures (biplomacy sources)"])
 
 
+def _energy(store: Store, settings: Settings, actor: Actor) -> StepResult:
+    from biplomacy.services.energy_plan import list_plans, run_plan
+    from biplomacy.services.energy_risk import run_risk
+
+    out = settings.out_dir / "energy" / "pakistan-2025"
+    existing = [p for p in list_plans(store) if p["name"] == DEMO_PLAN]
+    plan = run_plan(None if existing else store, actor, "pakistan-2025", out, name=DEMO_PLAN)
+    risk = run_risk("pakistan-2025", paths=2_000, years=5, seed=1, chart=out / "risk_fan_chart.png")
+    (out / "risk.json").write_text(json.dumps({k: v for k, v in risk.items() if k != "bands"}, indent=2))
+    verdicts = "; ".join(f"{t['name']} PKR {t['pkr_per_kwh']}/kWh: {t['verdict'].split(':')[0]}"
+                         for t in plan["tariffs"])
+    return StepResult(
+        "energy",
+        f"{plan['mining_mw_installed']:,.0f} MW mining + {plan['ai_mw_installed']:,.0f} MW AI; "
+        f"{plan['expected_btc_per_year']:,.0f} BTC/yr; P(loss) {risk['probability_of_loss']:.0%}",
+        [f"tariffs: {verdicts}", "plan kept" + (" (already stored; files refreshed)" if existing else ""),
+         f"risk: 2,000 paths x 5 years, BTC mined P5/P50/P95 {risk['btc_mined']['p5']:,.0f} / "
+         f"{risk['btc_mined']['p50']:,.0f} / {risk['btc_mined']['p95']:,.0f}"],
+        [out / "allocation.csv", out / "system.csv", out / "mining_heatmap.png", out / "risk_fan_chart.png"])
+
+
+def _supervision(store: Store, settings: Settings, actor: Actor) -> StepResult:
+    from biplomacy.services.supervision_demo import demo_step
+
+    result: StepResult = demo_step(store, settings, actor)
+    return result
+
+
+DEMO_PLAN = "pakistan-2025 demo"
+
 STEPS: tuple[Step, ...] = (
     Step("House: database, provenance, audit log", _house),
+    Step("Energy: plan the 2,000 MW and its risk", _energy),
+    Step("Supervision: register and a proof of solvency", _supervision),
 )
