@@ -8,6 +8,7 @@ from typing import Any
 
 from embit.psbt import PSBT
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from biplomacy import audit
@@ -169,6 +170,16 @@ def submit(store: Store, actor: Actor, proposal_id: str, data: bytes) -> dict[st
     if not new:
         return {"accepted": False, "reason": f"duplicate signer: {', '.join(check.fingerprints)} already signed "
                                              "this proposal", **info}
+    try:
+        return _record_signers(store, actor, proposal_id, new, upload)
+    except IntegrityError:  # another upload by the same signer won the race: nothing of this one is stored
+        with store.read() as session:
+            info = _status(session, _proposal(session, proposal_id))
+        return {"accepted": False, "reason": f"duplicate signer: {', '.join(new)} already signed this proposal",
+                **info}
+
+
+def _record_signers(store: Store, actor: Actor, proposal_id: str, new: list[str], upload: PSBT) -> dict[str, Any]:
     with store.transaction() as session:
         row = _proposal(session, proposal_id)
         for fp in new:
