@@ -1,7 +1,7 @@
 """The portal's risk page (/energy/risk) and its API: figures, fan chart, sources, and 4xx on bad input."""
 
-def test_risk_page_shows_quantiles_fan_chart_and_sources(app_client, tiny):
-    r = app_client.get("/energy/risk", params={"scenario": str(tiny), "paths": 200, "years": 0.5, "seed": 3})
+def test_risk_page_shows_quantiles_fan_chart_and_sources(app_client):
+    r = app_client.get("/energy/risk", params={"scenario": "pakistan-2025", "paths": 200, "years": 0.5, "seed": 3})
     assert r.status_code == 200, r.text
     html = r.text
     assert "Probability of loss" in html and 'id="risk-fan"' in html and "data-chart-spec" in html
@@ -9,8 +9,8 @@ def test_risk_page_shows_quantiles_fan_chart_and_sources(app_client, tiny):
     assert "Assumption" in html  # labelled assumptions among the sources
 
 
-def test_risk_api_returns_the_same_numbers_for_the_same_seed(app_client, tiny):
-    params = {"scenario": str(tiny), "paths": 200, "years": 0.5, "seed": 3}
+def test_risk_api_returns_the_same_numbers_for_the_same_seed(app_client):
+    params = {"scenario": "pakistan-2025", "paths": 200, "years": 0.5, "seed": 3}
     a = app_client.get("/api/v1/energy/risk", params=params)
     b = app_client.get("/api/v1/energy/risk", params=params)
     assert a.status_code == 200, a.text
@@ -25,8 +25,13 @@ def test_bad_paths_is_422_and_an_unknown_scenario_404(app_client):
     assert r.status_code == 404 and "atlantis" in r.json()["detail"]
 
 
-def test_fan_chart_draws_in_a_real_browser(live_server, browser_page, tiny, tmp_path):
-    browser_page.goto(f"{live_server}/energy/risk?scenario={tiny}&paths=200&years=1&seed=2")
+def test_the_portal_refuses_a_folder_path_as_scenario(app_client, tiny):
+    r = app_client.get("/api/v1/energy/risk", params={"scenario": str(tiny), "paths": 10})
+    assert r.status_code == 404
+
+
+def test_fan_chart_draws_in_a_real_browser(live_server, browser_page, tmp_path):
+    browser_page.goto(f"{live_server}/energy/risk?scenario=pakistan-2025&paths=200&years=1&seed=2")
     browser_page.wait_for_selector("#risk-fan[data-chart-ready='true'] svg")
     assert browser_page.locator("#risk-fan g.mark-area path").count() == 3  # one band per panel
     assert browser_page.js_errors == []

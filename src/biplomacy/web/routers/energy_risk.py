@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from biplomacy.errors import NotFound
 from biplomacy.permissions import authorize
 from biplomacy.web.auth import ActorDep
 from biplomacy.web.rendering import render
@@ -17,16 +18,22 @@ api = APIRouter(tags=["energy"])
 # The portal runs fewer paths by default than the CLI so that a page answers in well under a second.
 WEB_DEFAULT_PATHS = 2_000
 
-Scenario = Annotated[str, Query(min_length=1, max_length=200, description="shipped scenario name or folder")]
-Paths = Annotated[int, Query(ge=1, le=20_000, description="Monte Carlo paths")]
-Years = Annotated[float, Query(gt=0, le=10, description="horizon in years")]
+Scenario = Annotated[str, Query(min_length=1, max_length=100, description="name of a shipped scenario")]
+# Bounded so that one request costs at most the CLI's default run (~1.5 s).
+Paths = Annotated[int, Query(ge=1, le=10_000, description="Monte Carlo paths")]
+Years = Annotated[float, Query(gt=0, le=5, description="horizon in years")]
 Seed = Annotated[int, Query(ge=0, lt=2**63, description="seed of the PCG64 generator")]
 Shock = Annotated[float, Query(gt=-1, le=10, description="immediate BTC price change, e.g. -0.5")]
 
 
 def _run(scenario: str, paths: int, years: float, seed: int, price_shock: float) -> dict[str, Any]:
+    from biplomacy.energy.scenario import shipped_names
     from biplomacy.services.energy_risk import run_risk
 
+    # The portal reads shipped scenarios only: a folder path from a visitor would read the server's disk.
+    if scenario not in shipped_names():
+        raise NotFound(f"scenario {scenario!r} is not a shipped scenario ({', '.join(shipped_names())})",
+                       field="scenario")
     return run_risk(scenario, paths=paths, years=years, seed=seed, price_shock=price_shock)
 
 
