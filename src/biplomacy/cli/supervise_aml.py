@@ -1,7 +1,34 @@
-"""Commands of `biplomacy supervise` (part: aml)."""
+"""Commands of `biplomacy supervise`: travel-rule checks and AML transaction monitoring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 import typer
 
+from biplomacy.cli.output import emit, out, table
+
+
+def _render_travel(d: dict[str, Any]) -> None:
+    if d["valid"]:
+        out.print("[green]valid[/green] IVMS101 payload")
+    else:
+        table("Travel rule: problems", ["field", "problem"], [(p["path"], p["message"]) for p in d["problems"]])
+    if d.get("above_threshold") is not None:
+        out.print(f"amount {d['amount_usd'] or ''} USD; at or above the USD/EUR {d['threshold_usd']} threshold: "
+                  f"{d['above_threshold']}")
+    for f in d.get("flags", []):
+        out.print(f"[yellow]flag[/yellow]: {f}")
+
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the `supervise` sub-app."""
+    travel = typer.Typer(help="The travel rule (FATF R.16, IVMS101).", no_args_is_help=True)
+    app.add_typer(travel, name="travel-rule")
+
+    @travel.command("validate")
+    def validate(file: Path, json_: bool = typer.Option(False, "--json")) -> None:
+        """Validate an IVMS101 payload (bare or in an envelope with transfer data), field by field."""
+        from biplomacy.services.travel_rule import validate_file
+
+        emit(validate_file(file), json_, _render_travel)
