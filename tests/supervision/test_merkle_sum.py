@@ -129,3 +129,27 @@ def test_liabilities_sum_overflowing_64_bits_is_refused() -> None:
     text = "user_id,asset,balance\na,BTC,18446744073709551615\nb,BTC,1\n"
     with pytest.raises(InputError, match="2\\^64"):
         build_snapshot(read_liabilities_csv(text))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("user_id,asset,balnc\n-0123456789.\"x é"), max_size=200))
+def test_any_liabilities_text_is_parsed_or_refused_with_an_input_error(text: str) -> None:
+    try:
+        data = read_liabilities_csv(text)
+    except InputError:
+        return
+    assert data.balances.shape == (len(data.user_ids), len(data.assets))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+                    max_leaves=12))
+def test_any_json_as_a_proof_is_answered_with_a_reason_not_a_crash(junk: Any) -> None:
+    root, proofs = ROOT_AND_PROOFS
+    assert isinstance(verify_proof(junk, root), str)
+    for field in ("path", "balances", "leaf_index", "salt", "user_id"):
+        assert isinstance(verify_proof(dict(proofs["alice"], **{field: junk}), root), (str, type(None)))
+
+
+ROOT_AND_PROOFS = snapshot_of(ROWS)
