@@ -28,6 +28,7 @@ class ChainTx:
     spends: tuple[tuple[str, int], ...]
     fee: int = 0
     source_hint: str = ""  # the rehearsal chain says what a faucet payment stands for; real chains do not
+    time: int | None = None  # block time (Unix seconds) once confirmed
     extra: dict[str, str] = field(default_factory=dict)
 
 

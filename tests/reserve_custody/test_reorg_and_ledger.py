@@ -68,3 +68,13 @@ def test_classify_records_zone_and_cost_basis(cli: Any, treasury_descriptor: str
     assert (entry["zone"], entry["cost_basis_usd"]) == ("Sindh-1", "6500.00")
     bad = cli("reserve", "ledger", "classify", "t", f"{txid}:0", "--source", "gift", "--json")
     assert bad.exit_code == 2
+
+
+def test_history_counts_a_receipt_from_its_block_time_not_the_sync_day(cli: Any, treasury_descriptor: str) -> None:
+    ok(cli("reserve", "wallet", "add", "t", "--descriptor", treasury_descriptor, "--json"))
+    address = ok(cli("reserve", "address", "t", "--json"))["address"]
+    ok(cli("reserve", "chain", "fund", address, "1", "--json"))
+    ok(cli("reserve", "chain", "mine", "2", "--json"))  # block 1 is dated 10 minutes after regtest's genesis
+    ok(cli("reserve", "sync", "t", "--json"))
+    history = ok(cli("reserve", "ledger", "show", "--json"))["history"]
+    assert history == [{"day": "2011-02-02", "sats": 100_000_000, "btc": "1"}]

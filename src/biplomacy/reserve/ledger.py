@@ -32,6 +32,7 @@ class Coin:
     source: str
     status: str  # pending | confirmed | spent | vanished
     height: int | None
+    time: int | None = None  # block time of the receipt, Unix seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ class CoinChange:
     vout: int
     status: str
     height: int | None
+    time: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +75,9 @@ def reconcile(known: Mapping[tuple[str, int], Coin], history: Iterable[ChainTx],
             status = "spent" if key in spent_by else ("confirmed" if t.height is not None else "pending")
             if key not in known:
                 source = INTERNAL if ours_spent else (t.source_hint if t.source_hint in SOURCES else UNCLASSIFIED)
-                new.append(Coin(t.txid, o.vout, o.address, o.value, source, status, t.height))
+                new.append(Coin(t.txid, o.vout, o.address, o.value, source, status, t.height, t.time))
             elif (known[key].status, known[key].height) != (status, t.height):
-                changed.append(CoinChange(t.txid, o.vout, status, t.height))
+                changed.append(CoinChange(t.txid, o.vout, status, t.height, t.time))
     for key, coin in known.items():
         if key[0] not in txs and coin.status != "vanished":
             changed.append(CoinChange(coin.txid, coin.vout, "vanished", None))

@@ -58,7 +58,8 @@ def holdings(store: Store, wallet: str | None = None, public: bool = True) -> di
                             "sats": e.sats, "btc": ledger.btc_text(e.sats), "source": e.source, "zone": e.zone,
                             "cost_basis_usd": e.cost_basis_usd, "status": e.status, "height": e.block_height,
                             "first_seen": e.first_seen})
-            events.append((e.first_seen.date().isoformat(), e.sats))
+            # A receipt counts from its block's time (a first sync of an old wallet must not put history today).
+            events.append(((e.block_time or e.first_seen).date().isoformat(), e.sats))
             if e.status not in ledger.LIVE:
                 events.append((e.updated_at.date().isoformat(), -e.sats))
             if e.status in ledger.LIVE:

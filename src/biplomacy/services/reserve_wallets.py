@@ -26,6 +26,10 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _when(unix: int | None) -> datetime | None:
+    return None if unix is None else datetime.fromtimestamp(unix, UTC)
+
+
 def check_name(name: str) -> str:
     if not name or len(name) > 80 or not set(name.lower()) <= NAME_CHARS:
         raise InputError(f"wallet name {name[:80]!r} must be 1-80 letters, digits, '-' or '_'", field="name")
@@ -146,11 +150,13 @@ def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> dict[str,
         for coin in update.new:
             session.add(LedgerEntryRow(wallet_id=row.id, txid=coin.txid, vout=coin.vout, address=coin.address,
                                        sats=coin.sats, source=coin.source, zone="", cost_basis_usd=None,
-                                       status=coin.status, block_height=coin.height, first_seen=now,
-                                       updated_at=now))
+                                       status=coin.status, block_height=coin.height, block_time=_when(coin.time),
+                                       first_seen=now, updated_at=now))
         for ch in update.changed:
             entry = rows[(ch.txid, ch.vout)]
             entry.status, entry.block_height, entry.updated_at = ch.status, ch.height, now
+            if ch.time is not None or ch.status == "vanished":
+                entry.block_time = _when(ch.time)
         revealed = set(session.execute(select(AddressRow.change, AddressRow.index)
                                        .where(AddressRow.wallet_id == row.id)).tuples())
         for address, (change, index) in mine.items():

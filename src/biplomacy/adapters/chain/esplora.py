@@ -87,8 +87,9 @@ def parse_tx(row: Any) -> ChainTx:
         outputs = tuple(ChainOutput(i, str(o.get("scriptpubkey_address") or ""), int(o["value"]))
                         for i, o in enumerate(row["vout"]))
         spends = tuple((str(v["txid"]), int(v["vout"])) for v in row["vin"] if not v.get("is_coinbase"))
+        block_time = int(status["block_time"]) if status.get("confirmed") and status.get("block_time") else None
         return ChainTx(str(row["txid"]), height, outputs, spends, int(row.get("fee") or 0),
-                       str(row.get("x_rehearsal_source") or ""))
+                       str(row.get("x_rehearsal_source") or ""), block_time)
     except (KeyError, TypeError, ValueError, AttributeError):
         raise ChainError("Esplora answered a transaction in an unexpected shape") from None
 

@@ -88,6 +88,7 @@ class LedgerEntryRow(Base):
     cost_basis_usd: Mapped[Decimal | None] = mapped_column(Numeric(24, 2), nullable=True)
     status: Mapped[str] = mapped_column(String(20))  # pending | confirmed | spent | vanished
     block_height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    block_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)  # 0003_reserve_b
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
