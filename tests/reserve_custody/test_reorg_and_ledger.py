@@ -78,3 +78,18 @@ def test_history_counts_a_receipt_from_its_block_time_not_the_sync_day(cli: Any,
     ok(cli("reserve", "sync", "t", "--json"))
     history = ok(cli("reserve", "ledger", "show", "--json"))["history"]
     assert history == [{"day": "2011-02-02", "sats": 100_000_000, "btc": "1"}]
+
+
+def test_imf_profile_flags_mined_and_bought_coins_in_the_ledger_but_not_seized_ones(
+        cli: Any, treasury_descriptor: str) -> None:
+    ok(cli("reserve", "wallet", "add", "sv", "--descriptor", treasury_descriptor, "--policy", "imf-no-accumulation",
+           "--json"))
+    for amount, source in (("1", "seizure"), ("0.5", "purchase"), ("0.25", "mining")):
+        address = ok(cli("reserve", "address", "sv", "--json"))["address"]
+        ok(cli("reserve", "chain", "fund", address, amount, "--source", source, "--json"))
+    ok(cli("reserve", "chain", "mine", "1", "--json"))
+    synced = ok(cli("reserve", "sync", "sv", "--json"))
+    assert len(synced["policy_findings"]) == 2
+    book = ok(cli("reserve", "ledger", "show", "--json"))
+    assert sorted(e["source"] for e in book["flagged"]) == ["mining", "purchase"]
+    assert all(e["flags"][0].startswith("imf-no-accumulation") for e in book["flagged"])

@@ -18,7 +18,8 @@ from biplomacy.adapters.store.tables.reserve import LedgerEntryRow, PriceRow, Wa
 from biplomacy.errors import InputError, Issue
 from biplomacy.permissions import Actor, authorize
 from biplomacy.provenance import load_registry
-from biplomacy.reserve import ledger
+from biplomacy.reserve import ledger, policy
+from biplomacy.reserve.policy_figures import policy_figures
 
 FALLBACK_PRICE = "reserve.custody.btc_usd_2025_close"
 FALLBACK_RATE = "reserve.custody.pkr_per_usd"
@@ -52,12 +53,17 @@ def holdings(store: Store, wallet: str | None = None, public: bool = True) -> di
         by_wallet: dict[str, int] = {name: 0 for name in wallets if not wallet or name == wallet}
         by_source: dict[str, int] = {}
         events: list[tuple[str, int]] = []
+        figures = policy_figures()
         for e, w in rows:
             show = not public or w.public_addresses
+            live = e.status in ledger.LIVE
+            findings = policy.check_receipt(policy.ReceiptContext(w.policy, e.source, e.sats, 0, figures)) \
+                if live else []
             entries.append({"wallet": w.name, "txid": e.txid, "vout": e.vout, "address": e.address if show else None,
                             "sats": e.sats, "btc": ledger.btc_text(e.sats), "source": e.source, "zone": e.zone,
                             "cost_basis_usd": e.cost_basis_usd, "status": e.status, "height": e.block_height,
-                            "first_seen": e.first_seen})
+                            "first_seen": e.first_seen, "policy": w.policy,
+                            "flags": [f"{f.rule}: {f.message}" for f in findings]})
             # A receipt counts from its block's time (a first sync of an old wallet must not put history today).
             events.append(((e.block_time or e.first_seen).date().isoformat(), e.sats))
             if e.status not in ledger.LIVE:
@@ -82,6 +88,7 @@ def holdings(store: Store, wallet: str | None = None, public: bool = True) -> di
         "by_wallet": [{"wallet": n, "btc": ledger.btc_text(s), "sats": s, **about[n]} for n, s in by_wallet.items()],
         "by_source": [{"source": k, "btc": ledger.btc_text(v), "sats": v} for k, v in sorted(by_source.items())],
         "vanished": [x for x in entries if x["status"] == "vanished"],
+        "flagged": [x for x in entries if x["flags"]],
         "history": history, "entries": entries, "sources": sources,
     }
 

@@ -39,6 +39,7 @@ def reserve_page(request: Request) -> HTMLResponse:
     latest = list(reversed(data["entries"][-PAGE_RECEIPTS:]))
     return render(request, "reserve/index.html", data=data, wallets_rows=rows, profiles=profiles, latest=latest,
                   receipts_shown=PAGE_RECEIPTS,
+                  flagged_rows=[{**e, "flags": "; ".join(e["flags"])} for e in data["flagged"]],
                   policy_text=POLICY_TEXT, statement=None, facts=transparency.policy_sources(profiles))
 
 
