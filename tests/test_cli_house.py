@@ -62,3 +62,10 @@ def test_sources_lists_figures_with_their_sources(cli_nodb):
     assert by_key["house.pk.mining_ai_allocation_mw"]["value"] == "2000"
     assert all(f["source"] or f["assumption"] for f in facts)
     assert cli_nodb("sources", "--pillar", "nowhere").exit_code == 2
+
+
+def test_a_non_number_for_a_number_argument_is_exit_2_without_traceback(cli):
+    r = cli("users", "revoke", "abc")
+    assert r.exit_code == 2 and "Traceback" not in r.stderr and "token_id" in r.stderr
+    r = cli("users", "list", "--bogus")
+    assert r.exit_code == 2 and "No such option" in r.stderr

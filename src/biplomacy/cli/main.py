@@ -54,21 +54,40 @@ def _register_house() -> None:
 _register_house()
 
 
+def _click_kinds(name: str) -> tuple[type[BaseException], ...]:
+    """The same exception from click and from Typer's own vendored copy of it (typer._click)."""
+    kinds: list[type[BaseException]] = [getattr(click.exceptions, name)]
+    try:
+        from typer._click import exceptions as vendored
+
+        if hasattr(vendored, name):
+            kinds.append(getattr(vendored, name))
+    except ImportError:  # an older Typer uses click itself
+        pass
+    return tuple(kinds)
+
+
+_NO_ARGS = _click_kinds("NoArgsIsHelpError")
+_USAGE = _click_kinds("UsageError")
+_CLICK_EXIT = tuple(k for k in (getattr(click.exceptions, "Exit", None), getattr(typer, "Exit", None)) if k)
+_ABORT = _click_kinds("Abort") if hasattr(click.exceptions, "Abort") else ()
+
+
 def run(argv: list[str] | None = None) -> None:
     """Console entry point: never a traceback for a user's mistake."""
     try:
         rc = app(args=argv, standalone_mode=False)
         if isinstance(rc, int) and rc != 0:  # click hands back typer.Exit(code) as a return value here
             sys.exit(rc)
-    except click.exceptions.NoArgsIsHelpError as exc:
-        exc.show()
+    except _NO_ARGS as exc:
+        exc.show()  # type: ignore[attr-defined]
         sys.exit(0)
-    except click.exceptions.UsageError as exc:
-        exc.show()
+    except _USAGE as exc:
+        exc.show()  # type: ignore[attr-defined]
         sys.exit(2)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except _CLICK_EXIT as exc:
+        sys.exit(getattr(exc, "exit_code", 1))
+    except _ABORT:
         print("aborted", file=sys.stderr)
         sys.exit(1)
     except BiplomacyError as exc:
