@@ -70,3 +70,17 @@ def test_long_histories_are_paged_like_esplora_and_the_adapter_follows_the_pages
     assert len(first) == 1 + 25 and first[0]["txid"] == extra
     history = api.address_history(address)
     assert {t.txid for t in history} == txids | {extra}
+
+
+def test_unspent_lists_confirmed_coins_with_their_derivation(store: Store, settings: Settings) -> None:
+    from biplomacy.services import reserve_wallets
+
+    reserve_wallets.add_wallet(store, ADMIN, "regtest", "w", WALLET.text)
+    first = reserve_wallets.next_address(store, ADMIN, "w")["address"]
+    chain.fund(store, ADMIN, "regtest", first, "0.3")
+    chain.mine(store, ADMIN, 1)
+    chain.fund(store, ADMIN, "regtest", WALLET.address(1), "0.1")  # unconfirmed: not yet provable
+    reserve_wallets.sync(store, ADMIN, rehearsal_chain(store, settings), "w")
+    [coin] = reserve_wallets.unspent(store, "w")
+    assert (coin["address"], coin["sats"], coin["change"], coin["index"], coin["height"]) == (first, 30_000_000,
+                                                                                              False, 0, 1)

@@ -216,3 +216,17 @@ def classify(store: Store, actor: Actor, name: str, txid: str, vout: int, source
                      payload={"wallet": name, "from": before, "source": source, "zone": zone,
                               "cost_basis_usd": str(basis) if basis is not None else None})
     return {"txid": txid, "vout": vout, "source": source, "zone": zone, "cost_basis_usd": basis}
+
+
+def unspent(store: Store, name: str) -> list[dict[str, Any]]:
+    """The wallet's confirmed unspent coins with their derivation (for proof-of-reserves statements)."""
+    with store.read() as session:
+        row = load(session, name)
+        where = {a.address: (a.change, a.index) for a in session.scalars(
+            select(AddressRow).where(AddressRow.wallet_id == row.id))}
+        coins = session.scalars(select(LedgerEntryRow).where(LedgerEntryRow.wallet_id == row.id,
+                                                             LedgerEntryRow.status == "confirmed")
+                                .order_by(LedgerEntryRow.block_height, LedgerEntryRow.txid, LedgerEntryRow.vout))
+        return [{"txid": c.txid, "vout": c.vout, "sats": c.sats, "address": c.address, "height": c.block_height,
+                 "change": where.get(c.address, (None, None))[0], "index": where.get(c.address, (None, None))[1]}
+                for c in coins]
