@@ -181,3 +181,18 @@ def test_a_signer_uploads_their_own_psbt_but_an_analyst_may_not_propose(
                  "--purpose", "x", "--json")
     assert denied.exit_code == 2 and "may not" in denied.stderr
     assert cli("--as", "sbp-signer", "reserve", "spend", "broadcast", proposal["id"], "--json").exit_code == 2
+
+
+def test_cancelling_a_proposal_frees_its_coins_and_refuses_further_signatures(
+        cli: Any, tmp_path: Path, signers: list[Signer], treasury_descriptor: str, cold_descriptor: str) -> None:
+    _, cold = funded_treasury(cli, treasury_descriptor, cold_descriptor)
+    first = ok(cli("reserve", "spend", "propose", "treasury", "--to", cold, "--amount", "1", "--purpose", "a",
+                   "--json"))
+    blocked = cli("reserve", "spend", "propose", "treasury", "--to", cold, "--amount", "1", "--purpose", "b", "--json")
+    assert blocked.exit_code == 2  # the only coin is locked by the first proposal
+    assert ok(cli("reserve", "spend", "cancel", first["id"], "--reason", "wrong amount", "--json"))["state"] == \
+        "cancelled"
+    late = ok(cli("reserve", "spend", "submit", first["id"], "--psbt",
+                  write(tmp_path, "late.psbt", signers[0].sign(first["psbt"])), "--json"))
+    assert late["accepted"] is False and "cancelled" in late["reason"]
+    ok(cli("reserve", "spend", "propose", "treasury", "--to", cold, "--amount", "1", "--purpose", "b", "--json"))

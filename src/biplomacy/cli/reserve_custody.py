@@ -163,6 +163,20 @@ def _spend(app: typer.Typer) -> None:
         r = run(c.store(), c.actor(), _chain(c), proposal_id)
         emit(r, as_json, lambda r: out.print(f"broadcast {r['txid']}"))
 
+    _spend_cancel(spend)
+
+
+def _spend_cancel(spend: typer.Typer) -> None:
+    @spend.command("cancel")
+    def cancel(ctx: typer.Context, proposal_id: str = typer.Argument(...),
+               reason: str = typer.Option(..., "--reason", help="Why: audited."), as_json: bool = JSON) -> None:
+        """Withdraw an open proposal; its coins are free for other proposals."""
+        from biplomacy.services.reserve_spend import cancel as run
+
+        c = context.get(ctx)
+        r = run(c.store(), c.actor(), proposal_id, reason)
+        emit(r, as_json, lambda r: out.print(f"{r['id']} cancelled"))
+
 
 def _ledger(app: typer.Typer) -> None:
     @app.command("address")

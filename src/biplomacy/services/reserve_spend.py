@@ -223,3 +223,18 @@ def broadcast(store: Store, actor: Actor, chain: ChainSource, proposal_id: str) 
         audit.record(session, actor=actor.name, action="reserve.spend.broadcast", subject=row.id,
                      payload={"txid": txid, "hex": tx_hex})
         return {"txid": txid, **_status(session, row)}
+
+
+def cancel(store: Store, actor: Actor, proposal_id: str, reason: str) -> dict[str, Any]:
+    """Withdraw a proposal that was not broadcast; its coins become spendable by other proposals again."""
+    authorize(actor, "reserve.spend.propose")
+    if not reason.strip():
+        raise InputError("say why the proposal is cancelled (--reason)", field="reason")
+    with store.transaction() as session:
+        row = _proposal(session, proposal_id)
+        if row.state not in OPEN:
+            raise InputError(f"proposal {row.id} is {row.state}; only an open proposal can be cancelled", field="id")
+        row.state = "cancelled"
+        audit.record(session, actor=actor.name, action="reserve.spend.cancel", subject=row.id,
+                     payload={"reason": reason.strip()})
+        return _status(session, row)
