@@ -32,3 +32,30 @@ def register(app: typer.Typer) -> None:
         from biplomacy.services.travel_rule import validate_file
 
         emit(validate_file(file), json_, _render_travel)
+
+    register_aml(app)
+
+
+def register_aml(app: typer.Typer) -> None:
+    aml = typer.Typer(help="AML transaction monitoring across VASPs.", no_args_is_help=True)
+    app.add_typer(aml, name="aml")
+
+    @aml.command("scan")
+    def scan(transactions: Path = typer.Option(..., "--transactions", help="CSV or Parquet (ours or AMLSim's)."),
+             accounts: Path = typer.Option(None, "--accounts", help="Accounts file (AMLSim accounts.csv); optional."),
+             json_: bool = typer.Option(False, "--json")) -> None:
+        """Run every AML rule over a transactions file; alerts carry their evidence."""
+        from biplomacy.errors import InputError
+        from biplomacy.services.aml_scan import scan_file
+
+        if accounts is not None and not accounts.is_file():
+            raise InputError(f"--accounts: {accounts} does not exist", field="--accounts")
+        d = scan_file(transactions)
+
+        def render(d: dict[str, Any]) -> None:
+            table(f"{d['summary']['alerts']} alerts over {d['summary']['transactions']:,} transactions",
+                  ["rule", "score", "accounts", "transactions"],
+                  [(a["rule"], a["score"], ", ".join(a["accounts"][:4]), ", ".join(a["transactions"][:4]))
+                   for a in d["alerts"][:200]])
+
+        emit(d, json_, render)

@@ -1,0 +1,1 @@
+"""AML transaction monitoring across VASPs: the transaction table, the rules, and their registry."""
