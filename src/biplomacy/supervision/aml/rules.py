@@ -27,6 +27,11 @@ class Thresholds:
     cycle_max_length: int = 5
     cycle_window_hours: float = 72.0
     exposure_hops: int = 2
+    peel_min_hops: int = 4
+    peel_min_ratio: float = 0.50
+    peel_max_ratio: float = 0.98
+    dormant_days: float = 90.0
+    dormant_min_amount: float = 10000.0
     version: str = "v1"
 
 
@@ -209,6 +214,72 @@ def sanctioned_exposure(tx: Transactions, th: Thresholds, sanctioned: frozenset[
     return alerts
 
 
+def peel_chain(tx: Transactions, th: Thresholds, _s: frozenset[str]) -> list[Alert]:
+    """A chain of transfers in which each receiver soon forwards most of what it got and keeps (peels off) a
+    small part, hop after hop (>= peel_min_hops transfers): the classic way to cash out a large sum through
+    many fresh addresses so that no single transfer stands out. Each hop forwards between peel_min_ratio and
+    peel_max_ratio of the amount it received, within window_hours of receiving it."""
+    w = th.window_hours * 3600
+    outs = _by(tx.src, tx)
+    out_ts = {a: tx.ts[o] for a, o in outs.items()}
+    nxt = np.full(len(tx), -1)
+    for i in range(len(tx)):
+        acct = str(tx.dst[i])
+        o = outs.get(acct)
+        if o is None or tx.amount[i] <= 0:
+            continue
+        t = out_ts[acct]
+        lo, hi = np.searchsorted(t, tx.ts[i], "right"), np.searchsorted(t, tx.ts[i] + w, "right")
+        for k in o[lo:hi]:
+            if th.peel_min_ratio <= tx.amount[k] / tx.amount[i] <= th.peel_max_ratio:
+                nxt[i] = k
+                break
+    has_pred = np.zeros(len(tx), dtype=bool)
+    has_pred[nxt[nxt >= 0]] = True
+    alerts = []
+    for start in np.flatnonzero((nxt >= 0) & ~has_pred):
+        chain = [int(start)]
+        while nxt[chain[-1]] >= 0 and len(chain) <= len(tx):
+            chain.append(int(nxt[chain[-1]]))
+        if len(chain) < th.peel_min_hops:
+            continue
+        amounts = tx.amount[chain]
+        alerts.append(Alert("peel_chain", [str(tx.src[chain[0]]), *[str(tx.dst[c]) for c in chain]],
+                            tx.tx_id[chain].tolist(), min(1.0, 0.5 + 0.1 * len(chain)),
+                            {"path": [f"{tx.src[c]}->{tx.dst[c]}" for c in chain],
+                             "amounts": amounts.tolist(),
+                             "peeled": [round(float(a - b), 8) for a, b in zip(amounts[:-1], amounts[1:], strict=True)],
+                             "vasps": sorted(set(tx.vasp[chain].tolist()) - {""})}))
+    return alerts
+
+
+def dormant_wake(tx: Transactions, th: Thresholds, _s: frozenset[str]) -> list[Alert]:
+    """An account with earlier activity that stayed silent (no transfer in or out) for >= dormant_days, then
+    sends a large amount (>= dormant_min_amount): sleeper accounts bought or kept for later laundering, or a
+    taken-over account being emptied. Accounts first seen in the data are not dormant (no earlier activity)."""
+    n = len(tx)
+    acct = np.concatenate([tx.src, tx.dst])
+    ts = np.concatenate([tx.ts, tx.ts])
+    row = np.concatenate([np.arange(n), np.arange(n)])
+    is_out = np.concatenate([np.ones(n, dtype=bool), np.zeros(n, dtype=bool)])
+    order = np.lexsort((ts, acct))
+    acct, ts, row, is_out = acct[order], ts[order], row[order], is_out[order]
+    same = np.zeros(len(acct), dtype=bool)
+    same[1:] = acct[1:] == acct[:-1]
+    gap = np.zeros(len(acct))
+    gap[1:] = ts[1:] - ts[:-1]
+    hit = same & is_out & (gap >= th.dormant_days * 86400) & (tx.amount[row] >= th.dormant_min_amount)
+    alerts = []
+    for j in np.flatnonzero(hit):
+        r = int(row[j])
+        days = gap[j] / 86400
+        alerts.append(Alert("dormant_wake", [str(tx.src[r]), str(tx.dst[r])], [str(tx.tx_id[r])],
+                            min(1.0, 0.5 + 0.25 * days / th.dormant_days),
+                            {"silent_days": round(float(days), 1), "amount": float(tx.amount[r]),
+                             "previous_activity_tx": str(tx.tx_id[row[j - 1]])}))
+    return alerts
+
+
 RULES: tuple[tuple[str, Rule], ...] = (
     ("structuring", structuring),
     ("fan_out", fan_out),
@@ -216,6 +287,8 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("pass_through", pass_through),
     ("cycles", cycles),
     ("sanctioned_exposure", sanctioned_exposure),
+    ("peel_chain", peel_chain),
+    ("dormant_wake", dormant_wake),
 )
 
 
