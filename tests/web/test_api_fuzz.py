@@ -2,7 +2,8 @@
 
 The schema is read from the app when the tests are collected, so endpoints that pillars add later are
 fuzzed too; each operation then runs against a portal on a fresh migrated database (SQLite and PostgreSQL),
-once as the anonymous public (mostly refused early) and once with an admin's API token (reaching the services).
+with an admin's API token, so that bodies get past the permission check and reach the services.
+Bounded for the suite: few examples per operation and no shrinking (a failure prints its curl reproduction).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from biplomacy.config import Settings
 from biplomacy.permissions import LOCAL_ADMIN
@@ -31,11 +32,9 @@ def portal(settings: Settings) -> Iterator[FastAPI]:
     app.state.store.dispose()
 
 
-@pytest.fixture(params=["public", "admin"])
-def caller(request: pytest.FixtureRequest, portal: FastAPI) -> dict[str, str]:
-    """Request headers of the fuzzing caller: none for the public, a bearer token for an admin."""
-    if request.param == "public":
-        return {}
+@pytest.fixture
+def admin_headers(portal: FastAPI) -> dict[str, str]:
+    """A bearer token of an admin (the widest role; only signers may sign spends)."""
     store = portal.state.store
     users.add_user(store, LOCAL_ADMIN, "fuzz-admin", "admin")
     _, token = users.issue_token(store, LOCAL_ADMIN, "fuzz-admin")
@@ -43,8 +42,8 @@ def caller(request: pytest.FixtureRequest, portal: FastAPI) -> dict[str, str]:
 
 
 @schema.parametrize()
-@settings(max_examples=20, deadline=None, derandomize=True,
+@settings(max_examples=15, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])
-def test_no_input_makes_the_portal_fail(case: Any, portal: FastAPI, caller: dict[str, str]) -> None:
-    case.call_and_validate(app=portal, headers=caller, checks=[schemathesis.checks.not_a_server_error])
+def test_no_input_makes_the_portal_fail(case: Any, portal: FastAPI, admin_headers: dict[str, str]) -> None:
+    case.call_and_validate(app=portal, headers=admin_headers, checks=[schemathesis.checks.not_a_server_error])
