@@ -62,6 +62,33 @@ def _energy(store: Store, settings: Settings, actor: Actor) -> StepResult:
         [out / "allocation.csv", out / "system.csv", out / "mining_heatmap.png", out / "risk_fan_chart.png"])
 
 
+def _reserve(store: Store, settings: Settings, actor: Actor) -> StepResult:
+    """Rehearsal: the 3-of-5 demo wallet receives a seizure and an agency transfer on the rehearsal chain."""
+    import tomllib
+    from importlib import resources
+
+    from biplomacy.adapters.chain.rehearsal import chain_for
+    from biplomacy.services import rehearsal_chain, reserve_wallets
+
+    demo = tomllib.loads((resources.files("biplomacy") / "data" / "demo" / "reserve-rehearsal.toml")
+                         .read_text(encoding="utf-8"))
+    name = demo["name"]
+    lines = []
+    if name not in {w["name"] for w in reserve_wallets.list_wallets(store)}:
+        reserve_wallets.add_wallet(store, actor, settings.network, name, demo["descriptor"], demo["policy"])
+        for receipt in demo["receipt"]:
+            address = reserve_wallets.next_address(store, actor, name)["address"]
+            funded = rehearsal_chain.fund(store, actor, settings.network, address, receipt["amount"], receipt["source"])
+            lines.append(f"{receipt['source']}: {receipt['amount']} BTC to {address} (tx {funded['txid'][:12]}...)")
+        rehearsal_chain.mine(store, actor, 1)
+    else:
+        lines.append("wallet already rehearsed; syncing only")
+    synced = reserve_wallets.sync(store, actor, chain_for(store, settings), name)
+    lines.append("signers: " + ", ".join(demo["signers"]) + " (3 of 5); portal /reserve")
+    return StepResult("reserve", f"{name}: {synced['balance_btc']} BTC on the rehearsal chain, policy {demo['policy']}",
+                      lines)
+
+
 def _supervision(store: Store, settings: Settings, actor: Actor) -> StepResult:
     from biplomacy.services.supervision_demo import demo_step
 
@@ -74,5 +101,6 @@ DEMO_PLAN = "pakistan-2025 demo"
 STEPS: tuple[Step, ...] = (
     Step("House: database, provenance, audit log", _house),
     Step("Energy: plan the 2,000 MW and its risk", _energy),
+    Step("Reserve: rehearse the 3-of-5 wallet", _reserve),
     Step("Supervision: register and a proof of solvency", _supervision),
 )
