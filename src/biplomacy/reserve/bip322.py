@@ -78,10 +78,15 @@ def _witness(raw: bytes) -> Witness:
 
 
 def _checksig_ecdsa(tx: Transaction, script_code: Script, sig: bytes, pub: bytes) -> bool:
+    return checksig_ecdsa(tx, 0, script_code, 0, sig, pub)
+
+
+def checksig_ecdsa(tx: Transaction, index: int, script_code: Script, value: int, sig: bytes, pub: bytes) -> bool:
+    """Whether `sig` (SIGHASH_ALL) by `pub` signs input `index` of `tx` spending `value` sats (BIP-143)."""
     if not sig or sig[-1] != SIGHASH_ALL:
         return False
     try:
-        h = tx.sighash_segwit(0, script_code, 0, sighash=SIGHASH_ALL)
+        h = tx.sighash_segwit(index, script_code, value, sighash=SIGHASH_ALL)
         return bool(ec.PublicKey.parse(pub).verify(ec.Signature.parse(sig[:-1]), h))
     except Exception:  # embit raises several types for malformed keys and DER
         return False
@@ -228,3 +233,8 @@ def sign_simple_p2wpkh(private_key: ec.PrivateKey, message: str | bytes, address
     code = Script(b"\x76\xa9\x14" + spk.data[2:] + b"\x88\xac")
     sig = private_key.sign(tx.sighash_segwit(0, code, 0, sighash=SIGHASH_ALL)).serialize() + bytes([SIGHASH_ALL])
     return "smp" + base64.b64encode(Witness([sig, pub]).serialize()).decode()
+
+
+def check_to_sign(tx: Transaction, spend: Transaction) -> str | None:
+    """Why `tx` is not a to_sign of `spend` (version, first input, single OP_RETURN output), or None."""
+    return _check_to_sign(tx, spend)

@@ -1,0 +1,222 @@
+"""Reserve statements: a BIP-322 proof of funds (`pof`) over a multisig wallet's coins at a snapshot block.
+
+The signed message commits to the operator's text, the wallet, the snapshot height and block hash, so none
+of them can be edited afterwards. to_sign's input 0 spends the BIP-322 to_spend of that message for the
+wallet's first receive script; inputs 1.. spend the coins proven, at their real amounts (BIP-143 commits to
+them); the single output is OP_RETURN of 0, so the transaction can never move the coins.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from embit import ec
+from embit.psbt import PSBT, DerivationPath
+from embit.script import Script, Witness
+from embit.transaction import SIGHASH, Transaction, TransactionInput, TransactionOutput
+
+from biplomacy.reserve import bip322
+from biplomacy.reserve.descriptors import WalletDescriptor, parse_descriptor
+from biplomacy.reserve.ledger import btc_text
+
+FORMAT = "biplomacy-reserve-statement/1"
+FIELDS = ("format", "id", "wallet", "network", "descriptor", "address", "threshold", "height", "block_hash",
+          "message", "utxos", "total_sats", "total_btc", "created_at", "signature")
+
+
+@dataclass(frozen=True, slots=True)
+class Coin:
+    """A coin proven by the statement, with where the wallet derives its script (public, from the descriptor)."""
+
+    txid: str
+    vout: int
+    sats: int
+    script_pubkey: str
+    change: bool
+    index: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"txid": self.txid, "vout": self.vout, "sats": self.sats, "script_pubkey": self.script_pubkey,
+                "change": self.change, "index": self.index}
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """The verdict on a statement: valid, or the first reason it is not; what was recomputed."""
+
+    valid: bool
+    reason: str | None
+    total_sats: int
+    height: int | None
+    utxos: int
+    signers: tuple[str, ...]
+    chain_checked: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"valid": self.valid, "reason": self.reason, "total_btc": btc_text(self.total_sats),
+                "total_sats": self.total_sats, "height": self.height, "utxos": self.utxos,
+                "signers": list(self.signers), "chain_checked": self.chain_checked}
+
+
+def signed_message(message: str, wallet: str, height: int, block_hash: str) -> bytes:
+    """The exact bytes signed: the operator's text and the snapshot it speaks for."""
+    return (f"{message}\n--\nReserve statement of wallet {wallet} at block height {height}, "
+            f"block {block_hash}").encode()
+
+
+def _derivations(wallet: WalletDescriptor, index: int, change: bool) -> dict[ec.PublicKey, DerivationPath]:
+    return {ec.PublicKey.parse(k.pubkey): DerivationPath(bytes.fromhex(k.fingerprint), k.path)
+            for k in wallet.keys_at(index, change)}
+
+
+def build_pof_psbt(wallet: WalletDescriptor, message: bytes, coins: list[Coin]) -> PSBT:
+    """The unsigned to_sign as a PSBT: input 0 the message (first receive script), inputs 1.. the coins."""
+    spk0 = Script(wallet.script_pubkey(0, False))
+    spend = bip322.to_spend(message, spk0)
+    vin = [TransactionInput(spend.txid(), 0, sequence=0)]
+    vin += [TransactionInput(bytes.fromhex(c.txid), c.vout, sequence=0) for c in coins]
+    tx = Transaction(version=0, vin=vin, vout=[TransactionOutput(0, Script(b"\x6a"))], locktime=0)
+    psbt = PSBT(tx)
+    where = [(0, False, 0, spk0.data)] + [(c.index, c.change, c.sats, bytes.fromhex(c.script_pubkey)) for c in coins]
+    for scope, (index, change, sats, spk) in zip(psbt.inputs, where, strict=True):
+        if wallet.script_pubkey(index, change) != spk:
+            raise ValueError(f"coin script does not belong to the wallet at {'change' if change else 'receive'} "
+                             f"index {index}")
+        scope.witness_utxo = TransactionOutput(sats, Script(spk))
+        scope.witness_script = Script(wallet.witness_script(index, change))
+        scope.bip32_derivations = _derivations(wallet, index, change)
+        scope.sighash_type = SIGHASH.ALL
+    psbt.inputs[0].non_witness_utxo = spend
+    return psbt
+
+
+def finalize(unsigned: PSBT, signed: list[PSBT]) -> str:
+    """Merge the signers' partial signatures and build each multisig witness; the `pof`-prefixed base64."""
+    tx = Transaction.parse(unsigned.tx.serialize())
+    for i, scope in enumerate(unsigned.inputs):
+        script = scope.witness_script.data
+        parsed = bip322.parse_multisig(script)
+        if parsed is None:
+            raise ValueError(f"input {i} has no multisig witness script")
+        m, keys = parsed
+        sigs: dict[bytes, bytes] = {}
+        for upload in signed:
+            sigs.update({pub.sec(): sig for pub, sig in upload.inputs[i].partial_sigs.items()})
+        ordered = [sigs[k] for k in keys if k in sigs][:m]
+        if len(ordered) < m:
+            raise ValueError(f"input {i} has {len(ordered)} of {m} signatures")
+        tx.vin[i].witness = Witness([b"", *ordered, script])
+    return "pof" + base64.b64encode(tx.serialize()).decode()
+
+
+def _multisig_signers(tx: Transaction, i: int, spk: bytes, sats: int, witness: Witness) -> tuple[list[bytes], str]:
+    """The public keys whose signatures satisfy input i's multisig witness (CHECKMULTISIG order), or why not."""
+    items = witness.items
+    if len(items) < 2 or hashlib.sha256(items[-1]).digest() != spk[2:] or spk[:2] != b"\x00\x20":
+        return [], f"input {i}: the witness script does not match the coin's script"
+    parsed = bip322.parse_multisig(items[-1])
+    if parsed is None:
+        return [], f"input {i}: not a multisig witness script"
+    m, keys = parsed
+    sigs = items[1:-1]
+    if items[0] != b"" or len(sigs) != m:
+        return [], f"input {i}: expected a dummy item and {m} signatures"
+    code, k, used = Script(items[-1]), 0, []
+    for sig in sigs:
+        while k < len(keys) and not bip322.checksig_ecdsa(tx, i, code, sats, sig, keys[k]):
+            k += 1
+        if k == len(keys):
+            return [], f"input {i}: invalid signature (edited amount, coin or message, or a corrupted signature)"
+        used.append(keys[k])
+        k += 1
+    return used, ""
+
+
+def _coins(statement: dict[str, Any]) -> list[Coin]:
+    out = []
+    for u in statement["utxos"]:
+        out.append(Coin(str(u["txid"]).lower(), int(u["vout"]), int(u["sats"]), str(u["script_pubkey"]).lower(),
+                        bool(u["change"]), int(u["index"])))
+    return out
+
+
+def _chain_problem(coins: list[Coin], height: int, block_hash: str, chain: Any) -> str | None:
+    if isinstance(chain, dict):
+        if "height" in chain and int(chain["height"]) != height:
+            return f"the chain data is for height {chain['height']}, the statement claims height {height}"
+        if chain.get("block_hash") and chain["block_hash"] != block_hash:
+            return f"the chain data's block at height {height} is {chain['block_hash']}, not {block_hash}"
+        chain = chain.get("utxos", [])
+    have = {(str(u["txid"]).lower(), int(u["vout"])): u for u in chain}
+    for c in coins:
+        u = have.get((c.txid, c.vout))
+        if u is None:
+            return f"coin {c.txid}:{c.vout} is not unspent in the chain data"
+        if int(u["sats"]) != c.sats or str(u["script_pubkey"]).lower() != c.script_pubkey:
+            return f"coin {c.txid}:{c.vout} has another amount or script in the chain data"
+        if u.get("height") is None or int(u["height"]) > height:
+            return f"coin {c.txid}:{c.vout} was not confirmed at height {height}"
+    return None
+
+
+def verify_statement(statement: dict[str, Any], chain_utxos: Any | None = None) -> Check:
+    """Check a statement offline: signatures against each coin's script, coins in the descriptor, totals, and
+    (when chain data is given) that every coin was confirmed and unspent at the snapshot height."""
+    def bad(reason: str, total: int = 0, height: int | None = None, n: int = 0) -> Check:
+        return Check(False, reason, total, height, n, (), chain_utxos is not None)
+
+    missing = [f for f in FIELDS if f not in statement]
+    if missing:
+        return bad(f"the statement lacks {', '.join(missing)}")
+    try:
+        coins = _coins(statement)
+        height, total = int(statement["height"]), int(statement["total_sats"])
+        wallet = parse_descriptor(str(statement["descriptor"]), str(statement["network"]))
+    except Exception as exc:  # noqa: BLE001 - any malformed field makes the statement invalid, not a crash
+        return bad(f"malformed statement: {exc}"[:300])
+    n = len(coins)
+    if sum(c.sats for c in coins) != total:
+        return bad(f"total_sats {total} is not the sum of the coins ({sum(c.sats for c in coins)})", total, height, n)
+    if btc_text(total) != str(statement["total_btc"]):
+        return bad(f"total_btc {statement['total_btc']} is not {btc_text(total)}", total, height, n)
+    if len({(c.txid, c.vout) for c in coins}) != n:
+        return bad("a coin is listed twice", total, height, n)
+    if wallet.address(0, False) != statement["address"]:
+        return bad("the message address is not the descriptor's first receive address", total, height, n)
+    for c in coins:
+        if wallet.script_pubkey(c.index, c.change) != bytes.fromhex(c.script_pubkey):
+            return bad(f"coin {c.txid}:{c.vout} is not paid to the descriptor at its stated index", total, height, n)
+    sig = str(statement["signature"])
+    if not sig.startswith("pof"):
+        return bad("the signature is not a BIP-322 proof of funds (no `pof` prefix)", total, height, n)
+    try:
+        tx = Transaction.parse(base64.b64decode(sig[3:], validate=True))
+    except (binascii.Error, ValueError, Exception):  # noqa: BLE001 - embit parse errors
+        return bad("the signature is not a base64 transaction", total, height, n)
+    msg = signed_message(str(statement["message"]), str(statement["wallet"]), height, str(statement["block_hash"]))
+    spk0 = wallet.script_pubkey(0, False)
+    problem = bip322.check_to_sign(tx, bip322.to_spend(msg, Script(spk0)))
+    if problem:
+        return bad(f"the signature is not over this statement's message, wallet, height and block ({problem})",
+                   total, height, n)
+    if [(i.txid.hex(), i.vout) for i in tx.vin[1:]] != [(c.txid, c.vout) for c in coins]:
+        return bad("the signature proves other coins than the statement lists", total, height, n)
+    signed_all: set[str] | None = None
+    where = [(0, False, spk0, 0)] + [(c.index, c.change, bytes.fromhex(c.script_pubkey), c.sats) for c in coins]
+    for i, (index, change, spk, sats) in enumerate(where):
+        used, why = _multisig_signers(tx, i, spk, sats, tx.vin[i].witness)
+        if why:
+            return bad(why, total, height, n)
+        names = {k.pubkey: k.fingerprint for k in wallet.keys_at(index, change)}
+        here = {names.get(p, p.hex()[:8]) for p in used}
+        signed_all = here if signed_all is None else signed_all & here
+    if chain_utxos is not None:
+        stale = _chain_problem(coins, height, str(statement["block_hash"]), chain_utxos)
+        if stale:
+            return bad(stale, total, height, n)
+    signers = tuple(sorted(signed_all or ()))
+    return Check(True, None, total, height, n, signers, chain_utxos is not None)
