@@ -68,3 +68,9 @@ def test_a_chart_carries_its_spec_as_inert_json() -> None:
     assert payload is not None
     assert json.loads(payload.group(1)) == spec  # the embedded </script> was escaped, not executed
     assert 'role="img" aria-label="A chart"' in html
+
+
+def test_an_empty_state_can_carry_a_next_step() -> None:
+    html = _render('{% call ui.empty_state("No plan yet", "Nothing planned.") %}<code>biplomacy energy plan</code>'
+                   '{% endcall %}')
+    assert "No plan yet" in html and "<code>biplomacy energy plan</code>" in html

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
-from biplomacy.permissions import LOCAL_ADMIN
+from biplomacy.permissions import ANONYMOUS, LOCAL_ADMIN, authorize
 from biplomacy.provenance import PILLARS, load_registry
 from biplomacy.services import users
 
@@ -158,3 +159,17 @@ def test_an_api_token_acts_as_its_user(app_client: TestClient) -> None:
     _, token = users.issue_token(app_client.app.state.store, LOCAL_ADMIN, "bilal")  # type: ignore[attr-defined]
     me = app_client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()
     assert me == {"name": "bilal", "role": "supervisor", "signed_in": True}
+
+
+def test_a_refused_visitor_gets_a_403_page_offering_login_or_json_under_api(app_client: TestClient) -> None:
+    def officers_only() -> None:
+        authorize(ANONYMOUS, "licensing.review")
+
+    app: FastAPI = app_client.app  # type: ignore[assignment]
+    app.add_api_route("/officers-only", officers_only)
+    app.add_api_route("/api/v1/officers-only", officers_only)
+    page = app_client.get("/officers-only")
+    assert page.status_code == 403
+    assert 'href="/login?next=/officers-only"' in page.text
+    api = app_client.get("/api/v1/officers-only")
+    assert api.status_code == 403 and "may not licensing.review" in api.json()["detail"]
