@@ -10,6 +10,10 @@ import typer
 from biplomacy.cli.output import emit, out, table
 
 
+def out_print(text: str) -> None:
+    out.print(text)
+
+
 def _render_travel(d: dict[str, Any]) -> None:
     if d["valid"]:
         out.print("[green]valid[/green] IVMS101 payload")
@@ -59,3 +63,29 @@ def register_aml(app: typer.Typer) -> None:
                    for a in d["alerts"][:200]])
 
         emit(d, json_, render)
+
+    @aml.command("generate")
+    def generate(out: Path = typer.Option(..., "--out", help="Directory for transactions.csv and labels.csv."),
+                 transactions: int = typer.Option(10_000, "--transactions"),
+                 vasps: int = typer.Option(3, "--vasps"), seed: int = typer.Option(1, "--seed"),
+                 json_: bool = typer.Option(False, "--json")) -> None:
+        """Write a synthetic VASP transaction set with planted typologies and its labels table."""
+        from biplomacy.services.aml_evaluate import generate_files
+
+        emit(generate_files(out, transactions, vasps, seed), json_,
+             lambda d: out_print(f"{d['transactions']:,} transactions ({d['labelled_transactions']:,} planted) "
+                                 f"-> {', '.join(d['files'])}"))
+
+    @aml.command("evaluate")
+    def evaluate(transactions: Path = typer.Option(..., "--transactions"),
+                 labels: Path = typer.Option(..., "--labels", help="CSV: tx_id, typology[, instance]."),
+                 json_: bool = typer.Option(False, "--json")) -> None:
+        """Precision and recall per typology of every AML rule against labelled transactions."""
+        from biplomacy.services.aml_evaluate import evaluate_files
+
+        def render(d: dict[str, Any]) -> None:
+            table(f"{d['alerts']:,} alerts over {d['transactions']:,} transactions",
+                  ["typology", "precision", "recall", "planted", "alerts"],
+                  [(k, v["precision"], v["recall"], v["planted"], v["alerts"]) for k, v in d["typologies"].items()])
+
+        emit(evaluate_files(transactions, labels), json_, render)
