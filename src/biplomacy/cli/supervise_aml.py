@@ -45,8 +45,9 @@ def register_aml(app: typer.Typer) -> None:
     app.add_typer(aml, name="aml")
 
     @aml.command("scan")
-    def scan(transactions: Path = typer.Option(..., "--transactions", help="CSV or Parquet (ours or AMLSim's)."),
+    def scan(ctx: typer.Context, transactions: Path = typer.Option(..., "--transactions", help="CSV or Parquet (ours or AMLSim's)."),
              accounts: Path = typer.Option(None, "--accounts", help="Accounts file (AMLSim accounts.csv); optional."),
+             store: bool = typer.Option(False, "--store", help="Keep the scan, its alerts and a case per alert."),
              json_: bool = typer.Option(False, "--json")) -> None:
         """Run every AML rule over a transactions file; alerts carry their evidence."""
         from biplomacy.errors import InputError
@@ -54,7 +55,14 @@ def register_aml(app: typer.Typer) -> None:
 
         if accounts is not None and not accounts.is_file():
             raise InputError(f"--accounts: {accounts} does not exist", field="--accounts")
-        d = scan_file(transactions)
+        if store:
+            from biplomacy.cli import context
+            from biplomacy.services.aml_cases import store_scan
+
+            c = context.get(ctx)
+            d = store_scan(c.store(), c.actor(), transactions)
+        else:
+            d = scan_file(transactions)
 
         def render(d: dict[str, Any]) -> None:
             table(f"{d['summary']['alerts']} alerts over {d['summary']['transactions']:,} transactions",
@@ -89,3 +97,46 @@ def register_aml(app: typer.Typer) -> None:
                   [(k, v["precision"], v["recall"], v["planted"], v["alerts"]) for k, v in d["typologies"].items()])
 
         emit(evaluate_files(transactions, labels), json_, render)
+
+    @aml.command("cases")
+    def cases(ctx: typer.Context, state: str = typer.Option(None, "--state", help="open, assigned, escalated, closed"),
+              json_: bool = typer.Option(False, "--json")) -> None:
+        """List AML cases (one per stored alert), highest score first."""
+        from biplomacy.cli import context
+        from biplomacy.services.aml_cases import list_cases
+
+        c = context.get(ctx)
+        rows = list_cases(c.store(), c.actor(), state)
+        emit(rows, json_, lambda rs: table(f"{len(rs)} AML cases", ["id", "state", "assignee", "rule", "score",
+                                                                     "accounts"],
+                                           [(r["id"], r["state"], r["assignee"] or "", r["rule"], r["score"],
+                                             ", ".join(r["accounts"][:4])) for r in rs]))
+
+    @aml.command("case")
+    def case(ctx: typer.Context, ident: int = typer.Argument(..., metavar="ID"),
+             assign: str = typer.Option(None, "--assign", help="Assign the case to USER."),
+             escalate: bool = typer.Option(False, "--escalate", help="File a suspicious transaction report."),
+             close: bool = typer.Option(False, "--close"), reason: str = typer.Option("", "--reason"),
+             json_: bool = typer.Option(False, "--json")) -> None:
+        """Show a case with its evidence and history, or move it (assign, escalate to an STR, close)."""
+        from biplomacy.cli import context
+        from biplomacy.services.aml_cases import move_case, show_case
+
+        c = context.get(ctx)
+        if assign is None and not escalate and not close:
+            d = show_case(c.store(), c.actor(), ident)
+        else:
+            d = move_case(c.store(), c.actor(), ident, assign=assign, escalate=escalate, close=close, reason=reason)
+
+        def render(d: dict[str, Any]) -> None:
+            out.print(f"case {d['id']}: {d['state']} ({d['rule']}, score {d['score']}); assignee {d['assignee'] or '-'}")
+            out.print(f"accounts: {', '.join(d['accounts'])}")
+            out.print(f"transactions: {', '.join(d['transactions'])}")
+            for k, v in d["evidence"].items():
+                out.print(f"  {k}: {v}")
+            table("History", ["at", "actor", "from", "to", "detail"],
+                  [(h["at"], h["actor"], h["from"] or "", h["to"], h["detail"]) for h in d["history"]])
+            if d["str"]:
+                out.print(f"STR {d['str']['id']} filed by {d['str']['created_by']}: {d['str']['reason']}")
+
+        emit(d, json_, render)
