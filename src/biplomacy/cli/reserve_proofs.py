@@ -1,14 +1,18 @@
-"""Commands of `biplomacy reserve`: BIP-322 signed messages (verify-message)."""
+"""Commands of `biplomacy reserve` (part: proofs): BIP-322 signed messages and reserve statements."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import typer
 
+from biplomacy.cli import context
 from biplomacy.cli.output import emit, out
 from biplomacy.errors import InputError
+
+JSON = typer.Option(False, "--json", help="Print one JSON document on stdout.")
 
 
 def _render(d: dict[str, Any]) -> None:
@@ -37,3 +41,131 @@ def register(app: typer.Typer) -> None:
         else:
             body = message
         emit(verify(address, body, signature).as_dict(), json_, _render)
+
+    @app.command("verify-statement")
+    def verify_statement(
+        file: Path = typer.Argument(..., help="The reserve statement JSON (as downloaded)."),
+        chain_data: Path = typer.Option(None, "--chain-data", help="UTXO set at the snapshot: JSON list of "
+                                        "{txid, vout, sats, script_pubkey, height}, or {height, block_hash, utxos}."),
+        json_: bool = JSON,
+    ) -> None:
+        """Verify a reserve statement offline: signatures, coins in the descriptor, totals, and chain data."""
+        from biplomacy.reserve.statement import verify_statement as check
+
+        statement = _read_json(file, "FILE")
+        chain = None if chain_data is None else _read_json(chain_data, "--chain-data")
+        if not isinstance(statement, dict):
+            raise InputError(f"{file}: not a reserve statement (a JSON object is expected)", field="FILE")
+        if chain is not None and not isinstance(chain, (dict, list)):
+            raise InputError(f"{chain_data}: chain data must be a JSON list or object", field="--chain-data")
+        emit(check(statement, chain).as_dict(), json_, _render_check)
+
+    _statement_commands(app)
+
+
+def _read_json(path: Path, field: str) -> Any:
+    if not path.is_file():
+        raise InputError(f"{field} {path}: no such file", field=field)
+    try:
+        return json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError):
+        raise InputError(f"{field} {path}: not valid JSON", field=field) from None
+
+
+def _render_check(d: dict[str, Any]) -> None:
+    if d["valid"]:
+        chain = "" if d["chain_checked"] else " (chain data not given: coins not checked against the chain)"
+        out.print(f"[green]valid[/green]: {d['total_btc']} BTC in {d['utxos']} coins at height {d['height']}, "
+                  f"signed by {', '.join(d['signers'])}{chain}")
+    else:
+        out.print(f"[red]invalid[/red]: {d['reason']}")
+
+
+def _render_status(d: dict[str, Any]) -> None:
+    if "accepted" in d:
+        out.print("[green]accepted[/green]" if d["accepted"] else f"[red]refused[/red]: {d['reason']}")
+    out.print(f"{d['id']} ({d['wallet']}): {d['total_btc']} BTC in {d['utxos']} coins at height {d['height']}; "
+              f"{len(d['valid_signers'])} of {d['threshold']} signatures; {d['state']}")
+    if d.get("psbt"):
+        out.print(d["psbt"])
+
+
+def _statement_commands(app: typer.Typer) -> None:
+    statement = typer.Typer(help="Reserve statements: a BIP-322 proof of funds signed by the wallet's quorum.",
+                            no_args_is_help=True)
+    app.add_typer(statement, name="statement")
+
+    @statement.command("build")
+    def build(ctx: typer.Context, name: str = typer.Argument(..., help="The wallet, e.g. treasury."),
+              message: str = typer.Option(..., "--message", help="The statement's text, signed with the snapshot."),
+              json_: bool = JSON) -> None:
+        """Build a statement over the wallet's confirmed coins at the rehearsal tip; prints the PSBT to sign."""
+        from biplomacy.services import reserve_statement
+
+        c = context.get(ctx)
+        emit(reserve_statement.build(c.store(), c.actor(), name, message), json_, _render_status)
+
+    @statement.command("submit")
+    def submit(ctx: typer.Context, statement_id: str = typer.Argument(..., metavar="ID"),
+               psbt: Path = typer.Option(..., "--psbt", help="The signed PSBT (binary or base64)."),
+               json_: bool = JSON) -> None:
+        """Add a signer's PSBT; refused with the reason (and nothing changed) unless it signs this statement."""
+        from biplomacy.services import reserve_statement
+
+        if not psbt.is_file():
+            raise InputError(f"--psbt {psbt}: no such file", field="psbt")
+        c = context.get(ctx)
+        emit(reserve_statement.submit(c.store(), c.actor(), statement_id, psbt.read_bytes()), json_, _render_status)
+
+    @statement.command("status")
+    def status(ctx: typer.Context, statement_id: str = typer.Argument(..., metavar="ID"), json_: bool = JSON) -> None:
+        """Signatures collected, threshold and state of a statement."""
+        from biplomacy.services import reserve_statement
+
+        c = context.get(ctx)
+        emit(reserve_statement.status(c.store(), c.actor(), statement_id), json_, _render_status)
+
+    @statement.command("finalize")
+    def finalize(ctx: typer.Context, statement_id: str = typer.Argument(..., metavar="ID"),
+                 json_: bool = JSON) -> None:
+        """At M signatures: build the pof signature, verify the whole statement and publish it."""
+        from biplomacy.services import reserve_statement
+
+        c = context.get(ctx)
+        emit(reserve_statement.finalize(c.store(), c.actor(), statement_id), json_, _render_status)
+
+    @statement.command("show")
+    def show(ctx: typer.Context, statement_id: str = typer.Argument(..., metavar="ID"),
+             out_file: Path = typer.Option(None, "--out", help="Write the statement JSON here."),
+             json_: bool = JSON) -> None:
+        """The final statement JSON (what a reviewer downloads); stdout unless --out."""
+        from biplomacy.services import reserve_statement
+
+        c = context.get(ctx)
+        doc = reserve_statement.document(c.store(), statement_id)
+        _write(doc, out_file, json_)
+
+    @statement.command("chain-data")
+    def chain_data(ctx: typer.Context,
+                   height: int = typer.Option(None, "--height", help="Snapshot height (default: the latest "
+                                              "final statement's)."),
+                   out_file: Path = typer.Option(None, "--out", help="Write the UTXO set here."),
+                   json_: bool = JSON) -> None:
+        """Export the rehearsal chain's UTXO set at the snapshot, for checking a statement offline."""
+        from biplomacy.services import reserve_statement
+
+        c = context.get(ctx)
+        _write(reserve_statement.chain_data(c.store(), height), out_file, json_)
+
+
+def _write(doc: dict[str, Any], out_file: Path | None, json_: bool) -> None:
+    text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
+    if out_file is None:
+        emit(doc, True)
+        return
+    try:
+        out_file.write_text(text)
+    except OSError as exc:
+        raise InputError(f"--out {out_file}: {exc.strerror}", field="--out") from None
+    summary = {"path": str(out_file), "bytes": len(text.encode())}
+    emit(summary, json_, lambda d: out.print(f"wrote {d['path']} ({d['bytes']} bytes)"))

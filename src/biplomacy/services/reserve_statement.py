@@ -1,0 +1,214 @@
+"""Reserve statements: build a proof of funds at the rehearsal tip, collect M signed PSBTs, finalize, publish."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from embit.psbt import PSBT
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from biplomacy import audit
+from biplomacy.adapters.store.db import Store
+from biplomacy.adapters.store.tables.reserve import ChainBlockRow, ChainOutputRow, ChainTxRow, WalletRow
+from biplomacy.adapters.store.tables.reserve_proofs import StatementRow, StatementSignatureRow
+from biplomacy.errors import InputError, NotFound, PermissionDenied
+from biplomacy.permissions import Actor, authorize
+from biplomacy.reserve import spend_psbt as sp
+from biplomacy.reserve import statement as st
+from biplomacy.reserve.ledger import btc_text
+from biplomacy.services import rehearsal_chain
+from biplomacy.services.reserve_wallets import descriptor_of, load, unspent
+
+MAX_MESSAGE = 2000
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _row(session: Session, statement_id: str) -> StatementRow:
+    row = session.get(StatementRow, statement_id.strip())
+    if row is None:
+        raise NotFound(f"no reserve statement {statement_id[:40]!r}", field="id")
+    return row
+
+
+def _coins(row: StatementRow) -> list[st.Coin]:
+    return [st.Coin(**c) for c in json.loads(row.utxos)]
+
+
+def _status(session: Session, row: StatementRow) -> dict[str, Any]:
+    signers = list(session.scalars(select(StatementSignatureRow.fingerprint)
+                                   .where(StatementSignatureRow.statement_id == row.id)
+                                   .order_by(StatementSignatureRow.id)))
+    wallet = session.get(WalletRow, row.wallet_id)
+    assert wallet is not None
+    return {"id": row.id, "wallet": wallet.name, "message": row.message, "height": row.height,
+            "block_hash": row.block_hash, "utxos": len(_coins(row)), "total_btc": btc_text(row.total_sats),
+            "total_sats": row.total_sats, "threshold": row.threshold, "valid_signers": signers,
+            "ready": len(signers) >= row.threshold, "state": row.state}
+
+
+def build(store: Store, actor: Actor, name: str, message: str) -> dict[str, Any]:
+    """A pending statement over the wallet's confirmed coins at the rehearsal tip, with its unsigned PSBT."""
+    authorize(actor, "reserve.statement.publish")
+    text = message.strip()
+    if not text or len(text) > MAX_MESSAGE:
+        raise InputError(f"the statement's message must be 1 to {MAX_MESSAGE} characters", field="message")
+    height, block_hash = rehearsal_chain.tip(store)
+    coins = [c for c in unspent(store, name) if c["index"] is not None and (c["height"] or 0) <= height]
+    if not coins:
+        raise InputError(f"wallet {name} has no confirmed coins to prove; sync it first", field="name")
+    with store.read() as session:
+        wallet_row = load(session, name)
+        wallet = descriptor_of(wallet_row)
+    proven = [st.Coin(c["txid"], c["vout"], c["sats"], wallet.script_pubkey(c["index"], c["change"]).hex(),
+                      bool(c["change"]), c["index"]) for c in coins]
+    psbt = st.build_pof_psbt(wallet, st.signed_message(text, name, height, block_hash), proven)
+    total = sum(c.sats for c in proven)
+    with store.transaction() as session:
+        wallet_row = load(session, name)
+        row = StatementRow(id=f"rs-{uuid.uuid4().hex[:10]}", wallet_id=wallet_row.id, message=text, height=height,
+                           block_hash=block_hash, utxos=json.dumps([c.as_dict() for c in proven]), total_sats=total,
+                           psbt=psbt.to_base64(), threshold=wallet_row.threshold, state="collecting",
+                           statement=None, created_by=actor.name, created_at=_now(), finalized_at=None)
+        session.add(row)
+        session.flush()
+        audit.record(session, actor=actor.name, action="reserve.statement.build", subject=row.id,
+                     payload={"wallet": name, "height": height, "block_hash": block_hash, "total_sats": total,
+                              "utxos": [f"{c.txid}:{c.vout}" for c in proven], "message": text})
+        return {**_status(session, row), "psbt": row.psbt}
+
+
+def _may_upload(actor: Actor) -> None:
+    """A signer uploads their PSBT, or the publisher uploads the files signers sent; the signature is what counts."""
+    try:
+        authorize(actor, "reserve.spend.sign")
+    except PermissionDenied:
+        authorize(actor, "reserve.statement.publish")
+
+
+def status(store: Store, actor: Actor, statement_id: str) -> dict[str, Any]:
+    authorize(actor, "reserve.read")
+    with store.read() as session:
+        return _status(session, _row(session, statement_id))
+
+
+def submit(store: Store, actor: Actor, statement_id: str, data: bytes) -> dict[str, Any]:
+    """Check a signer's PSBT key by key; store it only when it adds a new valid signer. A refusal changes nothing."""
+    _may_upload(actor)
+    upload = sp.read_psbt(data)
+    with store.read() as session:
+        row = _row(session, statement_id)
+        wallet = descriptor_of(session.get(WalletRow, row.wallet_id))  # type: ignore[arg-type]
+        unsigned = PSBT.from_base64(row.psbt)
+        info = _status(session, row)
+        coins = _coins(row)
+    if info["state"] == "final":
+        return {"accepted": False, "reason": "the statement is final; it takes no more signatures", **info}
+    if upload.tx.txid() != unsigned.tx.txid():
+        return {"accepted": False, "reason": "this PSBT signs another statement (other message, snapshot or coins)",
+                **info}
+    inputs = [sp.SpendInput("", 0, 0, False, 0)] + [sp.SpendInput(c.txid, c.vout, c.sats, c.change, c.index)
+                                                    for c in coins]
+    check = sp.check_upload(wallet, unsigned, inputs, upload)
+    if not check.accepted:
+        return {"accepted": False, "reason": check.reason, **info}
+    new = [fp for fp in check.fingerprints if fp not in info["valid_signers"]]
+    if not new:
+        return {"accepted": False, "reason": f"duplicate signer: {', '.join(check.fingerprints)} already signed "
+                                             "this statement", **info}
+    try:
+        with store.transaction() as session:
+            row = _row(session, statement_id)
+            for fp in new:
+                session.add(StatementSignatureRow(statement_id=row.id, fingerprint=fp, psbt=upload.to_base64(),
+                                                  submitted_by=actor.name, created_at=_now()))
+            session.flush()
+            count = len(_status(session, row)["valid_signers"])
+            if count >= row.threshold:
+                row.state = "ready"
+            audit.record(session, actor=actor.name, action="reserve.statement.sign", subject=row.id,
+                         payload={"signers": new, "count": count, "threshold": row.threshold})
+            return {"accepted": True, "reason": None, "new_signers": new, **_status(session, row)}
+    except IntegrityError:  # the same signer's other upload won the race: nothing of this one is stored
+        return {"accepted": False, "reason": f"duplicate signer: {', '.join(new)} already signed", **info}
+
+
+def finalize(store: Store, actor: Actor, statement_id: str) -> dict[str, Any]:
+    """At M valid signatures: build the `pof` signature, check the whole statement, store and publish it."""
+    authorize(actor, "reserve.statement.publish")
+    with store.read() as session:
+        row = _row(session, statement_id)
+        info = _status(session, row)
+        if row.state == "final":
+            raise InputError(f"statement {row.id} is already final", field="id")
+        if not info["ready"]:
+            raise InputError(f"statement {row.id} is not ready: {len(info['valid_signers'])} of {row.threshold} "
+                             "valid signatures", field="id")
+        wallet_row = session.get(WalletRow, row.wallet_id)
+        assert wallet_row is not None
+        signed = [PSBT.from_base64(s.psbt) for s in session.scalars(
+            select(StatementSignatureRow).where(StatementSignatureRow.statement_id == row.id))]
+        now = _now()
+        doc = {"format": st.FORMAT, "id": row.id, "wallet": wallet_row.name, "network": wallet_row.network,
+               "descriptor": wallet_row.descriptor, "address": descriptor_of(wallet_row).address(0, False),
+               "threshold": row.threshold, "height": row.height, "block_hash": row.block_hash,
+               "message": row.message, "utxos": json.loads(row.utxos), "total_sats": row.total_sats,
+               "total_btc": btc_text(row.total_sats), "created_at": now.isoformat(),
+               "signature": st.finalize(PSBT.from_base64(row.psbt), signed)}
+    check = st.verify_statement(doc)
+    if not check.valid:
+        raise InputError(f"the finalized statement does not verify: {check.reason}", field="id")
+    with store.transaction() as session:
+        row = _row(session, statement_id)
+        row.state, row.statement, row.finalized_at = "final", json.dumps(doc), now
+        audit.record(session, actor=actor.name, action="reserve.statement.publish", subject=row.id,
+                     payload={"height": row.height, "total_sats": row.total_sats, "signers": list(check.signers),
+                              "signature": doc["signature"]})
+        return {**_status(session, row), "signers": list(check.signers)}
+
+
+def document(store: Store, statement_id: str) -> dict[str, Any]:
+    """The final statement JSON a reviewer downloads (public once published)."""
+    with store.read() as session:
+        row = _row(session, statement_id)
+        if row.statement is None:
+            raise InputError(f"statement {row.id} is {row.state}, not final; finalize it first", field="id")
+        return dict(json.loads(row.statement))
+
+
+def latest(store: Store) -> dict[str, Any] | None:
+    """The most recently finalized statement, or None."""
+    with store.read() as session:
+        row = session.scalars(select(StatementRow).where(StatementRow.state == "final")
+                              .order_by(StatementRow.finalized_at.desc()).limit(1)).first()
+        return None if row is None or row.statement is None else dict(json.loads(row.statement))
+
+
+def chain_data(store: Store, height: int | None = None) -> dict[str, Any]:
+    """The rehearsal chain's UTXO set at `height` (default: the latest final statement's, else the tip)."""
+    if height is None:
+        last = latest(store)
+        height = int(last["height"]) if last else rehearsal_chain.tip(store)[0]
+    with store.read() as session:
+        block = session.get(ChainBlockRow, height)
+        if block is None:
+            raise NotFound(f"the rehearsal chain has no block at height {height}", field="height")
+        spender = {t.txid: t for t in session.scalars(select(ChainTxRow).where(ChainTxRow.status == "confirmed"))}
+        utxos = []
+        for out, tx in session.execute(select(ChainOutputRow, ChainTxRow)
+                                       .join(ChainTxRow, ChainTxRow.txid == ChainOutputRow.txid)
+                                       .where(ChainTxRow.status == "confirmed", ChainTxRow.block_height <= height)
+                                       .order_by(ChainTxRow.block_height, ChainTxRow.seq, ChainOutputRow.vout)):
+            by = spender.get(out.spent_by or "")
+            if by is not None and by.block_height is not None and by.block_height <= height:
+                continue
+            utxos.append({"txid": out.txid, "vout": out.vout, "sats": out.value, "script_pubkey": out.script_hex,
+                          "height": tx.block_height})
+        return {"height": height, "block_hash": block.hash, "utxos": utxos}
