@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from biplomacy.cli.output import to_jsonable as jsonable
 from biplomacy.errors import InputError
-from biplomacy.services import reserve_spend
+from biplomacy.services import reserve_spend, reserve_statement
 from biplomacy.services import reserve_transparency as transparency
 from biplomacy.web.auth import ActorDep
 from biplomacy.web.rendering import render
@@ -40,7 +40,7 @@ def reserve_page(request: Request) -> HTMLResponse:
     return render(request, "reserve/index.html", data=data, wallets_rows=rows, profiles=profiles, latest=latest,
                   receipts_shown=PAGE_RECEIPTS,
                   flagged_rows=[{**e, "flags": "; ".join(e["flags"])} for e in data["flagged"]],
-                  policy_text=POLICY_TEXT, statement=None, facts=transparency.policy_sources(profiles))
+                  policy_text=POLICY_TEXT, statement=reserve_statement.latest(store), facts=transparency.policy_sources(profiles))
 
 
 @api.get("/holdings", summary="Holdings: totals, by source and wallet, history (JSON, or CSV with ?format=csv)")

@@ -1,0 +1,32 @@
+"""The public /reserve page shows the latest finalized statement, and its JSON downloads and verifies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from biplomacy.config import Settings
+from biplomacy.reserve.statement import verify_statement
+from biplomacy.web.app import create_app
+from tests.reserve_custody.conftest import Signer
+from tests.reserve_custody.test_ceremony import ok
+from tests.reserve_proofs.test_statement_ceremony import _signed_statement
+
+
+def test_reserve_page_links_the_latest_statement_which_verifies(
+        cli: Any, settings: Settings, tmp_path: Path, signers: list[Signer], treasury_descriptor: str,
+        cold_descriptor: str) -> None:
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/api/v1/reserve/statements/latest").status_code == 404
+        assert "none published yet" in client.get("/reserve").text
+        built = _signed_statement(cli, tmp_path, signers, treasury_descriptor, cold_descriptor)
+        ok(cli("reserve", "statement", "finalize", built["id"], "--json"))
+        page = client.get("/reserve").text
+        assert "1.75 BTC" in page and f"block height {built['height']}" in page
+        assert 'href="/api/v1/reserve/statements/latest"' in page
+        download = client.get("/api/v1/reserve/statements/latest")
+        assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
+        check = verify_statement(download.json())
+        assert check.valid and check.total_sats == 175_000_000
