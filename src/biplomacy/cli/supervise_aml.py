@@ -38,6 +38,30 @@ def register(app: typer.Typer) -> None:
         emit(validate_file(file), json_, _render_travel)
 
     register_aml(app)
+    register_stablecoin(app)
+
+
+def register_stablecoin(app: typer.Typer) -> None:
+    coin = typer.Typer(help="Stablecoin issuers' reserves (1:1 backing, eligible assets, liquidity).",
+                       no_args_is_help=True)
+    app.add_typer(coin, name="stablecoin")
+
+    @coin.command("check")
+    def check(file: Path, json_: bool = typer.Option(False, "--json")) -> None:
+        """Check an issuer's reserve attestation (JSON) against the reserve rules; breaches are listed."""
+        from biplomacy.services.stablecoin import check_file
+
+        def render(d: dict[str, Any]) -> None:
+            verdict = "[green]compliant[/green]" if d["compliant"] else "[red]not compliant[/red]"
+            out.print(f"{d['issuer']} {d['token']} as of {d['as_of']}: {verdict}; backing ratio {d['backing_ratio']}, "
+                      f"liquid share {d['liquid_share']}")
+            for b in d["breaches"]:
+                out.print(f"  [red]{b['rule']}[/red]: {b['message']}")
+            for s in d["sources"]:
+                out.print(f"  {s['key']} = {s['value']} {s['unit']} "
+                          f"({(s['source'] or {}).get('title') or 'assumption: ' + str(s['assumption'])})")
+
+        emit(check_file(file), json_, render)
 
 
 def register_aml(app: typer.Typer) -> None:
