@@ -56,7 +56,7 @@ def test_three_of_five_statement_ceremony_verifies_offline_from_the_exported_fil
     check = ok(cli("reserve", "verify-statement", str(tmp_path / "statement.json"),
                    "--chain-data", str(tmp_path / "chain.json"), "--json"))
     assert check["valid"] is True, check["reason"]
-    assert (check["total_btc"], check["height"], check["utxos"]) == ("1.75", built["height"], 2)
+    assert (check["total_btc"], check["height"], check["utxos"]) == ("1.75", 3, 2) == ("1.75", built["height"], 2)
     assert sorted(check["signers"]) == sorted(s.fingerprint for s in signers[:3])
     statement = json.loads((tmp_path / "statement.json").read_text())
     assert statement["signature"].startswith("pof")
