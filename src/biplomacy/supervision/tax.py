@@ -59,7 +59,8 @@ def parse_trades(columns: Mapping[str, Sequence[str]], source: str) -> list[Trad
     missing = [c for c in COLUMNS if c not in columns]
     if missing:
         raise InputError(f"{source}: missing columns {missing} (expected {', '.join(COLUMNS)}[, fee])", field="columns")
-    trades, issues = [], []
+    trades: list[Trade] = []
+    issues: list[Issue] = []
     for i in range(len(columns["tx_id"])):
         if len(issues) >= MAX_ISSUES:
             break
