@@ -136,30 +136,56 @@ def _multisig_signers(tx: Transaction, i: int, spk: bytes, sats: int, witness: W
     return used, ""
 
 
+def _hex(text: object, size: int | None = None) -> str:
+    out = str(text).lower()
+    raw = bytes.fromhex(out)
+    if size is not None and len(raw) != size:
+        raise ValueError(f"{out[:80]!r} is not {size} bytes of hex")
+    return out
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"change must be true or false, not {str(value)[:40]!r}")
+    return value
+
+
 def _coins(statement: dict[str, Any]) -> list[Coin]:
+    """The listed coins, each field checked (ValueError, TypeError or KeyError for a malformed one)."""
     out = []
     for u in statement["utxos"]:
-        out.append(Coin(str(u["txid"]).lower(), int(u["vout"]), int(u["sats"]), str(u["script_pubkey"]).lower(),
-                        bool(u["change"]), int(u["index"])))
+        coin = Coin(_hex(u["txid"], 32), int(u["vout"]), int(u["sats"]), _hex(u["script_pubkey"]),
+                    _flag(u["change"]), int(u["index"]))
+        if not (0 <= coin.vout < 2**32 and 0 <= coin.sats <= 21_000_000 * 10**8 and 0 <= coin.index < 2**31):
+            raise ValueError(f"coin {coin.txid}:{coin.vout} has an out-of-range vout, amount or index")
+        out.append(coin)
     return out
 
 
 def _chain_problem(coins: list[Coin], height: int, block_hash: str, chain: Any) -> str | None:
     if isinstance(chain, dict):
-        if "height" in chain and int(chain["height"]) != height:
+        if "height" in chain and str(chain["height"]) != str(height):
             return f"the chain data is for height {chain['height']}, the statement claims height {height}"
         if chain.get("block_hash") and chain["block_hash"] != block_hash:
             return f"the chain data's block at height {height} is {chain['block_hash']}, not {block_hash}"
         chain = chain.get("utxos", [])
-    have = {(str(u["txid"]).lower(), int(u["vout"])): u for u in chain}
+    if not isinstance(chain, list):
+        return "the chain data is malformed: a list of unspent outputs is expected"
+    try:
+        have = {(str(u["txid"]).lower(), int(u["vout"])): u for u in chain}
+    except (KeyError, TypeError, ValueError):
+        return "the chain data is malformed: each entry needs txid, vout, sats, script_pubkey, height"
     for c in coins:
         u = have.get((c.txid, c.vout))
         if u is None:
             return f"coin {c.txid}:{c.vout} is not unspent in the chain data"
-        if int(u["sats"]) != c.sats or str(u["script_pubkey"]).lower() != c.script_pubkey:
-            return f"coin {c.txid}:{c.vout} has another amount or script in the chain data"
-        if u.get("height") is None or int(u["height"]) > height:
-            return f"coin {c.txid}:{c.vout} was not confirmed at height {height}"
+        try:
+            if int(u["sats"]) != c.sats or str(u["script_pubkey"]).lower() != c.script_pubkey:
+                return f"coin {c.txid}:{c.vout} has another amount or script in the chain data"
+            if u.get("height") is None or int(u["height"]) > height:
+                return f"coin {c.txid}:{c.vout} was not confirmed at height {height}"
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return f"the chain data's entry for {c.txid}:{c.vout} is malformed"
     return None
 
 
@@ -174,8 +200,12 @@ def verify_statement(statement: dict[str, Any], chain_utxos: Any | None = None) 
         return bad(f"the statement lacks {', '.join(missing)}")
     try:
         coins = _coins(statement)
-        height, total = int(statement["height"]), int(statement["total_sats"])
+        height, total = statement["height"], statement["total_sats"]
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (height, total)):
+            raise ValueError("height and total_sats must be non-negative integers")
+        _hex(statement["block_hash"], 32)
         wallet = parse_descriptor(str(statement["descriptor"]), str(statement["network"]))
+        first_address = wallet.address(0, False)
     except Exception as exc:  # noqa: BLE001 - any malformed field makes the statement invalid, not a crash
         return bad(f"malformed statement: {exc}"[:300])
     n = len(coins)
@@ -185,7 +215,7 @@ def verify_statement(statement: dict[str, Any], chain_utxos: Any | None = None) 
         return bad(f"total_btc {statement['total_btc']} is not {btc_text(total)}", total, height, n)
     if len({(c.txid, c.vout) for c in coins}) != n:
         return bad("a coin is listed twice", total, height, n)
-    if wallet.address(0, False) != statement["address"]:
+    if first_address != statement["address"]:
         return bad("the message address is not the descriptor's first receive address", total, height, n)
     for c in coins:
         if wallet.script_pubkey(c.index, c.change) != bytes.fromhex(c.script_pubkey):
