@@ -62,7 +62,8 @@ def users_add(
 @users_app.command("list")
 def users_list(ctx: typer.Context, json_: bool = typer.Option(False, "--json")) -> None:
     """List users and their roles."""
-    rows = users.list_users(context.get(ctx).store())
+    c = context.get(ctx)
+    rows = users.list_users(c.store(), c.actor())
     emit(rows, json_, lambda rs: table("Users", ["name", "role", "institution", "active"],
                                        [(u.name, u.role, u.institution, u.active) for u in rs]))
 

@@ -43,7 +43,10 @@ def check_password(password: str, stored: str) -> bool:
         return False
     if scheme != "scrypt":
         return False
-    got = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32)
+    try:
+        got = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32)
+    except ValueError:  # a damaged stored hash never lets anyone in
+        return False
     return hmac.compare_digest(got.hex(), digest)
 
 
@@ -77,7 +80,9 @@ def add_user(store: Store, actor: Actor, name: str, role: str, institution: str 
         return _user(row)
 
 
-def list_users(store: Store) -> list[User]:
+def list_users(store: Store, actor: Actor) -> list[User]:
+    """Every user and role; who holds which role is for admins to see."""
+    authorize(actor, "users.manage")
     with store.read() as s:
         return [_user(r) for r in s.execute(select(UserRow).order_by(UserRow.name)).scalars()]
 
