@@ -51,7 +51,7 @@ def test_one_zone_without_binding_ramps_matches_the_greedy_optimum(tmp_path):
                             zones=(("A", 120.0, 1000.0, True),), cap=120.0, ai=0.0)
     s = load_scenario(folder)
     r = planner.plan(s)
-    mc = s.grid.marginal_cost_pkr_kwh()
+    mc = s.grid.marginal_cost_pkr_kwh(extra_mw=s.cap_mw)
     value_pkr_kwh = planner.btc_per_mwh(s, 1.05) * s.network.btc_price_usd * s.usd_pkr / 1000.0
     greedy = np.where(mc < value_pkr_kwh, np.minimum(120.0, s.surplus_mw), 0.0)
     assert r.mining_mw_installed[0] == np.float64(120.0) or greedy.max() < 120.0
@@ -61,7 +61,7 @@ def test_one_zone_without_binding_ramps_matches_the_greedy_optimum(tmp_path):
 def test_min_grid_cost_mines_only_where_the_tariff_covers_the_marginal_cost(small_scenario):
     s = load_scenario(small_scenario)
     r = planner.plan(s, "min-grid-cost")
-    mc = s.grid.marginal_cost_pkr_kwh()
+    mc = s.grid.marginal_cost_pkr_kwh(extra_mw=s.cap_mw)
     mined = r.mining_mw.sum(axis=0) > 1e-6
     assert (mc[mined] <= s.tariffs[0].pkr_per_kwh + 1e-9).all()
 

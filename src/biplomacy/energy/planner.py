@@ -102,7 +102,7 @@ def build(s: Scenario, objective: str = "net-value") -> LpModel:
         raise InputError(f"--objective: {objective!r} is not one of {', '.join(OBJECTIVES)}", field="--objective")
     Z, T = len(s.zones), len(s.grid.hours)
     surplus = s.surplus_mw
-    mc = s.grid.marginal_cost_pkr_kwh()
+    mc = s.grid.marginal_cost_pkr_kwh(extra_mw=s.cap_mw)  # the plant that serves the whole allocation
     usd_per_mwh = mc * 1000.0 / s.usd_pkr
     btc = np.array([btc_per_mwh(s, z.pue) for z in s.zones])
     limit = s.fleet_ambient_limit_c
