@@ -131,3 +131,13 @@ def move_case(store: Store, actor: Actor, case_id: int, *, assign: str | None = 
         session.flush()
         record(session, actor=actor.name, action=f"aml.case.{target}", subject=f"aml-case:{case.id}", payload=payload)
         return _case_view(session, case, alert, full=True)
+
+
+def list_scans(store: Store, actor: Actor, limit: int = 100) -> list[dict[str, Any]]:
+    authorize(actor, "aml.case")
+    with store.transaction() as session:
+        rows = session.scalars(select(AmlScanRow).order_by(AmlScanRow.id.desc()).limit(limit)).all()
+        return [{"id": r.id, "source": r.source, "created_at": _aware(r.created_at).isoformat(),
+                 "created_by": r.created_by, "transactions": r.transactions,
+                 "thresholds_version": r.thresholds_version,
+                 "alerts": json.loads(r.summary_json).get("alerts", 0)} for r in rows]
