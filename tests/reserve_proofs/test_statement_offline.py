@@ -115,3 +115,14 @@ def test_a_coin_spent_or_unconfirmed_at_the_snapshot_is_refused_by_the_chain_dat
     assert "not confirmed at height" in (verify_statement(statement, late).reason or "")
     other = {"height": HEIGHT + 1, "block_hash": BLOCK, "utxos": chain}
     assert "chain data is for height" in (verify_statement(statement, other).reason or "")
+
+
+def test_the_statement_signature_is_a_standard_bip322_proof_of_funds() -> None:
+    from biplomacy.reserve import bip322
+
+    statement, _ = _statement()
+    message = signed_message(statement["message"], statement["wallet"], HEIGHT, BLOCK)
+    r = bip322.verify(statement["address"], message, statement["signature"])
+    assert r.valid and r.format == "proof_of_funds", r
+    other = signed_message(statement["message"], statement["wallet"], HEIGHT + 1, BLOCK)
+    assert bip322.verify(statement["address"], other, statement["signature"]).valid is False

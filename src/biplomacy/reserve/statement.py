@@ -20,10 +20,12 @@ from embit.script import Script, Witness
 from embit.transaction import SIGHASH, Transaction, TransactionInput, TransactionOutput
 
 from biplomacy.reserve import bip322
+from biplomacy.reserve.bip322_pof import finalized_tx
 from biplomacy.reserve.descriptors import WalletDescriptor, parse_descriptor
 from biplomacy.reserve.ledger import btc_text
 
 FORMAT = "biplomacy-reserve-statement/1"
+FINAL = 0xFFFFFFFF
 FIELDS = ("format", "id", "wallet", "network", "descriptor", "address", "threshold", "height", "block_hash",
           "message", "utxos", "total_sats", "total_btc", "created_at", "signature")
 
@@ -77,8 +79,9 @@ def build_pof_psbt(wallet: WalletDescriptor, message: bytes, coins: list[Coin]) 
     """The unsigned to_sign as a PSBT: input 0 the message (first receive script), inputs 1.. the coins."""
     spk0 = Script(wallet.script_pubkey(0, False))
     spend = bip322.to_spend(message, spk0)
-    vin = [TransactionInput(spend.txid(), 0, sequence=0)]
-    vin += [TransactionInput(bytes.fromhex(c.txid), c.vout, sequence=0) for c in coins]
+    # nSequence 0xFFFFFFFF on every input: what embit's PSBT writes anyway (it turns 0 into it), stated here
+    vin = [TransactionInput(spend.txid(), 0, sequence=FINAL)]
+    vin += [TransactionInput(bytes.fromhex(c.txid), c.vout, sequence=FINAL) for c in coins]
     tx = Transaction(version=0, vin=vin, vout=[TransactionOutput(0, Script(b"\x6a"))], locktime=0)
     psbt = PSBT(tx)
     where = [(0, False, 0, spk0.data)] + [(c.index, c.change, c.sats, bytes.fromhex(c.script_pubkey)) for c in coins]
@@ -95,9 +98,10 @@ def build_pof_psbt(wallet: WalletDescriptor, message: bytes, coins: list[Coin]) 
 
 
 def finalize(unsigned: PSBT, signed: list[PSBT]) -> str:
-    """Merge the signers' partial signatures and build each multisig witness; the `pof`-prefixed base64."""
-    tx = Transaction.parse(unsigned.tx.serialize())
-    for i, scope in enumerate(unsigned.inputs):
+    """Merge the signers' partial signatures into each multisig witness: the `pof`-prefixed base64 of the
+    finalized PSBT (BIP-174 finalizer: final witness set, signing metadata removed, coins kept)."""
+    final = PSBT.parse(unsigned.serialize())
+    for i, scope in enumerate(final.inputs):
         script = scope.witness_script.data
         parsed = bip322.parse_multisig(script)
         if parsed is None:
@@ -109,8 +113,20 @@ def finalize(unsigned: PSBT, signed: list[PSBT]) -> str:
         ordered = [sigs[k] for k in keys if k in sigs][:m]
         if len(ordered) < m:
             raise ValueError(f"input {i} has {len(ordered)} of {m} signatures")
-        tx.vin[i].witness = Witness([b"", *ordered, script])
-    return "pof" + base64.b64encode(tx.serialize()).decode()
+        scope.final_scriptwitness = Witness([b"", *ordered, script])
+        scope.partial_sigs.clear()
+        scope.bip32_derivations.clear()
+        scope.witness_script = None
+        scope.sighash_type = None
+    return "pof" + base64.b64encode(final.serialize()).decode()
+
+
+def signature_tx(signature: str) -> Transaction:
+    """The signed to_sign of a `pof` signature: a finalized PSBT, or a raw transaction (older statements)."""
+    raw = base64.b64decode(signature[3:], validate=True)
+    if raw[:5] == b"psbt\xff":
+        return finalized_tx(PSBT.parse(raw), raw)
+    return Transaction.parse(raw)
 
 
 def _multisig_signers(tx: Transaction, i: int, spk: bytes, sats: int, witness: Witness) -> tuple[list[bytes], str]:
@@ -224,9 +240,9 @@ def verify_statement(statement: dict[str, Any], chain_utxos: Any | None = None) 
     if not sig.startswith("pof"):
         return bad("the signature is not a BIP-322 proof of funds (no `pof` prefix)", total, height, n)
     try:
-        tx = Transaction.parse(base64.b64decode(sig[3:], validate=True))
+        tx = signature_tx(sig)
     except (binascii.Error, ValueError, Exception):  # noqa: BLE001 - embit parse errors
-        return bad("the signature is not a base64 transaction", total, height, n)
+        return bad("the signature is not a base64 finalized PSBT or transaction", total, height, n)
     msg = signed_message(str(statement["message"]), str(statement["wallet"]), height, str(statement["block_hash"]))
     spk0 = wallet.script_pubkey(0, False)
     problem = bip322.check_to_sign(tx, bip322.to_spend(msg, Script(spk0)))
