@@ -61,6 +61,11 @@ def build(store: Store, actor: Actor, name: str, message: str) -> dict[str, Any]
     if not text or len(text) > MAX_MESSAGE:
         raise InputError(f"the statement's message must be 1 to {MAX_MESSAGE} characters", field="message")
     height, block_hash = rehearsal_chain.tip(store)
+    with store.read() as session:
+        synced = load(session, name).synced_height
+    if synced != height:
+        raise InputError(f"wallet {name} was synced at height {synced}, the chain tip is {height}: run "
+                         f"`biplomacy reserve sync {name}` so the statement lists the coins at the tip", field="name")
     coins = [c for c in unspent(store, name) if c["index"] is not None and (c["height"] or 0) <= height]
     if not coins:
         raise InputError(f"wallet {name} has no confirmed coins to prove; sync it first", field="name")
