@@ -8,9 +8,9 @@ UTXOs, 404 "Transaction not found", 400 with the reason for a refused broadcast.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Path, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from biplomacy.adapters.store.db import Store
@@ -23,6 +23,10 @@ api = APIRouter(prefix=PREFIX, tags=["reserve: rehearsal chain (Esplora API)"])
 
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 MAX_TX_BYTES = 400_000
+
+
+# heights beyond what a database integer holds are refused with 422, not a 500
+Height = Annotated[int, Path(ge=0, le=2**31 - 1)]
 
 
 def _ctx(request: Request) -> tuple[Store, str]:
@@ -66,13 +70,13 @@ def blocks(request: Request) -> Response:
 
 
 @api.get("/blocks/{start}")
-def blocks_from(request: Request, start: int) -> Response:
+def blocks_from(request: Request, start: Height) -> Response:
     store, _ = _ctx(request)
     return _answer(chain.blocks, store, start)
 
 
 @api.get("/block-height/{height}", response_class=PlainTextResponse)
-def block_height(request: Request, height: int) -> Response:
+def block_height(request: Request, height: Height) -> Response:
     store, _ = _ctx(request)
     return _answer(chain.block_at, store, height)
 
