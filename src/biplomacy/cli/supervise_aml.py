@@ -38,6 +38,7 @@ def register(app: typer.Typer) -> None:
         emit(validate_file(file), json_, _render_travel)
 
     register_aml(app)
+    register_sanctions(app)
     register_stablecoin(app)
     register_tax(app)
 
@@ -63,6 +64,42 @@ def register_tax(app: typer.Typer) -> None:
                 out.print(f"  - {a}")
 
         emit(estimate_file(transactions, rates), json_, render)
+
+
+def register_sanctions(app: typer.Typer) -> None:
+    sanctions = typer.Typer(help="Sanctions lists (OFAC SDN digital-currency addresses) and screening.",
+                            no_args_is_help=True)
+    app.add_typer(sanctions, name="sanctions")
+
+    @sanctions.command("load")
+    def load(file: Path, json_: bool = typer.Option(False, "--json")) -> None:
+        """Read a plain address list or OFAC's sdn_advanced.xml; every line that is not a Bitcoin address is reported."""
+        from biplomacy.services.sanctions import load_file
+
+        def render(d: dict[str, Any]) -> None:
+            out.print(f"{d['list']}: {d['addresses']} Bitcoin addresses")
+            for r in d["rejected"]:
+                out.print(f"[yellow]left out[/yellow] {r['path']}: {r['message']}")
+
+        emit(load_file(file), json_, render)
+
+    @sanctions.command("screen")
+    def screen(address: str = typer.Option(None, "--address", help="Exact address screening."),
+               name: str = typer.Option(None, "--name", help="Fuzzy name screening (needs --names)."),
+               list_file: Path = typer.Option(None, "--list", help="Address list or sdn_advanced.xml (default: shipped)."),
+               names: Path = typer.Option(None, "--names", help="Sanctioned names, one a line."),
+               cutoff: float = typer.Option(80.0, "--cutoff", help="Lowest fuzzy score (0-100) reported."),
+               json_: bool = typer.Option(False, "--json")) -> None:
+        """Screen an address (exact) or a name (fuzzy, with its score) against a sanctions list."""
+        from biplomacy.services.sanctions import screen as run
+
+        def render(d: dict[str, Any]) -> None:
+            verdict = "[red]MATCH[/red]" if d["match"] else "[green]no match[/green]"
+            out.print(f"{verdict} in {d['list']}")
+            for m in d["matches"]:
+                out.print(f"  {m['value']} (score {m['score']})")
+
+        emit(run(address, name, list_file, names, cutoff), json_, render)
 
 
 def register_stablecoin(app: typer.Typer) -> None:

@@ -55,3 +55,17 @@ def screen_name(name: str, names: list[str], limit: int = 5, cutoff: float = 80.
     return [(m, float(s)) for m, s, _ in process.extract(name, names, scorer=fuzz.token_set_ratio,
                                                                      processor=utils.default_process, limit=limit)
             if s >= cutoff]
+
+
+def parse_sdn_xml(text: str, name: str) -> SanctionsList:
+    """OFAC's sdn_advanced.xml: the values of its "Digital Currency Address - XBT" features, each validated."""
+    found = [m.strip() for m in _SDN_XBT.findall(text)]
+    if "Digital Currency Address" not in text and not found:
+        raise ValueError(f"{name}: no 'Digital Currency Address - XBT' feature; is this OFAC's sdn_advanced.xml?")
+    return parse_address_lines("\n".join(found), name)
+
+
+def screen_address(address: str, lst: SanctionsList) -> bool:
+    """Exact address screening (bech32 addresses compared in lower case, as they are case-insensitive)."""
+    a = address.strip()
+    return a in lst.addresses or (a.lower().startswith("bc1") and a.lower() in {x.lower() for x in lst.addresses})
