@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from biplomacy.energy.economics import derating_fraction
+from biplomacy.energy.feasibility import check_feasible
 from biplomacy.energy.scenario import Scenario
 from biplomacy.errors import InfeasibleError, InputError
 
@@ -100,6 +101,7 @@ def btc_per_mwh(s: Scenario, pue: float) -> float:
 def build(s: Scenario, objective: str = "net-value") -> LpModel:
     if objective not in OBJECTIVES:
         raise InputError(f"--objective: {objective!r} is not one of {', '.join(OBJECTIVES)}", field="--objective")
+    check_feasible(s)  # explain the obvious conflicts in words before HiGHS sees them
     Z, T = len(s.zones), len(s.grid.hours)
     surplus = s.surplus_mw
     mc = s.grid.marginal_cost_pkr_kwh(extra_mw=s.cap_mw)  # the plant that serves the whole allocation
@@ -193,8 +195,9 @@ def solve(model: LpModel, *, threads: int = 1) -> tuple[np.ndarray, float, float
     seconds = time.perf_counter() - t0
     status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kInfeasible:
-        raise InfeasibleError("the plan is infeasible: no allocation meets the cap, the zones' connection limits, "
-                              "the AI firm load and the hourly surplus together")
+        raise InfeasibleError("the plan is infeasible (HiGHS): the AI firm load (row family 'AI firm load') cannot "
+                              "be placed within the cap ('cap') and the zones' connection limits ('connection "
+                              "limits') together; lower [ai].firm_mw or raise cap_mw or a zone's connection_limit_mw")
     if status != highspy.HighsModelStatus.kOptimal:
         raise InputError(f"the planner stopped without an optimum ({h.modelStatusToString(status)})")
     return np.asarray(h.getSolution().col_value), float(h.getInfo().objective_function_value), seconds
