@@ -75,9 +75,17 @@ def _entry(row: AuditRow) -> AuditEntry:
 
 
 def _lock(session: Session) -> None:
-    """Serialise writers of the log: one advisory lock on PostgreSQL; SQLite's write lock does it there."""
-    if session.get_bind().dialect.name == "postgresql":
+    """Serialise writers of the log until the caller's transaction ends, before the last entry is read.
+
+    PostgreSQL: one transaction-scoped advisory lock. SQLite: a no-op write takes the database's write
+    lock now (Python's sqlite3 opens the transaction lazily, at the first write, so reading the last
+    seq first would let two writers pick the same one).
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
+    elif dialect == "sqlite":
+        session.execute(text("UPDATE audit_log SET seq = seq WHERE 0"))
 
 
 def record(session: Session, *, actor: str, action: str, subject: str, payload: dict[str, Any]) -> AuditEntry:
