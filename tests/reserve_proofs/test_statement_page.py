@@ -30,3 +30,30 @@ def test_reserve_page_links_the_latest_statement_which_verifies(
         assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
         check = verify_statement(download.json())
         assert check.valid and check.total_sats == 175_000_000
+
+
+def test_signers_sign_a_statement_over_the_api_and_the_public_may_not(
+        cli: Any, settings: Settings, signers: list[Signer], treasury_descriptor: str, cold_descriptor: str) -> None:
+    from biplomacy.permissions import Actor
+    from biplomacy.web.auth import COOKIE_NAME, issue_session
+    from tests.reserve_custody.test_ceremony import funded_treasury
+
+    funded_treasury(cli, treasury_descriptor, cold_descriptor)
+    built = ok(cli("reserve", "statement", "build", "treasury", "--message", "API ceremony", "--json"))
+    path = f"/api/v1/reserve/statements/{built['id']}"
+    with TestClient(create_app(settings)) as portal:
+        assert portal.get(f"{path}/psbt").status_code == 403
+        assert portal.get(path).status_code == 422  # not final yet: nothing to download
+        portal.cookies.set(COOKIE_NAME, issue_session(settings, Actor("sbp-signer", "signer")))
+        unsigned = portal.get(f"{path}/psbt").text
+        assert unsigned == built["psbt"]
+        for signer in signers[:3]:
+            result = portal.post(f"{path}/signatures", content=signer.sign(unsigned)).json()
+            assert result["accepted"] is True, result["reason"]
+        assert portal.get(f"{path}/status").json()["ready"] is True
+        garbage = portal.post(f"{path}/signatures", content=b"not a psbt")
+        assert garbage.status_code == 422 and "PSBT" in garbage.json()["detail"]
+        assert portal.get("/api/v1/reserve/statements/rs-none/status").status_code == 404
+    ok(cli("reserve", "statement", "finalize", built["id"], "--json"))
+    with TestClient(create_app(settings)) as public:
+        assert verify_statement(public.get(path).json()).valid

@@ -98,6 +98,13 @@ def _may_upload(actor: Actor) -> None:
         authorize(actor, "reserve.statement.publish")
 
 
+def unsigned_psbt(store: Store, actor: Actor, statement_id: str) -> str:
+    """The statement's unsigned PSBT (base64), for a signer to take to their device."""
+    _may_upload(actor)
+    with store.read() as session:
+        return _row(session, statement_id).psbt
+
+
 def status(store: Store, actor: Actor, statement_id: str) -> dict[str, Any]:
     authorize(actor, "reserve.read")
     with store.read() as session:
