@@ -5,6 +5,8 @@ import threading
 from datetime import datetime
 from decimal import Decimal
 
+import pytest
+
 from biplomacy import audit
 
 
@@ -58,3 +60,32 @@ def test_writers_racing_for_the_next_seq_each_get_their_own(store):
         log = list(audit.entries(s))
     assert [e.seq for e in log] == list(range(1, 33))
     assert audit.verify(log).ok
+
+
+def _tamper(store, how: str) -> None:
+    from sqlalchemy import delete, update
+
+    from biplomacy.adapters.store.tables.core import AuditRow
+
+    with store.transaction() as s:
+        if how == "edited":
+            s.execute(update(AuditRow).where(AuditRow.seq == 2).values(actor="mallory"))
+        elif how == "deleted":
+            s.execute(delete(AuditRow).where(AuditRow.seq == 2))
+        else:  # reordered: entries 2 and 3 swap places (their seq numbers swap, the rest stays)
+            s.execute(update(AuditRow).where(AuditRow.seq == 2).values(seq=-2))
+            s.execute(update(AuditRow).where(AuditRow.seq == 3).values(seq=2))
+            s.execute(update(AuditRow).where(AuditRow.seq == -2).values(seq=3))
+
+
+@pytest.mark.parametrize("how", ["edited", "deleted", "reordered"])
+def test_audit_verify_command_names_the_tampered_entry_and_exits_1(cli, store, how):
+    for name in ("a1", "a2", "a3", "a4"):
+        assert cli("users", "add", name, "--role", "public").exit_code == 0
+    assert cli("audit", "verify", "--json").json["valid"]
+    _tamper(store, how)
+    r = cli("audit", "verify", "--json")
+    assert r.exit_code == 1
+    assert r.json["valid"] is False and r.json["first_bad_seq"] == 2, r.json
+    human = cli("audit", "verify")
+    assert human.exit_code == 1 and "entry 2" in human.stdout + human.stderr
