@@ -172,6 +172,56 @@ def _statement_commands(app: typer.Typer) -> None:
         doc = reserve_statement.document(c.store(), statement_id)
         _write(doc, out_file, json_)
 
+    @statement.command("draft")
+    def draft_cmd(descriptor: str = typer.Option(..., "--descriptor", help="The wallet's public descriptor."),
+                  network: str = typer.Option(..., "--network", help="bitcoin, testnet, signet or regtest."),
+                  wallet: str = typer.Option(..., "--wallet", help="The wallet's name, as the statement states it."),
+                  utxos: Path = typer.Option(..., "--utxos", help="JSON list of {txid, vout, sats, script_pubkey}."),
+                  height: int = typer.Option(..., "--height", help="Snapshot height."),
+                  block_hash: str = typer.Option(..., "--block-hash", help="Snapshot block hash (hex)."),
+                  message: str = typer.Option(..., "--message", help="The statement's text."),
+                  out_file: Path = typer.Option(..., "--out", help="Write the draft (with its PSBT) here."),
+                  json_: bool = JSON) -> None:
+        """Without the database: draft a statement for any descriptor from a UTXO file; signers sign its psbt."""
+        from biplomacy.reserve.statement_offline import draft
+
+        coins = _read_json(utxos, "--utxos")
+        coins = coins.get("utxos") if isinstance(coins, dict) else coins
+        if not isinstance(coins, list):
+            raise InputError(f"--utxos {utxos}: a JSON list of coins is expected", field="--utxos")
+        try:
+            doc = draft(descriptor, network, wallet, coins, height, block_hash, message)
+        except InputError:
+            raise
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"cannot draft the statement: {exc}"[:300], field="--utxos") from None
+        _write(doc, out_file, json_)
+
+    @statement.command("assemble")
+    def assemble_cmd(draft_file: Path = typer.Argument(..., metavar="DRAFT", help="The draft from `statement draft`."),
+                     psbts: list[Path] = typer.Option(..., "--psbt", help="A signer's PSBT; repeat for each."),
+                     out_file: Path = typer.Option(..., "--out", help="Write the final statement here."),
+                     json_: bool = JSON) -> None:
+        """Without the database: combine M signed PSBTs with the draft into the statement JSON, verified."""
+        from biplomacy.reserve.spend_psbt import read_psbt
+        from biplomacy.reserve.statement_offline import assemble
+
+        doc = _read_json(draft_file, "DRAFT")
+        if not isinstance(doc, dict) or "psbt" not in doc:
+            raise InputError(f"{draft_file}: not a statement draft (no psbt)", field="DRAFT")
+        signed = []
+        for f in psbts:
+            if not f.is_file():
+                raise InputError(f"--psbt {f}: no such file", field="--psbt")
+            signed.append(read_psbt(f.read_bytes()))
+        try:
+            final = assemble(doc, signed)
+        except InputError:
+            raise
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"cannot assemble the statement: {exc}"[:300], field="--psbt") from None
+        _write(final, out_file, json_)
+
     @statement.command("chain-data")
     def chain_data(ctx: typer.Context,
                    height: int = typer.Option(None, "--height", help="Snapshot height (default: the latest "
