@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import platform
 import resource
 import time
@@ -26,31 +27,40 @@ def scenario_with(zones: int):
     return dataclasses.replace(base, zones=made)
 
 
-def run(zones: int) -> dict[str, float]:
+def run(zones: int, repeat: int = 1) -> dict[str, float]:
+    """Ours and the bare run() alternately, `repeat` times; the fastest of each (the CPU is shared)."""
     s = scenario_with(zones)
-    t0 = time.perf_counter()
-    model = planner.build(s)
-    t1 = time.perf_counter()
-    x, obj, solve_run = planner.solve(model)
-    t2 = time.perf_counter()
-    result = planner.write_back(s, model, x, "net-value", obj, solve_run)
-    t3 = time.perf_counter()
-    # the bare solve: the same arrays to highspy, timing only run()
-    _, obj_bare, bare_run = planner.solve(model)
-    assert abs(obj - obj_bare) <= 1e-6 * max(1.0, abs(obj)), "the two solves disagree"
-    assert result.mining_mw.shape == (zones, len(s.grid.hours))
-    return {"zones": zones, "cols": model.num_col, "rows": model.num_row, "build": t1 - t0,
-            "solve_total": t2 - t1, "write_back": t3 - t2, "ours": t3 - t0, "bare_run": bare_run,
-            "ratio": (t3 - t0) / bare_run, "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    best: dict[str, float] = {}
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        model = planner.build(s)
+        t1 = time.perf_counter()
+        x, obj, solve_run = planner.solve(model)
+        t2 = time.perf_counter()
+        result = planner.write_back(s, model, x, "net-value", obj, solve_run)
+        t3 = time.perf_counter()
+        # the bare solve: the same arrays to highspy, timing only run()
+        _, obj_bare, bare_run = planner.solve(model)
+        assert abs(obj - obj_bare) <= 1e-6 * max(1.0, abs(obj)), "the two solves disagree"
+        assert result.mining_mw.shape == (zones, len(s.grid.hours))
+        now = {"build": t1 - t0, "solve_total": t2 - t1, "write_back": t3 - t2, "ours": t3 - t0, "bare_run": bare_run}
+        if not best or now["ours"] < best["ours"]:
+            best |= {k: v for k, v in now.items() if k != "bare_run"}
+        best["bare_run"] = min(best.get("bare_run", bare_run), bare_run)
+    return {"zones": zones, "cols": model.num_col, "rows": model.num_row, **best,
+            "ratio": best["ours"] / best["bare_run"],
+            "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--zones", type=int, nargs="+", default=[10, 100])
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each; the fastest counts (shared CPU)")
     args = ap.parse_args()
+    load = os.getloadavg()[0]
     rows = []
     for z in args.zones:
-        r = run(z)
+        r = run(z, args.repeat)
         rows.append(r)
         print(f"{z} zones: ours {r['ours']:.2f} s (build {r['build']:.2f}, solve {r['solve_total']:.2f}, "
               f"write-back {r['write_back']:.3f}), bare run() {r['bare_run']:.2f} s, ratio {r['ratio']:.2f}x, "
@@ -60,7 +70,8 @@ def main() -> None:
         "",
         f"Date {date.today().isoformat()}; machine: {platform.machine()}, 2 cores (shared), Python "
         f"{platform.python_version()}; command: `.venv/bin/python bench/bench_planner.py --zones "
-        f"{' '.join(map(str, args.zones))}`. Zones are copies of pakistan-2025's with limits scaled to the 2,000 MW "
+        f"{' '.join(map(str, args.zones))} --repeat {args.repeat}` (fastest of the repeats; load average "
+        f"{load:.1f} at the start). Zones are copies of pakistan-2025's with limits scaled to the 2,000 MW "
         "cap; 8,760 hours with ramp limits; HiGHS with 1 thread. 'Bare run()' is the same LP arrays solved by "
         "highspy directly, timing only run(); the optimum is asserted equal to 1e-6 relative.",
         "",
