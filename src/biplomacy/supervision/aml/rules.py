@@ -6,13 +6,13 @@ Rationale of each is in its docstring and docs/aml.md; thresholds come from a ve
 
 from __future__ import annotations
 
-import bisect
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from biplomacy.supervision.aml import graph
 from biplomacy.supervision.aml.transactions import Transactions
 
 
@@ -90,9 +90,8 @@ def _fan(tx: Transactions, th: Thresholds, outgoing: bool) -> list[Alert]:
     own, other = (tx.src, tx.dst) if outgoing else (tx.dst, tx.src)
     w = th.window_hours * 3600
     alerts = []
-    for acct, idx in _by(own, tx).items():
-        if len(idx) < th.fan_min_counterparties:
-            continue
+    # only accounts with fan_min_counterparties transfers within some window can fan; the rest are skipped
+    for acct, idx in graph.busy_accounts(graph.build(tx), w, th.fan_min_counterparties, outgoing):
         t = tx.ts[idx]
         counts: dict[str, int] = defaultdict(int)
         j = 0
@@ -124,30 +123,22 @@ def fan_in(tx: Transactions, th: Thresholds, _s: frozenset[str]) -> list[Alert]:
 
 
 def pass_through(tx: Transactions, th: Thresholds, _s: frozenset[str]) -> list[Alert]:
-    """Funds in and (nearly) all out again within a window: a mule or pass-through account."""
-    w = th.window_hours * 3600
-    outs = _by(tx.src, tx)
+    """Funds in and (nearly) all out again within a window: a mule or pass-through account. One alert per
+    account: its first transfer in that is followed, within window_hours, by a transfer out of between
+    pass_through_min_ratio and 1.0 of the amount."""
+    g = graph.build(tx)
+    nxt = graph.first_forward(g, tx.amount, th.window_hours * 3600, th.pass_through_min_ratio, 1.0)
+    rows = np.flatnonzero(nxt >= 0)
+    rows = rows[np.lexsort((tx.ts[rows], g.dst[rows]))]
+    _, first = np.unique(g.dst[rows], return_index=True)
     alerts = []
-    for acct, ins in _by(tx.dst, tx).items():
-        o = outs.get(acct)
-        if o is None:
-            continue
-        ot = tx.ts[o].tolist()
-        for i in ins:
-            lo = bisect.bisect_right(ot, tx.ts[i])
-            hi = bisect.bisect_right(ot, tx.ts[i] + w)
-            for k in o[lo:hi]:
-                ratio = tx.amount[k] / tx.amount[i] if tx.amount[i] > 0 else 0.0
-                if th.pass_through_min_ratio <= ratio <= 1.0:
-                    vasps = sorted({tx.vasp[i], tx.vasp[k]} - {""})
-                    alerts.append(Alert("pass_through", [str(tx.src[i]), acct, str(tx.dst[k])],
-                                        [str(tx.tx_id[i]), str(tx.tx_id[k])], 0.6 + 0.3 * ratio - 0.2 * (ratio == 1.0),
-                                        {"hours": round((tx.ts[k] - tx.ts[i]) / 3600, 2), "ratio": round(ratio, 4),
-                                         "vasps": vasps}))
-                    break
-            else:
-                continue
-            break
+    for i in rows[first]:
+        k = int(nxt[i])
+        ratio = float(tx.amount[k] / tx.amount[i])
+        alerts.append(Alert("pass_through", [str(tx.src[i]), str(tx.dst[i]), str(tx.dst[k])],
+                            [str(tx.tx_id[i]), str(tx.tx_id[k])], 0.6 + 0.3 * ratio - 0.2 * (ratio == 1.0),
+                            {"hours": round(float(tx.ts[k] - tx.ts[i]) / 3600, 2), "ratio": round(ratio, 4),
+                             "vasps": sorted({str(tx.vasp[i]), str(tx.vasp[k])} - {""})}))
     return alerts
 
 
@@ -155,63 +146,43 @@ def cycles(tx: Transactions, th: Thresholds, _s: frozenset[str]) -> list[Alert]:
     """Funds that come back to where they started through 2-4 other accounts, in time order within a window
     (round-tripping). A cycle through more than one VASP is only visible to a supervisor who joins their
     flows, and is raised as cross_vasp_cycle with a higher score."""
-    w = th.cycle_window_hours * 3600
-    outs = _by(tx.src, tx)
+    g = graph.build(tx)
     alerts, seen = [], set()
-    for start, first in outs.items():
-        stack = [(start, [int(i)]) for i in first]
-        while stack:
-            node_path = stack.pop()
-            path = node_path[1]
-            last = path[-1]
-            here = str(tx.dst[last])
-            if here == start and len(path) >= 3:
-                key = frozenset(path)
-                if key not in seen:
-                    seen.add(key)
-                    vasps = sorted(set(tx.vasp[path].tolist()) - {""})
-                    cross = len(vasps) > 1
-                    alerts.append(Alert("cross_vasp_cycle" if cross else "cycle",
-                                        [start, *[str(tx.dst[p]) for p in path[:-1]]], tx.tx_id[path].tolist(),
-                                        0.9 if cross else 0.7,
-                                        {"path": [f"{tx.src[p]}->{tx.dst[p]}" for p in path], "vasps": vasps}))
-                continue
-            if len(path) >= th.cycle_max_length:
-                continue
-            visited = {str(tx.src[p]) for p in path}
-            for nxt in outs.get(here, ()):
-                if tx.ts[nxt] > tx.ts[last] and tx.ts[nxt] - tx.ts[path[0]] <= w and \
-                        (str(tx.dst[nxt]) == start or str(tx.dst[nxt]) not in visited):
-                    stack.append((here, [*path, int(nxt)]))
-    return alerts
+    for path in graph.time_paths(g, tx.ts, th.cycle_window_hours * 3600, th.cycle_max_length):
+        key = frozenset(path.tolist())
+        if key in seen:
+            continue
+        seen.add(key)
+        vasps = sorted(set(tx.vasp[path].tolist()) - {""})
+        cross = len(vasps) > 1
+        alerts.append(Alert("cross_vasp_cycle" if cross else "cycle",
+                            [str(tx.src[path[0]]), *[str(tx.dst[p]) for p in path[:-1]]], tx.tx_id[path].tolist(),
+                            0.9 if cross else 0.7,
+                            {"path": [f"{tx.src[p]}->{tx.dst[p]}" for p in path], "vasps": vasps}))
+    return sorted(alerts, key=lambda a: (a.accounts[0], a.transactions))
 
 
 def sanctioned_exposure(tx: Transactions, th: Thresholds, sanctioned: frozenset[str]) -> list[Alert]:
-    """Transactions with a sanctioned address, or within N hops of one (OFAC SDN and other lists)."""
-    if not sanctioned:
+    """Transactions with a sanctioned address, or within N hops of one (OFAC SDN and other lists). Each
+    exposed account is raised once, with its nearest sanctioned address and the transfer that reached it."""
+    if not sanctioned or not len(tx):
         return []
-    adj: dict[str, set[int]] = defaultdict(set)
-    for i in range(len(tx)):
-        adj[str(tx.src[i])].add(i)
-        adj[str(tx.dst[i])].add(i)
+    g = graph.build(tx)
+    seeds = np.flatnonzero(np.fromiter((a in sanctioned for a in g.names.tolist()), dtype=bool, count=len(g.names)))
+    if not len(seeds):
+        return []
     alerts = []
-    for s in sorted(sanctioned & set(adj)):
-        frontier, dist, via = {s}, {s: 0}, {}
-        for hop in range(1, th.exposure_hops + 1):
-            nxt = set()
-            for a in frontier:
-                for i in adj[a]:
-                    b = str(tx.dst[i]) if str(tx.src[i]) == a else str(tx.src[i])
-                    if b not in dist:
-                        dist[b], via[b] = hop, i
-                        nxt.add(b)
-            frontier = nxt
-        for acct, d in sorted(dist.items()):
-            if d == 0:
-                continue
-            alerts.append(Alert("sanctioned_exposure", [acct, s], [str(tx.tx_id[via[acct]])], 1.0 / d,
-                                {"sanctioned": s, "hops": d}))
-    return alerts
+    origin = np.full(len(g.names), -1, dtype=np.int64)
+    origin[seeds] = seeds
+    dist, via = graph.within_hops(g, seeds, th.exposure_hops)
+    for acct in np.flatnonzero(dist > 0)[np.argsort(dist[dist > 0], kind="stable")]:
+        i = via[acct]
+        prev = g.src[i] if g.src[i] != acct else g.dst[i]
+        origin[acct] = origin[prev]
+        d = int(dist[acct])
+        alerts.append(Alert("sanctioned_exposure", [str(g.names[acct]), str(g.names[origin[acct]])],
+                            [str(tx.tx_id[i])], 1.0 / d, {"sanctioned": str(g.names[origin[acct]]), "hops": d}))
+    return sorted(alerts, key=lambda a: (a.accounts[1], a.accounts[0]))
 
 
 def peel_chain(tx: Transactions, th: Thresholds, _s: frozenset[str]) -> list[Alert]:
@@ -219,25 +190,19 @@ def peel_chain(tx: Transactions, th: Thresholds, _s: frozenset[str]) -> list[Ale
     small part, hop after hop (>= peel_min_hops transfers): the classic way to cash out a large sum through
     many fresh addresses so that no single transfer stands out. Each hop forwards between peel_min_ratio and
     peel_max_ratio of the amount it received, within window_hours of receiving it."""
-    w = th.window_hours * 3600
-    outs = _by(tx.src, tx)
-    out_ts = {a: tx.ts[o] for a, o in outs.items()}
-    nxt = np.full(len(tx), -1)
-    for i in range(len(tx)):
-        acct = str(tx.dst[i])
-        o = outs.get(acct)
-        if o is None or tx.amount[i] <= 0:
-            continue
-        t = out_ts[acct]
-        lo, hi = np.searchsorted(t, tx.ts[i], "right"), np.searchsorted(t, tx.ts[i] + w, "right")
-        for k in o[lo:hi]:
-            if th.peel_min_ratio <= tx.amount[k] / tx.amount[i] <= th.peel_max_ratio:
-                nxt[i] = k
-                break
+    g = graph.build(tx)
+    nxt = graph.first_forward(g, tx.amount, th.window_hours * 3600, th.peel_min_ratio, th.peel_max_ratio)
     has_pred = np.zeros(len(tx), dtype=bool)
     has_pred[nxt[nxt >= 0]] = True
+    # chain length by pointer doubling is not needed: chains are walked only from heads of long-enough chains
+    length = np.where(nxt >= 0, 1, 0)
+    hop = nxt.copy()
+    for _ in range(th.peel_min_hops - 2):
+        ok = hop >= 0
+        length[ok] += 1
+        hop[ok] = nxt[hop[ok]]
     alerts = []
-    for start in np.flatnonzero((nxt >= 0) & ~has_pred):
+    for start in np.flatnonzero((hop >= 0) & ~has_pred & (nxt >= 0)):
         chain = [int(start)]
         while nxt[chain[-1]] >= 0 and len(chain) <= len(tx):
             chain.append(int(nxt[chain[-1]]))
@@ -258,7 +223,8 @@ def dormant_wake(tx: Transactions, th: Thresholds, _s: frozenset[str]) -> list[A
     sends a large amount (>= dormant_min_amount): sleeper accounts bought or kept for later laundering, or a
     taken-over account being emptied. Accounts first seen in the data are not dormant (no earlier activity)."""
     n = len(tx)
-    acct = np.concatenate([tx.src, tx.dst])
+    g = graph.build(tx)
+    acct = np.concatenate([g.src, g.dst])
     ts = np.concatenate([tx.ts, tx.ts])
     row = np.concatenate([np.arange(n), np.arange(n)])
     is_out = np.concatenate([np.ones(n, dtype=bool), np.zeros(n, dtype=bool)])
