@@ -55,6 +55,9 @@ def build(tx: Transactions) -> Graph:
 def account_codes(accounts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(sorted distinct names, code of each entry): a hash-based dictionary encoding (pyarrow), then only the
     distinct names are sorted, which is much faster than np.unique on strings."""
+    if len(accounts) < 20_000:  # small tables (streaming neighbourhoods): numpy's sort is cheaper than pyarrow
+        names, inv = np.unique(accounts, return_inverse=True)
+        return names, inv.astype(np.int64)
     import pyarrow as pa
 
     enc = pa.array(accounts.tolist(), type=pa.string()).dictionary_encode()
