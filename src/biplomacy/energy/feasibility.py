@@ -26,6 +26,12 @@ def infeasibility_reasons(s: Scenario) -> list[Issue]:
     if firm > s.cap_mw:
         issues.append(Issue("ai_over_cap", "cap_mw",
                             f"AI firm load {_mw(firm)} exceeds the cap of {_mw(s.cap_mw)}"))
+    for z in s.zones:
+        pinned = s.ai_pinned_mw(z.name)
+        if pinned > z.connection_limit_mw or (pinned > 0 and not z.ai_allowed):
+            what = f"connection limit {_mw(z.connection_limit_mw)}" if z.ai_allowed else "AI ban (ai_allowed = false)"
+            issues.append(Issue("ai_centre_over_limit", f"zone {z.name}",
+                                f"AI firm load {_mw(pinned)} exceeds zone {z.name}'s {what}"))
     ai_zones = [z for z in s.zones if z.ai_allowed]
     if not ai_zones:
         issues.append(Issue("ai_no_zone", "zone.ai_allowed",

@@ -127,6 +127,7 @@ def build(s: Scenario, objective: str = "net-value") -> LpModel:
     for z, zone in enumerate(s.zones):
         col_upper[iM + z] = zone.connection_limit_mw
         col_upper[iA + z] = zone.connection_limit_mw if zone.ai_allowed else 0.0
+        col_lower[iA + z] = s.ai_pinned_mw(zone.name)  # [[ai_centre]] rows fix AI in their zone
     rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (row, col, val) triplets per family
     lower: list[np.ndarray] = []
     upper: list[np.ndarray] = []

@@ -49,6 +49,16 @@ class AiCentres:
 
 
 @dataclass(frozen=True)
+class AiCentre:
+    """One AI data centre pinned to a zone ([[ai_centre]]); the alternative to a free [ai] total."""
+
+    name: str
+    zone: str
+    firm_mw: float
+    uptime: float
+
+
+@dataclass(frozen=True)
 class Tariff:
     name: str
     pkr_per_kwh: float
@@ -68,6 +78,11 @@ class Scenario:
     usd_pkr: float
     grid: Grid
     source_keys: tuple[str, ...]
+    ai_centres: tuple[AiCentre, ...] = ()  # when given, each centre's firm MW sits in its zone
+
+    def ai_pinned_mw(self, zone: str) -> float:
+        """Firm AI MW that [[ai_centre]] rows place in this zone (0 when AI is placed freely)."""
+        return sum(c.firm_mw for c in self.ai_centres if c.zone == zone)
 
     @property
     def fleet_j_per_th(self) -> float:
@@ -134,9 +149,16 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     zones = tuple(_zones(doc.get("zone", []), where, issues))
     fleet = tuple(_fleet(doc.get("asic", []), where, issues))
     tariffs = tuple(_tariffs(doc.get("tariff", []), where, issues))
-    ai_doc = doc.get("ai", {})
-    ai = AiCentres(_num(ai_doc, "firm_mw", f"{where}: ai", issues, lo=0.0),
-                   _num(ai_doc, "uptime", f"{where}: ai", issues, lo=0.0, hi=1.0))
+    centres = tuple(_ai_centres(doc.get("ai_centre", []), where, issues, {z.name: z for z in zones}))
+    if centres and "ai" in doc:
+        issues.append(Issue("ai.both", f"{where}: ai", "give either [ai] (placed freely) or [[ai_centre]] rows, not both"))
+    if centres:
+        firm = sum(c.firm_mw for c in centres)
+        ai = AiCentres(firm, sum(c.firm_mw * c.uptime for c in centres) / firm if firm > 0 else 1.0)
+    else:
+        ai_doc = doc.get("ai", {})
+        ai = AiCentres(_num(ai_doc, "firm_mw", f"{where}: ai", issues, lo=0.0),
+                       _num(ai_doc, "uptime", f"{where}: ai", issues, lo=0.0, hi=1.0))
     cap = _num(doc, "cap_mw", where, issues, lo=0.0)
     margin = _num(doc, "reserve_margin_share", where, issues, lo=0.0, hi=1.0)
     usd_pkr = _num(doc, "usd_pkr", where, issues, lo=1e-9)
@@ -156,7 +178,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     assert grid is not None and network is not None
     keys = tuple(str(k) for k in doc.get("source_keys", []))
     return Scenario(str(doc.get("name", folder.name)), folder, cap, margin, zones, fleet, ai, tariffs, network,
-                    usd_pkr, grid, keys)
+                    usd_pkr, grid, keys, centres)
 
 
 def _num(d: Mapping[str, Any], key: str, where: str, issues: list[Issue], lo: float | None = None,
@@ -221,4 +243,26 @@ def _tariffs(rows: Any, where: str, issues: list[Issue]) -> list[Tariff]:
         out.append(Tariff(str(r.get("name", f"tariff{i}")), _num(r, "pkr_per_kwh", w, issues, lo=0.0)))
     if not out:
         issues.append(Issue("missing", f"{where}: tariff", "a scenario needs at least one [[tariff]] option"))
+    return out
+
+
+def _ai_centres(rows: Any, where: str, issues: list[Issue], zones: Mapping[str, Zone]) -> list[AiCentre]:
+    out: list[AiCentre] = []
+    for i, r in enumerate(rows):
+        w = f"{where}: ai_centre[{i}]"
+        name, zone = str(r.get("name", f"ai_centre{i}")), str(r.get("zone", ""))
+        firm = _num(r, "firm_mw", w, issues, lo=0.0)
+        uptime = _num(r, "uptime", w, issues, lo=0.0, hi=1.0)
+        if zone not in zones:
+            issues.append(Issue("unknown_zone", f"{w}.zone", f"AI centre {name!r} names zone {zone!r}, which is not a "
+                                f"[[zone]] ({', '.join(zones) or 'none defined'})"))
+        elif not zones[zone].ai_allowed:
+            issues.append(Issue("zone_no_ai", f"{w}.zone", f"zone {zone!r} has ai_allowed = false"))
+        out.append(AiCentre(name, zone, firm, uptime))
+    for zone, z in zones.items():
+        pinned = sum(c.firm_mw for c in out if c.zone == zone)
+        if pinned > z.connection_limit_mw:
+            issues.append(Issue("ai.over_limit", f"{where}: ai_centre",
+                                f"AI firm load {pinned:g} MW exceeds zone {zone}'s connection limit "
+                                f"{z.connection_limit_mw:g} MW"))
     return out
