@@ -89,3 +89,13 @@ def test_audit_verify_command_names_the_tampered_entry_and_exits_1(cli, store, h
     assert r.json["valid"] is False and r.json["first_bad_seq"] == 2, r.json
     human = cli("audit", "verify")
     assert human.exit_code == 1 and "entry 2" in human.stdout + human.stderr
+
+
+def test_export_into_a_missing_folder_is_exit_2_and_writes_nothing(cli, tmp_path):
+    cli("users", "add", "a1", "--role", "public")
+    r = cli("audit", "export", "--out", str(tmp_path / "no" / "such" / "audit.jsonl"))
+    assert r.exit_code == 2 and "does not exist" in r.stderr
+    assert not (tmp_path / "no").exists()
+    good = tmp_path / "audit.jsonl"
+    assert cli("audit", "export", "--out", str(good)).exit_code == 0
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("audit")] == ["audit.jsonl"]  # no .partial left

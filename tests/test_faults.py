@@ -77,3 +77,9 @@ def test_sigkill_mid_bulk_write_keeps_every_committed_batch_and_no_partial_one(d
     assert count >= reported, "a batch reported committed is missing"
     assert count % batch == 0, "a partial batch survived the kill"
     assert result.ok and result.count == count // batch
+
+
+def test_no_database_yet_is_refused_and_nothing_is_created(tmp_path):
+    r = run_cli(["users", "list"], tmp_path)  # the default: var/biplomacy.sqlite3 under the working folder
+    assert r.returncode == 2 and "biplomacy db upgrade" in r.stderr and "Traceback" not in r.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -13,12 +13,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from biplomacy.adapters.store.tables.core import AuditRow
+from biplomacy.errors import InputError
 
 GENESIS = "0" * 64
 
@@ -168,3 +170,18 @@ def export_lines(session: Session) -> Iterator[str]:
         yield json.dumps({"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action, "subject": e.subject,
                           "payload": e.payload, "payload_hash": e.payload_hash, "prev_hash": e.prev_hash,
                           "hash": e.hash}, ensure_ascii=False)
+
+
+def export_jsonl(session: Session, target: Path) -> int:
+    """Write the log as JSON lines to `target` (whole or not at all); returns the number of entries."""
+    lines = list(export_lines(session))
+    if not target.parent.is_dir():
+        raise InputError(f"--out {target}: folder {target.parent} does not exist", field="out")
+    partial = target.with_name(target.name + ".partial")
+    try:
+        partial.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        partial.replace(target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise InputError(f"--out {target}: cannot write ({exc.strerror})", field="out") from None
+    return len(lines)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import typer
 
 from biplomacy.adapters.store.db import Store, open_store
 from biplomacy.config import Settings
-from biplomacy.errors import InputError
+from biplomacy.errors import InputError, MigrationError
 from biplomacy.permissions import LOCAL_ADMIN, Actor
 
 
@@ -21,10 +22,27 @@ class CliContext:
     def store(self, *, migrated: bool = True) -> Store:
         """The database, opened once; refuses to run on an unmigrated schema unless `migrated=False`."""
         if self._store is None:
+            if migrated:
+                self._refuse_missing_sqlite_file()
             self._store = open_store(self.settings)
             if migrated:
                 self._store.check_migrated()
         return self._store
+
+    def _refuse_missing_sqlite_file(self) -> None:
+        """A command that needs data must not create an empty database file (or var/) as a side effect."""
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        url = self.settings.effective_database_url
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            return  # open_store names the malformed URL
+        path = parsed.database
+        if parsed.get_backend_name() == "sqlite" and path and path != ":memory:" and not Path(path).exists():
+            raise MigrationError(f"database {path} does not exist yet; run `biplomacy db upgrade` "
+                                 "(make run does it)")
 
     def actor(self) -> Actor:
         """The local admin, or the active user named by --as (exit 2 naming the user if there is none)."""

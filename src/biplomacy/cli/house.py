@@ -130,13 +130,12 @@ def audit_export(ctx: typer.Context, out_file: Path = typer.Option(None, "--out"
     c = context.get(ctx)
     authorize(c.actor(), "audit.read")
     with c.store().read() as s:
-        lines = list(audit.export_lines(s))
-    text = "".join(line + "\n" for line in lines)
-    if out_file is None:
-        print(text, end="")
-    else:
-        out_file.write_text(text, encoding="utf-8")
-        err.print(f"wrote {len(lines)} entries to {out_file}")
+        if out_file is None:
+            for line in audit.export_lines(s):
+                print(line)
+            return
+        count = audit.export_jsonl(s, out_file)
+    err.print(f"wrote {count} entries to {out_file}")
 
 
 @audit_app.command("head")
