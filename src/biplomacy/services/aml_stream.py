@@ -20,7 +20,7 @@ import numpy as np
 
 from biplomacy.errors import InputError
 from biplomacy.services.aml_scan import shipped_sanctions, thresholds
-from biplomacy.supervision.aml.rules import scan
+from biplomacy.supervision.aml.rules import RULES, Thresholds
 from biplomacy.supervision.aml.transactions import Transactions
 
 PER_ACCOUNT = 64
@@ -87,7 +87,8 @@ class StreamScorer:
                                  np.asarray([r.src for r in rows]), np.asarray([r.dst for r in rows]),
                                  np.asarray([r.amount for r in rows]), np.asarray([r.asset for r in rows]),
                                  np.asarray([r.vasp for r in rows]), np.full(len(rows), -1))
-            alerts = [a for a in scan(table, self.th, self.sanctioned) if tx.tx_id in a.transactions]
+            alerts = [a for name, rule in RULES if _may_fire(name, tx, self.th)
+                      for a in rule(table, self.th, self.sanctioned) if tx.tx_id in a.transactions]
             self._touch(tx.src).append(tx)
             if tx.dst != tx.src:
                 self._touch(tx.dst).append(tx)
@@ -99,6 +100,15 @@ class StreamScorer:
                     "score": max((a.score for a in alerts), default=0.0),
                     "window": {"neighbourhood": len(rows), "accounts": len(self.accounts), "scored": self.scored,
                                "per_account": PER_ACCOUNT, "max_accounts": MAX_ACCOUNTS, "hops": HOPS}}
+
+
+def _may_fire(rule: str, tx: Tx, th: Thresholds) -> bool:
+    """Skip a rule whose alert could not include this transaction (its amount cannot be part of the pattern)."""
+    if rule == "structuring":
+        return th.reporting_threshold * (1 - th.structuring_band) <= tx.amount < th.reporting_threshold
+    if rule == "dormant_wake":
+        return tx.amount >= th.dormant_min_amount
+    return True
 
 
 def make_tx(tx_id: str, at: datetime, src: str, dst: str, amount: float, asset: str, vasp: str) -> Tx:
