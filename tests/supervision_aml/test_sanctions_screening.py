@@ -51,3 +51,22 @@ def test_bad_inputs_exit_2_with_one_line(cli_nodb, tmp_path):
                  ("screen",)):
         r = cli_nodb("supervise", "sanctions", *args, "--json")
         assert r.exit_code == 2 and "Traceback" not in r.stderr, args
+
+
+def test_each_load_is_kept_as_a_version_and_screening_uses_the_latest(cli, tmp_path):
+    first = _first_address()
+    newer = tmp_path / "newer.txt"
+    newer.write_text("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq\n")
+    assert cli("supervise", "sanctions", "load", str(SHIPPED), "--store", "--json").json["version"] == 1
+    assert cli("supervise", "sanctions", "load", str(newer), "--store", "--json").json["version"] == 2
+    history = cli("supervise", "sanctions", "lists", "--json").json
+    assert [(v["version"], v["addresses"], v["rejected"]) for v in history] == [(2, 1, 0), (1, 434, 1)]
+    assert cli("supervise", "sanctions", "screen", "--address", first, "--stored", "--json").json["match"] is False
+    assert cli("supervise", "sanctions", "screen", "--address", first, "--json").json["match"] is True
+
+
+def test_a_bad_list_stores_no_version(cli, tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("nothing here\n")
+    assert cli("supervise", "sanctions", "load", str(bad), "--store", "--json").exit_code == 2
+    assert cli("supervise", "sanctions", "lists", "--json").json == []

@@ -46,11 +46,13 @@ def load_file(path: Path) -> dict[str, Any]:
 
 
 def screen(address: str | None, name: str | None, list_file: Path | None, names_file: Path | None,
-           cutoff: float = 80.0) -> dict[str, Any]:
+           cutoff: float = 80.0, stored: SanctionsList | None = None) -> dict[str, Any]:
+    """Screen an address (exact) against `stored`, else --list FILE, else the shipped snapshot; or a name
+    (fuzzy) against a names file."""
     if (address is None) == (name is None):
         raise InputError("give exactly one of --address and --name", field="--address")
     if address is not None:
-        lst = load_list(list_file)
+        lst = stored if stored is not None and list_file is None else load_list(list_file)
         hit = screen_address(address, lst)
         return {"query": {"address": address}, "match": hit, "list": lst.name or SHIPPED_SDN,
                 "addresses": len(lst.addresses), "matches": [{"value": address.strip(), "score": 100.0}] if hit else []}

@@ -68,3 +68,18 @@ class AmlStrRow(Base):
     created_by: Mapped[str] = mapped_column(String(120))
     reason: Mapped[str] = mapped_column(Text)
     evidence_json: Mapped[str] = mapped_column(Text)
+
+
+class SanctionsListRow(Base):
+    """One loaded version of a sanctions list (kept, never overwritten: the history of what was screened)."""
+
+    __tablename__ = "aml_sanctions_lists"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    loaded_by: Mapped[str] = mapped_column(String(120))
+    addresses: Mapped[int] = mapped_column(Integer)
+    addresses_text: Mapped[str] = mapped_column(Text)
+    rejected_json: Mapped[str] = mapped_column(Text)
