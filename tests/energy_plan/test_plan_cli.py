@@ -62,3 +62,13 @@ def test_shipped_scenario_plans_2000_mw_within_the_cap(cli, tmp_path):
     assert d["ai_mw_installed"] == 300
     # FACTS.md scale check: 2,000 MW at 13.5-17.5 J/TH is ~46-60 BTC/day at 148.26 T; 1,700 MW mining is less
     assert 30 * 365 < d["expected_btc_per_year"] < 60 * 365
+
+
+def test_plan_without_a_database_still_writes_the_files_and_says_it_kept_nothing(cli_nodb, small_scenario, tmp_path):
+    r = cli_nodb("energy", "plan", "--scenario", str(small_scenario), "--out", str(tmp_path / "o"), "--json")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["stored"] is False and "db upgrade" in doc["not_stored_because"]
+    assert "plan_id" not in doc
+    assert (tmp_path / "o" / "allocation.csv").exists() and (tmp_path / "o" / "system.csv").exists()
+    assert not (tmp_path / "var" / "biplomacy.sqlite3").exists()

@@ -10,7 +10,7 @@ import typer
 
 from biplomacy.cli import context
 from biplomacy.cli.output import emit, err, out, table
-from biplomacy.errors import InputError
+from biplomacy.errors import InputError, MigrationError
 
 
 def _render_plan(d: dict[str, Any]) -> None:
@@ -49,9 +49,18 @@ def register(app: typer.Typer) -> None:
         c = context.get(ctx)
         target = out_dir or c.settings.out_dir / "energy" / Path(scenario).name
         check_out_dir(target)
-        store = None if no_store else c.store()
+        store, not_stored = None, "--no-store" if no_store else None
+        if not no_store:
+            try:
+                store = c.store()
+            except MigrationError as exc:  # no database yet: still plan and write the files, keep nothing
+                not_stored = str(exc)
+                err.print(f"[yellow]the plan will not be stored: {exc}[/yellow]")
         doc = run_plan(store, c.actor(), scenario, target, objective=objective, name=name,
                        progress=lambda m: err.print(f"[dim]{m} ...[/dim]"))
+        doc["stored"] = store is not None
+        if not_stored:
+            doc["not_stored_because"] = not_stored
         emit(doc, json_, _render_plan)
 
     @app.command("plans")
