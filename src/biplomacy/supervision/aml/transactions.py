@@ -46,6 +46,33 @@ def _ts(text: str) -> float:
     return d.timestamp()
 
 
+def _vectorised(columns: Mapping[str, Sequence[str]], keys: dict[str, str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The common case in one pass of numpy: UTC ISO 8601 timestamps ('...+00:00' or '...Z'), non-negative
+    finite amounts, no empty id or account. None when anything differs: the row-by-row check then names it."""
+    try:
+        stamps = np.asarray(columns[keys["ts"]], dtype=str)
+        amt = np.asarray(columns[keys["amt"]], dtype=str).astype(float)
+    except ValueError:
+        return None
+    if not len(stamps) or not np.all(np.isfinite(amt) & (amt >= 0)):
+        return None
+    if any(not np.all(np.char.str_len(np.char.strip(np.asarray(columns[keys[k]], dtype=str))) > 0)
+           for k in ("id", "src", "dst")):
+        return None
+    utc = np.char.endswith(stamps, "+00:00")
+    zulu = np.char.endswith(stamps, "Z")
+    if not np.all(utc | zulu):
+        return None
+    bare = np.where(utc, np.char.replace(stamps, "+00:00", ""), np.char.rstrip(stamps, "Z"))
+    if not np.all((np.char.str_len(bare) >= 19) & np.isin(np.char.str_len(bare), [19, 23, 26])):
+        return None
+    try:
+        dt = np.asarray(bare, dtype="datetime64[us]")
+    except ValueError:
+        return None
+    return (dt - np.datetime64(0, "us")).astype(np.int64) / 1e6, amt
+
+
 def from_columns(columns: Mapping[str, Sequence[str]], source: str) -> Transactions:
     """Validate and convert a file's columns (all as text); every bad row is named with its field."""
     names = set(columns)
@@ -59,9 +86,9 @@ def from_columns(columns: Mapping[str, Sequence[str]], source: str) -> Transacti
                          "or AMLSim's tran_id, orig_acct, bene_acct, base_amt, tran_timestamp)", field="columns")
     n = len(columns[keys["id"]])
     issues: list[Issue] = []
-    ts = np.empty(n)
-    amt = np.empty(n)
-    for i in range(n):
+    fast = _vectorised(columns, keys)
+    ts, amt = fast if fast is not None else (np.empty(n), np.empty(n))
+    for i in range(0 if fast is not None else n):
         if len(issues) >= MAX_ISSUES:
             break
         row = i + 2  # header is row 1
