@@ -75,3 +75,18 @@ def test_cli_bad_scenario_exits_2_and_stores_nothing(cli, small_scenario, tmp_pa
     r = cli("energy", "plan", "--scenario", str(small_scenario), "--out", str(tmp_path / "o"), "--json")
     assert r.exit_code == 2 and "row 8, demand_mw" in r.stderr and "Traceback" not in r.stderr
     assert cli("energy", "plans", "--json").json == []
+
+
+def test_a_shipped_scenario_must_cover_a_whole_year(small_scenario, monkeypatch):
+    from biplomacy.energy import scenario as scenario_module
+
+    monkeypatch.setattr(scenario_module, "shipped_root", lambda: small_scenario.parent)
+    with pytest.raises(InputError) as e:
+        load_scenario(small_scenario.name)
+    assert "grid.csv" in str(e.value) and "whole year of hours (8,760 or 8,784), got 24" in str(e.value)
+
+
+def test_the_shipped_scenario_is_one_2025_year_in_pakistan_time():
+    s = load_scenario("pakistan-2025")
+    assert len(s.grid.hours) == 8760
+    assert s.grid.hours[0] == "2025-01-01T00:00:00+05:00" and s.grid.hours[-1] == "2025-12-31T23:00:00+05:00"

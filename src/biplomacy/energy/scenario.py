@@ -162,6 +162,9 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     cap = _num(doc, "cap_mw", where, issues, lo=0.0)
     margin = _num(doc, "reserve_margin_share", where, issues, lo=0.0, hi=1.0)
     usd_pkr = _num(doc, "usd_pkr", where, issues, lo=1e-9)
+    if grid is not None and folder.resolve().parent == shipped_root().resolve() and len(grid.hours) not in (8760, 8784):
+        issues.append(Issue("grid.not_a_year", str(folder / "grid.csv"),
+                            f"a shipped scenario needs a whole year of hours (8,760 or 8,784), got {len(grid.hours):,}"))
     if not issues:
         if ai.firm_mw > cap:
             issues.append(Issue("cap.below_ai", f"{where}: cap_mw",
