@@ -65,8 +65,9 @@ def structuring(tx: Transactions, th: Thresholds, _s: frozenset[str]) -> list[Al
     near = (tx.amount >= lo) & (tx.amount < th.reporting_threshold)
     alerts = []
     w = th.window_hours * 3600
+    near_rows = np.flatnonzero(near)
     for acct, idx in _by(tx.src[near], _subset(tx, near)).items():
-        rows = np.flatnonzero(near)[idx]
+        rows = near_rows[idx]
         t = tx.ts[rows]
         j = 0
         for i in range(len(rows)):
