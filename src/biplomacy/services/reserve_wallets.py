@@ -157,8 +157,8 @@ def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> dict[str,
             entry.status, entry.block_height, entry.updated_at = ch.status, ch.height, now
             if ch.time is not None or ch.status == "vanished":
                 entry.block_time = _when(ch.time)
-        revealed = set(session.execute(select(AddressRow.change, AddressRow.index)
-                                       .where(AddressRow.wallet_id == row.id)).tuples())
+        revealed = {(c, i) for c, i in session.execute(select(AddressRow.change, AddressRow.index)
+                                                        .where(AddressRow.wallet_id == row.id))}
         for address, (change, index) in mine.items():
             if index < (nexts[1] if change else nexts[0]) and (change, index) not in revealed:
                 session.add(AddressRow(wallet_id=row.id, change=change, index=index, address=address))
