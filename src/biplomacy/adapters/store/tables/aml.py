@@ -83,3 +83,25 @@ class SanctionsListRow(Base):
     addresses: Mapped[int] = mapped_column(Integer)
     addresses_text: Mapped[str] = mapped_column(Text)
     rejected_json: Mapped[str] = mapped_column(Text)
+
+
+class TravelRuleMessageRow(Base):
+    """One VASP-to-VASP travel-rule transfer inquiry (TRP-like): its IVMS101 payload and the beneficiary's decision."""
+
+    __tablename__ = "aml_travel_rule_messages"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    originator_vasp: Mapped[str] = mapped_column(String(40), index=True)
+    beneficiary_vasp: Mapped[str] = mapped_column(String(40), index=True)
+    state: Mapped[str] = mapped_column(String(20))
+    payload_json: Mapped[str] = mapped_column(Text)
+    amount: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    unit: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    amount_usd: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    above_threshold: Mapped[bool | None] = mapped_column(nullable=True)
+    flags_json: Mapped[str] = mapped_column(Text, default="[]")
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_by: Mapped[str] = mapped_column(String(120))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
