@@ -42,7 +42,10 @@ def _page(request: Request, plan: dict[str, Any] | None, plans: list[dict[str, A
         {"name": t["name"], "pkr_per_kwh": t["pkr_per_kwh"], "subsidy": f"{t['subsidy_vs_marginal_pkr']:,.0f}",
          "below_cos": f"{t['shortfall_vs_cost_of_service_pkr']:,.0f}", "verdict": t["verdict"]}
         for t in plan["summary"]["tariffs"]]
-    return render(request, "energy/index.html", plan=plan, plans=plans, specs=specs, tariffs=tariffs)
+    zones = [] if plan is None else [
+        {"zone": z["zone"], "mining_mw": f"{z['mining_mw']:,.1f}", "ai_mw": f"{z['ai_mw']:,.1f}",
+         "mining_mwh": f"{z['mining_mwh']:,.0f}"} for z in plan["summary"]["zones"]]
+    return render(request, "energy/index.html", plan=plan, plans=plans, specs=specs, tariffs=tariffs, zones=zones)
 
 
 @pages.get("/energy", response_class=HTMLResponse, summary="The energy plan: MW per zone, BTC a year, subsidy test")
