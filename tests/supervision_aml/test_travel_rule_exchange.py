@@ -128,3 +128,14 @@ def test_http_round_trip_send_inbox_approve(app_client):  # noqa: F811
                         json={"originator_vasp": a, "beneficiary_vasp": unlicensed, "payload": ENVELOPE})
     assert r.status_code == 422 and r.json()["field"] == "beneficiary_vasp"
     assert counts(store) == before
+
+
+def test_an_analyst_may_not_send_or_decide(cli, store, tmp_path):
+    a, b, _ = vasps(store)
+    sent = cli("supervise", "travel-rule", "send", "--from", a, "--to", b, write(tmp_path, ENVELOPE), "--json").json
+    users.add_user(store, LOCAL_ADMIN, "ana", "analyst")
+    before = counts(store)
+    r = cli("--as", "ana", "supervise", "travel-rule", "send", "--from", a, "--to", b, write(tmp_path, ENVELOPE))
+    assert r.exit_code == 2 and "travelrule.exchange" in r.stderr
+    assert cli("--as", "ana", "supervise", "travel-rule", "approve", str(sent["id"]), "--reason", "x").exit_code == 2
+    assert counts(store) == before
