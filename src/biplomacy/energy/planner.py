@@ -73,6 +73,7 @@ class PlanResult:
     surplus_mw: np.ndarray
     marginal_cost_pkr_kwh: np.ndarray
     btc_per_mwh: np.ndarray
+    derate: np.ndarray  # zones x hours: the share of installed MW the heat leaves usable
     objective_value: float
     solve_seconds: float
 
@@ -210,7 +211,7 @@ def write_back(s: Scenario, model: LpModel, x: np.ndarray, objective: str, obj_v
     m = np.clip(x[2 * Z:2 * Z + Z * T].reshape(Z, T), 0.0, None)
     return PlanResult(model.zones, s.grid.hours, objective, np.clip(x[:Z], 0, None), np.clip(x[Z:2 * Z], 0, None),
                       m, np.clip(x[2 * Z + Z * T:], 0, None), model.surplus_mw, model.marginal_cost_pkr_kwh,
-                      model.btc_per_mwh, -obj_value, seconds)
+                      model.btc_per_mwh, model.derate, -obj_value, seconds)
 
 
 def plan(s: Scenario, objective: str = "net-value") -> PlanResult:

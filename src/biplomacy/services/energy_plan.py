@@ -40,7 +40,7 @@ def summarise(s: Scenario, r: planner.PlanResult) -> dict[str, Any]:
     btc_year = r.expected_btc() / year_fraction
     fleet_hs = float(r.mining_mw_installed.sum()) * 1e6 / s.fleet_j_per_th * 1e12
     diluted = btc_year * s.network.network_hashrate_hs / (s.network.network_hashrate_hs + fleet_hs)
-    strain = grid_strain(r.zones, r.mining_mw, r.mining_mw_installed, planner_derate(s, r), s.ai.firm_mw * s.ai.uptime,
+    strain = grid_strain(r.zones, r.mining_mw, r.mining_mw_installed, r.derate, s.ai.firm_mw * s.ai.uptime,
                          r.ai_from_non_surplus_mw, r.surplus_mw, s.grid.demand_mw)
     keys = [*s.source_keys, "energy.pk.avg_purchase_cost_pkr_kwh", "energy.pk.cost_of_service_pkr_kwh"]
     return {
@@ -69,14 +69,6 @@ def summarise(s: Scenario, r: planner.PlanResult) -> dict[str, Any]:
         ],
         "sources": load_registry().cited(keys),
     }
-
-
-def planner_derate(s: Scenario, r: planner.PlanResult) -> np.ndarray:
-    from biplomacy.energy.economics import derating_fraction
-
-    lim = s.fleet_ambient_limit_c
-    return np.vstack([np.vectorize(lambda a: derating_fraction(float(a), lim))(
-        planner.hourly_ambient_c(s.zone(z).ambient_monthly_c, r.hours)) for z in r.zones])
 
 
 def write_outputs(s: Scenario, r: planner.PlanResult, summary: dict[str, Any], out: Path, *,
