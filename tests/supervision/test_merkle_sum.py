@@ -153,3 +153,53 @@ def test_any_json_as_a_proof_is_answered_with_a_reason_not_a_crash(junk: Any) ->
 
 
 ROOT_AND_PROOFS = snapshot_of(ROWS)
+
+
+ONE_ASSET_ROWS = [(f"u{i}", "BTC", 10 * i + 1) for i in range(11)]
+
+
+def test_one_asset_proofs_edited_in_any_field_or_step_are_rejected_with_a_reason() -> None:
+    """The one-asset path goes through merkle_sum's lean loop; it must refuse exactly what the careful one does."""
+    root, proofs = snapshot_of(ONE_ASSET_ROWS)
+    good = proofs["u4"]
+    assert verify_proof(good, root) is None
+    edits: dict[str, Any] = {
+        "format": "other/1", "hash_function": "sha1", "root": "00" * 32, "snapshot": {"height": 1, "time": "x"},
+        "assets": ["ETH"], "user_id": "u5", "salt": "11" * 16, "balances": [42], "leaf_index": good["leaf_index"] ^ 1,
+    }
+    for field, value in edits.items():
+        assert verify_proof(dict(good, **{field: value}), root), field
+    float_height = dict(good["snapshot"], height=float(good["snapshot"]["height"]))
+    assert "snapshot" in str(verify_proof(dict(good, snapshot=float_height), root))
+    hash_edits = {"balances": [True], "leaf_index": good["leaf_index"] + (1 << len(good["path"])),
+                  "salt": good["salt"][:-2], "user_id": None}
+    for field, value in hash_edits.items():
+        assert verify_proof(dict(good, **{field: value}), root), field
+    for i, (side, h, sums) in enumerate(good["path"]):
+        other_side = "left" if side == "right" else "right"
+        for step in ([side, "ff" * 32, sums], [side, h[:-2], sums], [side, h + "00", sums], [side, h.upper(), [True]],
+                     [side, h, [sums[0] + 1]], [side, h, [-1]], [side, h, [2**64]], [side, h, [float(sums[0])]],
+                     [side, h, [*sums, 0]], [other_side, h, sums], [side, h]):
+            forged = dict(good, path=[*good["path"][:i], step, *good["path"][i + 1:]])
+            reason = verify_proof(forged, root)
+            assert reason, (i, step)
+    assert "step" in str(verify_proof(dict(good, path=[[good["path"][0][0], "ab", [1]], *good["path"][1:]]), root))
+    assert "depth" in str(verify_proof(dict(good, path=good["path"][:-1]), root))
+
+
+def test_an_edited_root_document_is_rejected_naming_what_is_wrong() -> None:
+    root, proofs = snapshot_of(ONE_ASSET_ROWS)
+    proof = proofs["u2"]
+    cases = {
+        "totals": ({"BTC": root["totals"]["BTC"] + 1}, "totals"),
+        "depth": (root["depth"] + 1, "depth"),
+        "snapshot": (dict(root["snapshot"], height=float(root["snapshot"]["height"])), "snapshot"),
+        "format": ("x/1", "format"),
+    }
+    for field, (value, word) in cases.items():
+        reason = verify_proof(proof, dict(root, **{field: value}))
+        assert reason is not None and word in reason, (field, reason)
+    assert "depth" in str(verify_proof(proof, dict(root, depth=float(root["depth"]))))
+    assert "integers" in str(verify_proof(proof, dict(root, totals={"BTC": float(root["totals"]["BTC"])})))
+    missing = {k: v for k, v in proof.items() if k != "salt"}
+    assert "salt" in str(verify_proof(missing, root))

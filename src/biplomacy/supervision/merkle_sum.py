@@ -150,14 +150,58 @@ def build_tree(assets: Sequence[str], id_hashes: bytes | bytearray, balances: np
     return MerkleSumTree(tuple(assets), hashes, all_sums, n, count + n)
 
 
+_NODE_ONE_ASSET = struct.Struct(">B32s32sQQ").pack  # tag, left, right, left sum, right sum: one call per node
+
+
 def verify_path(leaf: bytes, leaf_sums: Sequence[int], index: int, path: Sequence[Sequence[Any]],
                 root: bytes, root_sums: Sequence[int]) -> str | None:
     """Recompute the root from a leaf and its siblings; None when it matches, else the reason it does not.
 
     Each step of `path` is (side, sibling hash as hex, sibling sums), side being where the sibling sits
-    ("left" or "right"), leaves first. struct.pack with unsigned 64-bit fields refuses a negative, a
-    fraction, a wrong count or anything >= 2^64, so every sum is range-checked by encoding it.
+    ("left" or "right"), leaves first. A one-asset path (the common case) first goes through a lean loop
+    that only says yes or no; anything it does not accept goes through `explain_path`, which makes the
+    same checks step by step and names the first that fails.
     """
+    if len(root_sums) == 1 and len(leaf_sums) == 1 and \
+            _reaches_root_one_asset(leaf, leaf_sums[0], index, path, root, root_sums[0]):
+        return None
+    return explain_path(leaf, leaf_sums, index, path, root, root_sums)
+
+
+def _reaches_root_one_asset(leaf: bytes, balance: int, index: int, path: Sequence[Sequence[Any]],
+                            root: bytes, root_total: int) -> bool:
+    """True only when every check of `explain_path` passes: each sibling decodes to 32 bytes and sits on
+    the side the index puts it, every sum is an int that struct packs as unsigned 64-bit (so in
+    0..2^64-1), the index fits the depth, and the recomputed hash and total equal the root's."""
+    sha, fromhex, node = hashlib.sha256, bytes.fromhex, _NODE_ONE_ASSET
+    if type(balance) is not int or type(index) is not int or index < 0:
+        return False
+    h, total, bits = leaf, balance, index
+    try:
+        for side, sibling_hex, (other,) in path:
+            sibling = fromhex(sibling_hex)
+            if len(sibling) != 32 or type(other) is not int:
+                return False
+            if bits & 1:
+                if side != "left":
+                    return False
+                h = sha(node(1, sibling, h, other, total)).digest()
+            else:
+                if side != "right":
+                    return False
+                h = sha(node(1, h, sibling, total, other)).digest()
+            bits >>= 1
+            total += other
+    except (struct.error, TypeError, ValueError):
+        return False
+    return bits == 0 and h == root and total == root_total and total <= MAX_SUM
+
+
+def explain_path(leaf: bytes, leaf_sums: Sequence[int], index: int, path: Sequence[Sequence[Any]],
+                 root: bytes, root_sums: Sequence[int]) -> str | None:
+    """The step-by-step check behind `verify_path`: None when the path reaches the root, else the first
+    reason it does not. struct.pack with unsigned 64-bit fields refuses a negative, a fraction, a wrong
+    count or anything >= 2^64, so every sum is range-checked by encoding it."""
     k = len(root_sums)
     if len(leaf_sums) != k:
         return f"the leaf has {len(leaf_sums)} balances, the root {k} assets"
@@ -172,45 +216,27 @@ def verify_path(leaf: bytes, leaf_sums: Sequence[int], index: int, path: Sequenc
         return f"a balance in {sums} is outside 0..2^64-1"
     level = 0
     try:
-        if k == 1:  # the common case: one struct call packs the whole node message (and range-checks it)
-            node = struct.Struct(">B32s32sQQ").pack
-            total, node_tag = sums[0], tag[0]
-            for side, sibling_hex, (other_sum,) in path:
-                level += 1
-                sibling = fromhex(sibling_hex)
-                if bits & 1:
-                    if side != "left" or len(sibling) != 32:
-                        return _bad_step(level, side, "left", sibling)
-                    h = sha(node(node_tag, sibling, h, other_sum, total)).digest()
-                else:
-                    if side != "right" or len(sibling) != 32:
-                        return _bad_step(level, side, "right", sibling)
-                    h = sha(node(node_tag, h, sibling, total, other_sum)).digest()
-                bits >>= 1
-                total += other_sum
-            if total > MAX_SUM:
-                return f"the sums reach 2^64 (overflow 64 bits) at level {level}"
-            sums = [total]
-        else:
-            for side, sibling_hex, other in path:
-                level += 1
-                theirs = pack(*other)
-                sibling = fromhex(sibling_hex)
-                if bits & 1:
-                    if side != "left" or len(sibling) != 32:
-                        return _bad_step(level, side, "left", sibling)
-                    h = sha(tag + sibling + h + theirs + mine).digest()
-                else:
-                    if side != "right" or len(sibling) != 32:
-                        return _bad_step(level, side, "right", sibling)
-                    h = sha(tag + h + sibling + mine + theirs).digest()
-                bits >>= 1
-                sums = list(map(add, sums, other))
-                if len(sums) != k:
-                    return f"path step {level}: {len(other)} sums, expected {k}"
-                mine = pack(*sums)
+        for side, sibling_hex, other in path:
+            level += 1
+            if not all(type(x) is int for x in other):
+                raise TypeError("a sum is not an integer")
+            theirs = pack(*other)
+            sibling = fromhex(sibling_hex)
+            if bits & 1:
+                if side != "left" or len(sibling) != 32:
+                    return _bad_step(level, side, "left", sibling)
+                h = sha(tag + sibling + h + theirs + mine).digest()
+            else:
+                if side != "right" or len(sibling) != 32:
+                    return _bad_step(level, side, "right", sibling)
+                h = sha(tag + h + sibling + mine + theirs).digest()
+            bits >>= 1
+            sums = list(map(add, sums, other))
+            if any(s > MAX_SUM for s in sums):
+                return f"path step {level}: the sums reach 2^64 (overflow 64 bits)"
+            mine = pack(*sums)
     except (struct.error, TypeError, ValueError):
-        return f"path step {level}: the sums are not {k} integers in 0..2^64-1, or they overflow 64 bits added up"
+        return f"path step {level}: the sums are not {k} integers in 0..2^64-1"
     if h != root:
         return "the recomputed root hash differs from the published root"
     if list(root_sums) != sums:

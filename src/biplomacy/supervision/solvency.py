@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -238,51 +239,89 @@ def _int_list(value: Any, what: str) -> list[int]:
     return value
 
 
+_SHARED_FIELDS = itemgetter("format", "hash_function", "root", "snapshot", "assets")
+_PROOF_FIELDS = itemgetter("user_id", "salt", "balances", "leaf_index", "path")
+
+
 def verify_proof(proof: Any, root: Any, batch: BatchVerifier | None = None) -> str | None:
     """Check a user's proof against a published root document; None when valid, else the reason.
 
     `batch` (from `batch_verifier(root)`) lets an auditor checking many proofs of one snapshot reuse
-    the nodes earlier proofs already tied to the root.
+    the nodes earlier proofs already tied to the root. The documents' own fields are checked by
+    `_documents_differ` (a few C-level comparisons when all is well, a named reason otherwise); the
+    leaf and path by merkle_sum.verify_path.
     """
     try:
-        if not isinstance(proof, dict) or not isinstance(root, dict):
-            return "the proof and the root must be JSON objects"
-        for doc, name in ((proof, "proof"), (root, "root")):
-            if doc.get("format") != FORMAT:
-                return f"the {name} has format {doc.get('format')!r}, expected {FORMAT!r}"
-            if doc.get("hash_function") != HASH_NAME:
-                return f"the {name} names hash function {doc.get('hash_function')!r}, expected {HASH_NAME!r}"
-        if proof.get("root") != root.get("root"):
-            return (f"the proof is for root {str(proof.get('root'))[:16]}..., not the published root "
-                    f"{str(root.get('root'))[:16]}... (another snapshot)")
-        if proof.get("snapshot") != root.get("snapshot"):
-            return "the proof's snapshot (height, time) differs from the root's"
-        assets = root.get("assets")
-        if proof.get("assets") != assets or not isinstance(assets, list):
-            return "the proof's asset order differs from the root's"
-        totals = root.get("totals")
-        if not isinstance(totals, dict) or list(totals) != assets:
-            return "the root's totals do not list its assets in order"
-        root_sums = _int_list(list(totals.values()), "root totals")
-        depth = root.get("depth")
-        path_raw = proof.get("path")
-        if not isinstance(path_raw, list) or len(path_raw) != depth:
-            return f"the proof's path has {len(path_raw) if isinstance(path_raw, list) else 'no'} steps, " \
-                   f"the tree depth is {depth}"
-        user, salt = proof.get("user_id"), bytes.fromhex(str(proof.get("salt")))
-        if not isinstance(user, str) or len(salt) != 16:
+        reason = _documents_differ(proof, root)
+        if reason is not None:
+            return reason
+        user, salt_hex, balances, index, path = _PROOF_FIELDS(proof)
+        salt = bytes.fromhex(salt_hex) if type(salt_hex) is str else b""
+        if type(user) is not str or len(salt) != 16:
             return "user_id must be a string and salt 16 bytes of hex"
-        balances = proof.get("balances")
-        index = proof.get("leaf_index")
         if type(index) is not int:
             return "leaf_index must be an integer"
-        if not isinstance(balances, list) or not all(type(b) is int for b in balances):
+        if type(balances) is not list or not all(type(b) is int for b in balances):
             return "balances must be a list of integers"
         if not all(0 <= b <= MAX_SUM for b in balances):
             return f"a balance in {balances} is outside 0..2^64-1"
         leaf = leaf_hash(hash_user_id(salt, user), balances)
         if batch is not None:
-            return batch.verify(leaf, balances, index, path_raw)
-        return verify_path(leaf, balances, index, path_raw, bytes.fromhex(str(root.get("root"))), root_sums)
+            return batch.verify(leaf, balances, index, path)
+        return verify_path(leaf, balances, index, path, bytes.fromhex(root["root"]), list(root["totals"].values()))
+    except KeyError as exc:
+        return f"the proof has no field {exc}"
     except (ValueError, TypeError, OverflowError) as exc:
         return f"malformed proof: {type(exc).__name__}: {exc}"
+
+
+def _documents_differ(proof: Any, root: Any) -> str | None:
+    """None when the proof and root documents agree on format, hash, root, snapshot and assets, the
+    root's totals are integers listed in asset order, its depth an integer and the path that long."""
+    try:
+        if type(proof) is dict and type(root) is dict and _SHARED_FIELDS(proof) == _SHARED_FIELDS(root) \
+                and root["format"] == FORMAT and root["hash_function"] == HASH_NAME \
+                and type(root["root"]) is str and type(root["assets"]) is list \
+                and list(root["totals"]) == root["assets"] \
+                and all(type(x) is int for x in root["totals"].values()) \
+                and type(root["depth"]) is int and type(proof["path"]) is list \
+                and len(proof["path"]) == root["depth"] and _snapshot_typed(root["snapshot"]) \
+                and _snapshot_typed(proof["snapshot"]):
+            return None
+    except (KeyError, TypeError, AttributeError):
+        pass
+    return _documents_reason(proof, root)
+
+
+def _snapshot_typed(snapshot: Any) -> bool:
+    return type(snapshot) is dict and type(snapshot.get("height")) in (int, type(None)) \
+        and type(snapshot.get("time")) is str
+
+
+def _documents_reason(proof: Any, root: Any) -> str:
+    """Why `_documents_differ` did not accept the pair: the first field found wrong, named."""
+    if not isinstance(proof, dict) or not isinstance(root, dict):
+        return "the proof and the root must be JSON objects"
+    for doc, name in ((proof, "proof"), (root, "root")):
+        if doc.get("format") != FORMAT:
+            return f"the {name} has format {doc.get('format')!r}, expected {FORMAT!r}"
+        if doc.get("hash_function") != HASH_NAME:
+            return f"the {name} names hash function {doc.get('hash_function')!r}, expected {HASH_NAME!r}"
+    if proof.get("root") != root.get("root") or type(root.get("root")) is not str:
+        return (f"the proof is for root {str(proof.get('root'))[:16]}..., not the published root "
+                f"{str(root.get('root'))[:16]}... (another snapshot)")
+    if proof.get("snapshot") != root.get("snapshot") or not _snapshot_typed(root.get("snapshot")) \
+            or not _snapshot_typed(proof.get("snapshot")):
+        return "the proof's snapshot (height, time) differs from the root's, or is not an integer height and a time"
+    assets = root.get("assets")
+    if proof.get("assets") != assets or not isinstance(assets, list):
+        return "the proof's asset order differs from the root's"
+    totals = root.get("totals")
+    if not isinstance(totals, dict) or list(totals) != assets:
+        return "the root's totals do not list its assets in order"
+    if not all(type(x) is int for x in totals.values()):
+        return "the root's totals must be integers"
+    depth, path = root.get("depth"), proof.get("path")
+    if type(depth) is not int:
+        return f"the root's depth {depth!r} is not an integer"
+    return f"the proof's path has {len(path) if isinstance(path, list) else 'no'} steps, the tree depth is {depth}"
