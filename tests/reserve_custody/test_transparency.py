@@ -77,3 +77,52 @@ def test_a_signer_downloads_the_psbt_and_uploads_the_signed_one_over_the_api(
     assert garbage.status_code == 422 and "PSBT" in garbage.json()["detail"]
     assert portal.get(path).json()["threshold"] == 3
     assert portal.get("/api/v1/reserve/spends/sp-none").status_code == 404
+
+
+def test_the_page_shows_a_new_receipt_and_a_reorg_flag_as_soon_as_they_are_stored(
+        cli: Any, portal: Any, treasury_descriptor: str) -> None:
+    """The page is computed once per state of the audit log: each stored change must show on the next request."""
+    ok(cli("reserve", "wallet", "add", "treasury", "--descriptor", treasury_descriptor, "--json"))
+    first = ok(cli("reserve", "address", "treasury", "--json"))["address"]
+    ok(cli("reserve", "chain", "fund", first, "2", "--source", "seizure", "--json"))
+    ok(cli("reserve", "chain", "mine", "1", "--json"))
+    ok(cli("reserve", "sync", "treasury", "--json"))
+    assert "2 BTC" in portal.get("/reserve").text
+    assert portal.get("/api/v1/reserve/holdings").json()["total_btc"] == "2"
+
+    second = ok(cli("reserve", "address", "treasury", "--json"))["address"]
+    gone = ok(cli("reserve", "chain", "fund", second, "0.7", "--source", "donation", "--json"))["txid"]
+    ok(cli("reserve", "chain", "mine", "1", "--json"))
+    ok(cli("reserve", "sync", "treasury", "--json"))
+    page = portal.get("/reserve").text
+    assert "2.7 BTC" in page and gone in page and "Receipts that left the chain" not in page
+    assert portal.get("/api/v1/reserve/holdings").json()["total_btc"] == "2.7"
+    assert gone in portal.get("/api/v1/reserve/holdings?format=csv").text
+    assert portal.get("/api/v1/reserve/wallets").json()[0]["balance_btc"] == "2.7"
+
+    ok(cli("reserve", "chain", "reorg", "1", "--json"))
+    ok(cli("reserve", "sync", "treasury", "--json"))
+    page = portal.get("/reserve").text
+    assert "2 BTC" in page and "Receipts that left the chain" in page
+    holdings = portal.get("/api/v1/reserve/holdings").json()
+    assert holdings["total_btc"] == "2" and [v["txid"] for v in holdings["vanished"]] == [gone]
+    assert f"{gone},0,,0.7,70000000,donation,,vanished" in portal.get("/api/v1/reserve/holdings?format=csv").text
+
+    ok(cli("reserve", "ledger", "classify", "treasury", f"{holdings['entries'][0]['txid']}:0", "--source", "purchase",
+           "--json"))
+    assert {s["source"] for s in portal.get("/api/v1/reserve/holdings").json()["by_source"]} == {"purchase"}
+
+
+def test_the_public_view_is_reused_until_the_audit_log_moves(store: Any, treasury_descriptor: str) -> None:
+    from biplomacy.permissions import Actor
+    from biplomacy.services import reserve_wallets
+    from biplomacy.services.reserve_transparency import PublicViewCache
+
+    cache = PublicViewCache()
+    empty = cache.get(store)
+    assert cache.get(store) is empty and empty.data["total_btc"] == "0" and empty.wallets == []
+    reserve_wallets.add_wallet(store, Actor("admin", "admin"), "regtest", "treasury", treasury_descriptor)
+    added = cache.get(store)
+    assert added is not empty and [w["name"] for w in added.wallets] == ["treasury"]
+    assert added.head is not None and added.page["audit_head"] == added.head[1]
+    assert cache.get(store) is added

@@ -1,14 +1,31 @@
-"""The public view of the reserve: holdings over time, by source and wallet, policies in force, as data and a chart."""
+"""The public view of the reserve: holdings over time, by source and wallet, policies in force, as data and a chart.
+
+The page and its API answer from a `PublicView` computed once per state of the audit log: every change to
+what the public sees (wallets, ledger receipts and their reorg flags, classification, prices, statements) is
+audited in the transaction that makes it, so while the log's head (seq, hash) is unchanged, so is the view.
+Each request reads only that head (one indexed row) and rebuilds the view when it moved.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
+
+from biplomacy import audit
 from biplomacy.adapters.store.db import Store
 from biplomacy.provenance import load_registry
 from biplomacy.reserve.policy import PROFILES
+from biplomacy.services import reserve_statement
 from biplomacy.services.reserve_holdings import holdings
 from biplomacy.services.reserve_wallets import list_wallets
 
@@ -19,6 +36,7 @@ POLICY_FACTS = {
     "pakistan-draft": ["reserve.policy.pakistan_tier1_btc", "reserve.policy.pakistan_tier2_btc",
                        "reserve.policy.pakistan_fx_reserves_usd", "reserve.policy.pakistan_cap_share_of_fx"],
 }
+PAGE_RECEIPTS = 50  # the page lists the latest receipts; the CSV and JSON have them all
 CSV_COLUMNS = ("wallet", "txid", "vout", "address", "btc", "sats", "source", "zone", "status", "height", "first_seen")
 
 
@@ -67,3 +85,85 @@ def holdings_csv(data: dict[str, Any]) -> str:
     for e in data["entries"]:
         writer.writerow(["" if e[c] is None else e[c] for c in CSV_COLUMNS])
     return buffer.getvalue()
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, Decimal):
+        return format(value, "f")  # exact, as the API writes every amount
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _json_body(value: Any) -> bytes:
+    """The JSON the API sends for `value` (Decimals as exact strings, dates in ISO 8601), serialised once."""
+    return json.dumps(value, default=_plain, ensure_ascii=False, allow_nan=False,
+                      separators=(",", ":")).encode("utf-8")
+
+
+@dataclass(frozen=True, eq=False)
+class PublicView:
+    """What the public page and /api/v1/reserve/* show, for one state of the audit log (`head`)."""
+
+    head: tuple[int, str] | None
+    data: dict[str, Any]
+    wallets: list[dict[str, Any]]
+    statement: dict[str, Any] | None
+    profiles: list[str] = field(default_factory=list)
+
+    @cached_property
+    def page(self) -> dict[str, Any]:
+        """The page's template context, but for what depends on who is asking."""
+        return {"data": self.data, "profiles": self.profiles, "statement": self.statement,
+                "wallets_rows": [{**w, "signer_count": len(w["signers"])} for w in self.wallets],
+                "latest": list(reversed(self.data["entries"][-PAGE_RECEIPTS:])), "receipts_shown": PAGE_RECEIPTS,
+                "flagged_rows": [{**e, "flags": "; ".join(e["flags"])} for e in self.data["flagged"]],
+                "facts": policy_sources(self.profiles),
+                "chart_json": Markup(htmlsafe_json_dumps(self.data["chart"])),
+                "audit_head": None if self.head is None else self.head[1]}
+
+    @cached_property
+    def holdings_json(self) -> bytes:
+        return _json_body(self.data)
+
+    @cached_property
+    def wallets_json(self) -> bytes:
+        return _json_body(self.wallets)
+
+    @cached_property
+    def holdings_csv(self) -> str:
+        return holdings_csv(self.data)
+
+
+def audit_head(store: Store) -> tuple[int, str] | None:
+    """(seq, hash) of the audit log's newest entry: it moves with every audited change, public data included."""
+    with store.read() as session:
+        head = audit.head(session)
+    return None if head is None else (head.seq, head.hash)
+
+
+def public_view(store: Store, head: tuple[int, str] | None) -> PublicView:
+    """Compute the view; `head` must be read before (data read after it is at least as new as the key)."""
+    data = public_holdings(store)
+    wallets = public_wallets(store, data)
+    return PublicView(head, data, wallets, reserve_statement.latest(store), sorted({w["policy"] for w in wallets}))
+
+
+class PublicViewCache:
+    """The latest PublicView of one store, rebuilt when the audit log's head has moved since it was computed."""
+
+    def __init__(self) -> None:
+        self._view: PublicView | None = None
+        self._rebuild = threading.Lock()
+
+    def get(self, store: Store) -> PublicView:
+        head = audit_head(store)
+        view = self._view
+        if view is not None and view.head == head:
+            return view
+        with self._rebuild:  # one rebuild at a time; requests that waited reuse it when the head is the same
+            view = self._view
+            if view is None or view.head != head:
+                view = public_view(store, head)
+                self._view = view
+        return view

@@ -5,18 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from biplomacy.cli.output import to_jsonable as jsonable
 from biplomacy.errors import InputError
-from biplomacy.services import reserve_spend, reserve_statement
+from biplomacy.services import reserve_spend
 from biplomacy.services import reserve_transparency as transparency
 from biplomacy.web.auth import ActorDep
 from biplomacy.web.rendering import render
 
 pages = APIRouter(tags=["pages"])
-
-PAGE_RECEIPTS = 50  # the page lists the latest receipts; the CSV and JSON have them all
 
 POLICY_TEXT = {
     "imf-no-accumulation": "no voluntary accumulation (as El Salvador's IMF arrangement): purchases and mined coins "
@@ -29,27 +27,26 @@ POLICY_TEXT = {
 api = APIRouter(prefix="/reserve", tags=["reserve"])
 
 
+def _view(request: Request) -> transparency.PublicView:
+    """The public view of this app's store, recomputed only when the audit log's head has moved."""
+    cache = getattr(request.app.state, "reserve_view", None)
+    if cache is None:
+        cache = request.app.state.reserve_view = transparency.PublicViewCache()
+    return cache.get(request.app.state.store)
+
+
 @pages.get("/reserve", response_class=HTMLResponse, summary="The strategic reserve, in public")
 def reserve_page(request: Request) -> HTMLResponse:
-    store = request.app.state.store
-    data = transparency.public_holdings(store)
-    wallets = transparency.public_wallets(store, data)
-    profiles = sorted({w["policy"] for w in wallets})
-    rows = [{**w, "signer_count": len(w["signers"])} for w in wallets]
-    latest = list(reversed(data["entries"][-PAGE_RECEIPTS:]))
-    return render(request, "reserve/index.html", data=data, wallets_rows=rows, profiles=profiles, latest=latest,
-                  receipts_shown=PAGE_RECEIPTS,
-                  flagged_rows=[{**e, "flags": "; ".join(e["flags"])} for e in data["flagged"]],
-                  policy_text=POLICY_TEXT, statement=reserve_statement.latest(store), facts=transparency.policy_sources(profiles))
+    return render(request, "reserve/index.html", policy_text=POLICY_TEXT, **_view(request).page)
 
 
 @api.get("/holdings", summary="Holdings: totals, by source and wallet, history (JSON, or CSV with ?format=csv)")
-def holdings(request: Request, format: str = Query("json", pattern="^(json|csv)$")) -> Any:
-    data = transparency.public_holdings(request.app.state.store)
+def holdings(request: Request, format: str = Query("json", pattern="^(json|csv)$")) -> Response:
+    view = _view(request)
     if format == "csv":
-        return PlainTextResponse(transparency.holdings_csv(data), media_type="text/csv",
+        return PlainTextResponse(view.holdings_csv, media_type="text/csv",
                                  headers={"Content-Disposition": "attachment; filename=reserve-holdings.csv"})
-    return jsonable(data)
+    return Response(view.holdings_json, media_type="application/json")
 
 
 MAX_PSBT_BYTES = 1_000_000
@@ -77,5 +74,5 @@ async def spend_submit(request: Request, actor: ActorDep, proposal_id: str) -> A
 
 
 @api.get("/wallets", summary="Reserve wallets: threshold, signers, policy, balance (descriptor where public)")
-def wallets(request: Request) -> Any:
-    return jsonable(transparency.public_wallets(request.app.state.store))
+def wallets(request: Request) -> Response:
+    return Response(_view(request).wallets_json, media_type="application/json")
