@@ -119,7 +119,7 @@ class PublicView:
                 "latest": list(reversed(self.data["entries"][-PAGE_RECEIPTS:])), "receipts_shown": PAGE_RECEIPTS,
                 "flagged_rows": [{**e, "flags": "; ".join(e["flags"])} for e in self.data["flagged"]],
                 "facts": policy_sources(self.profiles),
-                "chart_json": Markup(htmlsafe_json_dumps(self.data["chart"])),
+                "chart_json": Markup(htmlsafe_json_dumps(self.data["chart"], sort_keys=True)),
                 "audit_head": None if self.head is None else self.head[1]}
 
     @cached_property
