@@ -193,9 +193,12 @@ def register_stablecoin(app: typer.Typer) -> None:
     app.add_typer(coin, name="stablecoin")
 
     @coin.command("check")
-    def check(file: Path, json_: bool = typer.Option(False, "--json")) -> None:
+    def check(ctx: typer.Context, file: Path,
+              licence: str = typer.Option(None, "--licence", help="Record the attestation and its verdict against "
+                                          "this issuer's licence (register and dashboard)."),
+              json_: bool = typer.Option(False, "--json")) -> None:
         """Check an issuer's reserve attestation (JSON) against the reserve rules; breaches are listed."""
-        from biplomacy.services.stablecoin import check_file
+        from biplomacy.services.stablecoin import check_file, record_attestation
 
         def render(d: dict[str, Any]) -> None:
             verdict = "[green]compliant[/green]" if d["compliant"] else "[red]not compliant[/red]"
@@ -207,7 +210,13 @@ def register_stablecoin(app: typer.Typer) -> None:
                 out.print(f"  {s['key']} = {s['value']} {s['unit']} "
                           f"({(s['source'] or {}).get('title') or 'assumption: ' + str(s['assumption'])})")
 
-        emit(check_file(file), json_, render)
+        if licence:
+            from biplomacy.cli import context
+
+            c = context.get(ctx)
+            emit(record_attestation(c.store(), c.actor(), licence, file), json_, render)
+        else:
+            emit(check_file(file), json_, render)
 
 
 def register_aml(app: typer.Typer) -> None:
