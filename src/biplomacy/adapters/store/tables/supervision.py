@@ -1,5 +1,5 @@
 """Tables of the supervision pillar (licensing part): licences and their history, sandbox cohorts, the
-register's warnings, supervisory returns and published solvency snapshots."""
+register's warnings, supervisory returns, published solvency snapshots and stablecoin attestations."""
 
 from __future__ import annotations
 
@@ -97,3 +97,19 @@ class SolvencyReportRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     coverage: Mapped[str] = mapped_column(Text)  # JSON: asset -> liabilities, reserves, ratio (decimal string)
     solvent: Mapped[bool] = mapped_column(Boolean)
+
+
+class StablecoinAttestationRow(Base):
+    """A stablecoin issuer's reserve attestation as filed, with the verdict of the reserve rules at filing."""
+
+    __tablename__ = "sup_stablecoin_attestations"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    licence_id: Mapped[int] = mapped_column(ForeignKey("sup_licences.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(String(40))
+    as_of: Mapped[str] = mapped_column(String(40))  # the attestation's own date, as written by the issuer
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    document: Mapped[str] = mapped_column(Text)  # the attestation JSON as filed
+    result: Mapped[str] = mapped_column(Text)  # JSON: the check (verdict, breaches with figures, ratios)
+    compliant: Mapped[bool] = mapped_column(Boolean)
