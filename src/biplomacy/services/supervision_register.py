@@ -15,6 +15,7 @@ from biplomacy.adapters.store.tables.supervision import (
     LicenceRow,
     SandboxCohortRow,
     SolvencyReportRow,
+    StablecoinAttestationRow,
     WarningRow,
 )
 from biplomacy.errors import InputError
@@ -53,10 +54,23 @@ def _entities(session: Session) -> list[Entity]:
         ratios = [v["ratio"] for v in json.loads(s.coverage).values() if v.get("ratio") is not None]
         if ratios:
             solvency.setdefault(s.licence_id, {})[s.recorded_at.date()] = min(ratios, key=lambda r: float(r))
+    stablecoin: dict[int, dict[str, dict[date, dict[str, Any]]]] = {}
+    for a in session.scalars(select(StablecoinAttestationRow).order_by(StablecoinAttestationRow.recorded_at,
+                                                                       StablecoinAttestationRow.id)):
+        stablecoin.setdefault(a.licence_id, {}).setdefault(a.token, {})[a.recorded_at.date()] = \
+            public_verdict(json.loads(a.result))
     return [Entity(r.reference, r.legal_name, r.commercial_name, r.lei, r.address, r.country, r.website,
                    tuple(Activity(a) for a in json.loads(r.activities)), tuple(events.get(r.id, [])),
-                   cohorts.get(r.cohort_id) if r.cohort_id else None, solvency.get(r.id, {}), r.fictional)
+                   cohorts.get(r.cohort_id) if r.cohort_id else None, solvency.get(r.id, {}), r.fictional,
+                   stablecoin.get(r.id, {}))
             for r in session.scalars(select(LicenceRow).order_by(LicenceRow.id))]
+
+
+def public_verdict(result: dict[str, Any]) -> dict[str, Any]:
+    """What the register shows of a recorded attestation check: verdict, ratios and each breach's rule and figures."""
+    keys = ("token", "as_of", "currency", "compliant", "backing_ratio", "liquid_share", "outstanding",
+            "reserves_total", "breaches")
+    return {k: result.get(k) for k in keys}
 
 
 def _warnings(session: Session) -> list[Warning]:

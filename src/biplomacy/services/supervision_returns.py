@@ -9,7 +9,12 @@ from typing import Any
 from sqlalchemy import select
 
 from biplomacy.adapters.store.db import Store
-from biplomacy.adapters.store.tables.supervision import LicenceRow, ReturnRow, SolvencyReportRow
+from biplomacy.adapters.store.tables.supervision import (
+    LicenceRow,
+    ReturnRow,
+    SolvencyReportRow,
+    StablecoinAttestationRow,
+)
 from biplomacy.errors import InputError
 from biplomacy.permissions import Actor, authorize
 from biplomacy.provenance import load_registry
@@ -106,7 +111,29 @@ def dashboard(store: Store) -> dict[str, Any]:
                              "coverage": json.loads(s.coverage),
                              "ratio_text": ", ".join(f"{a} {v['ratio']}" for a, v in json.loads(s.coverage).items()
                                                      if v.get("ratio") is not None)})
-    return {"returns": rows, "solvency": solvency}
+        stablecoins = []
+        for a in session.scalars(select(StablecoinAttestationRow).order_by(StablecoinAttestationRow.recorded_at,
+                                                                           StablecoinAttestationRow.id)):
+            ref, name, fictional = names[a.licence_id]
+            res = json.loads(a.result)
+            stablecoins.append({
+                "licence": ref, "issuer": name, "fictional": fictional, "token": a.token, "as_of": a.as_of,
+                "recorded_at": _aware(a.recorded_at).isoformat(), "compliant": a.compliant,
+                "verdict": "compliant" if a.compliant else f"{len(res['breaches'])} breach(es)",
+                "backing_ratio": res["backing_ratio"], "liquid_share": res["liquid_share"],
+                "outstanding": res["outstanding"], "reserves_total": res["reserves_total"], "currency": res["currency"],
+                "breaches": res["breaches"],
+                "breaches_text": "; ".join(f"{b['rule']}: {b['message']}" for b in res["breaches"]) or "none",
+            })
+    return {"returns": rows, "solvency": solvency, "stablecoins": stablecoins}
+
+
+def latest_attestations(stablecoins: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The latest recorded attestation of each issuer's token (the list is in recording order)."""
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for a in stablecoins:
+        latest[(a["licence"], a["token"])] = a
+    return list(latest.values())
 
 
 def dashboard_charts(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -126,7 +153,22 @@ def dashboard_charts(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
         x=alt.X("period:N"), xOffset="vasp:N", y=alt.Y("accounts:Q", title="client accounts"),
         color="vasp:N", tooltip=["vasp:N", "period:N", "accounts:Q"]).properties(
         width="container", height=220, title="Client accounts")
-    return {"reserve_ratio": ratio_spec.to_dict(), "accounts": acc_spec.to_dict()}
+    out = {"reserve_ratio": ratio_spec.to_dict(), "accounts": acc_spec.to_dict()}
+    backing = [{"issuer": f"{a['issuer']} ({a['token']})", "ratio": float(a["backing_ratio"]), "as_of": a["as_of"],
+                "verdict": a["verdict"]}
+               for a in latest_attestations(data.get("stablecoins", [])) if a["backing_ratio"] is not None]
+    if backing:
+        from biplomacy.services.stablecoin import limits
+
+        floor = float(limits().backing_ratio_min)
+        coin_bars = alt.Chart(alt.Data(values=backing)).mark_bar().encode(
+            x=alt.X("issuer:N", title="issuer (token)"), y=alt.Y("ratio:Q", title="eligible reserves / outstanding"),
+            color=alt.Color("verdict:N", title="verdict"), tooltip=["issuer:N", "as_of:N", "ratio:Q", "verdict:N"])
+        coin_rule = alt.Chart(alt.Data(values=[{"min": floor}])).mark_rule(strokeDash=[4, 4]).encode(y="min:Q")
+        out["stablecoin_backing"] = (coin_bars + coin_rule).properties(
+            width="container", height=240,
+            title=f"Stablecoin backing ratio by issuer, latest attestation (rule: at least {floor:g})").to_dict()
+    return out
 
 
 def record_solvency(store: Store, actor: Actor, licence: str, report: dict[str, Any],

@@ -22,7 +22,7 @@ ESMA_CASP_COLUMNS = (
     "ac_authorisationEndDate", "ac_serviceCode", "ac_serviceCode_cou", "ac_comments", "ac_lastupdate",
 )
 PV_COLUMNS = ("pv_reference", "pv_status", "pv_activities", "pv_conditions", "pv_sandbox", "pv_solvency_ratio",
-              "pv_fictional")
+              "pv_stablecoin_reserves", "pv_fictional")
 COLUMNS = ESMA_CASP_COLUMNS + PV_COLUMNS
 
 
@@ -50,6 +50,8 @@ class Entity:
     sandbox: str | None = None
     solvency: dict[date, str] = field(default_factory=dict)  # report date -> lowest per-asset ratio
     fictional: bool = False
+    # token -> date recorded -> the reserve rules' verdict on the issuer's attestation (the last recorded that day)
+    stablecoin: dict[str, dict[date, dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class Entry:
     last_update: date
     history: tuple[Event, ...]
     solvency_ratio: str | None
+    stablecoin: tuple[dict[str, Any], ...] = ()  # per token, the latest attestation verdict recorded by then
 
     def as_dict(self) -> dict[str, Any]:
         e = self.entity
@@ -84,6 +87,7 @@ class Entry:
             "ended_on": None if self.ended_on is None else self.ended_on.isoformat(),
             "conditions": list(self.conditions), "last_update": self.last_update.isoformat(),
             "sandbox": e.sandbox, "solvency_ratio": self.solvency_ratio, "fictional": e.fictional,
+            "stablecoin": [dict(v) for v in self.stablecoin],
             "history": [{"on": h.on.isoformat(), "status": h.to_state.value, "reason": h.reason,
                          "conditions": list(h.conditions)} for h in self.history],
         }
@@ -104,7 +108,29 @@ def entry_as_of(entity: Entity, as_of: date) -> Entry | None:
     ended = last.on if last.to_state in {State.REVOKED, State.SURRENDERED} else None
     reports = [d for d in entity.solvency if d <= as_of]
     ratio = entity.solvency[max(reports)] if reports else None
-    return Entry(entity, last.to_state, public[0].on, ended, conditions, last.on, public, ratio)
+    return Entry(entity, last.to_state, public[0].on, ended, conditions, last.on, public, ratio,
+                 stablecoin_as_of(entity, as_of))
+
+
+def stablecoin_as_of(entity: Entity, as_of: date) -> tuple[dict[str, Any], ...]:
+    """For each token, the verdict of the latest attestation recorded on or before `as_of`."""
+    out = []
+    for token in sorted(entity.stablecoin):
+        by_day = entity.stablecoin[token]
+        days = [d for d in by_day if d <= as_of]
+        if days:
+            out.append({**by_day[max(days)], "recorded_on": max(days).isoformat()})
+    return tuple(out)
+
+
+def stablecoin_summary(verdicts: Iterable[dict[str, Any]]) -> str:
+    """One line per token for the CSV: verdict, backing ratio and the rules breached."""
+    parts = []
+    for v in verdicts:
+        rules = sorted({b["rule"] for b in v["breaches"]})
+        verdict = "compliant" if v["compliant"] else f"breaches {' + '.join(rules)}"
+        parts.append(f"{v['token']} as of {v['as_of']}: {verdict}; backing ratio {v['backing_ratio'] or 'n/a'}")
+    return " | ".join(parts)
 
 
 def register_as_of(entities: Iterable[Entity], as_of: date, query: str = "") -> list[Entry]:
@@ -143,6 +169,7 @@ def csv_row(entry: Entry) -> dict[str, str]:
         "pv_reference": e.reference, "pv_status": entry.status.value,
         "pv_activities": " | ".join(a.value for a in e.activities), "pv_conditions": " | ".join(entry.conditions),
         "pv_sandbox": e.sandbox or "", "pv_solvency_ratio": entry.solvency_ratio or "",
+        "pv_stablecoin_reserves": stablecoin_summary(entry.stablecoin),
         "pv_fictional": "true" if e.fictional else "false",
     }
 
