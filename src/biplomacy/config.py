@@ -25,6 +25,7 @@ class Settings:
     secret_key: str = "change-me-in-production"
     network: str = "regtest"
     esplora_url: str = ""
+    chain_url: str = ""
     solver: str = "highs"
     config_file: Path | None = None
 
@@ -42,6 +43,7 @@ _ENV = {
     "BIPLOMACY_SECRET_KEY": "secret_key",
     "BIPLOMACY_NETWORK": "network",
     "BIPLOMACY_ESPLORA_URL": "esplora_url",
+    "BIPLOMACY_CHAIN_URL": "chain_url",
     "BIPLOMACY_SOLVER": "solver",
 }
 _NETWORKS = {"bitcoin", "testnet", "testnet4", "signet", "regtest"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,14 @@ class ChainSource(Protocol):
     def tx_hex(self, txid: str) -> str | None: ...
 
     def broadcast(self, tx_hex: str) -> str: ...
+
+
+@runtime_checkable
+class WalletScanner(Protocol):
+    """A chain source that must scan a whole wallet before it answers its address histories (BDK's Electrum
+    client scans descriptors, not lone addresses). `revealed` is (next receive index, next change index)."""
+
+    def watch(self, descriptor: str, revealed: tuple[int, int], gap: int) -> None: ...
 
 
 class PriceFeed(Protocol):
