@@ -8,16 +8,18 @@ from typing import Any
 import typer
 
 from biplomacy.cli import context
-from biplomacy.cli.output import emit, out, table
+from biplomacy.cli.output import emit, err, out, table
 from biplomacy.errors import InputError
 
 JSON = typer.Option(False, "--json", help="Print one JSON document on stdout.")
+CHAIN_URL = typer.Option(None, "--chain-url", help="Esplora (http[s]://...) or Electrum (tcp://HOST:PORT, "
+                         "ssl://HOST:PORT); default BIPLOMACY_CHAIN_URL, else the rehearsal chain.")
 
 
-def _chain(c: context.CliContext) -> Any:
+def _chain(c: context.CliContext, url: str | None = None) -> Any:
     from biplomacy.adapters.chain.rehearsal import chain_for
 
-    return chain_for(c.store(), c.settings)
+    return chain_for(c.store(), c.settings, url)
 
 
 def _wallets(app: typer.Typer) -> None:
@@ -107,6 +109,22 @@ def _chain_commands(app: typer.Typer) -> None:
         height, block_hash = rehearsal_chain.tip(context.get(ctx).store())
         emit({"height": height, "hash": block_hash}, as_json, lambda r: out.print(f"{r['height']} {r['hash']}"))
 
+    @chain.command("electrum")
+    def electrum(ctx: typer.Context, port: int = typer.Option(50001, "--port", help="TCP port (0: any free one)."),
+                 host: str = typer.Option("127.0.0.1", "--host", help="Loopback address to listen on.")) -> None:
+        """Serve the rehearsal chain over the Electrum protocol (tcp://HOST:PORT) until interrupted."""
+        from biplomacy.services.rehearsal_electrum import ElectrumServer, RehearsalElectrum
+
+        c = context.get(ctx)
+        if not 0 <= port < 65536:
+            raise InputError(f"--port {port} is out of range 0-65535", field="port")
+        server = ElectrumServer(RehearsalElectrum(c.store(), c.settings.network), host, port)
+        err.print(f"rehearsal chain: Electrum protocol on {server.url} (Ctrl-C stops)")
+        try:
+            server.serve_forever()
+        finally:
+            server.server_close()
+
 
 def _spend(app: typer.Typer) -> None:
     spend = typer.Typer(help="Spend approvals: propose, sign elsewhere, submit, broadcast at M.",
@@ -120,12 +138,12 @@ def _spend(app: typer.Typer) -> None:
                 purpose: str = typer.Option(..., "--purpose", help="Why: shown to every signer and audited."),
                 fee_rate: int = typer.Option(2, "--fee-rate", help="sat/vB"),
                 approval: str = typer.Option("", "--approval", help="Board resolution reference (bhutan profile)."),
-                as_json: bool = JSON) -> None:
+                chain_url: str = CHAIN_URL, as_json: bool = JSON) -> None:
         """Build the unsigned PSBT of a spend, after the wallet's policy profile accepts it."""
         from biplomacy.services.reserve_spend import propose as run
 
         c = context.get(ctx)
-        r = run(c.store(), c.actor(), _chain(c), name, to, amount, purpose, fee_rate, approval)
+        r = run(c.store(), c.actor(), _chain(c, chain_url), name, to, amount, purpose, fee_rate, approval)
         emit(r, as_json, lambda r: out.print(f"proposal {r['id']}: {r['amount_btc']} BTC to {r['to']}, fee "
                                              f"{r['fee_sats']} sat, needs {r['threshold']} signatures\n{r['psbt']}"))
 
@@ -155,12 +173,13 @@ def _spend(app: typer.Typer) -> None:
                                              f"({', '.join(r['valid_signers']) or 'none'}); {r['state']}"))
 
     @spend.command("broadcast")
-    def broadcast(ctx: typer.Context, proposal_id: str = typer.Argument(...), as_json: bool = JSON) -> None:
+    def broadcast(ctx: typer.Context, proposal_id: str = typer.Argument(...), chain_url: str = CHAIN_URL,
+                  as_json: bool = JSON) -> None:
         """Finalise with M signatures and broadcast (refused unless ready)."""
         from biplomacy.services.reserve_spend import broadcast as run
 
         c = context.get(ctx)
-        r = run(c.store(), c.actor(), _chain(c), proposal_id)
+        r = run(c.store(), c.actor(), _chain(c, chain_url), proposal_id)
         emit(r, as_json, lambda r: out.print(f"broadcast {r['txid']}"))
 
     _spend_cancel(spend)
@@ -189,12 +208,13 @@ def _ledger(app: typer.Typer) -> None:
         emit(r, as_json, lambda r: out.print(r["address"]))
 
     @app.command("sync")
-    def sync(ctx: typer.Context, name: str = typer.Argument(...), as_json: bool = JSON) -> None:
-        """Sync the wallet's ledger from the chain (settings.esplora_url, or the rehearsal chain)."""
+    def sync(ctx: typer.Context, name: str = typer.Argument(...), chain_url: str = CHAIN_URL,
+             as_json: bool = JSON) -> None:
+        """Sync the wallet's ledger from the chain (--chain-url, BIPLOMACY_CHAIN_URL, or the rehearsal chain)."""
         from biplomacy.services.reserve_wallets import sync as run
 
         c = context.get(ctx)
-        r = run(c.store(), c.actor(), _chain(c), name)
+        r = run(c.store(), c.actor(), _chain(c, chain_url), name)
         emit(r, as_json, lambda r: out.print(f"{r['wallet']}: {r['balance_btc']} BTC at height {r['height']}"
                                              + (f"; VANISHED: {', '.join(r['vanished'])}" if r["vanished"] else "")))
 

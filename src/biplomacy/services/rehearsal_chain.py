@@ -298,3 +298,47 @@ def address_utxo(store: Store, key: str, by: str = "address") -> list[dict[str, 
 def fee_estimates() -> dict[str, float]:
     """The rehearsal chain has no fee market: a flat 2 sat/vB for every target."""
     return {str(k): 2.0 for k in (1, 2, 3, 6, 12, 24, 144, 504, 1008)}
+
+
+# Queries answered by the Electrum server (services/rehearsal_electrum.py) ---------------------------------
+
+
+def block_txids(store: Store, height: int) -> list[str]:
+    """The txids of the block at `height`, in block order (the order its merkle root was computed in)."""
+    with store.read() as session:
+        return list(session.scalars(select(ChainTxRow.txid).where(ChainTxRow.block_height == height)
+                                    .order_by(ChainTxRow.seq)))
+
+
+def header_at(store: Store, height: int) -> bytes:
+    """The 80-byte header of the block at `height` (NotFound above the tip)."""
+    with store.read() as session:
+        row = session.get(ChainBlockRow, height)
+        if row is None:
+            raise NotFound(f"no block at height {height}", field="height")
+        if height == 0:
+            return rc.GENESIS_HEADER
+        txids = list(session.scalars(select(ChainTxRow.txid).where(ChainTxRow.block_height == height)
+                                     .order_by(ChainTxRow.seq)))
+        return rc.block_header(row.prev_hash, txids, row.time)
+
+
+def script_history(store: Store, scripthash: str) -> list[tuple[str, int | None, int]]:
+    """(txid, height or None, fee) of every live transaction paying or spending a script (hash as the store keeps
+    it), confirmed ones by height and block order, then the mempool's in arrival order."""
+    with store.read() as session:
+        paid = select(ChainOutputRow.txid).where(ChainOutputRow.scripthash == scripthash)
+        spent = select(ChainOutputRow.spent_by).where(ChainOutputRow.scripthash == scripthash,
+                                                      ChainOutputRow.spent_by.is_not(None))
+        rows = session.execute(select(ChainTxRow.txid, ChainTxRow.block_height, ChainTxRow.fee)
+                               .where(or_(ChainTxRow.txid.in_(paid), ChainTxRow.txid.in_(spent)),
+                                      ChainTxRow.status != "vanished")
+                               .order_by(ChainTxRow.block_height.is_(None), ChainTxRow.block_height,
+                                         ChainTxRow.seq)).all()
+        return [(t, h, f) for t, h, f in rows]
+
+
+def tx_height(store: Store, txid: str) -> int | None:
+    """The height of a live transaction's block, None while in the mempool (NotFound when unknown)."""
+    with store.read() as session:
+        return _live(session, txid).block_height

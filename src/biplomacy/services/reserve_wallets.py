@@ -13,7 +13,7 @@ from biplomacy.adapters.store.db import Store
 from biplomacy.adapters.store.tables.reserve import AddressRow, LedgerEntryRow, WalletRow
 from biplomacy.errors import InputError, NotFound
 from biplomacy.permissions import Actor, authorize
-from biplomacy.ports import ChainSource, ChainTx
+from biplomacy.ports import ChainSource, ChainTx, WalletScanner
 from biplomacy.provenance import load_registry
 from biplomacy.reserve import ledger, policy
 from biplomacy.reserve.descriptors import WalletDescriptor, parse_descriptor
@@ -109,6 +109,8 @@ def next_address(store: Store, actor: Actor, name: str) -> dict[str, Any]:
 def scan(chain: ChainSource, wallet: WalletDescriptor, start_gap: tuple[int, int], gap: int) -> tuple[
         dict[str, tuple[bool, int]], list[ChainTx], tuple[int, int]]:
     """Walk receive and change addresses until `gap` unused ones in a row; return addresses, history, next indexes."""
+    if isinstance(chain, WalletScanner):
+        chain.watch(wallet.text, start_gap, gap)
     mine: dict[str, tuple[bool, int]] = {}
     txs: dict[str, ChainTx] = {}
     nexts = []

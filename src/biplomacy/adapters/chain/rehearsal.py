@@ -1,4 +1,4 @@
-"""The Esplora adapter wired to the rehearsal chain's API in-process (an ASGI transport), or over loopback."""
+"""Which chain adapter a command uses: Esplora or Electrum by the URL's scheme, else the rehearsal chain in-process."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import warnings
 from biplomacy.adapters.chain.esplora import EsploraChain, http_chain
 from biplomacy.adapters.store.db import Store
 from biplomacy.config import Settings
+from biplomacy.errors import ConfigError
+from biplomacy.ports import ChainSource
 
 REHEARSAL_PATH = "/api/v1/rehearsal/esplora"
 
@@ -24,6 +26,17 @@ def rehearsal_chain(store: Store, settings: Settings) -> EsploraChain:
     return EsploraChain(client)
 
 
-def chain_for(store: Store, settings: Settings) -> EsploraChain:
-    """A real Esplora when settings.esplora_url is set, the rehearsal chain otherwise."""
-    return http_chain(settings.esplora_url) if settings.esplora_url else rehearsal_chain(store, settings)
+def chain_for(store: Store, settings: Settings, url: str | None = None) -> ChainSource:
+    """The chain at `url` (else settings.chain_url, else settings.esplora_url): http(s):// is Esplora, tcp:// or
+    ssl:// is Electrum (through BDK); with none set, the rehearsal chain."""
+    url = (url or settings.chain_url or settings.esplora_url).strip()
+    if not url:
+        return rehearsal_chain(store, settings)
+    if url.startswith(("http://", "https://")):
+        return http_chain(url)
+    if url.startswith(("tcp://", "ssl://")):
+        from biplomacy.adapters.chain.electrum import ElectrumChain
+
+        return ElectrumChain(url, settings.network)
+    raise ConfigError(f"chain URL {url[:80]!r} must start with http:// or https:// (Esplora), or tcp:// or ssl:// "
+                      "(Electrum)")

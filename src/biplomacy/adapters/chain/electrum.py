@@ -1,0 +1,170 @@
+"""ChainSource over an Electrum server (tcp:// or ssl://) through BDK's ElectrumClient.
+
+BDK's Electrum client scans wallets, not lone addresses: it takes a descriptor's full-scan request and answers
+a BDK `Update` (it checks every confirmed transaction's merkle branch against its block header). So a wallet
+sync first calls `watch(descriptor, revealed, gap)`; the adapter runs BDK's full scan of both branches, then a
+sync of every address up to what our own gap walk will ask for, and answers `address_history` from the
+transactions BDK found. An address outside a watched wallet cannot be asked (use an Esplora URL for that).
+
+Every failure of the server (unreachable, not Electrum, an error answer) is a ConfigError naming the URL:
+the user fixes the configured URL; nothing is stored before the scan completes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import bdkpython as bdk
+
+from biplomacy.errors import ChainError, ConfigError, InputError
+from biplomacy.ports import ChainOutput, ChainTx
+from biplomacy.reserve.descriptors import bdk_network
+
+SCHEMES = ("tcp://", "ssl://")
+BATCH = 25  # script histories asked per batched request
+
+
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    """What one wallet scan found: every transaction by txid, and the addresses each touches."""
+
+    addresses: frozenset[str]
+    by_address: dict[str, list[ChainTx]]
+
+
+def _why(exc: Exception) -> str:
+    message = getattr(exc, "error_message", "") or str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {message}"[:300]
+
+
+class ElectrumChain:
+    """Reads and broadcasts through an Electrum server with BDK; `network` names the chain's addresses."""
+
+    def __init__(self, url: str, network: str, timeout: int = 20, validate_domain: bool = True) -> None:
+        if not url.startswith(SCHEMES):
+            raise ConfigError(f"Electrum URL {url[:80]!r} must start with tcp:// or ssl://")
+        self.url = url
+        self.network = network
+        self._timeout = timeout
+        self._validate = validate_domain
+        self._client: bdk.ElectrumClient | None = None
+        self._scan: _Scan | None = None
+
+    def _failed(self, what: str, exc: Exception) -> ConfigError:
+        return ConfigError(f"the Electrum server at {self.url} failed to {what} ({_why(exc)}); check the chain "
+                           "URL (BIPLOMACY_CHAIN_URL or --chain-url): nothing was stored")
+
+    @property
+    def client(self) -> bdk.ElectrumClient:
+        if self._client is None:
+            try:
+                self._client = bdk.ElectrumClient(self.url, timeout=self._timeout, retry=0,
+                                                  validate_domain=self._validate)
+            except bdk.ElectrumError as exc:
+                raise self._failed("accept a connection", exc) from None
+        return self._client
+
+    def tip_height(self) -> int:
+        try:
+            return int(self.client.block_headers_subscribe().height)
+        except bdk.ElectrumError as exc:
+            raise self._failed("tell its tip", exc) from None
+
+    def watch(self, descriptor: str, revealed: tuple[int, int], gap: int) -> None:
+        """Scan a two-path descriptor's addresses as our gap walk will visit them: after this, address_history
+        answers for every address up to max(revealed - 1, last used + gap) on each branch."""
+        network = bdk_network(self.network)
+        kind = bdk.NetworkKind.MAIN if self.network == "bitcoin" else bdk.NetworkKind.TEST
+        wallet = bdk.Wallet.create_from_two_path_descriptor(bdk.Descriptor(descriptor, kind), network,
+                                                            bdk.Persister.new_in_memory())
+        try:
+            # fetch_prev_txouts=False: the rehearsal faucet's inputs spend made-up outpoints (no fee is known)
+            wallet.apply_update(self.client.full_scan(wallet.start_full_scan().build(), gap, BATCH, False))
+            addresses = set()
+            for keychain, first_unrevealed in ((bdk.KeychainKind.EXTERNAL, revealed[0]),
+                                               (bdk.KeychainKind.INTERNAL, revealed[1])):
+                used = wallet.derivation_index(keychain)
+                last = max(first_unrevealed - 1, (-1 if used is None else used) + gap)
+                if last >= 0:
+                    wallet.reveal_addresses_to(keychain, last)
+                addresses |= {str(wallet.peek_address(keychain, i).address) for i in range(last + 1)}
+            wallet.apply_update(self.client.sync(wallet.start_sync_with_revealed_spks().build(), BATCH, False))
+        except bdk.ElectrumError as exc:
+            raise self._failed("scan the wallet", exc) from None
+        except bdk.CannotConnectError as exc:
+            raise ChainError(f"the Electrum server at {self.url} answered blocks that do not connect to what "
+                             f"it answered before ({_why(exc)}); sync again") from None
+        self._scan = _index(wallet, network, frozenset(addresses))
+
+    def address_history(self, address: str) -> list[ChainTx]:
+        if self._scan is None or address not in self._scan.addresses:
+            raise InputError(f"the Electrum adapter answers for addresses of a scanned wallet only; {address[:90]} "
+                             "is not one (use an Esplora URL to look up a lone address)", field="address")
+        return list(self._scan.by_address.get(address, []))
+
+    def tx_hex(self, txid: str) -> str | None:
+        try:
+            raw = self.client.transaction_get_raw(bdk.Txid.from_string(txid))
+        except bdk.TxidParseError:
+            return None
+        except bdk.ElectrumError.Protocol:
+            return None  # the server's error answer to an unknown transaction
+        except bdk.ElectrumError as exc:
+            raise self._failed(f"send transaction {txid[:64]}", exc) from None
+        return bytes(raw).hex()
+
+    def broadcast(self, tx_hex: str) -> str:
+        try:
+            tx = bdk.Transaction(bytes.fromhex(tx_hex.strip()))
+        except (ValueError, bdk.TransactionError):
+            raise InputError("transaction is not valid hex of a Bitcoin transaction", field="tx") from None
+        try:
+            return str(self.client.transaction_broadcast(tx))
+        except bdk.ElectrumError.Protocol as exc:
+            raise InputError(f"the chain refused the transaction: {_why(exc)}", field="tx") from None
+        except bdk.ElectrumError as exc:
+            raise self._failed("take the transaction", exc) from None
+
+
+def _index(wallet: bdk.Wallet, network: bdk.Network, addresses: frozenset[str]) -> _Scan:
+    """Each canonical transaction of a scanned BDK wallet as a ChainTx, filed under every address it pays or
+    spends from."""
+    txs = {str(c.transaction.compute_txid()): c for c in wallet.transactions()}
+    outputs = {txid: [_address(o, network) for o in c.transaction.output()] for txid, c in txs.items()}
+    by_address: dict[str, list[ChainTx]] = {}
+    for txid, c in txs.items():
+        tx = c.transaction
+        spends = tuple((str(i.previous_output.txid), int(i.previous_output.vout)) for i in tx.input())
+        height, time = _position(c.chain_position)
+        chain_tx = ChainTx(txid, height, tuple(ChainOutput(v, outputs[txid][v], int(o.value.to_sat()))
+                                               for v, o in enumerate(tx.output())),
+                           () if tx.is_coinbase() else spends, _fee(wallet, tx), "", time)
+        touched = {a for a in outputs[txid] if a in addresses}
+        touched |= {outputs[t][v] for t, v in spends if t in outputs and v < len(outputs[t])}
+        for address in touched & addresses:
+            by_address.setdefault(address, []).append(chain_tx)
+    return _Scan(addresses, by_address)
+
+
+def _position(position: Any) -> tuple[int | None, int | None]:
+    """(height, block time) of a confirmed transaction, (None, None) for one in the mempool."""
+    if position.is_confirmed():
+        block = position.confirmation_block_time
+        return int(block.block_id.height), int(block.confirmation_time)
+    return None, None
+
+
+def _address(output: Any, network: bdk.Network) -> str:
+    try:
+        return str(bdk.Address.from_script(output.script_pubkey, network))
+    except bdk.FromScriptError:
+        return ""  # a non-standard script has no address
+
+
+def _fee(wallet: bdk.Wallet, tx: bdk.Transaction) -> int:
+    """The fee when BDK knows every input's value (the wallet's own spends), else 0 (as for a faucet payment)."""
+    try:
+        return int(wallet.calculate_fee(tx).to_sat())
+    except bdk.CalculateFeeError:
+        return 0
