@@ -203,3 +203,42 @@ def test_an_edited_root_document_is_rejected_naming_what_is_wrong() -> None:
     assert "integers" in str(verify_proof(proof, dict(root, totals={"BTC": float(root["totals"]["BTC"])})))
     missing = {k: v for k, v in proof.items() if k != "salt"}
     assert "salt" in str(verify_proof(missing, root))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 10), st.integers(0, 3), st.sampled_from(["side", "hash", "sum", "drop", "extra", "index",
+                                                              "balance"]),
+       st.one_of(st.integers(-2, 2**64 + 1), st.booleans(), st.floats(allow_nan=False), st.text(max_size=66)))
+def test_the_lean_one_asset_loop_accepts_exactly_what_the_careful_check_accepts(
+        user: int, step: int, what: str, junk: Any) -> None:
+    """merkle_sum.verify_path answers a one-asset path from a lean loop when it passes; the careful
+    explain_path must agree on every edit, so the speed costs no check."""
+    from biplomacy.supervision.merkle_sum import _reaches_root_one_asset, explain_path
+
+    root, proofs = ONE_ASSET_ROOT_AND_PROOFS
+    proof = proofs[f"u{user}"]
+    leaf = leaf_hash(hash_user_id(bytes.fromhex(proof["salt"]), proof["user_id"]), proof["balances"])
+    path = [list(s) for s in proof["path"]]
+    index, balance = proof["leaf_index"], proof["balances"][0]
+    side, h, sums = path[step]
+    if what == "side":
+        path[step] = [junk, h, sums]
+    elif what == "hash":
+        path[step] = [side, junk, sums]
+    elif what == "sum":
+        path[step] = [side, h, [junk]]
+    elif what == "drop":
+        del path[step]
+    elif what == "extra":
+        path[step] = [side, h, sums, junk]
+    elif what == "index":
+        index = junk
+    else:
+        balance = junk
+    root_hash, total = bytes.fromhex(root["root"]), root["totals"]["BTC"]
+    careful = explain_path(leaf, [balance], index, path, root_hash, [total]) if type(balance) is int \
+        and type(index) is int else "not integers"
+    assert _reaches_root_one_asset(leaf, balance, index, path, root_hash, total) == (careful is None)
+
+
+ONE_ASSET_ROOT_AND_PROOFS = snapshot_of(ONE_ASSET_ROWS)
