@@ -251,6 +251,28 @@ def register_aml(app: typer.Typer) -> None:
 
         emit(d, json_, render)
 
+    @aml.command("serve")
+    def serve(ctx: typer.Context, port: int = typer.Option(8765, "--port", min=1, max=65535),
+              state: Path = typer.Option(None, "--state", help="State directory (default: VAR_DIR/aml-stream)."),
+              in_memory: bool = typer.Option(False, "--in-memory", help="Keep no state on disk (tests, trials)."),
+              snapshot_every: int = typer.Option(1_000_000, "--snapshot-every", min=1,
+                                                 help="Transfers between snapshots of the state.")) -> None:
+        """Serve streaming AML scoring on loopback (POST /score, Bearer token with aml.scan); state kept."""
+        from biplomacy.cli import context
+        from biplomacy.services import users
+        from biplomacy.services.aml_stream import StreamScorer
+        from biplomacy.services.aml_stream_server import StreamService, TokenCache, serve
+
+        c = context.get(ctx)
+        store = c.store()
+        directory = None if in_memory else (state or c.settings.var_dir / "aml-stream")
+        scorer = StreamScorer(directory, snapshot_every=snapshot_every)
+        size = scorer.size()
+        service = StreamService(scorer, TokenCache(lambda token: users.actor_for_token(store, token)))
+        serve(service, port, lambda: out.print(
+            f"AML streaming on http://127.0.0.1:{port}/score; state {directory or 'in memory only'}: "
+            f"{size['scored']:,} transfers scored before, {size['replayed_on_start']:,} replayed from the log"))
+
     @aml.command("generate")
     def generate(out: Path = typer.Option(..., "--out", help="Directory for transactions.csv and labels.csv."),
                  transactions: int = typer.Option(10_000, "--transactions"),

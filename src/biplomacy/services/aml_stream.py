@@ -1,114 +1,102 @@
-"""Streaming AML: score one transaction at a time with the batch rules over a bounded window of recent state.
+"""Streaming AML: score one transfer at a time with the batch rules kept as incremental state (supervision/aml/stream.py).
 
-State, per process (lost on restart; one scorer per portal process): for each account, its most recent
-PER_ACCOUNT transactions (in or out), and at most MAX_ACCOUNTS accounts, least recently seen dropped first.
-A new transaction is scored by gathering the transactions within HOPS hops of its two accounts (at most
-MAX_NEIGHBOURHOOD of them), running every rule of the registry on that neighbourhood, and keeping the alerts
-that include the new transaction. So a pattern is raised when the transaction that completes it arrives;
-patterns older than the window (an account's 65th transaction back, or an account evicted) are not seen.
+One StreamScorer per state directory (the portal's under its var dir; `biplomacy supervise aml serve --state
+DIR` for the lean loopback server). With a directory, the state survives a restart (services/aml_stream_log.py):
+every alert is fsynced to alerts.jsonl before the response that carries it, and the response says `stored:
+false` with the reason when it could not be; without one (tests, benchmarks) the state lives in memory only.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict, deque
-from dataclasses import dataclass
+from collections import deque
 from datetime import datetime
+from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from biplomacy.errors import InputError
 from biplomacy.services.aml_scan import shipped_sanctions, thresholds
-from biplomacy.supervision.aml.rules import RULES, Thresholds
-from biplomacy.supervision.aml.transactions import Transactions
+from biplomacy.services.aml_stream_log import StreamLog
+from biplomacy.supervision.aml.stream import StreamState, Tx
 
-PER_ACCOUNT = 64
-MAX_ACCOUNTS = 200_000
-HOPS = 3
-MAX_NEIGHBOURHOOD = 1_500
-RECENT_IDS = 500_000
-
-
-@dataclass(frozen=True)
-class Tx:
-    tx_id: str
-    ts: float
-    src: str
-    dst: str
-    amount: float
-    asset: str
-    vasp: str
+RECENT_IDS = 1_000_000  # tx ids remembered to refuse a transfer scored twice
+SNAPSHOT_EVERY = 1_000_000  # transfers between snapshots (the log replayed on start is at most this long)
 
 
 class StreamScorer:
-    """The bounded in-memory window and the scoring of one transaction against it (thread-safe)."""
+    """The rules' incremental state, its persistence, and the scoring of one transfer (thread-safe)."""
 
-    def __init__(self) -> None:
-        self.th = thresholds()
-        self.sanctioned = shipped_sanctions().addresses
-        self.accounts: OrderedDict[str, deque[Tx]] = OrderedDict()
-        self.ids: OrderedDict[str, None] = OrderedDict()
+    def __init__(self, state_dir: Path | None = None, *, snapshot_every: int = SNAPSHOT_EVERY) -> None:
         self.lock = threading.Lock()
-        self.scored = 0
+        self.snapshot_every = snapshot_every
+        self.since_snapshot = 0
+        self.log = StreamLog(state_dir) if state_dir is not None else None
+        self.ids: set[str] = set()
+        self.id_order: deque[str] = deque()
+        self.state = StreamState(thresholds(), shipped_sanctions().addresses)
+        self.replayed = 0
+        if self.log is not None:
+            saved, replay = self.log.load()
+            if saved is not None:
+                self.state, order = saved["rules"], saved["ids"]
+                self.id_order = deque(order)
+                self.ids = set(order)
+            for tx in replay:  # their alerts were stored when first raised
+                self.state.apply(tx)
+                self._remember(tx.tx_id)
+                self.replayed += 1
+                self.since_snapshot += 1
 
-    def _touch(self, acct: str) -> deque[Tx]:
-        q = self.accounts.get(acct)
-        if q is None:
-            q = self.accounts[acct] = deque(maxlen=PER_ACCOUNT)
-            if len(self.accounts) > MAX_ACCOUNTS:
-                self.accounts.popitem(last=False)
-        else:
-            self.accounts.move_to_end(acct)
-        return q
-
-    def _neighbourhood(self, new: Tx) -> list[Tx]:
-        seen: dict[str, Tx] = {new.tx_id: new}
-        frontier, visited = {new.src, new.dst}, set()
-        for _hop in range(HOPS):
-            nxt: set[str] = set()
-            for acct in frontier:
-                visited.add(acct)
-                for t in self.accounts.get(acct, ()):
-                    if len(seen) >= MAX_NEIGHBOURHOOD:
-                        return list(seen.values())
-                    if t.tx_id not in seen:
-                        seen[t.tx_id] = t
-                    nxt.update((t.src, t.dst))
-            frontier = nxt - visited
-        return list(seen.values())
+    def _remember(self, tx_id: str) -> None:
+        self.ids.add(tx_id)
+        self.id_order.append(tx_id)
+        if len(self.id_order) > RECENT_IDS:
+            self.ids.discard(self.id_order.popleft())
 
     def score(self, tx: Tx) -> dict[str, Any]:
         with self.lock:
             if tx.tx_id in self.ids:
                 raise InputError(f"tx_id {tx.tx_id!r} was already scored", field="tx_id")
-            rows = self._neighbourhood(tx)
-            table = Transactions(np.asarray([r.tx_id for r in rows]), np.asarray([r.ts for r in rows]),
-                                 np.asarray([r.src for r in rows]), np.asarray([r.dst for r in rows]),
-                                 np.asarray([r.amount for r in rows]), np.asarray([r.asset for r in rows]),
-                                 np.asarray([r.vasp for r in rows]), np.full(len(rows), -1))
-            alerts = [a for name, rule in RULES if _may_fire(name, tx, self.th)
-                      for a in rule(table, self.th, self.sanctioned) if tx.tx_id in a.transactions]
-            self._touch(tx.src).append(tx)
-            if tx.dst != tx.src:
-                self._touch(tx.dst).append(tx)
-            self.ids[tx.tx_id] = None
-            if len(self.ids) > RECENT_IDS:
-                self.ids.popitem(last=False)
-            self.scored += 1
-            return {"tx_id": tx.tx_id, "alerts": [a.as_dict() for a in alerts],
-                    "score": max((a.score for a in alerts), default=0.0),
-                    "window": {"neighbourhood": len(rows), "accounts": len(self.accounts), "scored": self.scored,
-                               "per_account": PER_ACCOUNT, "max_accounts": MAX_ACCOUNTS, "hops": HOPS}}
+            try:
+                alerts = self.state.apply(tx)
+            except ValueError as exc:
+                raise InputError(f"timestamp: {exc}", field="timestamp") from None
+            self._remember(tx.tx_id)
+            stored, problem = self.log is not None, ""
+            if self.log is not None:
+                try:
+                    self.log.append(tx, alerts)
+                    self.since_snapshot += 1
+                    if self.since_snapshot >= self.snapshot_every:
+                        self.log.snapshot(self._saved())
+                        self.since_snapshot = 0
+                except OSError as exc:
+                    stored, problem = False, f"the state directory could not be written ({exc.strerror})"
+            else:
+                problem = "this scorer keeps its state in memory only (no state directory)"
+            out: dict[str, Any] = {
+                "tx_id": tx.tx_id, "alerts": [a.as_dict() for a in alerts],
+                "score": max((a.score for a in alerts), default=0.0), "stored": stored,
+                "window": {"scored": self.state.scored, "accounts": len(self.state.accounts)}}
+            if problem:
+                out["not_stored_because"] = problem
+            return out
 
+    def _saved(self) -> dict[str, Any]:
+        return {"rules": self.state, "ids": list(self.id_order)}
 
-def _may_fire(rule: str, tx: Tx, th: Thresholds) -> bool:
-    """Skip a rule whose alert could not include this transaction (its amount cannot be part of the pattern)."""
-    if rule == "structuring":
-        return th.reporting_threshold * (1 - th.structuring_band) <= tx.amount < th.reporting_threshold
-    if rule == "dormant_wake":
-        return tx.amount >= th.dormant_min_amount
-    return True
+    def size(self) -> dict[str, int]:
+        with self.lock:
+            return {**self.state.size(), "remembered_ids": len(self.ids), "replayed_on_start": self.replayed}
+
+    def close(self) -> None:
+        """Snapshot the state (so the next start replays nothing) and release the directory."""
+        with self.lock:
+            if self.log is not None:
+                if self.since_snapshot:
+                    self.log.snapshot(self._saved())
+                self.log.close()
+                self.log = None
 
 
 def make_tx(tx_id: str, at: datetime, src: str, dst: str, amount: float, asset: str, vasp: str) -> Tx:

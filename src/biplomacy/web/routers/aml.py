@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
+import threading
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field
 
+from biplomacy.services.aml_stream_body import ScoreRequest
 from biplomacy.web.auth import ActorDep
 from biplomacy.web.rendering import render
 
 pages = APIRouter(tags=["pages"])
 api = APIRouter(tags=["aml"])
-
-
-class ScoreRequest(BaseModel):
-    """One transaction to score (the same fields as a row of a transactions file)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    tx_id: str = Field(min_length=1, max_length=100)
-    timestamp: datetime = Field(description="ISO 8601 with a UTC offset")
-    from_account: str = Field(min_length=1, max_length=200)
-    to_account: str = Field(min_length=1, max_length=200)
-    amount: Decimal = Field(ge=0, max_digits=30, decimal_places=8, description="at most 8 decimals")
-    asset: str = Field(default="USD", min_length=1, max_length=20)
-    vasp: str = Field(default="", max_length=100)
+_OPENING = threading.Lock()
 
 
 @pages.get("/supervision/aml", response_class=HTMLResponse, summary="AML alerts of stored scans (supervisors)")
@@ -46,15 +32,28 @@ def case_page(request: Request, case_id: int, actor: ActorDep) -> HTMLResponse:
     return render(request, "aml/case.html", case=show_case(request.app.state.store, actor, case_id))
 
 
-@api.post("/supervision/aml/score", summary="Score one transaction with every AML rule (bounded per-process window)")
+@api.post("/supervision/aml/score", summary="Score one transaction with every AML rule (incremental state, kept)")
 def score(request: Request, body: ScoreRequest, actor: ActorDep) -> dict[str, Any]:
     from biplomacy.permissions import authorize
-    from biplomacy.services.aml_stream import StreamScorer, make_tx
+    from biplomacy.services.aml_stream_body import to_tx
 
     authorize(actor, "aml.scan")
+    return _scorer(request).score(to_tx(body))
+
+
+def _scorer(request: Request) -> Any:
+    """The portal's scorer, its state under var_dir/aml-stream (503 while `supervise aml serve` holds it)."""
+    from biplomacy.errors import ConfigError
+    from biplomacy.services.aml_stream import StreamScorer
+
     scorer = getattr(request.app.state, "aml_stream", None)
     if scorer is None:
-        scorer = request.app.state.aml_stream = StreamScorer()
-    tx = make_tx(body.tx_id, body.timestamp, body.from_account, body.to_account, float(body.amount), body.asset,
-                 body.vasp)
-    return scorer.score(tx)
+        with _OPENING:
+            scorer = getattr(request.app.state, "aml_stream", None)
+            if scorer is None:
+                try:
+                    scorer = StreamScorer(request.app.state.settings.var_dir / "aml-stream")
+                except ConfigError as exc:
+                    raise HTTPException(503, str(exc)) from None
+                request.app.state.aml_stream = scorer
+    return scorer

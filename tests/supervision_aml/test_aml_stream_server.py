@@ -1,0 +1,103 @@
+"""The lean streaming server over a real loopback socket: auth, bad bodies named by field, state untouched."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from biplomacy.permissions import Actor
+from biplomacy.services.aml_stream import StreamScorer
+from biplomacy.services.aml_stream_log import read_alerts
+from biplomacy.services.aml_stream_server import StreamService, TokenCache, open_server
+from tests.supervision_aml.test_aml_portal import tx
+
+TOKENS = {"sup": Actor("officer", "supervisor"), "pub": Actor("reader", "public")}
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, StreamScorer, list[str]]]:
+    looked_up: list[str] = []
+
+    def lookup(token: str) -> Actor | None:
+        looked_up.append(token)
+        return TOKENS.get(token)
+
+    scorer = StreamScorer(tmp_path / "state")
+    loop = asyncio.new_event_loop()
+    srv = loop.run_until_complete(open_server(StreamService(scorer, TokenCache(lookup)), 0))
+    port = srv.sockets[0].getsockname()[1]
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}", scorer, looked_up
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+    srv.close()
+    loop.close()
+    scorer.close()
+
+
+def test_scores_over_keep_alive_with_a_cached_token(server) -> None:  # type: ignore[no-untyped-def]
+    url, scorer, looked_up = server
+    with httpx.Client(base_url=url, headers={"authorization": "Bearer sup"}) as c:
+        answers = [c.post("/score", json=tx(i, "hub", f"r{i}", 100, i * 0.5)) for i in range(8)]
+        assert all(r.status_code == 200 for r in answers), answers[-1].text
+        assert [a["rule"] for a in answers[-1].json()["alerts"]] == ["fan_out"]
+        assert answers[-1].json()["stored"] is True
+        health = c.get("/health").json()
+    assert health["scored"] == 8 and health["accounts"] == 9
+    assert looked_up == ["sup"]  # the store is asked once, not per transfer
+    assert [a["alert"]["rule"] for a in read_alerts(scorer.log.dir)] == ["fan_out"]
+
+
+def test_no_token_a_wrong_token_or_a_role_without_aml_scan_is_refused(server) -> None:  # type: ignore[no-untyped-def]
+    url, scorer, _ = server
+    body = tx(1, "a", "b", 10, 0)
+    assert httpx.post(f"{url}/score", json=body).status_code == 401
+    assert httpx.post(f"{url}/score", json=body, headers={"authorization": "Bearer nope"}).status_code == 401
+    denied = httpx.post(f"{url}/score", json=body, headers={"authorization": "Bearer pub"})
+    assert denied.status_code == 403 and "aml.scan" in denied.json()["detail"]
+    assert scorer.size()["scored"] == 0
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"amount": "-1"}, "amount"),
+    ({"amount": "1.123456789"}, "amount"),
+    ({"timestamp": "yesterday"}, "timestamp"),
+    ({"timestamp": "2025-09-01T00:00:00"}, "timestamp"),
+    ({"to_account": None}, "to_account"),
+    ({"colour": "red"}, "colour"),
+    ({"tx_id": "s1"}, "tx_id"),  # scored already
+    ({"timestamp": "2025-08-01T00:00:00+00:00"}, "timestamp"),  # a month older than the stream
+])
+def test_a_bad_body_is_422_naming_the_field_and_loses_no_state(server, change, field) -> None:  # type: ignore[no-untyped-def]
+    url, scorer, _ = server
+    with httpx.Client(base_url=url, headers={"authorization": "Bearer sup"}) as c:
+        for i in range(7):
+            assert c.post("/score", json=tx(i, "hub", f"r{i}", 100, i * 0.5)).status_code == 200
+        body = {k: v for k, v in {**tx(99, "hub", "r99", 100, 4), **change}.items() if v is not None}
+        bad = c.post("/score", json=body)
+        assert bad.status_code == 422, bad.text
+        assert bad.json()["field"] == field or field in bad.json()["detail"], bad.text
+        assert scorer.size()["scored"] == 7
+        last = c.post("/score", json=tx(7, "hub", "r7", 100, 3.5)).json()  # the pattern still completes
+        assert [a["rule"] for a in last["alerts"]] == ["fan_out"]
+
+
+def test_malformed_http_and_json_get_a_clear_error(server) -> None:  # type: ignore[no-untyped-def]
+    url, scorer, _ = server
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as s:
+        s.sendall(b"POST /score HTTP/1.1\r\nauthorization: Bearer sup\r\ntransfer-encoding: chunked\r\n\r\n")
+        answer = s.recv(4096).decode()
+    assert answer.startswith("HTTP/1.1 411") and "Content-Length" in answer
+    r = httpx.post(f"{url}/score", content=b"{not json", headers={"authorization": "Bearer sup"})
+    assert r.status_code == 422 and "json" in r.json()["detail"].lower()
+    assert httpx.get(f"{url}/nowhere", headers={"authorization": "Bearer sup"}).status_code == 404
+    assert json.loads(httpx.get(f"{url}/health", headers={"authorization": "Bearer sup"}).text)["scored"] == 0
