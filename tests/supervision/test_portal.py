@@ -63,3 +63,25 @@ def test_a_supervisor_sees_returns_and_reserve_ratios_on_the_dashboard(app_clien
     page = c.get("/supervision/dashboard")
     assert page.status_code == 200
     assert "IndusX" in page.text and "BTC 1.0448" in page.text and "data-chart-spec" in page.text
+
+
+def test_the_register_page_charts_entities_by_activity_and_status(app_client: TestClient) -> None:  # noqa: F811
+    from biplomacy.services.supervision_register import register_chart
+
+    view = {"as_of": "2025-12-01", "entities": [
+        {"activities": ["exchange", "custody"], "status": "approved"},
+        {"activities": ["custody"], "status": "approved_with_conditions"},
+        {"activities": ["custody"], "status": "approved"}]}
+    spec = register_chart(view)
+    assert spec is not None
+    assert spec["data"]["values"] == [
+        {"activity": "custody", "status": "approved", "entities": 2},
+        {"activity": "custody", "status": "approved with conditions", "entities": 1},
+        {"activity": "exchange", "status": "approved", "entities": 1}]
+    assert spec["encoding"]["x"]["axis"]["values"] == [0, 1, 2, 3]
+    assert register_chart({"as_of": "2025-12-01", "entities": []}) is None
+    c = loaded(app_client)
+    page = c.get("/supervision/register", params={"as_of": "2025-12-01"})
+    assert 'data-chart-spec="register-activities"' in page.text and "vega-lite.min.js" in page.text
+    empty = c.get("/supervision/register", params={"as_of": "2020-01-01"})
+    assert "register-activities" not in empty.text and "vega-lite.min.js" not in empty.text

@@ -69,6 +69,8 @@ def test_a_supervisor_searches_the_register_opens_an_entity_downloads_csv_and_se
 
     page.goto(f"{live_server}/supervision/register?as_of={AS_OF}")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Public register")
+    page.wait_for_selector("#register-activities[data-chart-ready='true'] svg", timeout=15_000)
+    assert page.locator("#register-activities g.mark-rect path").count() >= 5  # one bar per (activity, status)
     listed = rows_of(page, "entit")
     assert len(listed) == 5 and any("Indus Digital Exchange" in r for r in listed)
     mpkr_row = next(r for r in listed if refs["mPKR"] in r)
@@ -163,6 +165,9 @@ def test_the_register_is_readable_on_a_375px_phone(live_server: str, live_settin
         assert size >= 14, f"{path}: body text is {size}px"
         assert page.js_errors == [], path
     page.goto(f"{live_server}/supervision/register?as_of={AS_OF}")
+    page.wait_for_selector("#register-activities[data-chart-ready='true'] svg", timeout=15_000)
+    chart = page.locator("#register-activities svg").bounding_box()
+    assert chart is not None and chart["x"] >= 0 and chart["x"] + chart["width"] <= PHONE["width"]
     table = page.get_by_role("region", name="Register entries")
     assert table.is_visible()
     box = table.bounding_box()

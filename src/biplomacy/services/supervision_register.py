@@ -121,3 +121,33 @@ def publish_warning(store: Store, actor: Any, name: str, kind: str, details: str
         record(session, actor=actor.name, action="register.warning", subject=name.strip(),
                payload={"kind": kind, "details": details.strip(), "published_on": day.isoformat()})
         return {"id": row.id, "name": row.name, "kind": kind, "published_on": day.isoformat()}
+
+
+def register_chart(view: dict[str, Any]) -> dict[str, Any] | None:
+    """A Vega-Lite spec (Altair) of the register on its date: entities per activity, coloured by status."""
+    import altair as alt
+
+    counts: dict[tuple[str, str], int] = {}
+    for e in view["entities"]:
+        for activity in e["activities"]:
+            key = (activity, e["status"].replace("_", " "))
+            counts[key] = counts.get(key, 0) + 1
+    if not counts:
+        return None
+    values = [{"activity": a, "status": s, "entities": n} for (a, s), n in sorted(counts.items())]
+    spec: dict[str, Any] = alt.Chart(alt.Data(values=values)).mark_bar().encode(
+        y=alt.Y("activity:N", title=None), x=alt.X("entities:Q", title="entities", stack="zero",
+                                                axis=alt.Axis(values=list(range(0, _most(counts) + 1)), format="d")),
+        color=alt.Color("status:N", title="status", legend=alt.Legend(orient="bottom", columns=1)),
+        tooltip=["activity:N", "status:N", "entities:Q"]).properties(
+        width="container", title=alt.TitleParams("Entities by activity and status", anchor="start", frame="bounds"),
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding")).to_dict()  # labels and legend fit a phone
+    return spec
+
+
+def _most(counts: dict[tuple[str, str], int]) -> int:
+    """The longest bar: the most entities any one activity has, over all statuses."""
+    per: dict[str, int] = {}
+    for (activity, _status), n in counts.items():
+        per[activity] = per.get(activity, 0) + n
+    return max(per.values())

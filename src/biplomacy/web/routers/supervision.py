@@ -35,7 +35,10 @@ def overview(request: Request) -> HTMLResponse:
 
 @pages.get("/supervision/register", response_class=HTMLResponse, summary="The public register of VASPs")
 def register_page(request: Request, as_of: AsOf = None, q: Search = "") -> HTMLResponse:
-    return render(request, "supervision/register.html", view=_register(request, as_of, q))
+    from biplomacy.services.supervision_register import register_chart
+
+    view = _register(request, as_of, q)
+    return render(request, "supervision/register.html", view=view, chart=register_chart(view))
 
 
 @pages.get("/supervision/register/{reference}", response_class=HTMLResponse, summary="One entity's entry")
