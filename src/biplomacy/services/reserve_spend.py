@@ -8,7 +8,6 @@ from typing import Any
 
 from embit.psbt import PSBT
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from biplomacy import audit
@@ -18,9 +17,8 @@ from biplomacy.adapters.store.tables.reserve import (
     LedgerEntryRow,
     SpendProposalRow,
     SpendSignatureRow,
-    WalletRow,
 )
-from biplomacy.errors import InputError, NotFound, PermissionDenied, PolicyViolation
+from biplomacy.errors import InputError, PolicyViolation
 from biplomacy.permissions import Actor, authorize
 from biplomacy.ports import ChainSource
 from biplomacy.reserve import ledger, policy
@@ -28,6 +26,7 @@ from biplomacy.reserve import rehearsal_chain as rc
 from biplomacy.reserve import spend_psbt as sp
 from biplomacy.reserve.descriptors import embit_network
 from biplomacy.reserve.policy_figures import policy_figures
+from biplomacy.services import psbt_signatures as signatures
 from biplomacy.services.reserve_wallets import descriptor_of, load, reveal
 from biplomacy.units import Btc
 
@@ -35,15 +34,14 @@ OPEN = ("collecting", "ready")
 MAX_FEE_RATE = 1000
 
 
+def _closed(row: SpendProposalRow) -> str | None:
+    return None if row.state in OPEN else f"proposal is {row.state}; it takes no more signatures"
+
+
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _proposal(session: Session, proposal_id: str) -> SpendProposalRow:
-    row = session.get(SpendProposalRow, proposal_id.strip())
-    if row is None:
-        raise NotFound(f"no spend proposal {proposal_id[:40]!r}", field="id")
-    return row
 
 
 def _inputs_of(psbt: PSBT) -> list[sp.SpendInput]:
@@ -118,80 +116,22 @@ def propose(store: Store, actor: Actor, chain: ChainSource | None, name: str, to
 
 
 def _status(session: Session, row: SpendProposalRow) -> dict[str, Any]:
-    signers = list(session.scalars(select(SpendSignatureRow.fingerprint).where(SpendSignatureRow.proposal_id == row.id)
-                                   .order_by(SpendSignatureRow.id)))
-    wallet = session.get(WalletRow, row.wallet_id)
-    assert wallet is not None
-    return {"id": row.id, "wallet": wallet.name, "to": row.destination, "amount_btc": ledger.btc_text(row.amount_sats),
-            "fee_sats": row.fee_sats, "purpose": row.purpose, "threshold": row.threshold, "valid_signers": signers,
-            "ready": len(signers) >= row.threshold, "state": row.state, "txid": row.txid}
+    return {**SPEND.progress(session, row), "to": row.destination, "amount_btc": ledger.btc_text(row.amount_sats),
+            "fee_sats": row.fee_sats, "purpose": row.purpose, "txid": row.txid}
 
 
-def unsigned_psbt(store: Store, actor: Actor, proposal_id: str) -> str:
-    """The proposal's unsigned PSBT (base64), for a signer to take to their device."""
-    _may_upload(actor)
-    with store.read() as session:
-        return _proposal(session, proposal_id).psbt
+def _proposal(session: Session, proposal_id: str) -> SpendProposalRow:
+    row: SpendProposalRow = SPEND.load(session, proposal_id)
+    return row
 
 
-def status(store: Store, actor: Actor, proposal_id: str) -> dict[str, Any]:
-    authorize(actor, "reserve.read")
-    with store.read() as session:
-        return _status(session, _proposal(session, proposal_id))
-
-
-def _may_upload(actor: Actor) -> None:
-    """A signer uploads their own PSBT, or the coordinator (who may propose) uploads the files signers sent.
-
-    Either way the signature inside is what counts: it is verified against the wallet's keys and the
-    signer is named by their key's fingerprint, not by who uploaded the file.
-    """
-    try:
-        authorize(actor, "reserve.spend.sign")
-    except PermissionDenied:
-        authorize(actor, "reserve.spend.propose")
-
-
-def submit(store: Store, actor: Actor, proposal_id: str, data: bytes) -> dict[str, Any]:
-    """Check a signer's PSBT; store it only when it adds a new valid signer. A refusal changes nothing."""
-    _may_upload(actor)
-    upload = sp.read_psbt(data)
-    with store.read() as session:
-        row = _proposal(session, proposal_id)
-        wallet = descriptor_of(session.get(WalletRow, row.wallet_id))  # type: ignore[arg-type]
-        proposal = PSBT.from_base64(row.psbt)
-        info = _status(session, row)
-    if info["state"] not in OPEN:
-        return {"accepted": False, "reason": f"proposal is {info['state']}; it takes no more signatures", **info}
-    check = sp.check_upload(wallet, proposal, _inputs_of(proposal), upload)
-    if not check.accepted:
-        return {"accepted": False, "reason": check.reason, **info}
-    new = [fp for fp in check.fingerprints if fp not in info["valid_signers"]]
-    if not new:
-        return {"accepted": False, "reason": f"duplicate signer: {', '.join(check.fingerprints)} already signed "
-                                             "this proposal", **info}
-    try:
-        return _record_signers(store, actor, proposal_id, new, upload)
-    except IntegrityError:  # another upload by the same signer won the race: nothing of this one is stored
-        with store.read() as session:
-            info = _status(session, _proposal(session, proposal_id))
-        return {"accepted": False, "reason": f"duplicate signer: {', '.join(new)} already signed this proposal",
-                **info}
-
-
-def _record_signers(store: Store, actor: Actor, proposal_id: str, new: list[str], upload: PSBT) -> dict[str, Any]:
-    with store.transaction() as session:
-        row = _proposal(session, proposal_id)
-        for fp in new:
-            session.add(SpendSignatureRow(proposal_id=row.id, fingerprint=fp, psbt=upload.to_base64(),
-                                          submitted_by=actor.name, created_at=_now()))
-        session.flush()
-        count = len(_status(session, row)["valid_signers"])
-        if count >= row.threshold:
-            row.state = "ready"
-        audit.record(session, actor=actor.name, action="reserve.spend.sign", subject=row.id,
-                     payload={"signers": new, "count": count, "threshold": row.threshold, "state": row.state})
-        return {"accepted": True, "reason": None, "new_signers": new, **_status(session, row)}
+SPEND = signatures.Ceremony(
+    noun="proposal", title="spend proposal", target=SpendProposalRow, signatures=SpendSignatureRow,
+    parent="proposal_id", coordinator="reserve.spend.propose", action="reserve.spend.sign", closed=_closed,
+    inputs=lambda row: _inputs_of(PSBT.from_base64(row.psbt)), describe=_status)
+unsigned_psbt = SPEND.unsigned_psbt  # signers download the PSBT, upload it signed; anyone may read the status
+submit = SPEND.submit
+status = SPEND.status
 
 
 def broadcast(store: Store, actor: Actor, chain: ChainSource, proposal_id: str) -> dict[str, Any]:
@@ -199,14 +139,11 @@ def broadcast(store: Store, actor: Actor, chain: ChainSource, proposal_id: str) 
     authorize(actor, "reserve.spend.broadcast")
     with store.read() as session:
         row = _proposal(session, proposal_id)
-        info = _status(session, row)
         if row.state == "broadcast":
             raise InputError(f"proposal {row.id} was already broadcast as {row.txid}", field="id")
-        if not info["ready"]:
-            raise InputError(f"proposal {row.id} is not ready: {len(info['valid_signers'])} of {row.threshold} "
-                             "valid signatures", field="id")
-        signed = [PSBT.from_base64(s.psbt) for s in session.scalars(
-            select(SpendSignatureRow).where(SpendSignatureRow.proposal_id == row.id))]
+        if row.state not in OPEN:
+            raise InputError(f"proposal {row.id} is {row.state}; it cannot be broadcast", field="id")
+        signed = SPEND.signed_psbts(session, row)
         unsigned = PSBT.from_base64(row.psbt)
     tx_hex = sp.combine_and_finalize(unsigned, signed)
     spent = [(c.txid, c.vout) for c in _inputs_of(unsigned)]

@@ -9,18 +9,18 @@ from typing import Any
 
 from embit.psbt import PSBT
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from biplomacy import audit
 from biplomacy.adapters.store.db import Store
 from biplomacy.adapters.store.tables.reserve import ChainBlockRow, ChainOutputRow, ChainTxRow, WalletRow
 from biplomacy.adapters.store.tables.reserve_proofs import StatementRow, StatementSignatureRow
-from biplomacy.errors import InputError, NotFound, PermissionDenied
+from biplomacy.errors import InputError, NotFound
 from biplomacy.permissions import Actor, authorize
 from biplomacy.reserve import spend_psbt as sp
 from biplomacy.reserve import statement as st
 from biplomacy.reserve.ledger import btc_text
+from biplomacy.services import psbt_signatures as signatures
 from biplomacy.services import rehearsal_chain
 from biplomacy.services.reserve_wallets import descriptor_of, load, unspent
 
@@ -31,27 +31,36 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _row(session: Session, statement_id: str) -> StatementRow:
-    row = session.get(StatementRow, statement_id.strip())
-    if row is None:
-        raise NotFound(f"no reserve statement {statement_id[:40]!r}", field="id")
-    return row
-
-
 def _coins(row: StatementRow) -> list[st.Coin]:
     return [st.Coin(**c) for c in json.loads(row.utxos)]
 
 
+def _inputs(row: StatementRow) -> list[sp.SpendInput]:
+    """Input 0 spends the message's to_spend (no wallet coin); then the coins proven, in order."""
+    return [sp.SpendInput("", 0, 0, False, 0)] + [sp.SpendInput(c.txid, c.vout, c.sats, c.change, c.index)
+                                                  for c in _coins(row)]
+
+
 def _status(session: Session, row: StatementRow) -> dict[str, Any]:
-    signers = list(session.scalars(select(StatementSignatureRow.fingerprint)
-                                   .where(StatementSignatureRow.statement_id == row.id)
-                                   .order_by(StatementSignatureRow.id)))
-    wallet = session.get(WalletRow, row.wallet_id)
-    assert wallet is not None
-    return {"id": row.id, "wallet": wallet.name, "message": row.message, "height": row.height,
+    return {**STATEMENT.progress(session, row), "message": row.message, "height": row.height,
             "block_hash": row.block_hash, "utxos": len(_coins(row)), "total_btc": btc_text(row.total_sats),
-            "total_sats": row.total_sats, "threshold": row.threshold, "valid_signers": signers,
-            "ready": len(signers) >= row.threshold, "state": row.state}
+            "total_sats": row.total_sats}
+
+
+STATEMENT = signatures.Ceremony(
+    noun="statement", title="reserve statement", target=StatementRow, signatures=StatementSignatureRow,
+    parent="statement_id", coordinator="reserve.statement.publish", action="reserve.statement.sign",
+    closed=lambda row: "the statement is final; it takes no more signatures" if row.state == "final" else None,
+    inputs=_inputs, describe=_status,
+    other_transaction="this PSBT signs another statement (other message, snapshot or coins)")
+unsigned_psbt = STATEMENT.unsigned_psbt  # signers download the PSBT, upload it signed; anyone may read the status
+submit = STATEMENT.submit
+status = STATEMENT.status
+
+
+def _row(session: Session, statement_id: str) -> StatementRow:
+    row: StatementRow = STATEMENT.load(session, statement_id)
+    return row
 
 
 def build(store: Store, actor: Actor, name: str, message: str) -> dict[str, Any]:
@@ -90,83 +99,16 @@ def build(store: Store, actor: Actor, name: str, message: str) -> dict[str, Any]
         return {**_status(session, row), "psbt": row.psbt}
 
 
-def _may_upload(actor: Actor) -> None:
-    """A signer uploads their PSBT, or the publisher uploads the files signers sent; the signature is what counts."""
-    try:
-        authorize(actor, "reserve.spend.sign")
-    except PermissionDenied:
-        authorize(actor, "reserve.statement.publish")
-
-
-def unsigned_psbt(store: Store, actor: Actor, statement_id: str) -> str:
-    """The statement's unsigned PSBT (base64), for a signer to take to their device."""
-    _may_upload(actor)
-    with store.read() as session:
-        return _row(session, statement_id).psbt
-
-
-def status(store: Store, actor: Actor, statement_id: str) -> dict[str, Any]:
-    authorize(actor, "reserve.read")
-    with store.read() as session:
-        return _status(session, _row(session, statement_id))
-
-
-def submit(store: Store, actor: Actor, statement_id: str, data: bytes) -> dict[str, Any]:
-    """Check a signer's PSBT key by key; store it only when it adds a new valid signer. A refusal changes nothing."""
-    _may_upload(actor)
-    upload = sp.read_psbt(data)
-    with store.read() as session:
-        row = _row(session, statement_id)
-        wallet = descriptor_of(session.get(WalletRow, row.wallet_id))  # type: ignore[arg-type]
-        unsigned = PSBT.from_base64(row.psbt)
-        info = _status(session, row)
-        coins = _coins(row)
-    if info["state"] == "final":
-        return {"accepted": False, "reason": "the statement is final; it takes no more signatures", **info}
-    if upload.tx.txid() != unsigned.tx.txid():
-        return {"accepted": False, "reason": "this PSBT signs another statement (other message, snapshot or coins)",
-                **info}
-    inputs = [sp.SpendInput("", 0, 0, False, 0)] + [sp.SpendInput(c.txid, c.vout, c.sats, c.change, c.index)
-                                                    for c in coins]
-    check = sp.check_upload(wallet, unsigned, inputs, upload)
-    if not check.accepted:
-        return {"accepted": False, "reason": check.reason, **info}
-    new = [fp for fp in check.fingerprints if fp not in info["valid_signers"]]
-    if not new:
-        return {"accepted": False, "reason": f"duplicate signer: {', '.join(check.fingerprints)} already signed "
-                                             "this statement", **info}
-    try:
-        with store.transaction() as session:
-            row = _row(session, statement_id)
-            for fp in new:
-                session.add(StatementSignatureRow(statement_id=row.id, fingerprint=fp, psbt=upload.to_base64(),
-                                                  submitted_by=actor.name, created_at=_now()))
-            session.flush()
-            count = len(_status(session, row)["valid_signers"])
-            if count >= row.threshold:
-                row.state = "ready"
-            audit.record(session, actor=actor.name, action="reserve.statement.sign", subject=row.id,
-                         payload={"signers": new, "count": count, "threshold": row.threshold})
-            return {"accepted": True, "reason": None, "new_signers": new, **_status(session, row)}
-    except IntegrityError:  # the same signer's other upload won the race: nothing of this one is stored
-        return {"accepted": False, "reason": f"duplicate signer: {', '.join(new)} already signed", **info}
-
-
 def finalize(store: Store, actor: Actor, statement_id: str) -> dict[str, Any]:
     """At M valid signatures: build the `pof` signature, check the whole statement, store and publish it."""
     authorize(actor, "reserve.statement.publish")
     with store.read() as session:
         row = _row(session, statement_id)
-        info = _status(session, row)
         if row.state == "final":
             raise InputError(f"statement {row.id} is already final", field="id")
-        if not info["ready"]:
-            raise InputError(f"statement {row.id} is not ready: {len(info['valid_signers'])} of {row.threshold} "
-                             "valid signatures", field="id")
+        signed = STATEMENT.signed_psbts(session, row)
         wallet_row = session.get(WalletRow, row.wallet_id)
         assert wallet_row is not None
-        signed = [PSBT.from_base64(s.psbt) for s in session.scalars(
-            select(StatementSignatureRow).where(StatementSignatureRow.statement_id == row.id))]
         now = _now()
         doc = {"format": st.FORMAT, "id": row.id, "wallet": wallet_row.name, "network": wallet_row.network,
                "descriptor": wallet_row.descriptor, "address": descriptor_of(wallet_row).address(0, False),

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from biplomacy.cli.output import to_jsonable as jsonable
-from biplomacy.errors import InputError
 from biplomacy.services import reserve_spend
 from biplomacy.services import reserve_transparency as transparency
-from biplomacy.web.auth import ActorDep
 from biplomacy.web.rendering import render
+from biplomacy.web.routers._reserve_signing import add_signer_routes
 
 pages = APIRouter(tags=["pages"])
 
@@ -49,28 +45,7 @@ def holdings(request: Request, format: str = Query("json", pattern="^(json|csv)$
     return Response(view.holdings_json, media_type="application/json")
 
 
-MAX_PSBT_BYTES = 1_000_000
-
-
-@api.get("/spends/{proposal_id}", summary="A spend proposal's signatures, threshold and state (signers, coordinator)")
-def spend_status(request: Request, actor: ActorDep, proposal_id: str) -> Any:
-    reserve_spend.unsigned_psbt(request.app.state.store, actor, proposal_id)  # same permission as downloading it
-    return jsonable(reserve_spend.status(request.app.state.store, actor, proposal_id))
-
-
-@api.get("/spends/{proposal_id}/psbt", response_class=PlainTextResponse,
-         summary="The unsigned PSBT (base64) to sign on a hardware wallet")
-def spend_psbt(request: Request, actor: ActorDep, proposal_id: str) -> PlainTextResponse:
-    return PlainTextResponse(reserve_spend.unsigned_psbt(request.app.state.store, actor, proposal_id))
-
-
-@api.post("/spends/{proposal_id}/signatures",
-          summary="Upload a signed PSBT (binary or base64 body): accepted, or refused with the reason")
-async def spend_submit(request: Request, actor: ActorDep, proposal_id: str) -> Any:
-    body = await request.body()
-    if len(body) > MAX_PSBT_BYTES:
-        raise InputError("the PSBT is larger than 1 MB", field="psbt")
-    return jsonable(reserve_spend.submit(request.app.state.store, actor, proposal_id, body))
+add_signer_routes(api, "/spends/{target_id}", reserve_spend.SPEND, status_for_signers=True)
 
 
 @api.get("/wallets", summary="Reserve wallets: threshold, signers, policy, balance (descriptor where public)")

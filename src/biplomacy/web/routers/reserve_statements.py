@@ -5,16 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse
 
-from biplomacy.cli.output import to_jsonable as jsonable
-from biplomacy.errors import InputError, NotFound
+from biplomacy.errors import NotFound
 from biplomacy.services import reserve_statement
-from biplomacy.web.auth import ActorDep
+from biplomacy.web.routers._reserve_signing import add_signer_routes
 
 api = APIRouter(prefix="/reserve/statements", tags=["reserve"])
-
-MAX_PSBT_BYTES = 1_000_000
 
 
 def _download(doc: dict[str, Any]) -> JSONResponse:
@@ -36,21 +33,4 @@ def by_id(request: Request, statement_id: str) -> JSONResponse:
     return _download(reserve_statement.document(request.app.state.store, statement_id))
 
 
-@api.get("/{statement_id}/status", summary="A statement's signatures, threshold and state (signers, publisher)")
-def status(request: Request, actor: ActorDep, statement_id: str) -> Any:
-    return jsonable(reserve_statement.status(request.app.state.store, actor, statement_id))
-
-
-@api.get("/{statement_id}/psbt", response_class=PlainTextResponse,
-         summary="The unsigned proof-of-funds PSBT (base64) to sign on a hardware wallet")
-def psbt(request: Request, actor: ActorDep, statement_id: str) -> PlainTextResponse:
-    return PlainTextResponse(reserve_statement.unsigned_psbt(request.app.state.store, actor, statement_id))
-
-
-@api.post("/{statement_id}/signatures",
-          summary="Upload a signed PSBT (binary or base64 body): accepted, or refused with the reason")
-async def submit(request: Request, actor: ActorDep, statement_id: str) -> Any:
-    body = await request.body()
-    if len(body) > MAX_PSBT_BYTES:
-        raise InputError("the PSBT is larger than 1 MB", field="psbt")
-    return jsonable(reserve_statement.submit(request.app.state.store, actor, statement_id, body))
+add_signer_routes(api, "/{target_id}", reserve_statement.STATEMENT)
