@@ -76,8 +76,13 @@ class ElectrumChain:
         answers for every address up to max(revealed - 1, last used + gap) on each branch."""
         network = bdk_network(self.network)
         kind = bdk.NetworkKind.MAIN if self.network == "bitcoin" else bdk.NetworkKind.TEST
-        wallet = bdk.Wallet.create_from_two_path_descriptor(bdk.Descriptor(descriptor, kind), network,
-                                                            bdk.Persister.new_in_memory())
+        try:
+            parsed = bdk.Descriptor(descriptor, kind)
+        except bdk.DescriptorError:
+            raise InputError("BDK cannot build a wallet from this descriptor (bdkpython 3.1 has no sortedmulti_a), "
+                             "so Electrum cannot scan it: sync it through an Esplora URL or the rehearsal chain",
+                             field="chain_url") from None
+        wallet = bdk.Wallet.create_from_two_path_descriptor(parsed, network, bdk.Persister.new_in_memory())
         try:
             # fetch_prev_txouts=False: the rehearsal faucet's inputs spend made-up outpoints (no fee is known)
             wallet.apply_update(self.client.full_scan(wallet.start_full_scan().build(), gap, BATCH, False))
