@@ -29,7 +29,8 @@ AS_OF = "2026-02-01"
 
 
 def seeded(settings: Settings, tmp_path: Path) -> dict[str, str]:
-    """The fictional demo register, IndusX's recorded proof of solvency, mPKR's short attestation, a supervisor."""
+    """The fictional demo register, IndusX's recorded proof of solvency, mPKR's attestations (the demo's, recorded
+    today, and one short of backing recorded on 2026-01-20), a supervisor."""
     store = open_store(settings)
     try:
         demo_step(store, settings, LOCAL_ADMIN)
@@ -115,8 +116,9 @@ def test_a_supervisor_searches_the_register_opens_an_entity_downloads_csv_and_se
         page.wait_for_selector(f"#{chart}[data-chart-ready='true'] svg", timeout=15_000)
         assert page.locator(f"#{chart} g.mark-rect path").count() > 0, chart
     assert any(refs["IndusX"] in r for r in rows_of(page, "Solvency reports"))
-    coins = rows_of(page, "Stablecoin attestations")
-    assert len(coins) == 1 and "1 breach(es)" in coins[0] and "0.960000" in coins[0]
+    coins = rows_of(page, "Stablecoin attestations")  # in recording order: the test's (2026-01-20), the demo's (today)
+    assert len(coins) == 2 and all("1 breach(es)" in c for c in coins)
+    assert "XPKR" in coins[0] and "0.960000" in coins[0] and "mPKR" in coins[1] and "maturity" in coins[1]
     assert page.js_errors == []
 
 

@@ -16,6 +16,7 @@ from biplomacy.adapters.store.tables.supervision import (
     LicenceRow,
     ReturnRow,
     SandboxCohortRow,
+    StablecoinAttestationRow,
     WarningRow,
 )
 from biplomacy.provenance import load_registry
@@ -146,8 +147,10 @@ def demo_liabilities_csv(users: int = 2_000, seed: int = 2025) -> str:
 
 def demo_step(store: Store, settings: Any, actor: Any) -> Any:
     """The supervision step of `biplomacy demo run` (a services.demo.Step): load the fictional register,
-    build IndusX's proof of solvency, verify one customer's proof, and record its reserve coverage."""
+    build IndusX's proof of solvency, verify one customer's proof, record its reserve coverage, and record
+    the fictional stablecoin issuer mPKR's reserve attestation (one breach: a T-bill past 93 days)."""
     from biplomacy.services.demo import StepResult
+    from biplomacy.services.stablecoin import record_attestation
     from biplomacy.services.supervision_returns import record_solvency
     from biplomacy.services.supervision_solvency import build_solvency, solvency_against_reserves, verify_solvency_proof
 
@@ -169,10 +172,22 @@ def demo_step(store: Store, settings: Any, actor: Any) -> Any:
         ref = session.scalars(select(LicenceRow.reference).where(LicenceRow.commercial_name == "IndusX")).first()
     if ref:
         record_solvency(store, actor, ref, report)
+    attestation = folder.parent / "mpkr-attestation.json"
+    attestation.write_text((resources.files("biplomacy") / "data" / "register" / "demo-mpkr-attestation.json")
+                           .read_text(encoding="utf-8"), encoding="utf-8")
+    with store.read() as session:
+        issuer = session.scalars(select(LicenceRow).where(LicenceRow.commercial_name == "mPKR")).first()
+        filed = issuer is not None and session.scalars(select(StablecoinAttestationRow.id).where(
+            StablecoinAttestationRow.licence_id == issuer.id)).first() is not None
+        reference = issuer.reference if issuer else None
+    coin = record_attestation(store, actor, reference, attestation) if reference and not filed else None
     ratios = ", ".join(f"{a} {v['ratio']}" for a, v in report["assets"].items())
     return StepResult("supervision", f"register of {added['licences'] or 'the'} fictional VASPs; IndusX proof of "
                       f"solvency over {built['users']:,} accounts, reserve ratios {ratios}",
                       [f"root {built['root'][:16]}..., totals {built['totals']}",
                        f"customer proof {first.name}: valid={checked['valid']}",
+                       *([f"mPKR attestation: backing ratio {coin['backing_ratio']}, "
+                          f"{'compliant' if coin['compliant'] else 'breaches ' + ', '.join(b['rule'] for b in coin['breaches'])}"]
+                         if coin else []),
                        "register: biplomacy supervise register show; portal /supervision/register"],
-                      [folder / "root.json", liabilities, reserves])
+                      [folder / "root.json", liabilities, reserves, attestation])
