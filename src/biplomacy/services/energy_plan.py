@@ -17,6 +17,7 @@ from biplomacy.adapters.store.db import Store
 from biplomacy.adapters.store.tables.energy import EnergyPlanRow
 from biplomacy.audit import record
 from biplomacy.energy import planner
+from biplomacy.energy.merit_order import price_added_load
 from biplomacy.energy.scenario import Scenario, load_scenario
 from biplomacy.energy.strain import grid_strain
 from biplomacy.energy.tariffs import assess_tariff
@@ -34,9 +35,12 @@ def summarise(s: Scenario, r: planner.PlanResult) -> dict[str, Any]:
     total = r.mining_mw.sum(axis=0)
     avg_cost = reg.number("energy.pk.avg_purchase_cost_pkr_kwh")
     cos = reg.number("energy.pk.cost_of_service_pkr_kwh")
-    tariffs = [assess_tariff(t.name, t.pkr_per_kwh, total, r.marginal_cost_pkr_kwh, average_cost_pkr_kwh=avg_cost,
-                             cost_of_service_pkr_kwh=cos, usd_pkr=s.usd_pkr, year_fraction=year_fraction)
+    priced = price_added_load(s.grid, total, ai_load_mw(s, r))
+    tariffs = [assess_tariff(t.name, t.pkr_per_kwh, total, priced.mining_cost_pkr, priced.marginal_cost_pkr_kwh,
+                             average_cost_pkr_kwh=avg_cost, cost_of_service_pkr_kwh=cos, usd_pkr=s.usd_pkr,
+                             year_fraction=year_fraction)
                for t in s.tariffs]
+    mining_mwh = float(total.sum())
     btc_year = r.expected_btc() / year_fraction
     fleet_hs = float(r.mining_mw_installed.sum()) * 1e6 / s.fleet_j_per_th * 1e12
     diluted = btc_year * s.network.network_hashrate_hs / (s.network.network_hashrate_hs + fleet_hs)
@@ -56,19 +60,34 @@ def summarise(s: Scenario, r: planner.PlanResult) -> dict[str, Any]:
         "btc_price_usd": s.network.btc_price_usd, "difficulty": s.network.difficulty,
         "net_value_usd_per_year": round(r.objective_value / year_fraction, 2) if r.objective == "net-value" else None,
         "subsidy_pkr_per_year": {t.name: round(t.subsidy_vs_marginal_pkr, 2) for t in tariffs},
+        "merit_order": {
+            "hours_margin_moved_by_added_load": int(priced.margin_moved.sum()),
+            "mining_energy_cost_pkr_per_year": round(float(priced.mining_cost_pkr.sum()) / year_fraction, 2),
+            "mining_energy_cost_pkr_kwh": round(float(priced.mining_cost_pkr.sum()) / (mining_mwh * 1000.0), 4)
+            if mining_mwh > 0 else None,
+            "ai_energy_cost_pkr_per_year": round(float(priced.ai_cost_pkr.sum()) / year_fraction, 2),
+        },
         "tariffs": [t.__dict__ for t in tariffs],
         "strain": strain.__dict__,
         "solve_seconds": round(r.solve_seconds, 3),
         "assumptions": [
             "expected BTC at the scenario's difficulty and fees (no growth); the self-diluted figure lets "
             "difficulty absorb the fleet's own hashrate",
-            "energy for new load is priced at the hour's merit-order marginal cost (grid.csv sources)",
+            "the planner's LP prices new load at the merit-order margin of demand plus the whole cap (conservative); "
+            "the tariff test prices each hour's actual added load along the merit order (grid.csv sources): the AI's "
+            "firm load on top of demand, the mining load on top of that, each MWh at the plant that serves it",
             f"hourly ambient = monthly mean +/- {planner.DIURNAL_SWING_C} degC; ASICs derate 3 %/degC above "
             f"{s.fleet_ambient_limit_c} degC",
-            "subsidy_pkr_per_year: the tariff's shortfall below the marginal plant's fuel cost, summed over the hours mined",
+            "subsidy_pkr_per_year: per hour mined, what the mining MWh cost along the merit order less what the tariff "
+            "pays for them, summed over the hours where that is positive",
         ],
         "sources": load_registry().cited(keys),
     }
+
+
+def ai_load_mw(s: Scenario, r: planner.PlanResult) -> float:
+    """The AI data centres' load in every hour: installed AI MW at their uptime."""
+    return float(r.ai_mw.sum()) * s.ai.uptime
 
 
 def write_outputs(s: Scenario, r: planner.PlanResult, summary: dict[str, Any], out: Path, *,
@@ -83,11 +102,16 @@ def write_outputs(s: Scenario, r: planner.PlanResult, summary: dict[str, Any], o
                 w.writerow([h, z, f"{r.mining_mw[i, t]:.3f}", f"{r.ai_mw[i] * s.ai.uptime:.3f}"])
     with files[1].open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["hour", "surplus_mw", "demand_mw", "mining_mw", "ai_non_surplus_mw", "marginal_cost_pkr_kwh"])
+        w.writerow(["hour", "surplus_mw", "demand_mw", "mining_mw", "ai_mw", "ai_non_surplus_mw", "marginal_source",
+                    "marginal_cost_pkr_kwh", "mining_energy_cost_pkr", "ai_energy_cost_pkr"])
         total = r.mining_mw.sum(axis=0)
+        ai = ai_load_mw(s, r)
+        priced = price_added_load(s.grid, total, ai)
         for t, h in enumerate(r.hours):
-            w.writerow([h, f"{r.surplus_mw[t]:.1f}", f"{s.grid.demand_mw[t]:.1f}", f"{total[t]:.3f}",
-                        f"{r.ai_from_non_surplus_mw[t]:.3f}", f"{r.marginal_cost_pkr_kwh[t]:.2f}"])
+            w.writerow([h, f"{r.surplus_mw[t]:.1f}", f"{s.grid.demand_mw[t]:.1f}", f"{total[t]:.3f}", f"{ai:.3f}",
+                        f"{r.ai_from_non_surplus_mw[t]:.3f}", priced.marginal_source[t],
+                        f"{priced.marginal_cost_pkr_kwh[t]:.2f}", f"{priced.mining_cost_pkr[t]:.0f}",
+                        f"{priced.ai_cost_pkr[t]:.0f}"])
     files[2].write_text(json.dumps(summary, indent=2), encoding="utf-8")
     import pyarrow as pa
     import pyarrow.parquet as pq
