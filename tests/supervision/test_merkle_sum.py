@@ -123,6 +123,12 @@ def test_batch_verifier_still_rejects_a_forged_leaf_after_the_upper_path_is_prov
         assert verify_proof(p, root, batch) is None
     forged = dict(proofs["u3"], balances=[10**6])
     assert verify_proof(forged, root, batch) is not None
+    ones = next(p for p in proofs.values() if [1] in [s[2] for s in p["path"]])  # u1's leaf is a sibling somewhere
+    at = [s[2] for s in ones["path"]].index([1])
+    as_bool = dict(ones, path=[*ones["path"][:at], [ones["path"][at][0], ones["path"][at][1], [True]],
+                               *ones["path"][at + 1:]])
+    assert verify_proof(as_bool, root, batch_verifier(root)) is not None
+    assert verify_proof(as_bool, root) is not None
 
 
 def test_liabilities_sum_overflowing_64_bits_is_refused() -> None:

@@ -278,7 +278,8 @@ class BatchVerifier:
             for level, (side, sibling_hex, other) in enumerate(path, start=1):
                 theirs = pack(*other)
                 sibling = fromhex(sibling_hex)
-                if len(sibling) != 32 or side != ("left" if bits & 1 else "right"):
+                if len(sibling) != 32 or side != ("left" if bits & 1 else "right") or \
+                        not all(type(x) is int for x in other):
                     return verify_path(leaf, leaf_sums, index, path, self.root, self.root_sums)
                 h = sha(tag + sibling + h + theirs + mine).digest() if bits & 1 else \
                     sha(tag + h + sibling + mine + theirs).digest()
