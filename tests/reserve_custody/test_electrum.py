@@ -26,7 +26,7 @@ from biplomacy.adapters.chain.rehearsal import rehearsal_chain
 from biplomacy.adapters.store.db import Store
 from biplomacy.adapters.store.tables.reserve import LedgerEntryRow, WalletRow
 from biplomacy.config import Settings
-from biplomacy.errors import InputError
+from biplomacy.errors import ConfigError, InputError
 from biplomacy.reserve.descriptors import WalletDescriptor, parse_descriptor
 from biplomacy.services.rehearsal_electrum import ElectrumServer, RehearsalElectrum
 from biplomacy.services.reserve_wallets import scan
@@ -219,3 +219,44 @@ def test_the_cli_serves_the_rehearsal_chain_over_electrum_on_loopback(db_url: st
     finally:
         server.terminate()
         server.wait(30)
+
+
+def test_ssl_urls_go_through_tls_and_an_untrusted_certificate_is_refused(store: Store, tmp_path: Path,
+                                                                         treasury_descriptor: str) -> None:
+    import shutil
+    import ssl
+
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("no openssl binary to make a self-signed certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=localhost"], check=True, capture_output=True, timeout=60)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+
+    class TlsServer(ElectrumServer):
+        def get_request(self) -> tuple[Any, Any]:
+            conn, address = super().get_request()
+            return context.wrap_socket(conn, server_side=True), address
+
+    server = TlsServer(RehearsalElectrum(store, "regtest"), "127.0.0.1", 0)
+    server.start()
+    try:
+        url = server.url.replace("tcp://", "ssl://")
+        from biplomacy.permissions import Actor
+        from biplomacy.services import rehearsal_chain as chain
+
+        wallet = parse_descriptor(treasury_descriptor, "regtest")
+        chain.fund(store, Actor("admin", "admin"), "regtest", wallet.address(0), "0.5")
+        chain.mine(store, Actor("admin", "admin"), 1)
+        trusting = ElectrumChain(url, "regtest", validate_domain=False)
+        trusting.watch(wallet.text, (0, 0), 5)
+        assert [t.height for t in trusting.address_history(wallet.address(0))] == [1]
+        with pytest.raises(ConfigError, match="invalid peer certificate"):
+            ElectrumChain(url, "regtest").tip_height()  # the default checks the certificate: self-signed fails
+        with pytest.raises(ConfigError, match="tcp://.*failed to"):
+            ElectrumChain(server.url, "regtest", timeout=5).tip_height()  # plain TCP to a TLS port
+    finally:
+        server.shutdown()
+        server.server_close()
