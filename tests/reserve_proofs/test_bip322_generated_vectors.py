@@ -9,22 +9,30 @@ from biplomacy.reserve import bip322
 
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "generated-test-vectors.json").read_text(encoding="utf-8"))
 FORMATS = {"simple": "simple", "full": "full", "proof_of_funds": "proof_of_funds"}
-# Time-lock scripts (a P2WSH script and a P2TR script path) are not interpreted here; BIP-322 lets a verifier
-# answer "inconclusive" for scripts it does not validate, and that is what these two must get, never "valid".
-NOT_INTERPRETED = {"p2tr-time-lock", "p2wsh-time-lock"}
-SIGNED = [(variant, c["type"], c["address"], c["message"], s)
-          for variant in FORMATS for c in VECTORS[variant] for s in c["bip322_signatures"]]
+SIGNED = [(variant, c, s) for variant in FORMATS for c in VECTORS[variant] for s in c["bip322_signatures"]]
 
 
-@pytest.mark.parametrize(("variant", "kind", "address", "message", "signature"), SIGNED,
-                         ids=[f"{v}-{k}" for v, k, *_ in SIGNED])
-def test_generated_signatures_verify(variant, kind, address, message, signature):
-    r = bip322.verify(address, message, signature)
+@pytest.mark.parametrize(("variant", "case", "signature"), SIGNED, ids=[f"{v}-{c['type']}" for v, c, _ in SIGNED])
+def test_generated_signatures_verify(variant, case, signature):
+    r = bip322.verify(case["address"], case["message"], signature)
     assert r.format == FORMATS[variant]
-    if kind in NOT_INTERPRETED:
-        assert r.result == "inconclusive" and not r.valid and "not" in (r.reason or ""), r
+    assert r.valid and r.result == "valid" and r.reason is None, r
+    time, age = case.get("lock_time", 0), case.get("sequence", 0)
+    if time or age:  # the time-lock vectors: BIP-322's "valid at time T and age S"
+        assert r.valid_at is not None and (r.valid_at["time"], r.valid_at["age"]) == (time, age), r
     else:
-        assert r.valid and r.result == "valid" and r.reason is None, r
+        assert r.valid_at is None, r
+
+
+def test_the_time_lock_vectors_read_as_a_block_height_and_an_age_in_blocks():
+    locked = [c for c in VECTORS["full"] if c["type"] in ("p2wsh-time-lock", "p2tr-time-lock")]
+    assert len(locked) == 2
+    for case in locked:
+        r = bip322.verify(case["address"], case["message"], case["bip322_signatures"][0])
+        assert r.valid_at == {"time": 2016, "age": 2016, "height": 2016, "unix_time": None, "age_blocks": 2016,
+                              "age_seconds": None, "text": "valid at time 2016 and age 2016: from block height "
+                                                           "2016, once the coin is 2016 blocks old"}, r
+        assert not bip322.verify(case["address"], case["message"] + "!", case["bip322_signatures"][0]).valid
 
 
 @pytest.mark.parametrize("case", VECTORS["error"], ids=lambda c: c["description"])

@@ -54,7 +54,7 @@ def test_cli_sign_message_then_verify_message_round_trip(cli_nodb):
     assert signed.exit_code == 0 and "never" in signed.stderr
     r = cli_nodb("reserve", "verify-message", "--address", ADDRESSES["p2wpkh"], "--message", "rehearsal",
                  "--signature", signed.json["signature"], "--json")
-    assert r.json == {"valid": True, "result": "valid", "reason": None, "format": "simple"}
+    assert r.json == {"valid": True, "result": "valid", "reason": None, "format": "simple", "valid_at": None}
 
 
 def test_cli_sign_message_with_a_malformed_wif_is_exit_2(cli_nodb):

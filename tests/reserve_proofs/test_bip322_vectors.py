@@ -52,7 +52,8 @@ def test_cli_contract_valid_vector_and_wrong_message(cli_nodb):
     args = ["reserve", "verify-message", "--address", "bc1q9vza2e8x573nczrlzms0wvx3gsqjx7vavgkx0l",
             "--signature", "AkcwRAIgZRfIY3p7/DoVTty6YZbWS71bc5Vct9p9Fia83eRmw2QCICK/ENGfwLtptFluMGs2KsqoNSk89pO7F29zJLUx9a/sASECx/EgAxlkQpQ9hYjgGu6EBCPMVPwVIVJqO4XCsMvViHI=", "--json"]
     ok = cli_nodb(*args[:4], "--message", "Hello World", *args[4:])
-    assert ok.exit_code == 0 and ok.json == {"valid": True, "result": "valid", "reason": None, "format": "simple"}
+    assert ok.exit_code == 0 and ok.json == {"valid": True, "result": "valid", "reason": None, "format": "simple",
+                                            "valid_at": None}
     bad = cli_nodb(*args[:4], "--message", "Hello Mars", *args[4:])
     assert bad.exit_code == 0 and bad.json["valid"] is False and bad.json["reason"]
 

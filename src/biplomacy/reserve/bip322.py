@@ -19,10 +19,11 @@ from embit import ec
 from embit.script import Script, Witness, address_to_scriptpubkey
 from embit.transaction import Transaction, TransactionInput, TransactionOutput
 
+from biplomacy.reserve.bip322_script import LOCKTIME_THRESHOLD, SEQUENCE_DISABLE, SEQUENCE_MASK, SEQUENCE_TYPE
 from biplomacy.reserve.bip322_verify import checksig_ecdsa, parse_multisig, verify_input
 
 __all__ = ["Verification", "checksig_ecdsa", "message_hash", "parse_multisig", "sign_simple_p2wpkh", "to_sign",
-           "to_spend", "verify"]
+           "to_spend", "valid_at", "verify"]
 
 TAG = b"BIP0322-signed-message"
 PREFIXES = {"smp": "simple", "ful": "full", "pof": "proof_of_funds"}
@@ -35,9 +36,35 @@ class Verification:
     result: str  # valid | invalid | inconclusive
     reason: str | None
     format: str  # legacy | simple | full | proof_of_funds
+    valid_at: dict[str, object] | None = None  # BIP-322's "valid at time T and age S", when to_sign sets either
 
     def as_dict(self) -> dict[str, object]:
-        return {"valid": self.valid, "result": self.result, "reason": self.reason, "format": self.format}
+        return {"valid": self.valid, "result": self.result, "reason": self.reason, "format": self.format,
+                "valid_at": self.valid_at}
+
+
+def valid_at(tx: Transaction) -> dict[str, object] | None:
+    """BIP-322's final state "valid at time T and age S": T is to_sign's nLockTime, S its first input's nSequence.
+
+    None when both are 0 (plainly valid). Otherwise T read as a block height (below 500,000,000) or a Unix
+    time (BIP-65), and S as a relative lock in blocks or in units of 512 seconds, unless its disable bit is
+    set or to_sign's version is below 2 (BIP-68).
+    """
+    time, age = tx.locktime, tx.vin[0].sequence
+    if not time and not age:
+        return None
+    relative = tx.version >= 2 and not age & SEQUENCE_DISABLE
+    height = time if 0 < time < LOCKTIME_THRESHOLD else None
+    unix = time if time >= LOCKTIME_THRESHOLD else None
+    blocks = (age & SEQUENCE_MASK) if relative and not age & SEQUENCE_TYPE else None
+    seconds = (age & SEQUENCE_MASK) * 512 if relative and age & SEQUENCE_TYPE else None
+    words = [f"from block height {height}" if height is not None else "",
+             f"from Unix time {unix} (median time past)" if unix is not None else "",
+             f"once the coin is {blocks} blocks old" if blocks is not None else "",
+             f"once the coin is {seconds} seconds old" if seconds is not None else ""]
+    return {"time": time, "age": age, "height": height, "unix_time": unix, "age_blocks": blocks,
+            "age_seconds": seconds, "text": f"valid at time {time} and age {age}: " + (
+                ", ".join(w for w in words if w) or "no lock in force")}
 
 
 def _invalid(fmt: str, reason: str) -> Verification:
@@ -118,7 +145,8 @@ def verify(address: str, message: str | bytes, signature: str) -> Verification:
     if fmt == "proof_of_funds" and raw[:5] == b"psbt\xff":
         from biplomacy.reserve.bip322_pof import verify_pof_psbt
 
-        return _conclude(verify_pof_psbt(raw, spend, spk), fmt)
+        outcome, signed = verify_pof_psbt(raw, spend, spk)
+        return _conclude(outcome, fmt, signed)
     try:
         if fmt == "simple":
             tx = to_sign(spend, _witness(raw))
@@ -135,7 +163,7 @@ def verify(address: str, message: str | bytes, signature: str) -> Verification:
     if fmt == "proof_of_funds" and len(tx.vin) > 1:
         return Verification(False, "inconclusive", "a raw proof-of-funds transaction lacks the amounts of its "
                             "inputs: check it with `biplomacy reserve verify-statement` against chain data", fmt)
-    return _conclude(verify_input(tx, 0, [spk], [0]), fmt)
+    return _conclude(verify_input(tx, 0, [spk], [0]), fmt, tx)
 
 
 def _parses_as_full(raw: bytes) -> bool:
@@ -151,9 +179,10 @@ def _parses_as_full(raw: bytes) -> bool:
         return False
 
 
-def _conclude(outcome: tuple[bool, str, bool], fmt: str) -> Verification:
+def _conclude(outcome: tuple[bool, str, bool], fmt: str, tx: Transaction | None = None) -> Verification:
     ok, why, conclusive = outcome
-    return Verification(ok, "valid" if ok else ("invalid" if conclusive else "inconclusive"), why or None, fmt)
+    return Verification(ok, "valid" if ok else ("invalid" if conclusive else "inconclusive"), why or None, fmt,
+                        valid_at(tx) if ok and tx is not None else None)
 
 
 def sign_simple_p2wpkh(private_key: ec.PrivateKey, message: str | bytes, address: str) -> str:

@@ -40,18 +40,18 @@ def finalized_tx(psbt: PSBT, raw: bytes) -> Transaction:
     return tx
 
 
-def verify_pof_psbt(raw: bytes, spend: Transaction, spk: Script) -> Outcome:
-    """(valid, reason, conclusive) of a `pof` PSBT for the message committed to by `spend`."""
+def verify_pof_psbt(raw: bytes, spend: Transaction, spk: Script) -> tuple[Outcome, Transaction | None]:
+    """(valid, reason, conclusive) of a `pof` PSBT for the message committed to by `spend`, and its to_sign."""
     from biplomacy.reserve.bip322 import check_to_sign
 
     try:
         psbt = PSBT.parse(raw)
         tx = finalized_tx(psbt, raw)
     except Exception as exc:  # embit parse errors
-        return False, f"error parsing signature as a proof-of-funds PSBT ({type(exc).__name__})", True
+        return (False, f"error parsing signature as a proof-of-funds PSBT ({type(exc).__name__})", True), None
     problem = check_to_sign(tx, spend)
     if problem:
-        return False, problem, True
+        return (False, problem, True), tx
     spks, values = [spk], [0]
     known = {s.non_witness_utxo.txid(): s.non_witness_utxo for s in psbt.inputs if s.non_witness_utxo is not None}
     for i, scope in enumerate(psbt.inputs[1:], start=1):
@@ -63,11 +63,11 @@ def verify_pof_psbt(raw: bytes, spend: Transaction, spk: Script) -> Outcome:
             prev = known.get(scope.txid)
             utxo = prev.vout[scope.vout] if prev is not None and scope.vout < len(prev.vout) else None
         if utxo is None:
-            return False, f"input {i}: the PSBT does not give the coin it spends (amount and script)", False
+            return (False, f"input {i}: the PSBT does not give the coin it spends (amount and script)", False), tx
         spks.append(utxo.script_pubkey)
         values.append(utxo.value)
     for i in range(len(tx.vin)):
         ok, why, conclusive = verify_input(tx, i, spks, values)
         if not ok:
-            return False, (f"input {i}: {why}" if i else why), conclusive
-    return True, "", True
+            return (False, (f"input {i}: {why}" if i else why), conclusive), tx
+    return (True, "", True), tx

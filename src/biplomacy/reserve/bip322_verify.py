@@ -1,5 +1,6 @@
 """Check one input of a BIP-322 to_sign transaction against the script it spends (P2PKH, P2SH-wrapped, P2WPKH,
-P2WSH multisig, P2TR key path); other scripts (time locks, tapscript) are reported as not validated.
+P2WSH, P2TR key path and tapscript script path). P2WSH scripts other than multisig and tapscript leaves run in
+bip322_script (IF branches, time locks, hashes, signatures); what it does not interpret is not validated.
 
 Each check returns (valid, reason, conclusive): conclusive is False for a script this module does not
 interpret, which BIP-322 reports as "inconclusive".
@@ -8,10 +9,14 @@ interpret, which BIP-322 reports as "inconclusive".
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
-from embit import ec
+from embit import compact, ec, hashes
 from embit.script import Script, Witness
 from embit.transaction import Transaction
+from embit.util import secp256k1
+
+from biplomacy.reserve.bip322_script import Inconclusive, Invalid, run_tapscript, run_witness_v0
 
 SIGHASH_ALL = 1
 Outcome = tuple[bool, str, bool]
@@ -106,19 +111,67 @@ def _p2wpkh(tx: Transaction, index: int, program: bytes, value: int, w: Witness)
     return OK if _ecdsa(tx, index, code, value, sig, pub) else (False, "invalid signature", True)
 
 
+def _interpreted(execute: Callable[[], None]) -> Outcome:
+    try:
+        execute()
+    except Invalid as exc:
+        return False, str(exc), True
+    except Inconclusive as exc:
+        return False, f"not validated: {exc}", False
+    return OK
+
+
 def _p2wsh(tx: Transaction, index: int, program: bytes, value: int, w: Witness) -> Outcome:
     if not w.items:
         return False, "invalid signature: empty witness", True
     script = w.items[-1]
     if hashlib.sha256(script).digest() != program:
         return False, "invalid signature: the witness script does not match the address", True
-    return _multisig(tx, index, script, value, w.items[:-1])
+    if parse_multisig(script) is not None:
+        return _multisig(tx, index, script, value, w.items[:-1])
+    return _interpreted(lambda: run_witness_v0(tx, index, script, list(w.items[:-1]), value))
+
+
+def _tap_commitment(output_key: bytes, control: bytes, leaf: bytes) -> bool:
+    """Whether the control block proves `leaf` is committed to in the taproot output key (BIP-341)."""
+    k = hashes.tagged_hash("TapLeaf", bytes([control[0] & 0xFE]) + compact.to_bytes(len(leaf)) + leaf)
+    for i in range(33, len(control), 32):
+        e = control[i:i + 32]
+        k = hashes.tagged_hash("TapBranch", min(k, e) + max(k, e))
+    tweak = hashes.tagged_hash("TapTweak", control[1:33] + k)
+    try:
+        if not secp256k1.ec_seckey_verify(tweak):
+            return False
+        point = secp256k1.ec_pubkey_add(secp256k1.ec_pubkey_parse(b"\x02" + control[1:33]), tweak)
+    except Exception:  # an internal key that is not on the curve
+        return False
+    sec = secp256k1.ec_pubkey_serialize(point)
+    return bool(sec[1:] == output_key and (sec[0] == 3) == bool(control[0] & 1))
+
+
+def _p2tr_script_path(tx: Transaction, index: int, spks: list[Script], values: list[int],
+                      items: list[bytes]) -> Outcome:
+    annex = items[-1] if len(items) >= 2 and items[-1][:1] == b"\x50" else None
+    if annex is not None:
+        items = items[:-1]
+    if len(items) < 2:
+        return False, "invalid signature: a P2TR script path needs a script and a control block", True
+    control, leaf = items[-1], items[-2]
+    if len(control) < 33 or (len(control) - 33) % 32 or len(control) > 33 + 128 * 32:
+        return False, "invalid signature: malformed taproot control block", True
+    if not _tap_commitment(spks[index].data[2:], control, leaf):
+        return False, "invalid signature: the script is not committed to in the address (control block)", True
+    if control[0] & 0xFE != 0xC0:
+        return False, "not validated: a taproot leaf version other than tapscript (upgradeable rule)", False
+    return _interpreted(lambda: run_tapscript(tx, index, spks, values, leaf, list(items[:-2]), annex))
 
 
 def _p2tr(tx: Transaction, index: int, spks: list[Script], values: list[int], w: Witness) -> Outcome:
     items = w.items
+    if len(items) == 2 and items[-1][:1] == b"\x50":
+        return False, "not validated: a P2TR key-path spend with an annex", False
     if len(items) != 1:
-        return False, "only P2TR key-path spends are validated here (not script paths)", False
+        return _p2tr_script_path(tx, index, spks, values, list(items))
     sig = items[0]
     if len(sig) == 65:
         if sig[-1] == 0:
