@@ -3,9 +3,10 @@
 Batch: a seeded generated set of N transfers (supervision.aml.generator, 3 VASPs, planted typologies) is
 converted to the columnar table (from_columns, timed apart: file parsing is not rule work) and scanned by
 every rule of the RULES registry, best of REPEATS; per-rule times from the best run. Target >= 100,000 tx/s.
-Streaming (in-process): the same StreamScorer the portal's POST /api/v1/supervision/aml/score uses, fed
-STREAM transfers of a generated set in time order, one call each, state kept between calls; sustained rate
-and latency percentiles. HTTP overhead (uvicorn, JSON, auth) is not included in this figure.
+Streaming (in-process): the StreamScorer that `supervise aml serve` and the portal's route use (incremental
+per-rule state, supervision/aml/stream.py), in memory (no state directory, so no log writes), fed STREAM
+transfers of a generated set in time order, one call each; sustained rate and latency percentiles. HTTP, JSON
+and the append log are measured by bench/bench_aml_stream.py.
 Results are appended to bench/RESULTS-aml.md with the machine and the command.
 
 Run: .venv/bin/python bench/bench_aml.py [--transactions 1000000] [--repeats 3] [--stream 20000]
@@ -92,7 +93,7 @@ def main() -> None:
              f"{b['alerts']:,} alerts; parsing the columns into the table apart: {b['parse_s']:.2f} s",
              "- Per rule (s): " + ", ".join(f"{k} {v:.2f}" for k, v in b["per_rule"].items())]  # type: ignore[attr-defined]
     if s:
-        lines.append(f"- Streaming in-process (StreamScorer, state kept, no HTTP): {s['transactions']:,} transfers, "
+        lines.append(f"- Streaming in-process (StreamScorer, incremental state in memory, no log, no HTTP): {s['transactions']:,} transfers, "
                      f"**{s['tx_per_s']:,.0f} tx/s** sustained, p50 {s['p50_ms']:.2f} ms, p99 {s['p99_ms']:.2f} ms, "
                      f"max {s['max_ms']:.1f} ms, {s['alerts']} alerts")
     text = "\n".join(lines) + "\n"

@@ -48,6 +48,10 @@ def test_pass_through_within_a_day():
     assert "pass_through" in rules_fired(CLEAN + [(1, "a", "mule", 5000, "A"), (3, "mule", "b", 4900, "B")])
 
 
+def test_passing_a_retail_sum_on_within_a_day_is_not_pass_through():
+    assert "pass_through" not in rules_fired(CLEAN + [(1, "a", "mule", 700, "A"), (3, "mule", "b", 690, "B")])
+
+
 def test_cycle_across_three_exchanges_is_only_seen_joined():
     cycle = [(1, "k1", "k2", 9000, "ExA"), (5, "k2", "k3", 8900, "ExB"), (9, "k3", "k1", 8800, "ExC")]
     alerts = scan(table(CLEAN + cycle), thresholds())

@@ -294,8 +294,9 @@ def register_aml(app: typer.Typer) -> None:
 
         def render(d: dict[str, Any]) -> None:
             table(f"{d['alerts']:,} alerts over {d['transactions']:,} transactions",
-                  ["typology", "precision", "recall", "planted", "alerts"],
-                  [(k, v["precision"], v["recall"], v["planted"], v["alerts"]) for k, v in d["typologies"].items()])
+                  ["typology", "precision", "on any planted", "recall", "planted", "alerts"],
+                  [(k, v["precision"], v["precision_any_planted"], v["recall"], v["planted"], v["alerts"])
+                   for k, v in d["typologies"].items()])
 
         emit(evaluate_files(transactions, labels), json_, render)
 

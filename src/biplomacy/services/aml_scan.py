@@ -46,7 +46,7 @@ def read_columns(path: Path) -> dict[str, list[str]]:
 
 
 def thresholds() -> Thresholds:
-    text = (resources.files("biplomacy") / "data" / "aml" / "thresholds-v1.toml").read_text(encoding="utf-8")
+    text = (resources.files("biplomacy") / "data" / "aml" / "thresholds-v2.toml").read_text(encoding="utf-8")
     doc = tomllib.loads(text)
     known = {f.name for f in fields(Thresholds)}
     return Thresholds(**{k: v for k, v in doc.items() if k in known})

@@ -6,7 +6,9 @@ pass_through, cycle, cross_vasp_cycle, peel_chain, dormant_wake, sanctioned_expo
 positive alerts over all alerts of R; recall is the share of labelled instances of R that at least one alert
 of R overlaps. An alert that misses its own typology but overlaps another planted instance is still a false
 positive; it is counted apart (on_other_planted) so that a reader sees rules that fire on neighbouring
-patterns (the mule in the middle of a cycle is a real pass-through, for example).
+patterns (the mule in the middle of a cycle is a real pass-through, for example), and precision_any_planted
+counts those as hits too (true positives plus on_other_planted, over all alerts of R): the share of R's
+alerts that point at some planted laundering, next to the strict per-typology precision.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from biplomacy.supervision.aml.rules import Alert
 
 
 def evaluate(alerts: Sequence[Alert], labels: Iterable[tuple[str, str, str]]) -> dict[str, dict[str, object]]:
-    """Per typology: precision, recall, planted (instances), alerts, true_positives, on_other_planted."""
+    """Per typology: precision, precision_any_planted, recall, planted (instances), alerts, true_positives,
+    on_other_planted."""
     by_tx: dict[str, list[tuple[str, str]]] = defaultdict(list)
     instances: dict[str, set[str]] = defaultdict(set)
     for tx_id, typ, inst in labels:
@@ -42,6 +45,7 @@ def evaluate(alerts: Sequence[Alert], labels: Iterable[tuple[str, str, str]]) ->
         n_alerts, planted = len(fired.get(typ, [])), len(instances.get(typ, ()))
         result[typ] = {
             "precision": round(tp / n_alerts, 4) if n_alerts else None,
+            "precision_any_planted": round((tp + other) / n_alerts, 4) if n_alerts else None,
             "recall": round(len(found) / planted, 4) if planted else None,
             "planted": planted,
             "alerts": n_alerts,

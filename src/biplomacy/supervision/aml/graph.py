@@ -79,11 +79,13 @@ def _build(tx: Transactions) -> Graph:
     return Graph(src, dst, names, order, key[order], sorted_ts, tx.ts, n)
 
 
-def first_forward(g: Graph, amount: np.ndarray, w: float, lo_ratio: float, hi_ratio: float) -> np.ndarray:
+def first_forward(g: Graph, amount: np.ndarray, w: float, lo_ratio: float, hi_ratio: float,
+                  min_amount: float = 0.0) -> np.ndarray:
     """For every transfer i, the first (in time) transfer k out of i's receiver within w seconds whose amount
-    is between lo_ratio and hi_ratio of i's; -1 where there is none (or i's amount is not positive)."""
+    is between lo_ratio and hi_ratio of i's; -1 where there is none (or i's amount is not positive, or under
+    min_amount)."""
     nxt = np.full(g.n, -1, dtype=np.int64)
-    rows = np.flatnonzero(amount > 0)
+    rows = np.flatnonzero((amount > 0) & (amount >= min_amount))
     lo, hi, _ = g.window(rows, w)
     live = lo < hi
     rows, lo, hi = rows[live], lo[live], hi[live]

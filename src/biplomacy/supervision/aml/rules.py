@@ -1,7 +1,7 @@
 """AML rules: each a plain function (transactions, thresholds) -> alerts, registered once in RULES.
 
 Rationale of each is in its docstring and docs/aml.md; thresholds come from a versioned configuration
-(biplomacy/data/aml/thresholds-v1.toml) whose every figure is sourced or labelled an assumption.
+(biplomacy/data/aml/thresholds-v2.toml) whose every figure is sourced or labelled an assumption.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ class Thresholds:
     window_hours: float = 24.0
     fan_min_counterparties: int = 8
     pass_through_min_ratio: float = 0.90
+    pass_through_min_amount: float = 1000.0
     cycle_max_length: int = 5
     cycle_window_hours: float = 72.0
     exposure_hops: int = 2
@@ -32,7 +33,7 @@ class Thresholds:
     peel_max_ratio: float = 0.98
     dormant_days: float = 90.0
     dormant_min_amount: float = 10000.0
-    version: str = "v1"
+    version: str = "v2"
 
 
 @dataclass
@@ -125,10 +126,12 @@ def fan_in(tx: Transactions, th: Thresholds, _s: frozenset[str]) -> list[Alert]:
 
 def pass_through(tx: Transactions, th: Thresholds, _s: frozenset[str]) -> list[Alert]:
     """Funds in and (nearly) all out again within a window: a mule or pass-through account. One alert per
-    account: its first transfer in that is followed, within window_hours, by a transfer out of between
-    pass_through_min_ratio and 1.0 of the amount."""
+    account: its first transfer in of at least pass_through_min_amount that is followed, within window_hours,
+    by a transfer out of between pass_through_min_ratio and 1.0 of the amount. (Retail-sized amounts passed
+    on within a day are everyday life: receiving money and paying a bill with it.)"""
     g = graph.build(tx)
-    nxt = graph.first_forward(g, tx.amount, th.window_hours * 3600, th.pass_through_min_ratio, 1.0)
+    nxt = graph.first_forward(g, tx.amount, th.window_hours * 3600, th.pass_through_min_ratio, 1.0,
+                              th.pass_through_min_amount)
     rows = np.flatnonzero(nxt >= 0)
     rows = rows[np.lexsort((tx.ts[rows], g.dst[rows]))]
     _, first = np.unique(g.dst[rows], return_index=True)

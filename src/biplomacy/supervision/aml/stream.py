@@ -224,7 +224,7 @@ class StreamState:
                 if p.tx.ts >= tx.ts:
                     continue
                 ratio = tx.amount / p.tx.amount
-                if p.pt_open and th.pass_through_min_ratio <= ratio <= 1.0:
+                if p.pt_open and th.pass_through_min_ratio <= ratio <= 1.0 and p.tx.amount >= th.pass_through_min_amount:
                     p.pt_open = False
                     if first_in is None:
                         first_in = p
