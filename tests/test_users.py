@@ -1,5 +1,7 @@
 """Users, passwords and API tokens: stored hashed, checked by role, every change audited."""
 
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -8,6 +10,7 @@ from biplomacy.adapters.store.tables.core import TokenRow, UserRow
 from biplomacy.errors import InputError, NotFound, PermissionDenied
 from biplomacy.permissions import LOCAL_ADMIN, Actor
 from biplomacy.services import users
+from tests.vasps import ADVISER, ALPHA, SUSPENDED, UNKNOWN_LEI, register_vasps
 
 PASSWORD = "a long enough password"
 
@@ -96,4 +99,80 @@ def test_duplicate_name_and_unknown_user_are_refused(store):
         users.issue_token(store, LOCAL_ADMIN, "nobody")
     with pytest.raises(NotFound):
         users.revoke_token(store, LOCAL_ADMIN, 999)
+    assert len(_log(store)) == 1
+
+
+# --- the vasp role: bound to one licensed entity of the register, by LEI --------------------------------
+
+def test_a_vasp_user_is_bound_to_a_licensed_entity_and_acts_as_it(store):
+    register_vasps(store)
+    user = users.add_user(store, LOCAL_ADMIN, "alpha-ops", "vasp", "Alpha Exchange", password=PASSWORD,
+                          lei=ALPHA[1])
+    assert user.lei == ALPHA[1]
+    assert users.authenticate_password(store, "alpha-ops", PASSWORD) == Actor("alpha-ops", "vasp", ALPHA[1])
+    _, token = users.issue_token(store, LOCAL_ADMIN, "alpha-ops")
+    assert users.actor_for_token(store, token) == Actor("alpha-ops", "vasp", ALPHA[1])
+    assert json.loads(_log(store)[0].payload)["lei"] == ALPHA[1]
+    # an adviser is licensed too: it may have a vasp user (returns), though it cannot exchange transfers
+    assert users.add_user(store, LOCAL_ADMIN, "delta", "vasp", lei=ADVISER[1]).lei == ADVISER[1]
+
+
+@pytest.mark.parametrize(("role", "lei", "message"), [
+    ("vasp", None, "must be bound to the LEI"),
+    ("vasp", "NOT-AN-LEI", "is not 20 characters"),
+    ("vasp", UNKNOWN_LEI, "no entity of the register has this LEI"),
+    ("vasp", SUSPENDED[1], "is not licensed \\(state: suspended\\)"),
+    ("supervisor", ALPHA[1], "only a vasp user is bound to an entity"),
+])
+def test_a_bad_binding_is_refused_naming_the_lei_and_nothing_is_stored(store, role, lei, message):
+    register_vasps(store)
+    with pytest.raises(InputError, match=message) as e:
+        users.add_user(store, LOCAL_ADMIN, "x", role, lei=lei)
+    assert e.value.field == "lei"
+    assert users.list_users(store, LOCAL_ADMIN) == [] and _log(store) == []
+
+
+def test_role_change_and_disabling_bump_the_session_version_and_are_audited(store):
+    register_vasps(store)
+    users.add_user(store, LOCAL_ADMIN, "sana", "supervisor", password=PASSWORD)
+    assert users.session_state(store, "sana") == (Actor("sana", "supervisor"), 0)
+    users.set_role(store, LOCAL_ADMIN, "sana", "vasp", lei=ALPHA[1])
+    assert users.session_state(store, "sana") == (Actor("sana", "vasp", ALPHA[1]), 1)
+    users.set_role(store, LOCAL_ADMIN, "sana", "analyst")
+    assert users.session_state(store, "sana") == (Actor("sana", "analyst"), 2)
+    users.set_active(store, LOCAL_ADMIN, "sana", False)
+    assert users.session_state(store, "sana") is None
+    assert users.authenticate_password(store, "sana", PASSWORD) is None
+    with pytest.raises(InputError, match="already disabled"):
+        users.set_active(store, LOCAL_ADMIN, "sana", False)
+    users.set_active(store, LOCAL_ADMIN, "sana", True)
+    assert users.session_state(store, "sana") == (Actor("sana", "analyst"), 4)
+    assert users.session_state(store, "nobody") is None
+    assert [e.action for e in _log(store)] == ["users.add", "users.role", "users.role", "users.disable",
+                                                "users.enable"]
+    assert json.loads(_log(store)[1].payload) == {"from": {"role": "supervisor", "lei": None},
+                                      "to": {"role": "vasp", "lei": ALPHA[1]}}
+
+
+def test_a_disabled_users_token_stops_working(store):
+    users.add_user(store, LOCAL_ADMIN, "bilal", "signer")
+    _, token = users.issue_token(store, LOCAL_ADMIN, "bilal")
+    users.set_active(store, LOCAL_ADMIN, "bilal", False)
+    assert users.actor_for_token(store, token) is None
+
+
+def test_a_bad_role_change_stores_nothing_and_only_admins_change_roles(store):
+    register_vasps(store)
+    users.add_user(store, LOCAL_ADMIN, "sana", "supervisor")
+    with pytest.raises(InputError, match="must be bound"):
+        users.set_role(store, LOCAL_ADMIN, "sana", "vasp")
+    with pytest.raises(InputError, match="role"):
+        users.set_role(store, LOCAL_ADMIN, "sana", "king")
+    with pytest.raises(NotFound):
+        users.set_role(store, LOCAL_ADMIN, "ghost", "analyst")
+    with pytest.raises(PermissionDenied):
+        users.set_role(store, Actor("sana", "supervisor"), "sana", "admin")
+    with pytest.raises(PermissionDenied):
+        users.set_active(store, Actor("sana", "supervisor"), "sana", False)
+    assert users.session_state(store, "sana") == (Actor("sana", "supervisor"), 0)
     assert len(_log(store)) == 1

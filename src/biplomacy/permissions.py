@@ -6,23 +6,27 @@ from dataclasses import dataclass
 
 from biplomacy.errors import PermissionDenied
 
-ROLES = ("public", "analyst", "supervisor", "signer", "auditor", "admin")
+ROLES = ("public", "analyst", "supervisor", "signer", "auditor", "admin", "vasp")
+VASP = "vasp"  # a licensed entity's own officer: bound to that entity's LEI, acts only as it
 
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """The person (or process) acting, with their one role."""
+    """The person (or process) acting, with their one role; a `vasp` actor also carries its entity's LEI."""
 
     name: str
     role: str
+    lei: str | None = None
 
 
 LOCAL_ADMIN = Actor("local-admin", "admin")
 ANONYMOUS = Actor("anonymous", "public")
 
-_PUBLIC = {"public", "analyst", "supervisor", "signer", "auditor", "admin"}
+_PUBLIC = set(ROLES)
 
-# action -> roles allowed. Admin may do everything except sign spends (only signers hold keys).
+# action -> roles allowed. Admin may do everything except sign spends (only signers hold keys) and act as a
+# VASP in the travel-rule exchange (only the VASP's own users send and decide; supervisors and admins oversee).
+# A `vasp` actor is further scoped to its own entity by the services (see `require_own_entity`).
 PERMISSIONS: dict[str, frozenset[str]] = {
     name: frozenset(roles)
     for name, roles in {
@@ -48,17 +52,20 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "register.read": _PUBLIC,
         "licensing.apply": {"supervisor", "admin"},
         "licensing.review": {"supervisor", "admin"},
-        "returns.file": {"supervisor", "admin"},
+        "returns.file": {"supervisor", "admin", "vasp"},
         "returns.review": {"supervisor", "admin"},
         "solvency.publish": {"supervisor", "admin"},
         "aml.scan": {"supervisor", "admin"},
         "aml.case": {"supervisor", "admin"},
-        "travelrule.exchange": {"supervisor", "admin"},
+        "travelrule.send": {"vasp"},
+        "travelrule.decide": {"vasp"},
+        "travelrule.read": {"vasp", "supervisor", "admin"},
         "sanctions.update": {"supervisor", "admin"},
         "stablecoin.review": {"supervisor", "admin"},
         "tax.estimate": {"supervisor", "admin"},
     }.items()
 }
+
 
 def allowed(role: str, action: str) -> bool:
     """True when `role` may perform `action`; an unknown action or role is never allowed."""
@@ -74,3 +81,17 @@ def authorize(actor: Actor, action: str) -> None:
     if not allowed(actor.role, action):
         who = ", ".join(sorted(PERMISSIONS[action]))
         raise PermissionDenied(f"{actor.name} (role {actor.role}) may not {action}; allowed: {who}")
+
+
+def require_own_entity(actor: Actor, lei: str | None, what: str) -> None:
+    """Raise PermissionDenied when a `vasp` actor would act for an entity other than its own (by LEI).
+
+    Other roles pass: what they may do is the permission table's business alone.
+    """
+    if actor.role != VASP:
+        return
+    if not actor.lei:
+        raise PermissionDenied(f"{actor.name} (role vasp) is bound to no entity; an admin must bind it to an LEI")
+    if lei != actor.lei:
+        raise PermissionDenied(f"{actor.name} (role vasp) acts only for its own entity (LEI {actor.lei}); "
+                               f"may not {what} for {lei or 'an entity without an LEI'}")

@@ -54,7 +54,7 @@ class CliContext:
 
         with self.store().read() as s:
             row = s.execute(select(UserRow).where(UserRow.name == self.acting_as)).scalar_one_or_none()
-            found = None if row is None or not row.active else Actor(row.name, row.role)
+            found = None if row is None or not row.active else Actor(row.name, row.role, row.lei)
         if found is None:
             raise InputError(f"--as {self.acting_as}: no active user of that name (see `biplomacy users list`)",
                              field="--as")

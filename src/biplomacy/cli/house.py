@@ -45,18 +45,43 @@ audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True
 def users_add(
     ctx: typer.Context,
     name: str,
-    role: str = typer.Option(..., "--role", help="public, analyst, supervisor, signer, auditor or admin"),
+    role: str = typer.Option(..., "--role", help="public, analyst, supervisor, signer, auditor, admin or vasp"),
     institution: str = typer.Option("", "--institution"),
+    lei: str = typer.Option(None, "--lei", help="For --role vasp: the LEI of the licensed entity it acts for."),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read a portal password from stdin."),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Add a user with one role."""
+    """Add a user with one role (a vasp user is bound to one licensed entity by --lei)."""
     import sys
 
     c = context.get(ctx)
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    user = users.add_user(c.store(), c.actor(), name, role, institution, password)
-    emit(user, json_, lambda u: err.print(f"added {u.name} ({u.role})"))
+    user = users.add_user(c.store(), c.actor(), name, role, institution, password, lei)
+    emit(user, json_, lambda u: err.print(f"added {u.name} ({u.role}{', ' + u.lei if u.lei else ''})"))
+
+
+@users_app.command("role")
+def users_role(ctx: typer.Context, name: str, role: str = typer.Option(..., "--role"),
+               lei: str = typer.Option(None, "--lei", help="For --role vasp: the entity's LEI."),
+               json_: bool = typer.Option(False, "--json")) -> None:
+    """Change a user's role (its open portal sessions end)."""
+    c = context.get(ctx)
+    emit(users.set_role(c.store(), c.actor(), name, role, lei), json_,
+         lambda u: err.print(f"{u.name} is now {u.role}{', ' + u.lei if u.lei else ''}"))
+
+
+@users_app.command("disable")
+def users_disable(ctx: typer.Context, name: str, json_: bool = typer.Option(False, "--json")) -> None:
+    """Disable a user: password, tokens and open portal sessions stop working."""
+    c = context.get(ctx)
+    emit(users.set_active(c.store(), c.actor(), name, False), json_, lambda u: err.print(f"{u.name} disabled"))
+
+
+@users_app.command("enable")
+def users_enable(ctx: typer.Context, name: str, json_: bool = typer.Option(False, "--json")) -> None:
+    """Enable a disabled user again."""
+    c = context.get(ctx)
+    emit(users.set_active(c.store(), c.actor(), name, True), json_, lambda u: err.print(f"{u.name} enabled"))
 
 
 @users_app.command("list")
@@ -64,8 +89,8 @@ def users_list(ctx: typer.Context, json_: bool = typer.Option(False, "--json")) 
     """List users and their roles."""
     c = context.get(ctx)
     rows = users.list_users(c.store(), c.actor())
-    emit(rows, json_, lambda rs: table("Users", ["name", "role", "institution", "active"],
-                                       [(u.name, u.role, u.institution, u.active) for u in rs]))
+    emit(rows, json_, lambda rs: table("Users", ["name", "role", "institution", "LEI", "active"],
+                                       [(u.name, u.role, u.institution, u.lei or "", u.active) for u in rs]))
 
 
 @users_app.command("token")

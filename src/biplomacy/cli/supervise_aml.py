@@ -37,67 +37,13 @@ def register(app: typer.Typer) -> None:
 
         emit(validate_file(file), json_, _render_travel)
 
+    from biplomacy.cli.travel_rule import register_exchange
+
     register_exchange(travel)
     register_aml(app)
     register_sanctions(app)
     register_stablecoin(app)
     register_tax(app)
-
-
-def _render_message(d: dict[str, Any]) -> None:
-    out.print(f"travel-rule message {d['id']}: {d['originator_vasp']} -> {d['beneficiary_vasp']}, [bold]{d['state']}"
-              f"[/bold]" + (f" ({d['reason']})" if d.get("reason") else ""))
-
-
-def register_exchange(travel: typer.Typer) -> None:
-    """TRP-like exchange between licensed VASPs: send an inquiry, read an inbox, approve or reject."""
-
-    @travel.command("send")
-    def send(ctx: typer.Context, file: Path,
-             from_: str = typer.Option(..., "--from", help="Originating VASP's register reference."),
-             to: str = typer.Option(..., "--to", help="Beneficiary VASP's register reference."),
-             json_: bool = typer.Option(False, "--json")) -> None:
-        """Send a transfer inquiry (IVMS101 payload, optionally with transfer data) to the beneficiary VASP."""
-        from biplomacy.cli import context
-        from biplomacy.services import travel_rule_exchange as ex
-        from biplomacy.services.travel_rule import read_json_file
-
-        c = context.get(ctx)
-        doc = read_json_file(file)
-        store, actor = c.store(), c.actor()
-        emit(ex.show(store, actor, ex.send(store, actor, from_, to, doc)), json_, _render_message)
-
-    @travel.command("inbox")
-    def inbox(ctx: typer.Context, vasp: str, json_: bool = typer.Option(False, "--json")) -> None:
-        """The pending transfer inquiries addressed to a VASP, oldest first."""
-        from biplomacy.cli import context
-        from biplomacy.services.travel_rule_exchange import inbox as run
-
-        c = context.get(ctx)
-        emit(run(c.store(), vasp, c.actor()), json_,
-             lambda d: table(f"Travel-rule inbox of {d['vasp']}", ["id", "from", "amount", "USD", "above", "sent"],
-                             [(m["id"], m["originator_vasp"], f"{m['amount'] or ''} {m['unit'] or ''}",
-                               m["amount_usd"] or "", m["above_threshold"], m["sent_at"]) for m in d["pending"]]))
-
-    @travel.command("approve")
-    def approve(ctx: typer.Context, message_id: int = typer.Argument(..., metavar="ID", min=1),
-                reason: str = typer.Option(..., "--reason"), json_: bool = typer.Option(False, "--json")) -> None:
-        """Approve a pending transfer inquiry (the beneficiary VASP accepts the data)."""
-        from biplomacy.cli import context
-        from biplomacy.services.travel_rule_exchange import approve as run
-
-        c = context.get(ctx)
-        emit(run(c.store(), c.actor(), message_id, reason), json_, _render_message)
-
-    @travel.command("reject")
-    def reject(ctx: typer.Context, message_id: int = typer.Argument(..., metavar="ID", min=1),
-               reason: str = typer.Option(..., "--reason"), json_: bool = typer.Option(False, "--json")) -> None:
-        """Reject a pending transfer inquiry (the beneficiary VASP refuses it)."""
-        from biplomacy.cli import context
-        from biplomacy.services.travel_rule_exchange import reject as run
-
-        c = context.get(ctx)
-        emit(run(c.store(), c.actor(), message_id, reason), json_, _render_message)
 
 
 def register_tax(app: typer.Typer) -> None:

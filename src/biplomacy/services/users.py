@@ -1,4 +1,8 @@
-"""Users, their roles, passwords and API tokens: stored hashed, every change audited."""
+"""Users, their roles, passwords and API tokens: stored hashed, every change audited.
+
+A `vasp` user is bound to one licensed entity of the register by its LEI and acts only for it. Changing a
+user's role, binding or activity bumps its session version, so portal sessions issued before stop working.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from biplomacy.adapters.store.db import Store
 from biplomacy.adapters.store.tables.core import TokenRow, UserRow
 from biplomacy.audit import record
 from biplomacy.errors import InputError, NotFound
-from biplomacy.permissions import ROLES, Actor, authorize
+from biplomacy.permissions import ROLES, VASP, Actor, authorize
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,119}$")
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
@@ -28,6 +32,7 @@ class User:
     role: str
     institution: str
     active: bool
+    lei: str | None = None
 
 
 def hash_password(password: str) -> str:
@@ -55,11 +60,32 @@ def _token_hash(token: str) -> str:
 
 
 def _user(row: UserRow) -> User:
-    return User(row.id, row.name, row.role, row.institution, row.active)
+    return User(row.id, row.name, row.role, row.institution, row.active, row.lei)
+
+
+def _actor(row: UserRow) -> Actor:
+    return Actor(row.name, row.role, row.lei)
+
+
+def _binding(s, role: str, lei: str | None) -> str | None:  # type: ignore[no-untyped-def]
+    """The LEI a user of `role` is bound to: required (a licensed entity) for `vasp`, refused otherwise."""
+    if role not in ROLES:
+        raise InputError(f"role: {role!r} is not one of {', '.join(ROLES)}", field="role")
+    if role != VASP:
+        if lei:
+            raise InputError(f"lei: only a vasp user is bound to an entity, not a {role}", field="lei")
+        return None
+    if not lei:
+        raise InputError("lei: a vasp user must be bound to the LEI of a licensed entity of the register",
+                         field="lei")
+    from biplomacy.services.vasp_directory import licensed_entity
+
+    return licensed_entity(s, lei, "lei", "the vasp user's").lei
 
 
 def add_user(store: Store, actor: Actor, name: str, role: str, institution: str = "",
-             password: str | None = None) -> User:
+             password: str | None = None, lei: str | None = None) -> User:
+    """A new user with one role; a `vasp` user names the LEI of the licensed entity it acts for."""
     authorize(actor, "users.manage")
     if not _NAME.match(name):
         raise InputError(f"name: {name!r} must be 1-120 letters, digits, '.', '_', '@' or '-'", field="name")
@@ -70,13 +96,41 @@ def add_user(store: Store, actor: Actor, name: str, role: str, institution: str 
     with store.transaction() as s:
         if s.execute(select(UserRow).where(UserRow.name == name)).scalar_one_or_none() is not None:
             raise InputError(f"name: a user called {name!r} already exists", field="name")
-        row = UserRow(name=name, role=role, institution=institution,
+        bound = _binding(s, role, lei)
+        row = UserRow(name=name, role=role, institution=institution, lei=bound, session_version=0,
                       password_hash=hash_password(password) if password else "", active=True,
                       created_at=datetime.now(UTC))
         s.add(row)
         s.flush()
         record(s, actor=actor.name, action="users.add", subject=f"user/{name}",
-               payload={"role": role, "institution": institution, "has_password": password is not None})
+               payload={"role": role, "institution": institution, "has_password": password is not None,
+                        **({"lei": bound} if bound else {})})
+        return _user(row)
+
+
+def set_role(store: Store, actor: Actor, name: str, role: str, lei: str | None = None) -> User:
+    """Give `name` another role (and, for `vasp`, its entity); its open portal sessions end."""
+    authorize(actor, "users.manage")
+    with store.transaction() as s:
+        row = _find(s, name)
+        bound = _binding(s, role, lei)
+        before = {"role": row.role, "lei": row.lei}
+        row.role, row.lei, row.session_version = role, bound, row.session_version + 1
+        record(s, actor=actor.name, action="users.role", subject=f"user/{name}",
+               payload={"from": before, "to": {"role": role, "lei": bound}})
+        return _user(row)
+
+
+def set_active(store: Store, actor: Actor, name: str, active: bool) -> User:
+    """Disable (or re-enable) `name`: a disabled user's password, tokens and open sessions stop working."""
+    authorize(actor, "users.manage")
+    with store.transaction() as s:
+        row = _find(s, name)
+        if row.active == active:
+            raise InputError(f"name: user {name!r} is already {'enabled' if active else 'disabled'}", field="name")
+        row.active, row.session_version = active, row.session_version + 1
+        record(s, actor=actor.name, action="users.enable" if active else "users.disable",
+               subject=f"user/{name}", payload={})
         return _user(row)
 
 
@@ -124,8 +178,21 @@ def authenticate_password(store: Store, name: str, password: str) -> Actor | Non
         row = s.execute(select(UserRow).where(UserRow.name == name)).scalar_one_or_none()
         if row is None or not row.active or not row.password_hash:
             return None
-        actor, stored = Actor(row.name, row.role), row.password_hash
+        actor, stored = _actor(row), row.password_hash
     return actor if check_password(password, stored) else None
+
+
+def session_state(store: Store, name: str) -> tuple[Actor, int] | None:
+    """The active user `name` as an actor now, with its session version; None when gone or disabled.
+
+    The portal compares this with what a session cookie says on every signed-in request (one indexed read).
+    """
+    with store.read() as s:
+        row = s.execute(select(UserRow.name, UserRow.role, UserRow.lei, UserRow.session_version,
+                               UserRow.active).where(UserRow.name == name)).one_or_none()
+    if row is None or not row.active:
+        return None
+    return Actor(row.name, row.role, row.lei), row.session_version
 
 
 def actor_for_token(store: Store, token: str) -> Actor | None:
@@ -134,4 +201,4 @@ def actor_for_token(store: Store, token: str) -> Actor | None:
             select(UserRow).join(TokenRow, TokenRow.user_id == UserRow.id)
             .where(TokenRow.token_hash == _token_hash(token), TokenRow.revoked.is_(False))
         ).scalar_one_or_none()
-        return None if row is None or not row.active else Actor(row.name, row.role)
+        return None if row is None or not row.active else _actor(row)

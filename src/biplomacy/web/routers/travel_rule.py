@@ -1,10 +1,14 @@
-"""API of the TRP-like travel-rule exchange between licensed VASPs: send an inquiry, read an inbox, decide."""
+"""API of the TRP-like travel-rule exchange between licensed VASPs, addressed by LEI.
+
+A `vasp` user sends as its own VASP, reads its own inbox and decides what is addressed to it; supervisors
+and admins read every exchange (oversight). The services check who may do what (403 with the reason).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,17 +16,21 @@ from biplomacy.web.auth import ActorDep
 
 api = APIRouter(tags=["travel rule"])
 
-VaspRef = Annotated[str, Field(min_length=1, max_length=40, description="register reference, e.g. PVARA-2025-9001")]
+Lei = Annotated[str, Field(min_length=1, max_length=40, description="LEI (ISO 17442), e.g. 5493001KJTIIGC8Y1R12")]
+LeiPath = Annotated[str, Path(min_length=1, max_length=40, description="LEI (ISO 17442) of a VASP in the register")]
 MessageId = Annotated[int, Path(ge=1, le=2**62, description="travel-rule message id")]
 
 
 class TransferInquiry(BaseModel):
-    """A transfer inquiry: the originating and beneficiary VASPs and the IVMS101 payload (bare or in an envelope)."""
+    """A transfer inquiry to the beneficiary VASP (by LEI) with the IVMS101 payload (bare or in an envelope).
+
+    The originator is the sending vasp user's own VASP; `originator_lei`, if given, must be that LEI.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    originator_vasp: VaspRef
-    beneficiary_vasp: VaspRef
+    beneficiary_lei: Lei
+    originator_lei: Lei | None = None
     payload: dict[str, Any] = Field(description="IVMS101 IdentityPayload, or {'ivms101': {...}, 'transfer': {...}}")
 
 
@@ -34,38 +42,60 @@ class Decision(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-@api.post("/travel-rule/transfers", status_code=201, summary="Send a transfer inquiry to a licensed VASP")
+@api.get("/travel-rule/vasps/{lei}", summary="Discover a VASP by LEI: licensed, and allowed to receive transfers?")
+def discover(request: Request, lei: LeiPath, actor: ActorDep) -> dict[str, Any]:
+    from biplomacy.services.travel_rule_exchange import discover as run
+
+    return run(request.app.state.store, actor, lei)
+
+
+@api.post("/travel-rule/transfers", status_code=201, summary="Send a transfer inquiry to a licensed VASP (by LEI)")
 def send(request: Request, body: TransferInquiry, actor: ActorDep) -> JSONResponse:
     from biplomacy.services import travel_rule_exchange as ex
 
     store = request.app.state.store
-    message_id = ex.send(store, actor, body.originator_vasp, body.beneficiary_vasp, body.payload)
+    message_id = ex.send(store, actor, body.beneficiary_lei, body.payload, body.originator_lei)
     return JSONResponse({"id": message_id, "state": ex.PENDING}, status_code=201)
 
 
-@api.get("/travel-rule/inbox/{vasp_ref}", summary="Pending transfer inquiries addressed to a VASP")
-def inbox(request: Request, vasp_ref: Annotated[str, Path(min_length=1, max_length=40)],
-          actor: ActorDep) -> dict[str, Any]:
+@api.get("/travel-rule/transfers", summary="Messages sent or received (oversight: all; a VASP: its own)")
+def messages(request: Request, actor: ActorDep,
+             lei: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
+             state: Annotated[Literal["pending", "approved", "rejected"] | None, Query()] = None) -> dict[str, Any]:
+    from biplomacy.services.travel_rule_exchange import messages as run
+
+    return run(request.app.state.store, actor, lei, state)
+
+
+@api.get("/travel-rule/inbox", summary="Pending transfer inquiries addressed to the caller's own VASP")
+def own_inbox(request: Request, actor: ActorDep) -> dict[str, Any]:
     from biplomacy.services.travel_rule_exchange import inbox as run
 
-    return run(request.app.state.store, vasp_ref, actor)
+    return run(request.app.state.store, actor)
 
 
-@api.get("/travel-rule/transfers/{message_id}", summary="One travel-rule message with its payload and decision")
+@api.get("/travel-rule/inbox/{lei}", summary="Pending transfer inquiries addressed to a VASP (by LEI)")
+def inbox(request: Request, lei: LeiPath, actor: ActorDep) -> dict[str, Any]:
+    from biplomacy.services.travel_rule_exchange import inbox as run
+
+    return run(request.app.state.store, actor, lei)
+
+
+@api.get("/travel-rule/transfers/{message_id}", summary="One message with its payload and status history")
 def show(request: Request, message_id: MessageId, actor: ActorDep) -> dict[str, Any]:
     from biplomacy.services.travel_rule_exchange import show as run
 
     return run(request.app.state.store, actor, message_id)
 
 
-@api.post("/travel-rule/transfers/{message_id}/approve", summary="Approve a pending transfer inquiry")
+@api.post("/travel-rule/transfers/{message_id}/approve", summary="Approve a pending inquiry addressed to you")
 def approve(request: Request, message_id: MessageId, body: Decision, actor: ActorDep) -> dict[str, Any]:
     from biplomacy.services.travel_rule_exchange import approve as run
 
     return run(request.app.state.store, actor, message_id, body.reason)
 
 
-@api.post("/travel-rule/transfers/{message_id}/reject", summary="Reject a pending transfer inquiry")
+@api.post("/travel-rule/transfers/{message_id}/reject", summary="Reject a pending inquiry addressed to you")
 def reject(request: Request, message_id: MessageId, body: Decision, actor: ActorDep) -> dict[str, Any]:
     from biplomacy.services.travel_rule_exchange import reject as run
 

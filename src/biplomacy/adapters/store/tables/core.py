@@ -35,6 +35,10 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # migration 0001_core_b: the entity a `vasp` user acts for, and a counter bumped whenever the user's
+    # role, binding, password or activity changes, so that portal sessions issued before are refused
+    lei: Mapped[str | None] = mapped_column(String(20), nullable=True, default=None)
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class TokenRow(Base):
