@@ -75,3 +75,16 @@ def test_a_bad_body_is_422_naming_the_field_and_keeps_the_window(app_client: Tes
         assert r.status_code == 422 and field in r.text, (field, r.text)
     ok = c.post(SCORE, json=tx(3, "a", "b", 10, 2)).json()
     assert ok["window"]["scored"] == 2
+
+
+def test_the_portal_answers_503_while_another_process_holds_the_streaming_state(app_client: TestClient) -> None:  # noqa: F811
+    from biplomacy.services.aml_stream import StreamScorer
+
+    c = as_supervisor(app_client)
+    holder = StreamScorer(c.app.state.settings.var_dir / "aml-stream")  # type: ignore[attr-defined]
+    try:
+        r = c.post(SCORE, json=tx(1, "a", "b", 10, 0))
+        assert r.status_code == 503 and "held by another process" in r.json()["detail"]
+    finally:
+        holder.close()
+    assert c.post(SCORE, json=tx(1, "a", "b", 10, 0)).json()["stored"] is True

@@ -101,3 +101,52 @@ def test_malformed_http_and_json_get_a_clear_error(server) -> None:  # type: ign
     assert r.status_code == 422 and "json" in r.json()["detail"].lower()
     assert httpx.get(f"{url}/nowhere", headers={"authorization": "Bearer sup"}).status_code == 404
     assert json.loads(httpx.get(f"{url}/health", headers={"authorization": "Bearer sup"}).text)["scored"] == 0
+
+
+def test_the_serve_command_keeps_its_state_across_a_stop_and_a_start(tmp_path: Path) -> None:
+    """`biplomacy supervise aml serve` as a process: SIGTERM snapshots the state; the next start goes on."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from biplomacy.adapters.store.db import open_store
+    from biplomacy.adapters.store.migrate import upgrade
+    from biplomacy.config import load_settings
+    from biplomacy.permissions import LOCAL_ADMIN
+    from biplomacy.services.users import add_user, issue_token
+
+    var = tmp_path / "var"
+    env = {**os.environ, "BIPLOMACY_VAR_DIR": str(var), "BIPLOMACY_DATABASE_URL": ""}
+    store = open_store(load_settings({"BIPLOMACY_VAR_DIR": str(var)}))
+    upgrade(store)
+    add_user(store, LOCAL_ADMIN, "officer", "supervisor")
+    _, token = issue_token(store, LOCAL_ADMIN, "officer")
+    store.dispose()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [str(Path(sys.executable).with_name("biplomacy")), "supervise", "aml", "serve", "--port", str(port)]
+
+    def post_all(bodies: list[dict[str, object]]) -> list[httpx.Response]:
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            for _ in range(200):
+                try:
+                    httpx.get(f"http://127.0.0.1:{port}/health", headers={"authorization": f"Bearer {token}"})
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.05)
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"authorization": f"Bearer {token}"}) as c:
+                return [c.post("/score", json=b) for b in bodies]
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(30) == 0, proc.stderr.read() if proc.stderr else ""
+
+    first = post_all([tx(i, "hub", f"r{i}", 100, i * 0.5) for i in range(5)])
+    assert [r.status_code for r in first] == [200] * 5
+    assert (var / "aml-stream" / "snapshot.pkl").exists()
+    second = post_all([tx(i, "hub", f"r{i}", 100, i * 0.5) for i in range(5, 8)])
+    assert [a["rule"] for a in second[-1].json()["alerts"]] == ["fan_out"] and second[-1].json()["stored"]
+    assert second[-1].json()["window"]["scored"] == 8
