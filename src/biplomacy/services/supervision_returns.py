@@ -16,7 +16,7 @@ from biplomacy.adapters.store.tables.supervision import (
     StablecoinAttestationRow,
 )
 from biplomacy.errors import InputError
-from biplomacy.permissions import Actor, authorize
+from biplomacy.permissions import Actor, authorize, require_own_entity
 from biplomacy.provenance import load_registry
 from biplomacy.supervision.licensing import ON_REGISTER, State
 from biplomacy.supervision.returns import coverage, due_date, parse_period, period_bounds, validate_return
@@ -38,6 +38,7 @@ def file_return(store: Store, actor: Actor, doc: Any, *, now: datetime | None = 
         lic = session.scalars(select(LicenceRow).where(LicenceRow.reference == ret["licence"])).first()
         if lic is None:
             raise InputError(f"licence: no licence {ret['licence']!r}", field="licence")
+        require_own_entity(actor, lic.lei, f"file returns of {lic.reference}")  # a vasp files only its own
         if State(lic.state) not in ON_REGISTER:
             raise InputError(f"licence: {lic.reference} is {lic.state}; only licensed VASPs file returns",
                              field="licence")
@@ -161,11 +162,14 @@ def dashboard_charts(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
         from biplomacy.services.stablecoin import limits
 
         floor = float(limits().backing_ratio_min)
-        coin_bars = alt.Chart(alt.Data(values=backing)).mark_bar().encode(
-            x=alt.X("issuer:N", title="issuer (token)"), y=alt.Y("ratio:Q", title="eligible reserves / outstanding"),
-            color=alt.Color("verdict:N", title="verdict"), tooltip=["issuer:N", "as_of:N", "ratio:Q", "verdict:N"])
+        base = alt.Chart(alt.Data(values=backing)).encode(
+            x=alt.X("issuer:N", title="issuer (token)", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("ratio:Q", title="eligible reserves / outstanding"))
+        coin_bars = base.mark_bar().encode(color=alt.Color("verdict:N", title="verdict"),
+                                           tooltip=["issuer:N", "as_of:N", "ratio:Q", "verdict:N"])
+        coin_labels = base.mark_text(dy=-6).encode(text=alt.Text("ratio:Q", format=".4f"))
         coin_rule = alt.Chart(alt.Data(values=[{"min": floor}])).mark_rule(strokeDash=[4, 4]).encode(y="min:Q")
-        out["stablecoin_backing"] = (coin_bars + coin_rule).properties(
+        out["stablecoin_backing"] = (coin_bars + coin_labels + coin_rule).properties(
             width="container", height=240,
             title=f"Stablecoin backing ratio by issuer, latest attestation (rule: at least {floor:g})").to_dict()
     return out
