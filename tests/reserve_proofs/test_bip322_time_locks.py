@@ -88,6 +88,7 @@ def test_a_simple_signature_cannot_satisfy_a_time_lock():
 @pytest.mark.parametrize(("script", "why"), [
     (b"\x51\xb3", "reserved for upgrades"),  # 1 NOP4
     (b"\x51\x82\x75", "not interpreted"),  # 1 SIZE DROP: an opcode this verifier does not run
+    (b"\x00\x63\x7e\x68\x51", "not interpreted"),  # 0 IF CAT ENDIF 1: Bitcoin fails OP_CAT even in a branch not taken
 ])
 def test_scripts_not_interpreted_stay_inconclusive_never_valid(script, why):
     address, signature = full(script, [], sign=False)

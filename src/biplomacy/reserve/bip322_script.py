@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from embit import ec
 from embit.script import Script
@@ -25,6 +25,14 @@ SEQUENCE_DISABLE = 1 << 31  # BIP-68/112
 SEQUENCE_TYPE = 1 << 22  # set: units of 512 seconds; unset: blocks
 SEQUENCE_MASK = 0xFFFF
 RESERVED_NOPS = {0xB0, *range(0xB3, 0xBA)}  # NOP1, NOP4..NOP10
+# Opcodes run here (pushes aside). Any other anywhere in a script, run or not, makes the answer inconclusive:
+# Bitcoin fails some opcodes even in a branch not taken (OP_CAT, OP_VERIF...), so skipping them could say "valid".
+KNOWN = {0x4F, *range(0x51, 0x62), 0x63, 0x64, 0x67, 0x68, 0x69, 0x6A, 0x75, 0x76, 0x87, 0x88, 0xA6, 0xA8, 0xA9,
+         0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF, 0xB1, 0xB2}
+MAX_ELEMENT = 520  # bytes of a stack item (consensus)
+MAX_STACK = 1000
+MAX_V0_SCRIPT, MAX_V0_OPS = 10_000, 201
+SIG_BUDGET_COST = 50  # BIP-342: each signature checked spends 50 of 50 + the witness's size
 OP_SUCCESS = {80, 98, *range(126, 130), *range(131, 135), 137, 138, 141, 142, *range(149, 154), *range(187, 255)}
 HASHES: dict[int, Callable[[bytes], bytes]] = {
     0xA6: lambda b: hashlib.new("ripemd160", b).digest(),
@@ -50,6 +58,8 @@ class Context:
     index: int
     tapscript: bool
     sighash: Callable[[int], bytes]  # hash type -> the message a signature of this input signs
+    budget: list[int] = field(default_factory=lambda: [0])  # tapscript: signature-check budget left
+    op_count: list[int] = field(default_factory=lambda: [0])  # segwit v0: operations counted (limit 201)
 
 
 def num(data: bytes, max_size: int = 4) -> int:
@@ -150,6 +160,9 @@ def _schnorr(ctx: Context, sig: bytes, pub: bytes) -> bool:
         raise Inconclusive("a tapscript public key of an unknown type (upgradeable rule)")
     if len(sig) == 65 and sig[-1] != SIGHASH_ALL or len(sig) not in (64, 65):
         raise Invalid("invalid signature: signatures must use SIGHASH_ALL (64 bytes, or 65 ending in 0x01)")
+    ctx.budget[0] -= SIG_BUDGET_COST
+    if ctx.budget[0] < 0:
+        raise Invalid("invalid signature: the tapscript checks more signatures than its witness pays for (BIP-342)")
     try:
         ok = ec.PublicKey.from_xonly(pub).schnorr_verify(ec.SchnorrSig.parse(sig[:64]),
                                                            ctx.sighash(0 if len(sig) == 64 else SIGHASH_ALL))
@@ -176,6 +189,9 @@ def _checkmultisig(ctx: Context, stack: list[bytes]) -> bool:
     n = num(_pop(stack))
     if not 0 <= n <= 20:
         raise Invalid("invalid signature: CHECKMULTISIG key count out of range")
+    ctx.op_count[0] += n  # each key counts as an operation
+    if ctx.op_count[0] > MAX_V0_OPS:
+        raise Invalid("invalid signature: the witness script is over the operation limit")
     keys = [_pop(stack) for _ in range(n)]
     m = num(_pop(stack))
     if not 0 <= m <= n:
@@ -232,8 +248,19 @@ def _pop(stack: list[bytes]) -> bytes:
 def run(script: bytes, stack: list[bytes], ctx: Context) -> None:
     """Execute `script` on the witness `stack`; return if it succeeds with one true item left (CLEANSTACK)."""
     program = ops(script)
-    if ctx.tapscript and any(op in OP_SUCCESS for op, data in program if data is None):
+    codes = [op for op, data in program if data is None]
+    if ctx.tapscript and any(op in OP_SUCCESS for op in codes):
         raise Inconclusive("the tapscript uses an OP_SUCCESS opcode (upgradeable rule)")
+    unknown = sorted({op for op in codes if op not in KNOWN and op not in RESERVED_NOPS
+                      and not (ctx.tapscript and op == 0xBA)})
+    if unknown:
+        raise Inconclusive(f"opcode {unknown[0]:#04x} is not interpreted by this verifier")
+    ctx.op_count[0] = sum(op > 0x60 for op in codes)  # as Bitcoin Core: every non-push beyond OP_16, run or not
+    if not ctx.tapscript and (len(script) > MAX_V0_SCRIPT or ctx.op_count[0] > MAX_V0_OPS):
+        raise Invalid("invalid signature: the witness script is over the size or operation limit")
+    if any(len(item) > MAX_ELEMENT for item in stack) or any(d is not None and len(d) > MAX_ELEMENT
+                                                             for _, d in program):
+        raise Invalid("invalid signature: a stack item is over 520 bytes")
     stack = list(stack)
     branches: list[bool] = []
     for op, data in program:
@@ -256,6 +283,8 @@ def run(script: bytes, stack: list[bytes], ctx: Context) -> None:
             branches.pop()
         elif live:
             _step(op, data, stack, ctx)
+            if len(stack) > MAX_STACK:
+                raise Invalid("invalid signature: more than 1,000 stack items")
     if branches:
         raise Invalid("invalid signature: IF without ENDIF")
     if len(stack) != 1 or not truthy(stack[0]):
@@ -322,11 +351,11 @@ def run_witness_v0(tx: Transaction, index: int, witness_script: bytes, stack: li
 
 
 def run_tapscript(tx: Transaction, index: int, spks: list[Script], values: list[int], leaf: bytes,
-                  stack: list[bytes], annex: bytes | None) -> None:
-    """A P2TR script-path spend of a tapscript leaf (BIP-342, leaf version 0xc0)."""
+                  stack: list[bytes], annex: bytes | None, witness_size: int) -> None:
+    """A P2TR script-path spend of a tapscript leaf (BIP-342, leaf version 0xc0); `witness_size`: serialised."""
     code = Script(leaf)
 
     def sighash(hashtype: int) -> bytes:
         return bytes(tx.sighash_taproot(index, spks, values, sighash=hashtype, ext_flag=1, annex=annex, script=code))
 
-    run(leaf, stack, Context(tx, index, True, sighash))
+    run(leaf, stack, Context(tx, index, True, sighash, [SIG_BUDGET_COST + witness_size]))

@@ -163,7 +163,8 @@ def _p2tr_script_path(tx: Transaction, index: int, spks: list[Script], values: l
         return False, "invalid signature: the script is not committed to in the address (control block)", True
     if control[0] & 0xFE != 0xC0:
         return False, "not validated: a taproot leaf version other than tapscript (upgradeable rule)", False
-    return _interpreted(lambda: run_tapscript(tx, index, spks, values, leaf, list(items[:-2]), annex))
+    size = len(tx.vin[index].witness.serialize())
+    return _interpreted(lambda: run_tapscript(tx, index, spks, values, leaf, list(items[:-2]), annex, size))
 
 
 def _p2tr(tx: Transaction, index: int, spks: list[Script], values: list[int], w: Witness) -> Outcome:
