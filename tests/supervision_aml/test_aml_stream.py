@@ -14,7 +14,7 @@ import pytest
 from biplomacy.errors import ConfigError, InputError
 from biplomacy.services.aml_scan import shipped_sanctions, thresholds
 from biplomacy.services.aml_stream import StreamScorer
-from biplomacy.services.aml_stream_log import read_alerts
+from biplomacy.services.aml_stream_log import read_alert_lines
 from biplomacy.supervision.aml.generator import generate
 from biplomacy.supervision.aml.rules import Alert, scan
 from biplomacy.supervision.aml.stream import StreamState, Tx
@@ -131,7 +131,7 @@ def test_a_pattern_completed_after_a_crash_and_restart_still_fires(tmp_path: Pat
     with pytest.raises(InputError, match="already scored"):  # ids scored before the crash are remembered
         scorer.score(BEFORE[0])
     scorer.close()
-    stored = {a["alert"]["rule"] for a in read_alerts(state)}
+    stored = {a["alert"]["rule"] for a in read_alert_lines(state)}
     assert COMPLETED <= stored
 
 
@@ -147,7 +147,7 @@ def test_a_graceful_restart_replays_nothing_and_keeps_every_alert(tmp_path: Path
     first.close()
     again = StreamScorer(state)
     assert again.size()["replayed_on_start"] == 0 and again.size()["scored"] == len(BEFORE) + 3
-    assert len(read_alerts(state)) == raised
+    assert len(read_alert_lines(state)) == raised
     again.close()
 
 
@@ -159,3 +159,22 @@ def test_a_transfer_far_older_than_the_stream_is_refused_naming_the_timestamp() 
     assert err.value.field == "timestamp"
     answer = scorer.score(t(3, "a", "b", 10, 99))  # a little late is still scored
     assert answer["window"]["scored"] == 2 and answer["stored"] is False and "memory" in answer["not_stored_because"]
+
+
+def test_streamed_alerts_become_cases_once_each(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    scorer = StreamScorer(tmp_path / "var" / "aml-stream")
+    early = [a["rule"] for x in BEFORE for a in scorer.score(x)["alerts"]]
+    first = cli("supervise", "aml", "stream-import", "--json")
+    assert first.exit_code == 0, first.stderr
+    assert sorted(a["rule"] for a in first.json["alerts"]) == sorted(early) and first.json["already_imported"] == 0
+    late = [a["rule"] for x in AFTER for a in scorer.score(x)["alerts"]]
+    second = cli("supervise", "aml", "stream-import", "--json")  # while the scorer still runs
+    assert sorted(a["rule"] for a in second.json["alerts"]) == sorted(late) and COMPLETED <= set(late)
+    again = cli("supervise", "aml", "stream-import", "--json")
+    assert again.json["imported"] == 0 and again.json["already_imported"] == len(early) + len(late)
+    assert again.json["scan_id"] is None
+    cases = cli("supervise", "aml", "cases", "--json").json
+    assert sorted(c["rule"] for c in cases) == sorted(early + late) and {c["state"] for c in cases} == {"open"}
+    scorer.close()
+    missing = cli("supervise", "aml", "stream-import", "--state", str(tmp_path / "nowhere"))
+    assert missing.exit_code == 2 and "nowhere" in missing.stderr

@@ -14,7 +14,7 @@ import pytest
 
 from biplomacy.permissions import Actor
 from biplomacy.services.aml_stream import StreamScorer
-from biplomacy.services.aml_stream_log import read_alerts
+from biplomacy.services.aml_stream_log import read_alert_lines
 from biplomacy.services.aml_stream_server import StreamService, TokenCache, open_server
 from tests.supervision_aml.test_aml_portal import tx
 
@@ -53,7 +53,7 @@ def test_scores_over_keep_alive_with_a_cached_token(server) -> None:  # type: ig
         health = c.get("/health").json()
     assert health["scored"] == 8 and health["accounts"] == 9
     assert looked_up == ["sup"]  # the store is asked once, not per transfer
-    assert [a["alert"]["rule"] for a in read_alerts(scorer.log.dir)] == ["fan_out"]
+    assert [a["alert"]["rule"] for a in read_alert_lines(scorer.log.dir)] == ["fan_out"]
 
 
 def test_no_token_a_wrong_token_or_a_role_without_aml_scan_is_refused(server) -> None:  # type: ignore[no-untyped-def]

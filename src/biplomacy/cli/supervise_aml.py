@@ -219,6 +219,20 @@ def register_aml(app: typer.Typer) -> None:
             f"AML streaming on http://127.0.0.1:{port}/score; state {directory or 'in memory only'}: "
             f"{size['scored']:,} transfers scored before, {size['replayed_on_start']:,} replayed from the log"))
 
+    @aml.command("stream-import")
+    def stream_import(ctx: typer.Context,
+                      state: Path = typer.Option(None, "--state", help="State directory (default: VAR_DIR/aml-stream)."),
+                      json_: bool = typer.Option(False, "--json")) -> None:
+        """Open a case for every alert the streaming scorer stored since the last import (one stored scan)."""
+        from biplomacy.cli import context
+        from biplomacy.services.aml_cases import import_stream_alerts
+
+        c = context.get(ctx)
+        d = import_stream_alerts(c.store(), c.actor(), state or c.settings.var_dir / "aml-stream")
+        emit(d, json_, lambda d: out_print(f"{d['imported']} new streaming alerts -> cases"
+                                           + (f" (scan {d['scan_id']})" if d["scan_id"] else "")
+                                           + f"; {d['already_imported']} imported before"))
+
     @aml.command("generate")
     def generate(out: Path = typer.Option(..., "--out", help="Directory for transactions.csv and labels.csv."),
                  transactions: int = typer.Option(10_000, "--transactions"),

@@ -35,21 +35,64 @@ def store_scan(store: Store, actor: Actor, path: Path) -> dict[str, Any]:
                           summary_json=json.dumps(result["summary"]))
         session.add(scan)
         session.flush()
-        for a in result["alerts"]:
-            alert = AmlAlertRow(scan_id=scan.id, rule=a["rule"], score=a["score"],
-                                accounts_json=json.dumps(a["accounts"]), transactions_json=json.dumps(a["transactions"]),
-                                evidence_json=json.dumps(a["evidence"]))
-            session.add(alert)
-            session.flush()
-            case = AmlCaseRow(alert_id=alert.id, state="open", assignee=None, state_since=now)
-            session.add(case)
-            session.flush()
-            session.add(AmlCaseEventRow(case_id=case.id, at=now, actor=actor.name, from_state=None, to_state="open",
-                                        detail=f"alert {alert.id} of scan {scan.id}"))
-            a["alert_id"], a["case_id"] = alert.id, case.id
+        _open_cases(session, scan, result["alerts"], actor, now)
         record(session, actor=actor.name, action="aml.scan", subject=f"aml-scan:{scan.id}",
                payload={"source": str(path), "transactions": scan.transactions, "alerts": len(result["alerts"]),
                         "by_rule": result["summary"]["by_rule"], "thresholds_version": scan.thresholds_version})
+        result["scan_id"] = scan.id
+    return result
+
+
+def _open_cases(session: Session, scan: AmlScanRow, alerts: list[dict[str, Any]], actor: Actor, now: datetime) -> None:
+    """Keep each alert of `scan` with an open case (ids written back into each alert's dict)."""
+    for a in alerts:
+        alert = AmlAlertRow(scan_id=scan.id, rule=a["rule"], score=a["score"],
+                            accounts_json=json.dumps(a["accounts"]), transactions_json=json.dumps(a["transactions"]),
+                            evidence_json=json.dumps(a["evidence"]))
+        session.add(alert)
+        session.flush()
+        case = AmlCaseRow(alert_id=alert.id, state="open", assignee=None, state_since=now)
+        session.add(case)
+        session.flush()
+        session.add(AmlCaseEventRow(case_id=case.id, at=now, actor=actor.name, from_state=None, to_state="open",
+                                    detail=f"alert {alert.id} of scan {scan.id}"))
+        a["alert_id"], a["case_id"] = alert.id, case.id
+
+
+def import_stream_alerts(store: Store, actor: Actor, state_dir: Path) -> dict[str, Any]:
+    """Open a case for every alert the streaming scorer stored in `state_dir` since the last import, as one
+    stored scan whose source is `stream:<dir>` (its summary keeps how many alert lines it had read, so each
+    line is imported once). Audited as aml.scan."""
+    from biplomacy.services.aml_scan import thresholds
+    from biplomacy.services.aml_stream_log import read_alert_lines
+
+    authorize(actor, "aml.scan")
+    if not state_dir.is_dir():
+        raise InputError(f"{state_dir}: no such streaming state directory", field="--state")
+    source = f"stream:{state_dir.resolve()}"
+    lines = read_alert_lines(state_dir)
+    now = datetime.now(UTC)
+    with store.transaction() as session:
+        done = 0
+        for (text,) in session.execute(select(AmlScanRow.summary_json).where(AmlScanRow.source == source)):
+            done = max(done, int(json.loads(text).get("alert_lines_read", 0)))
+        new = [line["alert"] for line in lines[done:]]
+        by_rule: dict[str, int] = {}
+        for a in new:
+            by_rule[a["rule"]] = by_rule.get(a["rule"], 0) + 1
+        summary = {"alerts": len(new), "by_rule": by_rule, "alert_lines_read": len(lines),
+                   "transactions": len({line["tx_id"] for line in lines[done:]})}
+        result: dict[str, Any] = {"source": source, "imported": len(new), "already_imported": done, "alerts": new,
+                                  "scan_id": None}
+        if not new:
+            return result
+        scan = AmlScanRow(source=source, created_at=now, created_by=actor.name, transactions=summary["transactions"],
+                          thresholds_version=thresholds().version, summary_json=json.dumps(summary))
+        session.add(scan)
+        session.flush()
+        _open_cases(session, scan, new, actor, now)
+        record(session, actor=actor.name, action="aml.scan", subject=f"aml-scan:{scan.id}",
+               payload={"source": source, "alerts": len(new), "by_rule": by_rule})
         result["scan_id"] = scan.id
     return result
 

@@ -131,12 +131,15 @@ class StreamLog:
         return self.dir / f"transfers-{gen}.log"
 
 
-def read_alerts(directory: Path) -> list[dict[str, Any]]:
-    """Every alert stored in a state directory, oldest first."""
+def read_alert_lines(directory: Path) -> list[dict[str, Any]]:
+    """Every alert stored in a state directory, oldest first, as {"tx_id", "alert"}; a last line still being
+    written (no newline yet) is left for the next read."""
     path = directory / ALERTS
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    text = path.read_bytes().decode("utf-8")
+    return [json.loads(line) for line in text[:text.rfind("\n") + 1].splitlines() if line.strip()]
+
 
 
 def _read_log(path: Path) -> Iterator[Tx]:
