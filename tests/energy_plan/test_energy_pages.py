@@ -15,7 +15,7 @@ def test_energy_page_shows_the_stored_plan_and_its_csv(app_client, small_scenari
     d = run_plan(store, LOCAL_ADMIN, str(small_scenario), tmp_path / "o", charts=False)
     r = app_client.get("/energy")
     assert r.status_code == 200
-    assert "Is the tariff a subsidy?" in r.text and "subsidy: below the marginal plant" in r.text
+    assert "Is the tariff a subsidy?" in r.text and "subsidy: the MWh mined cost more along the merit order" in r.text
     csv_text = app_client.get(f"/api/v1/energy/plans/{d['plan_id']}/allocation.csv").text
     assert csv_text.splitlines()[0] == "zone,mining_mw,ai_mw,mining_mwh"
     assert app_client.get("/api/v1/energy/plans/999999/allocation.csv").status_code == 404
