@@ -5,7 +5,8 @@ order, same outputs: final P5/P50/P95 and the weekly fan-chart quantiles), with 
 dataclasses or progress hooks of biplomacy.energy.risk. Both run in this process, alternately, best of
 REPEATS. The target is biplomacy <= 1.2x bare. Results go to bench/RESULTS-energy-risk.md.
 
-Run: .venv/bin/python bench/bench_risk.py [--paths 10000] [--days 1825] [--repeats 3]
+Run: .venv/bin/python bench/bench_risk.py [--paths 10000] [--days 1825] [--repeats 3] [--scenario pakistan-2025]
+The fleet is the one `biplomacy energy risk` simulates: the scenario's plan, solved before the timing.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import numpy as np
 
 from biplomacy.energy.network import NetworkAssumptions
 from biplomacy.energy.risk import Fleet, RiskSettings, simulate
+from biplomacy.energy.scenario import load_scenario
+from biplomacy.services.energy_risk import choose_tariff, fleet_from_plan, solved_plan_mining
 
 RESULTS = Path(__file__).with_name("RESULTS-energy-risk.md")
 
@@ -37,7 +40,7 @@ def bare_numpy(net: NetworkAssumptions, fleet: Fleet, paths: int, days: int, see
     start = np.arange(days) * 144.0 + net.start_height
     before = np.clip(net.halving_height - start, 0, 144) / 144
     subsidy = net.subsidy_btc * (before + (1 - before) * 0.5)
-    own = fleet.hashrate_hs * 600 / 2**32
+    own = fleet.uptime * fleet.hashrate_hs * 600 / 2**32
     cost_day = fleet.power_mw * 24 * fleet.uptime * fleet.energy_price_usd_mwh
     disc = math.exp(-math.log1p(net.discount_rate_annual) * dt)
     log_p = np.full(paths, math.log(net.btc_price_usd))
@@ -76,11 +79,15 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=1825)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--scenario", default="pakistan-2025")
     args = ap.parse_args()
-    net = NetworkAssumptions.defaults()
-    hashrate = 1000e6 / (17.5 * 1.05) * 1e12  # 1,000 MW of S21s at PUE 1.05
-    fleet = Fleet(hashrate_hs=hashrate, power_mw=1000, energy_price_usd_mwh=45, capex_usd=15 * hashrate / 1e12)
+    # the fleet `biplomacy energy risk --scenario S` simulates: the scenario's plan (solved here, not timed) at its
+    # first tariff option; both runs take the same Fleet and network
+    sc = load_scenario(args.scenario)
+    fleet, _, _ = fleet_from_plan(sc, solved_plan_mining(sc), choose_tariff(sc, None))
+    net = sc.network
     settings = RiskSettings(paths=args.paths, years=args.days / 365, seed=args.seed, band_every_days=7)
+    load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "n/a"
     ours, bare = [], []
     for _ in range(args.repeats):
         t0 = time.perf_counter()
@@ -101,7 +108,12 @@ def main() -> None:
         "",
         f"- date: {now}",
         f"- machine: {machine} (shared with other work while it ran; best of {args.repeats})",
-        f"- command: `.venv/bin/python bench/bench_risk.py --paths {args.paths} --days {args.days} --repeats {args.repeats}`",
+        f"- command: `.venv/bin/python bench/bench_risk.py --paths {args.paths} --days {args.days} --repeats {args.repeats}"
+        f" --scenario {args.scenario}`",
+        f"- load average before the runs: {load_before}",
+        f"- fleet: the {args.scenario} plan's {fleet.power_mw:,.0f} MW at uptime {fleet.uptime:.1%}, "
+        f"{fleet.hashrate_hs / 1e18:,.1f} EH/s while running, USD {fleet.energy_price_usd_mwh:,.2f}/MWh, "
+        f"capex USD {fleet.capex_usd / 1e6:,.0f} m",
         f"- model: {args.paths:,} paths x {settings.days:,} days, price GBM + difficulty + OU fees, correlated "
         "(Cholesky), weekly fan-chart quantiles",
         "- Bare NumPy: the same Monte Carlo model written as a plain NumPy loop over days",
@@ -113,7 +125,7 @@ def main() -> None:
         "",
         f"- ratio biplomacy / bare: **{best_ours / best_bare:.2f}x** (target <= 1.2x)",
         f"- same numbers as the bare loop (same seed): {'yes' if same else 'NO'}",
-        f"- peak resident memory of the process: {peak_mib:.0f} MiB",
+        f"- peak resident memory of the process: {peak_mib:.0f} MiB (the plan solved before the timing included)",
         f"- results (seed {args.seed}): BTC mined P5/P50/P95 {r.btc_mined.p5:,.0f} / {r.btc_mined.p50:,.0f} / "
         f"{r.btc_mined.p95:,.0f}; NPV P50 USD {r.npv_usd.p50 / 1e6:,.0f} m; P(loss) {r.probability_of_loss:.1%}",
         "",

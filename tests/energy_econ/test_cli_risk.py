@@ -5,7 +5,7 @@ import json
 import pytest
 
 from biplomacy.energy.scenario import load_scenario
-from biplomacy.services.energy_risk import fleet_from_scenario
+from biplomacy.services.energy_risk import PlannedMining, choose_tariff, fleet_from_plan, solved_plan_mining
 
 
 def test_risk_contract_shape_on_a_scenario_folder(cli_nodb, tiny):
@@ -24,19 +24,70 @@ def test_same_seed_gives_identical_json(cli_nodb, tiny):
     assert json.loads(cli_nodb(*args).stdout) == json.loads(cli_nodb(*args).stdout)
 
 
-def test_fleet_mines_the_cap_less_ai_on_surplus_hours_only(tiny):
-    tariff, fleet, _, notes = fleet_from_scenario(load_scenario(tiny), "incremental")
-    # surplus after the 10 % margin: night 10,800 - 8,000 - 800 = 2,000 MW; day 11,000 - 10,000 - 1,000 = 0
-    # the AI takes 100 MW of it, mining 200 MW fits by night only: uptime = 12 of 24 hours
-    assert tariff == "incremental"
-    assert fleet.uptime == pytest.approx(0.5)
+def test_fleet_is_the_plans_installed_mw_running_its_energy_at_the_tariff(tiny):
+    sc = load_scenario(tiny)
+    # a plan of 200 MW in zone north that mines 200 MW for 12 of its 48 hours and 100 MW for 12 more
+    planned = PlannedMining("by hand", {"north": 200.0}, {"north": 200.0 * 12 + 100.0 * 12}, 48)
+    fleet, _, notes = fleet_from_plan(sc, planned, choose_tariff(sc, "incremental"))
+    mwh_year = 3600.0 * 8760 / 48
+    assert fleet.power_mw == 200.0
+    assert fleet.uptime == pytest.approx(mwh_year / (200 * 8760)) == pytest.approx(0.375)
     assert fleet.energy_price_usd_mwh == pytest.approx(22.98 * 1000 / 281)
-    # heat derating: July 44 degC and August 42 degC exceed the 40 degC limit by 4 and 2 degC
-    derating = 1 - 0.03 * (4 + 2) / 12
-    assert fleet.power_mw == pytest.approx(200 * derating)
-    assert fleet.hashrate_hs == pytest.approx(200e6 / 1.05 / 13.5 * 1e12 * derating)
-    assert fleet.capex_usd == pytest.approx(200e6 / 1.05 / 13.5 * 15)
-    assert any("cap" in n for n in notes)
+    # TH/s per MW = 10^6 / (13.5 J/TH x PUE 1.05); uptime x hashrate = the plan's hash-hours a year / 8,760 h
+    th_per_mw = 1e6 / (13.5 * 1.05)
+    assert fleet.hashrate_hs == pytest.approx(200 * th_per_mw * 1e12)
+    assert fleet.uptime * fleet.hashrate_hs * 8760 == pytest.approx(mwh_year * th_per_mw * 1e12)
+    # the daily energy bill is the plan's MWh a year / 365 at the tariff
+    assert fleet.power_mw * 24 * fleet.uptime == pytest.approx(mwh_year / 365)
+    assert fleet.capex_usd == pytest.approx(200 * th_per_mw * 15)
+    assert any("by hand" in n for n in notes)
+
+
+def test_without_a_plan_the_scenario_is_planned_and_its_fleet_simulated(tiny):
+    from biplomacy.energy import planner
+
+    sc = load_scenario(tiny)
+    r = planner.plan(sc)
+    planned = solved_plan_mining(sc)
+    assert planned.installed_mw["north"] == pytest.approx(float(r.mining_mw_installed[0]))
+    assert planned.mwh["north"] == pytest.approx(float(r.mining_mw.sum())) and planned.hours == 48
+    # the planner keeps mining within the heat-derated capacity, so the plan's energy is at most installed x hours
+    assert 0 < planned.mwh["north"] <= planned.installed_mw["north"] * 48 + 1e-6
+
+
+def test_risk_on_a_stored_plan_uses_that_plans_fleet(cli, tiny, tmp_path):
+    plan = cli("energy", "plan", "--scenario", str(tiny), "--out", str(tmp_path / "o"), "--name", "base", "--json")
+    assert plan.exit_code == 0, plan.stderr
+    args = ("energy", "risk", "--scenario", str(tiny), "--paths", "200", "--years", "0.5", "--seed", "3", "--json")
+    stored = cli(*args, "--plan", "base")
+    assert stored.exit_code == 0, stored.stderr
+    solved = cli(*args).json
+    assert stored.json["fleet"]["power_mw"] == pytest.approx(plan.json["mining_mw_installed"])
+    assert stored.json["fleet"]["power_mw"] * 24 * stored.json["fleet"]["uptime"] * 365 == pytest.approx(
+        plan.json["mining_mwh_per_year"], rel=1e-6)
+    for key in ("hashrate_hs", "power_mw", "uptime", "capex_usd"):  # the stored plan is the one solved here
+        assert stored.json["fleet"][key] == pytest.approx(solved["fleet"][key], rel=1e-6)
+    assert any(f"stored plan {plan.json['plan_id']} (base" in a for a in stored.json["assumptions"])
+    assert set(stored.json) == set(solved)
+
+
+def test_an_unknown_plan_a_plan_of_another_scenario_or_of_changed_inputs_is_exit_2(cli, tiny, tmp_path):
+    assert cli("energy", "plan", "--scenario", str(tiny), "--out", str(tmp_path / "o"), "--name", "base").exit_code == 0
+    base = ("energy", "risk", "--paths", "10", "--years", "0.1", "--json")
+    unknown = cli(*base, "--scenario", str(tiny), "--plan", "999")
+    assert unknown.exit_code == 2 and "--plan" in unknown.stderr and "999" in unknown.stderr
+    other = tmp_path / "other"
+    other.mkdir()
+    for f in ("scenario.toml", "grid.csv"):
+        (other / f).write_text((tiny / f).read_text().replace('name = "tiny"', 'name = "other"'))
+    wrong = cli(*base, "--scenario", str(other), "--plan", "base")
+    assert wrong.exit_code == 2 and "'tiny'" in wrong.stderr and "'other'" in wrong.stderr
+    (tiny / "scenario.toml").write_text((tiny / "scenario.toml").read_text().replace("pue = 1.05", "pue = 1.2"))
+    changed = cli(*base, "--scenario", str(tiny), "--plan", "base")
+    assert changed.exit_code == 2 and "other inputs" in changed.stderr
+    for r in (unknown, wrong, changed):
+        assert r.stdout == "" and "Traceback" not in r.stderr
+    assert len(cli("energy", "plans", "--json").json) == 1  # nothing stored by the refusals
 
 
 def test_a_price_shock_lowers_the_median_npv(cli_nodb, tiny):

@@ -69,6 +69,17 @@ def test_self_dilution_lowers_btc_mined():
     assert with_dilution.btc_mined.p50 < without.btc_mined.p50
 
 
+def test_self_dilution_counts_the_fleets_hashrate_at_its_uptime():
+    net = quiet(difficulty_growth_per_year=0.0, fees_btc_per_block=0.0, start_height=0)
+    h = implied_hashrate_hs(net.difficulty) * 0.1
+    part_time = Fleet(hashrate_hs=h, power_mw=1000, energy_price_usd_mwh=0, capex_usd=0, uptime=0.25)
+    r = simulate(net, part_time, RiskSettings(paths=5, years=30 / 365, shutdown_when_unprofitable=False))
+    day = 0.25 * h * 86_400 / 2**32 * 3.125
+    own = 0.25 * h * 600 / 2**32  # a retarget sees the fleet's mean hashrate, a quarter of its running one
+    closed = 14 * day / net.difficulty + 16 * day / (net.difficulty + own)
+    assert r.btc_mined.mean == pytest.approx(closed, rel=1e-9)
+
+
 def test_zero_drift_keeps_the_mean_price_near_the_start_price():
     r = simulate(NET, FLEET, RiskSettings(paths=4000, years=1, seed=3))
     last = r.bands[-1]

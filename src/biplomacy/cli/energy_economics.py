@@ -88,7 +88,10 @@ def register(app: typer.Typer) -> None:
 def _register_risk(app: typer.Typer) -> None:
     @app.command("risk")
     def risk(
+        ctx: typer.Context,
         scenario: str = typer.Option("pakistan-2025", "--scenario", help="Shipped scenario name or a folder."),
+        plan: str = typer.Option(None, "--plan", help="A stored plan of the scenario (id or name; see `energy "
+                                 "plans`); default: plan the scenario now without storing it."),
         paths: str = typer.Option("10000", "--paths", help="Monte Carlo paths."),
         years: str = typer.Option("5", "--years", help="Horizon in years (daily steps)."),
         seed: str = typer.Option("1", "--seed", help="Seed of the random generator (PCG64)."),
@@ -99,10 +102,13 @@ def _register_risk(app: typer.Typer) -> None:
         chart: Path = typer.Option(None, "--chart", help="Write the fan chart as PNG or SVG to this file."),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
-        """Monte Carlo of BTC price, difficulty and fees: P5/P50/P95 of BTC mined, revenue, NPV; P(loss)."""
+        """Monte Carlo of a plan's fleet under BTC price, difficulty and fees: P5/P50/P95 of BTC, revenue, NPV; P(loss)."""
         from rich.progress import Progress
 
+        from biplomacy.cli import context
         from biplomacy.services.energy_risk import run_risk
+
+        store = context.get(ctx).store() if plan is not None else None
 
         with Progress(console=err, transient=True, disable=as_json) as bar:
             task = bar.add_task("simulating", total=1.0)
@@ -113,7 +119,7 @@ def _register_risk(app: typer.Typer) -> None:
             result = run_risk(scenario, paths=_int(paths, "--paths"), years=_float(years, "--years"),
                               seed=_int(seed, "--seed"), price_shock=_float(price_shock, "--price-shock"),
                               tariff=tariff, energy_price_usd_mwh=_float(energy_price, "--energy-price-usd-mwh"),
-                              progress=progress, chart=chart)
+                              plan=plan, store=store, progress=progress, chart=chart)
 
         def render(r: dict[str, Any]) -> None:
             rows = [(name, *(f"{r[key][q]:,.{dp}f}" for q in ("p5", "p50", "p95")))

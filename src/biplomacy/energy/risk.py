@@ -7,7 +7,8 @@ The model, one step a day (dt = 1/365 year), for every path at once:
 * Difficulty of the rest of the network: log D += log(1 + g) dt + sigma_D sqrt(dt) z_diff, so the median
   grows by g a year. Retargets are continuous here (the 2,016-block steps are left out: they move the
   timing of growth by at most two weeks). Self-dilution: from day 14 on (the first retarget) the
-  difficulty also carries the fleet's own hashrate, D_eff = D + fleet * 600 / 2^32.
+  difficulty also carries the fleet's own hashrate as the network sees it over a retarget window, i.e.
+  at its uptime: D_eff = D + uptime * fleet * 600 / 2^32.
 * Mean fees per block: f0 * exp(y), y an Ornstein-Uhlenbeck process around 0 (fee spikes fade):
   y += -kappa y dt + sigma_f sqrt(dt) z_fee.
 * (z_price, z_diff, z_fee) are standard normals correlated through the Cholesky factor of the scenario's
@@ -18,6 +19,12 @@ The model, one step a day (dt = 1/365 year), for every path at once:
 * Shutdown (on by default): on a day whose revenue would not pay its energy the fleet is switched off
   (no BTC, no energy bought), as an operator on an interruptible surplus tariff would; the decision uses
   that day's price and difficulty.
+
+The fleet is a plan's (services/energy_risk.py): a stored plan, or the scenario planned on the spot. Its power is
+the plan's installed mining MW; its uptime is the plan's MWh a year over installed MW x 8,760 h (surplus hours,
+ramps and heat derating are in the plan's hourly MW already); its hashrate while running is chosen so that
+uptime x hashrate is the plan's hash-hours (each zone's MWh at the fleet's J/TH and the zone's PUE); the energy
+price is the chosen tariff option. The simulation itself takes the Fleet's five figures and nothing else.
 
 Only per-path running totals are kept (a few arrays of `paths` floats), never paths x days; quantile
 bands for a fan chart are taken every `band_every_days`. The generator is NumPy's PCG64 seeded with
@@ -43,13 +50,14 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True, slots=True)
 class Fleet:
-    """What is being risked: hashrate (after derating), power at the meter, its energy price and capex."""
+    """What is being risked: hashrate and power at the meter while running, the share of the time it runs
+    (a plan's energy over its installed MW-hours), the energy price and capex."""
 
     hashrate_hs: float
     power_mw: float
     energy_price_usd_mwh: float
     capex_usd: float
-    uptime: float = 1.0  # share of the time the fleet runs (e.g. surplus hours only)
+    uptime: float = 1.0  # share of the time the fleet runs at full power (a plan's MWh / (MW x hours))
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +162,8 @@ def simulate(network: NetworkAssumptions, fleet: Fleet, settings: RiskSettings,
     load = chol * np.array([[sp * sq], [sd * sq], [sf * sq]])
     subsidy = daily_subsidy(network, days)
     disc = math.exp(-math.log1p(network.discount_rate_annual) * dt)
-    own_difficulty = fleet.hashrate_hs * 600.0 / HASHES_PER_DIFFICULTY if settings.self_dilution else 0.0
+    # a retarget averages two weeks of blocks, so the fleet adds its mean hashrate (uptime x running)
+    own_difficulty = fleet.uptime * fleet.hashrate_hs * 600.0 / HASHES_PER_DIFFICULTY if settings.self_dilution else 0.0
     btc_per_difficulty = fleet.uptime * fleet.hashrate_hs * 86_400.0 / HASHES_PER_DIFFICULTY
     cost_day = fleet.power_mw * 24.0 * fleet.uptime * fleet.energy_price_usd_mwh
 

@@ -129,7 +129,7 @@ def write_outputs(s: Scenario, r: planner.PlanResult, summary: dict[str, Any], o
     return files
 
 
-def _inputs_digest(s: Scenario) -> tuple[str, str]:
+def inputs_digest(s: Scenario) -> tuple[str, str]:
     toml = (s.folder / "scenario.toml").read_text(encoding="utf-8")
     h = hashlib.sha256(toml.encode())
     h.update((s.folder / "grid.csv").read_bytes())
@@ -153,7 +153,7 @@ def run_plan(store: Store | None, actor: Actor, scenario: str, out: Path, *, obj
     files = write_outputs(s, r, summary, out, charts=charts)
     summary["files"] = [str(f) for f in files]
     if store is not None:
-        digest, toml = _inputs_digest(s)
+        digest, toml = inputs_digest(s)
         kept = summary | {"chart_data": chart_data(r)}
         with store.transaction() as session:
             row = EnergyPlanRow(name=name or f"{s.name} ({objective})", scenario=s.name, objective=objective,
@@ -182,7 +182,7 @@ def list_plans(store: Store) -> list[dict[str, Any]]:
         rows = s.execute(select(EnergyPlanRow).order_by(EnergyPlanRow.id)).scalars().all()
         return [{"id": r.id, "name": r.name, "scenario": r.scenario, "objective": r.objective,
                  "created_at": r.created_at.isoformat(), "created_by": r.created_by,
-                 "summary": json.loads(r.summary_json)} for r in rows]
+                 "inputs_sha256": r.inputs_sha256, "summary": json.loads(r.summary_json)} for r in rows]
 
 
 def get_plan(store: Store, ref: str) -> dict[str, Any]:

@@ -1,41 +1,52 @@
-"""Use case: the Monte Carlo risk of a scenario's mining fleet, as a report with its sources and assumptions."""
+"""Use case: the Monte Carlo risk of a plan's mining fleet, as a report with its sources and assumptions."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from biplomacy.energy.economics import derating_fraction
 from biplomacy.energy.network import NetworkAssumptions
 from biplomacy.energy.risk import Fleet, Progress, RiskResult, RiskSettings, simulate, validate
 from biplomacy.errors import InputError, NotFound
 from biplomacy.provenance import load_registry
 
 if TYPE_CHECKING:
-    from biplomacy.energy.scenario import Scenario
+    from biplomacy.adapters.store.db import Store
+    from biplomacy.energy.scenario import Scenario, Tariff
 
 MODEL_ASSUMPTIONS = (
     "BTC price: geometric Brownian motion (daily steps) with the scenario's drift and volatility",
     "difficulty of the rest of the network: lognormal growth, continuous rather than every 2,016 blocks",
     "fees per block: mean-reverting (Ornstein-Uhlenbeck on log fees)",
     "daily shocks of price, difficulty and fees correlated through a Cholesky factor",
-    "self-dilution: from day 14 (the first retarget) the difficulty carries the fleet's own hashrate",
+    "self-dilution: from day 14 (the first retarget) the difficulty carries the fleet's own hashrate at its uptime",
     "144 blocks a day; the subsidy halves at block 1,050,000",
     "the fleet is switched off on days whose revenue would not pay its energy",
     "NPV: capex paid on day 0, daily net cash discounted continuously, no residual value of the machines",
 )
 
 
+@dataclass(frozen=True)
+class PlannedMining:
+    """What a plan installs and runs: per zone, installed mining MW and the MWh mined over the plan's hours."""
+
+    source: str  # how the plan was had, for the report: "stored plan 3 (name)" or "solved from the scenario"
+    installed_mw: dict[str, float]
+    mwh: dict[str, float]
+    hours: int
+
+
 def run_risk(scenario: str | Path, *, paths: int = 10_000, years: float = 5.0, seed: int = 1,
              price_shock: float = 0.0, tariff: str | None = None, energy_price_usd_mwh: float | None = None,
-             progress: Progress | None = None, chart: Path | None = None) -> dict[str, Any]:
-    """Load a scenario (shipped name or folder), derive its mining fleet, and run the Monte Carlo on it.
+             plan: str | None = None, store: Store | None = None, progress: Progress | None = None,
+             chart: Path | None = None) -> dict[str, Any]:
+    """Load a scenario (shipped name or folder), take its plan's mining fleet, and run the Monte Carlo on it.
 
-    `energy_price_usd_mwh` replaces the tariff's price (e.g. the marginal cost of surplus power) for a
-    what-if; the report then names no tariff.
+    `plan` names a stored plan (id or name, read from `store`) of the same scenario and inputs; without it
+    the scenario is planned here (the planner's net-value LP, not stored). `energy_price_usd_mwh` replaces
+    the tariff's price (e.g. the marginal cost of surplus power) for a what-if; the report then names no tariff.
     """
     from biplomacy.energy.scenario import load_scenario
 
@@ -45,8 +56,10 @@ def run_risk(scenario: str | Path, *, paths: int = 10_000, years: float = 5.0, s
     if energy_price_usd_mwh is not None and not (energy_price_usd_mwh >= 0 and tariff is None):
         raise InputError("--energy-price-usd-mwh: must be zero or more, and not given together with --tariff",
                          field="--energy-price-usd-mwh")
-    chosen: str | None
-    chosen, fleet, keys, notes = fleet_from_scenario(sc, tariff)
+    chosen_tariff = choose_tariff(sc, tariff)
+    planned = stored_plan_mining(sc, store, plan) if plan is not None else solved_plan_mining(sc)
+    fleet, keys, notes = fleet_from_plan(sc, planned, chosen_tariff)
+    chosen: str | None = chosen_tariff.name
     if energy_price_usd_mwh is not None:
         fleet = replace(fleet, energy_price_usd_mwh=energy_price_usd_mwh)
         notes = [f"energy price: USD {energy_price_usd_mwh:,.2f}/MWh given on the command line (what-if, no tariff)",
@@ -58,60 +71,99 @@ def run_risk(scenario: str | Path, *, paths: int = 10_000, years: float = 5.0, s
     return doc
 
 
-def fleet_from_scenario(sc: Scenario, tariff: str | None = None) -> tuple[str, Fleet, list[str], list[str]]:
-    """The fleet a scenario allows, with the registry keys and the simplifications it rests on.
+def choose_tariff(sc: Scenario, tariff: str | None) -> Tariff:
+    """The named tariff option of the scenario, or its first."""
+    if tariff is None:
+        return sc.tariffs[0]
+    for t in sc.tariffs:
+        if t.name == tariff:
+            return t
+    raise NotFound(f"--tariff: {tariff!r} is not an option of {sc.name} "
+                   f"({', '.join(t.name for t in sc.tariffs)})", field="--tariff")
 
-    * Mining MW: the cap less the AI data centres' firm load (and no more than the zones' connection limits
-      less that load). The risk run does not solve the planner's LP; it takes the most mining the scenario
-      permits, which is what the cap is for.
-    * Uptime: the fleet runs on surplus only; over the scenario's 8,760 hours its average use is
-      mean(min(max(surplus - AI firm load, 0), mining MW)) / mining MW.
-    * Efficiency and capex: the fleet's share-weighted J/TH and price per TH/s; PUE: the zones' mean
-      weighted by connection limit; heat derating: the linear model of energy/economics.py averaged over
-      zones (weighted by connection limit), months and ASIC models, applied to hashrate and power alike.
-    * Energy price: the named tariff option (default: the scenario's first), converted at its USD/PKR rate.
+
+def stored_plan_mining(sc: Scenario, store: Store | None, ref: str) -> PlannedMining:
+    """A stored plan's mining, refused unless it was made from this very scenario (name and inputs)."""
+    from biplomacy.services.energy_plan import get_plan, inputs_digest
+
+    if store is None:
+        raise InputError("--plan: reading a stored plan needs the database", field="--plan")
+    try:
+        p = get_plan(store, ref)
+    except NotFound as exc:
+        raise NotFound(f"--plan: {exc}", field="--plan") from None
+    if p["scenario"] != sc.name:
+        raise InputError(f"--plan: plan {p['id']} ({p['name']}) is of scenario {p['scenario']!r}, not {sc.name!r}; "
+                         f"pass --scenario with the scenario it was made from", field="--plan")
+    if p["inputs_sha256"] != inputs_digest(sc)[0]:
+        raise InputError(f"--plan: plan {p['id']} ({p['name']}) was made from other inputs than {sc.folder} "
+                         "(scenario.toml or grid.csv changed since); plan again or pass the folder it was made from",
+                         field="--plan")
+    zones = p["summary"]["zones"]
+    return PlannedMining(f"stored plan {p['id']} ({p['name']}, {p['objective']})",
+                         {z["zone"]: float(z["mining_mw"]) for z in zones},
+                         {z["zone"]: float(z["mining_mwh"]) for z in zones}, int(p["summary"]["hours"]))
+
+
+def solved_plan_mining(sc: Scenario) -> PlannedMining:
+    """Plan the scenario now (net-value objective; nothing stored). The same inputs are solved once a process."""
+    from biplomacy.services.energy_plan import inputs_digest
+
+    return _solve(str(sc.folder.resolve()), inputs_digest(sc)[0])
+
+
+@lru_cache(maxsize=8)
+def _solve(folder: str, digest: str) -> PlannedMining:  # digest: a changed file is a new key
+    from biplomacy.energy import planner
+    from biplomacy.energy.scenario import load_scenario
+
+    r = planner.plan(load_scenario(folder), "net-value")
+    return PlannedMining("solved from the scenario (net-value objective, not stored)",
+                         {z: float(r.mining_mw_installed[i]) for i, z in enumerate(r.zones)},
+                         {z: float(r.mining_mw[i].sum()) for i, z in enumerate(r.zones)}, len(r.hours))
+
+
+def fleet_from_plan(sc: Scenario, planned: PlannedMining, tariff: Tariff) -> tuple[Fleet, list[str], list[str]]:
+    """The Monte Carlo's fleet: the plan's installed mining MW running its hourly energy, at the tariff.
+
+    * Power: the plan's installed mining MW, M. Energy: the MWh the plan mines over its hours, scaled to a
+      year, E; the fleet's uptime is E / (M x 8,760 h), so the daily energy bill is E / 365 at the tariff.
+    * Hashrate-hours: each zone's MWh at the fleet's J/TH and the zone's PUE (TH/s per MW = 10^6 / (J/TH x
+      PUE)). Heat derating is already in the plan: its hourly MW stop at the derated capacity of each zone
+      (3 %/degC above the ASICs' limit), and a derated machine draws and hashes less alike. The fleet's
+      hashrate while running is M times the plan's average TH/s per MW, so uptime x hashrate gives the
+      plan's hash-hours.
+    * Capex: the installed MW at each zone's PUE, at the fleet's share-weighted price per TH/s.
+    * Energy price: the chosen tariff option, converted at the scenario's USD/PKR rate.
     """
     reg = load_registry()
-    if tariff is None:
-        chosen = sc.tariffs[0]
-    else:
-        found = [t for t in sc.tariffs if t.name == tariff]
-        if not found:
-            raise NotFound(f"--tariff: {tariff!r} is not an option of {sc.name} "
-                           f"({', '.join(t.name for t in sc.tariffs)})", field="--tariff")
-        chosen = found[0]
-    limits = np.array([z.connection_limit_mw for z in sc.zones])
-    weights = limits / limits.sum() if limits.sum() > 0 else np.full(len(sc.zones), 1.0 / len(sc.zones))
-    mining_mw = max(0.0, min(sc.cap_mw, float(limits.sum())) - sc.ai.firm_mw)
-    if mining_mw <= 0:
-        raise NotFound(f"scenario {sc.name} leaves no MW for mining (cap {sc.cap_mw:g} MW, AI firm "
-                       f"{sc.ai.firm_mw:g} MW)", field="cap_mw")
-    surplus_left = np.maximum(np.asarray(sc.surplus_mw, dtype=np.float64) - sc.ai.firm_mw, 0.0)
-    uptime = float(np.mean(np.minimum(surplus_left, mining_mw)) / mining_mw)
-    if uptime <= 0:
-        raise NotFound(f"scenario {sc.name} has no surplus hour left for mining after the AI firm load",
-                       field="grid.csv")
-    pue = float(np.dot(weights, [z.pue for z in sc.zones]))
-    per_c = reg.number("energy.mining.derating_per_c")
-    derating = float(sum(w * a.share * np.mean([derating_fraction(t, a.ambient_limit_c, per_c)
-                                                for t in z.ambient_monthly_c])
-                         for w, z in zip(weights, sc.zones, strict=True) for a in sc.fleet))
-    th_nameplate = mining_mw * 1e6 / pue / sc.fleet_j_per_th
+    pue = {z.name: z.pue for z in sc.zones}
+    unknown = sorted(set(planned.installed_mw) - set(pue))
+    if unknown:
+        raise InputError(f"--plan: zones {unknown} of the plan are not in scenario {sc.name}", field="--plan")
+    installed = sum(planned.installed_mw.values())
+    year = planned.hours / 8760.0
+    mwh_year = sum(planned.mwh.values()) / year
+    if installed <= 1e-9 or mwh_year <= 1e-9:
+        raise InputError(f"the plan ({planned.source}) mines nothing: {installed:,.1f} MW installed, "
+                         f"{mwh_year:,.0f} MWh a year; nothing to simulate", field="--plan")
+    th_hours = sum(mwh / year * 1e6 / (sc.fleet_j_per_th * pue[z]) for z, mwh in planned.mwh.items())
+    uptime = min(1.0, mwh_year / (installed * 8760.0))
+    th_running = installed * th_hours / mwh_year  # TH/s at the full installed MW, the plan's zone mix
+    th_nameplate = sum(mw * 1e6 / (sc.fleet_j_per_th * pue[z]) for z, mw in planned.installed_mw.items())
     capex = th_nameplate * sum(a.price_usd_per_th * a.share for a in sc.fleet)
-    fleet = Fleet(hashrate_hs=th_nameplate * 1e12 * derating, power_mw=mining_mw * derating,
-                  energy_price_usd_mwh=chosen.pkr_per_kwh * 1000.0 / sc.usd_pkr, capex_usd=capex,
-                  uptime=uptime)
+    fleet = Fleet(hashrate_hs=th_running * 1e12, power_mw=installed,
+                  energy_price_usd_mwh=tariff.pkr_per_kwh * 1000.0 / sc.usd_pkr, capex_usd=capex, uptime=uptime)
     notes = [
-        f"energy price: tariff {chosen.name!r} PKR {chosen.pkr_per_kwh:g}/kWh at {sc.usd_pkr:g} PKR/USD = "
+        f"energy price: tariff {tariff.name!r} PKR {tariff.pkr_per_kwh:g}/kWh at {sc.usd_pkr:g} PKR/USD = "
         f"USD {fleet.energy_price_usd_mwh:,.2f}/MWh",
-        f"mining MW: the cap {sc.cap_mw:,.0f} MW less the AI firm load {sc.ai.firm_mw:,.0f} MW = {mining_mw:,.0f} MW "
-        "(the most the scenario allows; the planner's installed MW may be lower)",
-        f"uptime on surplus hours: {uptime:.1%} of the time at full load (from the hourly grid profile)",
-        f"fleet: {sc.fleet_j_per_th:.2f} J/TH, PUE {pue:.3f}, heat derating to {derating:.1%} of nameplate, "
-        f"{th_nameplate * derating / 1e6:,.1f} EH/s, capex USD {capex / 1e6:,.0f} m",
+        f"the plan: {planned.source}: {installed:,.0f} MW of mining installed, {mwh_year / 1e6:,.2f} TWh a year "
+        f"(uptime {uptime:.1%} of installed MW-hours, heat derating and surplus hours included)",
+        f"fleet: {sc.fleet_j_per_th:.2f} J/TH, {th_running * uptime / 1e6:,.1f} EH/s on average "
+        f"({th_running / 1e6:,.1f} EH/s while running), capex USD {capex / 1e6:,.0f} m",
     ]
     keys = [*sc.source_keys, "energy.mining.derating_per_c"]
-    return chosen.name, fleet, [k for k in keys if k in reg.facts], notes
+    return fleet, [k for k in keys if k in reg.facts], notes
 
 
 def risk_report(network: NetworkAssumptions, fleet: Fleet, settings: RiskSettings, *, label: str,
