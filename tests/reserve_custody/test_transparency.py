@@ -57,16 +57,15 @@ def test_esplora_api_is_mounted_under_api_v1(portal: Any) -> None:
 
 def test_a_signer_downloads_the_psbt_and_uploads_the_signed_one_over_the_api(
         cli: Any, portal: Any, settings: Any, signers: Any, treasury_descriptor: str, cold_descriptor: str) -> None:
-    from biplomacy.permissions import Actor
-    from biplomacy.web.auth import COOKIE_NAME, issue_session
     from tests.reserve_custody.test_ceremony import funded_treasury
+    from tests.sessions import sign_in
 
     _, cold = funded_treasury(cli, treasury_descriptor, cold_descriptor)
     proposal = ok(cli("reserve", "spend", "propose", "treasury", "--to", cold, "--amount", "0.4", "--purpose", "api",
                       "--json"))
     path = f"/api/v1/reserve/spends/{proposal['id']}"
     assert portal.get(f"{path}/psbt").status_code == 403  # the public may not
-    portal.cookies.set(COOKIE_NAME, issue_session(settings, Actor("sbp-signer", "signer")))
+    sign_in(portal, "sbp-signer", "signer")
     unsigned = portal.get(f"{path}/psbt").text
     assert unsigned == proposal["psbt"]
     result = portal.post(f"{path}/signatures", content=signers[0].sign(unsigned)).json()

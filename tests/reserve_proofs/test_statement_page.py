@@ -34,9 +34,8 @@ def test_reserve_page_links_the_latest_statement_which_verifies(
 
 def test_signers_sign_a_statement_over_the_api_and_the_public_may_not(
         cli: Any, settings: Settings, signers: list[Signer], treasury_descriptor: str, cold_descriptor: str) -> None:
-    from biplomacy.permissions import Actor
-    from biplomacy.web.auth import COOKIE_NAME, issue_session
     from tests.reserve_custody.test_ceremony import funded_treasury
+    from tests.sessions import sign_in
 
     funded_treasury(cli, treasury_descriptor, cold_descriptor)
     built = ok(cli("reserve", "statement", "build", "treasury", "--message", "API ceremony", "--json"))
@@ -44,7 +43,7 @@ def test_signers_sign_a_statement_over_the_api_and_the_public_may_not(
     with TestClient(create_app(settings)) as portal:
         assert portal.get(f"{path}/psbt").status_code == 403
         assert portal.get(path).status_code == 422  # not final yet: nothing to download
-        portal.cookies.set(COOKIE_NAME, issue_session(settings, Actor("sbp-signer", "signer")))
+        sign_in(portal, "sbp-signer", "signer")
         unsigned = portal.get(f"{path}/psbt").text
         assert unsigned == built["psbt"]
         for signer in signers[:3]:

@@ -55,11 +55,9 @@ def test_dashboard_is_for_supervisors_and_charts_the_reserve_ratio(app_client: T
 
 
 def test_a_supervisor_sees_returns_and_reserve_ratios_on_the_dashboard(app_client: TestClient) -> None:  # noqa: F811
-    from biplomacy.permissions import Actor
-    from biplomacy.web.auth import COOKIE_NAME, issue_session
+    from tests.sessions import sign_in
 
-    c = loaded(app_client)
-    c.cookies.set(COOKIE_NAME, issue_session(c.app.state.settings, Actor("officer", "supervisor")))  # type: ignore[attr-defined]
+    c = sign_in(loaded(app_client), "officer", "supervisor")
     page = c.get("/supervision/dashboard")
     assert page.status_code == 200
     assert "IndusX" in page.text and "BTC 1.0448" in page.text and "data-chart-spec" in page.text

@@ -147,7 +147,7 @@ def test_cli_records_an_attestation_against_a_licence(cli: Cli, tmp_path: Path) 
 
 def test_portal_entity_page_register_and_dashboard_show_the_breaches(app_client: TestClient,  # noqa: F811
                                                                      tmp_path: Path) -> None:
-    from biplomacy.web.auth import COOKIE_NAME, issue_session
+    from tests.sessions import sign_in
 
     store = app_client.app.state.store  # type: ignore[attr-defined]
     ref = recorded(store, tmp_path)
@@ -159,7 +159,7 @@ def test_portal_entity_page_register_and_dashboard_show_the_breaches(app_client:
     assert "XPKR: " in listing.text and "1 breach" in listing.text
     api = app_client.get("/api/v1/supervision/register", params={"as_of": "2026-02-01"}).json()
     assert next(e for e in api["entities"] if e["reference"] == ref)["stablecoin"][0]["compliant"] is False
-    app_client.cookies.set(COOKIE_NAME, issue_session(app_client.app.state.settings, SUPERVISOR))  # type: ignore[attr-defined]
+    sign_in(app_client, SUPERVISOR.name, SUPERVISOR.role)
     board = app_client.get("/supervision/dashboard")
     assert board.status_code == 200
     assert "Stablecoin issuers" in board.text and "stablecoin-backing" in board.text

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from biplomacy.permissions import Actor
 from biplomacy.services.aml_cases import store_scan
-from biplomacy.web.auth import COOKIE_NAME, issue_session
+from tests.sessions import sign_in
 from tests.supervision_aml.test_aml_cases import CYCLE, HEADER
 from tests.supervision_aml.test_aml_rules import write_csv
 from tests.web.conftest import app_client  # noqa: F401  (the shared portal fixture)
@@ -18,8 +18,7 @@ SCORE = "/api/v1/supervision/aml/score"
 
 
 def as_supervisor(c: TestClient) -> TestClient:
-    c.cookies.set(COOKIE_NAME, issue_session(c.app.state.settings, Actor("officer", "supervisor")))  # type: ignore[attr-defined]
-    return c
+    return sign_in(c, "officer", "supervisor")  # type: ignore[no-any-return]
 
 
 def tx(i: int, src: str, dst: str, amount: float, hours: float, vasp: str = "ExA") -> dict[str, object]:

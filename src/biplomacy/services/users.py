@@ -174,12 +174,18 @@ def revoke_token(store: Store, actor: Actor, token_id: int) -> None:
 
 
 def authenticate_password(store: Store, name: str, password: str) -> Actor | None:
+    found = authenticate_session(store, name, password)
+    return None if found is None else found[0]
+
+
+def authenticate_session(store: Store, name: str, password: str) -> tuple[Actor, int] | None:
+    """The active user whose password this is, with its session version (for the portal's cookie)."""
     with store.read() as s:
         row = s.execute(select(UserRow).where(UserRow.name == name)).scalar_one_or_none()
         if row is None or not row.active or not row.password_hash:
             return None
-        actor, stored = _actor(row), row.password_hash
-    return actor if check_password(password, stored) else None
+        actor, version, stored = _actor(row), row.session_version, row.password_hash
+    return (actor, version) if check_password(password, stored) else None
 
 
 def session_state(store: Store, name: str) -> tuple[Actor, int] | None:

@@ -1,8 +1,15 @@
 """Who is asking: a signed session cookie after login, or `Authorization: Bearer <token>`; else the public.
 
-The cookie holds the user's name, role and expiry, signed with HMAC-SHA256 under settings.secret_key, so
-the server keeps no session table. Routers take the actor with `actor: ActorDep` and call
+The cookie holds the user's name, role, entity (LEI, for a vasp user), session version and expiry, signed
+with HMAC-SHA256 under settings.secret_key, so the server keeps no session table. On every request that
+carries a validly signed cookie the user is read back from the users table (one indexed read): a user who
+was disabled or removed, or whose role or entity changed since login (its session version moved on), is
+anonymous again at once, not when the cookie expires. Requests without a session cookie (the public)
+cost no database work here. Routers take the actor with `actor: ActorDep` and call
 `authorize(actor, "x.y")`; a token that is presented but unknown is a 401, never silently anonymous.
+
+Failed logins are throttled per user name and client address (LoginThrottle): after MAX_FAILURES
+failures within WINDOW_SECONDS the login form answers 429 with Retry-After, even to the right password.
 """
 
 from __future__ import annotations
@@ -11,7 +18,11 @@ import base64
 import hashlib
 import hmac
 import json
+import math
+import threading
 import time
+from collections import deque
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Response
@@ -37,26 +48,35 @@ def _mac(settings: Settings, payload: str) -> str:
     return _b64(hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest())
 
 
-def issue_session(settings: Settings, actor: Actor, now: float | None = None) -> str:
-    """A cookie value naming `actor`, valid for SESSION_SECONDS."""
+def issue_session(settings: Settings, actor: Actor, now: float | None = None, version: int = 0) -> str:
+    """A cookie value naming `actor` at session version `version` (see users.session_state), valid for
+    SESSION_SECONDS."""
     expires = int((time.time() if now is None else now) + SESSION_SECONDS)
-    payload = _b64(json.dumps({"n": actor.name, "r": actor.role, "exp": expires}, separators=(",", ":")).encode())
+    doc = {"n": actor.name, "r": actor.role, "l": actor.lei, "v": version, "exp": expires}
+    payload = _b64(json.dumps(doc, separators=(",", ":")).encode())
     return f"{payload}.{_mac(settings, payload)}"
 
 
-def read_session(settings: Settings, value: str, now: float | None = None) -> Actor | None:
-    """The actor a cookie names, or None when it is forged, tampered with, malformed or expired."""
+def read_session_claims(settings: Settings, value: str, now: float | None = None) -> tuple[Actor, int] | None:
+    """The actor and session version a cookie names, or None when forged, tampered with, malformed or expired."""
     payload, _, mac = value.partition(".")
     if not payload or not mac or not hmac.compare_digest(mac, _mac(settings, payload)):
         return None
     try:
         doc = json.loads(_unb64(payload))
-        name, role, expires = str(doc["n"]), str(doc["r"]), int(doc["exp"])
-    except (ValueError, KeyError, TypeError):
+        name, role, expires, version = str(doc["n"]), str(doc["r"]), int(doc["exp"]), int(doc.get("v", 0))
+        lei = doc.get("l")
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
-    if expires < (time.time() if now is None else now):
+    if expires < (time.time() if now is None else now) or not (lei is None or isinstance(lei, str)):
         return None
-    return Actor(name, role)
+    return Actor(name, role, lei), version
+
+
+def read_session(settings: Settings, value: str, now: float | None = None) -> Actor | None:
+    """The actor a cookie names (signature and expiry only; current_actor also checks the users table)."""
+    claims = read_session_claims(settings, value, now)
+    return None if claims is None else claims[0]
 
 
 def current_actor(request: Request) -> Actor:
@@ -82,9 +102,9 @@ def _resolve(request: Request) -> Actor:
         return actor
     cookie = request.cookies.get(COOKIE_NAME)
     if cookie:
-        actor = read_session(request.app.state.settings, cookie)
-        if actor is not None:
-            return actor
+        claims = read_session_claims(request.app.state.settings, cookie)
+        if claims is not None and users.session_state(request.app.state.store, claims[0].name) == claims:
+            return claims[0]
     return ANONYMOUS
 
 
@@ -95,10 +115,84 @@ def is_signed_in(actor: Actor) -> bool:
     return actor != ANONYMOUS
 
 
-def set_session_cookie(request: Request, response: Response, actor: Actor) -> None:
-    response.set_cookie(COOKIE_NAME, issue_session(request.app.state.settings, actor), max_age=SESSION_SECONDS,
-                        httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/")
+def set_session_cookie(request: Request, response: Response, actor: Actor, version: int = 0) -> None:
+    response.set_cookie(COOKIE_NAME, issue_session(request.app.state.settings, actor, version=version),
+                        max_age=SESSION_SECONDS, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https", path="/")
 
 
 def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(COOKIE_NAME, path="/")
+
+
+MAX_FAILURES = 5  # failed logins allowed per user name and client address within WINDOW_SECONDS
+MAX_FAILURES_PER_ADDRESS = 20  # across all user names from one address (guessing names as well as passwords)
+WINDOW_SECONDS = 300
+_MAX_KEYS = 50_000  # memory bound: beyond it the keys whose last failure is oldest are forgotten first
+
+
+class LoginThrottle:
+    """Failed logins per (user name, client address) and per address in a sliding window, in this process.
+
+    NIST SP 800-63B section 5.2.2 requires a cap on consecutive failed attempts per account (at most 100)
+    and the OWASP Authentication Cheat Sheet recommends throttling or lockout; 5 per 5 minutes per name and
+    address, and 20 per address, are this project's choice, not a cited figure. Behind a reverse proxy the
+    client address is the proxy's unless the server is run with forwarded headers trusted. Each server
+    process keeps its own counts (`biplomacy serve` runs one).
+    """
+
+    def __init__(self, max_failures: int = MAX_FAILURES, per_address: int = MAX_FAILURES_PER_ADDRESS,
+                 window: float = WINDOW_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_failures, self.per_address, self.window, self.clock = max_failures, per_address, window, clock
+        self._failures: dict[tuple[str, ...], deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _keys(self, name: str, address: str) -> list[tuple[tuple[str, ...], int]]:
+        return [(("pair", name.strip().casefold(), address), self.max_failures), (("address", address),
+                                                                                   self.per_address)]
+
+    def _recent(self, key: tuple[str, ...], now: float) -> deque[float]:
+        times = self._failures.get(key, deque())
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        if not times:
+            self._failures.pop(key, None)
+        return times
+
+    def retry_after(self, name: str, address: str) -> int | None:
+        """Whole seconds until this name may try again from this address, or None when it may try now."""
+        now = self.clock()
+        with self._lock:
+            waits = [times[-limit] + self.window - now for key, limit in self._keys(name, address)
+                     if len(times := self._recent(key, now)) >= limit]
+        return max(1, math.ceil(max(waits))) if waits else None
+
+    def failed(self, name: str, address: str) -> None:
+        now = self.clock()
+        with self._lock:
+            for key, _ in self._keys(name, address):
+                self._failures.setdefault(key, deque()).append(now)
+            if len(self._failures) > _MAX_KEYS:
+                for key in sorted(self._failures, key=lambda k: self._failures[k][-1])[:len(self._failures) // 10]:
+                    del self._failures[key]
+
+    def succeeded(self, name: str, address: str) -> None:
+        """A right password clears that name's failures from that address (not the address's own count)."""
+        with self._lock:
+            self._failures.pop(self._keys(name, address)[0][0], None)
+
+
+_THROTTLE_LOCK = threading.Lock()
+
+
+def login_throttle(request: Request) -> LoginThrottle:
+    """The app's one LoginThrottle (made on first use)."""
+    state = request.app.state
+    with _THROTTLE_LOCK:
+        if not isinstance(getattr(state, "login_throttle", None), LoginThrottle):
+            state.login_throttle = LoginThrottle()
+        return state.login_throttle  # type: ignore[no-any-return]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

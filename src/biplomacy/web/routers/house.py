@@ -12,7 +12,14 @@ from pydantic import BaseModel
 from biplomacy.permissions import authorize
 from biplomacy.provenance import PILLARS, Fact, load_registry
 from biplomacy.services import users
-from biplomacy.web.auth import ActorDep, clear_session_cookie, is_signed_in, set_session_cookie
+from biplomacy.web.auth import (
+    ActorDep,
+    clear_session_cookie,
+    client_address,
+    is_signed_in,
+    login_throttle,
+    set_session_cookie,
+)
 from biplomacy.web.rendering import read_audit_head, render
 
 pages = APIRouter(tags=["pages"])
@@ -121,12 +128,20 @@ def login(
     if not name.strip() or not password:
         return render(request, "login.html", status_code=422, next_path=target, name=name,
                       error="Enter your user name and password.")
-    actor = users.authenticate_password(request.app.state.store, name.strip(), password)
-    if actor is None:
+    throttle, address = login_throttle(request), client_address(request)
+    if wait := throttle.retry_after(name, address):
+        refused = render(request, "login.html", status_code=429, next_path=target, name=name,
+                         error=f"Too many failed logins for this name from your address; try again in {wait} s.")
+        refused.headers["Retry-After"] = str(wait)
+        return refused
+    found = users.authenticate_session(request.app.state.store, name.strip(), password)
+    if found is None:
+        throttle.failed(name, address)
         return render(request, "login.html", status_code=401, next_path=target, name=name,
                       error="That user name and password do not match an active account.")
+    throttle.succeeded(name, address)
     response = RedirectResponse(target, status_code=303)
-    set_session_cookie(request, response, actor)
+    set_session_cookie(request, response, *found)
     return response
 
 
