@@ -178,3 +178,28 @@ def test_streamed_alerts_become_cases_once_each(cli, tmp_path: Path) -> None:  #
     scorer.close()
     missing = cli("supervise", "aml", "stream-import", "--state", str(tmp_path / "nowhere"))
     assert missing.exit_code == 2 and "nowhere" in missing.stderr
+
+
+def test_a_tampered_snapshot_is_refused_and_a_torn_last_log_line_is_skipped(tmp_path: Path) -> None:
+    import pickle
+
+    state = tmp_path / "state"
+    crash_after_scoring(state, BEFORE[:4], 3)  # a snapshot after 3, the 4th in the log
+    log = next(state.glob("transfers-*.log"))
+    with log.open("a") as f:
+        f.write('["torn", 17')  # a write cut short: that transfer was never answered
+    again = StreamScorer(state)
+    assert again.size()["scored"] == 4 and again.size()["replayed_on_start"] == 1
+    again.close()
+
+    class Evil:
+        def __reduce__(self):  # type: ignore[no-untyped-def]
+            return (print, ("pwned",))
+
+    (state / "snapshot.pkl").write_bytes(pickle.dumps({"format": 1, "gen": 9, "state": Evil()}))
+    with pytest.raises(ConfigError, match="not a readable AML streaming snapshot"):
+        StreamScorer(state)
+    (state / "snapshot.pkl").unlink()  # the refusal let go of the directory: moving the file away starts empty
+    fresh = StreamScorer(state)
+    assert fresh.size()["scored"] == 0 and len(list(state.glob("transfers-*.log.orphaned"))) == 1
+    fresh.close()

@@ -36,7 +36,11 @@ class StreamScorer:
         self.state = StreamState(thresholds(), shipped_sanctions().addresses)
         self.replayed = 0
         if self.log is not None:
-            saved, replay = self.log.load()
+            try:
+                saved, replay = self.log.load()
+            except BaseException:
+                self.log.close()
+                raise
             if saved is not None:
                 self.state, order = saved["rules"], saved["ids"]
                 self.id_order = deque(order)

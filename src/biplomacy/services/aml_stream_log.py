@@ -83,9 +83,11 @@ class StreamLog:
                 raise ConfigError(f"{snap}: snapshot format {doc.get('format') if isinstance(doc, dict) else '?'}"
                                   f" is not {FORMAT}", field="state")
             self.gen, state = int(doc["gen"]), doc["state"]
-        for old in self.dir.glob("transfers-*.log"):  # logs older than the snapshot are already inside it
-            if _gen_of(old) < self.gen:
+        for old in self.dir.glob("transfers-*.log"):
+            if _gen_of(old) < self.gen:  # already inside the snapshot
                 old.unlink()
+            elif _gen_of(old) > self.gen:  # its snapshot was moved away: kept aside, never replayed on a wrong base
+                old.rename(old.with_name(old.name + ".orphaned"))
         path = self._log_path(self.gen)
         replay = list(_read_log(path)) if path.exists() else []
         self._log = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -120,6 +122,7 @@ class StreamLog:
         old.unlink(missing_ok=True)
 
     def close(self) -> None:
+        """Flush the log and the alerts to disk and release the directory."""
         for fd in (self._log, self._alerts):
             if fd >= 0:
                 os.fsync(fd)
