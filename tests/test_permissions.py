@@ -56,7 +56,7 @@ def test_admin_cannot_act_as_a_vasp_in_the_travel_rule_exchange():
             authorize(Actor("root", "admin"), action)
 
 
-LEI_A, LEI_B = "5493001KJTIIGC8Y1R12", "529900T8BM49AURSDO55"
+LEI_A, LEI_B = "9999000000ALPHA00079", "9999000000BETA000024"
 
 
 def test_a_vasp_acts_only_for_its_own_entity_other_roles_are_not_scoped():

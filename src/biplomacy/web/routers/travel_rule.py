@@ -16,7 +16,7 @@ from biplomacy.web.auth import ActorDep
 
 api = APIRouter(tags=["travel rule"])
 
-Lei = Annotated[str, Field(min_length=1, max_length=40, description="LEI (ISO 17442), e.g. 5493001KJTIIGC8Y1R12")]
+Lei = Annotated[str, Field(min_length=1, max_length=40, description="LEI (ISO 17442), 20 characters")]
 LeiPath = Annotated[str, Path(min_length=1, max_length=40, description="LEI (ISO 17442) of a VASP in the register")]
 MessageId = Annotated[int, Path(ge=1, le=2**62, description="travel-rule message id")]
 
