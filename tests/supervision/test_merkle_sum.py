@@ -248,3 +248,33 @@ def test_the_lean_one_asset_loop_accepts_exactly_what_the_careful_check_accepts(
 
 
 ONE_ASSET_ROOT_AND_PROOFS = snapshot_of(ONE_ASSET_ROWS)
+
+
+def test_each_edit_is_refused_with_a_reason_that_names_what_is_wrong() -> None:
+    root, proofs = ONE_ASSET_ROOT_AND_PROOFS
+    good = proofs["u4"]
+    side, h, sums = good["path"][2]
+
+    def step(new: Any) -> dict[str, Any]:
+        return dict(good, path=[*good["path"][:2], new, *good["path"][3:]])
+
+    cases: dict[str, tuple[dict[str, Any], str]] = {
+        "format": (dict(good, format="other/1"), "format 'other/1'"),
+        "hash function": (dict(good, hash_function="sha1"), "hash function 'sha1'"),
+        "root": (dict(good, root="00" * 32), "another snapshot"),
+        "snapshot": (dict(good, snapshot={"height": 1, "time": "x"}), "snapshot"),
+        "assets": (dict(good, assets=["ETH"]), "asset order"),
+        "user id": (dict(good, user_id="u5"), "recomputed root hash differs"),
+        "balance": (dict(good, balances=[42]), "recomputed root hash differs"),
+        "leaf index": (dict(good, leaf_index=good["leaf_index"] ^ 1), "leaf index puts it"),
+        "depth": (dict(good, path=good["path"][:-1]), "tree depth"),
+        "sibling hash": (step([side, "ff" * 32, sums]), "recomputed root hash differs"),
+        "short hash": (step([side, h[:-2], sums]), "path step 3: the sibling hash is not 32 bytes"),
+        "negative sum": (step([side, h, [-1]]), "path step 3: the sibling sums must be 1 integer(s)"),
+        "boolean sum": (step([side, h, [True]]), "path step 3: the sibling sums must be 1 integer(s)"),
+        "missing sums": (step([side, h]), "path step 3: expected [side, sibling hash, sibling sums]"),
+        "salt": (dict(good, salt="zz"), "salt"),
+    }
+    for name, (forged, words) in cases.items():
+        reason = verify_proof(forged, root)
+        assert reason is not None and words in reason, (name, reason)

@@ -216,8 +216,11 @@ def explain_path(leaf: bytes, leaf_sums: Sequence[int], index: int, path: Sequen
         return f"a balance in {sums} is outside 0..2^64-1"
     level = 0
     try:
-        for side, sibling_hex, other in path:
+        for step in path:
             level += 1
+            if not isinstance(step, (list, tuple)) or len(step) != 3:
+                return f"path step {level}: expected [side, sibling hash, sibling sums], got {str(step)[:80]}"
+            side, sibling_hex, other = step
             if not all(type(x) is int for x in other):
                 raise TypeError("a sum is not an integer")
             theirs = pack(*other)
@@ -236,9 +239,10 @@ def explain_path(leaf: bytes, leaf_sums: Sequence[int], index: int, path: Sequen
                 return f"path step {level}: the sums reach 2^64 (overflow 64 bits)"
             mine = pack(*sums)
     except (struct.error, TypeError, ValueError):
-        return f"path step {level}: the sums are not {k} integers in 0..2^64-1"
+        return f"path step {level}: the sibling sums must be {k} integer(s) in 0..2^64-1"
     if h != root:
-        return "the recomputed root hash differs from the published root"
+        return ("the recomputed root hash differs from the published root: the user id, salt, balances or a "
+                "sibling's hash or sums are not what the exchange committed to")
     if list(root_sums) != sums:
         return f"the recomputed totals {sums} differ from the published totals {list(root_sums)}"
     return None

@@ -256,9 +256,12 @@ def verify_proof(proof: Any, root: Any, batch: BatchVerifier | None = None) -> s
         if reason is not None:
             return reason
         user, salt_hex, balances, index, path = _PROOF_FIELDS(proof)
-        salt = bytes.fromhex(salt_hex) if type(salt_hex) is str else b""
+        try:
+            salt = bytes.fromhex(salt_hex) if type(salt_hex) is str else b""
+        except ValueError:
+            salt = b""
         if type(user) is not str or len(salt) != 16:
-            return "user_id must be a string and salt 16 bytes of hex"
+            return f"user_id must be a string and salt 16 bytes of hex (salt {str(salt_hex)[:40]!r})"
         if type(index) is not int:
             return "leaf_index must be an integer"
         if type(balances) is not list or not all(type(b) is int for b in balances):
