@@ -35,6 +35,7 @@ from biplomacy.supervision.aml.rules import Alert, Thresholds
 NEIGHBOURS = 256  # counterparties kept per account for passing on a sanctioned-exposure distance
 MAX_CHAINS = 8  # peel chains carried per pending transfer (several heads can run through one transfer)
 MAX_CYCLE_STEPS = 20_000  # backward-search steps per transfer (an account with thousands of recent payers)
+NONE_RAISED: frozenset[str] = frozenset()
 LATE_SECONDS = 6 * 3600.0  # a transfer up to 6 h older than the latest is still scored (clocks, concurrent senders)
 
 
@@ -77,10 +78,17 @@ class Account:
         self.in_n: dict[str, int] | None = None
         self.pending: deque[Pending] | None = None
         self.cyc_in: deque[Tx] | None = None
-        self.raised: set[str] = set()  # once-per-account rules already raised
+        self.raised: frozenset[str] = NONE_RAISED  # once-per-account rules already raised (shared while empty)
         self.hops: int | None = None  # distance to a sanctioned address, when within exposure_hops
         self.origin = ""
         self.nbrs: dict[str, str] | None = None  # counterparty -> first transfer with it
+
+    def first_time(self, rule: str) -> bool:
+        """True the first time `rule` is raised for this account (and remembers it)."""
+        if rule in self.raised:
+            return False
+        self.raised = self.raised | {rule}
+        return True
 
     def clear_windows(self) -> None:
         self.near = self.outs = self.ins = self.cyc_in = None
@@ -175,8 +183,7 @@ class StreamState:
         q.append(tx)
         while tx.ts - q[0].ts > w:
             q.popleft()
-        if len(q) >= th.structuring_min_count and "structuring" not in src.raised:
-            src.raised.add("structuring")
+        if len(q) >= th.structuring_min_count and src.first_time("structuring"):
             alerts.append(Alert("structuring", [tx.src], [t.tx_id for t in q], min(1.0, 0.5 + 0.1 * len(q)),
                                 {"amounts": [t.amount for t in q], "threshold": th.reporting_threshold}))
 
@@ -201,8 +208,7 @@ class StreamState:
             counts[o] -= 1
             if not counts[o]:
                 del counts[o]
-        if len(counts) >= th.fan_min_counterparties and name not in own.raised:
-            own.raised.add(name)
+        if len(counts) >= th.fan_min_counterparties and own.first_time(name):
             acct = tx.src if outgoing else tx.dst
             alerts.append(Alert(name, [acct, *sorted(counts)], [t.tx_id for t in q],
                                 min(1.0, len(counts) / (2 * th.fan_min_counterparties) + 0.4),
@@ -233,8 +239,7 @@ class StreamState:
                     for c in p.chains:
                         if len(chains) < MAX_CHAINS:
                             chains.append(c if len(c) >= th.peel_min_hops else (*c, tx))
-            if first_in is not None and "pass_through" not in src.raised:
-                src.raised.add("pass_through")
+            if first_in is not None and src.first_time("pass_through"):
                 i, ratio = first_in.tx, tx.amount / first_in.tx.amount
                 alerts.append(Alert("pass_through", [i.src, i.dst, tx.dst], [i.tx_id, tx.tx_id],
                                     0.6 + 0.3 * ratio - 0.2 * (ratio == 1.0),
