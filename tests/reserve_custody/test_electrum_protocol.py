@@ -42,7 +42,9 @@ def test_script_hash_is_sha256_reversed() -> None:
 
 
 def call(line: bytes) -> Any:
-    methods: dict[str, ep.Method] = {"add": lambda a, b: a + b, "hex": lambda v: ep.hex64(v, "v")}
+    def broken() -> None:
+        raise RuntimeError("a bug")
+    methods: dict[str, ep.Method] = {"add": lambda a, b: a + b, "hex": lambda v: ep.hex64(v, "v"), "broken": broken}
     answer = ep.handle_line(line, methods)
     return None if answer is None else json.loads(answer)
 
@@ -64,6 +66,8 @@ def test_json_rpc_lines_batches_and_errors() -> None:
     assert call(b'{"method":"add","params":[1,2]}') is None
     assert call(b'{"id":1,"method":"add","params":{"a":1,"b":2}}')["result"] == 3
     assert call(b" " * (ep.MAX_LINE + 1))["error"]["code"] == ep.INVALID_REQUEST
+    assert call(b'{"id":1,"method":"broken","params":[]}')["error"] == {"code": ep.INTERNAL_ERROR,
+                                                                        "message": "internal error (RuntimeError)"}
 
 
 @pytest.fixture
@@ -122,3 +126,8 @@ def test_the_rehearsal_server_answers_bad_requests_and_keeps_the_connection(stor
     header = bytes.fromhex(ask(served, b'{"id":13,"method":"blockchain.block.header","params":[1]}')["result"])
     assert ep.merkle_root_from_branch(txid, proof["merkle"], proof["pos"]) == header[36:68][::-1].hex()
     assert ask(served, b'{"id":14,"method":"server.ping","params":[]}')["result"] is None
+    chain.reorg(store, ADMIN, 3)  # the block is gone: an error answer, and the connection still serves
+    gone = ask(served, json.dumps({"id": 15, "method": "blockchain.transaction.get_merkle",
+                                   "params": [txid, 1]}).encode())
+    assert gone["error"] == {"code": ep.BAD_REQUEST, "message": f"tx {txid} not in any block"}
+    assert ask(served, b'{"id":16,"method":"blockchain.headers.subscribe","params":[]}')["result"]["height"] == 0

@@ -17,7 +17,7 @@ PROTOCOL_VERSION = "1.4"
 MAX_LINE = 1_000_000  # bytes; a longer request is refused (a raw transaction is at most 400 kB of hex * 2)
 
 # JSON-RPC 2.0 error codes (https://www.jsonrpc.org/specification#error_object)
-PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS = -32700, -32600, -32601, -32602
+PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR = -32700, -32600, -32601, -32602, -32603
 # what ElectrumX answers for a refused broadcast or an unknown transaction (its RPCError codes)
 BAD_REQUEST, DAEMON_ERROR = 1, 2
 
@@ -48,19 +48,32 @@ def _sha256d(data: bytes) -> bytes:
     return hashlib.sha256(hashlib.sha256(data).digest()).digest()
 
 
+def merkle_levels(txids: list[str]) -> list[list[bytes]]:
+    """Every level of a block's merkle tree (internal byte order), leaves first, each odd level padded."""
+    level = [bytes.fromhex(t)[::-1] for t in txids]
+    levels = []
+    while len(level) > 1:
+        if len(level) % 2:
+            level.append(level[-1])
+        levels.append(level)
+        level = [_sha256d(level[i] + level[i + 1]) for i in range(0, len(level), 2)]
+    return levels
+
+
+def branch_at(levels: list[list[bytes]], pos: int) -> list[str]:
+    """The merkle branch of the leaf at `pos`, from a tree's levels (display hex, leaf's sibling first)."""
+    branch = []
+    for level in levels:
+        branch.append(level[pos ^ 1][::-1].hex())
+        pos //= 2
+    return branch
+
+
 def merkle_branch(txids: list[str], pos: int) -> list[str]:
     """The merkle branch of the transaction at `pos` among a block's `txids` (display hex in, display hex out)."""
     if not 0 <= pos < len(txids):
         raise ValueError(f"position {pos} outside a block of {len(txids)} transactions")
-    level = [bytes.fromhex(t)[::-1] for t in txids]
-    branch = []
-    while len(level) > 1:
-        if len(level) % 2:
-            level.append(level[-1])
-        branch.append(level[pos ^ 1][::-1].hex())
-        level = [_sha256d(level[i] + level[i + 1]) for i in range(0, len(level), 2)]
-        pos //= 2
-    return branch
+    return branch_at(merkle_levels(txids), pos)
 
 
 def merkle_root_from_branch(txid: str, branch: list[str], pos: int) -> str:
@@ -108,6 +121,9 @@ def _one(request: Any, methods: Mapping[str, Method]) -> dict[str, Any] | None:
     except RpcError as exc:
         return None if "id" not in request else {"jsonrpc": "2.0", "id": rid,
                                                    "error": {"code": exc.code, "message": exc.message}}
+    except Exception as exc:  # noqa: BLE001 - one failed request must not end the client's connection
+        return None if "id" not in request else {"jsonrpc": "2.0", "id": rid, "error": {
+            "code": INTERNAL_ERROR, "message": f"internal error ({type(exc).__name__})"}}
     return None if "id" not in request else {"jsonrpc": "2.0", "id": rid, "result": result}
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import socketserver
 import threading
+from collections import OrderedDict
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,7 @@ from biplomacy.services import rehearsal_chain as chain
 SERVER_VERSION = "biplomacy-rehearsal 1.0"
 MAX_HEADERS = 2016  # what ElectrumX answers at most per blockchain.block.headers call
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+TREE_CACHE = 64  # blocks whose merkle trees are kept (a wallet's scan asks one branch per confirmed transaction)
 
 
 def _btc_per_kvb(sat_per_vb: float) -> float:
@@ -37,8 +39,13 @@ class RehearsalElectrum:
     def __init__(self, store: Store, network: str) -> None:
         self.store = store
         self.network = network
+        self._trees: OrderedDict[str, tuple[dict[str, int], list[list[bytes]]]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def methods(self) -> dict[str, ep.Method]:
+        return {name: _bad_request_on_refusal(method) for name, method in self._methods().items()}
+
+    def _methods(self) -> dict[str, ep.Method]:
         return {
             "server.version": self.version, "server.features": self.features, "server.ping": lambda: None,
             "server.banner": lambda: "Biplomacy rehearsal chain (simulated, not Bitcoin)",
@@ -133,9 +140,23 @@ class RehearsalElectrum:
             raise ep.RpcError(ep.BAD_REQUEST, f"tx {txid} not in any block") from None
         if actual != wanted:
             raise ep.RpcError(ep.BAD_REQUEST, f"tx {txid} not in block at height {wanted}")
-        txids = chain.block_txids(self.store, wanted)
-        pos = txids.index(txid)
-        return {"block_height": wanted, "merkle": ep.merkle_branch(txids, pos), "pos": pos}
+        positions, levels = self._tree(wanted)
+        pos = positions[txid]
+        return {"block_height": wanted, "merkle": ep.branch_at(levels, pos), "pos": pos}
+
+    def _tree(self, height: int) -> tuple[dict[str, int], list[list[bytes]]]:
+        """A block's txid positions and merkle tree, kept per block hash (the hash commits to the txids, so a
+        reorg, which changes the hash, cannot serve a stale tree)."""
+        block_hash = chain.block_at(self.store, height)
+        tree = self._trees.get(block_hash)
+        if tree is None:
+            txids = chain.block_txids(self.store, height)
+            tree = ({t: i for i, t in enumerate(txids)}, ep.merkle_levels(txids))
+            with self._lock:
+                self._trees[block_hash] = tree
+                while len(self._trees) > TREE_CACHE:
+                    self._trees.popitem(last=False)
+        return tree
 
     def broadcast(self, raw_tx: Any) -> str:
         if not isinstance(raw_tx, str) or len(raw_tx) > ep.MAX_LINE:
@@ -149,6 +170,16 @@ class RehearsalElectrum:
         target = ep.height_param(number, "number")
         rates = chain.fee_estimates()
         return _btc_per_kvb(rates.get(str(target), rates["1"]))
+
+
+def _bad_request_on_refusal(method: ep.Method) -> ep.Method:
+    """A refusal of the chain (unknown block, bad input; e.g. a reorg between two calls) as an error answer."""
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except InputError as exc:  # NotFound is one
+            raise ep.RpcError(ep.BAD_REQUEST, str(exc)) from None
+    return call
 
 
 class _Handler(socketserver.StreamRequestHandler):

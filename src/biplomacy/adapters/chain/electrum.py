@@ -33,6 +33,16 @@ class _Scan:
     by_address: dict[str, list[ChainTx]]
 
 
+class _Scanned(bdk.FullScanScriptInspector):
+    """Notes each (keychain, index) BDK's full scan asked the server about."""
+
+    def __init__(self) -> None:
+        self.seen: set[tuple[bdk.KeychainKind, int]] = set()
+
+    def inspect(self, keychain: bdk.KeychainKind, index: int, script: bdk.Script) -> None:
+        self.seen.add((keychain, index))
+
+
 def _why(exc: Exception) -> str:
     message = getattr(exc, "error_message", "") or str(exc) or type(exc).__name__
     return f"{type(exc).__name__}: {message}"[:300]
@@ -83,24 +93,17 @@ class ElectrumChain:
                              "so Electrum cannot scan it: sync it through an Esplora URL or the rehearsal chain",
                              field="chain_url") from None
         wallet = bdk.Wallet.create_from_two_path_descriptor(parsed, network, bdk.Persister.new_in_memory())
+        scanned = _Scanned()
         try:
             # fetch_prev_txouts=False: the rehearsal faucet's inputs spend made-up outpoints (no fee is known)
-            wallet.apply_update(self.client.full_scan(wallet.start_full_scan().build(), gap, BATCH, False))
-            addresses = set()
-            for keychain, first_unrevealed in ((bdk.KeychainKind.EXTERNAL, revealed[0]),
-                                               (bdk.KeychainKind.INTERNAL, revealed[1])):
-                used = wallet.derivation_index(keychain)
-                last = max(first_unrevealed - 1, (-1 if used is None else used) + gap)
-                if last >= 0:
-                    wallet.reveal_addresses_to(keychain, last)
-                addresses |= {str(wallet.peek_address(keychain, i).address) for i in range(last + 1)}
-            wallet.apply_update(self.client.sync(wallet.start_sync_with_revealed_spks().build(), BATCH, False))
+            request = wallet.start_full_scan().inspect_spks_for_all_keychains(scanned).build()
+            wallet.apply_update(self.client.full_scan(request, gap, BATCH, False))
+            self._scan = _cover(self.client, wallet, network, scanned.seen, revealed, gap)
         except bdk.ElectrumError as exc:
             raise self._failed("scan the wallet", exc) from None
         except bdk.CannotConnectError as exc:
             raise ChainError(f"the Electrum server at {self.url} answered blocks that do not connect to what "
                              f"it answered before ({_why(exc)}); sync again") from None
-        self._scan = _index(wallet, network, frozenset(addresses))
 
     def address_history(self, address: str) -> list[ChainTx]:
         if self._scan is None or address not in self._scan.addresses:
@@ -130,6 +133,37 @@ class ElectrumChain:
             raise InputError(f"the chain refused the transaction: {_why(exc)}", field="tx") from None
         except bdk.ElectrumError as exc:
             raise self._failed("take the transaction", exc) from None
+
+
+_BRANCHES = (bdk.KeychainKind.EXTERNAL, bdk.KeychainKind.INTERNAL)
+
+
+def _cover(client: bdk.ElectrumClient, wallet: bdk.Wallet, network: bdk.Network,
+           seen: set[tuple[bdk.KeychainKind, int]], revealed: tuple[int, int], gap: int) -> _Scan:
+    """Sync what the full scan did not ask about until each branch is known up to max(revealed - 1, last used +
+    gap), as our gap walk goes (an address revealed past the stop gap, once used, moves the end further)."""
+    paths: dict[bdk.KeychainKind, list[str]] = {k: [] for k in _BRANCHES}
+
+    def peek(keychain: bdk.KeychainKind, last: int) -> None:
+        known = paths[keychain]
+        known += [str(wallet.peek_address(keychain, i).address) for i in range(len(known), last + 1)]
+
+    for keychain, first_unrevealed in zip(_BRANCHES, revealed, strict=True):
+        peek(keychain, max([first_unrevealed - 1] + [i for k, i in seen if k == keychain]))
+    while True:
+        scan = _index(wallet, network, frozenset(a for known in paths.values() for a in known))
+        wanted = {}
+        for keychain, first_unrevealed in zip(_BRANCHES, revealed, strict=True):
+            used = max((i for i, a in enumerate(paths[keychain]) if a in scan.by_address), default=-1)
+            wanted[keychain] = max(first_unrevealed - 1, used + gap)
+        missing = {k: last for k, last in wanted.items() if any((k, i) not in seen for i in range(last + 1))}
+        if not missing:
+            return _Scan(frozenset(a for k in _BRANCHES for a in paths[k][:wanted[k] + 1]), scan.by_address)
+        for keychain, last in missing.items():
+            wallet.reveal_addresses_to(keychain, last)
+            peek(keychain, last)
+            seen |= {(keychain, i) for i in range(last + 1)}
+        wallet.apply_update(client.sync(wallet.start_sync_with_revealed_spks().build(), BATCH, False))
 
 
 def _index(wallet: bdk.Wallet, network: bdk.Network, addresses: frozenset[str]) -> _Scan:
