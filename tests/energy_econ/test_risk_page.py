@@ -36,3 +36,15 @@ def test_fan_chart_draws_in_a_real_browser(live_server, browser_page, tmp_path):
     assert browser_page.locator("#risk-fan g.mark-area path").count() == 3  # one band per panel
     assert browser_page.js_errors == []
     browser_page.screenshot(path=str(tmp_path / "risk.png"), full_page=True)
+
+
+def test_the_portal_runs_the_newest_stored_plan_of_the_scenario(app_client, tmp_path):
+    from biplomacy.permissions import LOCAL_ADMIN
+    from biplomacy.services.energy_plan import run_plan
+
+    params = {"scenario": "pakistan-2025", "paths": 50, "years": 0.5, "seed": 3}
+    before = app_client.get("/api/v1/energy/risk", params=params).json()
+    assert any("solved from the scenario" in a for a in before["assumptions"])
+    stored = run_plan(app_client.app.state.store, LOCAL_ADMIN, "pakistan-2025", tmp_path / "plan", name="brief-1")
+    after = app_client.get("/api/v1/energy/risk", params=params).json()
+    assert any(f"stored plan {stored['plan_id']} (brief-1" in a for a in after["assumptions"]), after["assumptions"]

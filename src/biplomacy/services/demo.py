@@ -48,7 +48,8 @@ def _energy(store: Store, settings: Settings, actor: Actor) -> StepResult:
     out = settings.out_dir / "energy" / "pakistan-2025"
     existing = [p for p in list_plans(store) if p["name"] == DEMO_PLAN]
     plan = run_plan(None if existing else store, actor, "pakistan-2025", out, name=DEMO_PLAN)
-    risk = run_risk("pakistan-2025", paths=2_000, years=5, seed=1, chart=out / "risk_fan_chart.png")
+    risk = run_risk("pakistan-2025", paths=2_000, years=5, seed=1, plan=DEMO_PLAN, store=store,
+                    chart=out / "risk_fan_chart.png")
     (out / "risk.json").write_text(json.dumps({k: v for k, v in risk.items() if k != "bands"}, indent=2))
     verdicts = "; ".join(f"{t['name']} PKR {t['pkr_per_kwh']}/kWh: {t['verdict'].split(':')[0]}"
                          for t in plan["tariffs"])

@@ -40,12 +40,14 @@ class PlannedMining:
 
 def run_risk(scenario: str | Path, *, paths: int = 10_000, years: float = 5.0, seed: int = 1,
              price_shock: float = 0.0, tariff: str | None = None, energy_price_usd_mwh: float | None = None,
-             plan: str | None = None, store: Store | None = None, progress: Progress | None = None,
-             chart: Path | None = None) -> dict[str, Any]:
+             plan: str | None = None, store: Store | None = None, prefer_stored: bool = False,
+             progress: Progress | None = None, chart: Path | None = None) -> dict[str, Any]:
     """Load a scenario (shipped name or folder), take its plan's mining fleet, and run the Monte Carlo on it.
 
     `plan` names a stored plan (id or name, read from `store`) of the same scenario and inputs; without it
-    the scenario is planned here (the planner's net-value LP, not stored). `energy_price_usd_mwh` replaces
+    the scenario is planned here (the planner's net-value LP, not stored), unless `prefer_stored` is set and
+    `store` holds a plan of this very scenario: then the newest such plan is used (what the portal does, so a
+    page does not re-solve the LP an analyst already solved and stored). `energy_price_usd_mwh` replaces
     the tariff's price (e.g. the marginal cost of surplus power) for a what-if; the report then names no tariff.
     """
     from biplomacy.energy.scenario import load_scenario
@@ -57,6 +59,8 @@ def run_risk(scenario: str | Path, *, paths: int = 10_000, years: float = 5.0, s
         raise InputError("--energy-price-usd-mwh: must be zero or more, and not given together with --tariff",
                          field="--energy-price-usd-mwh")
     chosen_tariff = choose_tariff(sc, tariff)
+    if plan is None and prefer_stored:
+        plan = latest_plan_ref(sc, store)
     planned = stored_plan_mining(sc, store, plan) if plan is not None else solved_plan_mining(sc)
     fleet, keys, notes = fleet_from_plan(sc, planned, chosen_tariff)
     chosen: str | None = chosen_tariff.name
@@ -103,6 +107,17 @@ def stored_plan_mining(sc: Scenario, store: Store | None, ref: str) -> PlannedMi
     return PlannedMining(f"stored plan {p['id']} ({p['name']}, {p['objective']})",
                          {z["zone"]: float(z["mining_mw"]) for z in zones},
                          {z["zone"]: float(z["mining_mwh"]) for z in zones}, int(p["summary"]["hours"]))
+
+
+def latest_plan_ref(sc: Scenario, store: Store | None) -> str | None:
+    """The id of the newest stored plan made from this very scenario (name and inputs), or None."""
+    from biplomacy.services.energy_plan import inputs_digest, list_plans
+
+    if store is None:
+        return None
+    digest = inputs_digest(sc)[0]
+    same = [p for p in list_plans(store) if p["scenario"] == sc.name and p["inputs_sha256"] == digest]
+    return str(same[-1]["id"]) if same else None
 
 
 def solved_plan_mining(sc: Scenario) -> PlannedMining:

@@ -28,7 +28,7 @@ Seed = Annotated[int, Query(ge=0, lt=2**63, description="seed of the PCG64 gener
 Shock = Annotated[float, Query(gt=-1, le=10, description="immediate BTC price change, e.g. -0.5")]
 
 
-def _run(scenario: str, paths: int, years: float, seed: int, price_shock: float) -> dict[str, Any]:
+def _run(request: Request, scenario: str, paths: int, years: float, seed: int, price_shock: float) -> dict[str, Any]:
     from biplomacy.energy.scenario import shipped_names
     from biplomacy.services.energy_risk import run_risk
 
@@ -36,7 +36,9 @@ def _run(scenario: str, paths: int, years: float, seed: int, price_shock: float)
     if scenario not in shipped_names():
         raise NotFound(f"scenario {scenario!r} is not a shipped scenario ({', '.join(shipped_names())})",
                        field="scenario")
-    return run_risk(scenario, paths=paths, years=years, seed=seed, price_shock=price_shock)
+    # The newest stored plan of the scenario when there is one (solving the LP takes seconds); else solved once.
+    return run_risk(scenario, paths=paths, years=years, seed=seed, price_shock=price_shock,
+                    store=request.app.state.store, prefer_stored=True)
 
 
 @pages.get("/energy/risk", response_class=HTMLResponse, summary="Monte Carlo risk of the mining fleet")
@@ -46,7 +48,7 @@ def risk_page(request: Request, actor: ActorDep, scenario: Scenario = "pakistan-
     from biplomacy.services.energy_risk import fan_chart_for
 
     authorize(actor, "energy.read")
-    report = _run(scenario, paths, years, seed, price_shock)
+    report = _run(request, scenario, paths, years, seed, price_shock)
     rows = [{"outcome": label, "p5": _fmt(report[key]["p5"], dp), "p50": _fmt(report[key]["p50"], dp),
              "p95": _fmt(report[key]["p95"], dp)}
             for label, key, dp in (("BTC mined", "btc_mined", 2), ("Revenue (USD)", "revenue_usd", 0),
@@ -57,10 +59,10 @@ def risk_page(request: Request, actor: ActorDep, scenario: Scenario = "pakistan-
 
 
 @api.get("/energy/risk", summary="Monte Carlo risk of the mining fleet (JSON)")
-def risk_api(actor: ActorDep, scenario: Scenario = "pakistan-2025", paths: Paths = WEB_DEFAULT_PATHS,
+def risk_api(request: Request, actor: ActorDep, scenario: Scenario = "pakistan-2025", paths: Paths = WEB_DEFAULT_PATHS,
              years: Years = 5.0, seed: Seed = 1, price_shock: Shock = 0.0) -> dict[str, Any]:
     authorize(actor, "energy.read")
-    return _run(scenario, paths, years, seed, price_shock)
+    return _run(request, scenario, paths, years, seed, price_shock)
 
 
 def _fmt(value: float, dp: int) -> str:
