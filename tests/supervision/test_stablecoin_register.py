@@ -164,3 +164,31 @@ def test_portal_entity_page_register_and_dashboard_show_the_breaches(app_client:
     assert board.status_code == 200
     assert "Stablecoin issuers" in board.text and "stablecoin-backing" in board.text
     assert "one_to_one_backing: eligible reserves cover 96.0000%" in board.text
+
+
+def test_api_records_an_attestation_for_supervisors_only_and_refuses_bad_ones(app_client: TestClient) -> None:  # noqa: F811
+    from tests.sessions import sign_in
+
+    store = app_client.app.state.store  # type: ignore[attr-defined]
+    load_demo_register(store)
+    mpkr, indusx = reference(store, "mPKR"), reference(store, "IndusX")
+    url = "/api/v1/supervision/stablecoin/attestations"
+    assert app_client.post(url, json={"licence": mpkr, "attestation": EXAMPLE}).status_code in {401, 403}
+    assert app_client.get("/api/v1/supervision/dashboard").status_code in {401, 403}
+    sign_in(app_client, "officer", "supervisor")
+    bad = copy.deepcopy(EXAMPLE)
+    bad["reserves"][0]["amount"] = "1.234"
+    r = app_client.post(url, json={"licence": mpkr, "attestation": bad})
+    assert r.status_code == 422 and "reserves[0].amount" in r.text and "decimals" in r.text
+    r = app_client.post(url, json={"licence": indusx, "attestation": EXAMPLE})
+    assert 400 <= r.status_code < 500 and "stablecoin issuance" in r.text
+    assert app_client.post(url, json={"licence": mpkr, "attestation": EXAMPLE, "x": 1}).status_code == 422
+    assert app_client.post(url, json={"licence": mpkr}).status_code == 422
+    assert attestations(store) == 0
+    r = app_client.post(url, json={"licence": mpkr.lower(), "attestation": short_of_backing()})
+    assert r.status_code == 201, r.text
+    assert r.json()["licence"] == mpkr and r.json()["backing_ratio"] == "0.960000" and not r.json()["compliant"]
+    board = app_client.get("/api/v1/supervision/dashboard").json()
+    assert [(a["licence"], a["verdict"]) for a in board["stablecoins"]] == [(mpkr, "1 breach(es)")]
+    entry = next(e for e in app_client.get("/api/v1/supervision/register").json()["entities"] if e["reference"] == mpkr)
+    assert entry["stablecoin"][0]["breaches"][0]["rule"] == "one_to_one_backing"

@@ -52,7 +52,14 @@ def check_file(path: Path) -> dict[str, Any]:
 
 def record_attestation(store: Store, actor: Actor, licence: str, path: Path,
                        *, now: datetime | None = None) -> dict[str, Any]:
-    """Check an issuer's attestation and keep it with its verdict against the issuer's licence.
+    """Check an issuer's attestation file and keep it with its verdict against the issuer's licence."""
+    authorize(actor, "stablecoin.review")
+    return record_attestation_document(store, actor, licence, _read(path), str(path), now=now)
+
+
+def record_attestation_document(store: Store, actor: Actor, licence: str, doc: Any, source: str = "attestation",
+                                *, now: datetime | None = None) -> dict[str, Any]:
+    """Check an issuer's attestation document and keep it with its verdict against the issuer's licence.
 
     The licence must be licensed (or suspended) for stablecoin issuance; a malformed attestation or a
     wrong licence is an InputError and nothing is stored.
@@ -61,8 +68,7 @@ def record_attestation(store: Store, actor: Actor, licence: str, path: Path,
     from biplomacy.audit import record
 
     authorize(actor, "stablecoin.review")
-    doc = _read(path)
-    result = check_document(doc, str(path))
+    result = check_document(doc, source)
     at = now or datetime.now(UTC)
     with store.transaction() as session:
         lic = session.scalars(select(LicenceRow).where(LicenceRow.reference == licence.strip().upper())).first()

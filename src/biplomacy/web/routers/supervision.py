@@ -6,7 +6,9 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from biplomacy.web.auth import ActorDep
 from biplomacy.web.rendering import render
@@ -60,6 +62,35 @@ def dashboard_page(request: Request, actor: ActorDep) -> HTMLResponse:
     authorize(actor, "returns.review")
     data = dashboard(request.app.state.store)
     return render(request, "supervision/dashboard.html", data=data, charts=dashboard_charts(data))
+
+
+class AttestationFiling(BaseModel):
+    """A stablecoin issuer's reserve attestation filed against its licence."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    licence: str = Field(min_length=1, max_length=40, description="the issuer's licence reference")
+    attestation: dict[str, Any] = Field(description="issuer, token, as_of, currency, supply[], reserves[]")
+
+
+@api.post("/supervision/stablecoin/attestations", status_code=201,
+          summary="Record an issuer's reserve attestation with the rules' verdict (supervisors)")
+def file_attestation(request: Request, body: AttestationFiling, actor: ActorDep) -> JSONResponse:
+    from biplomacy.services.stablecoin import record_attestation_document
+
+    result = record_attestation_document(request.app.state.store, actor, body.licence, body.attestation)
+    return JSONResponse(jsonable_encoder(result), status_code=201)
+
+
+@api.get("/supervision/dashboard", summary="Returns, solvency reports and stablecoin attestations across VASPs "
+                                           "(supervisors)")
+def dashboard_json(request: Request, actor: ActorDep) -> dict[str, Any]:
+    from biplomacy.permissions import authorize
+    from biplomacy.services.supervision_returns import dashboard
+
+    authorize(actor, "returns.review")
+    data: dict[str, Any] = dashboard(request.app.state.store)
+    return data
 
 
 @api.get("/supervision/register", summary="The public register as JSON (entities, history, warnings)")
