@@ -128,6 +128,7 @@ def main() -> None:
         return
 
     n = args.users
+    load_start = os.getloadavg()[0]
     data = liabilities(n)
     csv_rows = ["user_id,asset,balance"] + [f"{u},BTC,{int(b)}" for u, b in zip(data.user_ids, data.balances[:, 0], strict=True)]
     t = time.perf_counter()
@@ -202,7 +203,7 @@ def main() -> None:
         "",
         f"Run {now} on {platform.node()} ({cpu}, {os.cpu_count()} CPUs shared with other work, Python "
         f"{platform.python_version()}, hashlib {hashlib.sha256().name} via OpenSSL; load average at the end "
-        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs). Command: "
+        f"{os.getloadavg()[0]:.1f}, at the start {load_start:.1f}, on {os.cpu_count()} CPUs). Command: "
         f"`.venv/bin/python bench/bench_solvency.py --users {n} --repeats {args.repeats} --sample {args.sample}`.",
         "",
         "| what | figure |",
