@@ -150,3 +150,30 @@ def test_the_serve_command_keeps_its_state_across_a_stop_and_a_start(tmp_path: P
     second = post_all([tx(i, "hub", f"r{i}", 100, i * 0.5) for i in range(5, 8)])
     assert [a["rule"] for a in second[-1].json()["alerts"]] == ["fan_out"] and second[-1].json()["stored"]
     assert second[-1].json()["window"]["scored"] == 8
+
+
+def test_pipelined_requests_are_answered_in_order_while_an_alert_goes_to_disk(server) -> None:  # type: ignore[no-untyped-def]
+    url, scorer, _ = server
+    host, port = url.removeprefix("http://").split(":")
+    requests = b""
+    for i in range(10):  # the eighth raises fan_out: its answer waits for the fsync, the two after it wait too
+        body = json.dumps(tx(i, "hub", f"r{i}", 100, i * 0.5)).encode()
+        requests += (b"POST /score HTTP/1.1\r\nauthorization: Bearer sup\r\ncontent-type: application/json\r\n"
+                     b"content-length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    answers: list[dict[str, object]] = []
+    with socket.create_connection((host, int(port))) as s:
+        s.sendall(requests)
+        buf = b""
+        while len(answers) < 10:
+            buf += s.recv(65536)
+            while b"\r\n\r\n" in buf:
+                head, rest = buf.split(b"\r\n\r\n", 1)
+                length = int(next(v for k, _, v in (ln.partition(b":") for ln in head.split(b"\r\n")[1:])
+                                  if k.lower() == b"content-length"))
+                if len(rest) < length:
+                    break
+                answers.append(json.loads(rest[:length]))
+                buf = rest[length:]
+    assert [a["tx_id"] for a in answers] == [f"s{i}" for i in range(10)]
+    assert [a["tx_id"] for a in answers if a["alerts"]] == ["s7"] and answers[7]["stored"] is True
+    assert scorer.size()["scored"] == 10

@@ -57,7 +57,9 @@ class StreamScorer:
         if len(self.id_order) > RECENT_IDS:
             self.ids.discard(self.id_order.popleft())
 
-    def score(self, tx: Tx) -> dict[str, Any]:
+    def score(self, tx: Tx, *, sync: bool = True) -> dict[str, Any]:
+        """Score and keep `tx`. With sync=False an answer with alerts and `stored: true` must wait for
+        sync_alerts() (which an event loop can run in a thread while it serves other requests)."""
         with self.lock:
             if tx.tx_id in self.ids:
                 raise InputError(f"tx_id {tx.tx_id!r} was already scored", field="tx_id")
@@ -69,7 +71,7 @@ class StreamScorer:
             stored, problem = self.log is not None, ""
             if self.log is not None:
                 try:
-                    self.log.append(tx, alerts)
+                    self.log.append(tx, alerts, sync=sync)
                     self.since_snapshot += 1
                     if self.since_snapshot >= self.snapshot_every:
                         self.log.snapshot(self._saved())
@@ -85,6 +87,12 @@ class StreamScorer:
             if problem:
                 out["not_stored_because"] = problem
             return out
+
+    def sync_alerts(self) -> None:
+        """Put every alert written so far on disk (OSError when that fails)."""
+        log = self.log
+        if log is not None:
+            log.sync_alerts()
 
     def _saved(self) -> dict[str, Any]:
         return {"rules": self.state, "ids": list(self.id_order)}

@@ -94,15 +94,21 @@ class StreamLog:
         return state, iter(replay)
 
     # -- writing --------------------------------------------------------------------------------------------
-    def append(self, tx: Tx, alerts: list[Alert]) -> None:
-        """Store the alerts (fsynced) and then the transfer; raises OSError when either cannot be written."""
+    def append(self, tx: Tx, alerts: list[Alert], *, sync: bool = True) -> None:
+        """Store the alerts (fsynced, unless the caller calls sync_alerts before answering) and then the
+        transfer; raises OSError when either cannot be written."""
         if alerts:
             lines = "".join(json.dumps({"tx_id": tx.tx_id, "alert": a.as_dict()}, separators=(",", ":")) + "\n"
                             for a in alerts)
             _write_all(self._alerts, lines.encode())
-            os.fsync(self._alerts)
+            if sync:
+                os.fsync(self._alerts)
         line = json.dumps([tx.tx_id, tx.ts, tx.src, tx.dst, tx.amount, tx.asset, tx.vasp], separators=(",", ":"))
         _write_all(self._log, (line + "\n").encode())
+
+    def sync_alerts(self) -> None:
+        """fsync the alerts file (every alert written so far is then on disk); safe from another thread."""
+        os.fsync(self._alerts)
 
     def snapshot(self, state: Any) -> None:
         """Write the state as generation gen + 1, then start an empty log for it and drop the old one."""

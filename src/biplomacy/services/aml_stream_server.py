@@ -5,7 +5,9 @@ answers the StreamScorer's result; `GET /health` answers the state's size. Every
 `Authorization: Bearer <token>` of an active user allowed `aml.scan` (tokens: `biplomacy users token`). A
 token's SHA-256 is looked up in the store once and the answer kept for TOKEN_TTL seconds, so a revoked token
 stops working within that time, and the store is not read on every transfer. A bad body is a 422 JSON
-`{"detail", "field", "issues"}` naming each field (the portal's shape); nothing is scored then.
+`{"detail", "field", "issues"}` naming each field (the portal's shape); nothing is scored then. An answer
+carrying alerts is sent once they are fsynced; the fsync runs in a thread, so other connections are served
+meanwhile (requests pipelined behind it on the same connection wait, answers stay in order).
 
 The HTTP layer is a small asyncio protocol rather than uvicorn: with the pure-Python h11 parser (httptools
 and uvloop are not dependencies) uvicorn answered about 2,000 requests/s here, under the 3,000 tx/s
@@ -17,6 +19,7 @@ requests with a Content-Length body (chunked bodies are refused with 411), heads
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -65,7 +68,9 @@ class StreamService:
     def __init__(self, scorer: StreamScorer, tokens: TokenCache):
         self.scorer, self.tokens = scorer, tokens
 
-    def handle(self, method: str, path: str, authorization: str, body: bytes) -> tuple[int, dict[str, Any]]:
+    def handle(self, method: str, path: str, authorization: str, body: bytes,
+               sync: bool = True) -> tuple[int, dict[str, Any]]:
+        """With sync=False, a 200 answer with alerts and `stored: true` must wait for scorer.sync_alerts()."""
         if path not in SCORE_PATHS and path != "/health":
             return 404, {"detail": f"no such path {path}; POST /score or GET /health"}
         denied = self._authenticate(authorization)
@@ -77,7 +82,7 @@ class StreamService:
             return 405, {"detail": f"{path} takes POST"}
         try:
             tx = to_tx(ScoreRequest.model_validate_json(body))
-            return 200, self.scorer.score(tx)
+            return 200, self.scorer.score(tx, sync=sync)
         except ValidationError as exc:
             issues = [{"code": str(e.get("type", "invalid")), "path": ".".join(str(p) for p in e.get("loc", ())) or "body",
                        "message": str(e.get("msg", ""))} for e in exc.errors()]
@@ -111,6 +116,7 @@ class _Connection(asyncio.Protocol):
         self.service = service
         self.buf = bytearray()
         self.transport: asyncio.Transport | None = None
+        self.syncing = False  # an answer waits for its alerts to reach the disk; later requests wait behind it
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -118,7 +124,10 @@ class _Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.buf += data
-        while self.transport is not None and not self.transport.is_closing():
+        self._serve()
+
+    def _serve(self) -> None:
+        while not self.syncing and self.transport is not None and not self.transport.is_closing():
             end = self.buf.find(b"\r\n\r\n")
             if end < 0:
                 if len(self.buf) > MAX_HEAD:
@@ -139,11 +148,27 @@ class _Connection(asyncio.Protocol):
             body = bytes(self.buf[end + 4:end + 4 + length])
             del self.buf[:end + 4 + length]
             try:
-                status, doc = self.service.handle(method, path, headers.get("authorization", ""), body)
+                status, doc = self.service.handle(method, path, headers.get("authorization", ""), body, sync=False)
             except Exception:  # ours, unexpected: logged; the client gets a 500 and the connection stays usable
                 log.exception("unexpected error on %s %s", method, path)
                 status, doc = 500, {"detail": "Something went wrong on our side; the error has been logged."}
+            if status == 200 and doc.get("alerts") and doc.get("stored"):
+                # fsync in a thread: other connections are served meanwhile, this answer waits for the disk
+                self.syncing = True
+                done = asyncio.get_running_loop().run_in_executor(None, self.service.scorer.sync_alerts)
+                done.add_done_callback(functools.partial(self._synced, doc=doc, keep=keep))
+                return
             self._reply(status, doc, keep)
+
+    def _synced(self, done: asyncio.Future[None], *, doc: dict[str, Any], keep: bool) -> None:
+        self.syncing = False
+        exc = done.exception()
+        if exc is not None:
+            doc["stored"] = False
+            doc["not_stored_because"] = f"the alerts could not be put on disk ({exc})"
+        if self.transport is not None and not self.transport.is_closing():
+            self._reply(200, doc, keep)
+            self._serve()
 
     def _reply(self, status: int, doc: dict[str, Any], keep: bool) -> None:
         assert self.transport is not None
