@@ -177,3 +177,17 @@ def test_pipelined_requests_are_answered_in_order_while_an_alert_goes_to_disk(se
     assert [a["tx_id"] for a in answers] == [f"s{i}" for i in range(10)]
     assert [a["tx_id"] for a in answers if a["alerts"]] == ["s7"] and answers[7]["stored"] is True
     assert scorer.size()["scored"] == 10
+
+
+def test_a_port_in_use_is_a_clear_error_and_the_state_is_released(tmp_path: Path) -> None:
+    from biplomacy.errors import ConfigError
+    from biplomacy.services.aml_stream_server import serve
+
+    scorer = StreamScorer(tmp_path / "state")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ConfigError, match=f"--port {port}: cannot listen"):
+            serve(StreamService(scorer, TokenCache(TOKENS.get)), port)
+    StreamScorer(tmp_path / "state").close()  # serve closed the scorer: the directory is free again

@@ -31,7 +31,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from biplomacy.errors import BiplomacyError, InputError, PermissionDenied
+from biplomacy.errors import BiplomacyError, ConfigError, InputError, PermissionDenied
 from biplomacy.permissions import Actor, authorize
 from biplomacy.services.aml_stream import StreamScorer
 from biplomacy.services.aml_stream_body import ScoreRequest, to_tx
@@ -226,7 +226,10 @@ def serve(service: StreamService, port: int, ready: Callable[[], None] = lambda:
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        server = await open_server(service, port)
+        try:
+            server = await open_server(service, port)
+        except OSError as exc:
+            raise ConfigError(f"--port {port}: cannot listen on 127.0.0.1 ({exc.strerror})", field="--port") from None
         ready()
         try:
             await stop.wait()
