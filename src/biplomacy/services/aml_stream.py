@@ -62,7 +62,8 @@ class StreamScorer:
         sync_alerts() (which an event loop can run in a thread while it serves other requests)."""
         with self.lock:
             if tx.tx_id in self.ids:
-                raise InputError(f"tx_id {tx.tx_id!r} was already scored", field="tx_id")
+                raise InputError(f"tx_id {tx.tx_id!r} was already scored (its alerts, if any, are stored)",
+                                 field="tx_id")
             try:
                 alerts = self.state.apply(tx)
             except ValueError as exc:
