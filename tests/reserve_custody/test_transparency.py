@@ -125,3 +125,16 @@ def test_the_public_view_is_reused_until_the_audit_log_moves(store: Any, treasur
     assert added is not empty and [w["name"] for w in added.wallets] == ["treasury"]
     assert added.head is not None and added.page["audit_head"] == added.head[1]
     assert cache.get(store) is added
+
+
+def test_the_page_rendered_for_one_visitor_is_never_served_to_another(portal: Any) -> None:
+    from tests.sessions import sign_in
+
+    assert "Log in" in portal.get("/reserve").text
+    sign_in(portal, "sbp-signer", "signer")
+    signed_in = portal.get("/reserve").text
+    assert "sbp-signer" in signed_in and "Log in" not in signed_in
+    portal.cookies.clear()
+    public = portal.get("/reserve")
+    assert "Log in" in public.text and "sbp-signer" not in public.text
+    assert "default-src 'self'" in public.headers["content-security-policy"]

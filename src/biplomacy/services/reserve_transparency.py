@@ -110,6 +110,7 @@ class PublicView:
     wallets: list[dict[str, Any]]
     statement: dict[str, Any] | None
     profiles: list[str] = field(default_factory=list)
+    rendered: dict[tuple[str, str], bytes] = field(default_factory=dict)  # the page's HTML by (name, role) looking
 
     @cached_property
     def page(self) -> dict[str, Any]:

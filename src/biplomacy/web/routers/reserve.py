@@ -7,7 +7,8 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from biplomacy.services import reserve_spend
 from biplomacy.services import reserve_transparency as transparency
-from biplomacy.web.rendering import render
+from biplomacy.web.auth import current_actor
+from biplomacy.web.rendering import CONTENT_SECURITY_POLICY, render
 from biplomacy.web.routers._reserve_signing import add_signer_routes
 
 pages = APIRouter(tags=["pages"])
@@ -21,6 +22,7 @@ POLICY_TEXT = {
     "bhutan": "sales need a board approval reference (as Druk Holding & Investments' sales)",
 }
 api = APIRouter(prefix="/reserve", tags=["reserve"])
+MAX_RENDERED = 64
 
 
 def _view(request: Request) -> transparency.PublicView:
@@ -33,7 +35,17 @@ def _view(request: Request) -> transparency.PublicView:
 
 @pages.get("/reserve", response_class=HTMLResponse, summary="The strategic reserve, in public")
 def reserve_page(request: Request) -> HTMLResponse:
-    return render(request, "reserve/index.html", policy_text=POLICY_TEXT, **_view(request).page)
+    """The page depends only on the view and on who is looking (the header names them), so it is rendered once
+    per view for each of the first MAX_RENDERED people, the public included."""
+    view = _view(request)
+    actor = current_actor(request)
+    html = view.rendered.get((actor.name, actor.role))
+    if html is not None:
+        return HTMLResponse(html, headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
+    response = render(request, "reserve/index.html", policy_text=POLICY_TEXT, **view.page)
+    if len(view.rendered) < MAX_RENDERED:
+        view.rendered[(actor.name, actor.role)] = bytes(response.body)
+    return response
 
 
 @api.get("/holdings", summary="Holdings: totals, by source and wallet, history (JSON, or CSV with ?format=csv)")
