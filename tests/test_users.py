@@ -176,3 +176,24 @@ def test_a_bad_role_change_stores_nothing_and_only_admins_change_roles(store):
         users.set_active(store, Actor("sana", "supervisor"), "sana", False)
     assert users.session_state(store, "sana") == (Actor("sana", "supervisor"), 0)
     assert len(_log(store)) == 1
+
+
+def test_cli_binds_a_vasp_user_changes_roles_and_disables(cli, store):
+    register_vasps(store)
+    r = cli("users", "add", "alpha", "--role", "vasp", "--lei", ALPHA[1], "--json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json["lei"] == ALPHA[1] and r.json["role"] == "vasp"
+    before = len(_log(store))
+    r = cli("users", "add", "gamma", "--role", "vasp", "--lei", SUSPENDED[1])
+    assert r.exit_code == 2 and "not licensed (state: suspended)" in r.stderr
+    r = cli("users", "role", "alpha", "--role", "vasp", "--lei", UNKNOWN_LEI)
+    assert r.exit_code == 2 and "no entity of the register has this LEI" in r.stderr
+    assert len(_log(store)) == before
+    r = cli("users", "role", "alpha", "--role", "auditor", "--json")
+    assert r.exit_code == 0 and r.json["role"] == "auditor" and r.json["lei"] is None
+    assert cli("users", "disable", "alpha").exit_code == 0
+    r = cli("--as", "alpha", "users", "list")
+    assert r.exit_code == 2 and "no active user" in r.stderr
+    assert cli("users", "enable", "alpha").exit_code == 0
+    assert cli("users", "enable", "alpha").exit_code == 2
+    assert [e.action for e in _log(store)][-3:] == ["users.role", "users.disable", "users.enable"]
