@@ -138,3 +138,9 @@ def test_cli_prints_valid_at_for_a_time_locked_proof(cli_nodb):
                  "--signature", CSV_CASE["bip322_signatures"][0], "--json")
     assert r.exit_code == 0 and r.json["valid"] is True and r.json["valid_at"]["height"] == 2016
     assert "reason" in r.json and r.json["reason"] is None
+
+
+def test_cli_says_valid_at_to_people_too(cli_nodb):
+    r = cli_nodb("reserve", "verify-message", "--address", CSV_CASE["address"], "--message", CSV_CASE["message"],
+                 "--signature", CSV_CASE["bip322_signatures"][0])
+    assert r.exit_code == 0 and "valid at time 2016 and age 2016" in " ".join(r.stdout.split())

@@ -17,7 +17,8 @@ JSON = typer.Option(False, "--json", help="Print one JSON document on stdout.")
 
 def _render(d: dict[str, Any]) -> None:
     colour = {"valid": "green", "invalid": "red"}.get(d["result"], "yellow")
-    out.print(f"[{colour}]{d['result']}[/{colour}] ({d['format']})" + (f": {d['reason']}" if d["reason"] else ""))
+    out.print(f"[{colour}]{d['result']}[/{colour}] ({d['format']})" + (f": {d['reason']}" if d["reason"] else "")
+              + (f": {d['valid_at']['text']}" if d.get("valid_at") else ""))
 
 
 def register(app: typer.Typer) -> None:
