@@ -156,6 +156,17 @@ def _garbling_server() -> tuple[socket.socket, str]:
     return listener, f"tcp://127.0.0.1:{listener.getsockname()[1]}"
 
 
+def test_a_silent_electrum_server_times_out_with_a_clear_error() -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()  # accepts connections (the kernel does) and never answers
+    try:
+        with pytest.raises(ConfigError, match="no answer within 1 s"):
+            ElectrumChain(f"tcp://127.0.0.1:{listener.getsockname()[1]}", "regtest", timeout=1).tip_height()
+    finally:
+        listener.close()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -62,7 +62,10 @@ class ElectrumChain:
         self._scan: _Scan | None = None
 
     def _failed(self, what: str, exc: Exception) -> ConfigError:
-        return ConfigError(f"the Electrum server at {self.url} failed to {what} ({_why(exc)}); check the chain "
+        why = _why(exc)
+        if "os error 11" in why or "timed out" in why.lower():
+            why = f"no answer within {self._timeout} s; {why}"
+        return ConfigError(f"the Electrum server at {self.url} failed to {what} ({why}); check the chain "
                            "URL (BIPLOMACY_CHAIN_URL or --chain-url): nothing was stored")
 
     @property
