@@ -7,6 +7,7 @@ chain; a spend proposal is refused with a clear message (script-path spending is
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -98,7 +99,7 @@ def electrum_url(store: Store, settings: Settings) -> Iterator[str]:
 
 
 def test_a_taproot_wallet_syncs_and_its_spend_is_refused_clearly(cli: Any, db_url: str, electrum_url: str,
-                                                                   cold_descriptor: str) -> None:
+                                                                   cold_descriptor: str, tmp_path: Path) -> None:
     added = ok(cli("reserve", "wallet", "add", "tap", "--descriptor", taproot(2, SIGNERS), "--json"))
     assert (added["threshold"], added["signers"]) == (2, [s.fingerprint for s in SIGNERS])
     # reversed, so that its first address is not the sortedmulti_a one (the given order may happen to be sorted)
@@ -121,3 +122,10 @@ def test_a_taproot_wallet_syncs_and_its_spend_is_refused_clearly(cli: Any, db_ur
     refused(cli("reserve", "spend", "propose", "tap", "--to", cold, "--amount", "0.5", "--purpose", "test",
                 "--json"), "taproot multisig", "not built yet")
     assert snapshot(db_url) == before
+    refused(cli("reserve", "statement", "build", "tap", "--message", "reserves at the tip", "--json"),
+            "taproot multisig", "not built yet")
+    assert snapshot(db_url) == before
+    sheet = ok(cli("reserve", "wallet", "backup-sheet", "tap", "--signer", SIGNERS[1].fingerprint, "--out",
+                   str(tmp_path / "sheet.txt"), "--json"))
+    assert sheet["first_address"] == parse_descriptor(taproot(2, SIGNERS), "regtest").address(0)
+    assert "sortedmulti_a" in (tmp_path / "sheet.txt").read_text(encoding="utf-8")
