@@ -21,6 +21,7 @@ import argparse
 import multiprocessing
 import os
 import platform
+import shutil
 import socket
 import tempfile
 import time
@@ -174,6 +175,9 @@ def bench_page(receipts: int, requests: int) -> dict[str, tuple[float, float]]:
             times.sort()
             out[path] = (times[len(times) // 2], times[min(len(times) - 1, int(len(times) * 0.99))])
     server.terminate()
+    server.join()
+    store.dispose()
+    shutil.rmtree(folder, ignore_errors=True)
     return out
 
 
