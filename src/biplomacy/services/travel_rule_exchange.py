@@ -34,7 +34,6 @@ from biplomacy.supervision.travel_rule import check_transfer
 
 SEND, DECIDE, READ = "travelrule.send", "travelrule.decide", "travelrule.read"
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
-MAX_REF = 40
 MAX_REASON = 2000
 MAX_AMOUNT_CHARS = 60
 MAX_DEPTH = 32
@@ -194,7 +193,8 @@ def messages(store: Store, actor: Actor, lei: str | None = None, state: str | No
         if state is not None:
             q = q.where(TravelRuleMessageRow.state == state)
         rows = list(session.scalars(q.order_by(TravelRuleMessageRow.id.desc()).limit(MAX_LIST)))
-        return {"lei": lei, "state": state, "messages": _dicts(session, rows, with_payload=False)}
+        return {"lei": lei, "state": state, "limit": MAX_LIST, "truncated": len(rows) == MAX_LIST,
+                "messages": _dicts(session, rows, with_payload=False)}
 
 
 def _party_check(actor: Actor, message_id: int, leis: dict[str, str | None], row: TravelRuleMessageRow) -> None:
