@@ -15,8 +15,10 @@ from tests.supervision_aml.test_travel_rule import GOOD
 from tests.vasps import ADVISER, ALPHA, BETA, SUSPENDED, UNKNOWN_LEI, register_vasps
 from tests.web.conftest import app_client  # noqa: F401
 
-ENVELOPE = {"ivms101": GOOD, "transfer": {"amount": "1500.00", "currency": "USD"}}
 A, B = ALPHA[1], BETA[1]
+IVMS = copy.deepcopy(GOOD)  # the originating VASP named in the payload is Alpha, the sender in these tests
+IVMS["originatingVASP"]["originatingVASP"]["legalPerson"]["nationalIdentification"]["nationalIdentifier"] = A
+ENVELOPE = {"ivms101": IVMS, "transfer": {"amount": "1500.00", "currency": "USD"}}
 
 
 def setup(store):
@@ -151,6 +153,27 @@ def test_a_vasp_reads_and_decides_only_what_is_its_own(cli, store, tmp_path):
     # any user bound to Beta decides for Beta
     r = cli("--as", "beta", "supervise", "travel-rule", "reject", str(mid), "--reason", "name does not match")
     assert r.exit_code == 0, r.stderr
+
+
+def test_a_payload_naming_other_vasps_than_the_message_is_refused(cli, store, tmp_path):
+    setup(store)
+    doc = copy.deepcopy(ENVELOPE)
+    vasp = doc["ivms101"]["originatingVASP"]["originatingVASP"]["legalPerson"]
+    vasp["nationalIdentification"]["nationalIdentifier"] = B
+    doc["ivms101"]["beneficiaryVASP"]["beneficiaryVASP"]["legalPerson"]["nationalIdentification"] = {
+        "nationalIdentifier": ADVISER[1], "nationalIdentifierType": "LEIX"}
+    before = counts(store)
+    r = send(cli, tmp_path, doc=doc)
+    assert r.exit_code == 2
+    assert f"ivms101.originatingVASP.originatingVASP.legalPerson.nationalIdentification.nationalIdentifier: " \
+           f"names LEI {B}, but the message goes from {A}" in r.stderr
+    assert f"names LEI {ADVISER[1]}, but the message goes to {B}" in r.stderr
+    assert counts(store) == before
+    # naming the right VASPs (or not naming them by LEI at all) is accepted
+    vasp["nationalIdentification"]["nationalIdentifier"] = A
+    doc["ivms101"]["beneficiaryVASP"]["beneficiaryVASP"]["legalPerson"]["nationalIdentification"][
+        "nationalIdentifier"] = B
+    assert send(cli, tmp_path, doc=doc).exit_code == 0
 
 
 def test_an_invalid_payload_is_refused_with_its_paths_and_nothing_is_stored(cli, store, tmp_path):

@@ -30,7 +30,7 @@ from biplomacy.errors import InputError, Issue, NotFound, PermissionDenied
 from biplomacy.permissions import VASP, Actor, authorize, require_own_entity
 from biplomacy.services.travel_rule import default_rule
 from biplomacy.services.vasp_directory import entity_on_register, transfer_vasp
-from biplomacy.supervision.travel_rule import check_transfer
+from biplomacy.supervision.travel_rule import check_transfer, split_envelope
 
 SEND, DECIDE, READ = "travelrule.send", "travelrule.decide", "travelrule.read"
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
@@ -115,6 +115,23 @@ def _check_payload(payload: Any) -> tuple[Any, dict[str, Any]]:
     return result, transfer
 
 
+def _named_vasp_leis(doc: Any, originator_lei: str | None, beneficiary_lei: str | None) -> list[Issue]:
+    """Where the IVMS101 payload names a VASP by LEI (nationalIdentifierType LEIX), it must be the sender
+    (originatingVASP) and the addressee (beneficiaryVASP) of the message: the data must describe this transfer."""
+    payload, _, prefix = split_envelope(doc)
+    found = []
+    for side, lei in (("originatingVASP", originator_lei), ("beneficiaryVASP", beneficiary_lei)):
+        node: Any = payload
+        for key in (side, side, "legalPerson", "nationalIdentification"):
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict) and node.get("nationalIdentifierType") == "LEIX" \
+                and node.get("nationalIdentifier") != lei:
+            found.append(Issue("travel.vasp_lei", f"{prefix}{side}.{side}.legalPerson.nationalIdentification"
+                               ".nationalIdentifier", f"names LEI {node.get('nationalIdentifier')}, but the "
+                               f"message goes {'from' if side == 'originatingVASP' else 'to'} {lei}"))
+    return found
+
+
 def discover(store: Store, actor: Actor, lei: str) -> dict[str, Any]:
     """TRP-like discovery: the licensed VASP an LEI names, if it may receive transfers (else a clear reason)."""
     authorize(actor, READ)
@@ -136,6 +153,8 @@ def send(store: Store, actor: Actor, beneficiary_lei: str, file_payload_dict: An
         bene = transfer_vasp(session, beneficiary_lei, "beneficiary_lei", "beneficiary")
         if orig.lei == bene.lei:
             raise InputError(f"beneficiary LEI {bene.lei} is the originator itself", field="beneficiary_lei")
+        if mismatched := _named_vasp_leis(file_payload_dict, orig.lei, bene.lei):
+            raise InputError.from_issues(mismatched, "travel-rule payload")
         row = TravelRuleMessageRow(
             originator_vasp=orig.reference, beneficiary_vasp=bene.reference, state=PENDING,
             payload_json=json.dumps(file_payload_dict, sort_keys=True),
