@@ -1,25 +1,46 @@
 """Benchmark: the zone planner (build + solve + write back) against the bare HiGHS solve of the same LP.
 
-"Bare HiGHS solve" (shared/CONTRACTS.md): the same LP matrices handed to highspy directly, timing only run().
-Writes bench/RESULTS-energy-plan.md. Usage: .venv/bin/python bench/bench_planner.py [--zones 10 100]
+"Bare HiGHS solve" (shared/CONTRACTS.md): the same LP arrays handed to highspy with the same options
+(planner.SolverSettings), timing only run(). The optimum is asserted equal (1e-6 relative) to a reference solve
+of the "direct" LP (docs/energy-planner.md, column for column) with HiGHS's default options, and the plan written
+back is priced in that direct LP to the same optimum. Each zone count runs in a fresh process, so its peak RSS
+is its own. Writes bench/RESULTS-energy-plan.md (keeping the PyPSA section that bench/bench_pypsa.py writes).
+
+Usage: .venv/bin/python bench/bench_planner.py [--zones 10 100] [--repeat 3] [--settings] [--export DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import platform
 import resource
+import subprocess
+import sys
 import time
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+
 from biplomacy.energy import planner
-from biplomacy.energy.scenario import Zone, load_scenario
+from biplomacy.energy.scenario import Scenario, Zone, load_scenario
+
+RESULTS = Path(__file__).parent / "RESULTS-energy-plan.md"
+PYPSA_MARK = "<!-- bench_pypsa.py writes below this line -->"
+# the options the planner used before ADR 0008: HiGHS's defaults for an LP (dual simplex, pricing chosen, presolve)
+REFERENCE = planner.SolverSettings(dual_pricing="choose", presolve=True)
+# HiGHS settings measured beside the default with --settings (one bare run() each, time-limited)
+ALTERNATIVES = {
+    "dual simplex, steepest-edge pricing": planner.SolverSettings(dual_pricing="steepest-edge"),
+    "dual simplex, HiGHS picks pricing, presolve on": REFERENCE,
+    "interior point (IPX) + crossover": planner.SolverSettings(solver="ipm"),
+}
 
 
-def scenario_with(zones: int):
+def scenario_with(zones: int) -> Scenario:
     base = load_scenario("pakistan-2025")
     temps = [z.ambient_monthly_c for z in base.zones]
     made = tuple(Zone(f"zone-{i:03d}", "bench", 2000.0 / zones * 1.3, 2000.0 / zones * 0.3, 1.05 + 0.01 * (i % 5),
@@ -27,64 +48,164 @@ def scenario_with(zones: int):
     return dataclasses.replace(base, zones=made)
 
 
-def run(zones: int, repeat: int = 1) -> dict[str, float]:
-    """Ours and the bare run() alternately, `repeat` times; the fastest of each (the CPU is shared)."""
+def bare_run(model: planner.LpModel, settings: planner.SolverSettings,
+             time_limit: float | None = None) -> tuple[float, float, str, int]:
+    """The same arrays and options straight to highspy; (seconds in run(), objective, status, simplex iterations)."""
+    h = planner.highs_for(model, settings)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", time_limit)
+    t0 = time.perf_counter()
+    h.run()
+    seconds = time.perf_counter() - t0
+    info = h.getInfo()
+    return seconds, float(info.objective_function_value), h.modelStatusToString(h.getModelStatus()), \
+        int(info.simplex_iteration_count)
+
+
+def measure(zones: int, repeat: int, reference: bool, alternatives: bool, time_limit: float) -> dict:
+    """One zone count: ours and the bare run() alternately, `repeat` times (the fastest of each counts: the CPU
+    is shared); then the reference solve of the direct LP and, with `alternatives`, the other settings."""
     s = scenario_with(zones)
-    best: dict[str, float] = {}
+    settings = planner.SolverSettings()
+    best: dict = {}
     for _ in range(repeat):
         t0 = time.perf_counter()
         model = planner.build(s)
         t1 = time.perf_counter()
-        x, obj, solve_run = planner.solve(model)
+        x, obj, run_s = planner.solve(model, settings)
         t2 = time.perf_counter()
-        result = planner.write_back(s, model, x, "net-value", obj, solve_run)
+        result = planner.write_back(s, model, x, "net-value", obj, run_s)
         t3 = time.perf_counter()
-        # the bare solve: the same arrays to highspy, timing only run()
-        _, obj_bare, bare_run = planner.solve(model)
-        assert abs(obj - obj_bare) <= 1e-6 * max(1.0, abs(obj)), "the two solves disagree"
-        assert result.mining_mw.shape == (zones, len(s.grid.hours))
-        now = {"build": t1 - t0, "solve_total": t2 - t1, "write_back": t3 - t2, "ours": t3 - t0, "bare_run": bare_run}
+        bare, obj_bare, _, iterations = bare_run(model, settings)
+        assert abs(obj - obj_bare) <= 1e-6 * max(1.0, abs(obj)), "ours and the bare solve disagree"
+        now = {"build": t1 - t0, "solve_total": t2 - t1, "write_back": t3 - t2, "ours": t3 - t0}
         if not best or now["ours"] < best["ours"]:
-            best |= {k: v for k, v in now.items() if k != "bare_run"}
-        best["bare_run"] = min(best.get("bare_run", bare_run), bare_run)
-    return {"zones": zones, "cols": model.num_col, "rows": model.num_row, **best,
-            "ratio": best["ours"] / best["bare_run"],
-            "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            best |= now
+        best["bare_run"] = min(best.get("bare_run", bare), bare)
+    out = {"zones": zones, "cols": model.num_col, "rows": model.num_row, "iterations": iterations, **best,
+           "ratio": best["ours"] / best["bare_run"], "objective": obj,
+           "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    if reference:  # the direct LP with HiGHS's defaults: the formulation and options the planner used before
+        direct = planner.build(s, "net-value", "direct")
+        h = planner.highs_for(direct, REFERENCE)
+        t0 = time.perf_counter()
+        h.run()
+        ref_s = time.perf_counter() - t0
+        ref_obj = float(h.getInfo().objective_function_value)
+        assert abs(obj - ref_obj) <= 1e-6 * abs(ref_obj), f"optimum {obj} differs from the reference {ref_obj}"
+        plan_x = np.concatenate([result.mining_mw_installed, result.ai_mw, result.mining_mw.ravel(),
+                                 result.ai_from_non_surplus_mw])
+        priced = float(direct.cost @ plan_x)
+        assert abs(priced - ref_obj) <= 1e-6 * abs(ref_obj), f"the plan prices at {priced}, reference {ref_obj}"
+        out |= {"reference_run": ref_s, "reference_objective": ref_obj, "reference_rows": direct.num_row,
+                "reference_iterations": int(h.getInfo().simplex_iteration_count),
+                "rel_gap": abs(obj - ref_obj) / abs(ref_obj)}
+    if alternatives:
+        out["alternatives"] = {}
+        for label, alt in ALTERNATIVES.items():
+            sec, alt_obj, status, its = bare_run(model, alt, time_limit)
+            same = status == "Optimal" and abs(alt_obj - obj) <= 1e-6 * abs(obj)
+            out["alternatives"][label] = {"run": sec, "status": status, "same_optimum": same, "iterations": its}
+    return out
+
+
+def export(zones: int, folder: Path) -> Path:
+    """The scenario's arrays for bench/bench_pypsa.py (which runs in its own venv without biplomacy)."""
+    s = scenario_with(zones)
+    model = planner.build(s, "net-value", "direct")
+    Z = len(s.zones)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"planner-{zones}.npz"
+    np.savez(path, cost_m=model.cost[2 * Z:2 * Z + Z * model.hours].reshape(Z, model.hours),
+             cost_g=model.cost[2 * Z + Z * model.hours:], derate=model.derate, surplus=model.surplus_mw,
+             connection_limit=np.array([z.connection_limit_mw for z in s.zones]),
+             ramp=np.array([z.ramp_mw_per_h for z in s.zones]), ai_allowed=np.array([z.ai_allowed for z in s.zones]),
+             ai_pinned=np.array([s.ai_pinned_mw(z.name) for z in s.zones]), cap=s.cap_mw, firm=s.ai.firm_mw,
+             uptime=s.ai.uptime)
+    return path
+
+
+def results_table(rows: list[dict]) -> list[str]:
+    lines = ["| zones | columns | rows | build s | solve (pass + run) s | write-back s | ours total s | bare run() s "
+             "| ratio | simplex iterations | peak RSS MiB |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in rows:
+        lines.append(f"| {r['zones']} | {r['cols']:,} | {r['rows']:,} | {r['build']:.2f} | {r['solve_total']:.2f} | "
+                     f"{r['write_back']:.3f} | {r['ours']:.2f} | {r['bare_run']:.2f} | {r['ratio']:.2f}x | "
+                     f"{r['iterations']:,} | {r['maxrss_mib']:.0f} |")
+    ref = [r for r in rows if "reference_run" in r]
+    if ref:
+        lines += ["", "Reference: the direct LP (the formulation before ADR 0008) with HiGHS's default options, run() "
+                  "only; the optimum and the plan priced in it agree with ours to the relative gap shown.", "",
+                  "| zones | direct LP rows | reference run() s | simplex iterations | ours total s | speed-up | "
+                  "relative gap |", "| --- | --- | --- | --- | --- | --- | --- |"]
+        for r in ref:
+            lines.append(f"| {r['zones']} | {r['reference_rows']:,} | {r['reference_run']:.2f} | "
+                         f"{r['reference_iterations']:,} | {r['ours']:.2f} | {r['reference_run'] / r['ours']:.1f}x | "
+                         f"{r['rel_gap']:.1e} |")
+    alt = [r for r in rows if "alternatives" in r]
+    if alt:
+        lines += ["", "Other HiGHS settings on the same (auto) LP, bare run() only (--settings):", "",
+                  "| zones | settings | run() s | status | same optimum | simplex iterations |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        for r in alt:
+            lines.append(f"| {r['zones']} | default: dual simplex, Devex pricing, no presolve | {r['bare_run']:.2f} | "
+                         f"Optimal | yes | {r['iterations']:,} |")
+            for label, a in r["alternatives"].items():
+                lines.append(f"| {r['zones']} | {label} | {a['run']:.2f} | {a['status']} | "
+                             f"{'yes' if a['same_optimum'] else 'no'} | {a['iterations']:,} |")
+    return lines
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--zones", type=int, nargs="+", default=[10, 100])
     ap.add_argument("--repeat", type=int, default=1, help="runs of each; the fastest counts (shared CPU)")
+    ap.add_argument("--no-reference", action="store_true", help="skip the reference solve of the direct LP")
+    ap.add_argument("--settings", action="store_true", help="also time the other HiGHS settings (bare run())")
+    ap.add_argument("--time-limit", type=float, default=300.0, help="seconds per alternative setting")
+    ap.add_argument("--export", type=Path, help="write each zone count's arrays for bench_pypsa.py here and stop")
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure one zone count, print JSON
     args = ap.parse_args()
-    load = os.getloadavg()[0]
+    if args.export:
+        for z in args.zones:
+            print(export(z, args.export))
+        return
+    if args.one:
+        print(json.dumps(measure(args.one, args.repeat, not args.no_reference, args.settings, args.time_limit)))
+        return
+    load = os.getloadavg()
     rows = []
     for z in args.zones:
-        r = run(z, args.repeat)
+        cmd = [sys.executable, __file__, "--one", str(z), "--repeat", str(args.repeat),
+               "--time-limit", str(args.time_limit)] + (["--no-reference"] if args.no_reference else []) + \
+              (["--settings"] if args.settings else [])
+        r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
         rows.append(r)
         print(f"{z} zones: ours {r['ours']:.2f} s (build {r['build']:.2f}, solve {r['solve_total']:.2f}, "
               f"write-back {r['write_back']:.3f}), bare run() {r['bare_run']:.2f} s, ratio {r['ratio']:.2f}x, "
-              f"peak RSS {r['maxrss_mib']:.0f} MiB", flush=True)
+              f"peak RSS {r['maxrss_mib']:.0f} MiB"
+              + (f"; reference run() {r['reference_run']:.2f} s, gap {r['rel_gap']:.1e}" if "reference_run" in r
+                 else ""), flush=True)
+    flags = (" --no-reference" if args.no_reference else "") + (" --settings" if args.settings else "")
     lines = [
         "# Energy planner",
         "",
-        f"Date {date.today().isoformat()}; machine: {platform.machine()}, 2 cores (shared), Python "
+        f"Date {date.today().isoformat()}; machine: {platform.machine()}, {os.cpu_count()} cores (shared), Python "
         f"{platform.python_version()}; command: `.venv/bin/python bench/bench_planner.py --zones "
-        f"{' '.join(map(str, args.zones))} --repeat {args.repeat}` (fastest of the repeats; load average "
-        f"{load:.1f} at the start). Zones are copies of pakistan-2025's with limits scaled to the 2,000 MW "
-        "cap; 8,760 hours with ramp limits; HiGHS with 1 thread. 'Bare run()' is the same LP arrays solved by "
-        "highspy directly, timing only run(); the optimum is asserted equal to 1e-6 relative.",
+        f"{' '.join(map(str, args.zones))} --repeat {args.repeat}{flags}` (fastest of the repeats; load average "
+        f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the start). Zones are copies of pakistan-2025's with limits "
+        "scaled to the 2,000 MW cap; 8,760 hours with ramp limits (30 % of the zone's limit per hour); HiGHS "
+        "(highspy) with planner.SolverSettings() (dual simplex, Devex pricing, no presolve, 1 thread) on the "
+        "'auto' LP (docs/adr/0008). 'Bare run()' is the same LP arrays and options to highspy directly, timing "
+        "only run(). Each zone count runs in its own process; peak RSS is that process's.",
         "",
-        "| zones | columns | rows | build s | solve (pass + run) s | write-back s | ours total s | bare run() s | ratio | peak RSS MiB |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        *results_table(rows),
+        "",
     ]
-    for r in rows:
-        lines.append(f"| {r['zones']} | {r['cols']:,} | {r['rows']:,} | {r['build']:.2f} | {r['solve_total']:.2f} | "
-                     f"{r['write_back']:.3f} | {r['ours']:.2f} | {r['bare_run']:.2f} | {r['ratio']:.2f}x | "
-                     f"{r['maxrss_mib']:.0f} |")
-    lines += ["", "PyPSA was not run side by side: it is not a dependency and installing it in a separate "
-              "environment was left for a later session.", ""]
-    (Path(__file__).parent / "RESULTS-energy-plan.md").write_text("\n".join(lines), encoding="utf-8")
+    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    kept = old[old.index(PYPSA_MARK):] if PYPSA_MARK in old else PYPSA_MARK + "\n\nPyPSA: not run yet "\
+        "(bench/bench_pypsa.py).\n"
+    RESULTS.write_text("\n".join(lines) + "\n" + kept, encoding="utf-8")
 
 
 if __name__ == "__main__":

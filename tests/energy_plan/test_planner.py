@@ -68,9 +68,12 @@ def test_min_grid_cost_mines_only_where_the_tariff_covers_the_marginal_cost(smal
 
 def test_build_solve_write_back_are_separate_steps(small_scenario):
     s = load_scenario(small_scenario)
-    model = planner.build(s)
-    assert model.num_col == 2 * 2 + 2 * 24 + 24
-    assert model.starts[-1] == len(model.index) == len(model.value)
-    x, obj, _ = planner.solve(model)
-    r = planner.write_back(s, model, x, "net-value", obj, 0.0)
-    _check_feasible(s, r)
+    for formulation in planner.FORMULATIONS:
+        model = planner.build(s, formulation=formulation)
+        # M and A per zone, one column per zone and hour, g for each hour whose surplus row can bind
+        assert model.num_col == 2 * 2 + 2 * 24 + len(model.surplus_hours)
+        assert len(model.surplus_hours) == (24 if formulation == "direct" else 0)  # surplus >= 1,030 MW, cap 150 MW
+        assert model.starts[-1] == len(model.index) == len(model.value)
+        x, obj, _ = planner.solve(model)
+        r = planner.write_back(s, model, x, "net-value", obj, 0.0)
+        _check_feasible(s, r)
