@@ -41,8 +41,9 @@ class StreamScorer:
             except BaseException:
                 self.log.close()
                 raise
-            if saved is not None:
-                self.state, order = saved["rules"], saved["ids"]
+            if saved is not None:  # today's thresholds and sanctions list apply from now on
+                fresh, (self.state, order) = self.state, (saved["rules"], saved["ids"])
+                self.state.th, self.state.sanctioned = fresh.th, fresh.sanctioned
                 self.id_order = deque(order)
                 self.ids = set(order)
             for tx in replay:  # their alerts were stored when first raised

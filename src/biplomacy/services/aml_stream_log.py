@@ -29,7 +29,7 @@ from biplomacy.supervision.aml.stream import Tx
 
 SNAPSHOT = "snapshot.pkl"
 ALERTS = "alerts.jsonl"
-FORMAT = 1
+FORMAT = 1  # raise when the classes of supervision/aml/stream.py change: an older snapshot is then refused
 _ALLOWED = {
     ("biplomacy.supervision.aml.stream", "StreamState"), ("biplomacy.supervision.aml.stream", "Account"),
     ("biplomacy.supervision.aml.stream", "Pending"), ("biplomacy.supervision.aml.stream", "Tx"),
