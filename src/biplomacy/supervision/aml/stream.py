@@ -138,7 +138,8 @@ class StreamState:
         while tx.ts - dst.cyc_in[0].ts > th.cycle_window_hours * 3600 + LATE_SECONDS:
             dst.cyc_in.popleft()
         for a, name in ((src, tx.src), (dst, tx.dst)):
-            a.last_ts, a.last_tx = tx.ts, tx.tx_id
+            if a.last_ts is None or tx.ts >= a.last_ts:  # a late transfer does not move the last activity back
+                a.last_ts, a.last_tx = tx.ts, tx.tx_id
             self.active[name] = tx.ts
             self.active.move_to_end(name)
         self._expire()
