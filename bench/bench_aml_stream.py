@@ -6,8 +6,8 @@ worker, state kept on disk: every transfer logged before its answer, every alert
 the same machine, opens CONNECTIONS keep-alive connections (asyncio, raw HTTP/1.1 on sockets, one request in
 flight per connection, asyncio protocols so that the client costs little CPU) and sends the transfers of a seeded generated set (planted typologies, 3 VASPs) in
 time order until all are sent or DURATION seconds have passed. Reported: sustained tx/s (answered / wall),
-latency p50/p99/max (send to last byte of the answer), errors (any status but 200), alerts, and the state
-size (GET /health, the snapshot written at shutdown, the log). Target: >= 3,000 tx/s with p99 < 35 ms.
+latency p50/p99/max (send to last byte of the answer), errors (any status but 200), alerts, the CPU time
+server and client spent per transfer (less sensitive to other load than the rate), and the state size (GET /health, the snapshot written at shutdown, the log). Target: >= 3,000 tx/s with p99 < 35 ms.
 Results are appended to bench/RESULTS-aml.md with the load average and the command.
 
 Run: .venv/bin/python bench/bench_aml_stream.py [--transactions 100000] [--connections 8] [--duration 60]
@@ -20,6 +20,7 @@ import asyncio
 import json
 import os
 import platform
+import resource
 import signal
 import socket
 import subprocess
@@ -184,6 +185,20 @@ async def wait_up(port: int, token: str, proc: subprocess.Popen[bytes], path: st
     raise SystemExit("the server did not come up in 30 s")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc; NaN elsewhere)."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_seconds() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--transactions", type=int, default=100_000)
@@ -204,7 +219,9 @@ def main() -> None:
         try:
             asyncio.run(wait_up(port, token, proc, "/api/docs" if a.portal else "/health"))
             load_before = open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else ["?"] * 3
+            cpu0 = _cpu_seconds(proc.pid), _own_cpu_seconds()
             res = asyncio.run(load(port, reqs, a.connections, a.duration))
+            cpu1 = _cpu_seconds(proc.pid), _own_cpu_seconds()
             size = None if a.portal else json.loads(asyncio.run(_get(port, "/health", token))[1])
         finally:
             proc.send_signal(signal.SIGTERM)
@@ -224,7 +241,8 @@ def main() -> None:
              f"client on the same machine: {res['sent']:,} transfers in {res['wall_s']:.1f} s, "
              f"**{res['tx_per_s']:,.0f} tx/s** sustained, p50 {res['p50_ms']:.2f} ms, **p99 {res['p99_ms']:.2f} ms**, "
              f"max {res['max_ms']:.1f} ms; {res['errors']} errors; {res['alerts']} alerts "
-             f"({'meets' if ok else 'misses'} >= 3,000 tx/s with p99 < 35 ms)"]
+             f"({'meets' if ok else 'misses'} >= 3,000 tx/s with p99 < 35 ms); CPU per transfer: server "
+             f"{(cpu1[0] - cpu0[0]) / res['sent'] * 1e6:.0f} µs, client {(cpu1[1] - cpu0[1]) / res['sent'] * 1e6:.0f} µs"]
     if size:
         lines.append(f"- State: {size['accounts']:,} accounts ({size['active_accounts']:,} with open windows), "
                      f"{size['window_entries']:,} window entries, {size['pending_forwards']:,} pending forwards, "
