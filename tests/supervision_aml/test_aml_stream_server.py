@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +15,7 @@ import pytest
 from biplomacy.permissions import Actor
 from biplomacy.services.aml_stream import StreamScorer
 from biplomacy.services.aml_stream_log import read_alert_lines
-from biplomacy.services.aml_stream_server import StreamService, TokenCache, open_server
+from biplomacy.services.aml_stream_server import StreamService, TokenCache, listen, make_server
 from tests.supervision_aml.test_aml_portal import tx
 
 TOKENS = {"sup": Actor("officer", "supervisor"), "pub": Actor("reader", "public")}
@@ -30,16 +30,19 @@ def server(tmp_path: Path) -> Iterator[tuple[str, StreamScorer, list[str]]]:
         return TOKENS.get(token)
 
     scorer = StreamScorer(tmp_path / "state")
-    loop = asyncio.new_event_loop()
-    srv = loop.run_until_complete(open_server(StreamService(scorer, TokenCache(lookup)), 0))
-    port = srv.sockets[0].getsockname()[1]
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    sock = listen(0)
+    port = sock.getsockname()[1]
+    srv = make_server(StreamService(scorer, TokenCache(lookup)))
+    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the scoring server did not start"
+        time.sleep(0.02)
     yield f"http://127.0.0.1:{port}", scorer, looked_up
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(5)
-    srv.close()
-    loop.close()
+    srv.should_exit = True
+    thread.join(10)
+    sock.close()
     scorer.close()
 
 
@@ -94,13 +97,18 @@ def test_malformed_http_and_json_get_a_clear_error(server) -> None:  # type: ign
     url, scorer, _ = server
     host, port = url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port))) as s:
-        s.sendall(b"POST /score HTTP/1.1\r\nauthorization: Bearer sup\r\ntransfer-encoding: chunked\r\n\r\n")
+        s.sendall(b"NOT HTTP AT ALL\r\n\r\n")
         answer = s.recv(4096).decode()
-    assert answer.startswith("HTTP/1.1 411") and "Content-Length" in answer
+    assert answer.startswith("HTTP/1.1 400") and "Invalid HTTP request" in answer
+    body = json.dumps(tx(0, "alice", "bob", 100, 0.0)).encode()
+    chunked = httpx.post(f"{url}/score", content=iter([body[:40], body[40:]]),  # an iterator: sent chunked
+                         headers={"authorization": "Bearer sup", "content-type": "application/json"})
+    assert chunked.request.headers["transfer-encoding"] == "chunked"
+    assert chunked.status_code == 200 and chunked.json()["tx_id"] == "s0"
     r = httpx.post(f"{url}/score", content=b"{not json", headers={"authorization": "Bearer sup"})
     assert r.status_code == 422 and "json" in r.json()["detail"].lower()
     assert httpx.get(f"{url}/nowhere", headers={"authorization": "Bearer sup"}).status_code == 404
-    assert json.loads(httpx.get(f"{url}/health", headers={"authorization": "Bearer sup"}).text)["scored"] == 0
+    assert json.loads(httpx.get(f"{url}/health", headers={"authorization": "Bearer sup"}).text)["scored"] == 1
 
 
 def test_the_serve_command_keeps_its_state_across_a_stop_and_a_start(tmp_path: Path) -> None:

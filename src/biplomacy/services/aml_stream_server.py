@@ -1,4 +1,4 @@
-"""A lean loopback HTTP server for streaming AML scoring: HTTP/1.1 keep-alive on asyncio, no portal around it.
+"""The loopback HTTP server of streaming AML scoring: a bare ASGI app under uvicorn (httptools, uvloop).
 
 `POST /score` (also `POST /api/v1/supervision/aml/score`, the portal's path) takes one transfer as JSON and
 answers the StreamScorer's result; `GET /health` answers the state's size. Every request needs
@@ -6,29 +6,28 @@ answers the StreamScorer's result; `GET /health` answers the state's size. Every
 token's SHA-256 is looked up in the store once and the answer kept for TOKEN_TTL seconds, so a revoked token
 stops working within that time, and the store is not read on every transfer. A bad body is a 422 JSON
 `{"detail", "field", "issues"}` naming each field (the portal's shape); nothing is scored then. An answer
-carrying alerts is sent once they are fsynced; the fsync runs in a thread, so other connections are served
-meanwhile (requests pipelined behind it on the same connection wait, answers stay in order).
+carrying alerts is sent once they are fsynced; the fsync runs in a worker thread, so other connections are
+served meanwhile (uvicorn answers pipelined requests on one connection in order).
 
-The HTTP layer is a small asyncio protocol rather than uvicorn: with the pure-Python h11 parser (httptools
-and uvloop are not dependencies) uvicorn answered about 2,000 requests/s here, under the 3,000 tx/s
-figure; see docs/adr/0005-aml-stream-http-server.md. It takes only what a loopback scoring client sends:
-requests with a Content-Length body (chunked bodies are refused with 411), heads up to 16 KiB, bodies up to
-64 KiB; every other case ends the connection with a JSON error.
+HTTP itself (parsing, keep-alive, pipelining, chunked bodies, malformed requests) is uvicorn's with the
+httptools parser and the uvloop event loop; no framework sits in between, since FastAPI's routing, validation
+and thread-pool hop cost more per request than the scoring itself (docs/adr/0005-aml-stream-http-server.md).
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
+import contextlib
 import hashlib
 import json
 import logging
 import signal
+import socket
 import time
-from collections.abc import Callable
-from http import HTTPStatus
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
 
+import uvicorn
 from pydantic import ValidationError
 
 from biplomacy.errors import BiplomacyError, ConfigError, InputError, PermissionDenied
@@ -38,7 +37,6 @@ from biplomacy.services.aml_stream_body import ScoreRequest, to_tx
 
 TOKEN_TTL = 30.0
 MAX_BODY = 64 * 1024
-MAX_HEAD = 16 * 1024
 log = logging.getLogger("biplomacy.aml.stream")
 SCORE_PATHS = frozenset({"/score", "/api/v1/supervision/aml/score"})
 
@@ -109,135 +107,101 @@ class StreamService:
         return None
 
 
-class _Connection(asyncio.Protocol):
-    """One keep-alive HTTP/1.1 connection: requests with a Content-Length body (or none), answered in order."""
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
-    def __init__(self, service: StreamService):
-        self.service = service
-        self.buf = bytearray()
-        self.transport: asyncio.Transport | None = None
-        self.syncing = False  # an answer waits for its alerts to reach the disk; later requests wait behind it
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+def make_app(service: StreamService) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    """The ASGI app answering with `service` (HTTP only; run with lifespan off)."""
 
-    def data_received(self, data: bytes) -> None:
-        self.buf += data
-        self._serve()
-
-    def _serve(self) -> None:
-        while not self.syncing and self.transport is not None and not self.transport.is_closing():
-            end = self.buf.find(b"\r\n\r\n")
-            if end < 0:
-                if len(self.buf) > MAX_HEAD:
-                    self._reply(431, {"detail": f"request head over {MAX_HEAD} bytes"}, keep=False)
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        auth = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"authorization"), "")
+        body = bytearray()
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if len(body) > MAX_BODY:
+                await _reply(send, 413, {"detail": f"the body is over {MAX_BODY} bytes (one transfer is expected)"})
                 return
-            request = _head(bytes(self.buf[:end]))
-            if isinstance(request, Refused):  # a request we cannot read; the connection ends
-                self._reply(request.status, {"detail": request.why}, keep=False)
-                return
-            method, path, headers, keep = request
-            length = int(headers.get("content-length", "0"))
-            if length > MAX_BODY:
-                self._reply(413, {"detail": f"the body is over {MAX_BODY} bytes (one transfer is expected)"},
-                            keep=False)
-                return
-            if len(self.buf) < end + 4 + length:
-                return
-            body = bytes(self.buf[end + 4:end + 4 + length])
-            del self.buf[:end + 4 + length]
-            try:
-                status, doc = self.service.handle(method, path, headers.get("authorization", ""), body, sync=False)
-            except Exception:  # ours, unexpected: logged; the client gets a 500 and the connection stays usable
-                log.exception("unexpected error on %s %s", method, path)
-                status, doc = 500, {"detail": "Something went wrong on our side; the error has been logged."}
+            if not message.get("more_body"):
+                break
+        try:
+            status, doc = service.handle(scope["method"], scope["path"], auth, bytes(body), sync=False)
             if status == 200 and doc.get("alerts") and doc.get("stored"):
-                # fsync in a thread: other connections are served meanwhile, this answer waits for the disk
-                self.syncing = True
-                done = asyncio.get_running_loop().run_in_executor(None, self.service.scorer.sync_alerts)
-                done.add_done_callback(functools.partial(self._synced, doc=doc, keep=keep))
-                return
-            self._reply(status, doc, keep)
+                try:  # the answer waits for its alerts to reach the disk; other connections go on meanwhile
+                    await asyncio.to_thread(service.scorer.sync_alerts)
+                except OSError as exc:
+                    doc["stored"] = False
+                    doc["not_stored_because"] = f"the alerts could not be put on disk ({exc})"
+        except Exception:  # ours, unexpected: logged; the client gets a 500 and the connection stays usable
+            log.exception("unexpected error on %s %s", scope["method"], scope["path"])
+            status, doc = 500, {"detail": "Something went wrong on our side; the error has been logged."}
+        await _reply(send, status, doc)
 
-    def _synced(self, done: asyncio.Future[None], *, doc: dict[str, Any], keep: bool) -> None:
-        self.syncing = False
-        exc = done.exception()
-        if exc is not None:
-            doc["stored"] = False
-            doc["not_stored_because"] = f"the alerts could not be put on disk ({exc})"
-        if self.transport is not None and not self.transport.is_closing():
-            self._reply(200, doc, keep)
-            self._serve()
-
-    def _reply(self, status: int, doc: dict[str, Any], keep: bool) -> None:
-        assert self.transport is not None
-        body = json.dumps(doc, separators=(",", ":")).encode()
-        head = (f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\ncontent-type: application/json\r\n"
-                f"content-length: {len(body)}\r\n" + ("" if keep else "connection: close\r\n")
-                + ("www-authenticate: Bearer\r\n" if status == 401 else "") + "\r\n")
-        self.transport.write(head.encode() + body)
-        if not keep:
-            self.transport.close()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.transport = None
+    return app
 
 
-class Refused:
-    """A request head that cannot be served: the status and why."""
-
-    def __init__(self, status: int, why: str):
-        self.status, self.why = status, why
-
-
-def _head(raw: bytes) -> tuple[str, str, dict[str, str], bool] | Refused:
-    """(method, path, headers, keep-alive) of a request head, or why it cannot be served."""
-    lines = raw.decode("latin-1").split("\r\n")
-    parts = lines[0].split(" ")
-    if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
-        return Refused(400, f"not an HTTP/1.x request line: {lines[0][:100]!r}")
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        name, sep, value = line.partition(":")
-        if not sep or not name or name != name.strip():
-            return Refused(400, f"malformed header line {line[:100]!r}")
-        headers[name.lower()] = value.strip()
-    if "transfer-encoding" in headers:
-        return Refused(411, "send the body with a Content-Length (chunked bodies are not taken)")
-    if not headers.get("content-length", "0").isdigit():
-        return Refused(400, "Content-Length must be a number of bytes")
-    conn = headers.get("connection", "").lower()
-    keep = conn != "close" if parts[2] == "HTTP/1.1" else conn == "keep-alive"
-    return parts[0], parts[1].split("?", 1)[0], headers, keep
+async def _reply(send: Send, status: int, doc: dict[str, Any]) -> None:
+    body = json.dumps(doc, separators=(",", ":")).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if status == 401:
+        headers.append((b"www-authenticate", b"Bearer"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
-async def open_server(service: StreamService, port: int) -> asyncio.Server:
-    """Listen on 127.0.0.1:port (0: any free port) in the running loop."""
-    loop = asyncio.get_running_loop()
-    return await loop.create_server(lambda: _Connection(service), "127.0.0.1", port)
+def listen(port: int) -> socket.socket:
+    """A socket bound to 127.0.0.1:port (0: any free port); a port in use is a clear error naming --port."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"--port {port}: cannot listen on 127.0.0.1 ({exc.strerror})", field="--port") from None
+    return sock
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server without its own signal handling: serve() stops it and then snapshots the state
+    (uvicorn re-raises a caught SIGTERM after shutting down, which would end the process before that)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def make_server(service: StreamService) -> uvicorn.Server:
+    """The uvicorn server of `service` (httptools parser, uvloop loop, no access log); run it on `listen()`."""
+    return _Server(uvicorn.Config(make_app(service), http="httptools", loop="uvloop", lifespan="off",
+                                  access_log=False, log_level="warning", server_header=False))
 
 
 def serve(service: StreamService, port: int, ready: Callable[[], None] = lambda: None) -> None:
-    """Serve on 127.0.0.1:port until SIGINT or SIGTERM; then snapshot the scorer's state and return."""
-
-    async def run() -> None:
-        loop = asyncio.get_running_loop()
-        stop = asyncio.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        try:
-            server = await open_server(service, port)
-        except OSError as exc:
-            raise ConfigError(f"--port {port}: cannot listen on 127.0.0.1 ({exc.strerror})", field="--port") from None
-        ready()
-        try:
-            await stop.wait()
-        finally:
-            server.close()
-            await server.wait_closed()
+    """Serve on 127.0.0.1:port until SIGINT or SIGTERM (uvicorn's handlers); then snapshot the scorer's state."""
+    import uvloop
 
     try:
-        asyncio.run(run())
+        sock = listen(port)
+        server = make_server(service)
+
+        async def run() -> None:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, setattr, server, "should_exit", True)
+            task = asyncio.ensure_future(server.serve(sockets=[sock]))
+            while not server.started and not task.done():
+                await asyncio.sleep(0.01)
+            if server.started:
+                ready()
+            await task
+
+        try:
+            uvloop.run(run())
+        finally:
+            sock.close()
     finally:
         service.scorer.close()
