@@ -72,6 +72,15 @@ def _return(ref: str, r: dict[str, Any]) -> dict[str, Any]:
     })
 
 
+def demo_lei(index: int) -> str:
+    """A made-up LEI for the index-th fictional entity: prefix 9999 and the letters DEMO, valid check digits
+    (ISO 17442), so the travel-rule exchange can address the demo VASPs by LEI."""
+    from biplomacy.supervision.lei import lei_check_digits
+
+    base = f"999900DEMO{index:08d}"
+    return base + lei_check_digits(base)
+
+
 def load_demo_register(store: Store) -> dict[str, int]:
     """Load the fictional register once (a second call changes nothing); returns what it added."""
     from biplomacy.audit import record
@@ -93,7 +102,7 @@ def load_demo_register(store: Store) -> dict[str, int]:
             first = _at(e["events"][0][0])
             app = _application(e)
             row = LicenceRow(reference=f"tmp-{len(refs)}", legal_name=e["legal_name"],
-                             commercial_name=e["commercial_name"], lei=None, address=e["registered_address"],
+                             commercial_name=e["commercial_name"], lei=demo_lei(len(refs)), address=e["registered_address"],
                              country="PK", website=e["website"], application=json.dumps(app, sort_keys=True),
                              activities=json.dumps(e["activities"]), conditions="[]", state="draft",
                              state_since=first, created_at=first, fictional=True,
