@@ -107,12 +107,6 @@ def test_audit_head_is_public(app_client: TestClient) -> None:
     assert set(body) == {"hash", "seq"}
 
 
-def test_peers_page_is_an_empty_state_until_the_pillar_lands(app_client: TestClient) -> None:
-    response = app_client.get("/peers")
-    assert response.status_code == 200
-    assert 'class="empty-state"' in response.text
-
-
 def test_a_form_posted_from_another_site_is_refused(app_client: TestClient) -> None:
     response = app_client.post("/logout", headers={"Origin": "https://evil.example"}, follow_redirects=False)
     assert response.status_code == 403
