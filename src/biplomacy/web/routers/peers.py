@@ -1,15 +1,42 @@
-"""The peers page: country programs side by side (an empty state until the peers pillar lands)."""
+"""The peers page (/peers) and its data (/api/v1/peers): country programs side by side, every cell cited."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from typing import Any
 
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse
+
+from biplomacy.cli.output import to_jsonable
+from biplomacy.peers.programs import parse_countries
+from biplomacy.services import peers_compare
 from biplomacy.web.rendering import render
 
 pages = APIRouter(tags=["pages"])
+api = APIRouter(prefix="/peers", tags=["peers"])
+
+COUNTRIES_HELP = "Comma-separated country codes: PK, SV, BT, US (default: all four)."
+
+
+def _data(request: Request, countries: str | None) -> dict[str, Any]:
+    codes = parse_countries(countries)
+    return peers_compare.as_dict(peers_compare.comparison(request.app.state.store, codes))
 
 
 @pages.get("/peers", response_class=HTMLResponse, summary="Country programs side by side")
-def peers_page(request: Request) -> HTMLResponse:
-    return render(request, "peers/index.html")
+def peers_page(request: Request, countries: str | None = Query(None, max_length=64, description=COUNTRIES_HELP)
+               ) -> HTMLResponse:
+    data = _data(request, countries)
+    number = {f["key"]: i for i, f in enumerate(data["sources"], start=1)}
+    return render(request, "peers/index.html", data=data, number=number)
+
+
+@api.get("", summary="Country programs side by side: every cell with the registry facts it cites")
+def peers_api(request: Request, countries: str | None = Query(None, max_length=64, description=COUNTRIES_HELP),
+              format: str = Query("json", pattern="^(json|csv)$")) -> Any:
+    if format == "csv":
+        codes = parse_countries(countries)
+        return PlainTextResponse(peers_compare.as_csv(peers_compare.comparison(request.app.state.store, codes)),
+                                 media_type="text/csv",
+                                 headers={"Content-Disposition": "attachment; filename=peers.csv"})
+    return to_jsonable(_data(request, countries))

@@ -1,0 +1,124 @@
+"""The comparison: four countries, every cell cited from the registry or saying "not published", no invented number."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+
+from biplomacy.errors import InputError
+from biplomacy.peers.programs import (
+    COUNTRIES,
+    DIMENSIONS,
+    NOT_PUBLISHED,
+    Cell,
+    LiveFigure,
+    compare,
+    parse_countries,
+)
+from biplomacy.provenance import load_registry
+
+REG = load_registry()
+
+
+def _cells(c) -> list[tuple[str, str, Cell]]:
+    return [(dim, code, cell) for dim, row in c.cells.items() for code, cell in row.items()]
+
+
+def test_all_four_countries_on_every_dimension_by_default():
+    c = compare(REG)
+    assert c.countries == ("PK", "SV", "BT", "US")
+    assert list(c.cells) == [key for key, _ in DIMENSIONS]
+    assert all(list(row) == list(COUNTRIES) for row in c.cells.values())
+
+
+def test_every_cell_cites_registry_facts_or_says_not_published():
+    for dim, code, cell in _cells(compare(REG)):
+        if cell.kind == "not published":
+            assert cell.text == NOT_PUBLISHED and not cell.cites and cell.value is None, (dim, code)
+            continue
+        assert cell.kind in ("figure", "statement"), (dim, code)
+        assert cell.cites, (dim, code)
+        for cited in cell.cites:
+            fact = REG.get(cited.key)  # raises for a key the registry does not hold
+            assert (cited.value, cited.unit, cited.date, cited.source) == (fact.value, fact.unit, fact.date,
+                                                                           fact.cite())
+            assert fact.pillar in ("peers", "house"), cited.key  # FACTS.md "The program described"
+
+
+def test_a_figure_is_the_registry_value_of_its_first_cited_fact():
+    figures = [(dim, code, cell) for dim, code, cell in _cells(compare(REG)) if cell.kind == "figure"]
+    assert len(figures) >= 5
+    for dim, code, cell in figures:
+        first = REG.get(cell.cites[0].key)
+        assert (cell.value, cell.unit, cell.date) == (first.value, first.unit, first.date), (dim, code)
+
+
+def _numbers(text: str) -> set[Decimal]:
+    return {Decimal(n.replace(",", "")) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)}
+
+
+def test_every_number_in_a_statement_or_note_comes_from_a_cited_fact():
+    """A statement may only restate what it cites: each number in its text is in a cited fact's value (also in
+    millions or billions), label, date or source."""
+    for dim, code, cell in _cells(compare(REG)):
+        allowed: set[Decimal] = set()
+        for cited in cell.cites:
+            fact = REG.get(cited.key)
+            allowed |= _numbers(f"{fact.label} {fact.date} {fact.cite()}")
+            try:
+                v = Decimal(fact.value)
+                allowed |= {v, v / 1_000_000, v / 1_000_000_000}
+            except ArithmeticError:
+                pass
+        said = _numbers(f"{cell.text} {cell.note}")
+        assert said <= allowed, f"{dim}/{code}: {sorted(said - allowed)} in {cell.text!r} / {cell.note!r}"
+
+
+def test_el_salvador_and_bhutan_reserves_are_the_published_figures():
+    row = compare(REG, ["SV", "BT"]).cells["reserve_btc"]
+    assert (row["SV"].value, row["SV"].date) == ("6238", "2025-05")
+    assert (row["BT"].value, row["BT"].date) == ("6262", "2025-10")
+    assert row["SV"].cites[0].key == "peers.sv.reserve_btc"
+
+
+def test_the_us_reserve_is_not_for_sale_and_its_size_is_not_published():
+    c = compare(REG, ["US"])
+    assert c.cells["reserve_btc"]["US"].text == NOT_PUBLISHED
+    sale = c.cells["reserve_sale"]["US"]
+    assert "shall not be sold" in sale.text and sale.cites[0].key == "peers.us.sbr_executive_order"
+
+
+def test_pakistan_shows_live_figures_when_given_and_still_cites_the_announced_ones():
+    reserve = LiveFigure(Decimal("1.5"), "BTC", "2026-11-20", "this installation's ledger")
+    plan = LiveFigure(Decimal("150.0"), "MW", "2026-11-21", "stored plan 3")
+    c = compare(REG, ["PK"], reserve=reserve, plan=plan)
+    r, m = c.cells["reserve_btc"]["PK"], c.cells["mining_mw"]["PK"]
+    assert (r.kind, r.value, r.unit, r.date) == ("live", "1.5", "BTC", "2026-11-20")
+    assert "this installation's ledger" in r.text and r.cites[0].key == "house.pk.strategic_bitcoin_reserve"
+    assert (m.kind, m.value, m.date) == ("live", "150.0", "2026-11-21") and "stored plan 3" in m.text
+    assert m.cites[0].key == "house.pk.mining_ai_allocation_mw" and "2,000 MW" in m.note
+
+
+def test_pakistan_falls_back_to_the_announced_figures_without_live_ones():
+    c = compare(REG, ["PK"])
+    assert c.cells["mining_mw"]["PK"].value == "2000"
+    assert c.cells["reserve_btc"]["PK"].kind == "statement"
+
+
+@pytest.mark.parametrize("text", ["PK,XX", "FR", " , ", "pakistan"])
+def test_an_unknown_country_code_is_refused_naming_the_known_ones(text):
+    with pytest.raises(InputError) as exc:
+        parse_countries(text)
+    assert "unknown country code" in str(exc.value) and "SV (El Salvador)" in str(exc.value)
+
+
+def test_compare_refuses_an_unknown_code_too():
+    with pytest.raises(InputError, match="unknown country code FR"):
+        compare(REG, ["PK", "FR"])
+
+
+def test_country_codes_are_case_insensitive_and_deduplicated():
+    assert parse_countries("sv, pk,SV") == ("SV", "PK")
+    assert parse_countries(None) == ("PK", "SV", "BT", "US")
