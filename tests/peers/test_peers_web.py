@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 
+from biplomacy.adapters.store.db import Store
+from biplomacy.permissions import LOCAL_ADMIN
+from biplomacy.services import peers_compare, users
+from tests.energy_plan.conftest import small_scenario  # noqa: F401 - a fixture
 from tests.web.conftest import app_client  # noqa: F401 - the fixture
 
 
@@ -53,3 +59,26 @@ def test_an_unknown_country_is_a_422_naming_it(app_client: TestClient) -> None: 
     page = app_client.get("/peers", params={"countries": "ZZ"})
     assert page.status_code == 422 and "unknown country code ZZ" in page.text
     assert app_client.get("/api/v1/peers", params={"format": "xml"}).status_code == 422
+
+
+def test_pakistans_live_figure_appears_once_a_plan_is_stored(
+        app_client: TestClient, cli: Any, small_scenario: Path, tmp_path: Path) -> None:  # noqa: F811
+    def pk_mining() -> dict[str, Any]:
+        d = app_client.get("/api/v1/peers", params={"countries": "PK"}).json()
+        return next(x for x in d["dimensions"] if x["key"] == "mining_mw")["cells"]["PK"]
+
+    assert pk_mining()["kind"] == "figure"
+    assert pk_mining()["kind"] == "figure"  # served again from the cache: the audit log has not moved
+    r = cli("energy", "plan", "--scenario", str(small_scenario), "--out", str(tmp_path / "p"), "--json")
+    assert r.exit_code == 0, r.stderr
+    cell = pk_mining()
+    assert (cell["kind"], cell["value"]) == ("live", str(r.json["mining_mw_installed"]))
+    assert f"stored plan {r.json['plan_id']}" in app_client.get("/peers").text
+
+
+def test_the_cache_reuses_a_comparison_until_the_audit_log_moves(store: Store) -> None:
+    cache = peers_compare.ComparisonCache()
+    first = cache.get(store, ("PK",))
+    assert cache.get(store, ("PK",)) is first and cache.get(store, ("SV",)) is not first
+    users.add_user(store, LOCAL_ADMIN, "delegate", "auditor")  # any audited change moves the head
+    assert cache.get(store, ("PK",)) is not first

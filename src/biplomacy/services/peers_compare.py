@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
@@ -19,6 +20,7 @@ from biplomacy.peers.programs import COUNTRIES, DIMENSIONS, Comparison, LiveFigu
 from biplomacy.provenance import load_registry
 from biplomacy.services.energy_plan import list_plans
 from biplomacy.services.reserve_holdings import holdings
+from biplomacy.services.reserve_transparency import audit_head
 
 CSV_COLUMNS = ("dimension", "country", "kind", "text", "value", "unit", "date", "note", "sources")
 
@@ -49,6 +51,33 @@ def comparison(store: Store | None, countries: tuple[str, ...] | None = None) ->
     if store is None or "PK" not in codes:
         return compare(load_registry(), codes)
     return compare(load_registry(), codes, reserve=live_reserve(store), plan=live_plan(store))
+
+
+class ComparisonCache:
+    """The comparisons of one store, recomputed only when the audit log's head has moved.
+
+    Ledger receipts and stored plans are audited in the transaction that writes them, so while the head is
+    unchanged so are Pakistan's live figures; the public page then costs one indexed read, not a ledger walk.
+    """
+
+    def __init__(self) -> None:
+        self._head: tuple[int, str] | None = None
+        self._by_codes: dict[tuple[str, ...], Comparison] = {}
+        self._lock = threading.Lock()
+
+    def get(self, store: Store, codes: tuple[str, ...]) -> Comparison:
+        head = audit_head(store)  # read before the data, so what is cached is at least as new as its key
+        with self._lock:
+            if head != self._head:
+                self._head, self._by_codes = head, {}
+            found = self._by_codes.get(codes)
+        if found is not None:
+            return found
+        result = comparison(store, codes)
+        with self._lock:
+            if self._head == head:
+                self._by_codes[codes] = result
+        return result
 
 
 def as_dict(c: Comparison) -> dict[str, Any]:

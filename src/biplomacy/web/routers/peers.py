@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from biplomacy.cli.output import to_jsonable
-from biplomacy.peers.programs import parse_countries
+from biplomacy.peers.programs import Comparison, parse_countries
 from biplomacy.services import peers_compare
 from biplomacy.web.rendering import render
 
@@ -18,9 +18,17 @@ api = APIRouter(prefix="/peers", tags=["peers"])
 COUNTRIES_HELP = "Comma-separated country codes: PK, SV, BT, US (default: all four)."
 
 
-def _data(request: Request, countries: str | None) -> dict[str, Any]:
+def _comparison(request: Request, countries: str | None) -> Comparison:
+    """The comparison for this app's store, from a cache keyed by the audit log's head (the page is public)."""
     codes = parse_countries(countries)
-    return peers_compare.as_dict(peers_compare.comparison(request.app.state.store, codes))
+    cache = getattr(request.app.state, "peers_cache", None)
+    if cache is None:
+        cache = request.app.state.peers_cache = peers_compare.ComparisonCache()
+    return cache.get(request.app.state.store, codes)
+
+
+def _data(request: Request, countries: str | None) -> dict[str, Any]:
+    return peers_compare.as_dict(_comparison(request, countries))
 
 
 @pages.get("/peers", response_class=HTMLResponse, summary="Country programs side by side")
@@ -35,8 +43,7 @@ def peers_page(request: Request, countries: str | None = Query(None, max_length=
 def peers_api(request: Request, countries: str | None = Query(None, max_length=64, description=COUNTRIES_HELP),
               format: str = Query("json", pattern="^(json|csv)$")) -> Any:
     if format == "csv":
-        codes = parse_countries(countries)
-        return PlainTextResponse(peers_compare.as_csv(peers_compare.comparison(request.app.state.store, codes)),
+        return PlainTextResponse(peers_compare.as_csv(_comparison(request, countries)),
                                  media_type="text/csv",
                                  headers={"Content-Disposition": "attachment; filename=peers.csv"})
     return to_jsonable(_data(request, countries))
