@@ -1,4 +1,5 @@
-"""Shared fixtures: a migrated store on SQLite and on PostgreSQL, and an in-process CLI runner."""
+"""Shared fixtures: a migrated store on SQLite and on PostgreSQL, an in-process CLI runner, and the portal
+(in-process client, live uvicorn server, headless Chromium page), each defined once for the whole suite."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import io
 import json
 import os
 import shutil
+import socket
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
@@ -14,12 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from biplomacy.adapters.store import migrate
 from biplomacy.adapters.store.db import Store, make_engine
 from biplomacy.config import Settings, load_settings
+from biplomacy.web.app import create_app
+from tests.web.conftest import CHROMIUM_ARGS, DESKTOP
 
 BACKENDS = ("sqlite", "postgres")
 
@@ -144,3 +152,90 @@ def cli_nodb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
     """The CLI for commands that need no database (pure calculations, file checks)."""
     monkeypatch.chdir(tmp_path)
     return Cli({"BIPLOMACY_VAR_DIR": str(tmp_path / "var")}, monkeypatch)
+
+
+# The portal: pillar tests reuse these (`app_client` on both backends, `live_server` + `live_settings` on
+# SQLite with a real socket, `browser_page`: Playwright, skips when chromium is missing unless
+# BIPLOMACY_REQUIRE_BROWSER).
+
+@pytest.fixture
+def app_client(settings: Settings) -> Iterator[TestClient]:
+    """The portal in-process on a fresh migrated database (runs on SQLite and on PostgreSQL)."""
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+@pytest.fixture
+def live_settings(_templates: dict[str, str], tmp_path: Path) -> Settings:
+    """Settings of the live server: a fresh migrated SQLite database of its own."""
+    url = fresh_database_url("sqlite", _templates, tmp_path)
+    return load_settings({"BIPLOMACY_DATABASE_URL": url, "BIPLOMACY_VAR_DIR": str(tmp_path / "var"),
+                          "BIPLOMACY_SECRET_KEY": "test-secret-for-live-server"})
+
+
+@pytest.fixture
+def live_server(live_settings: Settings) -> Iterator[str]:
+    """uvicorn serving the portal on a free loopback port in a background thread; yields the base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(live_settings), log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("the live portal server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def _missing_browser(reason: str) -> None:
+    if os.environ.get("BIPLOMACY_REQUIRE_BROWSER"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def _browser() -> Iterator[Any]:
+    """One headless Chromium for the session (Debian's chromium package, driven by Playwright)."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        _missing_browser("chromium is not installed (apt-get install chromium); set BIPLOMACY_REQUIRE_BROWSER=1 to fail")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing_browser("playwright is not installed")
+    manager = sync_playwright().start()
+    try:
+        browser = manager.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+    except Exception as exc:  # noqa: BLE001 - any launch failure means "no usable browser here"
+        manager.stop()
+        _missing_browser(f"chromium at {executable} did not start: {exc}")
+    try:
+        yield browser
+    finally:
+        browser.close()
+        manager.stop()
+
+
+@pytest.fixture
+def browser_page(_browser: Any) -> Iterator[Any]:
+    """A fresh page (its own cookie jar) at desktop size; call page.set_viewport_size(PHONE) for a phone."""
+    context = _browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Console errors include blocked scripts (Content-Security-Policy) and assets that failed to load.
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.js_errors = errors  # tests assert the page raised no JavaScript or console error
+    try:
+        yield page
+    finally:
+        context.close()

@@ -1,10 +1,8 @@
-"""Fixtures of the mining economics and risk tests: a tiny scenario folder, and the portal client."""
+"""Fixtures of the mining economics and risk tests: a tiny scenario folder."""
 
 from pathlib import Path
 
 import pytest
-
-from tests.web.conftest import _browser, app_client, browser_page, live_server, live_settings  # noqa: F401
 
 TOML = """
 name = "tiny"

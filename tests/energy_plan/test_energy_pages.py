@@ -2,15 +2,14 @@
 
 from biplomacy.permissions import LOCAL_ADMIN
 from biplomacy.services.energy_plan import run_plan
-from tests.web.conftest import app_client  # noqa: F401
 
 
-def test_energy_page_has_an_empty_state_before_any_plan(app_client):  # noqa: F811
+def test_energy_page_has_an_empty_state_before_any_plan(app_client):
     r = app_client.get("/energy")
     assert r.status_code == 200 and "No plan yet" in r.text
 
 
-def test_energy_page_shows_the_stored_plan_and_its_csv(app_client, small_scenario, tmp_path):  # noqa: F811
+def test_energy_page_shows_the_stored_plan_and_its_csv(app_client, small_scenario, tmp_path):
     store = app_client.app.state.store
     d = run_plan(store, LOCAL_ADMIN, str(small_scenario), tmp_path / "o", charts=False)
     r = app_client.get("/energy")

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import DESKTOP, PHONE, _browser, browser_page, live_server, live_settings  # noqa: F401
+from tests.web.conftest import DESKTOP, PHONE
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop-1280", "phone-375"])
-def test_the_table_and_chart_render(live_server: str, browser_page: Any, viewport: dict[str, int]) -> None:  # noqa: F811
+def test_the_table_and_chart_render(live_server: str, browser_page: Any, viewport: dict[str, int]) -> None:
     browser_page.set_viewport_size(viewport)
     response = browser_page.goto(live_server + "/peers")
     assert response.status == 200

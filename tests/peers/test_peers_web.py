@@ -12,10 +12,9 @@ from biplomacy.adapters.store.db import Store
 from biplomacy.permissions import LOCAL_ADMIN
 from biplomacy.services import peers_compare, users
 from tests.energy_plan.conftest import small_scenario  # noqa: F401 - a fixture
-from tests.web.conftest import app_client  # noqa: F401 - the fixture
 
 
-def test_the_page_is_public_and_shows_every_country_with_cited_cells(app_client: TestClient) -> None:  # noqa: F811
+def test_the_page_is_public_and_shows_every_country_with_cited_cells(app_client: TestClient) -> None:
     page = app_client.get("/peers")
     assert page.status_code == 200
     html = page.text
@@ -30,13 +29,13 @@ def test_the_page_is_public_and_shows_every_country_with_cited_cells(app_client:
     assert 'class="empty-state"' not in html
 
 
-def test_the_page_takes_a_country_selection(app_client: TestClient) -> None:  # noqa: F811
+def test_the_page_takes_a_country_selection(app_client: TestClient) -> None:
     html = app_client.get("/peers", params={"countries": "US"}).text
     assert "United States" in html and '<th scope="col">Bhutan</th>' not in html
     assert 'data-chart-spec="peers-reserve"' not in html  # no country here has a published reserve figure
 
 
-def test_api_returns_the_comparison_as_json(app_client: TestClient) -> None:  # noqa: F811
+def test_api_returns_the_comparison_as_json(app_client: TestClient) -> None:
     r = app_client.get("/api/v1/peers", params={"countries": "SV,BT"})
     assert r.status_code == 200
     d = r.json()
@@ -46,14 +45,14 @@ def test_api_returns_the_comparison_as_json(app_client: TestClient) -> None:  # 
     assert {s["key"] for s in d["sources"]} >= {"peers.sv.reserve_btc", "peers.bt.holdings_oct_2025_btc"}
 
 
-def test_api_returns_csv_on_request(app_client: TestClient) -> None:  # noqa: F811
+def test_api_returns_csv_on_request(app_client: TestClient) -> None:
     r = app_client.get("/api/v1/peers", params={"format": "csv", "countries": "PK"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     lines = r.text.splitlines()
     assert lines[0].startswith("dimension,country,kind,text") and len(lines) == 1 + 8
 
 
-def test_an_unknown_country_is_a_422_naming_it(app_client: TestClient) -> None:  # noqa: F811
+def test_an_unknown_country_is_a_422_naming_it(app_client: TestClient) -> None:
     r = app_client.get("/api/v1/peers", params={"countries": "PK,ZZ"})
     assert r.status_code == 422 and "unknown country code ZZ" in r.json()["detail"]
     page = app_client.get("/peers", params={"countries": "ZZ"})

@@ -8,7 +8,6 @@ import io
 from fastapi.testclient import TestClient
 
 from biplomacy.services.supervision_demo import load_demo_register
-from tests.web.conftest import app_client  # noqa: F401  (the shared portal fixture)
 
 
 def loaded(client: TestClient) -> TestClient:
@@ -16,7 +15,7 @@ def loaded(client: TestClient) -> TestClient:
     return client
 
 
-def test_register_page_searches_and_shows_a_date(app_client: TestClient) -> None:  # noqa: F811
+def test_register_page_searches_and_shows_a_date(app_client: TestClient) -> None:
     c = loaded(app_client)
     page = c.get("/supervision/register", params={"as_of": "2025-09-01"})
     assert page.status_code == 200
@@ -26,7 +25,7 @@ def test_register_page_searches_and_shows_a_date(app_client: TestClient) -> None
     assert "Ravi Custody" in found.text and "Indus Digital" not in found.text
 
 
-def test_entity_page_shows_its_history(app_client: TestClient) -> None:  # noqa: F811
+def test_entity_page_shows_its_history(app_client: TestClient) -> None:
     c = loaded(app_client)
     api = c.get("/api/v1/supervision/register", params={"as_of": "2025-12-01"}).json()
     karakoram = next(e for e in api["entities"] if e["legal_name"].startswith("Karakoram"))
@@ -35,7 +34,7 @@ def test_entity_page_shows_its_history(app_client: TestClient) -> None:  # noqa:
     assert c.get("/supervision/register/PVARA-2025-0000").status_code == 404
 
 
-def test_register_csv_api_has_the_esma_columns(app_client: TestClient) -> None:  # noqa: F811
+def test_register_csv_api_has_the_esma_columns(app_client: TestClient) -> None:
     c = loaded(app_client)
     r = c.get("/api/v1/supervision/register.csv", params={"as_of": "2025-12-01"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
@@ -43,18 +42,18 @@ def test_register_csv_api_has_the_esma_columns(app_client: TestClient) -> None: 
     assert len(rows) == 5 and rows[0]["ae_competentAuthority"].startswith("Pakistan Virtual Assets")
 
 
-def test_a_bad_as_of_date_is_a_422_naming_the_field(app_client: TestClient) -> None:  # noqa: F811
+def test_a_bad_as_of_date_is_a_422_naming_the_field(app_client: TestClient) -> None:
     r = app_client.get("/api/v1/supervision/register", params={"as_of": "2025-13-45"})
     assert r.status_code == 422 and "as_of" in r.text
 
 
-def test_dashboard_is_for_supervisors_and_charts_the_reserve_ratio(app_client: TestClient) -> None:  # noqa: F811
+def test_dashboard_is_for_supervisors_and_charts_the_reserve_ratio(app_client: TestClient) -> None:
     c = loaded(app_client)
     assert c.get("/supervision/dashboard").status_code in {401, 403}
     assert c.get("/supervision").status_code == 200
 
 
-def test_a_supervisor_sees_returns_and_reserve_ratios_on_the_dashboard(app_client: TestClient) -> None:  # noqa: F811
+def test_a_supervisor_sees_returns_and_reserve_ratios_on_the_dashboard(app_client: TestClient) -> None:
     from tests.sessions import sign_in
 
     c = sign_in(loaded(app_client), "officer", "supervisor")
@@ -63,7 +62,7 @@ def test_a_supervisor_sees_returns_and_reserve_ratios_on_the_dashboard(app_clien
     assert "IndusX" in page.text and "BTC 1.0448" in page.text and "data-chart-spec" in page.text
 
 
-def test_the_register_page_charts_entities_by_activity_and_status(app_client: TestClient) -> None:  # noqa: F811
+def test_the_register_page_charts_entities_by_activity_and_status(app_client: TestClient) -> None:
     from biplomacy.services.supervision_register import register_chart
 
     view = {"as_of": "2025-12-01", "entities": [

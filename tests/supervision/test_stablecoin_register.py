@@ -25,7 +25,6 @@ from biplomacy.services.supervision_demo import load_demo_register
 from biplomacy.services.supervision_register import register_csv, register_view
 from biplomacy.services.supervision_returns import dashboard, dashboard_charts
 from tests.conftest import Cli
-from tests.web.conftest import app_client  # noqa: F401  (the shared portal fixture)
 
 EXAMPLE: dict[str, Any] = json.loads((resources.files("biplomacy") / "data" / "aml" /
                                       "stablecoin-attestation-example.json").read_text(encoding="utf-8"))
@@ -145,7 +144,7 @@ def test_cli_records_an_attestation_against_a_licence(cli: Cli, tmp_path: Path) 
     assert refused.exit_code == 2 and "stablecoin issuance" in refused.stderr
 
 
-def test_portal_entity_page_register_and_dashboard_show_the_breaches(app_client: TestClient,  # noqa: F811
+def test_portal_entity_page_register_and_dashboard_show_the_breaches(app_client: TestClient,
                                                                      tmp_path: Path) -> None:
     from tests.sessions import sign_in
 
@@ -166,7 +165,7 @@ def test_portal_entity_page_register_and_dashboard_show_the_breaches(app_client:
     assert "one_to_one_backing: eligible reserves cover 96.0000%" in board.text
 
 
-def test_api_records_an_attestation_for_supervisors_only_and_refuses_bad_ones(app_client: TestClient) -> None:  # noqa: F811
+def test_api_records_an_attestation_for_supervisors_only_and_refuses_bad_ones(app_client: TestClient) -> None:
     from tests.sessions import sign_in
 
     store = app_client.app.state.store  # type: ignore[attr-defined]

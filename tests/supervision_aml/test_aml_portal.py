@@ -11,7 +11,6 @@ from biplomacy.services.aml_cases import store_scan
 from tests.sessions import sign_in
 from tests.supervision_aml.test_aml_cases import CYCLE, HEADER
 from tests.supervision_aml.test_aml_rules import write_csv
-from tests.web.conftest import app_client  # noqa: F401  (the shared portal fixture)
 
 T0 = datetime(2025, 9, 1, tzinfo=UTC)
 SCORE = "/api/v1/supervision/aml/score"
@@ -26,12 +25,12 @@ def tx(i: int, src: str, dst: str, amount: float, hours: float, vasp: str = "ExA
             "to_account": dst, "amount": str(amount), "asset": "USD", "vasp": vasp}
 
 
-def test_aml_pages_are_for_supervisors(app_client: TestClient) -> None:  # noqa: F811
+def test_aml_pages_are_for_supervisors(app_client: TestClient) -> None:
     assert app_client.get("/supervision/aml").status_code in {401, 403}
     assert app_client.post(SCORE, json=tx(1, "a", "b", 10, 0)).status_code in {401, 403}
 
 
-def test_stored_alerts_and_a_case_with_its_evidence_path(app_client: TestClient, tmp_path) -> None:  # noqa: F811
+def test_stored_alerts_and_a_case_with_its_evidence_path(app_client: TestClient, tmp_path) -> None:
     c = as_supervisor(app_client)
     f = tmp_path / "tx.csv"
     write_csv(f, HEADER, CYCLE)
@@ -45,7 +44,7 @@ def test_stored_alerts_and_a_case_with_its_evidence_path(app_client: TestClient,
     assert c.get("/supervision/aml/cases/99999").status_code == 404
 
 
-def test_streaming_raises_fan_out_when_the_eighth_counterparty_arrives(app_client: TestClient) -> None:  # noqa: F811
+def test_streaming_raises_fan_out_when_the_eighth_counterparty_arrives(app_client: TestClient) -> None:
     c = as_supervisor(app_client)
     results = [c.post(SCORE, json=tx(i, "hub", f"r{i}", 100, i * 0.5)) for i in range(8)]
     assert all(r.status_code == 200 for r in results), results[-1].text
@@ -54,14 +53,14 @@ def test_streaming_raises_fan_out_when_the_eighth_counterparty_arrives(app_clien
     assert any(a["rule"] == "fan_out" for a in last["alerts"]) and last["score"] > 0
 
 
-def test_streaming_sees_a_cycle_across_vasps(app_client: TestClient) -> None:  # noqa: F811
+def test_streaming_sees_a_cycle_across_vasps(app_client: TestClient) -> None:
     c = as_supervisor(app_client)
     legs = [tx(1, "k1", "k2", 9000, 1, "ExA"), tx(2, "k2", "k3", 8900, 5, "ExB"), tx(3, "k3", "k1", 8800, 9, "ExC")]
     out = [c.post(SCORE, json=b).json() for b in legs]
     assert [a["rule"] for a in out[2]["alerts"] if "cycle" in a["rule"]] == ["cross_vasp_cycle"]
 
 
-def test_a_bad_body_is_422_naming_the_field_and_keeps_the_window(app_client: TestClient) -> None:  # noqa: F811
+def test_a_bad_body_is_422_naming_the_field_and_keeps_the_window(app_client: TestClient) -> None:
     c = as_supervisor(app_client)
     assert c.post(SCORE, json=tx(1, "a", "b", 10, 0)).status_code == 200
     for body, field in [({**tx(2, "a", "b", 10, 1), "amount": "-1"}, "amount"),
@@ -76,7 +75,7 @@ def test_a_bad_body_is_422_naming_the_field_and_keeps_the_window(app_client: Tes
     assert ok["window"]["scored"] == 2
 
 
-def test_the_portal_answers_503_while_another_process_holds_the_streaming_state(app_client: TestClient) -> None:  # noqa: F811
+def test_the_portal_answers_503_while_another_process_holds_the_streaming_state(app_client: TestClient) -> None:
     from biplomacy.services.aml_stream import StreamScorer
 
     c = as_supervisor(app_client)

@@ -13,7 +13,6 @@ from biplomacy.permissions import LOCAL_ADMIN
 from biplomacy.services import users
 from tests.supervision_aml.test_travel_rule import GOOD
 from tests.vasps import ADVISER, ALPHA, BETA, SUSPENDED, UNKNOWN_LEI, register_vasps
-from tests.web.conftest import app_client  # noqa: F401
 
 A, B = ALPHA[1], BETA[1]
 IVMS = copy.deepcopy(GOOD)  # the originating VASP named in the payload is Alpha, the sender in these tests
@@ -225,7 +224,7 @@ def _bearer(store, name):
     return {"Accept": "application/json", "Authorization": "Bearer " + users.issue_token(store, LOCAL_ADMIN, name)[1]}
 
 
-def test_http_round_trip_and_refusals(app_client):  # noqa: F811
+def test_http_round_trip_and_refusals(app_client):
     store = app_client.app.state.store
     setup(store)
     alpha, beta, sup = _bearer(store, "alpha"), _bearer(store, "beta"), _bearer(store, "sup")

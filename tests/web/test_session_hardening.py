@@ -10,7 +10,6 @@ from biplomacy.permissions import LOCAL_ADMIN, Actor
 from biplomacy.services import users
 from biplomacy.web import auth
 from biplomacy.web.auth import COOKIE_NAME, LoginThrottle, issue_session
-from tests.web.conftest import app_client  # noqa: F401
 
 PASSWORD = "correct horse battery staple"
 
@@ -24,7 +23,7 @@ def _me(client: TestClient) -> dict[str, object]:
 
 
 def test_a_disabled_user_loses_the_session_at_once_and_re_enabling_does_not_revive_it(
-        app_client: TestClient) -> None:  # noqa: F811
+        app_client: TestClient) -> None:
     store = app_client.app.state.store  # type: ignore[attr-defined]
     users.add_user(store, LOCAL_ADMIN, "sana", "supervisor", password=PASSWORD)
     assert _log_in(app_client, "sana") == 303
@@ -42,7 +41,7 @@ def test_a_disabled_user_loses_the_session_at_once_and_re_enabling_does_not_revi
     assert _me(app_client)["signed_in"] is True and app_client.cookies.get(COOKIE_NAME) != old_cookie
 
 
-def test_a_role_change_ends_the_session_issued_under_the_old_role(app_client: TestClient) -> None:  # noqa: F811
+def test_a_role_change_ends_the_session_issued_under_the_old_role(app_client: TestClient) -> None:
     store = app_client.app.state.store  # type: ignore[attr-defined]
     users.add_user(store, LOCAL_ADMIN, "sana", "supervisor", password=PASSWORD)
     assert _log_in(app_client, "sana") == 303
@@ -54,7 +53,7 @@ def test_a_role_change_ends_the_session_issued_under_the_old_role(app_client: Te
 
 
 def test_a_validly_signed_cookie_for_a_user_who_does_not_exist_or_claims_another_role_is_anonymous(
-        app_client: TestClient) -> None:  # noqa: F811
+        app_client: TestClient) -> None:
     settings = app_client.app.state.settings  # type: ignore[attr-defined]
     app_client.cookies.set(COOKIE_NAME, issue_session(settings, Actor("ghost", "admin")))
     assert _me(app_client)["signed_in"] is False
@@ -65,7 +64,7 @@ def test_a_validly_signed_cookie_for_a_user_who_does_not_exist_or_claims_another
     assert _me(app_client) == {"name": "amina", "role": "analyst", "signed_in": True}
 
 
-def test_anonymous_requests_never_read_the_users_table(app_client: TestClient,  # noqa: F811
+def test_anonymous_requests_never_read_the_users_table(app_client: TestClient,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_: object) -> None:
         raise AssertionError("the users table was read for an anonymous request")
@@ -91,7 +90,7 @@ def _throttled(client: TestClient, **kw: object) -> Clock:
     return clock
 
 
-def test_five_failed_logins_lock_that_name_from_that_address_with_retry_after(app_client: TestClient) -> None:  # noqa: F811
+def test_five_failed_logins_lock_that_name_from_that_address_with_retry_after(app_client: TestClient) -> None:
     clock = _throttled(app_client)
     users.add_user(app_client.app.state.store, LOCAL_ADMIN, "sana", "supervisor", password=PASSWORD)  # type: ignore[attr-defined]
     for i in range(5):
@@ -112,7 +111,7 @@ def test_five_failed_logins_lock_that_name_from_that_address_with_retry_after(ap
     assert _me(app_client)["signed_in"] is True
 
 
-def test_a_success_clears_the_names_failures(app_client: TestClient) -> None:  # noqa: F811
+def test_a_success_clears_the_names_failures(app_client: TestClient) -> None:
     _throttled(app_client)
     users.add_user(app_client.app.state.store, LOCAL_ADMIN, "sana", "supervisor", password=PASSWORD)  # type: ignore[attr-defined]
     for _ in range(4):
@@ -123,7 +122,7 @@ def test_a_success_clears_the_names_failures(app_client: TestClient) -> None:  #
     assert _log_in(app_client, "sana") == 303
 
 
-def test_one_address_guessing_many_names_is_throttled_too(app_client: TestClient) -> None:  # noqa: F811
+def test_one_address_guessing_many_names_is_throttled_too(app_client: TestClient) -> None:
     _throttled(app_client, per_address=8)
     for i in range(8):
         assert _log_in(app_client, f"user{i}", "guess") == 401
