@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from biplomacy import audit
@@ -149,11 +149,12 @@ def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> dict[str,
                  for k, e in rows.items()}
         update = ledger.reconcile(known, history, set(mine))
         now = _now()
-        for coin in update.new:
-            session.add(LedgerEntryRow(wallet_id=row.id, txid=coin.txid, vout=coin.vout, address=coin.address,
-                                       sats=coin.sats, source=coin.source, zone="", cost_basis_usd=None,
-                                       status=coin.status, block_height=coin.height, block_time=_when(coin.time),
-                                       first_seen=now, updated_at=now))
+        if update.new:  # one multi-row INSERT: a wallet's first sync can bring tens of thousands of receipts
+            session.execute(insert(LedgerEntryRow), [
+                {"wallet_id": row.id, "txid": coin.txid, "vout": coin.vout, "address": coin.address, "sats": coin.sats,
+                 "source": coin.source, "zone": "", "cost_basis_usd": None, "status": coin.status,
+                 "block_height": coin.height, "block_time": _when(coin.time), "first_seen": now, "updated_at": now}
+                for coin in update.new])
         for ch in update.changed:
             entry = rows[(ch.txid, ch.vout)]
             entry.status, entry.block_height, entry.updated_at = ch.status, ch.height, now
@@ -167,8 +168,10 @@ def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> dict[str,
         row.next_index, row.next_change_index = nexts
         row.synced_height = tip
         session.flush()
-        coins = [ledger.Coin(e.txid, e.vout, e.address, e.sats, e.source, e.status, e.block_height)
-                 for e in session.scalars(select(LedgerEntryRow).where(LedgerEntryRow.wallet_id == row.id))]
+        coins = [ledger.Coin(*e) for e in session.execute(
+            select(LedgerEntryRow.txid, LedgerEntryRow.vout, LedgerEntryRow.address, LedgerEntryRow.sats,
+                   LedgerEntryRow.source, LedgerEntryRow.status, LedgerEntryRow.block_height)
+            .where(LedgerEntryRow.wallet_id == row.id))]
         findings = _receipt_findings(row.policy, update.new, ledger.balance_sats(coins, False))
         if update.new or update.changed:
             audit.record(session, actor=actor.name, action="reserve.sync", subject=name,
