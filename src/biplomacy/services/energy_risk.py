@@ -59,9 +59,13 @@ def run_risk(scenario: str | Path, *, paths: int = 10_000, years: float = 5.0, s
         raise InputError("--energy-price-usd-mwh: must be zero or more, and not given together with --tariff",
                          field="--energy-price-usd-mwh")
     chosen_tariff = choose_tariff(sc, tariff)
-    if plan is None and prefer_stored:
-        plan = latest_plan_ref(sc, store)
-    planned = stored_plan_mining(sc, store, plan) if plan is not None else solved_plan_mining(sc)
+    latest = latest_plan(sc, store) if plan is None and prefer_stored else None
+    if latest is not None:
+        planned = plan_mining(latest)
+    elif plan is not None:
+        planned = stored_plan_mining(sc, store, plan)
+    else:
+        planned = solved_plan_mining(sc)
     fleet, keys, notes = fleet_from_plan(sc, planned, chosen_tariff)
     chosen: str | None = chosen_tariff.name
     if energy_price_usd_mwh is not None:
@@ -103,21 +107,26 @@ def stored_plan_mining(sc: Scenario, store: Store | None, ref: str) -> PlannedMi
         raise InputError(f"--plan: plan {p['id']} ({p['name']}) was made from other inputs than {sc.folder} "
                          "(scenario.toml or grid.csv changed since); plan again or pass the folder it was made from",
                          field="--plan")
+    return plan_mining(p)
+
+
+def plan_mining(p: dict[str, Any]) -> PlannedMining:
+    """The mining of a stored plan (a row of energy_plan.list_plans)."""
     zones = p["summary"]["zones"]
     return PlannedMining(f"stored plan {p['id']} ({p['name']}, {p['objective']})",
                          {z["zone"]: float(z["mining_mw"]) for z in zones},
                          {z["zone"]: float(z["mining_mwh"]) for z in zones}, int(p["summary"]["hours"]))
 
 
-def latest_plan_ref(sc: Scenario, store: Store | None) -> str | None:
-    """The id of the newest stored plan made from this very scenario (name and inputs), or None."""
+def latest_plan(sc: Scenario, store: Store | None) -> dict[str, Any] | None:
+    """The newest stored plan made from this very scenario (name and inputs), or None."""
     from biplomacy.services.energy_plan import inputs_digest, list_plans
 
     if store is None:
         return None
     digest = inputs_digest(sc)[0]
     same = [p for p in list_plans(store) if p["scenario"] == sc.name and p["inputs_sha256"] == digest]
-    return str(same[-1]["id"]) if same else None
+    return same[-1] if same else None
 
 
 def solved_plan_mining(sc: Scenario) -> PlannedMining:
