@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from embit import bip32
 from embit.networks import NETWORKS
 from embit.psbt import PSBT
+
+from biplomacy.adapters.store.db import Store
+from biplomacy.config import Settings
+from biplomacy.services.rehearsal_electrum import ElectrumServer, RehearsalElectrum
 
 ORIGIN = "m/48h/1h/0h/2h"
 
@@ -62,3 +67,13 @@ def treasury_descriptor(signers: list[Signer]) -> str:
 @pytest.fixture
 def cold_descriptor() -> str:
     return multisig(2, [make_signer(f"cold-{i}") for i in range(3)])
+
+
+@pytest.fixture
+def electrum_url(store: Store, settings: Settings) -> Iterator[str]:
+    """The rehearsal chain served over the Electrum protocol on a free loopback port."""
+    server = ElectrumServer(RehearsalElectrum(store, settings.network), "127.0.0.1", 0)
+    server.start()
+    yield server.url
+    server.shutdown()
+    server.server_close()

@@ -12,7 +12,6 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,15 +31,6 @@ from biplomacy.services.rehearsal_electrum import ElectrumServer, RehearsalElect
 from biplomacy.services.reserve_wallets import scan
 from tests.reserve_custody.conftest import Signer
 from tests.reserve_custody.test_ceremony import ok, snapshot, write
-
-
-@pytest.fixture
-def electrum_url(store: Store, settings: Settings) -> Iterator[str]:
-    server = ElectrumServer(RehearsalElectrum(store, settings.network), "127.0.0.1", 0)
-    server.start()
-    yield server.url
-    server.shutdown()
-    server.server_close()
 
 
 def ledger_of(store: Store, name: str) -> list[tuple[Any, ...]]:

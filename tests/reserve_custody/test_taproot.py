@@ -6,7 +6,6 @@ chain; a spend proposal is refused with a clear message (script-path spending is
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +15,7 @@ from embit.networks import NETWORKS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from biplomacy.adapters.store.db import Store
-from biplomacy.config import Settings
 from biplomacy.reserve.descriptors import NUMS_H, parse_descriptor
-from biplomacy.services.rehearsal_electrum import ElectrumServer, RehearsalElectrum
 from tests.reserve_custody.conftest import Signer, make_signer
 from tests.reserve_custody.test_bad_input import refused
 from tests.reserve_custody.test_ceremony import ok, snapshot
@@ -87,15 +83,6 @@ def test_taproot_private_key_is_refused_without_echoing_it(cli: Any, db_url: str
     refused(result, "private key material")
     assert tprv[:20] not in result.stdout + result.stderr
     assert snapshot(db_url) == before
-
-
-@pytest.fixture
-def electrum_url(store: Store, settings: Settings) -> Iterator[str]:
-    server = ElectrumServer(RehearsalElectrum(store, settings.network), "127.0.0.1", 0)
-    server.start()
-    yield server.url
-    server.shutdown()
-    server.server_close()
 
 
 def test_a_taproot_wallet_syncs_and_its_spend_is_refused_clearly(cli: Any, db_url: str, electrum_url: str,
