@@ -84,9 +84,10 @@ def reconcile(known: Mapping[tuple[str, int], Coin], history: Iterable[ChainTx],
     return LedgerUpdate(new, changed)
 
 
-def balance_sats(coins: Iterable[Coin], confirmed_only: bool = True) -> int:
-    wanted = ("confirmed",) if confirmed_only else LIVE
-    return sum(c.sats for c in coins if c.status in wanted)
+def balances(sats_by_status: Mapping[str, int]) -> tuple[int, int]:
+    """(confirmed, live) sats from the ledger's sum of sats per status; live adds the pending receipts."""
+    confirmed = int(sats_by_status.get("confirmed") or 0)
+    return confirmed, sum(int(sats_by_status.get(s) or 0) for s in LIVE)
 
 
 def btc_text(sats: int) -> str:
