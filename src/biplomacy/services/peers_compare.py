@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
@@ -16,11 +15,11 @@ from typing import Any
 import altair as alt
 
 from biplomacy.adapters.store.db import Store
+from biplomacy.audit_cache import PerAuditHead
 from biplomacy.peers.programs import COUNTRIES, DIMENSIONS, Comparison, LiveFigure, compare
 from biplomacy.provenance import load_registry
 from biplomacy.services.energy_plan import list_plans
 from biplomacy.services.reserve_holdings import holdings
-from biplomacy.services.reserve_transparency import audit_head
 
 CSV_COLUMNS = ("dimension", "country", "kind", "text", "value", "unit", "date", "note", "sources")
 
@@ -61,23 +60,11 @@ class ComparisonCache:
     """
 
     def __init__(self) -> None:
-        self._head: tuple[int, str] | None = None
-        self._by_codes: dict[tuple[str, ...], Comparison] = {}
-        self._lock = threading.Lock()
+        self._by_codes: PerAuditHead[tuple[str, ...], Comparison] = PerAuditHead(
+            lambda store, _head, codes: comparison(store, codes))
 
     def get(self, store: Store, codes: tuple[str, ...]) -> Comparison:
-        head = audit_head(store)  # read before the data, so what is cached is at least as new as its key
-        with self._lock:
-            if head != self._head:
-                self._head, self._by_codes = head, {}
-            found = self._by_codes.get(codes)
-        if found is not None:
-            return found
-        result = comparison(store, codes)
-        with self._lock:
-            if self._head == head:
-                self._by_codes[codes] = result
-        return result
+        return self._by_codes.get(store, codes)
 
 
 def as_dict(c: Comparison) -> dict[str, Any]:

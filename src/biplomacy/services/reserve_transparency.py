@@ -3,7 +3,7 @@
 The page and its API answer from a `PublicView` computed once per state of the audit log: every change to
 what the public sees (wallets, ledger receipts and their reorg flags, classification, prices, statements) is
 audited in the transaction that makes it, so while the log's head (seq, hash) is unchanged, so is the view.
-Each request reads only that head (one indexed row) and rebuilds the view when it moved.
+Each request reads only that head (one indexed row) and rebuilds the view when it moved (audit_cache.py).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,8 +20,8 @@ from typing import Any
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
-from biplomacy import audit
 from biplomacy.adapters.store.db import Store
+from biplomacy.audit_cache import Head, PerAuditHead
 from biplomacy.provenance import load_registry
 from biplomacy.reserve.policy import PROFILES
 from biplomacy.services import reserve_statement
@@ -105,7 +104,7 @@ def _json_body(value: Any) -> bytes:
 class PublicView:
     """What the public page and /api/v1/reserve/* show, for one state of the audit log (`head`)."""
 
-    head: tuple[int, str] | None
+    head: Head
     data: dict[str, Any]
     wallets: list[dict[str, Any]]
     statement: dict[str, Any] | None
@@ -136,14 +135,7 @@ class PublicView:
         return holdings_csv(self.data)
 
 
-def audit_head(store: Store) -> tuple[int, str] | None:
-    """(seq, hash) of the audit log's newest entry: it moves with every audited change, public data included."""
-    with store.read() as session:
-        head = audit.head(session)
-    return None if head is None else (head.seq, head.hash)
-
-
-def public_view(store: Store, head: tuple[int, str] | None) -> PublicView:
+def public_view(store: Store, head: Head) -> PublicView:
     """Compute the view; `head` must be read before (data read after it is at least as new as the key)."""
     data = public_holdings(store)
     wallets = public_wallets(store, data)
@@ -154,17 +146,7 @@ class PublicViewCache:
     """The latest PublicView of one store, rebuilt when the audit log's head has moved since it was computed."""
 
     def __init__(self) -> None:
-        self._view: PublicView | None = None
-        self._rebuild = threading.Lock()
+        self._views: PerAuditHead[None, PublicView] = PerAuditHead(lambda store, head, _: public_view(store, head))
 
     def get(self, store: Store) -> PublicView:
-        head = audit_head(store)
-        view = self._view
-        if view is not None and view.head == head:
-            return view
-        with self._rebuild:  # one rebuild at a time; requests that waited reuse it when the head is the same
-            view = self._view
-            if view is None or view.head != head:
-                view = public_view(store, head)
-                self._view = view
-        return view
+        return self._views.get(store, None)
