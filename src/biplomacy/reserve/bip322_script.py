@@ -1,10 +1,11 @@
 """A small Bitcoin Script interpreter for BIP-322: segwit v0 witness scripts and tapscript (BIP-342) leaves.
 
 It runs the scripts BIP-322 proofs of time-locked coins satisfy (IF/ELSE branches, CHECKSIG, CHECKMULTISIG,
-CHECKSIGADD, CHECKLOCKTIMEVERIFY, CHECKSEQUENCEVERIFY, hashes and equality) under BIP-322's required rules
-(SIGHASH_ALL, no CODESEPARATOR, strict low-S DER, NULLFAIL, MINIMALDATA, CLEANSTACK, MINIMALIF) and its
-upgradeable rules (reserved NOPs, OP_SUCCESS, unknown key types: "inconclusive"). Any opcode it does not
-interpret is also "inconclusive", as BIP-322 asks of a verifier without a full interpreter, never "valid".
+CHECKSIGADD and NUMEQUAL as multi_a leaves use them, CHECKLOCKTIMEVERIFY, CHECKSEQUENCEVERIFY, hashes and
+equality) under BIP-322's required rules (SIGHASH_ALL, no CODESEPARATOR, strict low-S DER, NULLFAIL,
+MINIMALDATA, CLEANSTACK, MINIMALIF) and its upgradeable rules (reserved NOPs, OP_SUCCESS, unknown key types:
+"inconclusive"). Any opcode it does not interpret is also "inconclusive", as BIP-322 asks of a verifier
+without a full interpreter, never "valid".
 docs/adr/0006-bip322-script-subset.md says why this is written here rather than taken from a library.
 """
 
@@ -27,8 +28,8 @@ SEQUENCE_MASK = 0xFFFF
 RESERVED_NOPS = {0xB0, *range(0xB3, 0xBA)}  # NOP1, NOP4..NOP10
 # Opcodes run here (pushes aside). Any other anywhere in a script, run or not, makes the answer inconclusive:
 # Bitcoin fails some opcodes even in a branch not taken (OP_CAT, OP_VERIF...), so skipping them could say "valid".
-KNOWN = {0x4F, *range(0x51, 0x62), 0x63, 0x64, 0x67, 0x68, 0x69, 0x6A, 0x75, 0x76, 0x87, 0x88, 0xA6, 0xA8, 0xA9,
-         0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF, 0xB1, 0xB2}
+KNOWN = {0x4F, *range(0x51, 0x62), 0x63, 0x64, 0x67, 0x68, 0x69, 0x6A, 0x75, 0x76, 0x87, 0x88, 0x9C, 0x9D, 0xA6,
+         0xA8, 0xA9, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF, 0xB1, 0xB2}
 MAX_ELEMENT = 520  # bytes of a stack item (consensus)
 MAX_STACK = 1000
 MAX_V0_SCRIPT, MAX_V0_OPS = 10_000, 201
@@ -310,6 +311,12 @@ def _step(op: int, data: bytes | None, stack: list[bytes], ctx: Context) -> None
         if op == 0x88 and not same:
             raise Invalid("invalid signature: EQUALVERIFY failed (wrong key or preimage)")
         if op == 0x87:
+            stack.append(b"\x01" if same else b"")
+    elif op in (0x9C, 0x9D):  # NUMEQUAL, NUMEQUALVERIFY (multi_a ends in <M> NUMEQUAL)
+        same = num(_pop(stack)) == num(_pop(stack))
+        if op == 0x9D and not same:
+            raise Invalid("invalid signature: NUMEQUALVERIFY failed")
+        if op == 0x9C:
             stack.append(b"\x01" if same else b"")
     elif op in HASHES:
         stack.append(HASHES[op](_pop(stack)))
