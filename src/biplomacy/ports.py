@@ -51,6 +51,10 @@ class WalletScanner(Protocol):
 
     def watch(self, descriptor: str, revealed: tuple[int, int], gap: int) -> None: ...
 
+    def scanned_address(self, index: int, change: bool) -> str | None:
+        """The address the scan derived at (change, index), or None when it did not reach it."""
+        ...
+
 
 class PriceFeed(Protocol):
     """The BTC price in `currency` on `day`, or None when the feed has none."""

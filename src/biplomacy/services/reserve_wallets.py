@@ -115,8 +115,9 @@ def scan(chain: ChainSource, wallet: WalletDescriptor, start_gap: tuple[int, int
     The addresses the walk is sure to ask for are derived ahead on a worker thread: BDK derives them in Rust
     outside the GIL, so a 3-of-5 wallet's ~2.5 ms per address overlaps the wait for the chain's answers.
     """
-    if isinstance(chain, WalletScanner):
-        chain.watch(wallet.text, start_gap, gap)
+    scanner = chain if isinstance(chain, WalletScanner) else None
+    if scanner is not None:
+        scanner.watch(wallet.text, start_gap, gap)
     mine: dict[str, tuple[bool, int]] = {}
     txs: dict[str, ChainTx] = {}
     nexts = []
@@ -127,7 +128,7 @@ def scan(chain: ChainSource, wallet: WalletDescriptor, start_gap: tuple[int, int
             while unused < gap or index < revealed:
                 for i in range(index, max(index + gap - unused, revealed)):  # certain to be asked for
                     if i not in derived:
-                        derived[i] = ahead.submit(wallet.address, i, change)
+                        derived[i] = ahead.submit(_address, wallet, scanner, i, change)
                 address = derived.pop(index).result()
                 mine[address] = (change, index)
                 history = chain.address_history(address)
@@ -140,6 +141,12 @@ def scan(chain: ChainSource, wallet: WalletDescriptor, start_gap: tuple[int, int
                 index += 1
             nexts.append(max(revealed, last_used + 1))
     return mine, list(txs.values()), (nexts[0], nexts[1])
+
+
+def _address(wallet: WalletDescriptor, scanner: WalletScanner | None, index: int, change: bool) -> str:
+    """The address at (change, index): as a wallet scanner already derived it, else derived here."""
+    known = scanner.scanned_address(index, change) if scanner is not None else None
+    return known if known is not None else wallet.address(index, change)
 
 
 def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> dict[str, Any]:

@@ -31,6 +31,7 @@ class _Scan:
 
     addresses: frozenset[str]
     by_address: dict[str, list[ChainTx]]
+    paths: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # receive, change addresses by index
 
 
 class _Scanned(bdk.FullScanScriptInspector):
@@ -113,6 +114,10 @@ class ElectrumChain:
             raise ChainError(f"the Electrum server at {self.url} answered blocks that do not connect to what "
                              f"it answered before ({_why(exc)}); sync again") from None
 
+    def scanned_address(self, index: int, change: bool) -> str | None:
+        known = self._scan.paths[1 if change else 0] if self._scan is not None else ()
+        return known[index] if index < len(known) else None
+
     def address_history(self, address: str) -> list[ChainTx]:
         if self._scan is None or address not in self._scan.addresses:
             raise InputError(f"the Electrum adapter answers for addresses of a scanned wallet only; {address[:90]} "
@@ -170,7 +175,8 @@ def _cover(client: bdk.ElectrumClient, wallet: bdk.Wallet, network: bdk.Network,
             wanted[keychain] = max(first_unrevealed - 1, used + gap)
         missing = {k: last for k, last in wanted.items() if any((k, i) not in seen for i in range(last + 1))}
         if not missing:
-            return _Scan(frozenset(a for k in _BRANCHES for a in paths[k][:wanted[k] + 1]), scan.by_address)
+            return _Scan(frozenset(a for k in _BRANCHES for a in paths[k][:wanted[k] + 1]), scan.by_address,
+                         (tuple(paths[_BRANCHES[0]]), tuple(paths[_BRANCHES[1]])))
         for keychain, last in missing.items():
             wallet.reveal_addresses_to(keychain, last)
             peek(keychain, last)
