@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from biplomacy import audit
-from biplomacy.audit_cache import Head, PerAuditHead, read_head
+from biplomacy.audit_cache import Head, LatestSeq, PerAuditHead, read_head
 
 
 def _audited_change(store: Any) -> None:
@@ -105,3 +105,23 @@ def test_concurrent_callers_for_one_key_build_it_once(store: Any) -> None:
     for t in threads:
         t.join(timeout=120)
     assert builds == ["a"] and len(got) == callers and all(g is got[0] for g in got)
+
+
+def test_latest_seq_follows_the_log_and_a_failed_read_is_a_store_error(store: Any, tmp_path: Any) -> None:
+    from biplomacy.adapters.store.db import Store, make_engine
+    from biplomacy.errors import StoreError
+
+    latest = LatestSeq(store)
+    try:
+        assert latest() == 0
+        _audited_change(store)
+        _audited_change(store)
+        assert latest() == 2 == read_head(store)[0]  # type: ignore[index]
+    finally:
+        latest.close()
+    url = f"sqlite:///{tmp_path / 'never-migrated.sqlite3'}"
+    unmigrated = LatestSeq(Store(make_engine(url), url))
+    with pytest.raises(StoreError, match="the audit log could not be read .*audit_log"):
+        unmigrated()
+    with pytest.raises(StoreError):  # and again, on a fresh connection: nothing is left half-open
+        unmigrated()

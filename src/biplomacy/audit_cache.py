@@ -2,16 +2,23 @@
 
 Every change that a cached value could show is audited in the transaction that makes it, so while the log's
 head is unchanged the value is too; a request then costs one indexed read (the head) instead of the build.
+LatestSeq is the same marker for hot paths (the AML stream server's tokens): the newest seq alone, read on
+one dedicated connection without an ORM session (about 5 us on SQLite instead of about 0.4 ms).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from biplomacy import audit
 from biplomacy.adapters.store.db import Store
+from biplomacy.adapters.store.tables.core import AuditRow
+from biplomacy.errors import StoreError
 
 Head = tuple[int, str] | None
 K = TypeVar("K", bound=Hashable)
@@ -60,3 +67,39 @@ class PerAuditHead(Generic[K, V]):
         """Drop what was kept for another head (callers hold self._lock)."""
         if head != self._head:
             self._head, self._values, self._building = head, {}, {}
+
+
+class LatestSeq:
+    """The audit log's newest seq (0 while empty), each call one read on a dedicated autocommit connection.
+
+    Not thread-safe: one caller thread (an event loop). A failed read closes the connection (the next call
+    opens another) and is a StoreError.
+    """
+
+    QUERY = f"SELECT max(seq) FROM {AuditRow.__tablename__}"
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._connection: Connection | None = None
+        self._cursor: Any = None
+
+    def __call__(self) -> int:
+        dbapi_error = self.store.engine.dialect.loaded_dbapi.Error
+        try:
+            if self._cursor is None:
+                self._connection = self.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+                self._cursor = self._connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            self._cursor.execute(self.QUERY)
+            row = self._cursor.fetchone()
+        except (SQLAlchemyError, dbapi_error) as exc:
+            self.close()
+            raise StoreError(f"the audit log could not be read ({exc})") from None
+        return int(row[0] or 0)
+
+    def close(self) -> None:
+        connection, self._connection, self._cursor = self._connection, None, None
+        if connection is not None:
+            try:
+                connection.invalidate()  # a failed connection is not handed back to the pool
+            finally:
+                connection.close()

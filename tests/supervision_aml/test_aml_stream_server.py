@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -21,6 +22,26 @@ from tests.supervision_aml.test_aml_portal import tx
 TOKENS = {"sup": Actor("officer", "supervisor"), "pub": Actor("reader", "public")}
 
 
+@contextlib.contextmanager
+def running(service: StreamService) -> Iterator[str]:
+    """`service` served on a free loopback port in a thread; yields its base URL."""
+    sock = listen(0)
+    port = sock.getsockname()[1]
+    srv = make_server(service)
+    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the scoring server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, StreamScorer, list[str]]]:
     looked_up: list[str] = []
@@ -30,19 +51,8 @@ def server(tmp_path: Path) -> Iterator[tuple[str, StreamScorer, list[str]]]:
         return TOKENS.get(token)
 
     scorer = StreamScorer(tmp_path / "state")
-    sock = listen(0)
-    port = sock.getsockname()[1]
-    srv = make_server(StreamService(scorer, TokenCache(lookup)))
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the scoring server did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}", scorer, looked_up
-    srv.should_exit = True
-    thread.join(10)
-    sock.close()
+    with running(StreamService(scorer, TokenCache(lookup, marker=lambda: 0))) as url:
+        yield url, scorer, looked_up
     scorer.close()
 
 
@@ -197,5 +207,57 @@ def test_a_port_in_use_is_a_clear_error_and_the_state_is_released(tmp_path: Path
         taken.listen()
         port = taken.getsockname()[1]
         with pytest.raises(ConfigError, match=f"--port {port}: cannot listen"):
-            serve(StreamService(scorer, TokenCache(TOKENS.get)), port)
+            serve(StreamService(scorer, TokenCache(TOKENS.get, marker=lambda: 0)), port)
     StreamScorer(tmp_path / "state").close()  # serve closed the scorer: the directory is free again
+
+
+def test_the_token_cache_asks_the_store_again_only_once_the_marker_moves() -> None:
+    marker, looked_up = [7], []
+
+    def lookup(token: str) -> Actor | None:
+        looked_up.append(token)
+        return TOKENS.get(token)
+
+    cache = TokenCache(lookup, marker=lambda: marker[0])
+    assert [cache.actor("sup"), cache.actor("sup"), cache.actor("nope"), cache.actor("nope")] == \
+        [TOKENS["sup"], TOKENS["sup"], None, None]
+    assert looked_up == ["sup", "nope"]
+    marker[0] = 8  # e.g. a token revoked: every answer is forgotten, each token asked once more
+    assert cache.actor("sup") == TOKENS["sup"] and cache.actor("sup") == TOKENS["sup"]
+    assert looked_up == ["sup", "nope", "sup"]
+
+
+def test_a_revoked_token_a_disabled_user_or_a_lost_role_is_refused_on_the_very_next_request(
+        store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from biplomacy.permissions import LOCAL_ADMIN
+    from biplomacy.services import users
+
+    tokens = {}
+    for name in ("revoked", "disabled", "demoted", "untouched"):
+        users.add_user(store, LOCAL_ADMIN, name, "supervisor")
+        tokens[name] = users.issue_token(store, LOCAL_ADMIN, name)
+    scorer = StreamScorer(tmp_path / "state")
+    service = StreamService(scorer, TokenCache.of_store(store))
+    try:
+        with running(service) as url, httpx.Client(base_url=url) as c:
+            def post(name: str, i: int) -> httpx.Response:
+                return c.post("/score", json=tx(i, "a", f"b{i}", 10, i),
+                              headers={"authorization": f"Bearer {tokens[name][1]}"})
+
+            assert [post(name, i).status_code for i, name in enumerate(tokens)] == [200] * 4
+            users.revoke_token(store, LOCAL_ADMIN, tokens["revoked"][0])
+            users.set_active(store, LOCAL_ADMIN, "disabled", False)
+            users.set_role(store, LOCAL_ADMIN, "demoted", "public")
+            refused = [post(name, 10 + i) for i, name in enumerate(("revoked", "disabled", "demoted"))]
+            assert [(r.status_code, r.json()["detail"]) for r in refused[:2]] == \
+                [(401, "unknown or revoked API token")] * 2
+            assert refused[0].headers["www-authenticate"] == "Bearer"
+            assert refused[2].status_code == 403
+            assert refused[2].json()["detail"].startswith("demoted (role public) may not aml.scan; allowed: ")
+            assert post("untouched", 20).status_code == 200
+            users.set_active(store, LOCAL_ADMIN, "disabled", True)  # and back: the next request is let in
+            assert post("disabled", 21).status_code == 200
+    finally:
+        service.tokens.close()
+        scorer.close()
+    assert scorer.size()["scored"] == 6  # the refused transfers were not scored

@@ -3,8 +3,10 @@
 `POST /score` (also `POST /api/v1/supervision/aml/score`, the portal's path) takes one transfer as JSON and
 answers the StreamScorer's result; `GET /health` answers the state's size. Every request needs
 `Authorization: Bearer <token>` of an active user allowed `aml.scan` (tokens: `biplomacy users token`). A
-token's SHA-256 is looked up in the store once and the answer kept for TOKEN_TTL seconds, so a revoked token
-stops working within that time, and the store is not read on every transfer. A bad body is a 422 JSON
+token is looked up in the store once and the answer kept while the audit log's newest seq stays where it was
+(TokenCache): revoking a token, disabling a user or changing a role is audited in its own transaction, so the
+first request after it commits looks the token up again, and a transfer costs one index probe, not a lookup.
+A bad body is a 422 JSON
 `{"detail", "field", "issues"}` naming each field (the portal's shape); nothing is scored then. An answer
 carrying alerts is sent once they are fsynced; the fsync runs in a worker thread, so other connections are
 served meanwhile (uvicorn answers pipelined requests on one connection in order).
@@ -23,41 +25,58 @@ import json
 import logging
 import signal
 import socket
-import time
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
 
 import uvicorn
 from pydantic import ValidationError
 
+from biplomacy.adapters.store.db import Store
+from biplomacy.audit_cache import LatestSeq
 from biplomacy.errors import BiplomacyError, ConfigError, InputError, PermissionDenied
 from biplomacy.permissions import Actor, authorize
 from biplomacy.services.aml_stream import StreamScorer
 from biplomacy.services.aml_stream_body import ScoreRequest, to_tx
+from biplomacy.services.users import actor_for_token
 
-TOKEN_TTL = 30.0
+MAX_TOKENS = 10_000  # answers kept (wrong tokens included) before all are forgotten
 MAX_BODY = 64 * 1024
 log = logging.getLogger("biplomacy.aml.stream")
 SCORE_PATHS = frozenset({"/score", "/api/v1/supervision/aml/score"})
-
+_UNSEEN = object()
 
 
 class TokenCache:
-    """Bearer token -> actor, from `lookup` (the store) at most once per TOKEN_TTL per token."""
+    """Bearer token -> actor from `lookup` (the store), kept while `marker()` answers what it answered before.
 
-    def __init__(self, lookup: Callable[[str], Actor | None], ttl: float = TOKEN_TTL):
-        self.lookup, self.ttl = lookup, ttl
-        self.known: dict[str, tuple[Actor | None, float]] = {}
+    The marker is read before any lookup, so an answer is at least as new as the marker it is kept under; every
+    change that can end a token's access moves the marker (LatestSeq: the audit log's newest seq), and then
+    all answers are forgotten at once.
+    """
+
+    def __init__(self, lookup: Callable[[str], Actor | None], marker: Callable[[], object]):
+        self.lookup, self.marker = lookup, marker
+        self.seen: object = _UNSEEN
+        self.known: dict[str, Actor | None] = {}
+
+    @classmethod
+    def of_store(cls, store: Store) -> TokenCache:
+        """Tokens of `store`'s users, kept until the audit log moves (call close() when done)."""
+        return cls(lambda token: actor_for_token(store, token), LatestSeq(store))
 
     def actor(self, token: str) -> Actor | None:
+        mark = self.marker()
+        if mark != self.seen or len(self.known) >= MAX_TOKENS:
+            self.known.clear()
+            self.seen = mark
         key = hashlib.sha256(token.encode()).hexdigest()
-        now = time.monotonic()
-        hit = self.known.get(key)
-        if hit is None or hit[1] < now:
-            if len(self.known) > 10_000:
-                self.known.clear()
-            hit = self.known[key] = (self.lookup(token), now + self.ttl)
-        return hit[0]
+        if key not in self.known:
+            self.known[key] = self.lookup(token)
+        return self.known[key]
+
+    def close(self) -> None:
+        if isinstance(self.marker, LatestSeq):
+            self.marker.close()
 
 
 class StreamService:
@@ -204,4 +223,5 @@ def serve(service: StreamService, port: int, ready: Callable[[], None] = lambda:
         finally:
             sock.close()
     finally:
+        service.tokens.close()
         service.scorer.close()
