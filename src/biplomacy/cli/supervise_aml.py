@@ -205,7 +205,6 @@ def register_aml(app: typer.Typer) -> None:
                                                  help="Transfers between snapshots of the state.")) -> None:
         """Serve streaming AML scoring on loopback (POST /score, Bearer token with aml.scan); state kept."""
         from biplomacy.cli import context
-        from biplomacy.services import users
         from biplomacy.services.aml_stream import StreamScorer
         from biplomacy.services.aml_stream_server import StreamService, TokenCache, serve
 
@@ -214,7 +213,7 @@ def register_aml(app: typer.Typer) -> None:
         directory = None if in_memory else (state or c.settings.var_dir / "aml-stream")
         scorer = StreamScorer(directory, snapshot_every=snapshot_every)
         size = scorer.size()
-        service = StreamService(scorer, TokenCache(lambda token: users.actor_for_token(store, token)))
+        service = StreamService(scorer, TokenCache.of_store(store))
         serve(service, port, lambda: out.print(
             f"AML streaming on http://127.0.0.1:{port}/score; state {directory or 'in memory only'}: "
             f"{size['scored']:,} transfers scored before, {size['replayed_on_start']:,} replayed from the log"))
