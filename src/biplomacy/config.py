@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -27,6 +28,7 @@ class Settings:
     esplora_url: str = ""
     chain_url: str = ""
     solver: str = "highs"
+    trusted_proxies: tuple[str, ...] = ()  # IPs/CIDRs whose X-Forwarded-For the portal believes; none by default
     config_file: Path | None = None
 
     @property
@@ -45,13 +47,33 @@ _ENV = {
     "BIPLOMACY_ESPLORA_URL": "esplora_url",
     "BIPLOMACY_CHAIN_URL": "chain_url",
     "BIPLOMACY_SOLVER": "solver",
+    "BIPLOMACY_TRUSTED_PROXIES": "trusted_proxies",
 }
 _NETWORKS = {"bitcoin", "testnet", "testnet4", "signet", "regtest"}
+
+
+def _networks(name: str, value: object, where: str) -> tuple[str, ...]:
+    """A list of IP addresses or networks (CIDR), as a TOML list or a comma-separated string."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise ConfigError(f"{where}: {name} should be a list of IP addresses or networks, got {value!r}")
+    out = []
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        try:
+            out.append(str(ipaddress.ip_network(item)))
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {name}: {item!r} is not an IP address or network "
+                              f"such as 10.0.0.5 or 10.0.0.0/24 ({exc})") from None
+    return tuple(out)
 
 
 def _coerce(name: str, value: object, where: str) -> object:
     kinds = {f.name: f.type for f in fields(Settings)}
     kind = str(kinds[name])
+    if kind.startswith("tuple"):
+        return _networks(name, value, where)
     try:
         if "int" in kind:
             return int(str(value))
