@@ -53,4 +53,7 @@ def register(app: typer.Typer) -> None:
         url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
         emit({"url": url, "api_docs": f"{url}/api/docs", "database": c.store().url.split("@")[-1]}, json_,
              lambda d: err.print(f"Biplomacy portal on {d['url']}  (API docs {d['api_docs']}; Ctrl-C stops)"))
-        uvicorn.run(create_app(c.settings), host=host, port=port, log_level="info", access_log=False)
+        # proxy_headers off: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 (FORWARDED_ALLOW_IPS);
+        # the portal trusts only BIPLOMACY_TRUSTED_PROXIES (create_app adds the same middleware for those).
+        uvicorn.run(create_app(c.settings), host=host, port=port, log_level="info", access_log=False,
+                    proxy_headers=False)

@@ -14,6 +14,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from biplomacy import __version__
 from biplomacy.adapters.store.db import open_store
@@ -149,4 +150,6 @@ def create_app(settings: Settings) -> FastAPI:
         return {"status": "ok"}
 
     routers.include_all(app)
+    if settings.trusted_proxies:  # outermost, so every layer sees the client the trusted proxy forwarded for
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     return app
