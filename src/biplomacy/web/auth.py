@@ -137,7 +137,8 @@ class LoginThrottle:
     NIST SP 800-63B section 5.2.2 requires a cap on consecutive failed attempts per account (at most 100)
     and the OWASP Authentication Cheat Sheet recommends throttling or lockout; 5 per 5 minutes per name and
     address, and 20 per address, are this project's choice, not a cited figure. Behind a reverse proxy the
-    client address is the proxy's unless the server is run with forwarded headers trusted. Each server
+    client address is the proxy's unless the proxy is listed in BIPLOMACY_TRUSTED_PROXIES (then uvicorn's
+    ProxyHeadersMiddleware, added by create_app, puts the forwarded client in request.client). Each server
     process keeps its own counts (`biplomacy serve` runs one).
     """
 
@@ -195,4 +196,5 @@ def login_throttle(request: Request) -> LoginThrottle:
 
 
 def client_address(request: Request) -> str:
+    """The peer's address, or the client a trusted proxy forwarded for (settings.trusted_proxies)."""
     return request.client.host if request.client else "unknown"
