@@ -90,7 +90,7 @@ class LatestSeq:
                 self._connection = self.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
                 self._cursor = self._connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             self._cursor.execute(self.QUERY)
-            row = self._cursor.fetchone()
+            row = self._cursor.fetchall()[0]  # read to the end: SQLite's read transaction ends with it
         except (SQLAlchemyError, dbapi_error) as exc:
             self.close()
             raise StoreError(f"the audit log could not be read ({exc})") from None
