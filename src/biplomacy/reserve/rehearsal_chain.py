@@ -2,7 +2,8 @@
 
 Pure functions over plain values; services/rehearsal_chain.py keeps the chain in the store. A rehearsal
 transaction is a real Bitcoin transaction (embit serialises it), so what signers sign here is exactly what
-they would sign on mainnet; only proof of work and the faucet's inputs are simulated.
+they would sign on mainnet; only proof of work and the faucet's inputs are simulated. P2WSH multisig and P2TR
+inputs (taproot script path through the tapscript interpreter of bip322_script, or key path) are verified.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from embit.script import Script, address_to_scriptpubkey
 from embit.transaction import Transaction, TransactionInput, TransactionOutput
 
 from biplomacy.errors import InputError
+from biplomacy.reserve import taproot_spend as tap
+from biplomacy.reserve.bip322_verify import verify_input
 
 FAUCET_TAG = b"biplomacy-rehearsal-faucet"
 MAX_REORG_DEPTH = 100
@@ -150,10 +153,32 @@ def _check_p2wsh_multisig(tx: Transaction, i: int, prev: Prevout) -> str | None:
     return None
 
 
+def _check_p2tr(tx: Transaction, i: int, spks: list[Script], values: list[int]) -> str | None:
+    """Why input `i` fails to spend its P2TR prevout, or None when it succeeds.
+
+    The control block must commit the leaf to the prevout's output key (BIP-341) and the leaf runs in the
+    tapscript interpreter (bip322_verify, BIP-342: Schnorr signatures over the script-path sighash, CHECKSIGADD,
+    NUMEQUAL); a key-path spend is one Schnorr signature by the output key. Whatever that interpreter cannot
+    judge is refused, never accepted unchecked."""
+    items = tx.vin[i].witness.items
+    parsed = tap.parse_multi_a(items[-2]) if len(items) >= 3 else None
+    if parsed is not None and len(items) - 2 == len(parsed[1]):
+        m, n, given = parsed[0], len(parsed[1]), sum(1 for x in items[:-2] if x)
+        if given != m:
+            return f"input {i}: {given} signatures for a {m}-of-{n} taproot multisig (multi_a takes exactly {m})"
+    valid, reason, conclusive = verify_input(tx, i, spks, values)
+    if valid:
+        return None
+    if not conclusive:
+        return f"input {i}: the rehearsal chain cannot check this taproot spend ({reason}), so it refuses it"
+    return f"input {i}: {reason} (taproot spend)"
+
+
 def check_broadcast(hex_text: str, prevout: Callable[[str, int], Prevout | None]) -> CheckedTx:
-    """Check a transaction for broadcast: inputs exist and are unspent, amounts balance, multisig witnesses verify."""
+    """Check a transaction for broadcast: inputs exist and are unspent, amounts balance, P2WSH multisig and P2TR
+    witnesses verify."""
     tx = parse_tx(hex_text)
-    spends, total_in = [], 0
+    spends, prevs = [], []
     for i, txin in enumerate(tx.vin):
         outpoint = (txin.txid.hex(), txin.vout)
         prev = prevout(*outpoint)
@@ -162,12 +187,18 @@ def check_broadcast(hex_text: str, prevout: Callable[[str, int], Prevout | None]
         if prev.spent_by is not None:
             raise InputError(f"input {i} spends {outpoint[0]}:{outpoint[1]}, already spent by {prev.spent_by}",
                              field="tx")
+        spends.append(outpoint)
+        prevs.append(prev)
+    spks, values = [Script(p.script) for p in prevs], [p.value for p in prevs]
+    for i, prev in enumerate(prevs):
+        why = None
         if prev.script[:2] == b"\x00\x20":
             why = _check_p2wsh_multisig(tx, i, prev)
-            if why:
-                raise InputError(why, field="tx")
-        spends.append(outpoint)
-        total_in += prev.value
+        elif prev.script[:2] == b"\x51\x20" and len(prev.script) == 34:
+            why = _check_p2tr(tx, i, spks, values)
+        if why:
+            raise InputError(why, field="tx")
+    total_in = sum(values)
     total_out = sum(o.value for o in tx.vout)
     if total_out > total_in:
         raise InputError(f"outputs ({total_out} sat) exceed inputs ({total_in} sat)", field="tx")

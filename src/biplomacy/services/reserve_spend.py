@@ -24,6 +24,7 @@ from biplomacy.ports import ChainSource
 from biplomacy.reserve import ledger, policy
 from biplomacy.reserve import rehearsal_chain as rc
 from biplomacy.reserve import spend_psbt as sp
+from biplomacy.reserve import taproot_spend as tap
 from biplomacy.reserve.descriptors import embit_network
 from biplomacy.reserve.policy_figures import policy_figures
 from biplomacy.services import psbt_signatures as signatures
@@ -48,7 +49,8 @@ def _inputs_of(psbt: PSBT) -> list[sp.SpendInput]:
     """The coins a stored proposal spends, read back from its own PSBT (value and derivation path)."""
     out = []
     for txin, scope in zip(psbt.tx.vin, psbt.inputs, strict=True):
-        path = next(iter(scope.bip32_derivations.values())).derivation
+        path = (next(iter(scope.bip32_derivations.values())).derivation if scope.bip32_derivations
+                else tap.coin_path(scope))
         out.append(sp.SpendInput(txin.txid.hex(), txin.vout, scope.witness_utxo.value, path[-2] == 1, path[-1]))
     return out
 
@@ -89,7 +91,9 @@ def propose(store: Store, actor: Actor, chain: ChainSource | None, name: str, to
             raise PolicyViolation(f"policy {row.policy} refuses this spend: " + "; ".join(f.message for f in blocked))
         need = policy.required_threshold(ctx)
         pool = [sp.SpendInput(e.txid, e.vout, e.sats, *index_of[e.address]) for e in coins]
-        selection = sp.select_coins(pool, sats, fee_rate, need, len(wallet.keys))
+        # the script takes exactly the wallet's M signatures; a policy threshold above M only gates the broadcast
+        m = wallet.threshold if wallet.is_taproot else need
+        selection = sp.select_coins(pool, sats, fee_rate, m, len(wallet.keys), wallet.is_taproot)
     with_parents = [sp.SpendInput(c.txid, c.vout, c.sats, c.change, c.index,
                                   chain.tx_hex(c.txid) if chain else None) for c in selection.inputs]
     selection = sp.Selection(with_parents, selection.fee, selection.change_sats)
