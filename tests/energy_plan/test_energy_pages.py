@@ -18,3 +18,17 @@ def test_energy_page_shows_the_stored_plan_and_its_csv(app_client, small_scenari
     csv_text = app_client.get(f"/api/v1/energy/plans/{d['plan_id']}/allocation.csv").text
     assert csv_text.splitlines()[0] == "zone,mining_mw,ai_mw,mining_mwh"
     assert app_client.get("/api/v1/energy/plans/999999/allocation.csv").status_code == 404
+
+
+def test_plan_page_shows_both_net_values_and_compare_lists_them(app_client, small_scenario, tmp_path):
+    store = app_client.app.state.store
+    a = run_plan(store, LOCAL_ADMIN, str(small_scenario), tmp_path / "a", charts=False)
+    b = run_plan(store, LOCAL_ADMIN, str(small_scenario), tmp_path / "b", objective="min-grid-cost", charts=False)
+    page = app_client.get(f"/energy/plans/{a['plan_id']}")
+    assert page.status_code == 200
+    assert f"USD {a['net_value_at_merit_order_usd_per_year']:,.0f} a year" in page.text
+    assert f"USD {a['lp_objective_usd_per_year']:,.0f} a year" in page.text
+    cmp = app_client.get("/energy/compare", params={"a": a["plan_id"], "b": b["plan_id"]})
+    assert cmp.status_code == 200
+    assert "net_value_at_merit_order_usd_per_year" in cmp.text and "lp_objective_usd_per_year" in cmp.text
+    assert app_client.get("/energy/plans/999999").status_code == 404

@@ -89,9 +89,10 @@ def _register_risk(app: typer.Typer) -> None:
     @app.command("risk")
     def risk(
         ctx: typer.Context,
-        scenario: str = typer.Option("pakistan-2025", "--scenario", help="Shipped scenario name or a folder."),
-        plan: str = typer.Option(None, "--plan", help="A stored plan of the scenario (id or name; see `energy "
-                                 "plans`); default: plan the scenario now without storing it."),
+        scenario: str = typer.Option(None, "--scenario", help="Shipped scenario name or a folder (default "
+                                     "pakistan-2025; with --plan, the plan's own, as stored with it)."),
+        plan: str = typer.Option(None, "--plan", help="A stored plan (id or name; see `energy plans`), simulated "
+                                 "with the inputs stored with it; default: plan the scenario now without storing it."),
         paths: str = typer.Option("10000", "--paths", help="Monte Carlo paths."),
         years: str = typer.Option("5", "--years", help="Horizon in years (daily steps)."),
         seed: str = typer.Option("1", "--seed", help="Seed of the random generator (PCG64)."),

@@ -19,6 +19,9 @@ def _render_plan(d: dict[str, Any]) -> None:
     out.print(f"Mining installed {d['mining_mw_installed']:,.1f} MW; AI {d['ai_mw_installed']:,.1f} MW; "
               f"expected {d['expected_btc_per_year']:,.1f} BTC a year "
               f"({d['expected_btc_per_year_after_self_dilution']:,.1f} after self-dilution)")
+    out.print(f"Net value at the merit order USD {d['net_value_at_merit_order_usd_per_year']:,.0f} a year (BTC less "
+              f"each hour's mining MWh along the merit order); LP objective ({d['objective']}) "
+              f"USD {d['lp_objective_usd_per_year']:,.0f} a year")
     table("Tariff options: is it a subsidy?", ["option", "PKR/kWh", "subsidy PKR/yr", "verdict"],
           [(t["name"], t["pkr_per_kwh"], f"{t['subsidy_vs_marginal_pkr']:,.0f}", t["verdict"]) for t in d["tariffs"]])
     st = d["strain"]

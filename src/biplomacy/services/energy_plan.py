@@ -17,7 +17,8 @@ from biplomacy.adapters.store.db import Store
 from biplomacy.adapters.store.tables.energy import EnergyPlanRow
 from biplomacy.audit import record
 from biplomacy.energy import planner
-from biplomacy.energy.merit_order import price_added_load
+from biplomacy.energy.merit_order import AddedLoadCost, price_added_load
+from biplomacy.energy.plan_inputs import PlanEconomics
 from biplomacy.energy.scenario import Scenario, load_scenario
 from biplomacy.energy.strain import grid_strain
 from biplomacy.energy.tariffs import assess_tariff
@@ -58,7 +59,8 @@ def summarise(s: Scenario, r: planner.PlanResult) -> dict[str, Any]:
         "expected_btc_per_year": round(btc_year, 4),
         "expected_btc_per_year_after_self_dilution": round(diluted, 4),
         "btc_price_usd": s.network.btc_price_usd, "difficulty": s.network.difficulty,
-        "net_value_usd_per_year": round(r.objective_value / year_fraction, 2) if r.objective == "net-value" else None,
+        "net_value_at_merit_order_usd_per_year": round(merit_net_value_usd(s, r, priced) / year_fraction, 2),
+        "lp_objective_usd_per_year": round(r.objective_value / year_fraction, 2),
         "subsidy_pkr_per_year": {t.name: round(t.subsidy_vs_marginal_pkr, 2) for t in tariffs},
         "merit_order": {
             "hours_margin_moved_by_added_load": int(priced.margin_moved.sum()),
@@ -76,6 +78,13 @@ def summarise(s: Scenario, r: planner.PlanResult) -> dict[str, Any]:
             "the planner's LP prices new load at the merit-order margin of demand plus the whole cap (conservative); "
             "the tariff test prices each hour's actual added load along the merit order (grid.csv sources): the AI's "
             "firm load on top of demand, the mining load on top of that, each MWh at the plant that serves it",
+            "net_value_at_merit_order_usd_per_year: the BTC the planned mining yields at the scenario's price less "
+            "its energy priced like the tariff test (each hour's mining MWh along the merit order, on top of demand "
+            "and the AI); the AI's energy is not in it (merit_order.ai_energy_cost_pkr_per_year). "
+            "lp_objective_usd_per_year: the planner's LP objective (net-value: BTC value less every mining MWh at "
+            "the margin of demand plus the whole cap, less non-surplus generation for the AI at the dearest plant; "
+            "min-grid-cost: the first tariff less that margin, non-surplus generation at 10x the dearest plant). "
+            "For a net-value plan the merit-order figure is never below the LP objective",
             f"hourly ambient = monthly mean +/- {planner.DIURNAL_SWING_C} degC; ASICs derate 3 %/degC above "
             f"{s.fleet_ambient_limit_c} degC",
             "subsidy_pkr_per_year: per hour mined, what the mining MWh cost along the merit order less what the tariff "
@@ -83,6 +92,13 @@ def summarise(s: Scenario, r: planner.PlanResult) -> dict[str, Any]:
         ],
         "sources": load_registry().cited(keys),
     }
+
+
+def merit_net_value_usd(s: Scenario, r: planner.PlanResult, priced: AddedLoadCost) -> float:
+    """The planned mining's net value over the plan's hours, priced as the tariff test prices it: the BTC its MWh
+    mine (scenario's difficulty, fees and price) less what those MWh cost along the merit order, each hour's
+    mining load on top of demand and the AI's load (merit_order.price_added_load)."""
+    return r.expected_btc() * s.network.btc_price_usd - float(priced.mining_cost_pkr.sum()) / s.usd_pkr
 
 
 def ai_load_mw(s: Scenario, r: planner.PlanResult) -> float:
@@ -158,7 +174,8 @@ def run_plan(store: Store | None, actor: Actor, scenario: str, out: Path, *, obj
         with store.transaction() as session:
             row = EnergyPlanRow(name=name or f"{s.name} ({objective})", scenario=s.name, objective=objective,
                                 created_at=datetime.now(UTC), created_by=actor.name, inputs_sha256=digest,
-                                inputs_toml=toml, summary_json=json.dumps(kept), out_dir=str(out))
+                                inputs_toml=toml, summary_json=json.dumps(kept), out_dir=str(out),
+                                inputs_json=json.dumps(PlanEconomics.of(s).to_json()))
             session.add(row)
             session.flush()
             summary["plan_id"] = row.id
@@ -180,24 +197,79 @@ def chart_data(r: planner.PlanResult) -> dict[str, Any]:
 def list_plans(store: Store) -> list[dict[str, Any]]:
     with store.read() as s:
         rows = s.execute(select(EnergyPlanRow).order_by(EnergyPlanRow.id)).scalars().all()
-        return [{"id": r.id, "name": r.name, "scenario": r.scenario, "objective": r.objective,
-                 "created_at": r.created_at.isoformat(), "created_by": r.created_by,
-                 "inputs_sha256": r.inputs_sha256, "summary": json.loads(r.summary_json)} for r in rows]
+        return [_as_dict(r) for r in rows]
+
+
+def _as_dict(r: EnergyPlanRow) -> dict[str, Any]:
+    return {"id": r.id, "name": r.name, "scenario": r.scenario, "objective": r.objective,
+            "created_at": r.created_at.isoformat(), "created_by": r.created_by,
+            "inputs_sha256": r.inputs_sha256, "summary": json.loads(r.summary_json)}
+
+
+def plan_id(ref: str) -> int | None:
+    """`ref` as a plan id when it is one as written (digits, no sign or leading zero, within the column's range)."""
+    ref = str(ref)
+    if ref.isascii() and ref.isdigit() and ref == str(int(ref)) and 0 < int(ref) < 2**31:
+        return int(ref)
+    return None
+
+
+def _find(s: Any, ref: str) -> EnergyPlanRow | None:
+    """The plan with id `ref`, else the oldest plan named `ref` (names are not unique: `energy plan` names a plan
+    "<scenario> (<objective>)" unless --name is given, so the first plan of a name keeps answering to it)."""
+    pid = plan_id(ref)
+    row = s.get(EnergyPlanRow, pid) if pid is not None else None
+    if row is None:
+        row = s.execute(select(EnergyPlanRow).where(EnergyPlanRow.name == str(ref))
+                        .order_by(EnergyPlanRow.id).limit(1)).scalars().first()
+    return row
 
 
 def get_plan(store: Store, ref: str) -> dict[str, Any]:
-    plans = list_plans(store)
-    for p in plans:
-        if str(p["id"]) == str(ref) or p["name"] == ref:
-            return p
-    raise NotFound(f"no stored plan {ref!r} (see `biplomacy energy plans`)", field="plan")
+    """One stored plan by id or name (see `_find`), read by key."""
+    with store.read() as s:
+        row = _find(s, ref)
+        if row is None:
+            raise NotFound(f"no stored plan {ref!r} (see `biplomacy energy plans`)", field="plan")
+        return _as_dict(row)
+
+
+def get_plan_with_inputs(store: Store, ref: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """A stored plan (as `get_plan`) and the inputs it keeps for the risk model (None for plans stored before
+    0008_energy_plan_inputs)."""
+    with store.read() as s:
+        row = _find(s, ref)
+        if row is None:
+            raise NotFound(f"no stored plan {ref!r} (see `biplomacy energy plans`)", field="plan")
+        return _as_dict(row), (json.loads(row.inputs_json) if row.inputs_json is not None else None)
+
+
+def latest_plan_of(store: Store, scenario: str, inputs_sha256: str) -> dict[str, Any] | None:
+    """The newest stored plan of this scenario made from these very inputs, or None."""
+    with store.read() as s:
+        row = s.execute(select(EnergyPlanRow)
+                        .where(EnergyPlanRow.scenario == scenario, EnergyPlanRow.inputs_sha256 == inputs_sha256)
+                        .order_by(EnergyPlanRow.id.desc()).limit(1)).scalars().first()
+        return _as_dict(row) if row is not None else None
+
+
+COMPARED = ("mining_mw_installed", "ai_mw_installed", "mining_mwh_per_year", "expected_btc_per_year",
+            "expected_btc_per_year_after_self_dilution", "net_value_at_merit_order_usd_per_year",
+            "lp_objective_usd_per_year")
+
+
+def figure(summary: dict[str, Any], key: str) -> Any:
+    """A summary figure, also from plans stored before it was named: their LP objective was
+    `net_value_usd_per_year` (net-value plans only); the merit-order net value was not computed (None)."""
+    if key == "lp_objective_usd_per_year" and key not in summary:
+        return summary.get("net_value_usd_per_year")
+    return summary.get(key)
 
 
 def compare_plans(store: Store, a: str, b: str) -> dict[str, Any]:
     pa_, pb = get_plan(store, a), get_plan(store, b)
-    keys = ("mining_mw_installed", "ai_mw_installed", "mining_mwh_per_year", "expected_btc_per_year",
-            "expected_btc_per_year_after_self_dilution", "net_value_usd_per_year")
-    rows = [{"figure": k, "a": pa_["summary"].get(k), "b": pb["summary"].get(k)} for k in keys]
+    rows: list[dict[str, Any]] = [{"figure": "objective", "a": pa_["objective"], "b": pb["objective"]}]
+    rows += [{"figure": k, "a": figure(pa_["summary"], k), "b": figure(pb["summary"], k)} for k in COMPARED]
     for name in sorted(set(pa_["summary"]["subsidy_pkr_per_year"]) | set(pb["summary"]["subsidy_pkr_per_year"])):
         rows.append({"figure": f"subsidy_pkr_per_year[{name}]", "a": pa_["summary"]["subsidy_pkr_per_year"].get(name),
                      "b": pb["summary"]["subsidy_pkr_per_year"].get(name)})

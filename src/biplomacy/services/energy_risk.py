@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from biplomacy.energy.network import NetworkAssumptions
+from biplomacy.energy.plan_inputs import PlanEconomics
 from biplomacy.energy.risk import Fleet, Progress, RiskResult, RiskSettings, simulate, validate
 from biplomacy.errors import InputError, NotFound
 from biplomacy.provenance import load_registry
@@ -38,48 +39,53 @@ class PlannedMining:
     hours: int
 
 
-def run_risk(scenario: str | Path, *, paths: int = 10_000, years: float = 5.0, seed: int = 1,
+DEFAULT_SCENARIO = "pakistan-2025"
+
+
+def run_risk(scenario: str | Path | None = None, *, paths: int = 10_000, years: float = 5.0, seed: int = 1,
              price_shock: float = 0.0, tariff: str | None = None, energy_price_usd_mwh: float | None = None,
              plan: str | None = None, store: Store | None = None, prefer_stored: bool = False,
              progress: Progress | None = None, chart: Path | None = None) -> dict[str, Any]:
-    """Load a scenario (shipped name or folder), take its plan's mining fleet, and run the Monte Carlo on it.
+    """Take a plan's mining fleet and run the Monte Carlo on it.
 
-    `plan` names a stored plan (id or name, read from `store`) of the same scenario and inputs; without it
-    the scenario is planned here (the planner's net-value LP, not stored), unless `prefer_stored` is set and
-    `store` holds a plan of this very scenario: then the newest such plan is used (what the portal does, so a
-    page does not re-solve the LP an analyst already solved and stored). `energy_price_usd_mwh` replaces
-    the tariff's price (e.g. the marginal cost of surplus power) for a what-if; the report then names no tariff.
+    `plan` names a stored plan (id or name, read from `store`): the Monte Carlo then reads the fleet, zones'
+    PUE, tariffs and network the plan was made with, as stored with it (`stored_plan`); `scenario`, when given,
+    must be the plan's. Without `plan` the scenario (shipped name or folder; pakistan-2025 when None) is planned
+    here (the planner's net-value LP, not stored), unless `prefer_stored` is set and `store` holds a plan of this
+    very scenario: then the newest such plan is used (what the portal does, so a page does not re-solve the LP
+    an analyst already solved and stored). `energy_price_usd_mwh` replaces the tariff's price (e.g. the
+    marginal cost of surplus power) for a what-if; the report then names no tariff.
     """
     from biplomacy.energy.scenario import load_scenario
 
     settings = RiskSettings(paths=paths, years=years, seed=seed, price_shock=price_shock)
     validate(Fleet(1.0, 0.0, 0.0, 0.0), settings)  # bad settings are refused before the scenario is read
-    sc = load_scenario(scenario)
     if energy_price_usd_mwh is not None and not (energy_price_usd_mwh >= 0 and tariff is None):
         raise InputError("--energy-price-usd-mwh: must be zero or more, and not given together with --tariff",
                          field="--energy-price-usd-mwh")
-    chosen_tariff = choose_tariff(sc, tariff)
-    latest = latest_plan(sc, store) if plan is None and prefer_stored else None
-    if latest is not None:
-        planned = plan_mining(latest)
-    elif plan is not None:
-        planned = stored_plan_mining(sc, store, plan)
+    extra: list[str] = []
+    if plan is not None:
+        planned, econ, extra = stored_plan(store, plan, scenario)
     else:
-        planned = solved_plan_mining(sc)
-    fleet, keys, notes = fleet_from_plan(sc, planned, chosen_tariff)
+        sc = load_scenario(scenario if scenario is not None else DEFAULT_SCENARIO)
+        econ = PlanEconomics.of(sc)
+        latest = latest_plan(sc, store) if prefer_stored else None
+        planned = plan_mining(latest) if latest is not None else solved_plan_mining(sc)
+    chosen_tariff = choose_tariff(econ, tariff)
+    fleet, keys, notes = fleet_from_plan(econ, planned, chosen_tariff)
     chosen: str | None = chosen_tariff.name
     if energy_price_usd_mwh is not None:
         fleet = replace(fleet, energy_price_usd_mwh=energy_price_usd_mwh)
         notes = [f"energy price: USD {energy_price_usd_mwh:,.2f}/MWh given on the command line (what-if, no tariff)",
                  *notes[1:]]
         chosen = None
-    doc = risk_report(sc.network, fleet, settings, label=sc.name, source_keys=keys, assumptions=notes,
-                      progress=progress, chart=chart)
+    doc = risk_report(econ.network, fleet, settings, label=econ.name, source_keys=keys,
+                      assumptions=[*notes, *extra], progress=progress, chart=chart)
     doc["tariff"] = chosen
     return doc
 
 
-def choose_tariff(sc: Scenario, tariff: str | None) -> Tariff:
+def choose_tariff(sc: Scenario | PlanEconomics, tariff: str | None) -> Tariff:
     """The named tariff option of the scenario, or its first."""
     if tariff is None:
         return sc.tariffs[0]
@@ -90,24 +96,46 @@ def choose_tariff(sc: Scenario, tariff: str | None) -> Tariff:
                    f"({', '.join(t.name for t in sc.tariffs)})", field="--tariff")
 
 
-def stored_plan_mining(sc: Scenario, store: Store | None, ref: str) -> PlannedMining:
-    """A stored plan's mining, refused unless it was made from this very scenario (name and inputs)."""
-    from biplomacy.services.energy_plan import get_plan, inputs_digest
+def stored_plan(store: Store | None, ref: str,
+                scenario: str | Path | None) -> tuple[PlannedMining, PlanEconomics, list[str]]:
+    """A stored plan's mining and the scenario figures to simulate it with, and notes for the report.
+
+    A plan stored with its inputs (0008_energy_plan_inputs) is simulated with them, whatever its scenario's files
+    say now. A plan stored before is read against the scenario's files, refused unless they are the very inputs
+    it was made from (checksum); without `scenario` its scenario is looked up by name among the shipped ones.
+    A `scenario` of another name than the plan's is refused either way.
+    """
+    from biplomacy.energy.scenario import load_scenario
+    from biplomacy.services.energy_plan import get_plan_with_inputs, inputs_digest
 
     if store is None:
         raise InputError("--plan: reading a stored plan needs the database", field="--plan")
     try:
-        p = get_plan(store, ref)
+        p, kept = get_plan_with_inputs(store, ref)
     except NotFound as exc:
         raise NotFound(f"--plan: {exc}", field="--plan") from None
-    if p["scenario"] != sc.name:
-        raise InputError(f"--plan: plan {p['id']} ({p['name']}) is of scenario {p['scenario']!r}, not {sc.name!r}; "
-                         f"pass --scenario with the scenario it was made from", field="--plan")
+    label = f"plan {p['id']} ({p['name']})"
+    sc = load_scenario(scenario) if scenario is not None else None
+    if sc is not None and p["scenario"] != sc.name:
+        raise InputError(f"--plan: {label} is of scenario {p['scenario']!r}, not {sc.name!r}; "
+                         f"pass --scenario with the scenario it was made from, or leave --scenario out", field="--plan")
+    if kept is not None:
+        notes = []
+        if sc is not None and p["inputs_sha256"] != inputs_digest(sc)[0]:
+            notes.append(f"{sc.folder} changed since {label} was stored (scenario.toml or grid.csv); the fleet, "
+                         "tariffs and network were read from the inputs stored with the plan")
+        return plan_mining(p), PlanEconomics.from_json(kept, f"--plan: {label}"), notes
+    if sc is None:
+        try:
+            sc = load_scenario(p["scenario"])
+        except InputError:
+            raise InputError(f"--plan: {label} was stored before plans kept their inputs; pass --scenario with the "
+                             f"folder of scenario {p['scenario']!r} it was made from", field="--plan") from None
     if p["inputs_sha256"] != inputs_digest(sc)[0]:
-        raise InputError(f"--plan: plan {p['id']} ({p['name']}) was made from other inputs than {sc.folder} "
-                         "(scenario.toml or grid.csv changed since); plan again or pass the folder it was made from",
-                         field="--plan")
-    return plan_mining(p)
+        raise InputError(f"--plan: {label} was made from other inputs than {sc.folder} (scenario.toml or grid.csv "
+                         "changed since) and was stored before plans kept their inputs; plan again or pass the "
+                         "folder it was made from", field="--plan")
+    return plan_mining(p), PlanEconomics.of(sc), []
 
 
 def plan_mining(p: dict[str, Any]) -> PlannedMining:
@@ -120,13 +148,11 @@ def plan_mining(p: dict[str, Any]) -> PlannedMining:
 
 def latest_plan(sc: Scenario, store: Store | None) -> dict[str, Any] | None:
     """The newest stored plan made from this very scenario (name and inputs), or None."""
-    from biplomacy.services.energy_plan import inputs_digest, list_plans
+    from biplomacy.services.energy_plan import inputs_digest, latest_plan_of
 
     if store is None:
         return None
-    digest = inputs_digest(sc)[0]
-    same = [p for p in list_plans(store) if p["scenario"] == sc.name and p["inputs_sha256"] == digest]
-    return same[-1] if same else None
+    return latest_plan_of(store, sc.name, inputs_digest(sc)[0])
 
 
 def solved_plan_mining(sc: Scenario) -> PlannedMining:
@@ -147,7 +173,8 @@ def _solve(folder: str, digest: str) -> PlannedMining:  # digest: a changed file
                          {z: float(r.mining_mw[i].sum()) for i, z in enumerate(r.zones)}, len(r.hours))
 
 
-def fleet_from_plan(sc: Scenario, planned: PlannedMining, tariff: Tariff) -> tuple[Fleet, list[str], list[str]]:
+def fleet_from_plan(sc: Scenario | PlanEconomics, planned: PlannedMining,
+                    tariff: Tariff) -> tuple[Fleet, list[str], list[str]]:
     """The Monte Carlo's fleet: the plan's installed mining MW running its hourly energy, at the tariff.
 
     * Power: the plan's installed mining MW, M. Energy: the MWh the plan mines over its hours, scaled to a
@@ -161,32 +188,33 @@ def fleet_from_plan(sc: Scenario, planned: PlannedMining, tariff: Tariff) -> tup
     * Energy price: the chosen tariff option, converted at the scenario's USD/PKR rate.
     """
     reg = load_registry()
-    pue = {z.name: z.pue for z in sc.zones}
+    ec = sc if isinstance(sc, PlanEconomics) else PlanEconomics.of(sc)
+    pue = ec.zone_pue
     unknown = sorted(set(planned.installed_mw) - set(pue))
     if unknown:
-        raise InputError(f"--plan: zones {unknown} of the plan are not in scenario {sc.name}", field="--plan")
+        raise InputError(f"--plan: zones {unknown} of the plan are not in scenario {ec.name}", field="--plan")
     installed = sum(planned.installed_mw.values())
     year = planned.hours / 8760.0
     mwh_year = sum(planned.mwh.values()) / year
     if installed <= 1e-9 or mwh_year <= 1e-9:
         raise InputError(f"the plan ({planned.source}) mines nothing: {installed:,.1f} MW installed, "
                          f"{mwh_year:,.0f} MWh a year; nothing to simulate", field="--plan")
-    th_hours = sum(mwh / year * 1e6 / (sc.fleet_j_per_th * pue[z]) for z, mwh in planned.mwh.items())
+    th_hours = sum(mwh / year * 1e6 / (ec.fleet_j_per_th * pue[z]) for z, mwh in planned.mwh.items())
     uptime = min(1.0, mwh_year / (installed * 8760.0))
     th_running = installed * th_hours / mwh_year  # TH/s at the full installed MW, the plan's zone mix
-    th_nameplate = sum(mw * 1e6 / (sc.fleet_j_per_th * pue[z]) for z, mw in planned.installed_mw.items())
-    capex = th_nameplate * sum(a.price_usd_per_th * a.share for a in sc.fleet)
+    th_nameplate = sum(mw * 1e6 / (ec.fleet_j_per_th * pue[z]) for z, mw in planned.installed_mw.items())
+    capex = th_nameplate * ec.fleet_usd_per_th
     fleet = Fleet(hashrate_hs=th_running * 1e12, power_mw=installed,
-                  energy_price_usd_mwh=tariff.pkr_per_kwh * 1000.0 / sc.usd_pkr, capex_usd=capex, uptime=uptime)
+                  energy_price_usd_mwh=tariff.pkr_per_kwh * 1000.0 / ec.usd_pkr, capex_usd=capex, uptime=uptime)
     notes = [
-        f"energy price: tariff {tariff.name!r} PKR {tariff.pkr_per_kwh:g}/kWh at {sc.usd_pkr:g} PKR/USD = "
+        f"energy price: tariff {tariff.name!r} PKR {tariff.pkr_per_kwh:g}/kWh at {ec.usd_pkr:g} PKR/USD = "
         f"USD {fleet.energy_price_usd_mwh:,.2f}/MWh",
         f"the plan: {planned.source}: {installed:,.0f} MW of mining installed, {mwh_year / 1e6:,.2f} TWh a year "
         f"(uptime {uptime:.1%} of installed MW-hours, heat derating and surplus hours included)",
-        f"fleet: {sc.fleet_j_per_th:.2f} J/TH, {th_running * uptime / 1e6:,.1f} EH/s on average "
+        f"fleet: {ec.fleet_j_per_th:.2f} J/TH, {th_running * uptime / 1e6:,.1f} EH/s on average "
         f"({th_running / 1e6:,.1f} EH/s while running), capex USD {capex / 1e6:,.0f} m",
     ]
-    keys = [*sc.source_keys, "energy.mining.derating_per_c"]
+    keys = [*ec.source_keys, "energy.mining.derating_per_c"]
     return fleet, [k for k in keys if k in reg.facts], notes
 
 

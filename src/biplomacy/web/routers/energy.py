@@ -33,6 +33,7 @@ def _one(request: Request, plan_id: int) -> dict[str, Any]:
 
 def _page(request: Request, plan: dict[str, Any] | None, plans: list[dict[str, Any]]) -> HTMLResponse:
     from biplomacy.services.energy_charts import heatmap_from, monthly_from
+    from biplomacy.services.energy_plan import figure
 
     specs = {}
     if plan is not None and "chart_data" in plan["summary"]:
@@ -45,7 +46,14 @@ def _page(request: Request, plan: dict[str, Any] | None, plans: list[dict[str, A
     zones = [] if plan is None else [
         {"zone": z["zone"], "mining_mw": f"{z['mining_mw']:,.1f}", "ai_mw": f"{z['ai_mw']:,.1f}",
          "mining_mwh": f"{z['mining_mwh']:,.0f}"} for z in plan["summary"]["zones"]]
-    return render(request, "energy/index.html", plan=plan, plans=plans, specs=specs, tariffs=tariffs, zones=zones)
+    values = {} if plan is None else {k: _usd(figure(plan["summary"], k)) for k in
+                                      ("net_value_at_merit_order_usd_per_year", "lp_objective_usd_per_year")}
+    return render(request, "energy/index.html", plan=plan, plans=plans, specs=specs, tariffs=tariffs, zones=zones,
+                  values=values)
+
+
+def _usd(v: float | None) -> str:
+    return "not computed (plan stored before this figure)" if v is None else f"USD {v:,.0f} a year"
 
 
 @pages.get("/energy", response_class=HTMLResponse, summary="The energy plan: MW per zone, BTC a year, subsidy test")
