@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import SQLAlchemyError
 
-from biplomacy import __version__, audit
-from biplomacy.adapters.store.db import Store
+from biplomacy import __version__
+from biplomacy.audit_cache import read_head
 from biplomacy.errors import BiplomacyError
 from biplomacy.web.auth import current_actor
 
@@ -61,13 +61,6 @@ def install(app: FastAPI) -> None:
     app.state.templates = make_templates()
 
 
-def read_audit_head(store: Store) -> tuple[str | None, int | None]:
-    """(hash, seq) of the newest audit entry, or (None, None) while the log is empty."""
-    with store.read() as session:
-        head = audit.head(session)
-    return (None, None) if head is None else (head.hash, head.seq)
-
-
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """Render `template` with `context` plus the per-request globals, as an HTML response."""
     templates: Jinja2Templates = request.app.state.templates
@@ -82,6 +75,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
 def _safe_audit_head(request: Request) -> str | None:
     # The footer must never turn a good page (or an error page) into a failure.
     try:
-        return read_audit_head(request.app.state.store)[0]
+        head = read_head(request.app.state.store)
+        return None if head is None else head[1]
     except (BiplomacyError, SQLAlchemyError):
         return None

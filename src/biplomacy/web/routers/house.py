@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
+from biplomacy.audit_cache import read_head
 from biplomacy.permissions import authorize
 from biplomacy.provenance import PILLARS, Fact, load_registry
 from biplomacy.services import users
@@ -20,7 +21,7 @@ from biplomacy.web.auth import (
     login_throttle,
     set_session_cookie,
 )
-from biplomacy.web.rendering import read_audit_head, render
+from biplomacy.web.rendering import render
 
 pages = APIRouter(tags=["pages"])
 api = APIRouter(tags=["house"])
@@ -100,7 +101,7 @@ def _sources_chart(facts: list[Fact]) -> dict[str, Any]:
 
 @pages.get("/", response_class=HTMLResponse, summary="Home page")
 def home(request: Request) -> HTMLResponse:
-    digest, seq = read_audit_head(request.app.state.store)
+    seq, digest = read_head(request.app.state.store) or (None, None)
     return render(request, "home.html", pillars=PILLAR_CARDS, fact_count=len(load_registry().facts),
                   audit_head=digest, audit_entries=seq)
 
@@ -169,7 +170,7 @@ def sources_api(actor: ActorDep, pillar: PillarQuery = None) -> SourcesOut:
 
 @api.get("/audit/head", response_model=AuditHeadOut, summary="Newest entry of the audit log")
 def audit_head(request: Request) -> AuditHeadOut:
-    digest, seq = read_audit_head(request.app.state.store)
+    seq, digest = read_head(request.app.state.store) or (None, None)
     return AuditHeadOut(hash=digest, seq=seq)
 
 
