@@ -1,8 +1,9 @@
 """Collecting M signatures on a PSBT of a reserve wallet: the step spend proposals and reserve statements share.
 
 A signer (or the coordinator, with the files signers sent) uploads a signed PSBT. It is checked against the
-stored unsigned one and the wallet's keys (spend_psbt.check_upload: every partial signature verified, keys
-outside the quorum refused); each signer counts once, by their key's fingerprint, whoever uploaded the file.
+stored unsigned one and the wallet's keys (spend_psbt.check_upload: every ECDSA partial signature, or taproot
+script-path Schnorr signature, verified; keys outside the quorum refused); each signer counts once, by their
+key's fingerprint, whoever uploaded the file.
 An upload is stored only when it adds a new valid signer, and the target turns "ready" at its threshold;
 a refusal says why and changes nothing. Finalising (broadcast, publish) is each service's own step.
 """
