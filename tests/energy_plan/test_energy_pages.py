@@ -32,3 +32,23 @@ def test_plan_page_shows_both_net_values_and_compare_lists_them(app_client, smal
     assert cmp.status_code == 200
     assert "net_value_at_merit_order_usd_per_year" in cmp.text and "lp_objective_usd_per_year" in cmp.text
     assert app_client.get("/energy/plans/999999").status_code == 404
+
+
+def test_a_plan_stored_before_the_two_net_values_still_shows(app_client, small_scenario, tmp_path):
+    import json
+
+    from sqlalchemy import update
+
+    from biplomacy.adapters.store.tables.energy import EnergyPlanRow
+
+    store = app_client.app.state.store
+    d = run_plan(store, LOCAL_ADMIN, str(small_scenario), tmp_path / "a", charts=False)
+    old = {k: v for k, v in d.items() if k not in ("lp_objective_usd_per_year", "net_value_at_merit_order_usd_per_year",
+                                                   "plan_id", "files")}
+    old["net_value_usd_per_year"] = d["lp_objective_usd_per_year"]
+    with store.transaction() as s:
+        s.execute(update(EnergyPlanRow).values(summary_json=json.dumps(old), inputs_json=None))
+    page = app_client.get(f"/energy/plans/{d['plan_id']}")
+    assert page.status_code == 200
+    assert "not computed (plan stored before this figure)" in page.text
+    assert f"USD {d['lp_objective_usd_per_year']:,.0f} a year" in page.text
