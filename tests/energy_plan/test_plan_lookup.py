@@ -85,3 +85,10 @@ def test_compare_shows_both_net_values_and_reads_plans_stored_before_they_were_n
     assert rows["net_value_at_merit_order_usd_per_year"]["a"] >= lp
     assert rows["net_value_at_merit_order_usd_per_year"]["b"] is None
     assert "net_value_usd_per_year" not in rows
+
+
+def test_the_index_lists_every_plan_as_the_full_list_does_without_summaries(store, three_plans):
+    from biplomacy.services.energy_plan import plan_index
+
+    keys = ("id", "name", "scenario", "objective", "created_at")
+    assert plan_index(store) == [{k: p[k] for k in keys} for p in list_plans(store)]

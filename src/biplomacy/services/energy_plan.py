@@ -200,6 +200,15 @@ def list_plans(store: Store) -> list[dict[str, Any]]:
         return [_as_dict(r) for r in rows]
 
 
+def plan_index(store: Store) -> list[dict[str, Any]]:
+    """Every stored plan's id, name, scenario, objective and time, oldest first, without reading summaries."""
+    cols = (EnergyPlanRow.id, EnergyPlanRow.name, EnergyPlanRow.scenario, EnergyPlanRow.objective,
+            EnergyPlanRow.created_at)
+    with store.read() as s:
+        return [{"id": i, "name": n, "scenario": sc, "objective": o, "created_at": c.isoformat()}
+                for i, n, sc, o, c in s.execute(select(*cols).order_by(EnergyPlanRow.id)).all()]
+
+
 def _as_dict(r: EnergyPlanRow) -> dict[str, Any]:
     return {"id": r.id, "name": r.name, "scenario": r.scenario, "objective": r.objective,
             "created_at": r.created_at.isoformat(), "created_by": r.created_by,

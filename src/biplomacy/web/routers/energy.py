@@ -56,17 +56,23 @@ def _usd(v: float | None) -> str:
     return "not computed (plan stored before this figure)" if v is None else f"USD {v:,.0f} a year"
 
 
+def _index(request: Request) -> list[dict[str, Any]]:
+    from biplomacy.services.energy_plan import plan_index
+
+    return plan_index(request.app.state.store)
+
+
 @pages.get("/energy", response_class=HTMLResponse, summary="The energy plan: MW per zone, BTC a year, subsidy test")
 def energy_page(request: Request, actor: ActorDep) -> HTMLResponse:
     authorize(actor, "energy.read")
-    plans = _plans(request)
-    return _page(request, plans[-1] if plans else None, plans)
+    plans = _index(request)  # the list needs names only; the newest plan is then read whole by its id
+    return _page(request, _one(request, plans[-1]["id"]) if plans else None, plans)
 
 
 @pages.get("/energy/plans/{plan_id}", response_class=HTMLResponse, summary="One stored plan")
 def plan_page(request: Request, actor: ActorDep, plan_id: PlanId) -> HTMLResponse:
     authorize(actor, "energy.read")
-    return _page(request, _one(request, plan_id), _plans(request))
+    return _page(request, _one(request, plan_id), _index(request))
 
 
 @pages.get("/energy/compare", response_class=HTMLResponse, summary="Two stored plans side by side")
