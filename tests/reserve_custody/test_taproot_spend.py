@@ -286,3 +286,28 @@ def test_a_taproot_leaf_the_rehearsal_chain_cannot_judge_is_refused_not_accepted
     prevs = {(funding.txid().hex(), 0): rc.Prevout(b"\x51\x20" + q[1:], 50_000, None)}
     with pytest.raises(InputError, match="cannot check this taproot spend"):
         _check(spend.serialize().hex(), prevs)
+
+
+def test_a_taproot_spend_of_several_coins_signs_each_over_all_amounts_and_scripts() -> None:
+    """BIP-341 commits every input's signature to all spent amounts and scripts: two coins on both branches
+    are checked with the proposal's values, and an upload signed over a tampered amount does not verify."""
+    wallet = parse_descriptor(taproot(2, SIGNERS, "multi_a"), "regtest")
+    where = [(1, False, 70_000), (2, True, 50_000)]
+    funding = [rc.faucet_tx(wallet.script_pubkey(i, c), sats, 20 + i) for i, c, sats in where]
+    coins = [sp.SpendInput(f.txid().hex(), 0, sats, c, i) for f, (i, c, sats) in zip(funding, where, strict=True)]
+    selection = sp.select_coins(coins, 100_000, 3, 2, 3, taproot=True)
+    assert len(selection.inputs) == 2
+    psbt = sp.build_psbt(wallet, selection, wallet.script_pubkey(7), 100_000, 3)
+    signed = [PSBT.from_base64(sign(k, psbt.to_base64())) for k in (1, 0)]
+    for upload, k in zip(signed, (1, 0), strict=True):
+        assert sp.check_upload(wallet, psbt, selection.inputs, upload).fingerprints == (SIGNERS[k].fingerprint,)
+    prevs = {(f.txid().hex(), 0): rc.Prevout(wallet.script_pubkey(i, c), sats, None)
+             for f, (i, c, sats) in zip(funding, where, strict=True)}
+    checked = _check(sp.combine_and_finalize(psbt, signed), prevs)
+    assert checked.fee == selection.fee and len(checked.spends) == 2
+
+    lied = PSBT.from_base64(psbt.to_base64())
+    lied.inputs[1].witness_utxo.value -= 10_000  # the signer is told the second coin is smaller
+    lied = PSBT.from_base64(sign(2, lied.to_base64()))
+    check = sp.check_upload(wallet, psbt, selection.inputs, lied)
+    assert not check.accepted and "does not verify" in check.reason
