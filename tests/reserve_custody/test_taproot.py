@@ -1,7 +1,7 @@
 """Taproot multisig wallets: tr(H, sortedmulti_a(M, ...)) and tr(H, multi_a(M, ...)) with BIP-341's NUMS point H.
 
 They import with the same checks as wsh wallets, derive the addresses embit derives, sync on the rehearsal
-chain; proof-of-reserves statements are refused with a clear message. Spending: test_taproot_spend.py.
+chain. Spending: test_taproot_spend.py; reserve statements: test_taproot_statement.py.
 """
 
 from __future__ import annotations
@@ -85,8 +85,8 @@ def test_taproot_private_key_is_refused_without_echoing_it(cli: Any, db_url: str
     assert snapshot(db_url) == before
 
 
-def test_a_taproot_wallet_syncs_and_its_statement_is_refused_clearly(cli: Any, db_url: str, electrum_url: str,
-                                                                       tmp_path: Path) -> None:
+def test_a_taproot_wallet_syncs_through_esplora_and_electrum_and_has_a_backup_sheet(
+        cli: Any, db_url: str, electrum_url: str, tmp_path: Path) -> None:
     added = ok(cli("reserve", "wallet", "add", "tap", "--descriptor", taproot(2, SIGNERS), "--json"))
     assert (added["threshold"], added["signers"]) == (2, [s.fingerprint for s in SIGNERS])
     # reversed, so that its first address is not the sortedmulti_a one (the given order may happen to be sorted)
@@ -103,10 +103,6 @@ def test_a_taproot_wallet_syncs_and_its_statement_is_refused_clearly(cli: Any, d
     refused(cli("reserve", "sync", "tap", "--chain-url", electrum_url, "--json"), "sortedmulti_a", "Esplora")
     assert snapshot(db_url) == before
 
-    before = snapshot(db_url)
-    refused(cli("reserve", "statement", "build", "tap", "--message", "reserves at the tip", "--json"),
-            "proof-of-reserves statements for taproot multisig wallets are not built yet")
-    assert snapshot(db_url) == before
     sheet = ok(cli("reserve", "wallet", "backup-sheet", "tap", "--signer", SIGNERS[1].fingerprint, "--out",
                    str(tmp_path / "sheet.txt"), "--json"))
     assert sheet["first_address"] == parse_descriptor(taproot(2, SIGNERS), "regtest").address(0)

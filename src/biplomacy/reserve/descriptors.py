@@ -7,9 +7,8 @@ implementation); bdkpython 3.1 cannot parse `sortedmulti_a`, so a taproot sorted
 derivation of `tr(H, multi_a(M, keys at that index sorted))`, which is what sortedmulti_a means (BIP-387).
 embit decodes the extended keys so that we can name the signer whose key is on the wrong network, and builds
 the per-key BIP-32 paths a PSBT needs. Private key material is refused before any parser sees it, and never
-quoted back. Taproot wallets import, derive, sync and spend by their one script leaf (reserve/taproot_spend.py:
-leaf script, control block, BIP-371 PSBT fields, Schnorr checks, the multi_a witness); they have no P2WSH
-witness script, so proof-of-reserves statements (which sign one) refuse them (witness_script says so).
+quoted back. Taproot wallets import, derive, sync, spend and sign reserve statements by their one script leaf
+(reserve/taproot_spend.py: leaf script, control block, BIP-371 PSBT fields, Schnorr checks, the multi_a witness).
 """
 
 from __future__ import annotations
@@ -159,10 +158,8 @@ class WalletDescriptor:
 
     def witness_script(self, index: int, change: bool = False) -> bytes:
         if self.is_taproot:
-            raise InputError("proof-of-reserves statements for taproot multisig wallets are not built yet "
-                             "(a statement signs a P2WSH witness script; a taproot wallet has a script leaf "
-                             "instead); taproot wallets import, sync and spend; nothing was stored",
-                             field="wallet")
+            raise ValueError("a taproot wallet has no witness script: its inputs carry a script leaf and control "
+                             "block (reserve/taproot_spend.py)")
         keys = self.keys_at(index, change)
         m, n = self.threshold, len(keys)
         body = bytes([0x50 + m]) + b"".join(bytes([33]) + k.pubkey for k in keys) + bytes([0x50 + n, 0xAE])

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from embit import ec
-from embit.psbt import PSBT, DerivationPath
+from embit.psbt import PSBT, DerivationPath, InputScope
 from embit.script import Script, Witness
 from embit.transaction import SIGHASH, Transaction, TransactionInput, TransactionOutput
 
 from biplomacy.reserve import bip322
+from biplomacy.reserve import taproot_spend as tap
 from biplomacy.reserve.bip322_pof import finalized_tx
+from biplomacy.reserve.bip322_verify import verify_input
 from biplomacy.reserve.descriptors import WalletDescriptor, parse_descriptor
 from biplomacy.reserve.ledger import btc_text
 
@@ -90,6 +92,9 @@ def build_pof_psbt(wallet: WalletDescriptor, message: bytes, coins: list[Coin]) 
             raise ValueError(f"coin script does not belong to the wallet at {'change' if change else 'receive'} "
                              f"index {index}")
         scope.witness_utxo = TransactionOutput(sats, Script(spk))
+        if wallet.is_taproot:  # the script leaf, its control block and x-only keys (BIP-371); SIGHASH_DEFAULT
+            tap.fill_input(scope, wallet, index, change)
+            continue
         scope.witness_script = Script(wallet.witness_script(index, change))
         scope.bip32_derivations = _derivations(wallet, index, change)
         scope.sighash_type = SIGHASH.ALL
@@ -102,6 +107,9 @@ def finalize(unsigned: PSBT, signed: list[PSBT]) -> str:
     finalized PSBT (BIP-174 finalizer: final witness set, signing metadata removed, coins kept)."""
     final = PSBT.parse(unsigned.serialize())
     for i, scope in enumerate(final.inputs):
+        if scope.taproot_scripts:
+            _finalize_taproot(i, scope, signed)
+            continue
         script = scope.witness_script.data
         parsed = bip322.parse_multisig(script)
         if parsed is None:
@@ -119,6 +127,22 @@ def finalize(unsigned: PSBT, signed: list[PSBT]) -> str:
         scope.witness_script = None
         scope.sighash_type = None
     return "pof" + base64.b64encode(final.serialize()).decode()
+
+
+def _finalize_taproot(i: int, scope: InputScope, signed: list[PSBT]) -> None:
+    """A taproot input's final witness: the multi_a script-path witness from the signers' Schnorr signatures."""
+    control, script = tap.leaf_of(scope)
+    sigs: dict[bytes, bytes] = {}
+    for upload in signed:
+        sigs.update({pub.xonly(): sig for (pub, _), sig in upload.inputs[i].taproot_sigs.items()})
+    try:
+        scope.final_scriptwitness = Witness(tap.witness(control, script, sigs))
+    except ValueError as exc:
+        raise ValueError(f"input {i}: {exc}") from None
+    scope.taproot_scripts.clear()
+    scope.taproot_bip32_derivations.clear()
+    scope.taproot_sigs.clear()
+    scope.taproot_internal_key = scope.taproot_merkle_root = None
 
 
 def signature_tx(signature: str) -> Transaction:
@@ -150,6 +174,16 @@ def _multisig_signers(tx: Transaction, i: int, spk: bytes, sats: int, witness: W
         used.append(keys[k])
         k += 1
     return used, ""
+
+
+def _taproot_signers(tx: Transaction, i: int, spks: list[Script], values: list[int]) -> tuple[list[bytes], str]:
+    """The x-only keys whose signatures satisfy input i's taproot multi_a leaf, or why not: the control block
+    commits the leaf to the coin's output key and the leaf runs in BIP-322's tapscript interpreter."""
+    valid, why, _ = verify_input(tx, i, spks, values)
+    if not valid:
+        return [], f"input {i}: {why} (edited amount, coin or message, or a corrupted signature)"
+    used = tap.signers_of(tx.vin[i].witness.items)
+    return (used, "") if used else ([], f"input {i}: not a taproot multi_a script-path witness")
 
 
 def _hex(text: object, size: int | None = None) -> str:
@@ -253,11 +287,16 @@ def verify_statement(statement: dict[str, Any], chain_utxos: Any | None = None) 
         return bad("the signature proves other coins than the statement lists", total, height, n)
     signed_all: set[str] | None = None
     where = [(0, False, spk0, 0)] + [(c.index, c.change, bytes.fromhex(c.script_pubkey), c.sats) for c in coins]
+    spks, values = [Script(w[2]) for w in where], [w[3] for w in where]
     for i, (index, change, spk, sats) in enumerate(where):
-        used, why = _multisig_signers(tx, i, spk, sats, tx.vin[i].witness)
+        if wallet.is_taproot:
+            used, why = _taproot_signers(tx, i, spks, values)
+            names = {k.pubkey[1:]: k.fingerprint for k in wallet.keys_at(index, change)}
+        else:
+            used, why = _multisig_signers(tx, i, spk, sats, tx.vin[i].witness)
+            names = {k.pubkey: k.fingerprint for k in wallet.keys_at(index, change)}
         if why:
             return bad(why, total, height, n)
-        names = {k.pubkey: k.fingerprint for k in wallet.keys_at(index, change)}
         here = {names.get(p, p.hex()[:8]) for p in used}
         signed_all = here if signed_all is None else signed_all & here
     if chain_utxos is not None:

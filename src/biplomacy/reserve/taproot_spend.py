@@ -116,6 +116,39 @@ def signature_check(tx: Transaction, i: int, spks: list[Script], values: list[in
     return None if ok else "does not verify (corrupted, or made for another transaction)"
 
 
+def leaf_of(scope: InputScope) -> tuple[bytes, bytes]:
+    """(control block, leaf script) of a PSBT input with one tapscript leaf; ValueError otherwise."""
+    if len(scope.taproot_scripts) != 1:
+        raise ValueError("a taproot input of a reserve wallet has exactly one script leaf")
+    (control, leaf_v), = scope.taproot_scripts.items()
+    if leaf_v[-1:] != bytes([LEAF_VERSION]):
+        raise ValueError("the leaf is not a tapscript (leaf version 0xc0)")
+    return bytes(control), bytes(leaf_v[:-1])
+
+
+def witness(control: bytes, script: bytes, sigs: dict[bytes, bytes]) -> list[bytes]:
+    """The script-path witness of a multi_a leaf from signatures by x-only key: for each key in script order its
+    signature (the first M) or an empty push, reversed because the first CHECKSIG reads the top of the stack,
+    then the leaf and the control block. ValueError with fewer than M signatures."""
+    parsed = parse_multi_a(script)
+    if parsed is None:
+        raise ValueError("the leaf is not a multi_a script")
+    m, keys = parsed
+    chosen = [k for k in keys if k in sigs][:m]
+    if len(chosen) < m:
+        raise ValueError(f"{len(chosen)} of {m} signatures")
+    return [sigs[k] if k in chosen else b"" for k in keys][::-1] + [script, control]
+
+
+def signers_of(items: list[bytes]) -> list[bytes]:
+    """The x-only keys with a (non-empty) signature in a multi_a script-path witness, in script order."""
+    parsed = parse_multi_a(items[-2]) if len(items) >= 3 else None
+    if parsed is None or len(items) - 2 != len(parsed[1]):
+        return []
+    args = items[:-2][::-1]
+    return [k for k, sig in zip(parsed[1], args, strict=True) if sig]
+
+
 def parse_multi_a(script: bytes) -> tuple[int, list[bytes]] | None:
     """(M, x-only keys) of a `<k1> CHECKSIG <k2> CHECKSIGADD ... <M> NUMEQUAL` leaf, or None for another script."""
     keys: list[bytes] = []
