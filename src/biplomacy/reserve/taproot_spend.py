@@ -1,12 +1,12 @@
 """Taproot script-path spends of reserve wallets: tr(H, multi_a(M, keys)) with one leaf (BIP-341/342, BIP-371).
 
 embit compiles the leaf, computes the merkle root and the tweaked output key, writes and parses the PSBT taproot
-input fields, computes the BIP-341 sighash and checks Schnorr signatures; BDK's finaliser builds the witness.
-Written here because embit 0.8 lacks them (docs/adr/0009-taproot-spend-on-embit.md): the control block of a
-one-leaf tree (leaf version with the output key's parity, which embit's taproot_tweak drops, then the internal
-key), PSBT_OUT_TAP_TREE (BIP-371
-type 0x06, which embit keeps as an unknown field), and reading a multi_a leaf back (the rehearsal chain's
-"too few signatures").
+input fields, computes the BIP-341 sighash and checks Schnorr signatures; BDK's finaliser builds a spend's
+witness. Written here because embit 0.8 lacks them (docs/adr/0009-taproot-spend-on-embit.md): the control block
+of a one-leaf tree (leaf version with the output key's parity, which embit's taproot_tweak drops, then the
+internal key), PSBT_OUT_TAP_TREE (BIP-371 type 0x06, which embit keeps as an unknown field), reading a multi_a
+leaf back (the rehearsal chain's "too few signatures", a statement's signers) and the multi_a witness of a
+reserve statement (statement.py finalises its PSBT by hand).
 """
 
 from __future__ import annotations
