@@ -311,3 +311,23 @@ def test_a_taproot_spend_of_several_coins_signs_each_over_all_amounts_and_script
     lied = PSBT.from_base64(sign(2, lied.to_base64()))
     check = sp.check_upload(wallet, psbt, selection.inputs, lied)
     assert not check.accepted and "does not verify" in check.reason
+
+
+def test_the_rehearsal_chain_checks_a_key_path_spend_against_the_output_key() -> None:
+    """Not a reserve wallet's (their internal key is NUMS), but a P2TR input it understands: one Schnorr signature
+    by the tweaked output key, verified, and a signature by another key refused."""
+    key = make_signer("tap-keypath").root.derive("m/86h/1h/0h/0/0").key
+    spk = Script(b"\x51\x20" + key.taproot_tweak(b"").get_public_key().xonly())
+    funding = rc.faucet_tx(spk.data, 30_000, 11)
+    tx = Transaction(vin=[TransactionInput(funding.txid(), 0)], vout=[TransactionOutput(29_000, Script(b"\x51"))])
+    prevs = {(funding.txid().hex(), 0): rc.Prevout(spk.data, 30_000, None)}
+    for signer, accepted in ((key, True), (make_signer("tap-other").root.derive("m/86h/1h/0h/0/0").key, False)):
+        psbt = PSBT(tx)
+        psbt.inputs[0].witness_utxo = TransactionOutput(30_000, spk)
+        msg = psbt.sighash(0, sighash=SIGHASH.DEFAULT)
+        tx.vin[0].witness = Witness([signer.taproot_tweak(b"").schnorr_sign(msg).serialize()])
+        if accepted:
+            assert _check(tx.serialize().hex(), prevs).fee == 1_000
+        else:
+            with pytest.raises(InputError, match="invalid signature"):
+                _check(tx.serialize().hex(), prevs)
