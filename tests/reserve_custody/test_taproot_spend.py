@@ -331,3 +331,17 @@ def test_the_rehearsal_chain_checks_a_key_path_spend_against_the_output_key() ->
         else:
             with pytest.raises(InputError, match="invalid signature"):
                 _check(tx.serialize().hex(), prevs)
+
+
+def test_a_broadcast_with_too_few_taproot_signatures_is_refused_by_the_chain_and_stores_nothing(
+        cli: Any, db_url: str, store: Store) -> None:
+    proposal = propose(cli, funded(cli))
+    unsigned = PSBT.from_base64(proposal["psbt"])
+    one = [PSBT.from_base64(sign(1, proposal["psbt"]))]
+    tx = unsigned.tx
+    for i, txin in enumerate(tx.vin):
+        txin.witness = Witness(expected_witness(unsigned, one, i, 1))
+    before = snapshot(db_url)
+    with pytest.raises(InputError, match="1 signatures for a 2-of-3 taproot multisig"):
+        chain.broadcast(store, "regtest", tx.serialize().hex())
+    assert snapshot(db_url) == before
