@@ -35,11 +35,7 @@ class TapLeaf:
     script: bytes
     leaf_hash: bytes  # TapLeaf tagged hash; with one leaf it is also the merkle root
     control_block: bytes  # leaf version | parity of the output key, then the internal key H
-    output_key: bytes  # x-only, as in the scriptPubKey
     keys: tuple[KeyAt, ...]  # in script order
-
-    def xonly(self) -> list[bytes]:
-        return [k.pubkey[1:] for k in self.keys]
 
 
 def internal_key() -> ec.PublicKey:
@@ -55,8 +51,7 @@ def tap_leaf(wallet: WalletDescriptor, index: int, change: bool) -> TapLeaf:
     h = internal_key().xonly()
     q = secp256k1.ec_pubkey_serialize(secp256k1.ec_pubkey_add(secp256k1.ec_pubkey_parse(b"\x02" + h),
                                                               hashes.tagged_hash("TapTweak", h + root)))
-    return TapLeaf(script, root, bytes([LEAF_VERSION | (q[0] & 1)]) + internal_key().xonly(), q[1:],
-                   tuple(wallet.keys_at(index, change)))
+    return TapLeaf(script, root, bytes([LEAF_VERSION | (q[0] & 1)]) + h, tuple(wallet.keys_at(index, change)))
 
 
 def _derivations(leaf: TapLeaf) -> dict[ec.PublicKey, tuple[list[bytes], DerivationPath]]:
