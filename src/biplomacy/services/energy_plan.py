@@ -253,6 +253,13 @@ def get_plan_with_inputs(store: Store, ref: str) -> tuple[dict[str, Any], dict[s
         return _as_dict(row), (json.loads(row.inputs_json) if row.inputs_json is not None else None)
 
 
+def newest_plan(store: Store) -> dict[str, Any] | None:
+    """The most recently stored plan (highest id) of any scenario, or None when none is stored."""
+    with store.read() as s:
+        row = s.execute(select(EnergyPlanRow).order_by(EnergyPlanRow.id.desc()).limit(1)).scalars().first()
+        return _as_dict(row) if row is not None else None
+
+
 def latest_plan_of(store: Store, scenario: str, inputs_sha256: str) -> dict[str, Any] | None:
     """The newest stored plan of this scenario made from these very inputs, or None."""
     with store.read() as s:

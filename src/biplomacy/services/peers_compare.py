@@ -18,7 +18,7 @@ from biplomacy.adapters.store.db import Store
 from biplomacy.audit_cache import PerAuditHead
 from biplomacy.peers.programs import COUNTRIES, DIMENSIONS, Comparison, LiveFigure, compare
 from biplomacy.provenance import load_registry
-from biplomacy.services.energy_plan import list_plans
+from biplomacy.services.energy_plan import newest_plan
 from biplomacy.services.reserve_holdings import holdings
 
 CSV_COLUMNS = ("dimension", "country", "kind", "text", "value", "unit", "date", "note", "sources")
@@ -34,10 +34,9 @@ def live_reserve(store: Store) -> LiveFigure | None:
 
 def live_plan(store: Store) -> LiveFigure | None:
     """Installed mining MW of the newest stored energy plan; None when no plan is stored."""
-    plans = list_plans(store)
-    if not plans:
+    newest = newest_plan(store)
+    if newest is None:
         return None
-    newest = max(plans, key=lambda p: p["id"])
     mw = newest["summary"].get("mining_mw_installed")
     if mw is None:
         return None
