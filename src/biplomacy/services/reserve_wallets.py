@@ -186,9 +186,9 @@ def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> dict[str,
         row.next_index, row.next_change_index = nexts
         row.synced_height = tip
         session.flush()
-        confirmed, live = ledger.balances(dict(session.execute(
+        confirmed, live = ledger.balances({status: int(total or 0) for status, total in session.execute(
             select(LedgerEntryRow.status, func.sum(LedgerEntryRow.sats))
-            .where(LedgerEntryRow.wallet_id == row.id).group_by(LedgerEntryRow.status)).tuples().all()))
+            .where(LedgerEntryRow.wallet_id == row.id).group_by(LedgerEntryRow.status))})
         findings = _receipt_findings(row.policy, update.new, live)
         if update.new or update.changed:
             audit.record(session, actor=actor.name, action="reserve.sync", subject=name,
