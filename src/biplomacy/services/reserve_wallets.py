@@ -126,9 +126,8 @@ def scan(chain: ChainSource, wallet: WalletDescriptor, start_gap: tuple[int, int
             derived: dict[int, Future[str]] = {}
             index, unused, last_used = 0, 0, -1
             while unused < gap or index < revealed:
-                for i in range(index, max(index + gap - unused, revealed)):  # certain to be asked for
-                    if i not in derived:
-                        derived[i] = ahead.submit(_address, wallet, scanner, i, change)
+                for i in range(index + len(derived), max(index + gap - unused, revealed)):  # certain to be asked for
+                    derived[i] = ahead.submit(_address, wallet, scanner, i, change)
                 address = derived.pop(index).result()
                 mine[address] = (change, index)
                 history = chain.address_history(address)
