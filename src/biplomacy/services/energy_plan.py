@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from biplomacy.adapters.store.db import Store
 from biplomacy.adapters.store.tables.energy import EnergyPlanRow
@@ -253,20 +253,21 @@ def get_plan_with_inputs(store: Store, ref: str) -> tuple[dict[str, Any], dict[s
         return _as_dict(row), (json.loads(row.inputs_json) if row.inputs_json is not None else None)
 
 
-def newest_plan(store: Store) -> dict[str, Any] | None:
-    """The most recently stored plan (highest id) of any scenario, or None when none is stored."""
+def _newest(store: Store, *where: ColumnElement[bool]) -> dict[str, Any] | None:
+    """The most recently stored plan (highest id) meeting `where`, or None."""
     with store.read() as s:
-        row = s.execute(select(EnergyPlanRow).order_by(EnergyPlanRow.id.desc()).limit(1)).scalars().first()
+        row = s.execute(select(EnergyPlanRow).where(*where).order_by(EnergyPlanRow.id.desc()).limit(1)).scalars().first()
         return _as_dict(row) if row is not None else None
+
+
+def newest_plan(store: Store) -> dict[str, Any] | None:
+    """The most recently stored plan of any scenario, or None when none is stored."""
+    return _newest(store)
 
 
 def latest_plan_of(store: Store, scenario: str, inputs_sha256: str) -> dict[str, Any] | None:
     """The newest stored plan of this scenario made from these very inputs, or None."""
-    with store.read() as s:
-        row = s.execute(select(EnergyPlanRow)
-                        .where(EnergyPlanRow.scenario == scenario, EnergyPlanRow.inputs_sha256 == inputs_sha256)
-                        .order_by(EnergyPlanRow.id.desc()).limit(1)).scalars().first()
-        return _as_dict(row) if row is not None else None
+    return _newest(store, EnergyPlanRow.scenario == scenario, EnergyPlanRow.inputs_sha256 == inputs_sha256)
 
 
 COMPARED = ("mining_mw_installed", "ai_mw_installed", "mining_mwh_per_year", "expected_btc_per_year",
