@@ -24,12 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-from biplomacy.services.aml_scan import shipped_sanctions, thresholds
-from biplomacy.services.aml_stream import StreamScorer, make_tx
-from biplomacy.supervision.aml import graph
-from biplomacy.supervision.aml.generator import generate
-from biplomacy.supervision.aml.rules import RULES
-from biplomacy.supervision.aml.transactions import from_columns
+from biplomacy.aml.model import graph
+from biplomacy.aml.model.generator import generate
+from biplomacy.aml.model.rules import RULES
+from biplomacy.aml.model.transactions import from_columns
+from biplomacy.aml.scan import shipped_sanctions, thresholds
+from biplomacy.aml.stream import StreamScorer, make_tx
 
 
 def batch(n: int, repeats: int) -> dict[str, object]:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from biplomacy.supervision.aml.generator import generate
+from biplomacy.aml.model.generator import generate
 
 HERE = Path(__file__).parent
 PORTAL_PATH = "/api/v1/supervision/aml/score"
@@ -40,11 +40,11 @@ PORTAL_PATH = "/api/v1/supervision/aml/score"
 
 def setup(var: Path) -> tuple[dict[str, str], str]:
     """A migrated SQLite store with a supervisor and their API token; the environment for the server."""
-    from biplomacy.adapters.store.db import open_store
-    from biplomacy.adapters.store.migrate import upgrade
-    from biplomacy.config import load_settings
-    from biplomacy.permissions import LOCAL_ADMIN
-    from biplomacy.services.users import add_user, issue_token
+    from biplomacy.core.config import load_settings
+    from biplomacy.core.permissions import LOCAL_ADMIN
+    from biplomacy.house.users import add_user, issue_token
+    from biplomacy.store.db import open_store
+    from biplomacy.store.migrate import upgrade
 
     env = {**os.environ, "BIPLOMACY_VAR_DIR": str(var), "BIPLOMACY_DATABASE_URL": ""}
     store = open_store(load_settings({"BIPLOMACY_VAR_DIR": str(var)}))

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from biplomacy.energy import planner
-from biplomacy.energy.scenario import Scenario, Zone, load_scenario
+from biplomacy.energy.model import planner
+from biplomacy.energy.model.scenario import Scenario, Zone, load_scenario
 
 RESULTS = Path(__file__).parent / "RESULTS-energy-plan.md"
 PYPSA_MARK = "<!-- bench_pypsa.py writes below this line -->"

@@ -35,18 +35,18 @@ from embit import bip32
 from embit.networks import NETWORKS
 from sqlalchemy import delete, update
 
-from biplomacy.adapters.chain.esplora import http_chain
-from biplomacy.adapters.chain.rehearsal import rehearsal_chain
-from biplomacy.adapters.store import migrate
-from biplomacy.adapters.store.db import Store, make_engine
-from biplomacy.adapters.store.tables.reserve import AddressRow, LedgerEntryRow, WalletRow
-from biplomacy.config import load_settings
-from biplomacy.permissions import Actor
-from biplomacy.reserve import rehearsal_chain as rc
-from biplomacy.reserve.descriptors import parse_descriptor
-from biplomacy.services import rehearsal_chain as chain
-from biplomacy.services import reserve_wallets
-from biplomacy.web.routers.rehearsal_esplora import rehearsal_app
+from biplomacy.chain.esplora import http_chain
+from biplomacy.core.config import load_settings
+from biplomacy.core.permissions import Actor
+from biplomacy.reserve import wallets as reserve_wallets
+from biplomacy.reserve.model.descriptors import parse_descriptor
+from biplomacy.reserve.rehearsal import chain
+from biplomacy.reserve.rehearsal.model import consensus as rc
+from biplomacy.reserve.rehearsal.source import rehearsal_chain
+from biplomacy.reserve.rehearsal.web import rehearsal_app
+from biplomacy.reserve.tables import AddressRow, LedgerEntryRow, WalletRow
+from biplomacy.store import migrate
+from biplomacy.store.db import Store, make_engine
 
 RESULTS = Path(__file__).with_name("RESULTS-reserve.md")
 ADMIN = Actor("bench", "admin")

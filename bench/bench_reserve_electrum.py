@@ -27,11 +27,11 @@ from pathlib import Path
 import bdkpython as bdk
 from bench_reserve import ADMIN, descriptor, fill_chain, forget, free_port, new_store, serve, wait_for
 
-from biplomacy.adapters.chain.electrum import ElectrumChain
-from biplomacy.adapters.chain.esplora import http_chain
-from biplomacy.adapters.store.db import Store, make_engine
-from biplomacy.services import reserve_wallets
-from biplomacy.services.rehearsal_electrum import ElectrumServer, RehearsalElectrum
+from biplomacy.chain.electrum import ElectrumChain
+from biplomacy.chain.esplora import http_chain
+from biplomacy.reserve import wallets as reserve_wallets
+from biplomacy.reserve.rehearsal.electrum_server import ElectrumServer, RehearsalElectrum
+from biplomacy.store.db import Store, make_engine
 
 RESULTS = Path(__file__).with_name("RESULTS-reserve-electrum.md")
 

@@ -2,7 +2,7 @@
 
 Bare NumPy: the same Monte Carlo model written as a plain NumPy loop over days (same generator, same draw
 order, same outputs: final P5/P50/P95 and the weekly fan-chart quantiles), with none of the validation,
-dataclasses or progress hooks of biplomacy.energy.risk. Both run in this process, alternately, best of
+dataclasses or progress hooks of biplomacy.energy.model.risk. Both run in this process, alternately, best of
 REPEATS. The target is biplomacy <= 1.2x bare. Results go to bench/RESULTS-energy-risk.md.
 
 Run: .venv/bin/python bench/bench_risk.py [--paths 10000] [--days 1825] [--repeats 3] [--scenario pakistan-2025]
@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from biplomacy.energy.network import NetworkAssumptions
-from biplomacy.energy.risk import Fleet, RiskSettings, simulate
-from biplomacy.energy.scenario import load_scenario
-from biplomacy.services.energy_risk import choose_tariff, fleet_from_plan, solved_plan_mining
+from biplomacy.energy.model.network import NetworkAssumptions
+from biplomacy.energy.model.risk import Fleet, RiskSettings, simulate
+from biplomacy.energy.model.scenario import load_scenario
+from biplomacy.energy.risk import choose_tariff, fleet_from_plan, solved_plan_mining
 
 RESULTS = Path(__file__).with_name("RESULTS-energy-risk.md")
 
@@ -120,7 +120,7 @@ def main() -> None:
         "",
         "| run | best s | all runs s |",
         "| --- | ---: | --- |",
-        f"| biplomacy.energy.risk.simulate | {best_ours:.2f} | {', '.join(f'{x:.2f}' for x in ours)} |",
+        f"| biplomacy.energy.model.risk.simulate | {best_ours:.2f} | {', '.join(f'{x:.2f}' for x in ours)} |",
         f"| bare NumPy loop | {best_bare:.2f} | {', '.join(f'{x:.2f}' for x in bare)} |",
         "",
         f"- ratio biplomacy / bare: **{best_ours / best_bare:.2f}x** (target <= 1.2x)",

@@ -29,11 +29,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from biplomacy.adapters.store import migrate
-from biplomacy.adapters.store.db import Store, make_engine
-from biplomacy.config import load_settings
-from biplomacy.permissions import LOCAL_ADMIN
-from biplomacy.services import users
+from biplomacy.core.config import load_settings
+from biplomacy.core.permissions import LOCAL_ADMIN
+from biplomacy.house import users
+from biplomacy.store import migrate
+from biplomacy.store.db import Store, make_engine
 from biplomacy.web.app import create_app
 
 RESULTS = Path(__file__).with_name("RESULTS-portal-sessions.md")

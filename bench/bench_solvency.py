@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from biplomacy.supervision.solvency import (
+from biplomacy.supervision.model.solvency import (
     Liabilities,
     batch_verifier,
     build_snapshot,

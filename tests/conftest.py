@@ -23,9 +23,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from biplomacy.adapters.store import migrate
-from biplomacy.adapters.store.db import Store, make_engine
-from biplomacy.config import Settings, load_settings
+from biplomacy.core.config import Settings, load_settings
+from biplomacy.store import migrate
+from biplomacy.store.db import Store, make_engine
 from biplomacy.web.app import create_app
 from tests.web.conftest import CHROMIUM_ARGS, DESKTOP
 

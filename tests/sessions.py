@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from biplomacy.permissions import LOCAL_ADMIN
-from biplomacy.services import users
+from biplomacy.core.permissions import LOCAL_ADMIN
+from biplomacy.house import users
 from biplomacy.web.auth import COOKIE_NAME, issue_session
 
 

@@ -36,5 +36,5 @@ def test_domain_packages_import_no_database_web_cli_or_http_framework():
 
 def test_the_check_itself_catches_an_offending_import(tmp_path):
     f = tmp_path / "bad.py"
-    f.write_text("import sqlalchemy\nfrom fastapi import FastAPI\nfrom biplomacy.adapters.store import db\n")
-    assert {"sqlalchemy", "fastapi", "biplomacy.adapters.store"} <= _imports(f)
+    f.write_text("import sqlalchemy\nfrom fastapi import FastAPI\nfrom biplomacy.store import db\n")
+    assert {"sqlalchemy", "fastapi", "biplomacy.store"} <= _imports(f)

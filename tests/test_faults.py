@@ -9,9 +9,9 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from biplomacy import audit
-from biplomacy.adapters.store.db import Store, make_engine
-from biplomacy.adapters.store.tables.core import UserRow
+from biplomacy.house import audit
+from biplomacy.house.tables import UserRow
+from biplomacy.store.db import Store, make_engine
 
 
 def run_cli(args, cwd, env_extra=None):

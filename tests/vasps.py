@@ -3,8 +3,8 @@
 import json
 from datetime import UTC, date, datetime
 
-from biplomacy.adapters.store.tables.supervision import LicenceRow
-from biplomacy.supervision.lei import lei_check_digits
+from biplomacy.core.lei import lei_check_digits
+from biplomacy.supervision.tables import LicenceRow
 
 
 def lei(base18: str) -> str:

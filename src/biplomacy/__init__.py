@@ -1,6 +1,6 @@
 """Biplomacy: software for a national Bitcoin program (energy, reserve, supervision, peers)."""
 
-from biplomacy.errors import (
+from biplomacy.core.errors import (
     BiplomacyError,
     ChainError,
     ConfigError,
@@ -10,8 +10,8 @@ from biplomacy.errors import (
     PolicyViolation,
     StoreError,
 )
-from biplomacy.provenance import Fact, Source, load_registry
-from biplomacy.units import MW, Btc, Difficulty, Hashrate, JPerTH, Money, MWh, Sats
+from biplomacy.core.provenance import Fact, Source, load_registry
+from biplomacy.core.units import MW, Btc, Difficulty, Hashrate, JPerTH, Money, MWh, Sats
 
 __version__ = "0.1.0"
 

@@ -6,9 +6,9 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from tests.energy_plan.conftest import small_scenario  # noqa: F401 - a fixture used below
-from tests.reserve_custody.conftest import signers, treasury_descriptor  # noqa: F401 - fixtures used below
-from tests.reserve_custody.test_ceremony import ok
+from tests.energy.plan.conftest import small_scenario  # noqa: F401 - a fixture used below
+from tests.reserve.custody.conftest import signers, treasury_descriptor  # noqa: F401 - fixtures used below
+from tests.reserve.custody.test_ceremony import ok
 
 
 def test_json_has_every_country_dimension_and_cited_source(cli: Any) -> None:

@@ -8,10 +8,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from biplomacy.adapters.store.db import Store
-from biplomacy.permissions import LOCAL_ADMIN
-from biplomacy.services import peers_compare, users
-from tests.energy_plan.conftest import small_scenario  # noqa: F401 - a fixture
+from biplomacy.core.permissions import LOCAL_ADMIN
+from biplomacy.house import users
+from biplomacy.peers import compare as peers_compare
+from biplomacy.store.db import Store
+from tests.energy.plan.conftest import small_scenario  # noqa: F401 - a fixture
 
 
 def test_the_page_is_public_and_shows_every_country_with_cited_cells(app_client: TestClient) -> None:

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from biplomacy.errors import InputError
-from biplomacy.peers.programs import (
+from biplomacy.core.errors import InputError
+from biplomacy.core.provenance import load_registry
+from biplomacy.peers.model.programs import (
     COUNTRIES,
     DIMENSIONS,
     NOT_PUBLISHED,
@@ -17,7 +18,6 @@ from biplomacy.peers.programs import (
     compare,
     parse_countries,
 )
-from biplomacy.provenance import load_registry
 
 REG = load_registry()
 

@@ -7,14 +7,14 @@ import json
 import pytest
 from sqlalchemy import select
 
-from biplomacy.adapters.store.tables.supervision import LicenceRow
-from biplomacy.errors import InputError
-from biplomacy.permissions import LOCAL_ADMIN
-from biplomacy.services.supervision_demo import load_demo_register
-from biplomacy.services.travel_rule_exchange import discover
-from biplomacy.services.vasp_directory import TRANSFER_ACTIVITIES
-from biplomacy.supervision.lei import lei_problem
-from biplomacy.supervision.licensing import LICENSED
+from biplomacy.aml.travel_rule_exchange import discover
+from biplomacy.core.errors import InputError
+from biplomacy.core.lei import lei_problem
+from biplomacy.core.permissions import LOCAL_ADMIN
+from biplomacy.supervision.demo import load_demo_register
+from biplomacy.supervision.model.licensing import LICENSED
+from biplomacy.supervision.tables import LicenceRow
+from biplomacy.supervision.vasp_directory import TRANSFER_ACTIVITIES
 
 
 def test_every_demo_entity_has_a_distinct_valid_lei_and_licensed_exchanges_are_discoverable(store) -> None:

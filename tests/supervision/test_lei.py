@@ -2,7 +2,7 @@
 
 import pytest
 
-from biplomacy.supervision.lei import lei_check_digits, lei_problem
+from biplomacy.core.lei import lei_check_digits, lei_problem
 
 REAL_LEIS = {
     "5493001KJTIIGC8Y1R12": "Bloomberg Finance L.P.",

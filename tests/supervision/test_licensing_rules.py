@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from biplomacy.errors import InputError
-from biplomacy.supervision.licensing import (
+from biplomacy.core.errors import InputError
+from biplomacy.supervision.model.licensing import (
     FINAL,
     TRANSITIONS,
     Activity,

@@ -7,16 +7,11 @@ from typing import Any
 
 import pytest
 
-from biplomacy.adapters.store.db import Store
-from biplomacy.errors import BiplomacyError, InputError, PermissionDenied
-from biplomacy.permissions import Actor, authorize
-from biplomacy.services.supervision_licensing import (
-    apply_for_licence,
-    overdue_licences,
-    show_licence,
-    transition_licence,
-)
-from biplomacy.supervision.licensing import TRANSITIONS, Activity, State, required_documents
+from biplomacy.core.errors import BiplomacyError, InputError, PermissionDenied
+from biplomacy.core.permissions import Actor, authorize
+from biplomacy.store.db import Store
+from biplomacy.supervision.licensing import apply_for_licence, overdue_licences, show_licence, transition_licence
+from biplomacy.supervision.model.licensing import TRANSITIONS, Activity, State, required_documents
 
 ROLES = ("admin", "supervisor", "analyst", "signer", "auditor", "public")
 ADMIN = Actor("root", "admin")
@@ -108,7 +103,7 @@ def test_every_transition_is_in_the_audit_log(store: Store) -> None:
 
 def audited(store: Store) -> list[dict[str, Any]]:
     """The audit log's entries, oldest first, as dicts."""
-    from biplomacy.audit import entries
+    from biplomacy.house.audit import entries
 
     with store.read() as s:
         return [{"action": e.action, "subject": e.subject, "actor": e.actor} for e in entries(s)]

@@ -10,15 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from biplomacy.errors import InputError
-from biplomacy.supervision.merkle_sum import (
-    BatchVerifier,
-    build_tree,
-    hash_user_id,
-    leaf_hash,
-    node_hash,
-)
-from biplomacy.supervision.solvency import (
+from biplomacy.core.errors import InputError
+from biplomacy.supervision.model.merkle_sum import BatchVerifier, build_tree, hash_user_id, leaf_hash, node_hash
+from biplomacy.supervision.model.solvency import (
     batch_verifier,
     build_snapshot,
     read_liabilities_csv,
@@ -219,7 +213,7 @@ def test_the_lean_one_asset_loop_accepts_exactly_what_the_careful_check_accepts(
         user: int, step: int, what: str, junk: Any) -> None:
     """merkle_sum.verify_path answers a one-asset path from a lean loop when it passes; the careful
     explain_path must agree on every edit, so the speed costs no check."""
-    from biplomacy.supervision.merkle_sum import _reaches_root_one_asset, explain_path
+    from biplomacy.supervision.model.merkle_sum import _reaches_root_one_asset, explain_path
 
     root, proofs = ONE_ASSET_ROOT_AND_PROOFS
     proof = proofs[f"u{user}"]

@@ -7,7 +7,7 @@ import io
 
 from fastapi.testclient import TestClient
 
-from biplomacy.services.supervision_demo import load_demo_register
+from biplomacy.supervision.demo import load_demo_register
 
 
 def loaded(client: TestClient) -> TestClient:
@@ -63,7 +63,7 @@ def test_a_supervisor_sees_returns_and_reserve_ratios_on_the_dashboard(app_clien
 
 
 def test_the_register_page_charts_entities_by_activity_and_status(app_client: TestClient) -> None:
-    from biplomacy.services.supervision_register import register_chart
+    from biplomacy.supervision.register import register_chart
 
     view = {"as_of": "2025-12-01", "entities": [
         {"activities": ["exchange", "custody"], "status": "approved"},

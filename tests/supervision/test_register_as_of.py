@@ -6,8 +6,8 @@ import csv
 import io
 from datetime import date
 
-from biplomacy.supervision.licensing import Activity, State
-from biplomacy.supervision.register import (
+from biplomacy.supervision.model.licensing import Activity, State
+from biplomacy.supervision.model.register import (
     ESMA_CASP_COLUMNS,
     Entity,
     Event,

@@ -85,9 +85,9 @@ def test_licence_apply_transition_show_and_refusals(cli: Cli, tmp_path: Path) ->
 
 
 def test_the_demo_step_loads_the_register_and_publishes_a_verifiable_proof(store, settings) -> None:  # type: ignore[no-untyped-def]
-    from biplomacy.permissions import LOCAL_ADMIN
-    from biplomacy.services.supervision_demo import demo_step
-    from biplomacy.services.supervision_register import register_view
+    from biplomacy.core.permissions import LOCAL_ADMIN
+    from biplomacy.supervision.demo import demo_step
+    from biplomacy.supervision.register import register_view
 
     result = demo_step(store, settings, LOCAL_ADMIN)
     assert result.pillar == "supervision" and "valid=True" in " ".join(result.lines)

@@ -6,7 +6,7 @@ from embit import ec
 from embit.networks import NETWORKS
 from embit.script import p2wpkh
 
-from biplomacy.reserve.bip322 import sign_simple_p2wpkh
+from biplomacy.reserve.bip322.message import sign_simple_p2wpkh
 
 
 def _signed_holding(seed: int, message: str, balance: int, *, sign_message: str | None = None):

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from biplomacy.errors import InputError
-from biplomacy.supervision.returns import coverage, due_date, period_bounds, return_issues, validate_return
+from biplomacy.core.errors import InputError
+from biplomacy.supervision.model.returns import coverage, due_date, period_bounds, return_issues, validate_return
 
 
 def good_return() -> dict[str, Any]:

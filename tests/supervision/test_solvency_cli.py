@@ -92,8 +92,8 @@ def test_reserves_report_the_solvency_ratio_per_asset(cli_nodb: Cli, tmp_path: P
 
 
 def test_a_reserve_address_balance_is_its_unspent_outputs_at_the_snapshot_height() -> None:
-    from biplomacy.ports import ChainOutput, ChainTx
-    from biplomacy.supervision.solvency_reserves import address_balance
+    from biplomacy.core.ports import ChainOutput, ChainTx
+    from biplomacy.supervision.model.solvency_reserves import address_balance
 
     a = "bc1qreserve"
     history = [

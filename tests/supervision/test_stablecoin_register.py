@@ -16,14 +16,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from biplomacy.adapters.store.db import Store
-from biplomacy.adapters.store.tables.supervision import StablecoinAttestationRow
-from biplomacy.errors import InputError, PermissionDenied
-from biplomacy.permissions import Actor
-from biplomacy.services.stablecoin import record_attestation
-from biplomacy.services.supervision_demo import load_demo_register
-from biplomacy.services.supervision_register import register_csv, register_view
-from biplomacy.services.supervision_returns import dashboard, dashboard_charts
+from biplomacy.core.errors import InputError, PermissionDenied
+from biplomacy.core.permissions import Actor
+from biplomacy.store.db import Store
+from biplomacy.supervision.demo import load_demo_register
+from biplomacy.supervision.register import register_csv, register_view
+from biplomacy.supervision.returns import dashboard, dashboard_charts
+from biplomacy.supervision.stablecoin import record_attestation
+from biplomacy.supervision.tables import StablecoinAttestationRow
 from tests.conftest import Cli
 
 EXAMPLE: dict[str, Any] = json.loads((resources.files("biplomacy") / "data" / "aml" /

@@ -16,9 +16,9 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, Phase, settings
 
-from biplomacy.config import Settings
-from biplomacy.permissions import LOCAL_ADMIN
-from biplomacy.services import users
+from biplomacy.core.config import Settings
+from biplomacy.core.permissions import LOCAL_ADMIN
+from biplomacy.house import users
 from biplomacy.web.app import create_app
 
 # Only to read the OpenAPI document: an in-memory database that no request of the fuzz run touches.

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from biplomacy.adapters.store.db import open_store
-from biplomacy.config import Settings
-from biplomacy.permissions import LOCAL_ADMIN
-from biplomacy.provenance import parse_registry
-from biplomacy.services import users
-from biplomacy.web.routers import house
+from biplomacy.core.config import Settings
+from biplomacy.core.permissions import LOCAL_ADMIN
+from biplomacy.core.provenance import parse_registry
+from biplomacy.house import users
+from biplomacy.house import web as house
+from biplomacy.store.db import open_store
 from tests.web.conftest import DESKTOP, PHONE, png_stats
 
 pytestmark = pytest.mark.browser

@@ -2,10 +2,10 @@
 
 import pytest
 
-from biplomacy.adapters.store.db import open_store
-from biplomacy.permissions import LOCAL_ADMIN
-from biplomacy.services.energy_plan import run_plan
-from tests.energy_plan.conftest import write_scenario
+from biplomacy.core.permissions import LOCAL_ADMIN
+from biplomacy.energy.plan import run_plan
+from biplomacy.store.db import open_store
+from tests.energy.plan.conftest import write_scenario
 
 
 @pytest.mark.browser

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from biplomacy.config import Settings, load_settings
-from biplomacy.errors import ConfigError
+from biplomacy.core.config import Settings, load_settings
+from biplomacy.core.errors import ConfigError
 from biplomacy.web.app import create_app
 
 PROXY = "10.0.0.5"

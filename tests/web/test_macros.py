@@ -6,7 +6,7 @@ import json
 import re
 from decimal import Decimal
 
-from biplomacy.provenance import parse_registry
+from biplomacy.core.provenance import parse_registry
 from biplomacy.web.rendering import make_templates
 
 FACTS = """

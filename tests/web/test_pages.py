@@ -8,9 +8,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
-from biplomacy.permissions import ANONYMOUS, LOCAL_ADMIN, authorize
-from biplomacy.provenance import PILLARS, load_registry
-from biplomacy.services import users
+from biplomacy.core.permissions import ANONYMOUS, LOCAL_ADMIN, authorize
+from biplomacy.core.provenance import PILLARS, load_registry
+from biplomacy.house import users
 
 NAV_LINKS = ("/", "/energy", "/reserve", "/supervision", "/peers", "/sources", "/login")
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from biplomacy.config import Settings
-from biplomacy.permissions import Actor
+from biplomacy.core.config import Settings
+from biplomacy.core.permissions import Actor
 from biplomacy.web.auth import SESSION_SECONDS, issue_session, read_session
 
 KEY = Settings(secret_key="a-long-random-secret")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from biplomacy.permissions import LOCAL_ADMIN, Actor
-from biplomacy.services import users
+from biplomacy.core.permissions import LOCAL_ADMIN, Actor
+from biplomacy.house import users
 from biplomacy.web import auth
 from biplomacy.web.auth import COOKIE_NAME, LoginThrottle, issue_session
 

@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
-from biplomacy.adapters.store.db import open_store
-from biplomacy.config import Settings
-from biplomacy.permissions import LOCAL_ADMIN
-from biplomacy.services import users
-from biplomacy.services.stablecoin import record_attestation
-from biplomacy.services.supervision_demo import demo_step
+from biplomacy.core.config import Settings
+from biplomacy.core.permissions import LOCAL_ADMIN
+from biplomacy.house import users
+from biplomacy.store.db import open_store
+from biplomacy.supervision.demo import demo_step
+from biplomacy.supervision.stablecoin import record_attestation
 from tests.web.conftest import PHONE, png_stats
 
 pytestmark = pytest.mark.browser
@@ -40,7 +40,7 @@ def seeded(settings: Settings, tmp_path: Path) -> dict[str, str]:
         doc["reserves"][2]["amount"] = "50000000.00"  # 96 m eligible against 100 m outstanding
         path = tmp_path / "mpkr.json"
         path.write_text(json.dumps(doc), encoding="utf-8")
-        from biplomacy.services.supervision_register import register_view
+        from biplomacy.supervision.register import register_view
 
         refs = {e["commercial_name"]: e["reference"] for e in register_view(store)["entities"]}
         record_attestation(store, LOCAL_ADMIN, refs["mPKR"], path, now=datetime(2026, 1, 20, tzinfo=UTC))

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import typer
 
-from biplomacy.adapters.store.db import Store, open_store
-from biplomacy.config import Settings
-from biplomacy.errors import InputError, MigrationError
-from biplomacy.permissions import LOCAL_ADMIN, Actor
+from biplomacy.core.config import Settings
+from biplomacy.core.errors import InputError, MigrationError
+from biplomacy.core.permissions import LOCAL_ADMIN, Actor
+from biplomacy.store.db import Store, open_store
 
 
 @dataclass
@@ -50,7 +50,7 @@ class CliContext:
             return LOCAL_ADMIN
         from sqlalchemy import select
 
-        from biplomacy.adapters.store.tables.core import UserRow
+        from biplomacy.house.tables import UserRow
 
         with self.store().read() as s:
             row = s.execute(select(UserRow).where(UserRow.name == self.acting_as)).scalar_one_or_none()

@@ -8,9 +8,13 @@ from pathlib import Path
 import click
 import typer
 
-from biplomacy.cli import context, energy, peers, reserve, supervise
-from biplomacy.config import load_settings
-from biplomacy.errors import BiplomacyError
+from biplomacy.cli import context
+from biplomacy.core.config import load_settings
+from biplomacy.core.errors import BiplomacyError
+from biplomacy.energy import cli as energy
+from biplomacy.peers import cli as peers
+from biplomacy.reserve import cli as reserve
+from biplomacy.supervision import cli as supervise
 
 app = typer.Typer(
     name="biplomacy",
@@ -45,7 +49,8 @@ app.add_typer(peers.app, name="peers", help="Country programs side by side.")
 
 def _register_house() -> None:
     """Commands of the house (sources, audit, users, db, serve, demo) live in their own modules."""
-    from biplomacy.cli import house, serve
+    from biplomacy.cli import serve
+    from biplomacy.house import cli as house
 
     house.register(app)
     serve.register(app)

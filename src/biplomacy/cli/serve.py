@@ -8,8 +8,8 @@ import typer
 
 from biplomacy.cli import context
 from biplomacy.cli.output import emit, err
-from biplomacy.config import Settings
-from biplomacy.errors import ConfigError
+from biplomacy.core.config import Settings
+from biplomacy.core.errors import ConfigError
 
 DEFAULT_SECRET = Settings().secret_key
 

@@ -1,237 +1,270 @@
-"""Monte Carlo of a mining fleet's BTC, revenue and NPV under jointly uncertain price, difficulty and fees.
-
-The model, one step a day (dt = 1/365 year), for every path at once:
-
-* BTC price: geometric Brownian motion, log P += (mu - sigma^2/2) dt + sigma sqrt(dt) z_price, so with
-  mu = 0 the price is a martingale (its mean stays at the start price). `price_shock` scales P0 once.
-* Difficulty of the rest of the network: log D += log(1 + g) dt + sigma_D sqrt(dt) z_diff, so the median
-  grows by g a year. Retargets are continuous here (the 2,016-block steps are left out: they move the
-  timing of growth by at most two weeks). Self-dilution: from day 14 on (the first retarget) the
-  difficulty also carries the fleet's own hashrate as the network sees it over a retarget window, i.e.
-  at its uptime: D_eff = D + uptime * fleet * 600 / 2^32.
-* Mean fees per block: f0 * exp(y), y an Ornstein-Uhlenbeck process around 0 (fee spikes fade):
-  y += -kappa y dt + sigma_f sqrt(dt) z_fee.
-* (z_price, z_diff, z_fee) are standard normals correlated through the Cholesky factor of the scenario's
-  correlation matrix. Blocks come every 600 s (144 a day); the subsidy halves at block 1,050,000.
-* BTC a day = uptime * fleet * 86,400 / (D_eff * 2^32) * (subsidy + fees); revenue at that day's price;
-  energy cost = MW * 24 h * uptime * USD/MWh (fixed); NPV = -capex + sum of discounted daily net cash
-  (continuous discounting at log(1 + r)); the machines' residual value is taken as zero.
-* Shutdown (on by default): on a day whose revenue would not pay its energy the fleet is switched off
-  (no BTC, no energy bought), as an operator on an interruptible surplus tariff would; the decision uses
-  that day's price and difficulty.
-
-The fleet is a plan's (services/energy_risk.py): a stored plan, or the scenario planned on the spot. Its power is
-the plan's installed mining MW; its uptime is the plan's MWh a year over installed MW x 8,760 h (surplus hours,
-ramps and heat derating are in the plan's hourly MW already); its hashrate while running is chosen so that
-uptime x hashrate is the plan's hash-hours (each zone's MWh at the fleet's J/TH and the zone's PUE); the energy
-price is the chosen tariff option. The simulation itself takes the Fleet's five figures and nothing else.
-
-Only per-path running totals are kept (a few arrays of `paths` floats), never paths x days; quantile
-bands for a fan chart are taken every `band_every_days`. The generator is NumPy's PCG64 seeded with
-`seed`, and draws happen in one fixed order, so the same seed gives the same numbers.
-"""
+"""Use case: the Monte Carlo risk of a plan's mining fleet, as a report with its sources and assumptions."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+from biplomacy.core.errors import InputError, NotFound
+from biplomacy.core.provenance import load_registry
+from biplomacy.energy.model.network import NetworkAssumptions
+from biplomacy.energy.model.plan_inputs import PlanEconomics
+from biplomacy.energy.model.risk import Fleet, Progress, RiskResult, RiskSettings, simulate, validate
 
-from biplomacy.energy.network import BLOCKS_PER_DAY, HASHES_PER_DIFFICULTY, NetworkAssumptions
-from biplomacy.errors import InputError, Issue
+if TYPE_CHECKING:
+    from biplomacy.energy.model.scenario import Scenario, Tariff
+    from biplomacy.store.db import Store
 
-FIRST_RETARGET_DAY = 14  # 2,016 blocks at 144 a day
-QUANTILES = (5.0, 50.0, 95.0)
-
-Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True, slots=True)
-class Fleet:
-    """What is being risked: hashrate and power at the meter while running, the share of the time it runs
-    (a plan's energy over its installed MW-hours), the energy price and capex."""
-
-    hashrate_hs: float
-    power_mw: float
-    energy_price_usd_mwh: float
-    capex_usd: float
-    uptime: float = 1.0  # share of the time the fleet runs at full power (a plan's MWh / (MW x hours))
-
-
-@dataclass(frozen=True, slots=True)
-class RiskSettings:
-    """How to simulate: paths, horizon, seed, an immediate price shock and how often to record bands."""
-
-    paths: int = 10_000
-    years: float = 5.0
-    seed: int = 1
-    price_shock: float = 0.0
-    band_every_days: int = 7
-    self_dilution: bool = True
-    shutdown_when_unprofitable: bool = True
-
-    @property
-    def days(self) -> int:
-        return int(round(self.years * 365))
+MODEL_ASSUMPTIONS = (
+    "BTC price: geometric Brownian motion (daily steps) with the scenario's drift and volatility",
+    "difficulty of the rest of the network: lognormal growth, continuous rather than every 2,016 blocks",
+    "fees per block: mean-reverting (Ornstein-Uhlenbeck on log fees)",
+    "daily shocks of price, difficulty and fees correlated through a Cholesky factor",
+    "self-dilution: from day 14 (the first retarget) the difficulty carries the fleet's own hashrate at its uptime",
+    "144 blocks a day; the subsidy halves at block 1,050,000",
+    "the fleet is switched off on days whose revenue would not pay its energy",
+    "NPV: capex paid on day 0, daily net cash discounted continuously, no residual value of the machines",
+)
 
 
-@dataclass(frozen=True, slots=True)
-class Spread:
-    """P5, P50 and P95 of one outcome over the paths, and its mean."""
+@dataclass(frozen=True)
+class PlannedMining:
+    """What a plan installs and runs: per zone, installed mining MW and the MWh mined over the plan's hours."""
 
-    p5: float
-    p50: float
-    p95: float
-    mean: float
-
-
-@dataclass(frozen=True, slots=True)
-class Band:
-    """Quantiles across paths on one day, for the fan chart."""
-
-    day: int
-    price_usd: tuple[float, float, float]
-    cumulative_btc: tuple[float, float, float]
-    cumulative_net_usd: tuple[float, float, float]
+    source: str  # how the plan was had, for the report: "stored plan 3 (name)" or "solved from the scenario"
+    installed_mw: dict[str, float]
+    mwh: dict[str, float]
+    hours: int
 
 
-@dataclass(frozen=True, slots=True)
-class RiskResult:
-    btc_mined: Spread
-    revenue_usd: Spread
-    npv_usd: Spread
-    energy_cost_usd: Spread
-    share_of_days_mining: float
-    probability_of_loss: float
-    bands: tuple[Band, ...]
-    paths: int
-    days: int
-    seed: int
+DEFAULT_SCENARIO = "pakistan-2025"
 
 
-def validate(fleet: Fleet, settings: RiskSettings) -> None:
-    """Every problem with the inputs at once, as an InputError naming the fields."""
-    issues: list[Issue] = []
+def run_risk(scenario: str | Path | None = None, *, paths: int = 10_000, years: float = 5.0, seed: int = 1,
+             price_shock: float = 0.0, tariff: str | None = None, energy_price_usd_mwh: float | None = None,
+             plan: str | None = None, store: Store | None = None, prefer_stored: bool = False,
+             progress: Progress | None = None, chart: Path | None = None) -> dict[str, Any]:
+    """Take a plan's mining fleet and run the Monte Carlo on it.
 
-    def check(ok: bool, path: str, message: str) -> None:
-        if not ok:
-            issues.append(Issue("risk.invalid", path, message))
+    `plan` names a stored plan (id or name, read from `store`): the Monte Carlo then reads the fleet, zones'
+    PUE, tariffs and network the plan was made with, as stored with it (`stored_plan`); `scenario`, when given,
+    must be the plan's. Without `plan` the scenario (shipped name or folder; pakistan-2025 when None) is planned
+    here (the planner's net-value LP, not stored), unless `prefer_stored` is set and `store` holds a plan of this
+    very scenario: then the newest such plan is used (what the portal does, so a page does not re-solve the LP
+    an analyst already solved and stored). `energy_price_usd_mwh` replaces the tariff's price (e.g. the
+    marginal cost of surplus power) for a what-if; the report then names no tariff.
+    """
+    from biplomacy.energy.model.scenario import load_scenario
 
-    check(isinstance(settings.paths, int) and settings.paths >= 1, "paths", f"must be 1 or more, got {settings.paths}")
-    check(settings.paths <= 10_000_000, "paths", "at most 10,000,000")
-    check(math.isfinite(settings.years) and settings.years > 0, "years", f"must be positive, got {settings.years}")
-    check(settings.years <= 50, "years", f"at most 50, got {settings.years}")
-    check(settings.years <= 0 or settings.days >= 1, "years", "the horizon must be at least one day")
-    check(math.isfinite(settings.price_shock) and settings.price_shock > -1, "price_shock",
-          f"must be above -1 (a fraction, -0.5 halves the price), got {settings.price_shock}")
-    check(settings.band_every_days >= 1, "band_every_days", "must be 1 or more")
-    check(0 <= settings.seed < 2**63, "seed", f"must be a whole number from 0 to 2^63-1, got {settings.seed}")
-    for name in ("hashrate_hs", "power_mw", "energy_price_usd_mwh", "capex_usd"):
-        v = getattr(fleet, name)
-        check(math.isfinite(v) and v >= 0, f"fleet.{name}", f"must be zero or more, got {v}")
-    check(fleet.hashrate_hs > 0, "fleet.hashrate_hs", "the fleet has no hashrate")
-    check(0 < fleet.uptime <= 1, "fleet.uptime", f"must be in (0, 1], got {fleet.uptime}")
-    if issues:
-        raise InputError.from_issues(issues, "the risk inputs")
-
-
-def daily_subsidy(network: NetworkAssumptions, days: int) -> np.ndarray:
-    """Mean subsidy of the 144 blocks of each day, the halving falling inside its day pro rata."""
-    start = np.arange(days, dtype=np.float64) * BLOCKS_PER_DAY + network.start_height
-    before = np.clip(network.halving_height - start, 0.0, BLOCKS_PER_DAY) / BLOCKS_PER_DAY
-    return network.subsidy_btc * (before + (1.0 - before) * 0.5)
-
-
-def simulate(network: NetworkAssumptions, fleet: Fleet, settings: RiskSettings,
-             progress: Progress | None = None) -> RiskResult:
-    """Run the Monte Carlo described in the module docstring."""
-    validate(fleet, settings)
-    n, days = settings.paths, settings.days
-    dt = 1.0 / 365.0
-    sq = math.sqrt(dt)
-    chol = np.linalg.cholesky(np.array(network.correlation_matrix()))
-    rng = np.random.Generator(np.random.PCG64(settings.seed))
-
-    sp, sd, sf = network.price_volatility_annual, network.difficulty_growth_volatility_annual, network.fee_volatility_annual
-    price_step = (network.price_drift_annual - 0.5 * sp * sp) * dt
-    diff_step = math.log1p(network.difficulty_growth_per_year) * dt
-    fee_keep = 1.0 - network.fee_mean_reversion_per_year * dt
-    # scale the Cholesky rows by each process's daily volatility once
-    load = chol * np.array([[sp * sq], [sd * sq], [sf * sq]])
-    subsidy = daily_subsidy(network, days)
-    disc = math.exp(-math.log1p(network.discount_rate_annual) * dt)
-    # a retarget averages two weeks of blocks, so the fleet adds its mean hashrate (uptime x running)
-    own_difficulty = fleet.uptime * fleet.hashrate_hs * 600.0 / HASHES_PER_DIFFICULTY if settings.self_dilution else 0.0
-    btc_per_difficulty = fleet.uptime * fleet.hashrate_hs * 86_400.0 / HASHES_PER_DIFFICULTY
-    cost_day = fleet.power_mw * 24.0 * fleet.uptime * fleet.energy_price_usd_mwh
-
-    log_p = np.full(n, math.log(network.btc_price_usd * (1.0 + settings.price_shock)))
-    log_d = np.full(n, math.log(network.difficulty))
-    y = np.zeros(n)
-    btc = np.zeros(n)
-    revenue = np.zeros(n)
-    pv = np.zeros(n)  # present value of revenue less energy
-    days_on = np.zeros(n)
-    z = np.empty((3, n))
-    shocks = np.empty((3, n))
-    day_btc = np.empty(n)
-    day_usd = np.empty(n)
-    price = np.empty(n)
-    on = np.ones(n)
-    bands: list[Band] = []
-    df, every = 1.0, max(1, days // 50)
-    shutdown = settings.shutdown_when_unprofitable
-    for t in range(days):
-        d_eff = np.exp(log_d)
-        if t >= FIRST_RETARGET_DAY:
-            d_eff += own_difficulty
-        np.exp(y, out=day_btc)
-        day_btc *= network.fees_btc_per_block
-        day_btc += subsidy[t]
-        day_btc *= btc_per_difficulty
-        day_btc /= d_eff
-        np.exp(log_p, out=price)
-        np.multiply(day_btc, price, out=day_usd)
-        if shutdown:
-            np.greater_equal(day_usd, cost_day, out=on, casting="unsafe")
-            day_btc *= on
-            day_usd *= on
-        btc += day_btc
-        revenue += day_usd
-        days_on += on
-        day_usd -= on * cost_day  # the day's net cash
-        day_usd *= df
-        pv += day_usd
-        df *= disc
-        if t % settings.band_every_days == 0 or t == days - 1:
-            bands.append(_band(t, price, btc, revenue - cost_day * days_on - fleet.capex_usd))
-        if t < days - 1:
-            rng.standard_normal(out=z)
-            np.matmul(load, z, out=shocks)
-            log_p += price_step
-            log_p += shocks[0]
-            log_d += diff_step
-            log_d += shocks[1]
-            y *= fee_keep
-            y += shocks[2]
-        if progress is not None and (t % every == 0 or t == days - 1):
-            progress(t + 1, days)
-    npv = pv - fleet.capex_usd
-    return RiskResult(
-        btc_mined=_spread(btc), revenue_usd=_spread(revenue), npv_usd=_spread(npv),
-        energy_cost_usd=_spread(days_on * cost_day), share_of_days_mining=float(np.mean(days_on) / days),
-        probability_of_loss=float(np.mean(npv < 0.0)),
-        bands=tuple(bands), paths=n, days=days, seed=settings.seed)
+    settings = RiskSettings(paths=paths, years=years, seed=seed, price_shock=price_shock)
+    validate(Fleet(1.0, 0.0, 0.0, 0.0), settings)  # bad settings are refused before the scenario is read
+    if energy_price_usd_mwh is not None and not (energy_price_usd_mwh >= 0 and tariff is None):
+        raise InputError("--energy-price-usd-mwh: must be zero or more, and not given together with --tariff",
+                         field="--energy-price-usd-mwh")
+    extra: list[str] = []
+    if plan is not None:
+        planned, econ, extra = stored_plan(store, plan, scenario)
+    else:
+        sc = load_scenario(scenario if scenario is not None else DEFAULT_SCENARIO)
+        econ = PlanEconomics.of(sc)
+        latest = latest_plan(sc, store) if prefer_stored else None
+        planned = plan_mining(latest) if latest is not None else solved_plan_mining(sc)
+    chosen_tariff = choose_tariff(econ, tariff)
+    fleet, keys, notes = fleet_from_plan(econ, planned, chosen_tariff)
+    chosen: str | None = chosen_tariff.name
+    if energy_price_usd_mwh is not None:
+        fleet = replace(fleet, energy_price_usd_mwh=energy_price_usd_mwh)
+        notes = [f"energy price: USD {energy_price_usd_mwh:,.2f}/MWh given on the command line (what-if, no tariff)",
+                 *notes[1:]]
+        chosen = None
+    doc = risk_report(econ.network, fleet, settings, label=econ.name, source_keys=keys,
+                      assumptions=[*notes, *extra], progress=progress, chart=chart)
+    doc["tariff"] = chosen
+    return doc
 
 
-def _spread(x: np.ndarray) -> Spread:
-    p5, p50, p95 = np.percentile(x, QUANTILES)
-    return Spread(float(p5), float(p50), float(p95), float(np.mean(x)))
+def choose_tariff(sc: Scenario | PlanEconomics, tariff: str | None) -> Tariff:
+    """The named tariff option of the scenario, or its first."""
+    if tariff is None:
+        return sc.tariffs[0]
+    for t in sc.tariffs:
+        if t.name == tariff:
+            return t
+    raise NotFound(f"--tariff: {tariff!r} is not an option of {sc.name} "
+                   f"({', '.join(t.name for t in sc.tariffs)})", field="--tariff")
 
 
-def _band(day: int, price: np.ndarray, btc: np.ndarray, net: np.ndarray) -> Band:
-    q = np.percentile(np.stack((price, btc, net)), QUANTILES, axis=1)  # shape (3 quantiles, 3 series)
-    return Band(day, (float(q[0, 0]), float(q[1, 0]), float(q[2, 0])), (float(q[0, 1]), float(q[1, 1]), float(q[2, 1])),
-                (float(q[0, 2]), float(q[1, 2]), float(q[2, 2])))
+def stored_plan(store: Store | None, ref: str,
+                scenario: str | Path | None) -> tuple[PlannedMining, PlanEconomics, list[str]]:
+    """A stored plan's mining and the scenario figures to simulate it with, and notes for the report.
+
+    A plan stored with its inputs (0008_energy_plan_inputs) is simulated with them, whatever its scenario's files
+    say now. A plan stored before is read against the scenario's files, refused unless they are the very inputs
+    it was made from (checksum); without `scenario` its scenario is looked up by name among the shipped ones.
+    A `scenario` of another name than the plan's is refused either way.
+    """
+    from biplomacy.energy.model.scenario import load_scenario
+    from biplomacy.energy.plan import get_plan_with_inputs, inputs_digest
+
+    if store is None:
+        raise InputError("--plan: reading a stored plan needs the database", field="--plan")
+    try:
+        p, kept = get_plan_with_inputs(store, ref)
+    except NotFound as exc:
+        raise NotFound(f"--plan: {exc}", field="--plan") from None
+    label = f"plan {p['id']} ({p['name']})"
+    sc = load_scenario(scenario) if scenario is not None else None
+    if sc is not None and p["scenario"] != sc.name:
+        raise InputError(f"--plan: {label} is of scenario {p['scenario']!r}, not {sc.name!r}; "
+                         f"pass --scenario with the scenario it was made from, or leave --scenario out", field="--plan")
+    if kept is not None:
+        notes = []
+        if sc is not None and p["inputs_sha256"] != inputs_digest(sc)[0]:
+            notes.append(f"{sc.folder} changed since {label} was stored (scenario.toml or grid.csv); the fleet, "
+                         "tariffs and network were read from the inputs stored with the plan")
+        return plan_mining(p), PlanEconomics.from_json(kept, f"--plan: {label}"), notes
+    if sc is None:
+        try:
+            sc = load_scenario(p["scenario"])
+        except InputError:
+            raise InputError(f"--plan: {label} was stored before plans kept their inputs; pass --scenario with the "
+                             f"folder of scenario {p['scenario']!r} it was made from", field="--plan") from None
+    if p["inputs_sha256"] != inputs_digest(sc)[0]:
+        raise InputError(f"--plan: {label} was made from other inputs than {sc.folder} (scenario.toml or grid.csv "
+                         "changed since) and was stored before plans kept their inputs; plan again or pass the "
+                         "folder it was made from", field="--plan")
+    return plan_mining(p), PlanEconomics.of(sc), []
+
+
+def plan_mining(p: dict[str, Any]) -> PlannedMining:
+    """The mining of a stored plan (a row of energy_plan.list_plans)."""
+    zones = p["summary"]["zones"]
+    return PlannedMining(f"stored plan {p['id']} ({p['name']}, {p['objective']})",
+                         {z["zone"]: float(z["mining_mw"]) for z in zones},
+                         {z["zone"]: float(z["mining_mwh"]) for z in zones}, int(p["summary"]["hours"]))
+
+
+def latest_plan(sc: Scenario, store: Store | None) -> dict[str, Any] | None:
+    """The newest stored plan made from this very scenario (name and inputs), or None."""
+    from biplomacy.energy.plan import inputs_digest, latest_plan_of
+
+    if store is None:
+        return None
+    return latest_plan_of(store, sc.name, inputs_digest(sc)[0])
+
+
+def solved_plan_mining(sc: Scenario) -> PlannedMining:
+    """Plan the scenario now (net-value objective; nothing stored). The same inputs are solved once a process."""
+    from biplomacy.energy.plan import inputs_digest
+
+    return _solve(str(sc.folder.resolve()), inputs_digest(sc)[0])
+
+
+@lru_cache(maxsize=8)
+def _solve(folder: str, digest: str) -> PlannedMining:  # digest: a changed file is a new key
+    from biplomacy.energy.model import planner
+    from biplomacy.energy.model.scenario import load_scenario
+
+    r = planner.plan(load_scenario(folder), "net-value")
+    return PlannedMining("solved from the scenario (net-value objective, not stored)",
+                         {z: float(r.mining_mw_installed[i]) for i, z in enumerate(r.zones)},
+                         {z: float(r.mining_mw[i].sum()) for i, z in enumerate(r.zones)}, len(r.hours))
+
+
+def fleet_from_plan(sc: Scenario | PlanEconomics, planned: PlannedMining,
+                    tariff: Tariff) -> tuple[Fleet, list[str], list[str]]:
+    """The Monte Carlo's fleet: the plan's installed mining MW running its hourly energy, at the tariff.
+
+    * Power: the plan's installed mining MW, M. Energy: the MWh the plan mines over its hours, scaled to a
+      year, E; the fleet's uptime is E / (M x 8,760 h), so the daily energy bill is E / 365 at the tariff.
+    * Hashrate-hours: each zone's MWh at the fleet's J/TH and the zone's PUE (TH/s per MW = 10^6 / (J/TH x
+      PUE)). Heat derating is already in the plan: its hourly MW stop at the derated capacity of each zone
+      (3 %/degC above the ASICs' limit), and a derated machine draws and hashes less alike. The fleet's
+      hashrate while running is M times the plan's average TH/s per MW, so uptime x hashrate gives the
+      plan's hash-hours.
+    * Capex: the installed MW at each zone's PUE, at the fleet's share-weighted price per TH/s.
+    * Energy price: the chosen tariff option, converted at the scenario's USD/PKR rate.
+    """
+    reg = load_registry()
+    ec = sc if isinstance(sc, PlanEconomics) else PlanEconomics.of(sc)
+    pue = ec.zone_pue
+    unknown = sorted(set(planned.installed_mw) - set(pue))
+    if unknown:
+        raise InputError(f"--plan: zones {unknown} of the plan are not in scenario {ec.name}", field="--plan")
+    installed = sum(planned.installed_mw.values())
+    year = planned.hours / 8760.0
+    mwh_year = sum(planned.mwh.values()) / year
+    if installed <= 1e-9 or mwh_year <= 1e-9:
+        raise InputError(f"the plan ({planned.source}) mines nothing: {installed:,.1f} MW installed, "
+                         f"{mwh_year:,.0f} MWh a year; nothing to simulate", field="--plan")
+    th_hours = sum(mwh / year * 1e6 / (ec.fleet_j_per_th * pue[z]) for z, mwh in planned.mwh.items())
+    uptime = min(1.0, mwh_year / (installed * 8760.0))
+    th_running = installed * th_hours / mwh_year  # TH/s at the full installed MW, the plan's zone mix
+    th_nameplate = sum(mw * 1e6 / (ec.fleet_j_per_th * pue[z]) for z, mw in planned.installed_mw.items())
+    capex = th_nameplate * ec.fleet_usd_per_th
+    fleet = Fleet(hashrate_hs=th_running * 1e12, power_mw=installed,
+                  energy_price_usd_mwh=tariff.pkr_per_kwh * 1000.0 / ec.usd_pkr, capex_usd=capex, uptime=uptime)
+    notes = [
+        f"energy price: tariff {tariff.name!r} PKR {tariff.pkr_per_kwh:g}/kWh at {ec.usd_pkr:g} PKR/USD = "
+        f"USD {fleet.energy_price_usd_mwh:,.2f}/MWh",
+        f"the plan: {planned.source}: {installed:,.0f} MW of mining installed, {mwh_year / 1e6:,.2f} TWh a year "
+        f"(uptime {uptime:.1%} of installed MW-hours, heat derating and surplus hours included)",
+        f"fleet: {ec.fleet_j_per_th:.2f} J/TH, {th_running * uptime / 1e6:,.1f} EH/s on average "
+        f"({th_running / 1e6:,.1f} EH/s while running), capex USD {capex / 1e6:,.0f} m",
+    ]
+    keys = [*ec.source_keys, "energy.mining.derating_per_c"]
+    return fleet, [k for k in keys if k in reg.facts], notes
+
+
+def risk_report(network: NetworkAssumptions, fleet: Fleet, settings: RiskSettings, *, label: str,
+                source_keys: list[str], assumptions: list[str], progress: Progress | None = None,
+                chart: Path | None = None) -> dict[str, Any]:
+    """Simulate, then shape the result for the CLI and the portal (and write the fan chart when asked)."""
+    if chart is not None:
+        from biplomacy.energy.charts_risk import check_chart_path
+
+        check_chart_path(chart)
+    result = simulate(network, fleet, settings, progress)
+    reg = load_registry()
+    keys = list(dict.fromkeys([*NetworkAssumptions.source_keys(), *source_keys]))
+    doc: dict[str, Any] = {
+        "scenario": label,
+        "paths": result.paths, "days": result.days, "years": settings.years, "seed": result.seed,
+        "price_shock": settings.price_shock,
+        "btc_mined": _quantiles(result.btc_mined),
+        "revenue_usd": _quantiles(result.revenue_usd),
+        "npv_usd": _quantiles(result.npv_usd),
+        "energy_cost_usd": _quantiles(result.energy_cost_usd),
+        "probability_of_loss": result.probability_of_loss,
+        "share_of_days_mining": result.share_of_days_mining,
+        "fleet": asdict(fleet),
+        "network": asdict(network),
+        "bands": [asdict(b) for b in result.bands],
+        "assumptions": [*MODEL_ASSUMPTIONS, *assumptions],
+        "sources": reg.cited(keys),
+    }
+    if chart is not None:
+        from biplomacy.energy.charts_risk import fan_chart_spec, write_chart
+
+        doc["chart"] = str(write_chart(fan_chart_spec(result.bands, _title(label, result)), chart))
+    return doc
+
+
+def fan_chart_for(doc: dict[str, Any]) -> dict[str, Any]:
+    """The fan chart spec of a report made by `risk_report` (the portal draws it from the report)."""
+    from biplomacy.energy.charts_risk import fan_chart_spec
+    from biplomacy.energy.model.risk import Band
+
+    bands = [Band(b["day"], tuple(b["price_usd"]), tuple(b["cumulative_btc"]),  # type: ignore[arg-type]
+                  tuple(b["cumulative_net_usd"])) for b in doc["bands"]]
+    return fan_chart_spec(bands, f"{doc['scenario']}: {doc['paths']:,} paths x {doc['days']:,} days, seed {doc['seed']}")
+
+
+def _title(label: str, r: RiskResult) -> str:
+    return f"{label}: {r.paths:,} paths x {r.days:,} days, seed {r.seed}"
+
+
+def _quantiles(s: Any) -> dict[str, float]:
+    return {"p5": s.p5, "p50": s.p50, "p95": s.p95, "mean": s.mean}

@@ -1,273 +1,236 @@
-"""Licence applications of VASPs: the entity, its activities and documents, and the licence state machine.
-
-The activity taxonomy follows Dubai VARA's (advisory, broker-dealer, custody, exchange, lending and
-borrowing, management and investment, transfer and settlement, issuance), the model FACTS.md names
-for PVARA. Validators return every Issue at once; the state machine says which permission a move needs.
-"""
+"""Use cases of the licensing workflow: apply, move a licence through its states, show it, list what is overdue."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
-from enum import StrEnum
+import json
+from datetime import UTC, date, datetime
 from typing import Any
 
-from biplomacy.errors import InputError, Issue
-from biplomacy.supervision.lei import lei_problem
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from biplomacy.core.errors import InputError, NotFound
+from biplomacy.core.permissions import Actor, authorize
+from biplomacy.core.provenance import load_registry
+from biplomacy.store.db import Store
+from biplomacy.supervision.model.licensing import (
+    FINAL,
+    LICENSED,
+    Activity,
+    State,
+    parse_application,
+    parse_state,
+    required_documents,
+    submission_issues,
+    transition_permission,
+)
+from biplomacy.supervision.model.licensing import overdue as overdue_since
+from biplomacy.supervision.tables import LicenceEventRow, LicenceRow, SandboxCohortRow
 
-class Activity(StrEnum):
-    EXCHANGE = "exchange"
-    BROKER_DEALER = "broker-dealer"
-    CUSTODY = "custody"
-    TRANSFER_SETTLEMENT = "transfer-and-settlement"
-    LENDING_BORROWING = "lending-and-borrowing"
-    ADVISORY = "advisory"
-    MANAGEMENT_INVESTMENT = "management-and-investment"
-    STABLECOIN_ISSUANCE = "stablecoin-issuance"
-
-
-# Closest MiCA Article 3(1)(16) crypto-asset service, for the ESMA-style register's ac_serviceCode.
-MICA_SERVICE = {
-    Activity.EXCHANGE: "b. operation of a trading platform for crypto-assets",
-    Activity.BROKER_DEALER: "c. exchange of crypto-assets for funds or other crypto-assets",
-    Activity.CUSTODY: "a. custody and administration of crypto-assets on behalf of clients",
-    Activity.TRANSFER_SETTLEMENT: "j. transfer services for crypto-assets on behalf of clients",
-    Activity.LENDING_BORROWING: "(no MiCA service: national regime)",
-    Activity.ADVISORY: "h. providing advice on crypto-assets",
-    Activity.MANAGEMENT_INVESTMENT: "i. providing portfolio management on crypto-assets",
-    Activity.STABLECOIN_ISSUANCE: "(MiCA Title III/IV issuer authorisation)",
-}
-
-COMMON_DOCUMENTS = ("business-plan", "aml-cft-policy", "fit-and-proper-declarations", "beneficial-ownership-chart",
-                    "audited-financials", "ict-security-policy")
-ACTIVITY_DOCUMENTS: dict[Activity, tuple[str, ...]] = {
-    Activity.EXCHANGE: ("market-surveillance-policy", "listing-policy", "client-asset-segregation",
-                        "proof-of-reserves-method"),
-    Activity.BROKER_DEALER: ("best-execution-policy", "client-asset-segregation"),
-    Activity.CUSTODY: ("key-management-policy", "client-asset-segregation", "insurance-certificate"),
-    Activity.TRANSFER_SETTLEMENT: ("travel-rule-procedure",),
-    Activity.LENDING_BORROWING: ("collateral-and-liquidation-policy", "risk-disclosure"),
-    Activity.ADVISORY: ("suitability-policy",),
-    Activity.MANAGEMENT_INVESTMENT: ("investment-mandate-template", "suitability-policy"),
-    Activity.STABLECOIN_ISSUANCE: ("reserve-asset-policy", "redemption-policy", "white-paper"),
+SERVICE_DAYS_KEYS = {
+    State.SUBMITTED: "supervision.licensing.days_submitted",
+    State.UNDER_REVIEW: "supervision.licensing.days_under_review",
+    State.INFORMATION_REQUESTED: "supervision.licensing.days_information_requested",
 }
 
 
-def required_documents(activities: list[Activity]) -> list[str]:
-    """The document checklist of an application: the common set plus each activity's own, in order."""
-    docs = list(COMMON_DOCUMENTS)
-    for a in activities:
-        docs += [d for d in ACTIVITY_DOCUMENTS[a] if d not in docs]
-    return docs
+def service_days() -> dict[State, int]:
+    reg = load_registry()
+    return {s: int(reg.value(k)) for s, k in SERVICE_DAYS_KEYS.items()}
 
 
-class State(StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    UNDER_REVIEW = "under_review"
-    INFORMATION_REQUESTED = "information_requested"
-    APPROVED = "approved"
-    APPROVED_WITH_CONDITIONS = "approved_with_conditions"
-    REJECTED = "rejected"
-    SUSPENDED = "suspended"
-    REVOKED = "revoked"
-    SURRENDERED = "surrendered"
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(UTC)
 
 
-LICENSED = frozenset({State.APPROVED, State.APPROVED_WITH_CONDITIONS})
-ON_REGISTER = LICENSED | {State.SUSPENDED, State.REVOKED, State.SURRENDERED}
-FINAL = frozenset({State.REJECTED, State.REVOKED, State.SURRENDERED})
-
-_APPLY, _REVIEW = "licensing.apply", "licensing.review"
-# (from, to) -> the permission the actor needs. Anything not listed is not a move of this machine.
-TRANSITIONS: dict[tuple[State, State], str] = {
-    (State.DRAFT, State.SUBMITTED): _APPLY,
-    (State.SUBMITTED, State.UNDER_REVIEW): _REVIEW,
-    (State.UNDER_REVIEW, State.INFORMATION_REQUESTED): _REVIEW,
-    (State.INFORMATION_REQUESTED, State.SUBMITTED): _APPLY,  # the applicant answers and resubmits
-    (State.INFORMATION_REQUESTED, State.UNDER_REVIEW): _REVIEW,  # the officer resumes once the answer is in
-    (State.UNDER_REVIEW, State.APPROVED): _REVIEW,
-    (State.UNDER_REVIEW, State.APPROVED_WITH_CONDITIONS): _REVIEW,
-    (State.UNDER_REVIEW, State.REJECTED): _REVIEW,
-    (State.APPROVED, State.SUSPENDED): _REVIEW,
-    (State.APPROVED_WITH_CONDITIONS, State.SUSPENDED): _REVIEW,
-    (State.SUSPENDED, State.APPROVED): _REVIEW,
-    (State.SUSPENDED, State.APPROVED_WITH_CONDITIONS): _REVIEW,
-    (State.APPROVED, State.REVOKED): _REVIEW,
-    (State.APPROVED_WITH_CONDITIONS, State.REVOKED): _REVIEW,
-    (State.SUSPENDED, State.REVOKED): _REVIEW,
-    (State.APPROVED, State.SURRENDERED): _APPLY,
-    (State.APPROVED_WITH_CONDITIONS, State.SURRENDERED): _APPLY,
-    (State.SUSPENDED, State.SURRENDERED): _APPLY,
-}
+def _aware(t: datetime) -> datetime:
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
-def parse_state(text: str) -> State:
-    key = text.strip().lower().replace(" ", "_").replace("-", "_")
-    try:
-        return State(key)
-    except ValueError:
-        raise InputError(f"unknown licence state {text!r}; one of {', '.join(s.value for s in State)}",
-                         field="to") from None
+def find_licence(session: Session, ident: str) -> LicenceRow:
+    """A licence by its reference (PVARA-2025-0001) or numeric id."""
+    ident = str(ident).strip()
+    row = session.scalars(select(LicenceRow).where(LicenceRow.reference == ident.upper())).first()
+    if row is None and ident.isdigit():
+        row = session.get(LicenceRow, int(ident))
+    if row is None:
+        raise NotFound(f"no licence or application {ident!r}", field="id")
+    return row
 
 
-def transition_permission(current: State, target: State, reason: str, conditions: list[str]) -> str:
-    """The permission needed to move `current` -> `target`; InputError when the move is not allowed."""
-    if not reason.strip():
-        raise InputError("a licence transition needs a reason", field="reason")
-    action = TRANSITIONS.get((current, target))
-    if action is None:
-        allowed = [t.value for (f, t) in TRANSITIONS if f is current]
-        raise InputError(f"a licence cannot move from {current.value} to {target.value}; from {current.value} "
-                         f"it may go to: {', '.join(allowed) or 'nothing (final state)'}", field="to")
-    if target is State.APPROVED_WITH_CONDITIONS and not conditions:
-        raise InputError("approved_with_conditions needs at least one --condition", field="condition")
-    return action
+def _audit(session: Session, actor: Actor, action: str, subject: str, payload: dict[str, Any]) -> None:
+    from biplomacy.house.audit import record
+
+    record(session, actor=actor.name, action=action, subject=subject, payload=payload)
 
 
-@dataclass(frozen=True)
-class Director:
-    name: str
-    role: str
-    fit_and_proper: dict[str, bool]
+def _event(session: Session, row: LicenceRow, actor: str, to: State, reason: str, at: datetime,
+           conditions: list[str] | None = None) -> None:
+    session.add(LicenceEventRow(licence_id=row.id, at=at, actor=actor, from_state=row.state, to_state=to.value,
+                                reason=reason, conditions=json.dumps(conditions or [])))
+    row.state, row.state_since = to.value, at
+    if to in LICENSED and row.authorised_on is None:
+        row.authorised_on = at.date()
+    if to in LICENSED:
+        row.ended_on = None
+    if to in {State.REVOKED, State.SURRENDERED}:
+        row.ended_on = at.date()
+    if conditions is not None and to in LICENSED:
+        row.conditions = json.dumps(conditions)
 
 
-@dataclass(frozen=True)
-class Owner:
-    name: str
-    percent: Decimal
+def apply_for_licence(store: Store, actor: Actor, doc: Any, *, submit: bool = True, now: datetime | None = None,
+                      fictional: bool = False) -> dict[str, Any]:
+    """File an application; with `submit` it goes straight to `submitted` once its checklist is complete."""
+    authorize(actor, "licensing.apply")
+    app = parse_application(doc)
+    if submit and (issues := submission_issues(app)):
+        raise InputError.from_issues(issues, "application (not submitted; file it with --draft to keep a draft)")
+    at = _now(now)
+    with store.transaction() as session:
+        row = LicenceRow(reference=f"tmp-{at.timestamp()}", legal_name=app.legal_name,
+                         commercial_name=app.commercial_name, lei=app.lei, address=app.address, country=app.country,
+                         website=app.website, application=json.dumps(doc, sort_keys=True, default=str),
+                         activities=json.dumps([a.value for a in app.activities]), conditions="[]",
+                         state=State.DRAFT.value, state_since=at, created_at=at, fictional=fictional)
+        session.add(row)
+        session.flush()
+        row.reference = f"PVARA-{at.year}-{row.id:04d}"
+        session.add(LicenceEventRow(licence_id=row.id, at=at, actor=actor.name, from_state="", to_state="draft",
+                                    reason="application created", conditions="[]"))
+        if submit:
+            _event(session, row, actor.name, State.SUBMITTED, "application filed with a complete checklist", at)
+        _audit(session, actor, "licensing.apply", row.reference,
+               {"legal_name": app.legal_name, "lei": app.lei, "activities": [a.value for a in app.activities],
+                "state": row.state})
+        return _view(session, row, at)
 
 
-@dataclass(frozen=True)
-class Application:
-    """What an applicant files: the entity, its people and owners, activities and documents."""
-
-    legal_name: str
-    commercial_name: str
-    lei: str | None
-    address: str
-    country: str
-    website: str
-    directors: tuple[Director, ...]
-    owners: tuple[Owner, ...]
-    activities: tuple[Activity, ...]
-    documents: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-FIT_AND_PROPER_QUESTIONS = ("no_criminal_conviction", "no_regulatory_sanction", "not_bankrupt",
-                            "no_disqualification")
-
-
-def _text(doc: Mapping[str, Any], key: str, path: str, issues: list[Issue], required: bool = True) -> str:
-    value = doc.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            issues.append(Issue("licence.missing", f"{path}{key}", "is required"))
-        return ""
-    if not isinstance(value, str):
-        issues.append(Issue("licence.type", f"{path}{key}", "must be a string"))
-        return ""
-    return value.strip()
+def transition_licence(store: Store, actor: Actor, ident: str, to: str, reason: str, *,
+                       conditions: list[str] | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """Move a licence to `to`; a move the machine forbids, or the actor's role may not make, changes nothing."""
+    target = parse_state(to)
+    at = _now(now)
+    with store.transaction() as session:
+        row = find_licence(session, ident)
+        current = State(row.state)
+        action = transition_permission(current, target, reason, conditions or [])
+        authorize(actor, action)
+        if target is State.SUBMITTED:
+            app = parse_application(json.loads(row.application))
+            if issues := submission_issues(app):
+                raise InputError.from_issues(issues, f"{row.reference} cannot be submitted")
+        if _aware(row.state_since) > at:
+            raise InputError(f"{row.reference} changed state at {row.state_since.isoformat()}, after {at.isoformat()}",
+                             field="at")
+        _event(session, row, actor.name, target, reason.strip(), at,
+               conditions if target is State.APPROVED_WITH_CONDITIONS else ([] if target is State.APPROVED else None))
+        _audit(session, actor, "licensing.transition", row.reference,
+               {"from": current.value, "to": target.value, "reason": reason.strip(), "conditions": conditions or []})
+        return _view(session, row, at)
 
 
-def parse_application(doc: Any) -> Application:
-    """Check an application document (as in FILE.json) and return it; every problem at once."""
-    if not isinstance(doc, dict):
-        raise InputError("an application must be a JSON object")
-    issues: list[Issue] = []
-    ent: dict[str, Any] = doc["entity"] if isinstance(doc.get("entity"), dict) else doc
-    legal = _text(ent, "legal_name", "entity.", issues)
-    lei = _text(ent, "lei", "entity.", issues, required=False) or None
-    if lei and (problem := lei_problem(lei)):
-        issues.append(Issue("licence.lei", "entity.lei", problem))
-    address = _text(ent, "registered_address", "entity.", issues)
-    country = _text(ent, "country", "entity.", issues, required=False) or "PK"
-    directors: list[Director] = []
-    raw_dirs = ent.get("directors")
-    if not isinstance(raw_dirs, list) or not raw_dirs:
-        issues.append(Issue("licence.directors", "entity.directors", "at least one director is required"))
-        raw_dirs = []
-    for i, d in enumerate(raw_dirs):
-        p = f"entity.directors[{i}]."
-        if not isinstance(d, dict):
-            issues.append(Issue("licence.type", p[:-1], "must be an object"))
-            continue
-        name = _text(d, "name", p, issues)
-        fp = d.get("fit_and_proper")
-        if not isinstance(fp, dict):
-            issues.append(Issue("licence.fit_and_proper", f"{p}fit_and_proper",
-                                f"a declaration answering {', '.join(FIT_AND_PROPER_QUESTIONS)} is required"))
-            fp = {}
-        for q in FIT_AND_PROPER_QUESTIONS:
-            if q in fp and not isinstance(fp[q], bool):
-                issues.append(Issue("licence.fit_and_proper", f"{p}fit_and_proper.{q}", "must be true or false"))
-            elif isinstance(fp, dict) and fp and q not in fp:
-                issues.append(Issue("licence.fit_and_proper", f"{p}fit_and_proper.{q}", "is not answered"))
-        directors.append(Director(name, str(d.get("role") or "director"),
-                                  {q: bool(fp.get(q)) for q in FIT_AND_PROPER_QUESTIONS}))
-    owners: list[Owner] = []
-    for i, o in enumerate(ent.get("beneficial_owners") or []):
-        p = f"entity.beneficial_owners[{i}]."
-        if not isinstance(o, dict):
-            issues.append(Issue("licence.type", p[:-1], "must be an object"))
-            continue
-        name = _text(o, "name", p, issues)
-        try:
-            pct = Decimal(str(o.get("percent")))
-            if not pct.is_finite() or not 0 < pct <= 100:
-                raise InvalidOperation
-        except InvalidOperation:
-            issues.append(Issue("licence.owner", f"{p}percent", f"{o.get('percent')!r} is not a share in (0, 100]"))
-            continue
-        owners.append(Owner(name, pct))
-    if sum((o.percent for o in owners), Decimal(0)) > 100:
-        issues.append(Issue("licence.owner", "entity.beneficial_owners", "shares add up to more than 100%"))
-    activities: list[Activity] = []
-    raw_acts = doc.get("activities")
-    if not isinstance(raw_acts, list) or not raw_acts:
-        issues.append(Issue("licence.activities", "activities",
-                            f"at least one of: {', '.join(a.value for a in Activity)}"))
-        raw_acts = []
-    for i, a in enumerate(raw_acts):
-        try:
-            act = Activity(str(a).strip().lower().replace(" ", "-").replace("_", "-"))
-        except ValueError:
-            issues.append(Issue("licence.activity", f"activities[{i}]",
-                                f"{a!r} is not one of: {', '.join(x.value for x in Activity)}"))
-            continue
-        if act not in activities:
-            activities.append(act)
-    docs = doc.get("documents") or []
-    if not isinstance(docs, list) or not all(isinstance(d, str) for d in docs):
-        issues.append(Issue("licence.documents", "documents", "must be a list of document names"))
-        docs = []
-    if issues:
-        raise InputError.from_issues(issues, "application")
-    return Application(legal, _text(ent, "commercial_name", "entity.", [], required=False) or legal, lei, address,
-                       country, _text(ent, "website", "entity.", [], required=False), tuple(directors),
-                       tuple(owners), tuple(activities), tuple(docs))
+def _view(session: Session, row: LicenceRow, now: datetime) -> dict[str, Any]:
+    events = session.scalars(select(LicenceEventRow).where(LicenceEventRow.licence_id == row.id)
+                             .order_by(LicenceEventRow.at, LicenceEventRow.id)).all()
+    activities = [Activity(a) for a in json.loads(row.activities)]
+    filed = json.loads(row.application)
+    docs = filed.get("documents") or [] if isinstance(filed, dict) else []
+    cohort = session.get(SandboxCohortRow, row.cohort_id) if row.cohort_id else None
+    due = overdue_since(State(row.state), _aware(row.state_since), now, service_days())
+    return {
+        "id": row.id, "reference": row.reference, "legal_name": row.legal_name,
+        "commercial_name": row.commercial_name, "lei": row.lei, "address": row.address, "country": row.country,
+        "website": row.website, "activities": [a.value for a in activities], "state": row.state,
+        "state_since": _aware(row.state_since).isoformat(), "authorised_on": row.authorised_on,
+        "ended_on": row.ended_on, "conditions": json.loads(row.conditions), "fictional": row.fictional,
+        "checklist": [{"document": d, "provided": d in docs} for d in required_documents(activities)],
+        "overdue_since": due, "final": State(row.state) in FINAL,
+        "sandbox": None if cohort is None else {"cohort": cohort.name, "expires_on": cohort.expires_on,
+                                                "conditions": json.loads(cohort.conditions)},
+        "history": [{"at": _aware(e.at).isoformat(), "actor": e.actor, "from": e.from_state, "to": e.to_state,
+                     "reason": e.reason, "conditions": json.loads(e.conditions)} for e in events],
+    }
 
 
-def submission_issues(app: Application) -> list[Issue]:
-    """What stops an application from being submitted: missing documents, unfit directors."""
-    issues = [Issue("licence.document", "documents", f"missing required document {d!r}")
-              for d in required_documents(list(app.activities)) if d not in app.documents]
-    for i, d in enumerate(app.directors):
-        for q, ok in d.fit_and_proper.items():
-            if not ok:
-                issues.append(Issue("licence.fit_and_proper", f"entity.directors[{i}].fit_and_proper.{q}",
-                                    f"{d.name} does not declare {q.replace('_', ' ')}"))
-    return issues
+def show_licence(store: Store, actor: Actor, ident: str, *, now: datetime | None = None) -> dict[str, Any]:
+    authorize(actor, "register.read")
+    with store.read() as session:
+        return _view(session, find_licence(session, ident), _now(now))
 
 
-def overdue(state: State, since: datetime, now: datetime, service_days: Mapping[State, int]) -> date | None:
-    """The due date when an application has sat in `state` past its service deadline, else None."""
-    days = service_days.get(state)
-    if days is None:
-        return None
-    due = since + timedelta(days=days)
-    return due.date() if now > due else None
+def list_licences(store: Store, actor: Actor, *, now: datetime | None = None) -> list[dict[str, Any]]:
+    authorize(actor, "register.read")
+    with store.read() as session:
+        rows = session.scalars(select(LicenceRow).order_by(LicenceRow.id)).all()
+        return [_view(session, r, _now(now)) for r in rows]
+
+
+def overdue_licences(store: Store, actor: Actor, *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Applications that have sat in a state longer than its service deadline, oldest first."""
+    authorize(actor, "licensing.review")
+    at, days = _now(now), service_days()
+    out = []
+    with store.read() as session:
+        for row in session.scalars(select(LicenceRow).where(LicenceRow.state.in_([s.value for s in days]))):
+            due = overdue_since(State(row.state), _aware(row.state_since), at, days)
+            if due is not None:
+                waiting = "applicant" if row.state == State.INFORMATION_REQUESTED.value else "PVARA"
+                out.append({"reference": row.reference, "legal_name": row.legal_name, "state": row.state,
+                            "since": _aware(row.state_since).isoformat(), "due_on": due,
+                            "days_overdue": (at.date() - due).days, "waiting_on": waiting})
+    return sorted(out, key=lambda r: r["due_on"])
+
+
+def create_cohort(store: Store, actor: Actor, name: str, starts_on: date, expires_on: date,
+                  conditions: list[str]) -> dict[str, Any]:
+    """Open a sandbox cohort: a named group of applicants testing under conditions until an expiry date."""
+    authorize(actor, "licensing.review")
+    if not name.strip():
+        raise InputError("a sandbox cohort needs a name", field="name")
+    if expires_on <= starts_on:
+        raise InputError(f"the cohort expires ({expires_on}) on or before it starts ({starts_on})", field="expires")
+    with store.transaction() as session:
+        if session.scalars(select(SandboxCohortRow).where(SandboxCohortRow.name == name.strip())).first():
+            raise InputError(f"a sandbox cohort named {name!r} exists", field="name")
+        row = SandboxCohortRow(name=name.strip(), starts_on=starts_on, expires_on=expires_on,
+                               conditions=json.dumps(conditions))
+        session.add(row)
+        session.flush()
+        _audit(session, actor, "sandbox.create", name, {"starts_on": starts_on.isoformat(),
+                                                        "expires_on": expires_on.isoformat(), "conditions": conditions})
+        return {"id": row.id, "name": row.name, "starts_on": starts_on, "expires_on": expires_on,
+                "conditions": conditions}
+
+
+def admit_to_cohort(store: Store, actor: Actor, ident: str, cohort: str) -> dict[str, Any]:
+    authorize(actor, "licensing.review")
+    with store.transaction() as session:
+        row = find_licence(session, ident)
+        c = session.scalars(select(SandboxCohortRow).where(SandboxCohortRow.name == cohort)).first()
+        if c is None:
+            raise NotFound(f"no sandbox cohort {cohort!r}", field="cohort")
+        if State(row.state) in FINAL:
+            raise InputError(f"{row.reference} is {row.state}; it cannot join a sandbox", field="id")
+        row.cohort_id = c.id
+        _audit(session, actor, "sandbox.admit", row.reference, {"cohort": c.name})
+        return _view(session, row, datetime.now(UTC))
+
+
+def cohort_status(store: Store, actor: Actor, *, today: date | None = None) -> list[dict[str, Any]]:
+    authorize(actor, "register.read")
+    day = today or datetime.now(UTC).date()
+    with store.read() as session:
+        out = []
+        for c in session.scalars(select(SandboxCohortRow).order_by(SandboxCohortRow.starts_on)):
+            members = session.scalars(select(LicenceRow.reference).where(LicenceRow.cohort_id == c.id)).all()
+            out.append({**{k: v for k, v in asdict_row(c).items() if k != "conditions"},
+                        "conditions": json.loads(c.conditions), "members": list(members),
+                        "expired": c.expires_on < day, "days_left": (c.expires_on - day).days})
+        return out
+
+
+def asdict_row(row: SandboxCohortRow) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "starts_on": row.starts_on, "expires_on": row.expires_on,
+            "conditions": row.conditions}
+

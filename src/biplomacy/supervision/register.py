@@ -1,183 +1,153 @@
-"""The public register as of a date: licensed entities, their activities, conditions and history, and warnings.
-
-Its CSV follows the columns of ESMA's interim MiCA register of CASPs (CASPS.csv: ae_* entity fields,
-ac_* authorisation fields), then PVARA's own columns prefixed pv_, so tools built for the EU file read it.
-"""
+"""Use cases of the public register: the register as of a date, its CSV/JSON export, and the warnings list."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+import json
+from datetime import UTC, date, datetime
 from typing import Any
 
-from biplomacy.supervision.licensing import LICENSED, MICA_SERVICE, ON_REGISTER, Activity, State
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-AUTHORITY = "Pakistan Virtual Assets Regulatory Authority (PVARA)"
-ESMA_CASP_COLUMNS = (
-    "ae_competentAuthority", "ae_homeMemberState", "ae_lei_name", "ae_lei", "ae_lei_cou_code",
-    "ae_commercial_name", "ae_address", "ae_website", "ae_website_platform", "ac_authorisationNotificationDate",
-    "ac_authorisationEndDate", "ac_serviceCode", "ac_serviceCode_cou", "ac_comments", "ac_lastupdate",
+from biplomacy.core.errors import InputError
+from biplomacy.store.db import Store
+from biplomacy.supervision.model.licensing import Activity, State
+from biplomacy.supervision.model.register import (
+    AUTHORITY,
+    Entity,
+    Event,
+    Warning,
+    register_as_of,
+    to_csv,
+    warnings_as_of,
 )
-PV_COLUMNS = ("pv_reference", "pv_status", "pv_activities", "pv_conditions", "pv_sandbox", "pv_solvency_ratio",
-              "pv_stablecoin_reserves", "pv_fictional")
-COLUMNS = ESMA_CASP_COLUMNS + PV_COLUMNS
+from biplomacy.supervision.tables import (
+    LicenceEventRow,
+    LicenceRow,
+    SandboxCohortRow,
+    SolvencyReportRow,
+    StablecoinAttestationRow,
+    WarningRow,
+)
+
+SOURCES = ("supervision.register.model", "supervision.taxonomy.model", "supervision.regulator")
 
 
-@dataclass(frozen=True)
-class Event:
-    on: date
-    to_state: State
-    reason: str
-    conditions: tuple[str, ...] = ()
+def parse_as_of(text: str | None) -> date:
+    if not text:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"as-of date {text!r} is not YYYY-MM-DD", field="as_of") from None
 
 
-@dataclass(frozen=True)
-class Entity:
-    """What the register needs of one licence, as plain values."""
-
-    reference: str
-    legal_name: str
-    commercial_name: str
-    lei: str | None
-    address: str
-    country: str
-    website: str
-    activities: tuple[Activity, ...]
-    events: tuple[Event, ...]  # in order
-    sandbox: str | None = None
-    solvency: dict[date, str] = field(default_factory=dict)  # report date -> lowest per-asset ratio
-    fictional: bool = False
-    # token -> date recorded -> the reserve rules' verdict on the issuer's attestation (the last recorded that day)
-    stablecoin: dict[str, dict[date, dict[str, Any]]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Warning:
-    name: str
-    website: str
-    kind: str  # unlicensed | non_compliant
-    details: str
-    published_on: date
-    withdrawn_on: date | None = None
-    fictional: bool = False
+def _entities(session: Session) -> list[Entity]:
+    cohorts = {c.id: c.name for c in session.scalars(select(SandboxCohortRow))}
+    events: dict[int, list[Event]] = {}
+    for e in session.scalars(select(LicenceEventRow).order_by(LicenceEventRow.at, LicenceEventRow.id)):
+        if e.to_state:
+            events.setdefault(e.licence_id, []).append(
+                Event(e.at.date(), State(e.to_state), e.reason, tuple(json.loads(e.conditions))))
+    solvency: dict[int, dict[date, str]] = {}
+    for s in session.scalars(select(SolvencyReportRow).order_by(SolvencyReportRow.recorded_at)):
+        ratios = [v["ratio"] for v in json.loads(s.coverage).values() if v.get("ratio") is not None]
+        if ratios:
+            solvency.setdefault(s.licence_id, {})[s.recorded_at.date()] = min(ratios, key=lambda r: float(r))
+    stablecoin: dict[int, dict[str, dict[date, dict[str, Any]]]] = {}
+    for a in session.scalars(select(StablecoinAttestationRow).order_by(StablecoinAttestationRow.recorded_at,
+                                                                       StablecoinAttestationRow.id)):
+        stablecoin.setdefault(a.licence_id, {}).setdefault(a.token, {})[a.recorded_at.date()] = \
+            public_verdict(json.loads(a.result))
+    return [Entity(r.reference, r.legal_name, r.commercial_name, r.lei, r.address, r.country, r.website,
+                   tuple(Activity(a) for a in json.loads(r.activities)), tuple(events.get(r.id, [])),
+                   cohorts.get(r.cohort_id) if r.cohort_id else None, solvency.get(r.id, {}), r.fictional,
+                   stablecoin.get(r.id, {}))
+            for r in session.scalars(select(LicenceRow).order_by(LicenceRow.id))]
 
 
-@dataclass(frozen=True)
-class Entry:
-    entity: Entity
-    status: State
-    authorised_on: date
-    ended_on: date | None
-    conditions: tuple[str, ...]
-    last_update: date
-    history: tuple[Event, ...]
-    solvency_ratio: str | None
-    stablecoin: tuple[dict[str, Any], ...] = ()  # per token, the latest attestation verdict recorded by then
-
-    def as_dict(self) -> dict[str, Any]:
-        e = self.entity
-        return {
-            "reference": e.reference, "legal_name": e.legal_name, "commercial_name": e.commercial_name,
-            "lei": e.lei, "address": e.address, "country": e.country, "website": e.website,
-            "activities": [a.value for a in e.activities], "status": self.status.value,
-            "authorised_on": self.authorised_on.isoformat(),
-            "ended_on": None if self.ended_on is None else self.ended_on.isoformat(),
-            "conditions": list(self.conditions), "last_update": self.last_update.isoformat(),
-            "sandbox": e.sandbox, "solvency_ratio": self.solvency_ratio, "fictional": e.fictional,
-            "stablecoin": [dict(v) for v in self.stablecoin],
-            "history": [{"on": h.on.isoformat(), "status": h.to_state.value, "reason": h.reason,
-                         "conditions": list(h.conditions)} for h in self.history],
-        }
+def public_verdict(result: dict[str, Any]) -> dict[str, Any]:
+    """What the register shows of a recorded attestation check: verdict, ratios and each breach's rule and figures."""
+    keys = ("token", "as_of", "currency", "compliant", "backing_ratio", "liquid_share", "outstanding",
+            "reserves_total", "breaches")
+    return {k: result.get(k) for k in keys}
 
 
-def entry_as_of(entity: Entity, as_of: date) -> Entry | None:
-    """The entity's register entry on `as_of`, or None if it had not been authorised by then."""
-    past = [e for e in entity.events if e.on <= as_of]
-    first = next((i for i, e in enumerate(past) if e.to_state in LICENSED), None)
-    if first is None or past[-1].to_state not in ON_REGISTER:
-        return None
-    public = tuple(past[first:])
-    conditions: tuple[str, ...] = ()
-    for e in public:
-        if e.to_state in LICENSED:
-            conditions = e.conditions
-    last = public[-1]
-    ended = last.on if last.to_state in {State.REVOKED, State.SURRENDERED} else None
-    reports = [d for d in entity.solvency if d <= as_of]
-    ratio = entity.solvency[max(reports)] if reports else None
-    return Entry(entity, last.to_state, public[0].on, ended, conditions, last.on, public, ratio,
-                 stablecoin_as_of(entity, as_of))
+def _warnings(session: Session) -> list[Warning]:
+    return [Warning(w.name, w.website, w.kind, w.details, w.published_on, w.withdrawn_on, w.fictional)
+            for w in session.scalars(select(WarningRow))]
 
 
-def stablecoin_as_of(entity: Entity, as_of: date) -> tuple[dict[str, Any], ...]:
-    """For each token, the verdict of the latest attestation recorded on or before `as_of`."""
-    out = []
-    for token in sorted(entity.stablecoin):
-        by_day = entity.stablecoin[token]
-        days = [d for d in by_day if d <= as_of]
-        if days:
-            out.append({**by_day[max(days)], "recorded_on": max(days).isoformat()})
-    return tuple(out)
+def register_view(store: Store, *, as_of: date | None = None, query: str = "") -> dict[str, Any]:
+    """The register and warnings on `as_of` (default today). Public: no permission needed to read it."""
+    day = as_of or datetime.now(UTC).date()
+    with store.read() as session:
+        entries = register_as_of(_entities(session), day, query)
+        warns = warnings_as_of(_warnings(session), day)
+    from biplomacy.core.provenance import load_registry
 
-
-def stablecoin_summary(verdicts: Iterable[dict[str, Any]]) -> str:
-    """One line per token for the CSV: verdict, backing ratio and the rules breached."""
-    parts = []
-    for v in verdicts:
-        rules = sorted({b["rule"] for b in v["breaches"]})
-        verdict = "compliant" if v["compliant"] else f"breaches {' + '.join(rules)}"
-        parts.append(f"{v['token']} as of {v['as_of']}: {verdict}; backing ratio {v['backing_ratio'] or 'n/a'}")
-    return " | ".join(parts)
-
-
-def register_as_of(entities: Iterable[Entity], as_of: date, query: str = "") -> list[Entry]:
-    """Entries on `as_of`, optionally filtered by a case-insensitive search over names, LEI and reference."""
-    q = query.strip().lower()
-    out = []
-    for ent in entities:
-        if q and q not in " ".join([ent.legal_name, ent.commercial_name, ent.lei or "", ent.reference,
-                                    *[a.value for a in ent.activities]]).lower():
-            continue
-        entry = entry_as_of(ent, as_of)
-        if entry is not None:
-            out.append(entry)
-    return sorted(out, key=lambda e: e.entity.legal_name.lower())
-
-
-def warnings_as_of(warnings: Iterable[Warning], as_of: date) -> list[Warning]:
-    return sorted((w for w in warnings if w.published_on <= as_of and (w.withdrawn_on is None
-                                                                        or w.withdrawn_on > as_of)),
-                  key=lambda w: (w.published_on, w.name))
-
-
-def csv_row(entry: Entry) -> dict[str, str]:
-    e = entry.entity
     return {
-        "ae_competentAuthority": AUTHORITY, "ae_homeMemberState": e.country, "ae_lei_name": e.legal_name,
-        "ae_lei": e.lei or "", "ae_lei_cou_code": e.country if e.lei else "", "ae_commercial_name": e.commercial_name,
-        "ae_address": e.address, "ae_website": e.website, "ae_website_platform": e.website,
-        "ac_authorisationNotificationDate": entry.authorised_on.isoformat(),
-        "ac_authorisationEndDate": "" if entry.ended_on is None else entry.ended_on.isoformat(),
-        "ac_serviceCode": " | ".join(MICA_SERVICE[a] for a in e.activities),
-        "ac_serviceCode_cou": e.country,
-        "ac_comments": f"status {entry.status.value}" + (f"; conditions: {'; '.join(entry.conditions)}"
-                                                         if entry.conditions else ""),
-        "ac_lastupdate": entry.last_update.isoformat(),
-        "pv_reference": e.reference, "pv_status": entry.status.value,
-        "pv_activities": " | ".join(a.value for a in e.activities), "pv_conditions": " | ".join(entry.conditions),
-        "pv_sandbox": e.sandbox or "", "pv_solvency_ratio": entry.solvency_ratio or "",
-        "pv_stablecoin_reserves": stablecoin_summary(entry.stablecoin),
-        "pv_fictional": "true" if e.fictional else "false",
+        "authority": AUTHORITY, "as_of": day.isoformat(), "query": query,
+        "entities": [e.as_dict() for e in entries],
+        "warnings": [{"name": w.name, "website": w.website, "kind": w.kind, "details": w.details,
+                      "published_on": w.published_on.isoformat(), "fictional": w.fictional} for w in warns],
+        "sources": load_registry().cited(SOURCES),
     }
 
 
-def to_csv(entries: Sequence[Entry]) -> str:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(COLUMNS), lineterminator="\n")
-    w.writeheader()
-    for entry in entries:
-        w.writerow(csv_row(entry))
-    return buf.getvalue()
+def register_csv(store: Store, *, as_of: date | None = None, query: str = "") -> str:
+    day = as_of or datetime.now(UTC).date()
+    with store.read() as session:
+        return to_csv(register_as_of(_entities(session), day, query))
+
+
+def publish_warning(store: Store, actor: Any, name: str, kind: str, details: str, *, website: str = "",
+                    published_on: date | None = None, fictional: bool = False) -> dict[str, Any]:
+    """Add an entity to the public warnings list (unlicensed or non-compliant)."""
+    from biplomacy.core.permissions import authorize
+    from biplomacy.house.audit import record
+
+    authorize(actor, "licensing.review")
+    if kind not in {"unlicensed", "non_compliant"}:
+        raise InputError(f"warning kind {kind!r} is not unlicensed or non_compliant", field="kind")
+    if not name.strip() or not details.strip():
+        raise InputError("a warning needs the entity's name and the details", field="name")
+    day = published_on or datetime.now(UTC).date()
+    with store.transaction() as session:
+        row = WarningRow(name=name.strip(), website=website, kind=kind, details=details.strip(), published_on=day,
+                         fictional=fictional)
+        session.add(row)
+        session.flush()
+        record(session, actor=actor.name, action="register.warning", subject=name.strip(),
+               payload={"kind": kind, "details": details.strip(), "published_on": day.isoformat()})
+        return {"id": row.id, "name": row.name, "kind": kind, "published_on": day.isoformat()}
+
+
+def register_chart(view: dict[str, Any]) -> dict[str, Any] | None:
+    """A Vega-Lite spec (Altair) of the register on its date: entities per activity, coloured by status."""
+    import altair as alt
+
+    counts: dict[tuple[str, str], int] = {}
+    for e in view["entities"]:
+        for activity in e["activities"]:
+            key = (activity, e["status"].replace("_", " "))
+            counts[key] = counts.get(key, 0) + 1
+    if not counts:
+        return None
+    values = [{"activity": a, "status": s, "entities": n} for (a, s), n in sorted(counts.items())]
+    spec: dict[str, Any] = alt.Chart(alt.Data(values=values)).mark_bar().encode(
+        y=alt.Y("activity:N", title=None), x=alt.X("entities:Q", title="entities", stack="zero",
+                                                axis=alt.Axis(values=list(range(0, _most(counts) + 1)), format="d")),
+        color=alt.Color("status:N", title="status", legend=alt.Legend(orient="bottom", columns=1)),
+        tooltip=["activity:N", "status:N", "entities:Q"]).properties(
+        width="container", title=alt.TitleParams("Entities by activity and status", anchor="start", frame="bounds"),
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding")).to_dict()  # labels and legend fit a phone
+    return spec
+
+
+def _most(counts: dict[tuple[str, str], int]) -> int:
+    """The longest bar: the most entities any one activity has, over all statuses."""
+    per: dict[str, int] = {}
+    for (activity, _status), n in counts.items():
+        per[activity] = per.get(activity, 0) + n
+    return max(per.values())

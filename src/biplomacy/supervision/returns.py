@@ -1,135 +1,196 @@
-"""Supervisory returns: validation against the published JSON Schema plus consistency rules, and due dates.
-
-Every problem comes back at once, each with its field path (client_assets[0].amount), so a VASP fixes
-its file in one round.
-"""
+"""Use cases of supervisory returns: file one, list what is missing or late, and the supervisor's dashboard."""
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable
-from datetime import date, timedelta
-from decimal import Decimal
-from functools import cache
-from importlib import resources
+from datetime import UTC, datetime
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from sqlalchemy import select
 
-from biplomacy.errors import InputError, Issue
+from biplomacy.core.errors import InputError
+from biplomacy.core.permissions import Actor, authorize, require_own_entity
+from biplomacy.core.provenance import load_registry
+from biplomacy.store.db import Store
+from biplomacy.supervision.model.licensing import ON_REGISTER, State
+from biplomacy.supervision.model.returns import coverage, due_date, parse_period, period_bounds, validate_return
+from biplomacy.supervision.tables import LicenceRow, ReturnRow, SolvencyReportRow, StablecoinAttestationRow
 
-SCHEMA_NAME = "supervisory-return-v1.json"
-
-
-@cache
-def schema() -> dict[str, Any]:
-    """The published schema (src/biplomacy/data/schemas/supervisory-return-v1.json)."""
-    text = (resources.files("biplomacy") / "data" / "schemas" / SCHEMA_NAME).read_text(encoding="utf-8")
-    doc: dict[str, Any] = json.loads(text)
-    return doc
+DAYS_KEY = "supervision.returns.days_after_quarter"
 
 
-def _path(parts: Any) -> str:
-    out = ""
-    for p in parts:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+def _days_after() -> int:
+    return int(load_registry().value(DAYS_KEY))
+
+
+def file_return(store: Store, actor: Actor, doc: Any, *, now: datetime | None = None) -> dict[str, Any]:
+    """Validate a return (every problem at once) and store it; late when filed after its due date."""
+    authorize(actor, "returns.file")
+    ret = validate_return(doc)
+    at = now or datetime.now(UTC)
+    due = due_date(ret["period"], _days_after())
+    with store.transaction() as session:
+        lic = session.scalars(select(LicenceRow).where(LicenceRow.reference == ret["licence"])).first()
+        if lic is None:
+            raise InputError(f"licence: no licence {ret['licence']!r}", field="licence")
+        require_own_entity(actor, lic.lei, f"file returns of {lic.reference}")  # a vasp files only its own
+        if State(lic.state) not in ON_REGISTER:
+            raise InputError(f"licence: {lic.reference} is {lic.state}; only licensed VASPs file returns",
+                             field="licence")
+        dup = session.scalars(select(ReturnRow).where(ReturnRow.licence_id == lic.id,
+                                                      ReturnRow.period == ret["period"])).first()
+        if dup is not None:
+            raise InputError(f"period: {lic.reference} already filed {ret['period']} on {dup.filed_at.date()}",
+                             field="period")
+        late = at.date() > due
+        session.add(ReturnRow(licence_id=lic.id, period=ret["period"], filed_at=at, due_on=due, late=late,
+                              filed_by=actor.name, document=json.dumps(ret, sort_keys=True)))
+        from biplomacy.house.audit import record
+
+        record(session, actor=actor.name, action="returns.file", subject=f"{lic.reference}/{ret['period']}",
+               payload={"late": late, "due_on": due.isoformat()})
+    return {"licence": ret["licence"], "period": ret["period"], "filed_at": at.isoformat(), "due_on": due,
+            "late": late, "coverage": coverage(ret)}
+
+
+def missing_returns(store: Store, actor: Actor, period: str, *, now: datetime | None = None) -> dict[str, Any]:
+    """Licensed VASPs that owe a return for `period` and have not filed it, plus those that filed late."""
+    authorize(actor, "returns.review")
+    period = parse_period(period)
+    start, end = period_bounds(period)
+    due = due_date(period, _days_after())
+    today = (now or datetime.now(UTC)).date()
+    missing, late = [], []
+    with store.read() as session:
+        filed = {r.licence_id: r for r in session.scalars(select(ReturnRow).where(ReturnRow.period == period))}
+        for lic in session.scalars(select(LicenceRow).order_by(LicenceRow.reference)):
+            owes = lic.authorised_on is not None and lic.authorised_on <= end and \
+                (lic.ended_on is None or lic.ended_on >= start)
+            if not owes:
+                continue
+            r = filed.get(lic.id)
+            if r is None:
+                missing.append({"licence": lic.reference, "legal_name": lic.legal_name, "due_on": due,
+                                "overdue": today > due, "days_overdue": max(0, (today - due).days)})
+            elif r.late:
+                late.append({"licence": lic.reference, "legal_name": lic.legal_name, "due_on": due,
+                             "filed_at": _aware(r.filed_at).isoformat(), "days_late": (r.filed_at.date() - due).days})
+    return {"period": period, "due_on": due, "missing": missing, "late": late,
+            "sources": load_registry().cited([DAYS_KEY])}
+
+
+def dashboard(store: Store) -> dict[str, Any]:
+    """Returns across VASPs, period by period, with coverage ratios from returns and solvency reports."""
+    rows = []
+    with store.read() as session:
+        names = {lic.id: (lic.reference, lic.commercial_name, lic.fictional)
+                 for lic in session.scalars(select(LicenceRow))}
+        for r in session.scalars(select(ReturnRow).order_by(ReturnRow.period, ReturnRow.licence_id)):
+            doc = json.loads(r.document)
+            ref, name, fictional = names[r.licence_id]
+            cov = coverage(doc)
+            rows.append({
+                "licence": ref, "vasp": name, "fictional": fictional, "period": r.period, "late": r.late,
+                "client_assets": {a: v["client_assets"] for a, v in cov.items()},
+                "reserve_ratio": {a: v["ratio"] for a, v in cov.items()},
+                "volume": doc["volumes"]["spot"], "volume_currency": doc["volumes"]["currency"],
+                "trades": doc["volumes"]["trades"], "accounts": doc["accounts"]["total"],
+                "active_accounts": doc["accounts"]["active"], "complaints": doc["complaints"]["received"],
+                "complaints_open": doc["complaints"]["open"], "incidents": len(doc["incidents"]),
+                "ratio_text": ", ".join(f"{a} {v['ratio']}" for a, v in cov.items() if v["ratio"] is not None),
+            })
+        solvency = []
+        for s in session.scalars(select(SolvencyReportRow).order_by(SolvencyReportRow.recorded_at)):
+            ref, name, fictional = names[s.licence_id]
+            solvency.append({"licence": ref, "vasp": name, "root": s.root, "snapshot_height": s.snapshot_height,
+                             "recorded_at": _aware(s.recorded_at).isoformat(), "solvent": s.solvent,
+                             "coverage": json.loads(s.coverage),
+                             "ratio_text": ", ".join(f"{a} {v['ratio']}" for a, v in json.loads(s.coverage).items()
+                                                     if v.get("ratio") is not None)})
+        stablecoins = []
+        for a in session.scalars(select(StablecoinAttestationRow).order_by(StablecoinAttestationRow.recorded_at,
+                                                                           StablecoinAttestationRow.id)):
+            ref, name, fictional = names[a.licence_id]
+            res = json.loads(a.result)
+            stablecoins.append({
+                "licence": ref, "issuer": name, "fictional": fictional, "token": a.token, "as_of": a.as_of,
+                "recorded_at": _aware(a.recorded_at).isoformat(), "compliant": a.compliant,
+                "verdict": "compliant" if a.compliant else f"{len(res['breaches'])} breach(es)",
+                "backing_ratio": res["backing_ratio"], "liquid_share": res["liquid_share"],
+                "outstanding": res["outstanding"], "reserves_total": res["reserves_total"], "currency": res["currency"],
+                "breaches": res["breaches"],
+                "breaches_text": "; ".join(f"{b['rule']}: {b['message']}" for b in res["breaches"]) or "none",
+            })
+    return {"returns": rows, "solvency": solvency, "stablecoins": stablecoins}
+
+
+def latest_attestations(stablecoins: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The latest recorded attestation of each issuer's token (the list is in recording order)."""
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for a in stablecoins:
+        latest[(a["licence"], a["token"])] = a
+    return list(latest.values())
+
+
+def dashboard_charts(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Vega-Lite specs (Altair) for the dashboard: reserve ratio per VASP and asset, accounts per period."""
+    import altair as alt
+
+    ratios = [{"vasp": r["vasp"], "period": r["period"], "asset": a, "ratio": float(v)}
+              for r in data["returns"] for a, v in r["reserve_ratio"].items() if v is not None]
+    bars = alt.Chart(alt.Data(values=ratios)).mark_bar().encode(
+        x=alt.X("vasp:N", title="VASP"), xOffset="asset:N", y=alt.Y("ratio:Q", title="reserves / client assets"),
+        color=alt.Color("asset:N"), tooltip=["vasp:N", "period:N", "asset:N", "ratio:Q"])
+    rule = alt.Chart(alt.Data(values=[{"one": 1.0}])).mark_rule(strokeDash=[4, 4]).encode(y="one:Q")
+    ratio_spec = (bars + rule).properties(width="container", height=260,
+                                         title="On-chain reserves / client assets (1 = fully covered)")
+    accounts = [{"vasp": r["vasp"], "period": r["period"], "accounts": r["accounts"]} for r in data["returns"]]
+    acc_spec = alt.Chart(alt.Data(values=accounts)).mark_bar().encode(
+        x=alt.X("period:N"), xOffset="vasp:N", y=alt.Y("accounts:Q", title="client accounts"),
+        color="vasp:N", tooltip=["vasp:N", "period:N", "accounts:Q"]).properties(
+        width="container", height=220, title="Client accounts")
+    out = {"reserve_ratio": ratio_spec.to_dict(), "accounts": acc_spec.to_dict()}
+    backing = [{"issuer": f"{a['issuer']} ({a['token']})", "ratio": float(a["backing_ratio"]), "as_of": a["as_of"],
+                "verdict": a["verdict"]}
+               for a in latest_attestations(data.get("stablecoins", [])) if a["backing_ratio"] is not None]
+    if backing:
+        from biplomacy.supervision.stablecoin import limits
+
+        floor = float(limits().backing_ratio_min)
+        base = alt.Chart(alt.Data(values=backing)).encode(
+            x=alt.X("issuer:N", title="issuer (token)", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("ratio:Q", title="eligible reserves / outstanding"))
+        coin_bars = base.mark_bar().encode(color=alt.Color("verdict:N", title="verdict"),
+                                           tooltip=["issuer:N", "as_of:N", "ratio:Q", "verdict:N"])
+        coin_labels = base.mark_text(dy=-6).encode(text=alt.Text("ratio:Q", format=".4f"))
+        coin_rule = alt.Chart(alt.Data(values=[{"min": floor}])).mark_rule(strokeDash=[4, 4]).encode(y="min:Q")
+        out["stablecoin_backing"] = (coin_bars + coin_labels + coin_rule).properties(
+            width="container", height=240,
+            title=f"Stablecoin backing ratio by issuer, latest attestation (rule: at least {floor:g})").to_dict()
     return out
 
 
-def schema_issues(doc: Any) -> list[Issue]:
-    validator = Draft202012Validator(schema(), format_checker=FormatChecker())
-    issues = []
-    for e in validator.iter_errors(doc):
-        path = _path(e.absolute_path)
-        if e.validator == "required" or e.validator == "additionalProperties":
-            issues.append(Issue(f"returns.{e.validator}", path, e.message))
-        else:
-            issues.append(Issue(f"returns.{e.validator}", path or "(document)", e.message))
-    return sorted(issues, key=lambda i: (i.path, i.code))
+def record_solvency(store: Store, actor: Actor, licence: str, report: dict[str, Any],
+                    *, now: datetime | None = None) -> dict[str, Any]:
+    """Keep a solvency comparison (from `supervise solvency reserves`) against a licence, for the register."""
+    authorize(actor, "solvency.publish")
+    at = now or datetime.now(UTC)
+    with store.transaction() as session:
+        lic = session.scalars(select(LicenceRow).where(LicenceRow.reference == licence.upper())).first()
+        if lic is None:
+            raise InputError(f"no licence {licence!r}", field="licence")
+        snap = report.get("snapshot") or {}
+        session.add(SolvencyReportRow(licence_id=lic.id, root=str(report["root"]),
+                                      snapshot_height=snap.get("height"), snapshot_time=str(snap.get("time", "")),
+                                      recorded_at=at, coverage=json.dumps(report["assets"]),
+                                      solvent=bool(report["solvent"])))
+        from biplomacy.house.audit import record
+
+        record(session, actor=actor.name, action="solvency.publish", subject=lic.reference,
+               payload={"root": report["root"], "solvent": report["solvent"]})
+    return {"licence": lic.reference, "recorded_at": at.isoformat(), **report}
 
 
-# --- consistency rules: small pure functions in one tuple ------------------------------------------------
-def _accounts_consistent(doc: dict[str, Any]) -> list[Issue]:
-    a = doc["accounts"]
-    return [Issue("returns.accounts", "accounts.active", f"active accounts ({a['active']}) exceed the total "
-                  f"({a['total']})")] if a["active"] > a["total"] else []
-
-
-def _complaints_consistent(doc: dict[str, Any]) -> list[Issue]:
-    c = doc["complaints"]
-    return [Issue("returns.complaints", "complaints.resolved", f"resolved ({c['resolved']}) exceeds received "
-                  f"({c['received']}) plus none carried over")] if c["resolved"] > c["received"] + c["open"] else []
-
-
-def _assets_listed_once(doc: dict[str, Any]) -> list[Issue]:
-    out = []
-    for key in ("client_assets", "onchain_reserves"):
-        seen: set[str] = set()
-        for i, row in enumerate(doc[key]):
-            if row["asset"] in seen:
-                out.append(Issue("returns.duplicate", f"{key}[{i}].asset", f"{row['asset']} is listed twice"))
-            seen.add(row["asset"])
-    return out
-
-
-def _reporting_after_period(doc: dict[str, Any]) -> list[Issue]:
-    _start, end = period_bounds(doc["period"])
-    day = date.fromisoformat(doc["reporting_date"])
-    return [Issue("returns.reporting_date", "reporting_date", f"{day} is before the end of {doc['period']} "
-                  f"({end})")] if day < end else []
-
-
-def _incidents_in_period(doc: dict[str, Any]) -> list[Issue]:
-    start, end = period_bounds(doc["period"])
-    return [Issue("returns.incident", f"incidents[{i}].date", f"{x['date']} is outside {doc['period']}")
-            for i, x in enumerate(doc["incidents"]) if not start <= date.fromisoformat(x["date"]) <= end]
-
-
-RULES: tuple[Callable[[dict[str, Any]], list[Issue]], ...] = (
-    _accounts_consistent, _complaints_consistent, _assets_listed_once, _reporting_after_period, _incidents_in_period,
-)
-
-
-def return_issues(doc: Any) -> list[Issue]:
-    """Every problem of a return: schema first; the consistency rules run once the shape is right."""
-    issues = schema_issues(doc)
-    if issues:
-        return issues
-    return [i for rule in RULES for i in rule(doc)]
-
-
-def validate_return(doc: Any) -> dict[str, Any]:
-    if issues := return_issues(doc):
-        raise InputError.from_issues(issues, "supervisory return")
-    result: dict[str, Any] = doc
-    return result
-
-
-def parse_period(text: str) -> str:
-    if not re.fullmatch(r"[0-9]{4}-Q[1-4]", text.strip()):
-        raise InputError(f"period {text!r} is not YYYY-Qn (e.g. 2025-Q3)", field="period")
-    return text.strip()
-
-
-def period_bounds(period: str) -> tuple[date, date]:
-    year, q = int(period[:4]), int(period[-1])
-    start = date(year, 3 * q - 2, 1)
-    end = date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1) - timedelta(days=1)
-    return start, end
-
-
-def due_date(period: str, days_after: int) -> date:
-    return period_bounds(period)[1] + timedelta(days=days_after)
-
-
-def coverage(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Per asset: client assets owed, on-chain reserves held, and their ratio (decimal string, 4 places)."""
-    owed = {r["asset"]: int(r["amount"]) for r in doc["client_assets"]}
-    held = {r["asset"]: int(r["amount"]) for r in doc["onchain_reserves"]}
-    out = {}
-    for asset in sorted(set(owed) | set(held)):
-        o, h = owed.get(asset, 0), held.get(asset, 0)
-        ratio = None if o == 0 else format((Decimal(h) / Decimal(o)).quantize(Decimal("0.0001")), "f")
-        out[asset] = {"client_assets": o, "reserves": h, "ratio": ratio}
-    return out
+def _aware(t: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were stored as UTC."""
+    return t if t.tzinfo else t.replace(tzinfo=UTC)

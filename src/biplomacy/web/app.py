@@ -17,10 +17,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from biplomacy import __version__
-from biplomacy.adapters.store.db import open_store
-from biplomacy.config import Settings
-from biplomacy.errors import BiplomacyError, InputError
-from biplomacy.permissions import ANONYMOUS
+from biplomacy.core.config import Settings
+from biplomacy.core.errors import BiplomacyError, InputError
+from biplomacy.core.permissions import ANONYMOUS
+from biplomacy.store.db import open_store
 from biplomacy.web import rendering, routers
 from biplomacy.web.auth import current_actor
 

@@ -27,9 +27,9 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Response
 
-from biplomacy.config import Settings
-from biplomacy.permissions import ANONYMOUS, Actor
-from biplomacy.services import users
+from biplomacy.core.config import Settings
+from biplomacy.core.permissions import ANONYMOUS, Actor
+from biplomacy.house import users
 
 COOKIE_NAME = "biplomacy_session"
 SESSION_SECONDS = 8 * 3600

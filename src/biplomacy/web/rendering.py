@@ -16,8 +16,8 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import SQLAlchemyError
 
 from biplomacy import __version__
-from biplomacy.audit_cache import read_head
-from biplomacy.errors import BiplomacyError
+from biplomacy.core.errors import BiplomacyError
+from biplomacy.house.audit_cache import read_head
 from biplomacy.web.auth import current_actor
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"

@@ -1,1 +1,0 @@
-"""The adapters/prices package."""

@@ -1,0 +1,1 @@
+"""AML: transaction monitoring, sanctions, the travel rule and the tax base."""

@@ -1,0 +1,112 @@
+"""Commands of `biplomacy supervise travel-rule` for the VASP-to-VASP exchange (TRP-like, addressed by LEI).
+
+Run them `--as` a vasp user to send, read the own inbox and decide; `--as` a supervisor (or as the local
+admin) to discover VASPs and read every exchange. Who may do what is checked by the service (exit 2).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from biplomacy.cli.output import emit, out, table
+
+
+def _render_message(d: dict[str, Any]) -> None:
+    out.print(f"travel-rule message {d['id']}: {d['originator_lei']} ({d['originator_vasp']}) -> "
+              f"{d['beneficiary_lei']} ({d['beneficiary_vasp']}), [bold]{d['state']}[/bold]"
+              + (f" ({d['reason']})" if d.get("reason") else ""))
+    for step in d["history"]:
+        out.print(f"  {step['at']}  {step['status']} by {step['by']}"
+                  + (f": {step['reason']}" if step.get("reason") else ""))
+
+
+def _render_list(title: str, rows: list[dict[str, Any]]) -> None:
+    table(title, ["id", "from", "to", "amount", "USD", "above", "state", "sent"],
+          [(m["id"], m["originator_lei"], m["beneficiary_lei"], f"{m['amount'] or ''} {m['unit'] or ''}",
+            m["amount_usd"] or "", m["above_threshold"], m["state"], m["sent_at"]) for m in rows])
+
+
+def register_exchange(travel: typer.Typer) -> None:
+    """discover, send, inbox, list, show, approve, reject."""
+
+    @travel.command("discover")
+    def discover(ctx: typer.Context, lei: str, json_: bool = typer.Option(False, "--json")) -> None:
+        """Look a VASP up by LEI: is it licensed now, with an activity that allows transfers?"""
+        from biplomacy.aml.travel_rule_exchange import discover as run
+        from biplomacy.cli import context
+
+        c = context.get(ctx)
+        emit(run(c.store(), c.actor(), lei), json_,
+             lambda d: out.print(f"{d['lei']}: {d['legal_name']} ({d['reference']}), {d['state']}, "
+                                 f"{', '.join(d['activities'])}: accepts transfers"))
+
+    @travel.command("send")
+    def send(ctx: typer.Context, file: Path,
+             to: str = typer.Option(..., "--to", help="Beneficiary VASP's LEI (it must be licensed in the register)."),
+             from_: str = typer.Option(None, "--from", help="Your own VASP's LEI (default: the one you are bound to)."),
+             json_: bool = typer.Option(False, "--json")) -> None:
+        """Send a transfer inquiry (IVMS101 payload, optionally with transfer data) as your own VASP."""
+        from biplomacy.aml import travel_rule_exchange as ex
+        from biplomacy.aml.travel_rule import read_json_file
+        from biplomacy.cli import context
+
+        c = context.get(ctx)
+        doc = read_json_file(file)
+        store, actor = c.store(), c.actor()
+        emit(ex.show(store, actor, ex.send(store, actor, to, doc, from_)), json_, _render_message)
+
+    @travel.command("inbox")
+    def inbox(ctx: typer.Context, lei: str = typer.Argument(None, help="A VASP's LEI (default: your own VASP)."),
+              json_: bool = typer.Option(False, "--json")) -> None:
+        """The pending transfer inquiries addressed to a VASP, oldest first."""
+        from biplomacy.aml.travel_rule_exchange import inbox as run
+        from biplomacy.cli import context
+
+        c = context.get(ctx)
+        emit(run(c.store(), c.actor(), lei), json_,
+             lambda d: _render_list(f"Travel-rule inbox of {d['lei']} ({d['vasp']})", d["pending"]))
+
+    @travel.command("list")
+    def list_(ctx: typer.Context, lei: str = typer.Option(None, "--lei", help="Only this VASP's messages."),
+              state: str = typer.Option(None, "--state", help="pending, approved or rejected"),
+              json_: bool = typer.Option(False, "--json")) -> None:
+        """Messages sent or received, newest first: all of them for supervisors, your own for a VASP."""
+        from biplomacy.aml.travel_rule_exchange import messages as run
+        from biplomacy.cli import context
+
+        c = context.get(ctx)
+        emit(run(c.store(), c.actor(), lei, state), json_, lambda d: _render_list("Travel-rule messages",
+                                                                                 d["messages"]))
+
+    @travel.command("show")
+    def show(ctx: typer.Context, message_id: int = typer.Argument(..., metavar="ID", min=1),
+             json_: bool = typer.Option(False, "--json")) -> None:
+        """One message with its payload and status history."""
+        from biplomacy.aml.travel_rule_exchange import show as run
+        from biplomacy.cli import context
+
+        c = context.get(ctx)
+        emit(run(c.store(), c.actor(), message_id), json_, _render_message)
+
+    @travel.command("approve")
+    def approve(ctx: typer.Context, message_id: int = typer.Argument(..., metavar="ID", min=1),
+                reason: str = typer.Option(..., "--reason"), json_: bool = typer.Option(False, "--json")) -> None:
+        """Approve a pending inquiry addressed to your VASP (it accepts the data)."""
+        from biplomacy.aml.travel_rule_exchange import approve as run
+        from biplomacy.cli import context
+
+        c = context.get(ctx)
+        emit(run(c.store(), c.actor(), message_id, reason), json_, _render_message)
+
+    @travel.command("reject")
+    def reject(ctx: typer.Context, message_id: int = typer.Argument(..., metavar="ID", min=1),
+               reason: str = typer.Option(..., "--reason"), json_: bool = typer.Option(False, "--json")) -> None:
+        """Reject a pending inquiry addressed to your VASP (it refuses it)."""
+        from biplomacy.aml.travel_rule_exchange import reject as run
+        from biplomacy.cli import context
+
+        c = context.get(ctx)
+        emit(run(c.store(), c.actor(), message_id, reason), json_, _render_message)

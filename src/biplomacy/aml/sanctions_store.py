@@ -1,0 +1,58 @@
+"""Use cases: keep each loaded sanctions list as a new version (audited) and read the history or the latest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from biplomacy.aml.model.sanctions import SanctionsList
+from biplomacy.aml.sanctions import load_file, load_list
+from biplomacy.aml.tables import SanctionsListRow
+from biplomacy.core.errors import Issue
+from biplomacy.core.permissions import Actor, authorize
+from biplomacy.house.audit import record
+from biplomacy.store.db import Store
+
+
+def store_list(store: Store, actor: Actor, path: Path) -> dict[str, Any]:
+    """Validate a list (bad input stores nothing), then keep it as a new version in one audited transaction."""
+    authorize(actor, "sanctions.update")
+    summary = load_file(path)
+    lst = load_list(path)
+    text = "\n".join(sorted(lst.addresses))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with store.transaction() as session:
+        row = SanctionsListRow(name=lst.name, sha256=digest, loaded_at=datetime.now(UTC), loaded_by=actor.name,
+                               addresses=len(lst.addresses), addresses_text=text,
+                               rejected_json=json.dumps(summary["rejected"]))
+        session.add(row)
+        session.flush()
+        record(session, actor=actor.name, action="sanctions.update", subject=f"sanctions-list:{row.id}",
+               payload={"name": lst.name, "sha256": digest, "addresses": len(lst.addresses),
+                        "rejected": len(summary["rejected"])})
+        summary.update(version=row.id, sha256=digest)
+    return summary
+
+
+def versions(store: Store, actor: Actor) -> list[dict[str, Any]]:
+    authorize(actor, "aml.scan")
+    with store.transaction() as session:
+        rows = session.scalars(select(SanctionsListRow).order_by(SanctionsListRow.id.desc())).all()
+        return [{"version": r.id, "name": r.name, "sha256": r.sha256, "loaded_at": r.loaded_at.isoformat(),
+                 "loaded_by": r.loaded_by, "addresses": r.addresses, "rejected": len(json.loads(r.rejected_json))}
+                for r in rows]
+
+
+def latest(store: Store) -> SanctionsList | None:
+    """The most recently loaded version, or None when none was stored (callers fall back to the snapshot)."""
+    with store.transaction() as session:
+        r = session.scalars(select(SanctionsListRow).order_by(SanctionsListRow.id.desc()).limit(1)).first()
+        if r is None:
+            return None
+        rejected = tuple(Issue(**d) for d in json.loads(r.rejected_json))
+        return SanctionsList(f"{r.name} (version {r.id})", frozenset(r.addresses_text.split()), rejected)

@@ -1,0 +1,81 @@
+"""Use case: scan a transactions file (CSV or Parquet; ours or AMLSim's layout) with every AML rule."""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from dataclasses import fields
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from biplomacy.aml.model.rules import RULES, Thresholds, scan
+from biplomacy.aml.model.sanctions import SanctionsList, parse_address_lines
+from biplomacy.aml.model.transactions import from_columns
+from biplomacy.core.errors import InputError
+
+SHIPPED_SDN = "ofac-sdn-xbt-2024-09-27.txt"
+
+
+def read_columns(path: Path) -> dict[str, list[str]]:
+    if not path.is_file():
+        raise InputError(f"{path}: no such file", field="--transactions")
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            table = pq.read_table(path)
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            raise InputError(f"{path}: not a readable Parquet file ({exc})", field="--transactions") from None
+        return {c: [("" if v is None else str(v)) for v in table.column(c).to_pylist()] for c in table.column_names}
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            reader = csv.reader(f)
+            header = [h.strip() for h in next(reader, [])]
+            cols: dict[str, list[str]] = {h: [] for h in header}
+            for n, row in enumerate(reader, 2):
+                if len(row) != len(header):
+                    raise InputError(
+                        f"{path}: row {n} has {len(row)} fields, the header {len(header)}", field="--transactions"
+                    )
+                for h, v in zip(header, row, strict=True):
+                    cols[h].append(v)
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a UTF-8 CSV file", field="--transactions") from None
+    return cols
+
+
+def thresholds() -> Thresholds:
+    text = (resources.files("biplomacy") / "data" / "aml" / "thresholds-v2.toml").read_text(encoding="utf-8")
+    doc = tomllib.loads(text)
+    known = {f.name for f in fields(Thresholds)}
+    return Thresholds(**{k: v for k, v in doc.items() if k in known})
+
+
+def shipped_sanctions() -> SanctionsList:
+    text = (resources.files("biplomacy") / "data" / "sanctions" / SHIPPED_SDN).read_text(encoding="utf-8")
+    return parse_address_lines(text, SHIPPED_SDN)
+
+
+def scan_file(path: Path) -> dict[str, Any]:
+    tx = from_columns(read_columns(path), str(path))
+    th = thresholds()
+    sdn = shipped_sanctions()
+    alerts = scan(tx, th, sdn.addresses)
+    by_rule: dict[str, int] = {}
+    for a in alerts:
+        by_rule[a.rule] = by_rule.get(a.rule, 0) + 1
+    result: dict[str, Any] = {
+        "alerts": [a.as_dict() for a in alerts],
+        "summary": {
+            "transactions": len(tx),
+            "alerts": len(alerts),
+            "by_rule": by_rule,
+            "rules": [name for name, _ in RULES],
+            "thresholds_version": th.version,
+            "sanctions_list": sdn.name,
+            "sanctioned_addresses": len(sdn.addresses),
+            "vasps": sorted(set(tx.vasp.tolist()) - {""}),
+        },
+    }
+    return result

@@ -1,0 +1,119 @@
+"""Streaming AML: score one transfer at a time with the batch rules kept as incremental state (supervision/aml/stream.py).
+
+One StreamScorer per state directory (the portal's under its var dir; `biplomacy supervise aml serve --state
+DIR` for the lean loopback server). With a directory, the state survives a restart (services/aml_stream_log.py):
+every alert is fsynced to alerts.jsonl before the response that carries it, and the response says `stored:
+false` with the reason when it could not be; without one (tests, benchmarks) the state lives in memory only.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from biplomacy.aml.model.stream import StreamState, Tx
+from biplomacy.aml.scan import shipped_sanctions, thresholds
+from biplomacy.aml.stream_log import StreamLog
+from biplomacy.core.errors import InputError
+
+RECENT_IDS = 1_000_000  # tx ids remembered to refuse a transfer scored twice
+SNAPSHOT_EVERY = 1_000_000  # transfers between snapshots (the log replayed on start is at most this long)
+
+
+class StreamScorer:
+    """The rules' incremental state, its persistence, and the scoring of one transfer (thread-safe)."""
+
+    def __init__(self, state_dir: Path | None = None, *, snapshot_every: int = SNAPSHOT_EVERY) -> None:
+        self.lock = threading.Lock()
+        self.snapshot_every = snapshot_every
+        self.since_snapshot = 0
+        self.log = StreamLog(state_dir) if state_dir is not None else None
+        self.ids: set[str] = set()
+        self.id_order: deque[str] = deque()
+        self.state = StreamState(thresholds(), shipped_sanctions().addresses)
+        self.replayed = 0
+        if self.log is not None:
+            try:
+                saved, replay = self.log.load()
+            except BaseException:
+                self.log.close()
+                raise
+            if saved is not None:  # today's thresholds and sanctions list apply from now on
+                fresh, (self.state, order) = self.state, (saved["rules"], saved["ids"])
+                self.state.th, self.state.sanctioned = fresh.th, fresh.sanctioned
+                self.id_order = deque(order)
+                self.ids = set(order)
+            for tx in replay:  # their alerts were stored when first raised
+                self.state.apply(tx)
+                self._remember(tx.tx_id)
+                self.replayed += 1
+                self.since_snapshot += 1
+
+    def _remember(self, tx_id: str) -> None:
+        self.ids.add(tx_id)
+        self.id_order.append(tx_id)
+        if len(self.id_order) > RECENT_IDS:
+            self.ids.discard(self.id_order.popleft())
+
+    def score(self, tx: Tx, *, sync: bool = True) -> dict[str, Any]:
+        """Score and keep `tx`. With sync=False an answer with alerts and `stored: true` must wait for
+        sync_alerts() (which an event loop can run in a thread while it serves other requests)."""
+        with self.lock:
+            if tx.tx_id in self.ids:
+                raise InputError(f"tx_id {tx.tx_id!r} was already scored (its alerts, if any, are stored)",
+                                 field="tx_id")
+            try:
+                alerts = self.state.apply(tx)
+            except ValueError as exc:
+                raise InputError(f"timestamp: {exc}", field="timestamp") from None
+            self._remember(tx.tx_id)
+            stored, problem = self.log is not None, ""
+            if self.log is not None:
+                try:
+                    self.log.append(tx, alerts, sync=sync)
+                    self.since_snapshot += 1
+                    if self.since_snapshot >= self.snapshot_every:
+                        self.log.snapshot(self._saved())
+                        self.since_snapshot = 0
+                except OSError as exc:
+                    stored, problem = False, f"the state directory could not be written ({exc.strerror})"
+            else:
+                problem = "this scorer keeps its state in memory only (no state directory)"
+            out: dict[str, Any] = {
+                "tx_id": tx.tx_id, "alerts": [a.as_dict() for a in alerts],
+                "score": max((a.score for a in alerts), default=0.0), "stored": stored,
+                "window": {"scored": self.state.scored, "accounts": len(self.state.accounts)}}
+            if problem:
+                out["not_stored_because"] = problem
+            return out
+
+    def sync_alerts(self) -> None:
+        """Put every alert written so far on disk (OSError when that fails)."""
+        log = self.log
+        if log is not None:
+            log.sync_alerts()
+
+    def _saved(self) -> dict[str, Any]:
+        return {"rules": self.state, "ids": list(self.id_order)}
+
+    def size(self) -> dict[str, int]:
+        with self.lock:
+            return {**self.state.size(), "remembered_ids": len(self.ids), "replayed_on_start": self.replayed}
+
+    def close(self) -> None:
+        """Snapshot the state (so the next start replays nothing) and release the directory."""
+        with self.lock:
+            if self.log is not None:
+                if self.since_snapshot:
+                    self.log.snapshot(self._saved())
+                self.log.close()
+                self.log = None
+
+
+def make_tx(tx_id: str, at: datetime, src: str, dst: str, amount: float, asset: str, vasp: str) -> Tx:
+    if at.tzinfo is None:
+        raise InputError("timestamp needs a UTC offset", field="timestamp")
+    return Tx(tx_id, at.timestamp(), src, dst, amount, asset, vasp)

@@ -1,0 +1,227 @@
+"""The loopback HTTP server of streaming AML scoring: a bare ASGI app under uvicorn (httptools, uvloop).
+
+`POST /score` (also `POST /api/v1/supervision/aml/score`, the portal's path) takes one transfer as JSON and
+answers the StreamScorer's result; `GET /health` answers the state's size. Every request needs
+`Authorization: Bearer <token>` of an active user allowed `aml.scan` (tokens: `biplomacy users token`). A
+token is looked up in the store once and the answer kept while the audit log's newest seq stays where it was
+(TokenCache): revoking a token, disabling a user or changing a role is audited in its own transaction, so the
+first request after it commits looks the token up again, and a transfer costs one index probe, not a lookup.
+A bad body is a 422 JSON
+`{"detail", "field", "issues"}` naming each field (the portal's shape); nothing is scored then. An answer
+carrying alerts is sent once they are fsynced; the fsync runs in a worker thread, so other connections are
+served meanwhile (uvicorn answers pipelined requests on one connection in order).
+
+HTTP itself (parsing, keep-alive, pipelining, chunked bodies, malformed requests) is uvicorn's with the
+httptools parser and the uvloop event loop; no framework sits in between, since FastAPI's routing, validation
+and thread-pool hop cost more per request than the scoring itself (docs/adr/0005-aml-stream-http-server.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import signal
+import socket
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from typing import Any
+
+import uvicorn
+from pydantic import ValidationError
+
+from biplomacy.aml.stream import StreamScorer
+from biplomacy.aml.stream_body import ScoreRequest, to_tx
+from biplomacy.core.errors import BiplomacyError, ConfigError, InputError, PermissionDenied
+from biplomacy.core.permissions import Actor, authorize
+from biplomacy.house.audit_cache import LatestSeq
+from biplomacy.house.users import actor_for_token
+from biplomacy.store.db import Store
+
+MAX_TOKENS = 10_000  # answers kept (wrong tokens included) before all are forgotten
+MAX_BODY = 64 * 1024
+log = logging.getLogger("biplomacy.aml.stream")
+SCORE_PATHS = frozenset({"/score", "/api/v1/supervision/aml/score"})
+_UNSEEN = object()
+
+
+class TokenCache:
+    """Bearer token -> actor from `lookup` (the store), kept while `marker()` answers what it answered before.
+
+    The marker is read before any lookup, so an answer is at least as new as the marker it is kept under; every
+    change that can end a token's access moves the marker (LatestSeq: the audit log's newest seq), and then
+    all answers are forgotten at once.
+    """
+
+    def __init__(self, lookup: Callable[[str], Actor | None], marker: Callable[[], object]):
+        self.lookup, self.marker = lookup, marker
+        self.seen: object = _UNSEEN
+        self.known: dict[str, Actor | None] = {}
+
+    @classmethod
+    def of_store(cls, store: Store) -> TokenCache:
+        """Tokens of `store`'s users, kept until the audit log moves (call close() when done)."""
+        return cls(lambda token: actor_for_token(store, token), LatestSeq(store))
+
+    def actor(self, token: str) -> Actor | None:
+        mark = self.marker()
+        if mark != self.seen or len(self.known) >= MAX_TOKENS:
+            self.known.clear()
+            self.seen = mark
+        key = hashlib.sha256(token.encode()).hexdigest()
+        if key not in self.known:
+            self.known[key] = self.lookup(token)
+        return self.known[key]
+
+    def close(self) -> None:
+        if isinstance(self.marker, LatestSeq):
+            self.marker.close()
+
+
+class StreamService:
+    """What the server answers, given a parsed request: (HTTP status, JSON document)."""
+
+    def __init__(self, scorer: StreamScorer, tokens: TokenCache):
+        self.scorer, self.tokens = scorer, tokens
+
+    def handle(self, method: str, path: str, authorization: str, body: bytes,
+               sync: bool = True) -> tuple[int, dict[str, Any]]:
+        """With sync=False, a 200 answer with alerts and `stored: true` must wait for scorer.sync_alerts()."""
+        if path not in SCORE_PATHS and path != "/health":
+            return 404, {"detail": f"no such path {path}; POST /score or GET /health"}
+        denied = self._authenticate(authorization)
+        if denied is not None:
+            return denied
+        if path == "/health":
+            return (200, self.scorer.size()) if method == "GET" else (405, {"detail": "GET /health"})
+        if method != "POST":
+            return 405, {"detail": f"{path} takes POST"}
+        try:
+            tx = to_tx(ScoreRequest.model_validate_json(body))
+            return 200, self.scorer.score(tx, sync=sync)
+        except ValidationError as exc:
+            issues = [{"code": str(e.get("type", "invalid")), "path": ".".join(str(p) for p in e.get("loc", ())) or "body",
+                       "message": str(e.get("msg", ""))} for e in exc.errors()]
+            return 422, {"detail": f"the request has {len(issues)} problem(s): "
+                         + "; ".join(f"{i['path']}: {i['message']}" for i in issues[:10]),
+                         "field": issues[0]["path"] if issues else None, "issues": issues}
+        except InputError as exc:
+            return 422, {"detail": str(exc), "field": exc.field, "issues": [i.as_dict() for i in exc.issues]}
+
+    def _authenticate(self, header: str) -> tuple[int, dict[str, Any]] | None:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return 401, {"detail": "Authorization header must be `Bearer <token>`"}
+        try:
+            actor = self.tokens.actor(token.strip())
+        except BiplomacyError as exc:
+            return 503, {"detail": f"the token could not be checked: {exc}"}
+        if actor is None:
+            return 401, {"detail": "unknown or revoked API token"}
+        try:
+            authorize(actor, "aml.scan")
+        except PermissionDenied as exc:
+            return 403, {"detail": str(exc)}
+        return None
+
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+def make_app(service: StreamService) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    """The ASGI app answering with `service` (HTTP only; run with lifespan off)."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        auth = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"authorization"), "")
+        body = bytearray()
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if len(body) > MAX_BODY:
+                await _reply(send, 413, {"detail": f"the body is over {MAX_BODY} bytes (one transfer is expected)"})
+                return
+            if not message.get("more_body"):
+                break
+        try:
+            status, doc = service.handle(scope["method"], scope["path"], auth, bytes(body), sync=False)
+            if status == 200 and doc.get("alerts") and doc.get("stored"):
+                try:  # the answer waits for its alerts to reach the disk; other connections go on meanwhile
+                    await asyncio.to_thread(service.scorer.sync_alerts)
+                except OSError as exc:
+                    doc["stored"] = False
+                    doc["not_stored_because"] = f"the alerts could not be put on disk ({exc})"
+        except Exception:  # ours, unexpected: logged; the client gets a 500 and the connection stays usable
+            log.exception("unexpected error on %s %s", scope["method"], scope["path"])
+            status, doc = 500, {"detail": "Something went wrong on our side; the error has been logged."}
+        await _reply(send, status, doc)
+
+    return app
+
+
+async def _reply(send: Send, status: int, doc: dict[str, Any]) -> None:
+    body = json.dumps(doc, separators=(",", ":")).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if status == 401:
+        headers.append((b"www-authenticate", b"Bearer"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def listen(port: int) -> socket.socket:
+    """A socket bound to 127.0.0.1:port (0: any free port); a port in use is a clear error naming --port."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"--port {port}: cannot listen on 127.0.0.1 ({exc.strerror})", field="--port") from None
+    return sock
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server without its own signal handling: serve() stops it and then snapshots the state
+    (uvicorn re-raises a caught SIGTERM after shutting down, which would end the process before that)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def make_server(service: StreamService) -> uvicorn.Server:
+    """The uvicorn server of `service` (httptools parser, uvloop loop, no access log); run it on `listen()`."""
+    return _Server(uvicorn.Config(make_app(service), http="httptools", loop="uvloop", lifespan="off",
+                                  access_log=False, log_level="warning", server_header=False))
+
+
+def serve(service: StreamService, port: int, ready: Callable[[], None] = lambda: None) -> None:
+    """Serve on 127.0.0.1:port until SIGINT or SIGTERM (uvicorn's handlers); then snapshot the scorer's state."""
+    import uvloop
+
+    try:
+        sock = listen(port)
+        server = make_server(service)
+
+        async def run() -> None:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, setattr, server, "should_exit", True)
+            task = asyncio.ensure_future(server.serve(sockets=[sock]))
+            while not server.started and not task.done():
+                await asyncio.sleep(0.01)
+            if server.started:
+                ready()
+            await task
+
+        try:
+            uvloop.run(run())
+        finally:
+            sock.close()
+    finally:
+        service.tokens.close()
+        service.scorer.close()

@@ -1,0 +1,37 @@
+"""Use case: check a travel-rule file (IVMS101 payload, optionally with transfer data) against the configured rule."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from biplomacy.aml.model.travel_rule import ThresholdRule, check_transfer
+from biplomacy.core.errors import InputError
+from biplomacy.core.provenance import load_registry
+
+
+def default_rule(unhosted_action: str = "flag") -> ThresholdRule:
+    """The FATF threshold and USD rates from the registry (PKR per USD; BTC price, Jan 2026)."""
+    reg = load_registry()
+    pkr_per_usd = reg.value("energy.pk.pkr_per_usd")
+    btc_usd = reg.value("reserve.custody.btc_usd_2026_jan")
+    return ThresholdRule(reg.value("supervision.aml.travel_rule_threshold_usd"),
+                         {"PKR": Decimal(1) / pkr_per_usd, "BTC": btc_usd, "USDT": Decimal(1), "USDC": Decimal(1)},
+                         unhosted_action)
+
+
+def read_json_file(path: Path) -> Any:
+    if not path.is_file():
+        raise InputError(f"{path}: no such file", field="FILE")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not JSON ({exc})", field="FILE") from None
+
+
+def validate_file(path: Path) -> dict[str, Any]:
+    result = check_transfer(read_json_file(path), default_rule())
+    return result.as_dict() | {"threshold_usd": format(default_rule().threshold, "f"),
+                               "sources": load_registry().cited(["supervision.aml.travel_rule_threshold_usd"])}

@@ -1,0 +1,272 @@
+"""Use case: a TRP-like travel-rule exchange between licensed VASPs (inquiry with IVMS101, approve or reject, audited).
+
+As in the Travel Rule Protocol, VASPs address each other by LEI: the beneficiary VASP is discovered in the
+register (`vasp_directory`: licensed now, with an activity that moves virtual assets) before any personal
+data is sent. Only a `vasp` user acts in the exchange, and only as its own entity: it sends as itself,
+reads its own inbox and messages, and decides only what is addressed to it. Supervisors and admins read
+every exchange (oversight) but never send or decide on a VASP's behalf.
+
+An inquiry carries the IVMS101 payload (bare or in an envelope with transfer data, as `travel-rule validate`
+reads it), checked field by field and against the FATF R.16 threshold, then kept "pending" in the
+beneficiary's inbox until it approves or rejects it with a reason. Each message shows its status history
+(requested, then approved or rejected). Every step is one transaction with its audit entry; a refused
+request stores nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from biplomacy.aml.model.travel_rule import check_transfer, split_envelope
+from biplomacy.aml.tables import TravelRuleMessageRow
+from biplomacy.aml.travel_rule import default_rule
+from biplomacy.core.errors import InputError, Issue, NotFound, PermissionDenied
+from biplomacy.core.permissions import VASP, Actor, authorize, require_own_entity
+from biplomacy.house.audit import record
+from biplomacy.store.db import Store
+from biplomacy.supervision.tables import LicenceRow
+from biplomacy.supervision.vasp_directory import entity_on_register, transfer_vasp
+
+SEND, DECIDE, READ = "travelrule.send", "travelrule.decide", "travelrule.read"
+PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+MAX_REASON = 2000
+MAX_AMOUNT_CHARS = 60
+MAX_DEPTH = 32
+MAX_LIST = 500
+DECISION_ACTIONS = {APPROVED: "travelrule.approve", REJECTED: "travelrule.reject"}
+
+
+def _unstorable(value: Any, path: str = "$", depth: int = 0) -> list[Issue]:
+    """Text a database cannot keep (NUL characters, lone surrogates) or nesting deeper than any IVMS101 payload."""
+    if depth > MAX_DEPTH:
+        return [Issue("travel.depth", path, f"nested deeper than {MAX_DEPTH} levels")]
+    if isinstance(value, str):
+        bad = "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value)
+        return [Issue("travel.text", path, "contains a NUL character or an unpaired surrogate")] if bad else []
+    found: list[Issue] = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found += _unstorable(k, path, depth + 1) + _unstorable(v, f"{path}.{k}", depth + 1)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found += _unstorable(v, f"{path}[{i}]", depth + 1)
+    return found[:20]
+
+
+def _plain(text: str, field: str, what: str, limit: int) -> str:
+    if not isinstance(text, str) or not text.strip() or len(text) > limit or _unstorable(text):
+        raise InputError(f"{what}: give plain text of 1 to {limit} characters", field=field)
+    return text.strip()
+
+
+def _leis(session: Session, refs: set[str]) -> dict[str, str | None]:
+    rows = session.execute(select(LicenceRow.reference, LicenceRow.lei).where(LicenceRow.reference.in_(refs)))
+    return {ref: lei for ref, lei in rows}
+
+
+def _refs_of(session: Session, lei: str | None) -> list[str]:
+    """Every register reference the entity with this LEI has held (a re-licensed entity has several)."""
+    return list(session.scalars(select(LicenceRow.reference).where(LicenceRow.lei == lei)))
+
+
+def _history(row: TravelRuleMessageRow) -> list[dict[str, Any]]:
+    steps: list[dict[str, Any]] = [{"status": "requested", "at": row.sent_at.isoformat(), "by": row.sent_by}]
+    if row.decided_at is not None:
+        steps.append({"status": row.state, "at": row.decided_at.isoformat(), "by": row.decided_by,
+                      "reason": row.reason})
+    return steps
+
+
+def _as_dict(row: TravelRuleMessageRow, leis: dict[str, str | None], with_payload: bool = True) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "id": row.id, "originator_vasp": row.originator_vasp, "beneficiary_vasp": row.beneficiary_vasp,
+        "originator_lei": leis.get(row.originator_vasp), "beneficiary_lei": leis.get(row.beneficiary_vasp),
+        "state": row.state, "amount": row.amount, "unit": row.unit, "amount_usd": row.amount_usd,
+        "above_threshold": row.above_threshold, "flags": json.loads(row.flags_json),
+        "sent_at": row.sent_at.isoformat(), "sent_by": row.sent_by,
+        "decided_at": row.decided_at.isoformat() if row.decided_at else None, "decided_by": row.decided_by,
+        "reason": row.reason, "history": _history(row),
+    }
+    if with_payload:
+        d["payload"] = json.loads(row.payload_json)
+    return d
+
+
+def _dicts(session: Session, rows: list[TravelRuleMessageRow], with_payload: bool = True) -> list[dict[str, Any]]:
+    leis = _leis(session, {r.originator_vasp for r in rows} | {r.beneficiary_vasp for r in rows})
+    return [_as_dict(r, leis, with_payload) for r in rows]
+
+
+def _check_payload(payload: Any) -> tuple[Any, dict[str, Any]]:
+    stray = _unstorable(payload)
+    if stray:
+        raise InputError.from_issues(stray, "travel-rule payload")
+    result = check_transfer(payload, default_rule())
+    if not result.valid:
+        raise InputError.from_issues(result.problems, "travel-rule payload")
+    transfer = result.transfer or {}
+    if len(str(transfer.get("amount"))) > MAX_AMOUNT_CHARS:
+        raise InputError(f"transfer.amount: longer than {MAX_AMOUNT_CHARS} characters", field="transfer.amount")
+    return result, transfer
+
+
+def _named_vasp_leis(doc: Any, originator_lei: str | None, beneficiary_lei: str | None) -> list[Issue]:
+    """Where the IVMS101 payload names a VASP by LEI (nationalIdentifierType LEIX), it must be the sender
+    (originatingVASP) and the addressee (beneficiaryVASP) of the message: the data must describe this transfer."""
+    payload, _, prefix = split_envelope(doc)
+    found = []
+    for side, lei in (("originatingVASP", originator_lei), ("beneficiaryVASP", beneficiary_lei)):
+        node: Any = payload
+        for key in (side, side, "legalPerson", "nationalIdentification"):
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict) and node.get("nationalIdentifierType") == "LEIX" \
+                and node.get("nationalIdentifier") != lei:
+            found.append(Issue("travel.vasp_lei", f"{prefix}{side}.{side}.legalPerson.nationalIdentification"
+                               ".nationalIdentifier", f"names LEI {node.get('nationalIdentifier')}, but the "
+                               f"message goes {'from' if side == 'originatingVASP' else 'to'} {lei}"))
+    return found
+
+
+def discover(store: Store, actor: Actor, lei: str) -> dict[str, Any]:
+    """TRP-like discovery: the licensed VASP an LEI names, if it may receive transfers (else a clear reason)."""
+    authorize(actor, READ)
+    with store.read() as session:
+        row = transfer_vasp(session, lei, "lei", "the")
+        return {"lei": row.lei, "reference": row.reference, "legal_name": row.legal_name, "state": row.state,
+                "activities": json.loads(row.activities), "accepts_transfers": True}
+
+
+def send(store: Store, actor: Actor, beneficiary_lei: str, file_payload_dict: Any,
+         originator_lei: str | None = None) -> int:
+    """Send a transfer inquiry as the actor's own VASP to the VASP `beneficiary_lei` names; returns its id."""
+    authorize(actor, SEND)
+    require_own_entity(actor, originator_lei or actor.lei, "send travel-rule messages")
+    result, transfer = _check_payload(file_payload_dict)
+    unit = transfer.get("currency") or transfer.get("asset")
+    with store.transaction() as session:
+        orig = transfer_vasp(session, actor.lei, "originator_lei", "originator")
+        bene = transfer_vasp(session, beneficiary_lei, "beneficiary_lei", "beneficiary")
+        if orig.lei == bene.lei:
+            raise InputError(f"beneficiary LEI {bene.lei} is the originator itself", field="beneficiary_lei")
+        if mismatched := _named_vasp_leis(file_payload_dict, orig.lei, bene.lei):
+            raise InputError.from_issues(mismatched, "travel-rule payload")
+        row = TravelRuleMessageRow(
+            originator_vasp=orig.reference, beneficiary_vasp=bene.reference, state=PENDING,
+            payload_json=json.dumps(file_payload_dict, sort_keys=True),
+            amount=None if result.transfer is None else str(transfer.get("amount")),
+            unit=unit.upper() if isinstance(unit, str) else None,
+            amount_usd=None if result.amount_usd is None else format(result.amount_usd, "f"),
+            above_threshold=result.above_threshold, flags_json=json.dumps(result.flags),
+            sent_at=datetime.now(UTC), sent_by=actor.name)
+        session.add(row)
+        session.flush()
+        record(session, actor=actor.name, action="travelrule.send", subject=f"travel-rule message {row.id}",
+               payload={"id": row.id, "originator_vasp": row.originator_vasp, "originator_lei": orig.lei,
+                        "beneficiary_vasp": row.beneficiary_vasp, "beneficiary_lei": bene.lei,
+                        "amount": row.amount, "unit": row.unit, "amount_usd": row.amount_usd,
+                        "above_threshold": row.above_threshold, "flags": result.flags,
+                        "payload": file_payload_dict})
+        return row.id
+
+
+def inbox(store: Store, actor: Actor, lei: str | None = None) -> dict[str, Any]:
+    """The pending inquiries addressed to the VASP `lei` names, oldest first, with payloads.
+
+    A vasp user reads its own inbox (`lei` defaults to its own); supervisors and admins name the LEI.
+    """
+    authorize(actor, READ)
+    if actor.role == VASP:
+        lei = lei or actor.lei
+        require_own_entity(actor, lei, "read the travel-rule inbox")
+    with store.read() as session:
+        entity = entity_on_register(session, lei, "lei", "inbox")
+        rows = list(session.scalars(select(TravelRuleMessageRow)
+                                    .where(TravelRuleMessageRow.beneficiary_vasp.in_(_refs_of(session, entity.lei)),
+                                           TravelRuleMessageRow.state == PENDING)
+                                    .order_by(TravelRuleMessageRow.id)))
+        return {"vasp": entity.reference, "lei": entity.lei, "pending": _dicts(session, rows)}
+
+
+def messages(store: Store, actor: Actor, lei: str | None = None, state: str | None = None) -> dict[str, Any]:
+    """Messages sent or received, newest first (at most MAX_LIST), without payloads.
+
+    Oversight: supervisors and admins see every exchange, or one VASP's (`lei`); a vasp user sees its own.
+    """
+    authorize(actor, READ)
+    if actor.role == VASP:
+        lei = lei or actor.lei
+        require_own_entity(actor, lei, "read travel-rule messages")
+    if state is not None and state not in {PENDING, APPROVED, REJECTED}:
+        raise InputError(f"state: {state!r} is not pending, approved or rejected", field="state")
+    with store.read() as session:
+        q = select(TravelRuleMessageRow)
+        if lei is not None:
+            refs = _refs_of(session, entity_on_register(session, lei, "lei", "messages of").lei)
+            q = q.where(or_(TravelRuleMessageRow.originator_vasp.in_(refs),
+                            TravelRuleMessageRow.beneficiary_vasp.in_(refs)))
+        if state is not None:
+            q = q.where(TravelRuleMessageRow.state == state)
+        rows = list(session.scalars(q.order_by(TravelRuleMessageRow.id.desc()).limit(MAX_LIST)))
+        return {"lei": lei, "state": state, "limit": MAX_LIST, "truncated": len(rows) == MAX_LIST,
+                "messages": _dicts(session, rows, with_payload=False)}
+
+
+def _party_check(actor: Actor, message_id: int, leis: dict[str, str | None], row: TravelRuleMessageRow) -> None:
+    if actor.role == VASP and actor.lei not in {leis.get(row.originator_vasp), leis.get(row.beneficiary_vasp)}:
+        raise PermissionDenied(f"{actor.name} (role vasp, LEI {actor.lei}) may read only messages its own VASP "
+                               f"sent or received; travel-rule message {message_id} is between "
+                               f"{leis.get(row.originator_vasp)} and {leis.get(row.beneficiary_vasp)}")
+
+
+def show(store: Store, actor: Actor, message_id: int) -> dict[str, Any]:
+    """One message with its payload and status history (a vasp user: only one its VASP sent or received)."""
+    authorize(actor, READ)
+    with store.read() as session:
+        row = session.get(TravelRuleMessageRow, message_id)
+        if row is None:
+            raise NotFound(f"no travel-rule message {message_id}", field="id")
+        leis = _leis(session, {row.originator_vasp, row.beneficiary_vasp})
+        _party_check(actor, message_id, leis, row)
+        return _as_dict(row, leis)
+
+
+def _decide(store: Store, actor: Actor, message_id: int, reason: str, to_state: str) -> dict[str, Any]:
+    authorize(actor, DECIDE)
+    reason = _plain(reason, "reason", "the reason for the decision", MAX_REASON)
+    with store.transaction() as session:
+        row = session.get(TravelRuleMessageRow, message_id, with_for_update=True)
+        if row is None:
+            raise NotFound(f"no travel-rule message {message_id}", field="id")
+        leis = _leis(session, {row.originator_vasp, row.beneficiary_vasp})
+        bene_lei = leis.get(row.beneficiary_vasp)
+        if actor.lei is None or actor.lei != bene_lei:
+            raise PermissionDenied(f"{actor.name} (role {actor.role}, LEI {actor.lei}) may decide only messages "
+                                   f"addressed to its own VASP; travel-rule message {message_id} is addressed "
+                                   f"to {bene_lei} ({row.beneficiary_vasp})")
+        if row.state != PENDING:
+            raise InputError(f"travel-rule message {message_id} was already {row.state} by {row.decided_by}; "
+                             "only a pending message can be decided", field="id")
+        if to_state == APPROVED:  # accepting a transfer needs a licence to receive it now; refusing never does
+            transfer_vasp(session, bene_lei, "id", "beneficiary")
+        row.state, row.decided_at, row.decided_by, row.reason = to_state, datetime.now(UTC), actor.name, reason
+        record(session, actor=actor.name, action=DECISION_ACTIONS[to_state],
+               subject=f"travel-rule message {row.id}",
+               payload={"id": row.id, "beneficiary_vasp": row.beneficiary_vasp,
+                        "beneficiary_lei": bene_lei, "state": to_state,
+                        "reason": row.reason})
+        return _as_dict(row, leis, with_payload=False)
+
+
+def approve(store: Store, actor: Actor, message_id: int, reason: str) -> dict[str, Any]:
+    """The beneficiary VASP accepts a pending inquiry addressed to it."""
+    return _decide(store, actor, message_id, reason, APPROVED)
+
+
+def reject(store: Store, actor: Actor, message_id: int, reason: str) -> dict[str, Any]:
+    """The beneficiary VASP refuses a pending inquiry addressed to it."""
+    return _decide(store, actor, message_id, reason, REJECTED)

@@ -1,0 +1,1 @@
+"""Chain clients: Esplora over HTTP and Electrum through BDK."""

@@ -1,0 +1,1 @@
+"""The shared kernel: errors, units, provenance, permissions, ports and configuration."""

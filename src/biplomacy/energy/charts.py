@@ -1,0 +1,54 @@
+"""Chart specs of a plan (Altair / Vega-Lite): the hour x day heat map of mining MW and monthly energy by zone.
+
+One spec, two outputs: PNG through vl-convert (offline) and the portal, which draws the same spec.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import numpy as np
+
+from biplomacy.energy.model.planner import PlanResult
+
+
+def heatmap_spec(r: PlanResult) -> dict[str, Any]:
+    return heatmap_from(list(r.hours), [float(v) for v in r.mining_mw.sum(axis=0)])
+
+
+def heatmap_from(hours: list[str], mining_mw: list[float]) -> dict[str, Any]:
+    values = [{"date": h[:10], "hour": int(h[11:13]), "mw": round(mw, 1)} for h, mw in zip(hours, mining_mw, strict=True)]
+    chart = alt.Chart(alt.Data(values=values)).mark_rect().encode(
+        x=alt.X("date:O", title="day", axis=alt.Axis(labels=False, ticks=False)),
+        y=alt.Y("hour:O", title="hour of day (PKT)"),
+        color=alt.Color("mw:Q", title="mining MW", scale=alt.Scale(scheme="viridis")),
+        tooltip=["date:O", "hour:O", "mw:Q"],
+    ).properties(title="Mining load, hour x day (winter and summer)", width=720, height=240)
+    return chart.to_dict()
+
+
+def monthly_spec(r: PlanResult) -> dict[str, Any]:
+    months = np.array([int(h[5:7]) for h in r.hours])
+    return monthly_from({z: [float(r.mining_mw[i, months == m].sum()) for m in range(1, 13)]
+                         for i, z in enumerate(r.zones)})
+
+
+def monthly_from(monthly_mwh: dict[str, list[float]]) -> dict[str, Any]:
+    values = [{"month": m + 1, "zone": z, "gwh": round(mwh / 1000.0, 2)}
+              for z, series in monthly_mwh.items() for m, mwh in enumerate(series) if mwh > 0]
+    chart = alt.Chart(alt.Data(values=values)).mark_bar().encode(
+        x=alt.X("month:O", title="month"),
+        y=alt.Y("gwh:Q", title="mining energy (GWh)", stack=True),
+        color=alt.Color("zone:N", title="zone"),
+        tooltip=["zone:N", "month:O", "gwh:Q"],
+    ).properties(title="Monthly mining energy by zone", width=520, height=260)
+    return chart.to_dict()
+
+
+def write_png(spec: dict[str, Any], path: Path) -> Path:
+    import vl_convert as vlc
+
+    path.write_bytes(vlc.vegalite_to_png(spec, scale=1.5))
+    return path

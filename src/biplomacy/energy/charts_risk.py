@@ -1,0 +1,71 @@
+"""The Monte Carlo fan chart as one Vega-Lite spec (Altair), shown in the portal and exported as PNG or SVG."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+
+from biplomacy.core.errors import InputError
+from biplomacy.energy.model.risk import Band
+
+_SERIES = (
+    ("BTC price (USD)", "price_usd"),
+    ("Cumulative BTC mined", "cumulative_btc"),
+    ("Cumulative net cash after capex (USD)", "cumulative_net_usd"),
+)
+
+
+def fan_rows(bands: Sequence[Band]) -> list[dict[str, Any]]:
+    """Long-form rows (series, day, p5, p50, p95) behind the chart; also what the portal's table shows."""
+    rows = []
+    for b in bands:
+        for label, attr in _SERIES:
+            p5, p50, p95 = getattr(b, attr)
+            rows.append({"series": label, "day": b.day, "p5": p5, "p50": p50, "p95": p95})
+    return rows
+
+
+def fan_chart_spec(bands: Sequence[Band], title: str) -> dict[str, Any]:
+    """Three stacked panels (price, BTC mined, net cash), each a P5-P95 band around the median by day."""
+    rows = fan_rows(bands)
+    panels = []
+    for label, _ in _SERIES:
+        data = alt.Data(values=[r for r in rows if r["series"] == label])
+        base = alt.Chart(data).encode(x=alt.X("day:Q", title="day of the horizon"))
+        band = base.mark_area(opacity=0.3).encode(y=alt.Y("p5:Q", title=label), y2="p95:Q")
+        median = base.mark_line().encode(
+            y="p50:Q", tooltip=[alt.Tooltip("day:Q"), alt.Tooltip("p5:Q", format=",.2f"),
+                                alt.Tooltip("p50:Q", format=",.2f"), alt.Tooltip("p95:Q", format=",.2f")])
+        panels.append(alt.layer(band, median).properties(width=560, height=140))
+    chart = alt.vconcat(*panels).properties(
+        title=alt.Title(title, subtitle="shaded: P5 to P95 of the paths; line: median (P50)"))
+    spec = chart.to_dict()
+    spec["description"] = f"{title}: fan chart of BTC price, cumulative BTC mined and cumulative net cash, P5-P95"
+    return spec
+
+
+def check_chart_path(path: Path) -> str:
+    """Refuse a chart file we cannot write before any work is done; returns its suffix."""
+    suffix = path.suffix.lower()
+    if suffix not in (".png", ".svg"):
+        raise InputError(f"--chart: {path} must end in .png or .svg", field="--chart")
+    if not path.parent.is_dir():
+        raise InputError(f"--chart: folder {path.parent} does not exist", field="--chart")
+    return suffix
+
+
+def write_chart(spec: dict[str, Any], path: Path) -> Path:
+    """Render the spec offline with vl-convert to PNG or SVG, by the file's suffix."""
+    import vl_convert as vlc
+
+    suffix = check_chart_path(path)
+    text = json.dumps(spec)
+    if suffix == ".png":
+        path.write_bytes(vlc.vegalite_to_png(text, scale=2))
+    else:
+        path.write_text(vlc.vegalite_to_svg(text), encoding="utf-8")
+    return path

@@ -1,0 +1,1 @@
+"""Country programs as cited records."""

@@ -1,0 +1,49 @@
+"""The peers page (/peers) and its data (/api/v1/peers): country programs side by side, every cell cited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse
+
+from biplomacy.cli.output import to_jsonable
+from biplomacy.peers import compare as peers_compare
+from biplomacy.peers.model.programs import Comparison, parse_countries
+from biplomacy.web.rendering import render
+
+pages = APIRouter(tags=["pages"])
+api = APIRouter(prefix="/peers", tags=["peers"])
+
+COUNTRIES_HELP = "Comma-separated country codes: PK, SV, BT, US (default: all four)."
+
+
+def _comparison(request: Request, countries: str | None) -> Comparison:
+    """The comparison for this app's store, from a cache keyed by the audit log's head (the page is public)."""
+    codes = parse_countries(countries)
+    cache = getattr(request.app.state, "peers_cache", None)
+    if cache is None:
+        cache = request.app.state.peers_cache = peers_compare.ComparisonCache()
+    return cache.get(request.app.state.store, codes)
+
+
+def _data(request: Request, countries: str | None) -> dict[str, Any]:
+    return peers_compare.as_dict(_comparison(request, countries))
+
+
+@pages.get("/peers", response_class=HTMLResponse, summary="Country programs side by side")
+def peers_page(request: Request, countries: str | None = Query(None, max_length=64, description=COUNTRIES_HELP)
+               ) -> HTMLResponse:
+    data = _data(request, countries)
+    number = {f["key"]: i for i, f in enumerate(data["sources"], start=1)}
+    return render(request, "peers/index.html", data=data, number=number)
+
+
+@api.get("", summary="Country programs side by side: every cell with the registry facts it cites")
+def peers_api(request: Request, countries: str | None = Query(None, max_length=64, description=COUNTRIES_HELP),
+              format: str = Query("json", pattern="^(json|csv)$")) -> Any:
+    if format == "csv":
+        return PlainTextResponse(peers_compare.as_csv(_comparison(request, countries)),
+                                 media_type="text/csv",
+                                 headers={"Content-Disposition": "attachment; filename=peers.csv"})
+    return to_jsonable(_data(request, countries))

@@ -1,0 +1,11 @@
+"""`biplomacy reserve`: the strategic reserve: multisig wallets, spends, ledger, proofs."""
+
+import typer
+
+from biplomacy.reserve import cli_custody as reserve_custody
+from biplomacy.reserve import cli_proofs as reserve_proofs
+
+app = typer.Typer(help="the strategic reserve: multisig wallets, spends, ledger, proofs.", no_args_is_help=True)
+
+reserve_proofs.register(app)
+reserve_custody.register(app)

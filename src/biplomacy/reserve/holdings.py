@@ -1,0 +1,152 @@
+"""Holdings: the ledger by wallet and source, valued in USD and PKR, its history, and BTC price imports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from biplomacy.core.errors import InputError, Issue
+from biplomacy.core.permissions import Actor, authorize
+from biplomacy.core.provenance import load_registry
+from biplomacy.house import audit
+from biplomacy.reserve.model import ledger, policy
+from biplomacy.reserve.model.policy_figures import policy_figures
+from biplomacy.reserve.tables import LedgerEntryRow, PriceRow, WalletRow
+from biplomacy.store.db import Store
+
+FALLBACK_PRICE = "reserve.custody.btc_usd_2025_close"
+FALLBACK_RATE = "reserve.custody.pkr_per_usd"
+SNAPSHOT = "btc-prices-2025.csv"
+
+
+def _prices(store: Store) -> tuple[Decimal, Decimal, str, list[dict[str, object]]]:
+    """Latest USD price and PKR/USD rate: from imported prices when there are any, else the cited registry."""
+    registry = load_registry()
+    with store.read() as session:
+        usd = session.scalars(select(PriceRow).where(PriceRow.currency == "USD").order_by(PriceRow.day.desc())).first()
+        pkr = session.scalars(select(PriceRow).where(PriceRow.currency == "PKR").order_by(PriceRow.day.desc())).first()
+        if usd is not None:
+            rate = (pkr.btc_price / usd.btc_price) if pkr is not None else registry.value(FALLBACK_RATE)
+            cited = [] if pkr is not None else registry.cited([FALLBACK_RATE])
+            return usd.btc_price, rate, f"{usd.day} ({usd.source})", cited
+    return (registry.value(FALLBACK_PRICE), registry.value(FALLBACK_RATE), registry.get(FALLBACK_PRICE).date,
+            registry.cited([FALLBACK_PRICE, FALLBACK_RATE]))
+
+
+def holdings(store: Store, wallet: str | None = None, public: bool = True) -> dict[str, Any]:
+    """Every receipt, totals by wallet and source, valuation, and a history series (public: no hidden addresses)."""
+    price, rate, price_date, sources = _prices(store)
+    with store.read() as session:
+        q = select(LedgerEntryRow, WalletRow).join(WalletRow, WalletRow.id == LedgerEntryRow.wallet_id)
+        if wallet:
+            q = q.where(WalletRow.name == wallet)
+        rows = session.execute(q.order_by(LedgerEntryRow.first_seen, LedgerEntryRow.id)).all()
+        wallets = {w.name: w for w in session.scalars(select(WalletRow).order_by(WalletRow.name))}
+        entries = []
+        by_wallet: dict[str, int] = {name: 0 for name in wallets if not wallet or name == wallet}
+        by_source: dict[str, int] = {}
+        events: list[tuple[str, int]] = []
+        figures = policy_figures()
+        for e, w in rows:
+            show = not public or w.public_addresses
+            live = e.status in ledger.LIVE
+            findings = policy.check_receipt(policy.ReceiptContext(w.policy, e.source, e.sats, 0, figures)) \
+                if live else []
+            entries.append({"wallet": w.name, "txid": e.txid, "vout": e.vout, "address": e.address if show else None,
+                            "sats": e.sats, "btc": ledger.btc_text(e.sats), "source": e.source, "zone": e.zone,
+                            "cost_basis_usd": e.cost_basis_usd, "status": e.status, "height": e.block_height,
+                            "first_seen": e.first_seen, "policy": w.policy,
+                            "flags": [f"{f.rule}: {f.message}" for f in findings]})
+            # A receipt counts from its block's time (a first sync of an old wallet must not put history today).
+            events.append(((e.block_time or e.first_seen).date().isoformat(), e.sats))
+            if e.status not in ledger.LIVE:
+                events.append((e.updated_at.date().isoformat(), -e.sats))
+            if e.status in ledger.LIVE:
+                by_wallet[w.name] = by_wallet.get(w.name, 0) + e.sats
+                by_source[e.source] = by_source.get(e.source, 0) + e.sats
+        per_day: dict[str, int] = {}
+        for day, sats in events:
+            per_day[day] = per_day.get(day, 0) + sats
+        history, running = [], 0
+        for day in sorted(per_day):
+            running += per_day[day]
+            history.append({"day": day, "sats": running, "btc": ledger.btc_text(running)})
+        about = {n: {"policy": w.policy, "threshold": w.threshold, "signers": len(w.signers.split(",")),
+                     "public_addresses": w.public_addresses} for n, w in wallets.items()}
+    total = sum(by_wallet.values())
+    value = ledger.valuation(total, price, rate)
+    return {
+        "total_sats": total, "total_btc": ledger.btc_text(total), "value_usd": value["usd"], "value_pkr": value["pkr"],
+        "price_usd": price, "pkr_per_usd": rate, "price_date": price_date,
+        "by_wallet": [{"wallet": n, "btc": ledger.btc_text(s), "sats": s, **about[n]} for n, s in by_wallet.items()],
+        "by_source": [{"source": k, "btc": ledger.btc_text(v), "sats": v} for k, v in sorted(by_source.items())],
+        "vanished": [x for x in entries if x["status"] == "vanished"],
+        "flagged": [x for x in entries if x["flags"]],
+        "history": history, "entries": entries, "sources": sources,
+    }
+
+
+def _parse_prices(text: str, where: str) -> list[tuple[date, str, Decimal, str]]:
+    reader = csv.DictReader(io.StringIO(text))
+    need = {"day", "currency", "btc_price", "source"}
+    if not reader.fieldnames or not need <= set(reader.fieldnames):
+        raise InputError(f"{where}: header must have {', '.join(sorted(need))}", field="file")
+    rows, issues = [], []
+    for n, r in enumerate(reader, start=2):
+        path = f"{where}:{n}"
+        try:
+            day = date.fromisoformat((r["day"] or "").strip())
+        except ValueError:
+            issues.append(Issue("prices.day", path, f"day {r['day']!r} is not YYYY-MM-DD"))
+            continue
+        cur = (r["currency"] or "").strip().upper()
+        if cur not in ("USD", "PKR"):
+            issues.append(Issue("prices.currency", path, f"currency {cur!r} must be USD or PKR"))
+            continue
+        try:
+            price = Decimal((r["btc_price"] or "").strip())
+        except InvalidOperation:
+            issues.append(Issue("prices.price", path, f"btc_price {r['btc_price']!r} is not a decimal number"))
+            continue
+        if not price.is_finite() or price <= 0:
+            issues.append(Issue("prices.price", path, "btc_price must be positive"))
+            continue
+        if not (r["source"] or "").strip():
+            issues.append(Issue("prices.source", path, "every price needs its source"))
+            continue
+        rows.append((day, cur, price, r["source"].strip()[:300]))
+    if issues:
+        raise InputError.from_issues(issues, where)
+    return rows
+
+
+def import_prices(store: Store, actor: Actor, file: Path | None) -> dict[str, Any]:
+    """Import a prices CSV (default: the cited snapshot shipped in data/prices); all rows or none."""
+    authorize(actor, "reserve.ledger.write")
+    if file is None:
+        text, where = (resources.files("biplomacy") / "data" / "prices" / SNAPSHOT).read_text("utf-8"), SNAPSHOT
+    else:
+        if not file.is_file():
+            raise InputError(f"{file}: no such file", field="file")
+        try:
+            text, where = file.read_text("utf-8"), str(file)
+        except UnicodeDecodeError:
+            raise InputError(f"{file}: not UTF-8 text", field="file") from None
+    rows = _parse_prices(text, where)
+    with store.transaction() as session:
+        for day, cur, price, source in rows:
+            row = session.scalars(select(PriceRow).where(PriceRow.day == day, PriceRow.currency == cur)).first()
+            if row is None:
+                session.add(PriceRow(day=day, currency=cur, btc_price=price, source=source))
+            else:
+                row.btc_price, row.source = price, source
+        audit.record(session, actor=actor.name, action="reserve.prices.import", subject=where,
+                     payload={"rows": len(rows)})
+    return {"imported": len(rows), "file": where}

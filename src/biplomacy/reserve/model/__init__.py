@@ -1,0 +1,1 @@
+"""The reserve's pure rules: descriptors, policy, PSBTs, the ledger and reserve statements."""

@@ -1,0 +1,276 @@
+"""Watch-only multisig descriptors: import with every problem reported at once, derive addresses and key paths.
+
+A reserve wallet is `wsh(sortedmulti(M, [fp/48h/1h/0h/2h]xpub/<0;1>/*, ...))#checksum`, or the taproot
+`tr(H, sortedmulti_a(M, ...))` / `tr(H, multi_a(M, ...))` whose internal key is BIP-341's unspendable NUMS point
+H (so the M-of-N script path is the only way to spend). BDK parses and derives (it is the reference
+implementation); bdkpython 3.1 cannot parse `sortedmulti_a`, so a taproot sortedmulti_a address is BDK's
+derivation of `tr(H, multi_a(M, keys at that index sorted))`, which is what sortedmulti_a means (BIP-387).
+embit decodes the extended keys so that we can name the signer whose key is on the wrong network, and builds
+the per-key BIP-32 paths a PSBT needs. Private key material is refused before any parser sees it, and never
+quoted back. Taproot wallets import, derive, sync, spend and sign reserve statements by their one script leaf
+(reserve/taproot_spend.py: leaf script, control block, BIP-371 PSBT fields, Schnorr checks, the multi_a witness).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import bdkpython as bdk
+from embit import base58, bip32
+from embit.descriptor import Descriptor as EmbitDescriptor
+from embit.descriptor.checksum import checksum as bip380_checksum
+from embit.networks import NETWORKS
+from embit.script import Script, address_to_scriptpubkey
+
+from biplomacy.core.errors import InputError, Issue
+
+MAX_SIGNERS = 15  # P2WSH standardness: sortedmulti up to 15 keys under the 3,600-byte witness script limit
+# Bitcoin Core's descriptor parser allows at most 999 keys in multi_a (MAX_PUBKEYS_PER_MULTI_A, script/script.h,
+# read 2026-11-23); BIP-342 has no key count limit of its own.
+MAX_TAPROOT_SIGNERS = 999
+# BIP-341 "Constructing and spending Taproot outputs": H = lift_x(0x50929b74...3ac0), a point nobody knows the
+# discrete logarithm of: an output with internal key H cannot be spent by the key path.
+NUMS_H = "50929b74c1a04954b78b4b6035e97a5e078a5a0f28ec96d547bfee9ace803ac0"
+
+_TESTNETS = {"testnet", "testnet4", "signet", "regtest"}
+_BDK_NETWORK = {"bitcoin": bdk.Network.BITCOIN, "testnet": bdk.Network.TESTNET, "testnet4": bdk.Network.TESTNET4,
+                "signet": bdk.Network.SIGNET, "regtest": bdk.Network.REGTEST}
+_EMBIT_NETWORK = {"bitcoin": "main", "testnet": "test", "testnet4": "test", "signet": "signet", "regtest": "regtest"}
+_PUB_VERSIONS = {bytes.fromhex("0488b21e"): "bitcoin", bytes.fromhex("043587cf"): "test",
+                 bytes.fromhex("02aa7ed3"): "bitcoin", bytes.fromhex("02575483"): "test"}  # xpub, tpub, Zpub, Vpub
+_PRV_VERSIONS = {bytes.fromhex(v) for v in ("0488ade4", "04358394", "049d7878", "044a4e28", "04b2430c",
+                                             "045f18bc", "0295b005", "024285b5", "02aa7a99", "02575048")}
+_BASE58_TOKEN = re.compile(r"[1-9A-HJ-NP-Za-km-z]{50,112}")
+_KEY = re.compile(r"^\[(?P<fp>[0-9a-fA-F]{8})(?P<path>(?:/\d+[hH']?)*)\](?P<xpub>[1-9A-HJ-NP-Za-km-z]+)"
+                  r"/<0;1>/\*$")
+_SHAPE = re.compile(r"^wsh\((?P<kind>sortedmulti|multi)\((?P<body>[^()]*)\)\)$")
+_TR_SHAPE = re.compile(r"^tr\((?P<internal>[^,()]*),(?P<kind>sortedmulti_a|multi_a)\((?P<body>[^()]*)\)\)$")
+
+
+def network_family(network: str) -> str:
+    """'bitcoin' for mainnet, 'test' for every test network (they share key and address versions)."""
+    return "bitcoin" if network == "bitcoin" else "test"
+
+
+def bdk_network(network: str) -> bdk.Network:
+    return _BDK_NETWORK[network]
+
+
+def embit_network(network: str) -> dict[str, object]:
+    return NETWORKS[_EMBIT_NETWORK[network]]
+
+
+def contains_private_key(text: str) -> bool:
+    """True when `text` holds an extended private key (xprv, tprv, ...) or a WIF private key anywhere."""
+    if re.search(r"[xtyzuvYZUV]prv[1-9A-HJ-NP-Za-km-z]{20,}", text):
+        return True
+    for token in _BASE58_TOKEN.findall(text):
+        try:
+            raw = base58.decode_check(token)
+        except Exception:  # noqa: BLE001 - not a base58check token: not a key
+            continue
+        if len(raw) == 78 and raw[:4] in _PRV_VERSIONS:
+            return True
+        if raw[:1] in (b"\x80", b"\xef") and len(raw) in (33, 34):
+            return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class SignerKey:
+    """One institution's key: master fingerprint, origin path and account xpub."""
+
+    fingerprint: str
+    origin_path: str  # e.g. "m/48h/1h/0h/2h"
+    xpub: str
+
+    @property
+    def origin_indexes(self) -> list[int]:
+        return bip32.parse_path(self.origin_path)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyAt:
+    """A signer's public key at one derived index, with its full BIP-32 path from the master."""
+
+    fingerprint: str
+    path: list[int]
+    pubkey: bytes
+
+
+@dataclass(frozen=True)
+class WalletDescriptor:
+    """A validated watch-only M-of-N descriptor (multipath receive/change), with its BIP-380 checksum."""
+
+    text: str
+    threshold: int
+    keys: tuple[SignerKey, ...]
+    network: str
+    sorted_keys: bool = True
+    script_type: str = "wsh"  # "wsh" (P2WSH multisig) or "tr" (taproot, NUMS internal key, multi_a leaf)
+
+    @property
+    def is_taproot(self) -> bool:
+        return self.script_type == "tr"
+
+    @property
+    def fingerprints(self) -> list[str]:
+        return [k.fingerprint for k in self.keys]
+
+    @cached_property
+    def _bdk(self) -> tuple[bdk.Descriptor, bdk.Descriptor]:
+        single = bdk.Descriptor(self.text, _bdk_kind(self.network)).to_single_descriptors()
+        return single[0], single[1]
+
+    @property
+    def bdk_parses(self) -> bool:
+        """Whether BDK can take the whole descriptor (a BDK wallet, an Electrum scan): not tr(sortedmulti_a)."""
+        return not (self.is_taproot and self.sorted_keys)
+
+    def leaf_descriptor(self, index: int, change: bool = False) -> str:
+        """The taproot descriptor of one index, keys x-only and in script order: tr(H,multi_a(M,k1,...))."""
+        keys = ",".join(k.pubkey[1:].hex() for k in self.keys_at(index, change))
+        return f"tr({NUMS_H},multi_a({self.threshold},{keys}))"
+
+    @cached_property
+    def _hd(self) -> list[bip32.HDKey]:
+        return [bip32.HDKey.from_string(k.xpub) for k in self.keys]
+
+    def address(self, index: int, change: bool = False) -> str:
+        """The receive (or change) address at `index`, derived by BDK."""
+        if not self.bdk_parses:
+            single = bdk.Descriptor(self.leaf_descriptor(index, change), _bdk_kind(self.network))
+            return str(single.derive_address(0, bdk_network(self.network)))
+        return str(self._bdk[1 if change else 0].derive_address(index, bdk_network(self.network)))
+
+    def keys_at(self, index: int, change: bool = False) -> list[KeyAt]:
+        """Each signer's public key at `index` (compressed), in the order the script puts them: sortedmulti
+        sorts the compressed keys, sortedmulti_a the x-only keys (BIP-387)."""
+        branch = 1 if change else 0
+        out = [KeyAt(k.fingerprint, k.origin_indexes + [branch, index], hd.derive([branch, index]).key.sec())
+               for k, hd in zip(self.keys, self._hd, strict=True)]
+        if not self.sorted_keys:
+            return out
+        return sorted(out, key=(lambda a: a.pubkey[1:]) if self.is_taproot else (lambda a: a.pubkey))
+
+    def witness_script(self, index: int, change: bool = False) -> bytes:
+        if self.is_taproot:
+            raise ValueError("a taproot wallet has no witness script: its inputs carry a script leaf and control "
+                             "block (reserve/taproot_spend.py)")
+        keys = self.keys_at(index, change)
+        m, n = self.threshold, len(keys)
+        body = bytes([0x50 + m]) + b"".join(bytes([33]) + k.pubkey for k in keys) + bytes([0x50 + n, 0xAE])
+        return body
+
+    def script_pubkey(self, index: int, change: bool = False) -> bytes:
+        if self.is_taproot:
+            return bytes(address_to_scriptpubkey(self.address(index, change)).data)
+        return b"\x00\x20" + hashlib.sha256(self.witness_script(index, change)).digest()
+
+    def address_embit(self, index: int, change: bool = False) -> str:
+        """The same address derived independently (embit), for cross-checks."""
+        if self.is_taproot:
+            derived = EmbitDescriptor.from_string(self.text.partition("#")[0]).derive(index, branch_index=int(change))
+            return str(derived.address(embit_network(self.network)))
+        return Script(self.script_pubkey(index, change)).address(embit_network(self.network))
+
+
+def _bdk_kind(network: str) -> bdk.NetworkKind:
+    return bdk.NetworkKind.MAIN if network == "bitcoin" else bdk.NetworkKind.TEST
+
+
+def _key_issues(i: int, raw: str, network: str) -> tuple[SignerKey | None, list[Issue]]:
+    path = f"descriptor.keys[{i}]"
+    m = _KEY.match(raw.strip())
+    if not m:
+        return None, [Issue("descriptor.key", path, "expected [fingerprint/origin/path]xpub/<0;1>/* (a multipath "
+                                                     "key with its origin)")]
+    try:
+        raw_key = base58.decode_check(m["xpub"])
+        hd = bip32.HDKey.from_string(m["xpub"])
+    except Exception:  # noqa: BLE001 - any decoding failure is the same user mistake
+        return None, [Issue("descriptor.xpub", path, "the extended public key is malformed (bad base58 checksum "
+                                                     "or length)")]
+    fam = _PUB_VERSIONS.get(raw_key[:4])
+    issues = []
+    if hd.is_private:
+        issues.append(Issue("descriptor.private", path, "private key material is not accepted"))
+    if fam is None:
+        issues.append(Issue("descriptor.xpub", path, "unknown extended key version"))
+    elif (fam == "bitcoin") != (network == "bitcoin"):
+        want = "mainnet (xpub)" if network == "bitcoin" else "test networks (tpub)"
+        issues.append(Issue("descriptor.network", path, f"key is for another network; this program runs on "
+                                                         f"{network}, which needs {want} keys"))
+    origin = "m" + m["path"].replace("H", "h").replace("'", "h")
+    return SignerKey(m["fp"].lower(), origin, m["xpub"]), issues
+
+
+def parse_descriptor(text: str, network: str) -> WalletDescriptor:
+    """Validate a watch-only multisig descriptor for `network`; raise InputError listing every problem."""
+    text = "".join(str(text).split())
+    if contains_private_key(text):
+        # Said without quoting: the descriptor may be pasted into logs or a terminal history.
+        raise InputError("descriptor contains private key material (xprv/tprv or WIF); import only the "
+                         "public descriptor: nothing was stored", field="descriptor")
+    issues: list[Issue] = []
+    body, _, given = text.partition("#")
+    if given:
+        try:
+            expected = bip380_checksum(body)
+        except Exception:  # noqa: BLE001 - characters outside the descriptor alphabet
+            expected = None
+        if expected != given:
+            issues.append(Issue("descriptor.checksum", "descriptor", "BIP-380 checksum does not match; the "
+                                                                    "descriptor was altered or mistyped"))
+    shape = _SHAPE.match(body) or _TR_SHAPE.match(body)
+    if not shape:
+        issues.append(Issue("descriptor.shape", "descriptor", "expected wsh(sortedmulti(M, key, ...)) or "
+                                                              "tr(NUMS_H, sortedmulti_a(M, key, ...)) with "
+                                                              "multipath <0;1>/* keys"))
+        raise InputError.from_issues(issues, "descriptor")
+    taproot = body.startswith("tr(")
+    if taproot and shape["internal"].lower() != NUMS_H:
+        issues.append(Issue("descriptor.internal_key", "descriptor.internal_key", "the taproot internal key must "
+                            f"be BIP-341's unspendable point H ({NUMS_H}); any other key could spend alone by the "
+                            "key path, outside the M-of-N"))
+    parts = shape["body"].split(",")
+    try:
+        threshold = int(parts[0])
+    except ValueError:
+        threshold = 0
+        issues.append(Issue("descriptor.threshold", "descriptor.threshold", "M must be a whole number"))
+    keys: list[SignerKey] = []
+    for i, raw in enumerate(parts[1:]):
+        key, bad = _key_issues(i, raw, network)
+        issues.extend(bad)
+        if key:
+            keys.append(key)
+    n = len(parts) - 1
+    if threshold and not 1 <= threshold <= n:
+        issues.append(Issue("descriptor.threshold", "descriptor.threshold", f"M = {threshold} must be between 1 "
+                                                                            f"and N = {n}"))
+    limit = MAX_TAPROOT_SIGNERS if taproot else MAX_SIGNERS
+    if n > limit:
+        issues.append(Issue("descriptor.signers", "descriptor", f"at most {limit} keys in a "
+                                                                f"{'taproot' if taproot else 'P2WSH'} multisig"))
+    fps = [k.fingerprint for k in keys]
+    for fp in sorted({f for f in fps if fps.count(f) > 1}):
+        issues.append(Issue("descriptor.fingerprint", "descriptor.keys", f"fingerprint {fp} appears more than "
+                                                                         "once; each signer needs its own seed"))
+    if issues:
+        raise InputError.from_issues(issues, "descriptor")
+    sorted_keys = shape["kind"].startswith("sortedmulti")
+    wallet = WalletDescriptor(body, threshold, tuple(keys), network, sorted_keys, "tr" if taproot else "wsh")
+    try:
+        if wallet.bdk_parses:
+            canonical = str(bdk.Descriptor(body, _bdk_kind(network)))
+        else:  # BDK takes each index's tr(H, multi_a(...)); check one, checksum the whole as BIP-380 says
+            bdk.Descriptor(wallet.leaf_descriptor(0), _bdk_kind(network))
+            canonical = f"{body}#{bip380_checksum(body)}"
+    except Exception:  # noqa: BLE001 - BDK's error types vary by version; it omits the input on purpose
+        raise InputError("descriptor is not valid miniscript for this network (BDK refused it)",
+                         field="descriptor") from None
+    return WalletDescriptor(canonical, threshold, tuple(keys), network, sorted_keys, wallet.script_type)

@@ -1,0 +1,1 @@
+"""The rehearsal chain's pure rules: consensus checks and the Electrum protocol."""

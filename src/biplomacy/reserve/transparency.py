@@ -1,0 +1,152 @@
+"""The public view of the reserve: holdings over time, by source and wallet, policies in force, as data and a chart.
+
+The page and its API answer from a `PublicView` computed once per state of the audit log: every change to
+what the public sees (wallets, ledger receipts and their reorg flags, classification, prices, statements) is
+audited in the transaction that makes it, so while the log's head (seq, hash) is unchanged, so is the view.
+Each request reads only that head (one indexed row) and rebuilds the view when it moved (audit_cache.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
+
+from biplomacy.core.provenance import load_registry
+from biplomacy.house.audit_cache import Head, PerAuditHead
+from biplomacy.reserve import statements as reserve_statement
+from biplomacy.reserve.holdings import holdings
+from biplomacy.reserve.model.policy import PROFILES
+from biplomacy.reserve.wallets import list_wallets
+from biplomacy.store.db import Store
+
+POLICY_FACTS = {
+    "imf-no-accumulation": ["reserve.policy.imf_el_salvador_eff_usd", "reserve.policy.el_salvador_holdings_btc"],
+    "us-eo-no-sale": ["reserve.policy.us_eo_date"],
+    "bhutan": ["reserve.policy.bhutan_holdings_btc"],
+    "pakistan-draft": ["reserve.policy.pakistan_tier1_btc", "reserve.policy.pakistan_tier2_btc",
+                       "reserve.policy.pakistan_fx_reserves_usd", "reserve.policy.pakistan_cap_share_of_fx"],
+}
+PAGE_RECEIPTS = 50  # the page lists the latest receipts; the CSV and JSON have them all
+CSV_COLUMNS = ("wallet", "txid", "vout", "address", "btc", "sats", "source", "zone", "status", "height", "first_seen")
+
+
+def history_chart(history: list[dict[str, Any]]) -> dict[str, Any]:
+    """A Vega-Lite step chart of total holdings over time (one spec for the page and any export)."""
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "description": "Reserve holdings over time, in BTC",
+        "width": "container", "height": 220,
+        "data": {"values": [{"day": h["day"], "btc": float(h["btc"])} for h in history]},
+        "mark": {"type": "line", "interpolate": "step-after", "point": True},
+        "encoding": {"x": {"field": "day", "type": "temporal", "title": "day"},
+                     "y": {"field": "btc", "type": "quantitative", "title": "BTC held"}},
+    }
+
+
+def public_holdings(store: Store) -> dict[str, Any]:
+    """What anyone may see: totals, by source and wallet, history, vanished receipts; addresses only where public."""
+    data = holdings(store, None, public=True)
+    data["chart"] = history_chart(data["history"])
+    return data
+
+
+def public_wallets(store: Store, data: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The wallets as the public sees them (`data`: public_holdings already computed, to reuse its balances)."""
+    by_name = {w["wallet"]: w for w in (data or holdings(store, None, public=True))["by_wallet"]}
+    out = []
+    for w in list_wallets(store):
+        item = {"name": w["name"], "threshold": w["threshold"], "signers": w["signers"], "policy": w["policy"],
+                "network": w["network"], "balance_btc": by_name.get(w["name"], {}).get("btc", "0")}
+        if w["public_addresses"]:
+            item["descriptor"] = w["descriptor"]
+        out.append(item)
+    return out
+
+
+def policy_sources(profiles: list[str]) -> list[dict[str, object]]:
+    keys = [k for p in profiles if p in PROFILES for k in POLICY_FACTS[p]]
+    return load_registry().cited(keys)
+
+
+def holdings_csv(data: dict[str, Any]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for e in data["entries"]:
+        writer.writerow(["" if e[c] is None else e[c] for c in CSV_COLUMNS])
+    return buffer.getvalue()
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, Decimal):
+        return format(value, "f")  # exact, as the API writes every amount
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _json_body(value: Any) -> bytes:
+    """The JSON the API sends for `value` (Decimals as exact strings, dates in ISO 8601), serialised once."""
+    return json.dumps(value, default=_plain, ensure_ascii=False, allow_nan=False,
+                      separators=(",", ":")).encode("utf-8")
+
+
+@dataclass(frozen=True, eq=False)
+class PublicView:
+    """What the public page and /api/v1/reserve/* show, for one state of the audit log (`head`)."""
+
+    head: Head
+    data: dict[str, Any]
+    wallets: list[dict[str, Any]]
+    statement: dict[str, Any] | None
+    profiles: list[str] = field(default_factory=list)
+    rendered: dict[tuple[str, str], bytes] = field(default_factory=dict)  # the page's HTML by (name, role) looking
+
+    @cached_property
+    def page(self) -> dict[str, Any]:
+        """The page's template context, but for what depends on who is asking."""
+        return {"data": self.data, "profiles": self.profiles, "statement": self.statement,
+                "wallets_rows": [{**w, "signer_count": len(w["signers"])} for w in self.wallets],
+                "latest": list(reversed(self.data["entries"][-PAGE_RECEIPTS:])), "receipts_shown": PAGE_RECEIPTS,
+                "flagged_rows": [{**e, "flags": "; ".join(e["flags"])} for e in self.data["flagged"]],
+                "facts": policy_sources(self.profiles),
+                "chart_json": Markup(htmlsafe_json_dumps(self.data["chart"], sort_keys=True)),
+                "audit_head": None if self.head is None else self.head[1]}
+
+    @cached_property
+    def holdings_json(self) -> bytes:
+        return _json_body(self.data)
+
+    @cached_property
+    def wallets_json(self) -> bytes:
+        return _json_body(self.wallets)
+
+    @cached_property
+    def holdings_csv(self) -> str:
+        return holdings_csv(self.data)
+
+
+def public_view(store: Store, head: Head) -> PublicView:
+    """Compute the view; `head` must be read before (data read after it is at least as new as the key)."""
+    data = public_holdings(store)
+    wallets = public_wallets(store, data)
+    return PublicView(head, data, wallets, reserve_statement.latest(store), sorted({w["policy"] for w in wallets}))
+
+
+class PublicViewCache:
+    """The latest PublicView of one store, rebuilt when the audit log's head has moved since it was computed."""
+
+    def __init__(self) -> None:
+        self._views: PerAuditHead[None, PublicView] = PerAuditHead(lambda store, head, _: public_view(store, head))
+
+    def get(self, store: Store) -> PublicView:
+        return self._views.get(store, None)

@@ -1,0 +1,133 @@
+"""Engine and transactions: one Store per process, built from Settings, checked to be migrated."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from biplomacy.core.config import Settings
+from biplomacy.core.errors import ConfigError, MigrationError, StoreError
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table; pillar tables live in adapters/store/tables/<pillar>.py."""
+
+
+def _describe(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable URL>"
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for `url`, turning a malformed URL or missing driver into a ConfigError."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"database URL {url!r} is malformed (expected e.g. sqlite:///var/x.db or "
+                          "postgresql+psycopg://user@host/db)") from None
+    if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise ConfigError(f"database URL {_describe(url)}: only sqlite and postgresql are supported")
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    kwargs: dict[str, object] = {"future": True}
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            parent = Path(parsed.database).parent
+            if not parent.exists():
+                raise ConfigError(f"database URL {_describe(url)}: folder {parent} does not exist")
+        kwargs["connect_args"] = {"timeout": 30}
+    else:
+        kwargs["connect_args"] = {"connect_timeout": 5}
+        kwargs["pool_pre_ping"] = True
+    try:
+        engine = create_engine(parsed, **kwargs)  # type: ignore[arg-type]
+    except (NoSuchModuleError, ArgumentError, ImportError) as exc:
+        raise ConfigError(f"database URL {_describe(url)}: {exc}") from None
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.close()
+
+
+@dataclass
+class Store:
+    """A database handle. `with store.transaction() as s:` commits at the end, or rolls back on error."""
+
+    engine: Engine
+    url: str
+
+    def __post_init__(self) -> None:
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        session = self._sessions()
+        try:
+            with session.begin():
+                yield session
+        except OperationalError as exc:
+            raise StoreError(f"database {_describe(self.url)}: {exc.orig}") from None
+        finally:
+            session.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        session = self._sessions()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    def check_reachable(self) -> None:
+        try:
+            with self.engine.connect():
+                pass
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise ConfigError(f"cannot reach database {_describe(self.url)}: {reason}") from None
+        except SQLAlchemyError as exc:
+            raise ConfigError(f"database {_describe(self.url)}: {exc}") from None
+
+    def check_migrated(self) -> None:
+        """Raise MigrationError unless every Alembic head is applied."""
+        from biplomacy.store.migrate import current_heads, script_heads
+
+        self.check_reachable()
+        have, want = current_heads(self), script_heads()
+        if have != want:
+            missing = ", ".join(sorted(want - have)) or "none"
+            raise MigrationError(
+                f"database {_describe(self.url)} is not migrated (missing: {missing}); "
+                "run `biplomacy db upgrade` (make run does it)"
+            )
+
+    def has_table(self, name: str) -> bool:
+        return inspect(self.engine).has_table(name)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(settings: Settings, *, create_dirs: bool = True) -> Store:
+    """Open (not migrate) the database the settings name."""
+    url = settings.effective_database_url
+    if create_dirs and not settings.database_url:
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    return Store(make_engine(url), url)

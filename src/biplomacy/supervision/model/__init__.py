@@ -1,0 +1,1 @@
+"""Supervision's pure rules: licences, the register, returns, solvency proofs, stablecoins."""
