@@ -42,7 +42,7 @@ from biplomacy.reserve import wallets as reserve_wallets
 from biplomacy.reserve.model.descriptors import parse_descriptor
 from biplomacy.reserve.rehearsal import chain
 from biplomacy.reserve.rehearsal.model import consensus as rc
-from biplomacy.reserve.rehearsal.source import rehearsal_chain
+from biplomacy.reserve.rehearsal.source import RehearsalSource
 from biplomacy.reserve.rehearsal.web import rehearsal_app
 from biplomacy.reserve.tables import AddressRow, LedgerEntryRow, WalletRow
 from biplomacy.store import migrate
@@ -160,7 +160,7 @@ def bench_page(receipts: int, requests: int) -> dict[str, tuple[float, float]]:
     fill_chain(store, text, receipts, min(receipts, 50))
     reserve_wallets.add_wallet(store, ADMIN, "regtest", "treasury", text)
     settings = load_settings({"BIPLOMACY_DATABASE_URL": store.url, "BIPLOMACY_VAR_DIR": str(folder)})
-    reserve_wallets.sync(store, ADMIN, rehearsal_chain(store, settings), "treasury")
+    reserve_wallets.sync(store, ADMIN, RehearsalSource(store, settings.network), "treasury")
     port = free_port()
     server = multiprocessing.get_context("spawn").Process(target=serve_portal, args=(store.url, str(folder), port),
                                                           daemon=True)
@@ -249,9 +249,9 @@ def main() -> None:
         assert len(wallet.transactions()) == args.txs
         return elapsed
 
-    def ours_asgi() -> None:
+    def ours_in_process() -> None:
         forget(store)
-        reserve_wallets.sync(store, ADMIN, rehearsal_chain(store, settings), "bench")
+        reserve_wallets.sync(store, ADMIN, RehearsalSource(store, settings.network), "bench")
 
     # Alternated, so that neither client always meets a warmer server (page cache, SQLite, allocator): best of each.
     # The server's speed drifts between runs on a shared VM (±20 % seen), so each pair's ratio is kept too: the
@@ -265,11 +265,11 @@ def main() -> None:
     s_ours, s_bdk = min(runs["ours"]), min(runs["bdk"])
     pairs = sorted(o / b for o, b in zip(runs["ours"], runs["bdk"], strict=True))
     median_pair = statistics.median(pairs)
-    s_asgi = best(ours_asgi, 1)
+    s_in_process = best(ours_in_process, 1)
     server.terminate()
     print(f"sync of {args.txs} transactions: biplomacy over HTTP {s_ours:.2f}s, BDK EsploraClient {s_bdk:.2f}s, "
           f"ratio {s_ours / s_bdk:.2f}x (best of each), median of pairs {median_pair:.2f}x "
-          f"(pairs {', '.join(f'{r:.2f}' for r in pairs)}); biplomacy in-process ASGI {s_asgi:.2f}s")
+          f"(pairs {', '.join(f'{r:.2f}' for r in pairs)}); biplomacy in-process (rehearsal chain called directly) {s_in_process:.2f}s")
 
     cpu = platform.processor() or platform.machine()
     with RESULTS.open("a", encoding="utf-8") as f:
@@ -285,7 +285,7 @@ def main() -> None:
                 f"{s_ours / s_bdk:.2f}x |\n"
                 f"| same sync, median of the {args.repeats} alternated pairs' ratios (each pair: BDK then biplomacy) "
                 f"| | | {median_pair:.2f}x (pairs {', '.join(f'{r:.2f}' for r in pairs)}) |\n"
-                f"| same sync, in-process ASGI transport (CLI path) | {s_asgi:.2f} s | | |\n")
+                f"| same sync, in-process rehearsal source (CLI path) | {s_in_process:.2f} s | | |\n")
 
 
 if __name__ == "__main__":

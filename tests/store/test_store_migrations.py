@@ -18,4 +18,4 @@ def test_every_migration_downgrades_to_empty_and_back(store):
 def test_unmigrated_database_is_refused_with_the_command_to_run(store):
     migrate.downgrade(store, "base")
     with pytest.raises(MigrationError, match="biplomacy db upgrade"):
-        store.check_migrated()
+        migrate.check_migrated(store)

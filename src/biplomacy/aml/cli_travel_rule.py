@@ -1,4 +1,4 @@
-"""Commands of `biplomacy supervise travel-rule` for the VASP-to-VASP exchange (TRP-like, addressed by LEI).
+"""`biplomacy supervise travel-rule`: validate an IVMS101 payload, and the VASP-to-VASP exchange (TRP-like, by LEI).
 
 Run them `--as` a vasp user to send, read the own inbox and decide; `--as` a supervisor (or as the local
 admin) to discover VASPs and read every exchange. Who may do what is checked by the service (exit 2).
@@ -110,3 +110,30 @@ def register_exchange(travel: typer.Typer) -> None:
 
         c = context.get(ctx)
         emit(run(c.store(), c.actor(), message_id, reason), json_, _render_message)
+
+
+def _render_travel(d: dict[str, Any]) -> None:
+    if d["valid"]:
+        out.print("[green]valid[/green] IVMS101 payload")
+    else:
+        table("Travel rule: problems", ["field", "problem"], [(p["path"], p["message"]) for p in d["problems"]])
+    if d.get("above_threshold") is not None:
+        out.print(f"amount {d['amount_usd'] or ''} USD; at or above the USD/EUR {d['threshold_usd']} threshold: "
+                  f"{d['above_threshold']}")
+    for f in d.get("flags", []):
+        out.print(f"[yellow]flag[/yellow]: {f}")
+
+
+def register(app: typer.Typer) -> None:
+    """`supervise travel-rule`: validate a payload, and the VASP-to-VASP exchange."""
+    travel = typer.Typer(help="The travel rule (FATF R.16, IVMS101).", no_args_is_help=True)
+    app.add_typer(travel, name="travel-rule")
+
+    @travel.command("validate")
+    def validate(file: Path, json_: bool = typer.Option(False, "--json")) -> None:
+        """Validate an IVMS101 payload (bare or in an envelope with transfer data), field by field."""
+        from biplomacy.aml.travel_rule import validate_file
+
+        emit(validate_file(file), json_, _render_travel)
+
+    register_exchange(travel)

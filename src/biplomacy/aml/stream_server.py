@@ -32,7 +32,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from biplomacy.aml.stream import StreamScorer
-from biplomacy.aml.stream_body import ScoreRequest, to_tx
+from biplomacy.aml.web_score_body import ScoreRequest, to_tx
 from biplomacy.core.errors import BiplomacyError, ConfigError, InputError, PermissionDenied
 from biplomacy.core.permissions import Actor, authorize
 from biplomacy.house.audit_cache import LatestSeq

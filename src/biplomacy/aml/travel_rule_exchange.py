@@ -29,8 +29,7 @@ from biplomacy.core.errors import InputError, Issue, NotFound, PermissionDenied
 from biplomacy.core.permissions import VASP, Actor, authorize, require_own_entity
 from biplomacy.house.audit import record
 from biplomacy.store.db import Store
-from biplomacy.supervision.tables import LicenceRow
-from biplomacy.supervision.vasp_directory import entity_on_register, transfer_vasp
+from biplomacy.supervision.vasp_directory import entity_on_register, leis_of, references_of, transfer_vasp
 
 SEND, DECIDE, READ = "travelrule.send", "travelrule.decide", "travelrule.read"
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
@@ -64,16 +63,6 @@ def _plain(text: str, field: str, what: str, limit: int) -> str:
     return text.strip()
 
 
-def _leis(session: Session, refs: set[str]) -> dict[str, str | None]:
-    rows = session.execute(select(LicenceRow.reference, LicenceRow.lei).where(LicenceRow.reference.in_(refs)))
-    return {ref: lei for ref, lei in rows}
-
-
-def _refs_of(session: Session, lei: str | None) -> list[str]:
-    """Every register reference the entity with this LEI has held (a re-licensed entity has several)."""
-    return list(session.scalars(select(LicenceRow.reference).where(LicenceRow.lei == lei)))
-
-
 def _history(row: TravelRuleMessageRow) -> list[dict[str, Any]]:
     steps: list[dict[str, Any]] = [{"status": "requested", "at": row.sent_at.isoformat(), "by": row.sent_by}]
     if row.decided_at is not None:
@@ -98,7 +87,7 @@ def _as_dict(row: TravelRuleMessageRow, leis: dict[str, str | None], with_payloa
 
 
 def _dicts(session: Session, rows: list[TravelRuleMessageRow], with_payload: bool = True) -> list[dict[str, Any]]:
-    leis = _leis(session, {r.originator_vasp for r in rows} | {r.beneficiary_vasp for r in rows})
+    leis = leis_of(session, {r.originator_vasp for r in rows} | {r.beneficiary_vasp for r in rows})
     return [_as_dict(r, leis, with_payload) for r in rows]
 
 
@@ -186,7 +175,7 @@ def inbox(store: Store, actor: Actor, lei: str | None = None) -> dict[str, Any]:
     with store.read() as session:
         entity = entity_on_register(session, lei, "lei", "inbox")
         rows = list(session.scalars(select(TravelRuleMessageRow)
-                                    .where(TravelRuleMessageRow.beneficiary_vasp.in_(_refs_of(session, entity.lei)),
+                                    .where(TravelRuleMessageRow.beneficiary_vasp.in_(references_of(session, entity.lei)),
                                            TravelRuleMessageRow.state == PENDING)
                                     .order_by(TravelRuleMessageRow.id)))
         return {"vasp": entity.reference, "lei": entity.lei, "pending": _dicts(session, rows)}
@@ -206,7 +195,7 @@ def messages(store: Store, actor: Actor, lei: str | None = None, state: str | No
     with store.read() as session:
         q = select(TravelRuleMessageRow)
         if lei is not None:
-            refs = _refs_of(session, entity_on_register(session, lei, "lei", "messages of").lei)
+            refs = references_of(session, entity_on_register(session, lei, "lei", "messages of").lei)
             q = q.where(or_(TravelRuleMessageRow.originator_vasp.in_(refs),
                             TravelRuleMessageRow.beneficiary_vasp.in_(refs)))
         if state is not None:
@@ -230,7 +219,7 @@ def show(store: Store, actor: Actor, message_id: int) -> dict[str, Any]:
         row = session.get(TravelRuleMessageRow, message_id)
         if row is None:
             raise NotFound(f"no travel-rule message {message_id}", field="id")
-        leis = _leis(session, {row.originator_vasp, row.beneficiary_vasp})
+        leis = leis_of(session, {row.originator_vasp, row.beneficiary_vasp})
         _party_check(actor, message_id, leis, row)
         return _as_dict(row, leis)
 
@@ -242,7 +231,7 @@ def _decide(store: Store, actor: Actor, message_id: int, reason: str, to_state: 
         row = session.get(TravelRuleMessageRow, message_id, with_for_update=True)
         if row is None:
             raise NotFound(f"no travel-rule message {message_id}", field="id")
-        leis = _leis(session, {row.originator_vasp, row.beneficiary_vasp})
+        leis = leis_of(session, {row.originator_vasp, row.beneficiary_vasp})
         bene_lei = leis.get(row.beneficiary_vasp)
         if actor.lei is None or actor.lei != bene_lei:
             raise PermissionDenied(f"{actor.name} (role {actor.role}, LEI {actor.lei}) may decide only messages "

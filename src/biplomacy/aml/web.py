@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from biplomacy.aml.stream_body import ScoreRequest
+from biplomacy.aml.web_score_body import ScoreRequest
 from biplomacy.web.auth import ActorDep
 from biplomacy.web.rendering import render
 
@@ -34,7 +34,7 @@ def case_page(request: Request, case_id: int, actor: ActorDep) -> HTMLResponse:
 
 @api.post("/supervision/aml/score", summary="Score one transaction with every AML rule (incremental state, kept)")
 def score(request: Request, body: ScoreRequest, actor: ActorDep) -> dict[str, Any]:
-    from biplomacy.aml.stream_body import to_tx
+    from biplomacy.aml.web_score_body import to_tx
     from biplomacy.core.permissions import authorize
 
     authorize(actor, "aml.scan")

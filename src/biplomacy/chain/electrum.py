@@ -18,8 +18,8 @@ from typing import Any
 import bdkpython as bdk
 
 from biplomacy.core.errors import ChainError, ConfigError, InputError
+from biplomacy.core.networks import bdk_network
 from biplomacy.core.ports import ChainOutput, ChainTx
-from biplomacy.reserve.model.descriptors import bdk_network
 
 SCHEMES = ("tcp://", "ssl://")
 BATCH = 25  # script histories asked per batched request

@@ -10,6 +10,8 @@ import typer
 from biplomacy.core.config import Settings
 from biplomacy.core.errors import InputError, MigrationError
 from biplomacy.core.permissions import LOCAL_ADMIN, Actor
+from biplomacy.house.users import session_state
+from biplomacy.store import migrate
 from biplomacy.store.db import Store, open_store
 
 
@@ -26,7 +28,7 @@ class CliContext:
                 self._refuse_missing_sqlite_file()
             self._store = open_store(self.settings)
             if migrated:
-                self._store.check_migrated()
+                migrate.check_migrated(self._store)
         return self._store
 
     def _refuse_missing_sqlite_file(self) -> None:
@@ -48,13 +50,8 @@ class CliContext:
         """The local admin, or the active user named by --as (exit 2 naming the user if there is none)."""
         if not self.acting_as:
             return LOCAL_ADMIN
-        from sqlalchemy import select
-
-        from biplomacy.house.tables import UserRow
-
-        with self.store().read() as s:
-            row = s.execute(select(UserRow).where(UserRow.name == self.acting_as)).scalar_one_or_none()
-            found = None if row is None or not row.active else Actor(row.name, row.role, row.lei)
+        state = session_state(self.store(), self.acting_as)
+        found = state[0] if state else None
         if found is None:
             raise InputError(f"--as {self.acting_as}: no active user of that name (see `biplomacy users list`)",
                              field="--as")

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import click
 import typer
 
-from biplomacy.cli import context
+from biplomacy.aml import cli as aml_cli
+from biplomacy.cli import context, serve
 from biplomacy.core.config import load_settings
 from biplomacy.core.errors import BiplomacyError
-from biplomacy.energy import cli as energy
-from biplomacy.peers import cli as peers
-from biplomacy.reserve import cli as reserve
-from biplomacy.supervision import cli as supervise
+from biplomacy.energy import cli as energy_cli
+from biplomacy.house import cli as house_cli
+from biplomacy.peers import cli as peers_cli
+from biplomacy.reserve import cli as reserve_cli
+from biplomacy.supervision import cli as supervision_cli
 
 app = typer.Typer(
     name="biplomacy",
@@ -34,29 +37,25 @@ def root(
                                      help="Database URL (default: SQLite under ./var/)."),
 ) -> None:
     """Biplomacy. Every command takes --json; exit 0 ok, 2 bad input, 1 other failure."""
-    env = dict(__import__("os").environ)
+    env = dict(os.environ)
     if database_url:
         env["BIPLOMACY_DATABASE_URL"] = database_url
     ctx.obj = context.CliContext(settings=load_settings(env, config), acting_as=acting_as)
     ctx.call_on_close(ctx.obj.close)
 
 
-app.add_typer(energy.app, name="energy", help="Mining zones on surplus power, economics, tariffs and risk.")
-app.add_typer(reserve.app, name="reserve", help="The strategic reserve: multisig wallets, spends, ledger, proofs.")
-app.add_typer(supervise.app, name="supervise", help="Licensing, register, returns, solvency, AML, travel rule.")
-app.add_typer(peers.app, name="peers", help="Country programs side by side.")
+supervise = typer.Typer(help="licensing, register, returns, solvency, AML, travel rule.", no_args_is_help=True)
+supervision_cli.register(supervise)
+aml_cli.register(supervise)
+
+app.add_typer(energy_cli.app, name="energy", help="Mining zones on surplus power, economics, tariffs and risk.")
+app.add_typer(reserve_cli.app, name="reserve", help="The strategic reserve: multisig wallets, spends, ledger, proofs.")
+app.add_typer(supervise, name="supervise", help="Licensing, register, returns, solvency, AML, travel rule.")
+app.add_typer(peers_cli.app, name="peers", help="Country programs side by side.")
 
 
-def _register_house() -> None:
-    """Commands of the house (sources, audit, users, db, serve, demo) live in their own modules."""
-    from biplomacy.cli import serve
-    from biplomacy.house import cli as house
-
-    house.register(app)
-    serve.register(app)
-
-
-_register_house()
+house_cli.register(app)
+serve.register(app)
 
 
 def _click_kinds(name: str) -> tuple[type[BaseException], ...]:
@@ -78,6 +77,27 @@ _CLICK_EXIT = tuple(k for k in (getattr(click.exceptions, "Exit", None), getattr
 _ABORT = _click_kinds("Abort") if hasattr(click.exceptions, "Abort") else ()
 
 
+def _flags() -> set[str]:
+    """Every option the CLI declares, e.g. {"--plan", "--transactions", ...}."""
+    found: set[str] = set()
+    stack = [typer.main.get_command(app)]
+    while stack:
+        command = stack.pop()
+        found.update(o for p in command.params for o in getattr(p, "opts", ()) if o.startswith("--"))
+        stack.extend(getattr(command, "commands", {}).values())
+    return found
+
+
+def phrase(exc: BiplomacyError) -> str:
+    """The error in the CLI's words: a use case names a field ("plan"); the CLI names its flag ("--plan: ...")."""
+    message = str(exc)
+    field = getattr(exc, "field", None)
+    if not field or message.startswith(("-", f"{field}:")):
+        return message
+    flag = "--" + field.replace("_", "-")
+    return f"{flag}: {message}" if flag in _flags() else message
+
+
 def run(argv: list[str] | None = None) -> None:
     """Console entry point: never a traceback for a user's mistake."""
     try:
@@ -96,7 +116,7 @@ def run(argv: list[str] | None = None) -> None:
         print("aborted", file=sys.stderr)
         sys.exit(1)
     except BiplomacyError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {phrase(exc)}", file=sys.stderr)
         for issue in getattr(exc, "issues", ())[:50]:
             print(f"  - {issue}", file=sys.stderr)
         sys.exit(exc.exit_code)

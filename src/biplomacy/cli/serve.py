@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
         host = host or c.settings.host
         port = port or c.settings.port
         check_secret(c.settings, host)
-        c.store().check_migrated()  # a clear one-line error, exit 2, before anything listens
+        c.store()  # refuses an unmigrated database: a clear one-line error, exit 2, before anything listens
         url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
         emit({"url": url, "api_docs": f"{url}/api/docs", "database": c.store().url.split("@")[-1]}, json_,
              lambda d: err.print(f"Biplomacy portal on {d['url']}  (API docs {d['api_docs']}; Ctrl-C stops)"))

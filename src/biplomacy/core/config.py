@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from biplomacy.core.errors import ConfigError
+from biplomacy.core.networks import NETWORKS
 
 DEFAULT_VAR_DIR = Path("var")
 
@@ -49,7 +50,6 @@ _ENV = {
     "BIPLOMACY_SOLVER": "solver",
     "BIPLOMACY_TRUSTED_PROXIES": "trusted_proxies",
 }
-_NETWORKS = {"bitcoin", "testnet", "testnet4", "signet", "regtest"}
 
 
 def _networks(name: str, value: object, where: str) -> tuple[str, ...]:
@@ -112,8 +112,8 @@ def load_settings(env: Mapping[str, str] | None = None, config_file: Path | None
     settings = replace(Settings(), **values)  # type: ignore[arg-type]
     if "out_dir" not in values and "var_dir" in values:
         settings = replace(settings, out_dir=settings.var_dir / "out")
-    if settings.network not in _NETWORKS:
-        raise ConfigError(f"network {settings.network!r} is not one of {', '.join(sorted(_NETWORKS))}")
+    if settings.network not in NETWORKS:
+        raise ConfigError(f"network {settings.network!r} is not one of {', '.join(sorted(NETWORKS))}")
     if not 0 < settings.port < 65536:
         raise ConfigError(f"port {settings.port} is out of range 1-65535")
     return settings

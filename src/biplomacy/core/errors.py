@@ -91,9 +91,5 @@ class ChainError(BiplomacyError):
     """The chain source answered wrongly or not at all."""
 
 
-class AuditError(BiplomacyError):
-    """The audit log's hash chain is broken."""
-
-
 class InfeasibleError(InputError):
     """An optimisation problem has no solution; the message names the binding constraint."""

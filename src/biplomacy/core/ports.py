@@ -1,13 +1,12 @@
-"""Protocols for the outside world (a chain, prices, the clock), with the plain records they return.
+"""Protocols for the outside world (the chain), with the plain records they return.
 
-Each port is as small as the work allows; adapters live in biplomacy.adapters.*, in-memory fakes next to them.
+Each port is as small as the work allows; its adapters live in biplomacy.chain (Esplora, Electrum) and
+biplomacy.reserve.rehearsal.source (the rehearsal chain in this process).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 
@@ -54,13 +53,3 @@ class WalletScanner(Protocol):
     def scanned_address(self, index: int, change: bool) -> str | None:
         """The address the scan derived at (change, index), or None when it did not reach it."""
         ...
-
-
-class PriceFeed(Protocol):
-    """The BTC price in `currency` on `day`, or None when the feed has none."""
-
-    def btc_price(self, day: date, currency: str) -> Decimal | None: ...
-
-
-class Clock(Protocol):
-    def now(self) -> datetime: ...

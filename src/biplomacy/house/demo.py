@@ -94,8 +94,8 @@ def _reserve(store: Store, settings: Settings, actor: Actor) -> StepResult:
 def _supervision(store: Store, settings: Settings, actor: Actor) -> StepResult:
     from biplomacy.supervision.demo import demo_step
 
-    result: StepResult = demo_step(store, settings, actor)
-    return result
+    done = demo_step(store, settings, actor)
+    return StepResult("supervision", done.headline, list(done.lines), list(done.outputs))
 
 
 DEMO_PLAN = "pakistan-2025 demo"

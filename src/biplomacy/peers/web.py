@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
-from biplomacy.cli.output import to_jsonable
+from biplomacy.core.jsonable import to_jsonable
 from biplomacy.peers import compare as peers_compare
 from biplomacy.peers.model.programs import Comparison, parse_countries
 from biplomacy.web.rendering import render

@@ -11,6 +11,7 @@ import typer
 from biplomacy.cli import context
 from biplomacy.cli.output import emit, err, out
 from biplomacy.core.errors import InputError
+from biplomacy.reserve import messages
 
 JSON = typer.Option(False, "--json", help="Print one JSON document on stdout.")
 
@@ -31,8 +32,6 @@ def register(app: typer.Typer) -> None:
         json_: bool = typer.Option(False, "--json"),
     ) -> None:
         """Verify a BIP-322 (or legacy P2PKH) signed message; the network comes from the address."""
-        from biplomacy.reserve.bip322.message import verify
-
         if (message is None) == (message_file is None):
             raise InputError("give exactly one of --message or --message-file", field="--message")
         if message_file is not None:
@@ -41,7 +40,7 @@ def register(app: typer.Typer) -> None:
             body: str | bytes = message_file.read_bytes()
         else:
             body = message
-        emit(verify(address, body, signature).as_dict(), json_, _render)
+        emit(messages.verify_message(address, body, signature).as_dict(), json_, _render)
 
     @app.command("sign-message")
     def sign_message(
@@ -53,22 +52,9 @@ def register(app: typer.Typer) -> None:
         json_: bool = JSON,
     ) -> None:
         """Sign a message with one test key (BIP-322). Never use this with reserve keys: they sign offline."""
-        from embit import ec
-
-        from biplomacy.reserve.bip322.sign import sign_message as sign
-
         err.print("[yellow]warning[/yellow]: single-key signing is for rehearsal and tests; never type a real "
                   "reserve key into this machine")
-        try:
-            key = ec.PrivateKey.from_wif(wif.strip())
-        except Exception:  # embit raises several types for a malformed WIF
-            raise InputError("--wif: not a WIF private key", field="--wif") from None
-        try:
-            signature = sign(key, message, address, variant)
-        except ValueError as exc:
-            raise InputError(f"cannot sign: {exc}", field="--address") from None
-        except Exception:  # embit raises several types for a malformed address
-            raise InputError(f"--address {address!r} is not a valid Bitcoin address", field="--address") from None
+        signature = messages.sign_test_message(wif, message, address, variant)
         emit({"address": address, "variant": variant, "signature": signature}, json_,
              lambda d: out.print(d["signature"]))
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from biplomacy.core.errors import InputError, PolicyViolation
+from biplomacy.core.networks import embit_network
 from biplomacy.core.permissions import Actor, authorize
 from biplomacy.core.ports import ChainSource
 from biplomacy.core.units import Btc
@@ -19,7 +20,6 @@ from biplomacy.reserve import signatures
 from biplomacy.reserve.model import ledger, policy
 from biplomacy.reserve.model import spend_psbt as sp
 from biplomacy.reserve.model import taproot_spend as tap
-from biplomacy.reserve.model.descriptors import embit_network
 from biplomacy.reserve.model.policy_figures import policy_figures
 from biplomacy.reserve.rehearsal.model import consensus as rc
 from biplomacy.reserve.tables import AddressRow, LedgerEntryRow, SpendProposalRow, SpendSignatureRow

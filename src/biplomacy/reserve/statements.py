@@ -11,7 +11,7 @@ from embit.psbt import PSBT
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from biplomacy.core.errors import InputError, NotFound
+from biplomacy.core.errors import InputError
 from biplomacy.core.permissions import Actor, authorize
 from biplomacy.house import audit
 from biplomacy.reserve import signatures
@@ -19,16 +19,11 @@ from biplomacy.reserve.model import spend_psbt as sp
 from biplomacy.reserve.model import statement as st
 from biplomacy.reserve.model.ledger import btc_text
 from biplomacy.reserve.rehearsal import chain as rehearsal_chain
-from biplomacy.reserve.statement_tables import StatementRow, StatementSignatureRow
-from biplomacy.reserve.tables import ChainBlockRow, ChainOutputRow, ChainTxRow, WalletRow
+from biplomacy.reserve.tables import StatementRow, StatementSignatureRow, WalletRow
 from biplomacy.reserve.wallets import descriptor_of, load, unspent
 from biplomacy.store.db import Store
 
 MAX_MESSAGE = 2000
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _coins(row: StatementRow) -> list[st.Coin]:
@@ -90,7 +85,7 @@ def build(store: Store, actor: Actor, name: str, message: str) -> dict[str, Any]
         row = StatementRow(id=f"rs-{uuid.uuid4().hex[:10]}", wallet_id=wallet_row.id, message=text, height=height,
                            block_hash=block_hash, utxos=json.dumps([c.as_dict() for c in proven]), total_sats=total,
                            psbt=psbt.to_base64(), threshold=wallet_row.threshold, state="collecting",
-                           statement=None, created_by=actor.name, created_at=_now(), finalized_at=None)
+                           statement=None, created_by=actor.name, created_at=datetime.now(UTC), finalized_at=None)
         session.add(row)
         session.flush()
         audit.record(session, actor=actor.name, action="reserve.statement.build", subject=row.id,
@@ -109,7 +104,7 @@ def finalize(store: Store, actor: Actor, statement_id: str) -> dict[str, Any]:
         signed = STATEMENT.signed_psbts(session, row)
         wallet_row = session.get(WalletRow, row.wallet_id)
         assert wallet_row is not None
-        now = _now()
+        now = datetime.now(UTC)
         doc = {"format": st.FORMAT, "id": row.id, "wallet": wallet_row.name, "network": wallet_row.network,
                "descriptor": wallet_row.descriptor, "address": descriptor_of(wallet_row).address(0, False),
                "threshold": row.threshold, "height": row.height, "block_hash": row.block_hash,
@@ -150,19 +145,4 @@ def chain_data(store: Store, height: int | None = None) -> dict[str, Any]:
     if height is None:
         last = latest(store)
         height = int(last["height"]) if last else rehearsal_chain.tip(store)[0]
-    with store.read() as session:
-        block = session.get(ChainBlockRow, height)
-        if block is None:
-            raise NotFound(f"the rehearsal chain has no block at height {height}", field="height")
-        spender = {t.txid: t for t in session.scalars(select(ChainTxRow).where(ChainTxRow.status == "confirmed"))}
-        utxos = []
-        for out, tx in session.execute(select(ChainOutputRow, ChainTxRow)
-                                       .join(ChainTxRow, ChainTxRow.txid == ChainOutputRow.txid)
-                                       .where(ChainTxRow.status == "confirmed", ChainTxRow.block_height <= height)
-                                       .order_by(ChainTxRow.block_height, ChainTxRow.seq, ChainOutputRow.vout)):
-            by = spender.get(out.spent_by or "")
-            if by is not None and by.block_height is not None and by.block_height <= height:
-                continue
-            utxos.append({"txid": out.txid, "vout": out.vout, "sats": out.value, "script_pubkey": out.script_hex,
-                          "height": tx.block_height})
-        return {"height": height, "block_hash": block.hash, "utxos": utxos}
+    return rehearsal_chain.utxo_set(store, height)

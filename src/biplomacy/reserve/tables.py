@@ -1,4 +1,4 @@
-"""Tables of the reserve pillar (custody): wallets, addresses, the rehearsal chain, ledger, spends, prices."""
+"""Tables of the reserve pillar: wallets, addresses, the ledger, spends, prices, and reserve statements."""
 
 from __future__ import annotations
 
@@ -37,40 +37,6 @@ class AddressRow(Base):
     change: Mapped[bool] = mapped_column(Boolean)
     index: Mapped[int] = mapped_column(Integer)
     address: Mapped[str] = mapped_column(String(100), index=True)
-
-
-class ChainBlockRow(Base):
-    __tablename__ = "rehearsal_blocks"
-
-    height: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    time: Mapped[int] = mapped_column(BigInteger)
-
-
-class ChainTxRow(Base):
-    __tablename__ = "rehearsal_txs"
-
-    txid: Mapped[str] = mapped_column(String(64), primary_key=True)
-    hex: Mapped[str] = mapped_column(Text)
-    block_height: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)  # None: in the mempool
-    fee: Mapped[int] = mapped_column(BigInteger, default=0)
-    vsize: Mapped[int] = mapped_column(Integer, default=0)
-    source: Mapped[str] = mapped_column(String(40), default="")  # what a faucet payment stands for
-    status: Mapped[str] = mapped_column(String(20))  # mempool | confirmed | vanished
-    seq: Mapped[int] = mapped_column(BigInteger)
-
-
-class ChainOutputRow(Base):
-    __tablename__ = "rehearsal_outputs"
-
-    txid: Mapped[str] = mapped_column(String(64), primary_key=True)
-    vout: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    address: Mapped[str] = mapped_column(String(100), index=True)
-    script_hex: Mapped[str] = mapped_column(Text)
-    scripthash: Mapped[str] = mapped_column(String(64), index=True)  # sha256(script) hex, as Esplora keys it
-    value: Mapped[int] = mapped_column(BigInteger)
-    spent_by: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
 
 
 class LedgerEntryRow(Base):
@@ -132,3 +98,34 @@ class PriceRow(Base):
     currency: Mapped[str] = mapped_column(String(3))
     btc_price: Mapped[Decimal] = mapped_column(Numeric(24, 8))
     source: Mapped[str] = mapped_column(String(300))
+
+
+class StatementRow(Base):
+    __tablename__ = "reserve_statements"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    wallet_id: Mapped[int] = mapped_column(ForeignKey("reserve_wallets.id", ondelete="CASCADE"))
+    message: Mapped[str] = mapped_column(Text)
+    height: Mapped[int] = mapped_column(Integer)
+    block_hash: Mapped[str] = mapped_column(String(64))
+    utxos: Mapped[str] = mapped_column(Text)  # JSON list of the coins proven
+    total_sats: Mapped[int] = mapped_column(BigInteger)
+    psbt: Mapped[str] = mapped_column(Text)  # the unsigned to_sign PSBT, base64
+    threshold: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20))  # collecting | ready | final
+    statement: Mapped[str | None] = mapped_column(Text, nullable=True)  # the final statement JSON
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finalized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class StatementSignatureRow(Base):
+    __tablename__ = "reserve_statement_signatures"
+    __table_args__ = (UniqueConstraint("statement_id", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    statement_id: Mapped[str] = mapped_column(ForeignKey("reserve_statements.id", ondelete="CASCADE"))
+    fingerprint: Mapped[str] = mapped_column(String(8))
+    psbt: Mapped[str] = mapped_column(Text)
+    submitted_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -17,9 +17,6 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from jinja2.utils import htmlsafe_json_dumps
-from markupsafe import Markup
-
 from biplomacy.core.provenance import load_registry
 from biplomacy.house.audit_cache import Head, PerAuditHead
 from biplomacy.reserve import statements as reserve_statement
@@ -119,7 +116,6 @@ class PublicView:
                 "latest": list(reversed(self.data["entries"][-PAGE_RECEIPTS:])), "receipts_shown": PAGE_RECEIPTS,
                 "flagged_rows": [{**e, "flags": "; ".join(e["flags"])} for e in self.data["flagged"]],
                 "facts": policy_sources(self.profiles),
-                "chart_json": Markup(htmlsafe_json_dumps(self.data["chart"], sort_keys=True)),
                 "audit_head": None if self.head is None else self.head[1]}
 
     @cached_property

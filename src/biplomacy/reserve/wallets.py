@@ -24,10 +24,6 @@ LEDGER: Table = LedgerEntryRow.__table__  # type: ignore[assignment]  # a mapped
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _when(unix: int | None) -> datetime | None:
     return None if unix is None else datetime.fromtimestamp(unix, UTC)
 
@@ -69,7 +65,7 @@ def add_wallet(store: Store, actor: Actor, network: str, name: str, descriptor: 
         row = WalletRow(name=name, descriptor=wallet.text, threshold=wallet.threshold,
                         signers=",".join(wallet.fingerprints), network=network, policy=profile, next_index=0,
                         next_change_index=0, public_addresses=public_addresses, synced_height=-1,
-                        created_at=_now())
+                        created_at=datetime.now(UTC))
         session.add(row)
         session.flush()
         audit.record(session, actor=actor.name, action="reserve.wallet.add", subject=name,
@@ -165,7 +161,7 @@ def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> dict[str,
         known = {k: ledger.Coin(e.txid, e.vout, e.address, e.sats, e.source, e.status, e.block_height)
                  for k, e in rows.items()}
         update = ledger.reconcile(known, history, set(mine))
-        now = _now()
+        now = datetime.now(UTC)
         if update.new:  # one multi-row INSERT: a wallet's first sync can bring tens of thousands of receipts
             session.execute(insert(LEDGER), [  # Core executemany: no ORM bookkeeping
                 {"wallet_id": row.id, "txid": coin.txid, "vout": coin.vout, "address": coin.address, "sats": coin.sats,
@@ -231,7 +227,7 @@ def classify(store: Store, actor: Actor, name: str, txid: str, vout: int, source
             raise NotFound(f"no receipt {txid[:64]}:{vout} in wallet {name}; run `biplomacy reserve sync` first",
                            field="txid")
         before = entry.source
-        entry.source, entry.zone, entry.cost_basis_usd, entry.updated_at = source, zone, basis, _now()
+        entry.source, entry.zone, entry.cost_basis_usd, entry.updated_at = source, zone, basis, datetime.now(UTC)
         audit.record(session, actor=actor.name, action="reserve.ledger.classify", subject=f"{txid}:{vout}",
                      payload={"wallet": name, "from": before, "source": source, "zone": zone,
                               "cost_basis_usd": str(basis) if basis is not None else None})

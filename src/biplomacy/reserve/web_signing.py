@@ -11,8 +11,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
-from biplomacy.cli.output import to_jsonable as jsonable
 from biplomacy.core.errors import InputError
+from biplomacy.core.jsonable import to_jsonable as jsonable
 from biplomacy.reserve.signatures import Ceremony
 from biplomacy.web.auth import ActorDep
 

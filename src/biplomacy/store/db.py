@@ -13,14 +13,14 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, S
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from biplomacy.core.config import Settings
-from biplomacy.core.errors import ConfigError, MigrationError, StoreError
+from biplomacy.core.errors import ConfigError, StoreError
 
 
 class Base(DeclarativeBase):
     """Declarative base of every table; pillar tables live in adapters/store/tables/<pillar>.py."""
 
 
-def _describe(url: str) -> str:
+def describe(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
@@ -35,7 +35,7 @@ def make_engine(url: str) -> Engine:
         raise ConfigError(f"database URL {url!r} is malformed (expected e.g. sqlite:///var/x.db or "
                           "postgresql+psycopg://user@host/db)") from None
     if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
-        raise ConfigError(f"database URL {_describe(url)}: only sqlite and postgresql are supported")
+        raise ConfigError(f"database URL {describe(url)}: only sqlite and postgresql are supported")
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     kwargs: dict[str, object] = {"future": True}
@@ -43,7 +43,7 @@ def make_engine(url: str) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             parent = Path(parsed.database).parent
             if not parent.exists():
-                raise ConfigError(f"database URL {_describe(url)}: folder {parent} does not exist")
+                raise ConfigError(f"database URL {describe(url)}: folder {parent} does not exist")
         kwargs["connect_args"] = {"timeout": 30}
     else:
         kwargs["connect_args"] = {"connect_timeout": 5}
@@ -51,7 +51,7 @@ def make_engine(url: str) -> Engine:
     try:
         engine = create_engine(parsed, **kwargs)  # type: ignore[arg-type]
     except (NoSuchModuleError, ArgumentError, ImportError) as exc:
-        raise ConfigError(f"database URL {_describe(url)}: {exc}") from None
+        raise ConfigError(f"database URL {describe(url)}: {exc}") from None
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -82,7 +82,7 @@ class Store:
             with session.begin():
                 yield session
         except OperationalError as exc:
-            raise StoreError(f"database {_describe(self.url)}: {exc.orig}") from None
+            raise StoreError(f"database {describe(self.url)}: {exc.orig}") from None
         finally:
             session.close()
 
@@ -101,22 +101,9 @@ class Store:
                 pass
         except OperationalError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise ConfigError(f"cannot reach database {_describe(self.url)}: {reason}") from None
+            raise ConfigError(f"cannot reach database {describe(self.url)}: {reason}") from None
         except SQLAlchemyError as exc:
-            raise ConfigError(f"database {_describe(self.url)}: {exc}") from None
-
-    def check_migrated(self) -> None:
-        """Raise MigrationError unless every Alembic head is applied."""
-        from biplomacy.store.migrate import current_heads, script_heads
-
-        self.check_reachable()
-        have, want = current_heads(self), script_heads()
-        if have != want:
-            missing = ", ".join(sorted(want - have)) or "none"
-            raise MigrationError(
-                f"database {_describe(self.url)} is not migrated (missing: {missing}); "
-                "run `biplomacy db upgrade` (make run does it)"
-            )
+            raise ConfigError(f"database {describe(self.url)}: {exc}") from None
 
     def has_table(self, name: str) -> bool:
         return inspect(self.engine).has_table(name)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-if TYPE_CHECKING:
-    from biplomacy.store.db import Store
+from biplomacy.core.errors import MigrationError
+from biplomacy.store.db import Store, describe
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -42,3 +41,15 @@ def upgrade(store: Store, target: str = "heads") -> None:
 
 def downgrade(store: Store, target: str = "base") -> None:
     command.downgrade(alembic_config(store), target)
+
+
+def check_migrated(store: Store) -> None:
+    """Raise MigrationError unless every Alembic head is applied."""
+    store.check_reachable()
+    have, want = current_heads(store), script_heads()
+    if have != want:
+        missing = ", ".join(sorted(want - have)) or "none"
+        raise MigrationError(
+            f"database {describe(store.url)} is not migrated (missing: {missing}); "
+            "run `biplomacy db upgrade` (make run does it)"
+        )

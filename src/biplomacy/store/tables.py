@@ -1,10 +1,10 @@
-"""Every table, one module per pillar; importing this package registers them all on Base.metadata."""
+"""The table registry: importing this module registers every pillar's tables on Base.metadata (for Alembic)."""
 
 from biplomacy.aml import tables as aml
 from biplomacy.energy import tables as energy
-from biplomacy.house import tables as core
-from biplomacy.reserve import statement_tables as reserve_proofs
+from biplomacy.house import tables as house
 from biplomacy.reserve import tables as reserve
+from biplomacy.reserve.rehearsal import tables as rehearsal
 from biplomacy.supervision import tables as supervision
 
-__all__ = ["aml", "core", "energy", "reserve", "reserve_proofs", "supervision"]
+__all__ = ["aml", "energy", "house", "rehearsal", "reserve", "supervision"]

@@ -1,11 +1,13 @@
-"""`biplomacy supervise`: licensing, register, returns, solvency, AML, travel rule."""
+"""The supervision pillar's commands of `biplomacy supervise`: solvency, licences, the register, returns, stablecoins."""
 
 import typer
 
-from biplomacy.aml import cli as supervise_aml
-from biplomacy.supervision import cli_licensing as supervise_licensing
+from biplomacy.supervision import cli_licensing, cli_register, cli_returns, cli_solvency, cli_stablecoin
 
-app = typer.Typer(help="licensing, register, returns, solvency, AML, travel rule.", no_args_is_help=True)
 
-supervise_licensing.register(app)
-supervise_aml.register(app)
+def register(app: typer.Typer) -> None:
+    cli_solvency.register(app)
+    cli_licensing.register(app)
+    cli_register.register(app)
+    cli_returns.register(app)
+    cli_stablecoin.register(app)

@@ -4,16 +4,23 @@ cohort, warnings and 2025-Q3 returns, so the register, its as-of view and the da
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+from biplomacy.core.config import Settings
+from biplomacy.core.permissions import Actor
 from biplomacy.core.provenance import load_registry
 from biplomacy.store.db import Store
 from biplomacy.supervision.model.licensing import COMMON_DOCUMENTS, LICENSED, Activity, State, required_documents
 from biplomacy.supervision.model.returns import due_date, validate_return
+from biplomacy.supervision.returns import record_solvency
+from biplomacy.supervision.solvency import build_solvency, solvency_against_reserves, verify_solvency_proof
+from biplomacy.supervision.stablecoin import record_attestation
 from biplomacy.supervision.tables import (
     LicenceEventRow,
     LicenceRow,
@@ -154,15 +161,19 @@ def demo_liabilities_csv(users: int = 2_000, seed: int = 2025) -> str:
     return "\n".join(rows) + "\n"
 
 
-def demo_step(store: Store, settings: Any, actor: Any) -> Any:
-    """The supervision step of `biplomacy demo run` (a services.demo.Step): load the fictional register,
+@dataclass(frozen=True)
+class DemoOutcome:
+    """What the supervision step of the demo did, in words, and the files it wrote."""
+
+    headline: str
+    lines: tuple[str, ...]
+    outputs: tuple[Path, ...]
+
+
+def demo_step(store: Store, settings: Settings, actor: Actor) -> DemoOutcome:
+    """The supervision step of `biplomacy demo run` (house/demo.py): load the fictional register,
     build IndusX's proof of solvency, verify one customer's proof, record its reserve coverage, and record
     the fictional stablecoin issuer mPKR's reserve attestation (one breach: a T-bill past 93 days)."""
-    from biplomacy.house.demo import StepResult
-    from biplomacy.supervision.returns import record_solvency
-    from biplomacy.supervision.solvency import build_solvency, solvency_against_reserves, verify_solvency_proof
-    from biplomacy.supervision.stablecoin import record_attestation
-
     added = load_demo_register(store)
     folder = settings.out_dir / "supervision" / "indusx-proof-of-solvency"
     folder.mkdir(parents=True, exist_ok=True)
@@ -191,12 +202,12 @@ def demo_step(store: Store, settings: Any, actor: Any) -> Any:
         reference = issuer.reference if issuer else None
     coin = record_attestation(store, actor, reference, attestation) if reference and not filed else None
     ratios = ", ".join(f"{a} {v['ratio']}" for a, v in report["assets"].items())
-    return StepResult("supervision", f"register of {added['licences'] or 'the'} fictional VASPs; IndusX proof of "
-                      f"solvency over {built['users']:,} accounts, reserve ratios {ratios}",
-                      [f"root {built['root'][:16]}..., totals {built['totals']}",
-                       f"customer proof {first.name}: valid={checked['valid']}",
-                       *([f"mPKR attestation: backing ratio {coin['backing_ratio']}, "
-                          f"{'compliant' if coin['compliant'] else 'breaches ' + ', '.join(b['rule'] for b in coin['breaches'])}"]
-                         if coin else []),
-                       "register: biplomacy supervise register show; portal /supervision/register"],
-                      [folder / "root.json", liabilities, reserves, attestation])
+    return DemoOutcome(f"register of {added['licences'] or 'the'} fictional VASPs; IndusX proof of "
+                       f"solvency over {built['users']:,} accounts, reserve ratios {ratios}",
+                       (f"root {built['root'][:16]}..., totals {built['totals']}",
+                        f"customer proof {first.name}: valid={checked['valid']}",
+                        *([f"mPKR attestation: backing ratio {coin['backing_ratio']}, "
+                           f"{'compliant' if coin['compliant'] else 'breaches ' + ', '.join(b['rule'] for b in coin['breaches'])}"]
+                          if coin else []),
+                        "register: biplomacy supervise register show; portal /supervision/register"),
+                       (folder / "root.json", liabilities, reserves, attestation))

@@ -39,10 +39,6 @@ def service_days() -> dict[State, int]:
     return {s: int(reg.value(k)) for s, k in SERVICE_DAYS_KEYS.items()}
 
 
-def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
-
-
 def _aware(t: datetime) -> datetime:
     return t if t.tzinfo else t.replace(tzinfo=UTC)
 
@@ -86,7 +82,7 @@ def apply_for_licence(store: Store, actor: Actor, doc: Any, *, submit: bool = Tr
     app = parse_application(doc)
     if submit and (issues := submission_issues(app)):
         raise InputError.from_issues(issues, "application (not submitted; file it with --draft to keep a draft)")
-    at = _now(now)
+    at = (now or datetime.now(UTC))
     with store.transaction() as session:
         row = LicenceRow(reference=f"tmp-{at.timestamp()}", legal_name=app.legal_name,
                          commercial_name=app.commercial_name, lei=app.lei, address=app.address, country=app.country,
@@ -110,7 +106,7 @@ def transition_licence(store: Store, actor: Actor, ident: str, to: str, reason: 
                        conditions: list[str] | None = None, now: datetime | None = None) -> dict[str, Any]:
     """Move a licence to `to`; a move the machine forbids, or the actor's role may not make, changes nothing."""
     target = parse_state(to)
-    at = _now(now)
+    at = (now or datetime.now(UTC))
     with store.transaction() as session:
         row = find_licence(session, ident)
         current = State(row.state)
@@ -156,20 +152,20 @@ def _view(session: Session, row: LicenceRow, now: datetime) -> dict[str, Any]:
 def show_licence(store: Store, actor: Actor, ident: str, *, now: datetime | None = None) -> dict[str, Any]:
     authorize(actor, "register.read")
     with store.read() as session:
-        return _view(session, find_licence(session, ident), _now(now))
+        return _view(session, find_licence(session, ident), (now or datetime.now(UTC)))
 
 
 def list_licences(store: Store, actor: Actor, *, now: datetime | None = None) -> list[dict[str, Any]]:
     authorize(actor, "register.read")
     with store.read() as session:
         rows = session.scalars(select(LicenceRow).order_by(LicenceRow.id)).all()
-        return [_view(session, r, _now(now)) for r in rows]
+        return [_view(session, r, (now or datetime.now(UTC))) for r in rows]
 
 
 def overdue_licences(store: Store, actor: Actor, *, now: datetime | None = None) -> list[dict[str, Any]]:
     """Applications that have sat in a state longer than its service deadline, oldest first."""
     authorize(actor, "licensing.review")
-    at, days = _now(now), service_days()
+    at, days = (now or datetime.now(UTC)), service_days()
     out = []
     with store.read() as session:
         for row in session.scalars(select(LicenceRow).where(LicenceRow.state.in_([s.value for s in days]))):

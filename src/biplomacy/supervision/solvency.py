@@ -12,6 +12,7 @@ from typing import Any
 
 from biplomacy.core.errors import InputError
 from biplomacy.core.ports import ChainSource
+from biplomacy.reserve.messages import signature_problem
 from biplomacy.supervision.model.solvency import (
     build_snapshot,
     file_safe_id,
@@ -19,7 +20,7 @@ from biplomacy.supervision.model.solvency import (
     render_proofs,
     verify_proof,
 )
-from biplomacy.supervision.model.solvency_reserves import SignatureCheck, address_balance, cover, read_holdings
+from biplomacy.supervision.model.solvency_reserves import address_balance, cover, read_holdings
 
 
 def _read_text(path: Path, what: str) -> str:
@@ -89,29 +90,6 @@ def verify_solvency_proof(proof: Path, root: Path) -> dict[str, Any]:
     return out
 
 
-def _bip322_check() -> SignatureCheck | None:
-    """The reserve pillar's BIP-322 verifier when it is installed, adapted to (address, message, sig)."""
-    try:
-        from biplomacy.reserve.bip322 import message as bip322  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return None
-    fn = getattr(bip322, "verify_message", None) or getattr(bip322, "verify", None)
-    if fn is None:
-        return None
-
-    def check(address: str, message: str, signature: str) -> str | None:
-        try:
-            result = fn(address, message, signature)
-        except Exception as exc:  # a malformed signature is a failed proof, not a crash
-            return f"{type(exc).__name__}: {exc}"
-        valid = getattr(result, "valid", result if isinstance(result, bool) else None)
-        if valid is True:
-            return None
-        return str(getattr(result, "reason", None) or "signature does not verify")
-
-    return check
-
-
 def solvency_against_reserves(root: Path, reserves: Path, chain: ChainSource | None = None) -> dict[str, Any]:
     """Compare the published per-asset liabilities with reserve holdings; report ratios and proven addresses.
 
@@ -126,7 +104,7 @@ def solvency_against_reserves(root: Path, reserves: Path, chain: ChainSource | N
         height = (root_doc.get("snapshot") or {}).get("height")
         holdings = [replace(h, balance=address_balance(h.address, chain.address_history(h.address), height))
                     if h.asset == "BTC" else h for h in holdings]
-    rows, proofs = cover(totals, holdings, _bip322_check())
+    rows, proofs = cover(totals, holdings, signature_problem)
     assets = {r.asset: {"liabilities": r.liabilities, "reserves": r.reserves, "proven_reserves": r.proven_reserves,
                         "ratio": None if r.ratio is None else format(r.ratio, "f"), "covered": r.covered}
               for r in rows}

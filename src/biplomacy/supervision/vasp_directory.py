@@ -65,3 +65,14 @@ def transfer_vasp(session: Session, lei: object, field: str, who: str) -> Licenc
 def entity_on_register(session: Session, lei: object, field: str, who: str) -> LicenceRow:
     """The entity with this LEI whatever its state (to read what was addressed to it), or an InputError."""
     return _entity(session, lei, field, who)
+
+
+def leis_of(session: Session, references: set[str]) -> dict[str, str | None]:
+    """The LEI of each register reference (None where the entity gave none)."""
+    rows = session.execute(select(LicenceRow.reference, LicenceRow.lei).where(LicenceRow.reference.in_(references)))
+    return {ref: lei for ref, lei in rows}
+
+
+def references_of(session: Session, lei: str | None) -> list[str]:
+    """Every register reference the entity with this LEI has held (a re-licensed entity has several)."""
+    return list(session.scalars(select(LicenceRow.reference).where(LicenceRow.lei == lei)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -11,8 +12,10 @@ from embit import bip32
 from embit.networks import NETWORKS
 from embit.psbt import PSBT
 
+from biplomacy.chain.esplora import EsploraChain
 from biplomacy.core.config import Settings
 from biplomacy.reserve.rehearsal.electrum_server import ElectrumServer, RehearsalElectrum
+from biplomacy.reserve.rehearsal.web import rehearsal_app
 from biplomacy.store.db import Store
 
 ORIGIN = "m/48h/1h/0h/2h"
@@ -77,3 +80,15 @@ def electrum_url(store: Store, settings: Settings) -> Iterator[str]:
     yield server.url
     server.shutdown()
     server.server_close()
+
+
+def esplora_over_asgi(store: Store, settings: Settings) -> EsploraChain:
+    """The Esplora client talking to the rehearsal chain's Esplora router in this process, through an ASGI
+    transport: the HTTP API exactly as a real Esplora client meets it, without a socket (tests only)."""
+    with warnings.catch_warnings():  # starlette nudges towards httpx2; its httpx transport is what we want
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    client = TestClient(rehearsal_app(store, settings), base_url="http://rehearsal/api/v1/rehearsal/esplora",
+                        raise_server_exceptions=True)
+    return EsploraChain(client)

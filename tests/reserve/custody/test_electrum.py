@@ -25,11 +25,10 @@ from biplomacy.core.config import Settings
 from biplomacy.core.errors import ConfigError, InputError
 from biplomacy.reserve.model.descriptors import WalletDescriptor, parse_descriptor
 from biplomacy.reserve.rehearsal.electrum_server import ElectrumServer, RehearsalElectrum
-from biplomacy.reserve.rehearsal.source import rehearsal_chain
 from biplomacy.reserve.tables import LedgerEntryRow, WalletRow
 from biplomacy.reserve.wallets import scan
 from biplomacy.store.db import Store
-from tests.reserve.custody.conftest import Signer
+from tests.reserve.custody.conftest import Signer, esplora_over_asgi
 from tests.reserve.custody.test_ceremony import ok, snapshot, write
 
 
@@ -52,7 +51,7 @@ def both_synced(cli: Any, url: str) -> tuple[dict[str, Any], dict[str, Any]]:
 def same_scan(store: Store, settings: Settings, url: str, wallet: WalletDescriptor) -> None:
     """Both adapters' gap walks visit the same addresses, find the same transactions and the same next indexes."""
     ours = scan(ElectrumChain(url, "regtest"), wallet, (0, 0), 10)
-    theirs = scan(rehearsal_chain(store, settings), wallet, (0, 0), 10)
+    theirs = scan(esplora_over_asgi(store, settings), wallet, (0, 0), 10)
     assert ours[0] == theirs[0] and ours[2] == theirs[2] and ours[2][0] == 13
 
     def comparable(txs: list[Any]) -> list[Any]:

@@ -90,7 +90,7 @@ def test_the_rehearsal_server_answers_bad_requests_and_keeps_the_connection(stor
                                                                              served: socket.socket) -> None:
     from embit.script import address_to_scriptpubkey
 
-    from biplomacy.reserve.model.descriptors import embit_network
+    from biplomacy.core.networks import embit_network
 
     address = rc.address_of(bytes.fromhex("0014" + "11" * 20), embit_network("regtest"))
     txid = chain.fund(store, ADMIN, "regtest", address, "0.5")["txid"]

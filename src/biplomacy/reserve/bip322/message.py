@@ -11,21 +11,22 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 from dataclasses import dataclass
 from io import BytesIO
 
 from embit import ec
 from embit.script import Script, Witness, address_to_scriptpubkey
-from embit.transaction import Transaction, TransactionInput, TransactionOutput
+from embit.transaction import Transaction
 
 from biplomacy.reserve.bip322.inputs import checksig_ecdsa, parse_multisig, verify_input
+from biplomacy.reserve.bip322.legacy import verify_legacy
+from biplomacy.reserve.bip322.pof import verify_pof_psbt
 from biplomacy.reserve.bip322.script import LOCKTIME_THRESHOLD, SEQUENCE_DISABLE, SEQUENCE_MASK, SEQUENCE_TYPE
+from biplomacy.reserve.bip322.transactions import check_to_sign, message_hash, to_sign, to_spend
 
 __all__ = ["Verification", "checksig_ecdsa", "message_hash", "parse_multisig", "sign_simple_p2wpkh", "to_sign",
            "to_spend", "valid_at", "verify"]
 
-TAG = b"BIP0322-signed-message"
 PREFIXES = {"smp": "simple", "ful": "full", "pof": "proof_of_funds"}
 SIGHASH_ALL = 1
 
@@ -71,22 +72,6 @@ def _invalid(fmt: str, reason: str) -> Verification:
     return Verification(False, "invalid", reason, fmt)
 
 
-def message_hash(message: bytes) -> bytes:
-    tag = hashlib.sha256(TAG).digest()
-    return hashlib.sha256(tag + tag + message).digest()
-
-
-def to_spend(message: bytes, script_pubkey: Script) -> Transaction:
-    script_sig = Script(b"\x00\x20" + message_hash(message))
-    vin = TransactionInput(b"\x00" * 32, 0xFFFFFFFF, script_sig=script_sig, sequence=0)
-    return Transaction(version=0, vin=[vin], vout=[TransactionOutput(0, script_pubkey)], locktime=0)
-
-
-def to_sign(spend: Transaction, witness: Witness | None = None) -> Transaction:
-    vin = TransactionInput(spend.txid(), 0, sequence=0, witness=witness or Witness([]))
-    return Transaction(version=0, vin=[vin], vout=[TransactionOutput(0, Script(b"\x6a"))], locktime=0)
-
-
 def split_prefix(signature: str) -> tuple[str | None, str]:
     s = signature.strip()
     if s[:3] in PREFIXES:
@@ -109,16 +94,6 @@ def _witness(raw: bytes) -> Witness:
     return w
 
 
-def _check_to_sign(tx: Transaction, spend: Transaction) -> str | None:
-    if tx.version != 0 and tx.version != 2:
-        return "to_sign must have version 0 or 2"
-    if not tx.vin or tx.vin[0].txid != spend.txid() or tx.vin[0].vout != 0:
-        return "invalid signature: the first input does not spend this message's to_spend (another message or address)"
-    if len(tx.vout) != 1 or tx.vout[0].value != 0 or tx.vout[0].script_pubkey.data != b"\x6a":
-        return "to_sign must have a single OP_RETURN output of 0"
-    return None
-
-
 def verify(address: str, message: str | bytes, signature: str) -> Verification:
     """Verify a BIP-322 (or legacy) signature of `message` by `address`."""
     msg = message.encode("utf-8") if isinstance(message, str) else message
@@ -132,8 +107,6 @@ def verify(address: str, message: str | bytes, signature: str) -> Verification:
     except ValueError as exc:
         return _invalid(variant or ("legacy" if spk.script_type() == "p2pkh" else "simple"), str(exc))
     if variant is None and spk.script_type() == "p2pkh" and len(raw) == 65:
-        from biplomacy.reserve.bip322.legacy import verify_legacy
-
         ok, why = verify_legacy(spk, msg, body)
         return Verification(ok, "valid" if ok else "invalid", None if ok else why, "legacy")
     if variant is None:  # unprefixed: simple, or a full to_sign as signers did before the prefixes
@@ -143,8 +116,6 @@ def verify(address: str, message: str | bytes, signature: str) -> Verification:
         return _invalid(fmt, "signature too short")
     spend = to_spend(msg, spk)
     if fmt == "proof_of_funds" and raw[:5] == b"psbt\xff":
-        from biplomacy.reserve.bip322.pof import verify_pof_psbt
-
         outcome, signed = verify_pof_psbt(raw, spend, spk)
         return _conclude(outcome, fmt, signed)
     try:
@@ -152,7 +123,7 @@ def verify(address: str, message: str | bytes, signature: str) -> Verification:
             tx = to_sign(spend, _witness(raw))
         else:
             tx = Transaction.parse(raw)
-            problem = _check_to_sign(tx, spend)
+            problem = check_to_sign(tx, spend)
             if problem:
                 return _invalid(fmt, problem)
             if fmt == "full" and len(tx.vin) != 1:
@@ -195,7 +166,3 @@ def sign_simple_p2wpkh(private_key: ec.PrivateKey, message: str | bytes, address
     sig = private_key.sign(tx.sighash_segwit(0, code, 0, sighash=SIGHASH_ALL)).serialize() + bytes([SIGHASH_ALL])
     return "smp" + base64.b64encode(Witness([sig, pub]).serialize()).decode()
 
-
-def check_to_sign(tx: Transaction, spend: Transaction) -> str | None:
-    """Why `tx` is not a to_sign of `spend` (version, first input, single OP_RETURN output), or None."""
-    return _check_to_sign(tx, spend)

@@ -14,6 +14,7 @@ from embit.script import Script, Witness
 from embit.transaction import Transaction
 
 from biplomacy.reserve.bip322.inputs import Outcome, verify_input
+from biplomacy.reserve.bip322.transactions import check_to_sign
 
 
 def unsigned_tx(raw: bytes) -> Transaction:
@@ -42,8 +43,6 @@ def finalized_tx(psbt: PSBT, raw: bytes) -> Transaction:
 
 def verify_pof_psbt(raw: bytes, spend: Transaction, spk: Script) -> tuple[Outcome, Transaction | None]:
     """(valid, reason, conclusive) of a `pof` PSBT for the message committed to by `spend`, and its to_sign."""
-    from biplomacy.reserve.bip322.message import check_to_sign
-
     try:
         psbt = PSBT.parse(raw)
         tx = finalized_tx(psbt, raw)

@@ -22,10 +22,10 @@ import bdkpython as bdk
 from embit import base58, bip32
 from embit.descriptor import Descriptor as EmbitDescriptor
 from embit.descriptor.checksum import checksum as bip380_checksum
-from embit.networks import NETWORKS
 from embit.script import Script, address_to_scriptpubkey
 
 from biplomacy.core.errors import InputError, Issue
+from biplomacy.core.networks import bdk_network, embit_network
 
 MAX_SIGNERS = 15  # P2WSH standardness: sortedmulti up to 15 keys under the 3,600-byte witness script limit
 # Bitcoin Core's descriptor parser allows at most 999 keys in multi_a (MAX_PUBKEYS_PER_MULTI_A, script/script.h,
@@ -35,10 +35,6 @@ MAX_TAPROOT_SIGNERS = 999
 # discrete logarithm of: an output with internal key H cannot be spent by the key path.
 NUMS_H = "50929b74c1a04954b78b4b6035e97a5e078a5a0f28ec96d547bfee9ace803ac0"
 
-_TESTNETS = {"testnet", "testnet4", "signet", "regtest"}
-_BDK_NETWORK = {"bitcoin": bdk.Network.BITCOIN, "testnet": bdk.Network.TESTNET, "testnet4": bdk.Network.TESTNET4,
-                "signet": bdk.Network.SIGNET, "regtest": bdk.Network.REGTEST}
-_EMBIT_NETWORK = {"bitcoin": "main", "testnet": "test", "testnet4": "test", "signet": "signet", "regtest": "regtest"}
 _PUB_VERSIONS = {bytes.fromhex("0488b21e"): "bitcoin", bytes.fromhex("043587cf"): "test",
                  bytes.fromhex("02aa7ed3"): "bitcoin", bytes.fromhex("02575483"): "test"}  # xpub, tpub, Zpub, Vpub
 _PRV_VERSIONS = {bytes.fromhex(v) for v in ("0488ade4", "04358394", "049d7878", "044a4e28", "04b2430c",
@@ -48,19 +44,6 @@ _KEY = re.compile(r"^\[(?P<fp>[0-9a-fA-F]{8})(?P<path>(?:/\d+[hH']?)*)\](?P<xpub
                   r"/<0;1>/\*$")
 _SHAPE = re.compile(r"^wsh\((?P<kind>sortedmulti|multi)\((?P<body>[^()]*)\)\)$")
 _TR_SHAPE = re.compile(r"^tr\((?P<internal>[^,()]*),(?P<kind>sortedmulti_a|multi_a)\((?P<body>[^()]*)\)\)$")
-
-
-def network_family(network: str) -> str:
-    """'bitcoin' for mainnet, 'test' for every test network (they share key and address versions)."""
-    return "bitcoin" if network == "bitcoin" else "test"
-
-
-def bdk_network(network: str) -> bdk.Network:
-    return _BDK_NETWORK[network]
-
-
-def embit_network(network: str) -> dict[str, object]:
-    return NETWORKS[_EMBIT_NETWORK[network]]
 
 
 def contains_private_key(text: str) -> bool:

@@ -13,12 +13,12 @@ from decimal import Decimal
 
 from biplomacy.core.errors import InputError
 from biplomacy.core.ports import ChainTx
+from biplomacy.core.units import SATS_PER_BTC
 
 SOURCES = ("purchase", "mining", "seizure", "forfeiture", "transfer", "donation")
 INTERNAL = "change"
 UNCLASSIFIED = "unclassified"
 LIVE = ("pending", "confirmed")
-SATS_PER_BTC = 100_000_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from biplomacy.core.errors import InputError
+from biplomacy.core.units import SATS_PER_BTC
 
 PROFILES = ("pakistan-draft", "imf-no-accumulation", "us-eo-no-sale", "bhutan")
 DEFAULT_PROFILE = "pakistan-draft"
-SATS_PER_BTC = 100_000_000
 
 
 @dataclass(frozen=True, slots=True)

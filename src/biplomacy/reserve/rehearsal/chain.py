@@ -10,12 +10,12 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from biplomacy.core.errors import InputError, NotFound
+from biplomacy.core.networks import embit_network
 from biplomacy.core.permissions import Actor, authorize
 from biplomacy.core.units import MAX_SATS, Btc
 from biplomacy.house import audit
-from biplomacy.reserve.model.descriptors import embit_network
 from biplomacy.reserve.rehearsal.model import consensus as rc
-from biplomacy.reserve.tables import ChainBlockRow, ChainOutputRow, ChainTxRow
+from biplomacy.reserve.rehearsal.tables import ChainBlockRow, ChainOutputRow, ChainTxRow
 from biplomacy.store.db import Store
 
 GENESIS_PREV = "00" * 32
@@ -342,3 +342,23 @@ def tx_height(store: Store, txid: str) -> int | None:
     """The height of a live transaction's block, None while in the mempool (NotFound when unknown)."""
     with store.read() as session:
         return _live(session, txid).block_height
+
+
+def utxo_set(store: Store, height: int) -> dict[str, Any]:
+    """The chain's unspent outputs as of block `height` (what a reserve statement at that height is checked against)."""
+    with store.read() as session:
+        block = session.get(ChainBlockRow, height)
+        if block is None:
+            raise NotFound(f"the rehearsal chain has no block at height {height}", field="height")
+        spender = {t.txid: t for t in session.scalars(select(ChainTxRow).where(ChainTxRow.status == "confirmed"))}
+        utxos = []
+        for out, tx in session.execute(select(ChainOutputRow, ChainTxRow)
+                                       .join(ChainTxRow, ChainTxRow.txid == ChainOutputRow.txid)
+                                       .where(ChainTxRow.status == "confirmed", ChainTxRow.block_height <= height)
+                                       .order_by(ChainTxRow.block_height, ChainTxRow.seq, ChainOutputRow.vout)):
+            by = spender.get(out.spent_by or "")
+            if by is not None and by.block_height is not None and by.block_height <= height:
+                continue
+            utxos.append({"txid": out.txid, "vout": out.vout, "sats": out.value, "script_pubkey": out.script_hex,
+                          "height": tx.block_height})
+        return {"height": height, "block_hash": block.hash, "utxos": utxos}

@@ -1,29 +1,58 @@
-"""Which chain adapter a command uses: Esplora or Electrum by the URL's scheme, else the rehearsal chain in-process."""
+"""Which chain a command reads: Esplora or Electrum by the URL's scheme, else the rehearsal chain in this process.
+
+The in-process source calls the rehearsal chain's use cases directly and reads their answers exactly as the
+Esplora client reads the same answers over HTTP (`chain.esplora.parse_tx`, the same paging), so a sync against
+the rehearsal chain in-process and one against `biplomacy serve`'s Esplora API see the same transactions.
+"""
 
 from __future__ import annotations
 
-import warnings
-
-from biplomacy.chain.esplora import EsploraChain, http_chain
+from biplomacy.chain.esplora import PAGE, http_chain, parse_tx
 from biplomacy.core.config import Settings
-from biplomacy.core.errors import ConfigError
-from biplomacy.core.ports import ChainSource
+from biplomacy.core.errors import ChainError, ConfigError, InputError, NotFound
+from biplomacy.core.ports import ChainSource, ChainTx
+from biplomacy.reserve.rehearsal import chain
 from biplomacy.store.db import Store
 
-REHEARSAL_PATH = "/api/v1/rehearsal/esplora"
 
+class RehearsalSource:
+    """A ChainSource over the rehearsal chain kept in `store` (no socket, no web framework)."""
 
-def rehearsal_chain(store: Store, settings: Settings) -> EsploraChain:
-    """The same Esplora adapter, talking to the rehearsal chain's router without a socket."""
-    from biplomacy.reserve.rehearsal.web import rehearsal_app
+    def __init__(self, store: Store, network: str) -> None:
+        self.store = store
+        self.network = network
 
-    with warnings.catch_warnings():  # starlette nudges towards httpx2; its httpx transport is what we want
-        warnings.simplefilter("ignore")
-        from starlette.testclient import TestClient
+    def tip_height(self) -> int:
+        return chain.tip(self.store)[0]
 
-    client = TestClient(rehearsal_app(store, settings), base_url=f"http://rehearsal{REHEARSAL_PATH}",
-                        raise_server_exceptions=True)
-    return EsploraChain(client)
+    def address_history(self, address: str) -> list[ChainTx]:
+        """Every transaction touching `address`: the mempool, then confirmed ones a page at a time."""
+        seen: dict[str, ChainTx] = {}
+        after: str | None = None
+        while True:
+            try:
+                rows = chain.address_txs(self.store, self.network, address.strip(), after=after, page=PAGE)
+            except InputError as exc:
+                raise ChainError(f"rehearsal chain: address history of {address[:80]!r}: {exc}") from None
+            page = [parse_tx(r) for r in rows]
+            fresh = [t for t in page if t.txid not in seen]
+            seen.update((t.txid, t) for t in page)
+            confirmed = [t for t in page if t.height is not None]
+            if len(confirmed) < PAGE or not fresh:
+                return list(seen.values())
+            after = confirmed[-1].txid
+
+    def tx_hex(self, txid: str) -> str | None:
+        try:
+            return chain.tx_hex(self.store, txid.strip().lower())
+        except (NotFound, InputError):
+            return None
+
+    def broadcast(self, tx_hex: str) -> str:
+        try:
+            return chain.broadcast(self.store, self.network, tx_hex)
+        except InputError as exc:  # the chain's reason, phrased as any Esplora server's refusal is
+            raise InputError(f"the chain refused the transaction: {str(exc).strip()[:300]}", field="tx") from None
 
 
 def chain_for(store: Store, settings: Settings, url: str | None = None) -> ChainSource:
@@ -31,11 +60,11 @@ def chain_for(store: Store, settings: Settings, url: str | None = None) -> Chain
     ssl:// is Electrum (through BDK); with none set, the rehearsal chain."""
     url = (url or settings.chain_url or settings.esplora_url).strip()
     if not url:
-        return rehearsal_chain(store, settings)
+        return RehearsalSource(store, settings.network)
     if url.startswith(("http://", "https://")):
         return http_chain(url)
     if url.startswith(("tcp://", "ssl://")):
-        from biplomacy.chain.electrum import ElectrumChain
+        from biplomacy.chain.electrum import ElectrumChain  # loads BDK's Electrum client only when asked for
 
         return ElectrumChain(url, settings.network)
     raise ConfigError(f"chain URL {url[:80]!r} must start with http:// or https:// (Esplora), or tcp:// or ssl:// "

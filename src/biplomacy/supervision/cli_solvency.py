@@ -1,0 +1,93 @@
+"""`biplomacy supervise solvency`: exchange proofs of solvency (Merkle-sum snapshots, user proofs, reserves)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from biplomacy.cli.output import emit, err, out, table
+
+
+def _solvency(app: typer.Typer) -> None:
+    solvency = typer.Typer(help="Exchange proofs of solvency: Merkle-sum snapshots, user proofs, reserves.",
+                           no_args_is_help=True)
+    app.add_typer(solvency, name="solvency")
+
+    @solvency.command("build")
+    def build(
+        liabilities: Path = typer.Option(..., "--liabilities", help="CSV: user_id,asset,balance[,unit]."),
+        out_dir: Path = typer.Option(..., "--out", help="Folder for root.json and proofs/."),
+        height: int = typer.Option(None, "--snapshot-height", help="Block height of the snapshot."),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Build a Merkle-sum snapshot of the liabilities; write the root and one proof per user."""
+        from biplomacy.supervision.solvency import build_solvency
+
+        def progress(done: int, total: int) -> None:
+            err.print(f"proofs written: {done:,} of {total:,}")
+
+        result = build_solvency(liabilities, out_dir, height=height, progress=progress)
+
+        def render(r: dict[str, Any]) -> None:
+            out.print(f"root {r['root']} ({r['users']:,} users, depth {r['depth']})")
+            table("Totals", ["asset", "total", "unit"], [(a, f"{v:,}", r["units"][a]) for a, v in r["totals"].items()])
+            out.print(f"published: {r['root_file']}; proofs: {r['proofs_dir']}")
+
+        emit(result, as_json, render)
+
+    @solvency.command("verify")
+    def verify(
+        proof: Path = typer.Option(..., "--proof", help="A user's proof JSON."),
+        root: Path = typer.Option(..., "--root", help="The published root.json."),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Check a proof offline: recompute the path, check every sum, compare with the published root."""
+        from biplomacy.supervision.solvency import verify_solvency_proof
+
+        result = verify_solvency_proof(proof, root)
+        emit(result, as_json, lambda r: out.print(
+            f"VALID: {r['user_id']} holds {r['balances']} in root {r['root'][:16]}..." if r["valid"]
+            else f"INVALID: {r['reason']}"))
+
+    @solvency.command("reserves")
+    def reserves(
+        ctx: typer.Context,
+        root: Path = typer.Option(..., "--root", help="The published root.json."),
+        reserves_file: Path = typer.Option(..., "--reserves", help="CSV or JSON: asset,address,balance[,message,"
+                                                                 "signature]."),
+        licence: str = typer.Option(None, "--licence", help="Record the result against this licence (register)."),
+        from_chain: bool = typer.Option(False, "--from-chain", help="Read BTC balances from the chain (Esplora "
+                                        "at BIPLOMACY_ESPLORA_URL, else the rehearsal chain) at the snapshot height."),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Compare liabilities per asset with on-chain reserves and report the solvency ratio."""
+        from biplomacy.supervision.solvency import solvency_against_reserves
+
+        chain = None
+        if from_chain:
+            from biplomacy.cli import context
+            from biplomacy.reserve.rehearsal.source import chain_for
+
+            c = context.get(ctx)
+            chain = chain_for(c.store(), c.settings)
+        result = solvency_against_reserves(root, reserves_file, chain)
+        if licence:
+            from biplomacy.cli import context
+            from biplomacy.supervision.returns import record_solvency
+
+            c = context.get(ctx)
+            result = record_solvency(c.store(), c.actor(), licence, result)
+
+        def render(r: dict[str, Any]) -> None:
+            table("Solvency", ["asset", "liabilities", "reserves", "proven", "ratio", "covered"],
+                  [(a, f"{v['liabilities']:,}", f"{v['reserves']:,}", f"{v['proven_reserves']:,}", v["ratio"],
+                    v["covered"]) for a, v in r["assets"].items()])
+            out.print("SOLVENT" if r["solvent"] else "NOT SOLVENT: some asset is not covered")
+
+        emit(result, as_json, render)
+
+
+def register(app: typer.Typer) -> None:
+    _solvency(app)
