@@ -1,16 +1,28 @@
 #!/usr/bin/env bash
 # Install the Debian packages the suite needs (PostgreSQL server, Chromium) when they are absent.
+# apt waits for a dpkg or package-list lock held by another process (an unattended upgrade, another job)
+# instead of failing at once: DPkg::Lock::Timeout for dpkg's locks, a retry loop for `apt-get update`.
 set -euo pipefail
+LOCK_WAIT=${APT_LOCK_WAIT:-900}  # seconds
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" != 0 ]; then
-    echo "missing Debian packages: ${need[*]} (run as root, or: sudo apt-get install ${need[*]})" >&2
-    exit 2
-  fi
-  echo "installing Debian packages: ${need[*]}" >&2
-  apt-get update -q >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
+[ ${#need[@]} -gt 0 ] || exit 0
+if [ "$(id -u)" != 0 ]; then
+  echo "missing Debian packages: ${need[*]} (run as root, or: sudo apt-get install ${need[*]})" >&2
+  exit 2
 fi
+apt() { apt-get -q -o DPkg::Lock::Timeout="$LOCK_WAIT" "$@"; }
+echo "installing Debian packages: ${need[*]}" >&2
+waited=0
+until apt update >/dev/null 2>/tmp/biplomacy-apt-update.err; do
+  if ! grep -qi "lock" /tmp/biplomacy-apt-update.err || [ "$waited" -ge "$LOCK_WAIT" ]; then
+    cat /tmp/biplomacy-apt-update.err >&2
+    exit 1
+  fi
+  [ "$waited" -eq 0 ] && echo "waiting for another apt/dpkg process to release its lock..." >&2
+  sleep 5
+  waited=$((waited + 5))
+done
+DEBIAN_FRONTEND=noninteractive apt install -y --no-install-recommends "${need[@]}" >/dev/null
