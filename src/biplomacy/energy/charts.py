@@ -1,11 +1,12 @@
 """Chart specs of a plan (Altair / Vega-Lite): the hour x day heat map of mining MW and monthly energy by zone.
 
-One spec, two outputs: PNG through vl-convert (offline) and the portal, which draws the same spec.
+One spec, two outputs: PNG through vl-convert (offline, energy/plan_files.py) and the portal, which draws
+the same spec.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import altair as alt
@@ -18,7 +19,7 @@ def heatmap_spec(r: PlanResult) -> dict[str, Any]:
     return heatmap_from(list(r.hours), [float(v) for v in r.mining_mw.sum(axis=0)])
 
 
-def heatmap_from(hours: list[str], mining_mw: list[float]) -> dict[str, Any]:
+def heatmap_from(hours: Sequence[str], mining_mw: Sequence[float]) -> dict[str, Any]:
     values = [{"date": h[:10], "hour": int(h[11:13]), "mw": round(mw, 1)} for h, mw in zip(hours, mining_mw, strict=True)]
     chart = alt.Chart(alt.Data(values=values)).mark_rect().encode(
         x=alt.X("date:O", title="day", axis=alt.Axis(labels=False, ticks=False)),
@@ -35,7 +36,7 @@ def monthly_spec(r: PlanResult) -> dict[str, Any]:
                          for i, z in enumerate(r.zones)})
 
 
-def monthly_from(monthly_mwh: dict[str, list[float]]) -> dict[str, Any]:
+def monthly_from(monthly_mwh: Mapping[str, Sequence[float]]) -> dict[str, Any]:
     values = [{"month": m + 1, "zone": z, "gwh": round(mwh / 1000.0, 2)}
               for z, series in monthly_mwh.items() for m, mwh in enumerate(series) if mwh > 0]
     chart = alt.Chart(alt.Data(values=values)).mark_bar().encode(
@@ -46,9 +47,3 @@ def monthly_from(monthly_mwh: dict[str, list[float]]) -> dict[str, Any]:
     ).properties(title="Monthly mining energy by zone", width=520, height=260)
     return chart.to_dict()
 
-
-def write_png(spec: dict[str, Any], path: Path) -> Path:
-    import vl_convert as vlc
-
-    path.write_bytes(vlc.vegalite_to_png(spec, scale=1.5))
-    return path

@@ -1,15 +1,13 @@
-"""The Monte Carlo fan chart as one Vega-Lite spec (Altair), shown in the portal and exported as PNG or SVG."""
+"""The Monte Carlo fan chart as one Vega-Lite spec (Altair), shown in the portal and written as PNG or SVG
+(energy/risk_files.py)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import altair as alt
 
-from biplomacy.core.errors import InputError
 from biplomacy.energy.model.risk import Band
 
 _SERIES = (
@@ -47,25 +45,3 @@ def fan_chart_spec(bands: Sequence[Band], title: str) -> dict[str, Any]:
     spec["description"] = f"{title}: fan chart of BTC price, cumulative BTC mined and cumulative net cash, P5-P95"
     return spec
 
-
-def check_chart_path(path: Path) -> str:
-    """Refuse a chart file we cannot write before any work is done; returns its suffix."""
-    suffix = path.suffix.lower()
-    if suffix not in (".png", ".svg"):
-        raise InputError(f"--chart: {path} must end in .png or .svg", field="--chart")
-    if not path.parent.is_dir():
-        raise InputError(f"--chart: folder {path.parent} does not exist", field="--chart")
-    return suffix
-
-
-def write_chart(spec: dict[str, Any], path: Path) -> Path:
-    """Render the spec offline with vl-convert to PNG or SVG, by the file's suffix."""
-    import vl_convert as vlc
-
-    suffix = check_chart_path(path)
-    text = json.dumps(spec)
-    if suffix == ".png":
-        path.write_bytes(vlc.vegalite_to_png(text, scale=2))
-    else:
-        path.write_text(vlc.vegalite_to_svg(text), encoding="utf-8")
-    return path

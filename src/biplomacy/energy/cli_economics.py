@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import typer
 
 from biplomacy.cli.output import emit, err, out, table
 from biplomacy.core.errors import InputError
+
+if TYPE_CHECKING:
+    from biplomacy.energy.results import AsicEconomics, ExpectedBtc, RiskReport
 
 
 def register(app: typer.Typer) -> None:
@@ -32,16 +36,16 @@ def register(app: typer.Typer) -> None:
                                      fees_btc_per_block=_float(fees, "--fees-btc-per-block"),
                                      start_height=_int(start_height, "--start-height"))
 
-        def render(r: dict[str, Any]) -> None:
-            out.print(f"[bold]{r['expected_btc']:,.8f} BTC[/bold] expected over {r['inputs']['days']:g} days "
-                      f"({r['blocks']:,.1f} blocks, {r['network_share']:.2%} of blocks at this difficulty)")
-            if "blocks_after_halving" in r and r["blocks_after_halving"] > 0:
-                out.print(f"the window crosses the halving at block {r['halving_height']:,}: "
-                          f"{r['blocks_before_halving']:,.1f} blocks at {r['subsidy_btc']} BTC, "
-                          f"{r['blocks_after_halving']:,.1f} at {r['subsidy_btc_after_halving']} BTC")
+        def render(r: ExpectedBtc) -> None:
+            out.print(f"[bold]{r.expected_btc:,.8f} BTC[/bold] expected over {r.inputs.days:g} days "
+                      f"({r.blocks:,.1f} blocks, {r.network_share:.2%} of blocks at this difficulty)")
+            if r.blocks_after_halving:
+                out.print(f"the window crosses the halving at block {r.halving_height:,}: "
+                          f"{r.blocks_before_halving:,.1f} blocks at {r.subsidy_btc} BTC, "
+                          f"{r.blocks_after_halving:,.1f} at {r.subsidy_btc_after_halving} BTC")
             out.print("hashes per unit of difficulty: 2^32 (2^48/65535 differs by 1.5e-5)")
 
-        emit(result, as_json, render)
+        emit(result.to_json(), as_json, lambda _: render(result))
 
     @app.command("economics")
     def economics(
@@ -65,22 +69,22 @@ def register(app: typer.Typer) -> None:
             power_price_usd_kwh=_float(power_price, "--power-price-usd-kwh"), pue=_float(pue, "--pue"),
             ambient_c=_float(ambient, "--ambient-c"), capex_usd_per_th=_float(capex, "--capex-usd-per-th"))
 
-        def render(r: dict[str, Any]) -> None:
-            payback = "never (margin <= 0)" if r["payback_days"] is None else f"{r['payback_days']:,.0f} days"
-            table(f"{r['asic']} at {r['j_per_th']} J/TH, {r['hashrate_th_s']:,.0f} TH/s", ["figure", "value"], [
-                ("hashprice", f"USD {r['hashprice_usd_ph_day']:,.2f} /PH/day ({r['hashprice_btc_ph_day']:.6f} BTC)"),
-                ("break-even power price", f"USD {r['break_even_usd_kwh']:.4f} /kWh (PUE {r['pue']})"),
-                ("power price", f"USD {r['power_price_usd_kwh']:.4f} /kWh"),
-                ("derating", f"{r['derating']:.0%} of nameplate"),
-                ("revenue / day", f"USD {r['revenue_usd_per_day']:,.2f}"),
-                ("energy / day", f"USD {r['energy_cost_usd_per_day']:,.2f}"),
-                ("margin / day", f"USD {r['margin_usd_per_day']:,.2f}"),
-                ("capex", f"USD {r['capex_usd']:,.0f}"),
+        def render(r: AsicEconomics) -> None:
+            payback = "never (margin <= 0)" if r.payback_days is None else f"{r.payback_days:,.0f} days"
+            table(f"{r.asic} at {r.j_per_th} J/TH, {r.hashrate_th_s:,.0f} TH/s", ["figure", "value"], [
+                ("hashprice", f"USD {r.hashprice_usd_ph_day:,.2f} /PH/day ({r.hashprice_btc_ph_day:.6f} BTC)"),
+                ("break-even power price", f"USD {r.break_even_usd_kwh:.4f} /kWh (PUE {r.pue})"),
+                ("power price", f"USD {r.power_price_usd_kwh:.4f} /kWh"),
+                ("derating", f"{r.derating:.0%} of nameplate"),
+                ("revenue / day", f"USD {r.revenue_usd_per_day:,.2f}"),
+                ("energy / day", f"USD {r.energy_cost_usd_per_day:,.2f}"),
+                ("margin / day", f"USD {r.margin_usd_per_day:,.2f}"),
+                ("capex", f"USD {r.capex_usd:,.0f}"),
                 ("payback", payback),
             ])
-            _render_sources(r["sources"])
+            _render_sources(r.sources)
 
-        emit(result, as_json, render)
+        emit(result.to_json(), as_json, lambda _: render(result))
 
     _register_risk(app)
 
@@ -108,7 +112,10 @@ def _register_risk(app: typer.Typer) -> None:
 
         from biplomacy.cli import context
         from biplomacy.energy.risk import run_risk
+        from biplomacy.energy.risk_files import check_chart_path, write_fan_chart
 
+        if chart is not None:
+            check_chart_path(chart)
         store = context.get(ctx).store() if plan is not None else None
 
         with Progress(console=err, transient=True, disable=as_json) as bar:
@@ -120,22 +127,23 @@ def _register_risk(app: typer.Typer) -> None:
             result = run_risk(scenario, paths=_int(paths, "--paths"), years=_float(years, "--years"),
                               seed=_int(seed, "--seed"), price_shock=_float(price_shock, "--price-shock"),
                               tariff=tariff, energy_price_usd_mwh=_float(energy_price, "--energy-price-usd-mwh"),
-                              plan=plan, store=store, progress=progress, chart=chart)
+                              plan=plan, store=store, progress=progress)
+        if chart is not None:
+            result = write_fan_chart(result, chart)
 
-        def render(r: dict[str, Any]) -> None:
-            rows = [(name, *(f"{r[key][q]:,.{dp}f}" for q in ("p5", "p50", "p95")))
-                    for name, key, dp in (("BTC mined", "btc_mined", 2), ("revenue USD", "revenue_usd", 0),
-                                          ("NPV USD", "npv_usd", 0))]
-            table(f"{r['scenario']}: {r['paths']:,} paths x {r['days']:,} days, seed {r['seed']}",
-                  ["", "P5", "P50", "P95"], rows)
-            out.print(f"probability of loss (NPV < 0): [bold]{r['probability_of_loss']:.1%}[/bold]")
-            for a in r["assumptions"]:
+        def render(r: RiskReport) -> None:
+            rows = [(name, *(f"{v:,.{dp}f}" for v in (s.p5, s.p50, s.p95)))
+                    for name, s, dp in (("BTC mined", r.btc_mined, 2), ("revenue USD", r.revenue_usd, 0),
+                                        ("NPV USD", r.npv_usd, 0))]
+            table(r.title, ["", "P5", "P50", "P95"], rows)
+            out.print(f"probability of loss (NPV < 0): [bold]{r.probability_of_loss:.1%}[/bold]")
+            for a in r.assumptions:
                 out.print(f"- {a}")
-            if r.get("chart"):
-                out.print(f"fan chart: {r['chart']}")
-            _render_sources(r["sources"])
+            if r.chart is not None:
+                out.print(f"fan chart: {r.chart}")
+            _render_sources(r.sources)
 
-        emit(result, as_json, render)
+        emit(result.to_json(), as_json, lambda _: render(result))
 
 
 # Numbers are read here rather than by Typer so that a bad one is exit 2 naming its flag, like every input error.
@@ -168,7 +176,7 @@ def _int(text: str | None, flag: str) -> int | None:
         raise InputError(f"{flag}: {text!r} is not a whole number", field=flag) from None
 
 
-def _render_sources(sources: list[dict[str, Any]]) -> None:
+def _render_sources(sources: Iterable[Mapping[str, Any]]) -> None:
     out.print("[dim]sources:[/dim]")
     for s in sources:
         src = s["source"]

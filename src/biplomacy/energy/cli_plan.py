@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -12,24 +12,27 @@ from biplomacy.cli import context
 from biplomacy.cli.output import emit, err, out, table
 from biplomacy.core.errors import InputError, MigrationError
 
+if TYPE_CHECKING:
+    from biplomacy.energy.results import PlanSummary
 
-def _render_plan(d: dict[str, Any]) -> None:
-    table(f"Plan: {d['scenario']} ({d['objective']})", ["zone", "mining MW", "AI MW", "mining MWh"],
-          [(z["zone"], f"{z['mining_mw']:,.1f}", f"{z['ai_mw']:,.1f}", f"{z['mining_mwh']:,.0f}") for z in d["zones"]])
-    out.print(f"Mining installed {d['mining_mw_installed']:,.1f} MW; AI {d['ai_mw_installed']:,.1f} MW; "
-              f"expected {d['expected_btc_per_year']:,.1f} BTC a year "
-              f"({d['expected_btc_per_year_after_self_dilution']:,.1f} after self-dilution)")
-    out.print(f"Net value at the merit order USD {d['net_value_at_merit_order_usd_per_year']:,.0f} a year (BTC less "
-              f"each hour's mining MWh along the merit order); LP objective ({d['objective']}) "
-              f"USD {d['lp_objective_usd_per_year']:,.0f} a year")
+
+def _render_plan(d: PlanSummary, files: list[Path]) -> None:
+    table(f"Plan: {d.scenario} ({d.objective})", ["zone", "mining MW", "AI MW", "mining MWh"],
+          [(z.zone, f"{z.mining_mw:,.1f}", f"{z.ai_mw:,.1f}", f"{z.mining_mwh:,.0f}") for z in d.zones])
+    out.print(f"Mining installed {d.mining_mw_installed:,.1f} MW; AI {d.ai_mw_installed:,.1f} MW; "
+              f"expected {d.expected_btc_per_year:,.1f} BTC a year "
+              f"({d.expected_btc_per_year_after_self_dilution:,.1f} after self-dilution)")
+    out.print(f"Net value at the merit order USD {d.net_value_at_merit_order_usd_per_year:,.0f} a year (BTC less "
+              f"each hour's mining MWh along the merit order); LP objective ({d.objective}) "
+              f"USD {d.lp_objective_usd_per_year:,.0f} a year")
     table("Tariff options: is it a subsidy?", ["option", "PKR/kWh", "subsidy PKR/yr", "verdict"],
-          [(t["name"], t["pkr_per_kwh"], f"{t['subsidy_vs_marginal_pkr']:,.0f}", t["verdict"]) for t in d["tariffs"]])
-    st = d["strain"]
-    out.print(f"Grid strain: {st['share_of_surplus_used']:.1%} of the surplus used; load added in "
-              f"{st['peak_hours_with_added_load']} of {st['peak_hours']} peak hours; "
-              f"{st['non_surplus_mwh']:,.0f} MWh from non-surplus generation")
-    out.print(f"Files: {', '.join(d['files'])}")
-    out.print(f"Sources: {len(d['sources'])} entries (biplomacy sources --pillar energy)")
+          [(t.name, t.pkr_per_kwh, f"{t.subsidy_vs_marginal_pkr:,.0f}", t.verdict) for t in d.tariffs])
+    st = d.strain
+    out.print(f"Grid strain: {st.share_of_surplus_used:.1%} of the surplus used; load added in "
+              f"{st.peak_hours_with_added_load} of {st.peak_hours} peak hours; "
+              f"{st.non_surplus_mwh:,.0f} MWh from non-surplus generation")
+    out.print(f"Files: {', '.join(str(f) for f in files)}")
+    out.print(f"Sources: {len(d.sources)} entries (biplomacy sources --pillar energy)")
 
 
 def register(app: typer.Typer) -> None:
@@ -47,7 +50,8 @@ def register(app: typer.Typer) -> None:
         json_: bool = typer.Option(False, "--json"),
     ) -> None:
         """Plan mining and AI load per zone, hour by hour, within the cap and the surplus (HiGHS)."""
-        from biplomacy.energy.plan import check_out_dir, run_plan
+        from biplomacy.energy.plan import keep_plan, plan_scenario
+        from biplomacy.energy.plan_files import check_out_dir, write_plan_files
 
         c = context.get(ctx)
         target = out_dir or c.settings.out_dir / "energy" / Path(scenario).name
@@ -59,25 +63,33 @@ def register(app: typer.Typer) -> None:
             except MigrationError as exc:  # no database yet: still plan and write the files, keep nothing
                 not_stored = str(exc)
                 err.print(f"[yellow]the plan will not be stored: {exc}[/yellow]")
-        doc = run_plan(store, c.actor(), scenario, target, objective=objective, name=name,
-                       progress=lambda m: err.print(f"[dim]{m} ...[/dim]"))
+        actor = c.actor()
+
+        def say(message: str) -> None:
+            err.print(f"[dim]{message} ...[/dim]")
+
+        solved = plan_scenario(actor, scenario, objective=objective, progress=say)
+        say("writing outputs")
+        files = write_plan_files(solved, target)
+        doc = solved.summary.to_json() | {"files": [str(f) for f in files]}
+        if store is not None:
+            doc["plan_id"] = keep_plan(store, actor, solved, out_dir=target, files=files, name=name)
         doc["stored"] = store is not None
         if not_stored:
             doc["not_stored_because"] = not_stored
-        emit(doc, json_, _render_plan)
+        emit(doc, json_, lambda _: _render_plan(solved.summary, files))
 
     @app.command("plans")
     def plans(ctx: typer.Context, json_: bool = typer.Option(False, "--json")) -> None:
         """List stored plans."""
         from biplomacy.energy.plan import list_plans
 
-        rows = list_plans(context.get(ctx).store())
-        emit([{k: v for k, v in p.items() if k != "summary"} | {
-            "mining_mw_installed": p["summary"]["mining_mw_installed"],
-            "expected_btc_per_year": p["summary"]["expected_btc_per_year"]} for p in rows], json_,
-            lambda rs: table("Stored plans", ["id", "name", "objective", "mining MW", "BTC/yr", "created"],
-                             [(r["id"], r["name"], r["objective"], r["mining_mw_installed"],
-                               r["expected_btc_per_year"], r["created_at"][:19]) for r in rs]))
+        rows = [{k: v for k, v in p.to_json().items() if k != "summary"}
+                | {k: getattr(p.summary, k) for k in ("mining_mw_installed", "expected_btc_per_year")}
+                for p in list_plans(context.get(ctx).store())]
+        emit(rows, json_, lambda rs: table("Stored plans", ["id", "name", "objective", "mining MW", "BTC/yr", "created"],
+                                           [(r["id"], r["name"], r["objective"], r["mining_mw_installed"],
+                                             r["expected_btc_per_year"], r["created_at"][:19]) for r in rs]))
 
     @app.command("compare")
     def compare(ctx: typer.Context, a: str, b: str, json_: bool = typer.Option(False, "--json")) -> None:
@@ -85,8 +97,8 @@ def register(app: typer.Typer) -> None:
         from biplomacy.energy.plan import compare_plans
 
         d = compare_plans(context.get(ctx).store(), a, b)
-        emit(d, json_, lambda d: table(f"{d['a']['name']} vs {d['b']['name']}", ["figure", "A", "B"],
-                                       [(r["figure"], r["a"], r["b"]) for r in d["rows"]]))
+        emit(d.to_json(), json_, lambda _: table(f"{d.a.name} vs {d.b.name}", ["figure", "A", "B"],
+                                                 [(r.figure, r.a, r.b) for r in d.rows]))
 
     @scenario_app.command("new")
     def scenario_new(name: str, from_: str = typer.Option("pakistan-2025", "--from"),

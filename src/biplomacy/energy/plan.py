@@ -1,11 +1,13 @@
-"""Use case: plan a scenario (load -> solve -> assess tariffs and strain -> write files -> store -> audit)."""
+"""Use case: plan a scenario (load -> solve -> assess tariffs and strain), then keep the plan (store -> audit).
+
+Writing the plan's files is the edge's (energy/plan_files.py): `energy plan` solves, writes, then keeps.
+"""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import ColumnElement, select
 
-from biplomacy.core.errors import InputError, NotFound
+from biplomacy.core.errors import NotFound
 from biplomacy.core.permissions import Actor, authorize
 from biplomacy.core.provenance import load_registry
 from biplomacy.energy.model import planner
@@ -22,6 +24,18 @@ from biplomacy.energy.model.plan_inputs import PlanEconomics
 from biplomacy.energy.model.scenario import Scenario, load_scenario
 from biplomacy.energy.model.strain import grid_strain
 from biplomacy.energy.model.tariffs import assess_tariff
+from biplomacy.energy.results import (
+    ChartData,
+    ComparedFigure,
+    MeritOrderCost,
+    PlanComparison,
+    PlanEntry,
+    PlanRef,
+    PlanSummary,
+    SolvedPlan,
+    StoredPlan,
+    ZoneAllocation,
+)
 from biplomacy.energy.tables import EnergyPlanRow
 from biplomacy.house.audit import record
 from biplomacy.store.db import Store
@@ -29,7 +43,7 @@ from biplomacy.store.db import Store
 Progress = Callable[[str], None]
 
 
-def summarise(s: Scenario, r: planner.PlanResult) -> dict[str, Any]:
+def summarise(s: Scenario, r: planner.PlanResult) -> PlanSummary:
     """The plan's figures: installed MW, BTC a year, the tariff verdicts, grid strain, sources."""
     reg = load_registry()
     year_fraction = len(s.grid.hours) / 8760.0
@@ -37,10 +51,10 @@ def summarise(s: Scenario, r: planner.PlanResult) -> dict[str, Any]:
     avg_cost = reg.number("energy.pk.avg_purchase_cost_pkr_kwh")
     cos = reg.number("energy.pk.cost_of_service_pkr_kwh")
     priced = price_added_load(s.grid, total, ai_load_mw(s, r))
-    tariffs = [assess_tariff(t.name, t.pkr_per_kwh, total, priced.mining_cost_pkr, priced.marginal_cost_pkr_kwh,
-                             average_cost_pkr_kwh=avg_cost, cost_of_service_pkr_kwh=cos, usd_pkr=s.usd_pkr,
-                             year_fraction=year_fraction)
-               for t in s.tariffs]
+    tariffs = tuple(assess_tariff(t.name, t.pkr_per_kwh, total, priced.mining_cost_pkr, priced.marginal_cost_pkr_kwh,
+                                  average_cost_pkr_kwh=avg_cost, cost_of_service_pkr_kwh=cos, usd_pkr=s.usd_pkr,
+                                  year_fraction=year_fraction)
+                    for t in s.tariffs)
     mining_mwh = float(total.sum())
     btc_year = r.expected_btc() / year_fraction
     fleet_hs = float(r.mining_mw_installed.sum()) * 1e6 / s.fleet_j_per_th * 1e12
@@ -48,31 +62,30 @@ def summarise(s: Scenario, r: planner.PlanResult) -> dict[str, Any]:
     strain = grid_strain(r.zones, r.mining_mw, r.mining_mw_installed, r.derate, s.ai.firm_mw * s.ai.uptime,
                          r.ai_from_non_surplus_mw, r.surplus_mw, s.grid.demand_mw)
     keys = [*s.source_keys, "energy.pk.avg_purchase_cost_pkr_kwh", "energy.pk.cost_of_service_pkr_kwh"]
-    return {
-        "scenario": s.name, "objective": r.objective, "hours": len(r.hours),
-        "mining_mw_installed": round(float(r.mining_mw_installed.sum()), 3),
-        "ai_mw_installed": round(float(r.ai_mw.sum()), 3),
-        "zones": [{"zone": z, "mining_mw": round(float(r.mining_mw_installed[i]), 3),
-                   "ai_mw": round(float(r.ai_mw[i]), 3), "mining_mwh": round(float(r.mining_mw[i].sum()), 1)}
-                  for i, z in enumerate(r.zones)],
-        "mining_mwh_per_year": round(float(total.sum()) / year_fraction, 1),
-        "expected_btc_per_year": round(btc_year, 4),
-        "expected_btc_per_year_after_self_dilution": round(diluted, 4),
-        "btc_price_usd": s.network.btc_price_usd, "difficulty": s.network.difficulty,
-        "net_value_at_merit_order_usd_per_year": round(merit_net_value_usd(s, r, priced) / year_fraction, 2),
-        "lp_objective_usd_per_year": round(r.objective_value / year_fraction, 2),
-        "subsidy_pkr_per_year": {t.name: round(t.subsidy_vs_marginal_pkr, 2) for t in tariffs},
-        "merit_order": {
-            "hours_margin_moved_by_added_load": int(priced.margin_moved.sum()),
-            "mining_energy_cost_pkr_per_year": round(float(priced.mining_cost_pkr.sum()) / year_fraction, 2),
-            "mining_energy_cost_pkr_kwh": round(float(priced.mining_cost_pkr.sum()) / (mining_mwh * 1000.0), 4)
+    return PlanSummary(
+        scenario=s.name, objective=r.objective, hours=len(r.hours),
+        mining_mw_installed=round(float(r.mining_mw_installed.sum()), 3),
+        ai_mw_installed=round(float(r.ai_mw.sum()), 3),
+        zones=tuple(ZoneAllocation(z, round(float(r.mining_mw_installed[i]), 3), round(float(r.ai_mw[i]), 3),
+                                   round(float(r.mining_mw[i].sum()), 1)) for i, z in enumerate(r.zones)),
+        mining_mwh_per_year=round(float(total.sum()) / year_fraction, 1),
+        expected_btc_per_year=round(btc_year, 4),
+        expected_btc_per_year_after_self_dilution=round(diluted, 4),
+        btc_price_usd=s.network.btc_price_usd, difficulty=s.network.difficulty,
+        net_value_at_merit_order_usd_per_year=round(merit_net_value_usd(s, r, priced) / year_fraction, 2),
+        lp_objective_usd_per_year=round(r.objective_value / year_fraction, 2),
+        subsidy_pkr_per_year={t.name: round(t.subsidy_vs_marginal_pkr, 2) for t in tariffs},
+        merit_order=MeritOrderCost(
+            hours_margin_moved_by_added_load=int(priced.margin_moved.sum()),
+            mining_energy_cost_pkr_per_year=round(float(priced.mining_cost_pkr.sum()) / year_fraction, 2),
+            mining_energy_cost_pkr_kwh=round(float(priced.mining_cost_pkr.sum()) / (mining_mwh * 1000.0), 4)
             if mining_mwh > 0 else None,
-            "ai_energy_cost_pkr_per_year": round(float(priced.ai_cost_pkr.sum()) / year_fraction, 2),
-        },
-        "tariffs": [t.__dict__ for t in tariffs],
-        "strain": strain.__dict__,
-        "solve_seconds": round(r.solve_seconds, 3),
-        "assumptions": [
+            ai_energy_cost_pkr_per_year=round(float(priced.ai_cost_pkr.sum()) / year_fraction, 2),
+        ),
+        tariffs=tariffs,
+        strain=strain,
+        solve_seconds=round(r.solve_seconds, 3),
+        assumptions=(
             "expected BTC at the scenario's difficulty and fees (no growth); the self-diluted figure lets "
             "difficulty absorb the fleet's own hashrate",
             "the planner's LP prices new load at the merit-order margin of demand plus the whole cap (conservative); "
@@ -89,9 +102,9 @@ def summarise(s: Scenario, r: planner.PlanResult) -> dict[str, Any]:
             f"{s.fleet_ambient_limit_c} degC",
             "subsidy_pkr_per_year: per hour mined, what the mining MWh cost along the merit order less what the tariff "
             "pays for them, summed over the hours where that is positive",
-        ],
-        "sources": load_registry().cited(keys),
-    }
+        ),
+        sources=tuple(reg.cited(keys)),
+    )
 
 
 def merit_net_value_usd(s: Scenario, r: planner.PlanResult, priced: AddedLoadCost) -> float:
@@ -106,45 +119,6 @@ def ai_load_mw(s: Scenario, r: planner.PlanResult) -> float:
     return float(r.ai_mw.sum()) * s.ai.uptime
 
 
-def write_outputs(s: Scenario, r: planner.PlanResult, summary: dict[str, Any], out: Path, *,
-                  charts: bool = True) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    files = [out / "allocation.csv", out / "system.csv", out / "summary.json"]
-    with files[0].open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["hour", "zone", "mining_mw", "ai_mw"])
-        for t, h in enumerate(r.hours):
-            for i, z in enumerate(r.zones):
-                w.writerow([h, z, f"{r.mining_mw[i, t]:.3f}", f"{r.ai_mw[i] * s.ai.uptime:.3f}"])
-    with files[1].open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["hour", "surplus_mw", "demand_mw", "mining_mw", "ai_mw", "ai_non_surplus_mw", "marginal_source",
-                    "marginal_cost_pkr_kwh", "mining_energy_cost_pkr", "ai_energy_cost_pkr"])
-        total = r.mining_mw.sum(axis=0)
-        ai = ai_load_mw(s, r)
-        priced = price_added_load(s.grid, total, ai)
-        for t, h in enumerate(r.hours):
-            w.writerow([h, f"{r.surplus_mw[t]:.1f}", f"{s.grid.demand_mw[t]:.1f}", f"{total[t]:.3f}", f"{ai:.3f}",
-                        f"{r.ai_from_non_surplus_mw[t]:.3f}", priced.marginal_source[t],
-                        f"{priced.marginal_cost_pkr_kwh[t]:.2f}", f"{priced.mining_cost_pkr[t]:.0f}",
-                        f"{priced.ai_cost_pkr[t]:.0f}"])
-    files[2].write_text(json.dumps(summary, indent=2), encoding="utf-8")
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    table = pa.table({"hour": np.repeat(np.array(r.hours), len(r.zones)),
-                      "zone": np.tile(np.array(r.zones), len(r.hours)),
-                      "mining_mw": r.mining_mw.T.ravel(), "ai_mw": np.tile(r.ai_mw * s.ai.uptime, len(r.hours))})
-    pq.write_table(table, out / "hourly.parquet")
-    files.append(out / "hourly.parquet")
-    if charts:
-        from biplomacy.energy.charts import heatmap_spec, monthly_spec, write_png
-
-        files.append(write_png(heatmap_spec(r), out / "mining_heatmap.png"))
-        files.append(write_png(monthly_spec(r), out / "monthly_energy_by_zone.png"))
-    return files
-
-
 def inputs_digest(s: Scenario) -> tuple[str, str]:
     toml = (s.folder / "scenario.toml").read_text(encoding="utf-8")
     h = hashlib.sha256(toml.encode())
@@ -152,9 +126,9 @@ def inputs_digest(s: Scenario) -> tuple[str, str]:
     return h.hexdigest(), toml
 
 
-def run_plan(store: Store | None, actor: Actor, scenario: str, out: Path, *, objective: str = "net-value",
-             name: str | None = None, progress: Progress | None = None, charts: bool = True) -> dict[str, Any]:
-    """Plan `scenario`, write files under `out`, and (when a store is given) keep the plan, audited."""
+def plan_scenario(actor: Actor, scenario: str | Path, *, objective: str = "net-value",
+                  progress: Progress | None = None) -> SolvedPlan:
+    """Solve the planner's LP for `scenario` (a shipped name or a folder) and summarise the plan; nothing is kept."""
     authorize(actor, "energy.plan")
     say = progress or (lambda _m: None)
     say("loading scenario")
@@ -164,55 +138,57 @@ def run_plan(store: Store | None, actor: Actor, scenario: str, out: Path, *, obj
     say(f"solving with HiGHS ({model.num_col:,} columns, {model.num_row:,} rows)")
     x, obj, seconds = planner.solve(model)
     r = planner.write_back(s, model, x, objective, obj, seconds)
-    summary = summarise(s, r)
-    say("writing outputs")
-    files = write_outputs(s, r, summary, out, charts=charts)
-    summary["files"] = [str(f) for f in files]
-    if store is not None:
-        digest, toml = inputs_digest(s)
-        kept = summary | {"chart_data": chart_data(r)}
-        with store.transaction() as session:
-            row = EnergyPlanRow(name=name or f"{s.name} ({objective})", scenario=s.name, objective=objective,
-                                created_at=datetime.now(UTC), created_by=actor.name, inputs_sha256=digest,
-                                inputs_toml=toml, summary_json=json.dumps(kept), out_dir=str(out),
-                                inputs_json=json.dumps(PlanEconomics.of(s).to_json()))
-            session.add(row)
-            session.flush()
-            summary["plan_id"] = row.id
-            record(session, actor=actor.name, action="energy.plan", subject=f"energy_plan/{row.id}",
-                   payload={"scenario": s.name, "objective": objective, "inputs_sha256": digest,
-                            "mining_mw_installed": summary["mining_mw_installed"],
-                            "expected_btc_per_year": summary["expected_btc_per_year"]})
-    return summary
+    return SolvedPlan(s, r, summarise(s, r), chart_data(r))
 
 
-def chart_data(r: planner.PlanResult) -> dict[str, Any]:
+def keep_plan(store: Store, actor: Actor, plan: SolvedPlan, *, out_dir: Path, files: Sequence[Path] = (),
+              name: str | None = None) -> int:
+    """Store a solved plan with its inputs, the files written of it (under `out_dir`) and its chart data, audited
+    in the same transaction; returns the stored plan's id."""
+    authorize(actor, "energy.plan")
+    s, summary = plan.scenario, plan.summary
+    digest, toml = inputs_digest(s)
+    kept = summary.to_json() | {"files": [str(f) for f in files], "chart_data": plan.chart_data.to_json()}
+    with store.transaction() as session:
+        row = EnergyPlanRow(name=name or f"{s.name} ({summary.objective})", scenario=s.name,
+                            objective=summary.objective, created_at=datetime.now(UTC), created_by=actor.name,
+                            inputs_sha256=digest, inputs_toml=toml, summary_json=json.dumps(kept), out_dir=str(out_dir),
+                            inputs_json=json.dumps(PlanEconomics.of(s).to_json()))
+        session.add(row)
+        session.flush()
+        record(session, actor=actor.name, action="energy.plan", subject=f"energy_plan/{row.id}",
+               payload={"scenario": s.name, "objective": summary.objective, "inputs_sha256": digest,
+                        "mining_mw_installed": summary.mining_mw_installed,
+                        "expected_btc_per_year": summary.expected_btc_per_year})
+        return row.id
+
+
+def chart_data(r: planner.PlanResult) -> ChartData:
     """What the portal needs to redraw the plan's charts: total mining MW per hour, MWh per zone and month."""
     months = np.array([int(h[5:7]) for h in r.hours])
-    return {"hours": list(r.hours), "mining_mw": [round(float(v), 1) for v in r.mining_mw.sum(axis=0)],
-            "monthly_mwh": {z: [round(float(r.mining_mw[i, months == m].sum()), 1) for m in range(1, 13)]
-                            for i, z in enumerate(r.zones)}}
+    return ChartData(tuple(r.hours), tuple(round(float(v), 1) for v in r.mining_mw.sum(axis=0)),
+                     {z: tuple(round(float(r.mining_mw[i, months == m].sum()), 1) for m in range(1, 13))
+                      for i, z in enumerate(r.zones)})
 
 
-def list_plans(store: Store) -> list[dict[str, Any]]:
+def list_plans(store: Store) -> list[StoredPlan]:
     with store.read() as s:
         rows = s.execute(select(EnergyPlanRow).order_by(EnergyPlanRow.id)).scalars().all()
-        return [_as_dict(r) for r in rows]
+        return [_stored(r) for r in rows]
 
 
-def plan_index(store: Store) -> list[dict[str, Any]]:
+def plan_index(store: Store) -> list[PlanEntry]:
     """Every stored plan's id, name, scenario, objective and time, oldest first, without reading summaries."""
     cols = (EnergyPlanRow.id, EnergyPlanRow.name, EnergyPlanRow.scenario, EnergyPlanRow.objective,
             EnergyPlanRow.created_at)
     with store.read() as s:
-        return [{"id": i, "name": n, "scenario": sc, "objective": o, "created_at": c.isoformat()}
-                for i, n, sc, o, c in s.execute(select(*cols).order_by(EnergyPlanRow.id)).all()]
+        return [PlanEntry(*row) for row in s.execute(select(*cols).order_by(EnergyPlanRow.id)).all()]
 
 
-def _as_dict(r: EnergyPlanRow) -> dict[str, Any]:
-    return {"id": r.id, "name": r.name, "scenario": r.scenario, "objective": r.objective,
-            "created_at": r.created_at.isoformat(), "created_by": r.created_by,
-            "inputs_sha256": r.inputs_sha256, "summary": json.loads(r.summary_json)}
+def _stored(r: EnergyPlanRow) -> StoredPlan:
+    kept = json.loads(r.summary_json)
+    return StoredPlan(r.id, r.name, r.scenario, r.objective, r.created_at, r.created_by, r.inputs_sha256,
+                      PlanSummary.from_json(kept), kept)
 
 
 def plan_id(ref: str) -> int | None:
@@ -223,7 +199,7 @@ def plan_id(ref: str) -> int | None:
     return None
 
 
-def _find(s: Any, ref: str) -> EnergyPlanRow | None:
+def _find(s: Any, ref: str) -> EnergyPlanRow:
     """The plan with id `ref`, else the oldest plan named `ref` (names are not unique: `energy plan` names a plan
     "<scenario> (<objective>)" unless --name is given, so the first plan of a name keeps answering to it)."""
     pid = plan_id(ref)
@@ -231,41 +207,39 @@ def _find(s: Any, ref: str) -> EnergyPlanRow | None:
     if row is None:
         row = s.execute(select(EnergyPlanRow).where(EnergyPlanRow.name == str(ref))
                         .order_by(EnergyPlanRow.id).limit(1)).scalars().first()
-    return row
+    if row is None:
+        raise NotFound(f"no stored plan {ref!r} (see `biplomacy energy plans`)", field="plan")
+    found: EnergyPlanRow = row
+    return found
 
 
-def get_plan(store: Store, ref: str) -> dict[str, Any]:
+def get_plan(store: Store, ref: str) -> StoredPlan:
     """One stored plan by id or name (see `_find`), read by key."""
     with store.read() as s:
-        row = _find(s, ref)
-        if row is None:
-            raise NotFound(f"no stored plan {ref!r} (see `biplomacy energy plans`)", field="plan")
-        return _as_dict(row)
+        return _stored(_find(s, ref))
 
 
-def get_plan_with_inputs(store: Store, ref: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def get_plan_with_inputs(store: Store, ref: str) -> tuple[StoredPlan, dict[str, Any] | None]:
     """A stored plan (as `get_plan`) and the inputs it keeps for the risk model (None for plans stored before
     0008_energy_plan_inputs)."""
     with store.read() as s:
         row = _find(s, ref)
-        if row is None:
-            raise NotFound(f"no stored plan {ref!r} (see `biplomacy energy plans`)", field="plan")
-        return _as_dict(row), (json.loads(row.inputs_json) if row.inputs_json is not None else None)
+        return _stored(row), (json.loads(row.inputs_json) if row.inputs_json is not None else None)
 
 
-def _newest(store: Store, *where: ColumnElement[bool]) -> dict[str, Any] | None:
+def _newest(store: Store, *where: ColumnElement[bool]) -> StoredPlan | None:
     """The most recently stored plan (highest id) meeting `where`, or None."""
     with store.read() as s:
         row = s.execute(select(EnergyPlanRow).where(*where).order_by(EnergyPlanRow.id.desc()).limit(1)).scalars().first()
-        return _as_dict(row) if row is not None else None
+        return _stored(row) if row is not None else None
 
 
-def newest_plan(store: Store) -> dict[str, Any] | None:
+def newest_plan(store: Store) -> StoredPlan | None:
     """The most recently stored plan of any scenario, or None when none is stored."""
     return _newest(store)
 
 
-def latest_plan_of(store: Store, scenario: str, inputs_sha256: str) -> dict[str, Any] | None:
+def latest_plan_of(store: Store, scenario: str, inputs_sha256: str) -> StoredPlan | None:
     """The newest stored plan of this scenario made from these very inputs, or None."""
     return _newest(store, EnergyPlanRow.scenario == scenario, EnergyPlanRow.inputs_sha256 == inputs_sha256)
 
@@ -275,29 +249,14 @@ COMPARED = ("mining_mw_installed", "ai_mw_installed", "mining_mwh_per_year", "ex
             "lp_objective_usd_per_year")
 
 
-def figure(summary: dict[str, Any], key: str) -> Any:
-    """A summary figure, also from plans stored before it was named: their LP objective was
-    `net_value_usd_per_year` (net-value plans only); the merit-order net value was not computed (None)."""
-    if key == "lp_objective_usd_per_year" and key not in summary:
-        return summary.get("net_value_usd_per_year")
-    return summary.get(key)
-
-
-def compare_plans(store: Store, a: str, b: str) -> dict[str, Any]:
-    pa_, pb = get_plan(store, a), get_plan(store, b)
-    rows: list[dict[str, Any]] = [{"figure": "objective", "a": pa_["objective"], "b": pb["objective"]}]
-    rows += [{"figure": k, "a": figure(pa_["summary"], k), "b": figure(pb["summary"], k)} for k in COMPARED]
-    for name in sorted(set(pa_["summary"]["subsidy_pkr_per_year"]) | set(pb["summary"]["subsidy_pkr_per_year"])):
-        rows.append({"figure": f"subsidy_pkr_per_year[{name}]", "a": pa_["summary"]["subsidy_pkr_per_year"].get(name),
-                     "b": pb["summary"]["subsidy_pkr_per_year"].get(name)})
-    zones = sorted({z["zone"] for p in (pa_, pb) for z in p["summary"]["zones"]})
-    for z in zones:
-        za: dict[str, Any] = next((x for x in pa_["summary"]["zones"] if x["zone"] == z), {})
-        zb: dict[str, Any] = next((x for x in pb["summary"]["zones"] if x["zone"] == z), {})
-        rows.append({"figure": f"mining_mw[{z}]", "a": za.get("mining_mw"), "b": zb.get("mining_mw")})
-    return {"a": {"id": pa_["id"], "name": pa_["name"]}, "b": {"id": pb["id"], "name": pb["name"]}, "rows": rows}
-
-
-def check_out_dir(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out: {out} exists and is not a folder", field="--out")
+def compare_plans(store: Store, a: str, b: str) -> PlanComparison:
+    """Two stored plans side by side: the objective, the COMPARED figures, each tariff's subsidy, each zone's MW."""
+    pa, pb = get_plan(store, a), get_plan(store, b)
+    sa, sb = pa.summary, pb.summary
+    rows = [ComparedFigure("objective", pa.objective, pb.objective)]
+    rows += [ComparedFigure(k, getattr(sa, k), getattr(sb, k)) for k in COMPARED]
+    rows += [ComparedFigure(f"subsidy_pkr_per_year[{t}]", sa.subsidy_pkr_per_year.get(t), sb.subsidy_pkr_per_year.get(t))
+             for t in sorted(set(sa.subsidy_pkr_per_year) | set(sb.subsidy_pkr_per_year))]
+    mw_a, mw_b = ({z.zone: z.mining_mw for z in p.zones} for p in (sa, sb))
+    rows += [ComparedFigure(f"mining_mw[{z}]", mw_a.get(z), mw_b.get(z)) for z in sorted(mw_a.keys() | mw_b.keys())]
+    return PlanComparison(PlanRef(pa.id, pa.name), PlanRef(pb.id, pb.name), tuple(rows))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,10 +11,12 @@ from biplomacy.core.errors import InputError, NotFound
 from biplomacy.core.provenance import load_registry
 from biplomacy.energy.model.network import NetworkAssumptions
 from biplomacy.energy.model.plan_inputs import PlanEconomics
-from biplomacy.energy.model.risk import Fleet, Progress, RiskResult, RiskSettings, simulate, validate
+from biplomacy.energy.model.risk import Fleet, Progress, RiskSettings, simulate, validate
+from biplomacy.energy.results import RiskReport
 
 if TYPE_CHECKING:
     from biplomacy.energy.model.scenario import Scenario, Tariff
+    from biplomacy.energy.results import StoredPlan
     from biplomacy.store.db import Store
 
 MODEL_ASSUMPTIONS = (
@@ -37,6 +39,7 @@ class PlannedMining:
     installed_mw: dict[str, float]
     mwh: dict[str, float]
     hours: int
+    stored: bool = False  # a stored plan (--plan), not the scenario planned on the spot
 
 
 DEFAULT_SCENARIO = "pakistan-2025"
@@ -45,7 +48,7 @@ DEFAULT_SCENARIO = "pakistan-2025"
 def run_risk(scenario: str | Path | None = None, *, paths: int = 10_000, years: float = 5.0, seed: int = 1,
              price_shock: float = 0.0, tariff: str | None = None, energy_price_usd_mwh: float | None = None,
              plan: str | None = None, store: Store | None = None, prefer_stored: bool = False,
-             progress: Progress | None = None, chart: Path | None = None) -> dict[str, Any]:
+             progress: Progress | None = None) -> RiskReport:
     """Take a plan's mining fleet and run the Monte Carlo on it.
 
     `plan` names a stored plan (id or name, read from `store`): the Monte Carlo then reads the fleet, zones'
@@ -54,15 +57,15 @@ def run_risk(scenario: str | Path | None = None, *, paths: int = 10_000, years: 
     here (the planner's net-value LP, not stored), unless `prefer_stored` is set and `store` holds a plan of this
     very scenario: then the newest such plan is used (what the portal does, so a page does not re-solve the LP
     an analyst already solved and stored). `energy_price_usd_mwh` replaces the tariff's price (e.g. the
-    marginal cost of surplus power) for a what-if; the report then names no tariff.
+    marginal cost of surplus power) for a what-if; the report then names no tariff. The fan chart's file is the
+    edge's to write (energy/risk_files.py).
     """
     from biplomacy.energy.model.scenario import load_scenario
 
     settings = RiskSettings(paths=paths, years=years, seed=seed, price_shock=price_shock)
     validate(Fleet(1.0, 0.0, 0.0, 0.0), settings)  # bad settings are refused before the scenario is read
     if energy_price_usd_mwh is not None and not (energy_price_usd_mwh >= 0 and tariff is None):
-        raise InputError("--energy-price-usd-mwh: must be zero or more, and not given together with --tariff",
-                         field="--energy-price-usd-mwh")
+        raise InputError("must be zero or more, and not given together with --tariff", field="energy_price_usd_mwh")
     extra: list[str] = []
     if plan is not None:
         planned, econ, extra = stored_plan(store, plan, scenario)
@@ -79,10 +82,9 @@ def run_risk(scenario: str | Path | None = None, *, paths: int = 10_000, years: 
         notes = [f"energy price: USD {energy_price_usd_mwh:,.2f}/MWh given on the command line (what-if, no tariff)",
                  *notes[1:]]
         chosen = None
-    doc = risk_report(econ.network, fleet, settings, label=econ.name, source_keys=keys,
-                      assumptions=[*notes, *extra], progress=progress, chart=chart)
-    doc["tariff"] = chosen
-    return doc
+    report = risk_report(econ.network, fleet, settings, label=econ.name, source_keys=keys,
+                         assumptions=[*notes, *extra], progress=progress)
+    return replace(report, tariff=chosen)
 
 
 def choose_tariff(sc: Scenario | PlanEconomics, tariff: str | None) -> Tariff:
@@ -92,8 +94,8 @@ def choose_tariff(sc: Scenario | PlanEconomics, tariff: str | None) -> Tariff:
     for t in sc.tariffs:
         if t.name == tariff:
             return t
-    raise NotFound(f"--tariff: {tariff!r} is not an option of {sc.name} "
-                   f"({', '.join(t.name for t in sc.tariffs)})", field="--tariff")
+    raise NotFound(f"{tariff!r} is not an option of {sc.name} ({', '.join(t.name for t in sc.tariffs)})",
+                   field="tariff")
 
 
 def stored_plan(store: Store | None, ref: str,
@@ -109,44 +111,40 @@ def stored_plan(store: Store | None, ref: str,
     from biplomacy.energy.plan import get_plan_with_inputs, inputs_digest
 
     if store is None:
-        raise InputError("--plan: reading a stored plan needs the database", field="--plan")
-    try:
-        p, kept = get_plan_with_inputs(store, ref)
-    except NotFound as exc:
-        raise NotFound(f"--plan: {exc}", field="--plan") from None
-    label = f"plan {p['id']} ({p['name']})"
+        raise InputError("reading a stored plan needs the database", field="plan")
+    p, kept = get_plan_with_inputs(store, ref)
+    label = f"plan {p.id} ({p.name})"
     sc = load_scenario(scenario) if scenario is not None else None
-    if sc is not None and p["scenario"] != sc.name:
-        raise InputError(f"--plan: {label} is of scenario {p['scenario']!r}, not {sc.name!r}; "
-                         f"pass --scenario with the scenario it was made from, or leave --scenario out", field="--plan")
+    if sc is not None and p.scenario != sc.name:
+        raise InputError(f"{label} is of scenario {p.scenario!r}, not {sc.name!r}; "
+                         f"pass --scenario with the scenario it was made from, or leave --scenario out", field="plan")
     if kept is not None:
         notes = []
-        if sc is not None and p["inputs_sha256"] != inputs_digest(sc)[0]:
+        if sc is not None and p.inputs_sha256 != inputs_digest(sc)[0]:
             notes.append(f"{sc.folder} changed since {label} was stored (scenario.toml or grid.csv); the fleet, "
                          "tariffs and network were read from the inputs stored with the plan")
-        return plan_mining(p), PlanEconomics.from_json(kept, f"--plan: {label}"), notes
+        return plan_mining(p), PlanEconomics.from_json(kept, label), notes
     if sc is None:
         try:
-            sc = load_scenario(p["scenario"])
+            sc = load_scenario(p.scenario)
         except InputError:
-            raise InputError(f"--plan: {label} was stored before plans kept their inputs; pass --scenario with the "
-                             f"folder of scenario {p['scenario']!r} it was made from", field="--plan") from None
-    if p["inputs_sha256"] != inputs_digest(sc)[0]:
-        raise InputError(f"--plan: {label} was made from other inputs than {sc.folder} (scenario.toml or grid.csv "
+            raise InputError(f"{label} was stored before plans kept their inputs; pass --scenario with the "
+                             f"folder of scenario {p.scenario!r} it was made from", field="plan") from None
+    if p.inputs_sha256 != inputs_digest(sc)[0]:
+        raise InputError(f"{label} was made from other inputs than {sc.folder} (scenario.toml or grid.csv "
                          "changed since) and was stored before plans kept their inputs; plan again or pass the "
-                         "folder it was made from", field="--plan")
+                         "folder it was made from", field="plan")
     return plan_mining(p), PlanEconomics.of(sc), []
 
 
-def plan_mining(p: dict[str, Any]) -> PlannedMining:
-    """The mining of a stored plan (a row of energy_plan.list_plans)."""
-    zones = p["summary"]["zones"]
-    return PlannedMining(f"stored plan {p['id']} ({p['name']}, {p['objective']})",
-                         {z["zone"]: float(z["mining_mw"]) for z in zones},
-                         {z["zone"]: float(z["mining_mwh"]) for z in zones}, int(p["summary"]["hours"]))
+def plan_mining(p: StoredPlan) -> PlannedMining:
+    """The mining of a stored plan."""
+    zones = p.summary.zones
+    return PlannedMining(f"stored plan {p.id} ({p.name}, {p.objective})", {z.zone: float(z.mining_mw) for z in zones},
+                         {z.zone: float(z.mining_mwh) for z in zones}, int(p.summary.hours), stored=True)
 
 
-def latest_plan(sc: Scenario, store: Store | None) -> dict[str, Any] | None:
+def latest_plan(sc: Scenario, store: Store | None) -> StoredPlan | None:
     """The newest stored plan made from this very scenario (name and inputs), or None."""
     from biplomacy.energy.plan import inputs_digest, latest_plan_of
 
@@ -192,13 +190,14 @@ def fleet_from_plan(sc: Scenario | PlanEconomics, planned: PlannedMining,
     pue = ec.zone_pue
     unknown = sorted(set(planned.installed_mw) - set(pue))
     if unknown:
-        raise InputError(f"--plan: zones {unknown} of the plan are not in scenario {ec.name}", field="--plan")
+        raise InputError(f"zones {unknown} of the plan are not in scenario {ec.name}", field="plan")
     installed = sum(planned.installed_mw.values())
     year = planned.hours / 8760.0
     mwh_year = sum(planned.mwh.values()) / year
     if installed <= 1e-9 or mwh_year <= 1e-9:
         raise InputError(f"the plan ({planned.source}) mines nothing: {installed:,.1f} MW installed, "
-                         f"{mwh_year:,.0f} MWh a year; nothing to simulate", field="--plan")
+                         f"{mwh_year:,.0f} MWh a year; nothing to simulate",
+                         field="plan" if planned.stored else "scenario")
     th_hours = sum(mwh / year * 1e6 / (ec.fleet_j_per_th * pue[z]) for z, mwh in planned.mwh.items())
     uptime = min(1.0, mwh_year / (installed * 8760.0))
     th_running = installed * th_hours / mwh_year  # TH/s at the full installed MW, the plan's zone mix
@@ -219,52 +218,21 @@ def fleet_from_plan(sc: Scenario | PlanEconomics, planned: PlannedMining,
 
 
 def risk_report(network: NetworkAssumptions, fleet: Fleet, settings: RiskSettings, *, label: str,
-                source_keys: list[str], assumptions: list[str], progress: Progress | None = None,
-                chart: Path | None = None) -> dict[str, Any]:
-    """Simulate, then shape the result for the CLI and the portal (and write the fan chart when asked)."""
-    if chart is not None:
-        from biplomacy.energy.charts_risk import check_chart_path
-
-        check_chart_path(chart)
+                source_keys: list[str], assumptions: list[str], progress: Progress | None = None) -> RiskReport:
+    """Simulate, then report the result with the model's assumptions and the sources of its figures."""
     result = simulate(network, fleet, settings, progress)
-    reg = load_registry()
     keys = list(dict.fromkeys([*NetworkAssumptions.source_keys(), *source_keys]))
-    doc: dict[str, Any] = {
-        "scenario": label,
-        "paths": result.paths, "days": result.days, "years": settings.years, "seed": result.seed,
-        "price_shock": settings.price_shock,
-        "btc_mined": _quantiles(result.btc_mined),
-        "revenue_usd": _quantiles(result.revenue_usd),
-        "npv_usd": _quantiles(result.npv_usd),
-        "energy_cost_usd": _quantiles(result.energy_cost_usd),
-        "probability_of_loss": result.probability_of_loss,
-        "share_of_days_mining": result.share_of_days_mining,
-        "fleet": asdict(fleet),
-        "network": asdict(network),
-        "bands": [asdict(b) for b in result.bands],
-        "assumptions": [*MODEL_ASSUMPTIONS, *assumptions],
-        "sources": reg.cited(keys),
-    }
-    if chart is not None:
-        from biplomacy.energy.charts_risk import fan_chart_spec, write_chart
-
-        doc["chart"] = str(write_chart(fan_chart_spec(result.bands, _title(label, result)), chart))
-    return doc
+    return RiskReport(
+        scenario=label, paths=result.paths, days=result.days, years=settings.years, seed=result.seed,
+        price_shock=settings.price_shock, btc_mined=result.btc_mined, revenue_usd=result.revenue_usd,
+        npv_usd=result.npv_usd, energy_cost_usd=result.energy_cost_usd,
+        probability_of_loss=result.probability_of_loss, share_of_days_mining=result.share_of_days_mining,
+        fleet=fleet, network=network, bands=result.bands, assumptions=(*MODEL_ASSUMPTIONS, *assumptions),
+        sources=tuple(load_registry().cited(keys)))
 
 
-def fan_chart_for(doc: dict[str, Any]) -> dict[str, Any]:
-    """The fan chart spec of a report made by `risk_report` (the portal draws it from the report)."""
+def fan_chart_for(report: RiskReport) -> dict[str, Any]:
+    """The fan chart spec of a report (the portal draws it; `energy risk --chart` writes it)."""
     from biplomacy.energy.charts_risk import fan_chart_spec
-    from biplomacy.energy.model.risk import Band
 
-    bands = [Band(b["day"], tuple(b["price_usd"]), tuple(b["cumulative_btc"]),  # type: ignore[arg-type]
-                  tuple(b["cumulative_net_usd"])) for b in doc["bands"]]
-    return fan_chart_spec(bands, f"{doc['scenario']}: {doc['paths']:,} paths x {doc['days']:,} days, seed {doc['seed']}")
-
-
-def _title(label: str, r: RiskResult) -> str:
-    return f"{label}: {r.paths:,} paths x {r.days:,} days, seed {r.seed}"
-
-
-def _quantiles(s: Any) -> dict[str, float]:
-    return {"p5": s.p5, "p50": s.p50, "p95": s.p95, "mean": s.mean}
+    return fan_chart_spec(report.bands, report.title)

@@ -23,6 +23,6 @@ class EnergyPlanRow(Base):
     inputs_toml: Mapped[str] = mapped_column(Text)
     summary_json: Mapped[str] = mapped_column(Text)
     out_dir: Mapped[str] = mapped_column(String(500))
-    # what the risk model reads from the scenario (services/energy_risk.PlanEconomics as JSON), so that a
+    # what the risk model reads from the scenario (energy/model/plan_inputs.PlanEconomics as JSON), so that a
     # stored plan outlives changes to its scenario's files; NULL for plans stored before 0008_energy_plan_inputs
     inputs_json: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Annotated, Any
+from dataclasses import fields
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -13,41 +14,37 @@ from biplomacy.core.permissions import authorize
 from biplomacy.web.auth import ActorDep
 from biplomacy.web.rendering import render
 
+if TYPE_CHECKING:
+    from biplomacy.energy.results import PlanEntry, StoredPlan
+
 pages = APIRouter(tags=["pages"])
 api = APIRouter(tags=["energy"])
 
 PlanId = Annotated[int, Path(ge=1, lt=2**31, description="stored plan id")]
 
 
-def _plans(request: Request) -> list[dict[str, Any]]:
-    from biplomacy.energy.plan import list_plans
-
-    return list_plans(request.app.state.store)
-
-
-def _one(request: Request, plan_id: int) -> dict[str, Any]:
+def _one(request: Request, plan_id: int) -> StoredPlan:
     from biplomacy.energy.plan import get_plan
 
     return get_plan(request.app.state.store, str(plan_id))
 
 
-def _page(request: Request, plan: dict[str, Any] | None, plans: list[dict[str, Any]]) -> HTMLResponse:
+def _page(request: Request, plan: StoredPlan | None, plans: list[PlanEntry]) -> HTMLResponse:
     from biplomacy.energy.charts import heatmap_from, monthly_from
-    from biplomacy.energy.plan import figure
 
     specs = {}
-    if plan is not None and "chart_data" in plan["summary"]:
-        cd = plan["summary"]["chart_data"]
-        specs = {"heatmap": heatmap_from(cd["hours"], cd["mining_mw"]), "monthly": monthly_from(cd["monthly_mwh"])}
-    tariffs = [] if plan is None else [
-        {"name": t["name"], "pkr_per_kwh": t["pkr_per_kwh"], "subsidy": f"{t['subsidy_vs_marginal_pkr']:,.0f}",
-         "below_cos": f"{t['shortfall_vs_cost_of_service_pkr']:,.0f}", "verdict": t["verdict"]}
-        for t in plan["summary"]["tariffs"]]
-    zones = [] if plan is None else [
-        {"zone": z["zone"], "mining_mw": f"{z['mining_mw']:,.1f}", "ai_mw": f"{z['ai_mw']:,.1f}",
-         "mining_mwh": f"{z['mining_mwh']:,.0f}"} for z in plan["summary"]["zones"]]
-    values = {} if plan is None else {k: _usd(figure(plan["summary"], k)) for k in
-                                      ("net_value_at_merit_order_usd_per_year", "lp_objective_usd_per_year")}
+    cd = plan.chart_data if plan is not None else None
+    if cd is not None:
+        specs = {"heatmap": heatmap_from(cd.hours, cd.mining_mw), "monthly": monthly_from(cd.monthly_mwh)}
+    s = plan.summary if plan is not None else None
+    tariffs = [] if s is None else [
+        {"name": t.name, "pkr_per_kwh": t.pkr_per_kwh, "subsidy": f"{t.subsidy_vs_marginal_pkr:,.0f}",
+         "below_cos": f"{t.shortfall_vs_cost_of_service_pkr:,.0f}", "verdict": t.verdict} for t in s.tariffs]
+    zones = [] if s is None else [
+        {"zone": z.zone, "mining_mw": f"{z.mining_mw:,.1f}", "ai_mw": f"{z.ai_mw:,.1f}",
+         "mining_mwh": f"{z.mining_mwh:,.0f}"} for z in s.zones]
+    values = {} if s is None else {"net_value_at_merit_order": _usd(s.net_value_at_merit_order_usd_per_year),
+                                   "lp_objective": _usd(s.lp_objective_usd_per_year)}
     return render(request, "energy/index.html", plan=plan, plans=plans, specs=specs, tariffs=tariffs, zones=zones,
                   values=values)
 
@@ -56,7 +53,7 @@ def _usd(v: float | None) -> str:
     return "not computed (plan stored before this figure)" if v is None else f"USD {v:,.0f} a year"
 
 
-def _index(request: Request) -> list[dict[str, Any]]:
+def _index(request: Request) -> list[PlanEntry]:
     from biplomacy.energy.plan import plan_index
 
     return plan_index(request.app.state.store)
@@ -66,7 +63,7 @@ def _index(request: Request) -> list[dict[str, Any]]:
 def energy_page(request: Request, actor: ActorDep) -> HTMLResponse:
     authorize(actor, "energy.read")
     plans = _index(request)  # the list needs names only; the newest plan is then read whole by its id
-    return _page(request, _one(request, plans[-1]["id"]) if plans else None, plans)
+    return _page(request, _one(request, plans[-1].id) if plans else None, plans)
 
 
 @pages.get("/energy/plans/{plan_id}", response_class=HTMLResponse, summary="One stored plan")
@@ -82,23 +79,27 @@ def compare_page(request: Request, actor: ActorDep, a: Annotated[int, Query(ge=1
 
     authorize(actor, "energy.read")
     d = compare_plans(request.app.state.store, str(a), str(b))
-    return render(request, "energy/compare.html", cmp=d)
+    return render(request, "energy/compare.html", cmp=d, rows=[(r.figure, r.a, r.b) for r in d.rows])
 
 
 @api.get("/energy/plans", summary="Stored plans (summaries)")
 def plans_api(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
+    from biplomacy.energy.plan import list_plans
+
     authorize(actor, "energy.read")
-    return [p | {"summary": {k: v for k, v in p["summary"].items() if k != "chart_data"}} for p in _plans(request)]
+    return [p.to_json() for p in list_plans(request.app.state.store)]
 
 
 @api.get("/energy/plans/{plan_id}/allocation.csv", summary="Installed MW per zone of a plan, as CSV")
 def plan_csv(request: Request, actor: ActorDep, plan_id: PlanId) -> Response:
     authorize(actor, "energy.read")
+    from biplomacy.energy.results import ZoneAllocation
+
     p = _one(request, plan_id)
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["zone", "mining_mw", "ai_mw", "mining_mwh"])
-    for z in p["summary"]["zones"]:
-        w.writerow([z["zone"], z["mining_mw"], z["ai_mw"], z["mining_mwh"]])
+    columns = [f.name for f in fields(ZoneAllocation)]
+    w.writerow(columns)
+    w.writerows([getattr(z, c) for c in columns] for z in p.summary.zones)
     return Response(buf.getvalue(), media_type="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}-zones.csv"'})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -11,6 +11,9 @@ from biplomacy.core.errors import NotFound
 from biplomacy.core.permissions import authorize
 from biplomacy.web.auth import ActorDep
 from biplomacy.web.rendering import render
+
+if TYPE_CHECKING:
+    from biplomacy.energy.results import RiskReport
 
 pages = APIRouter(tags=["pages"])
 api = APIRouter(tags=["energy"])
@@ -28,7 +31,7 @@ Seed = Annotated[int, Query(ge=0, lt=2**63, description="seed of the PCG64 gener
 Shock = Annotated[float, Query(gt=-1, le=10, description="immediate BTC price change, e.g. -0.5")]
 
 
-def _run(request: Request, scenario: str, paths: int, years: float, seed: int, price_shock: float) -> dict[str, Any]:
+def _run(request: Request, scenario: str, paths: int, years: float, seed: int, price_shock: float) -> RiskReport:
     from biplomacy.energy.model.scenario import shipped_names
     from biplomacy.energy.risk import run_risk
 
@@ -49,10 +52,10 @@ def risk_page(request: Request, actor: ActorDep, scenario: Scenario = "pakistan-
 
     authorize(actor, "energy.read")
     report = _run(request, scenario, paths, years, seed, price_shock)
-    rows = [{"outcome": label, "p5": _fmt(report[key]["p5"], dp), "p50": _fmt(report[key]["p50"], dp),
-             "p95": _fmt(report[key]["p95"], dp)}
-            for label, key, dp in (("BTC mined", "btc_mined", 2), ("Revenue (USD)", "revenue_usd", 0),
-                                   ("Energy cost (USD)", "energy_cost_usd", 0), ("NPV (USD)", "npv_usd", 0))]
+    rows = [{"outcome": label, "p5": _fmt(spread.p5, dp), "p50": _fmt(spread.p50, dp), "p95": _fmt(spread.p95, dp)}
+            for label, spread, dp in (("BTC mined", report.btc_mined, 2), ("Revenue (USD)", report.revenue_usd, 0),
+                                      ("Energy cost (USD)", report.energy_cost_usd, 0),
+                                      ("NPV (USD)", report.npv_usd, 0))]
     return render(request, "energy_risk/risk.html", report=report, rows=rows, chart_spec=fan_chart_for(report),
                   form={"scenario": scenario, "paths": paths, "years": years, "seed": seed,
                         "price_shock": price_shock})
@@ -62,7 +65,7 @@ def risk_page(request: Request, actor: ActorDep, scenario: Scenario = "pakistan-
 def risk_api(request: Request, actor: ActorDep, scenario: Scenario = "pakistan-2025", paths: Paths = WEB_DEFAULT_PATHS,
              years: Years = 5.0, seed: Seed = 1, price_shock: Shock = 0.0) -> dict[str, Any]:
     authorize(actor, "energy.read")
-    return _run(request, scenario, paths, years, seed, price_shock)
+    return _run(request, scenario, paths, years, seed, price_shock).to_json()
 
 
 def _fmt(value: float, dp: int) -> str:

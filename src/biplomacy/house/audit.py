@@ -176,12 +176,12 @@ def export_jsonl(session: Session, target: Path) -> int:
     """Write the log as JSON lines to `target` (whole or not at all); returns the number of entries."""
     lines = list(export_lines(session))
     if not target.parent.is_dir():
-        raise InputError(f"--out {target}: folder {target.parent} does not exist", field="out")
+        raise InputError(f"{target}: folder {target.parent} does not exist", field="out")
     partial = target.with_name(target.name + ".partial")
     try:
         partial.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
         partial.replace(target)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise InputError(f"--out {target}: cannot write ({exc.strerror})", field="out") from None
+        raise InputError(f"{target}: cannot write ({exc.strerror})", field="out") from None
     return len(lines)

@@ -37,7 +37,7 @@ def run_demo(ctx: typer.Context, json_: bool = typer.Option(False, "--json")) ->
         out.print("Portal:   run `biplomacy serve` (or `make serve`) and open http://127.0.0.1:8000")
 
     emit({"database": c.settings.effective_database_url, "out_dir": str(out_dir),
-          "steps": [r.as_dict() for r in results]}, json_, render)
+          "steps": [r.to_json() for r in results]}, json_, render)
 
 
 def register(root: typer.Typer) -> None:

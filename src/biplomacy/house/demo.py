@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from biplomacy.core.config import Settings
+from biplomacy.core.jsonable import to_jsonable
 from biplomacy.core.permissions import Actor
 from biplomacy.store.db import Store
 
 
-@dataclass
+@dataclass(frozen=True)
 class StepResult:
+    """What one step of the demo did: a headline, lines for the log, and the files it wrote."""
+
     pillar: str
     headline: str
-    lines: list[str] = field(default_factory=list)
-    outputs: list[Path] = field(default_factory=list)
+    lines: tuple[str, ...] = ()
+    outputs: tuple[Path, ...] = ()
 
-    def as_dict(self) -> dict[str, object]:
-        return {"pillar": self.pillar, "headline": self.headline, "lines": self.lines,
-                "outputs": [str(p) for p in self.outputs]}
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = to_jsonable(self)
+        return doc
 
 
 @dataclass(frozen=True)
@@ -38,29 +41,14 @@ def _house(store: Store, settings: Settings, actor: Actor) -> StepResult:
         h = head(s)
     facts = len(load_registry().facts)
     return StepResult("house", f"{facts} sourced figures; audit head {h.hash[:16] if h else '(empty)'}",
-                      [f"provenance registry: {facts} figures (biplomacy sources)"])
+                      (f"provenance registry: {facts} figures (biplomacy sources)",))
 
 
 def _energy(store: Store, settings: Settings, actor: Actor) -> StepResult:
-    from biplomacy.energy.plan import list_plans, run_plan
-    from biplomacy.energy.risk import run_risk
+    from biplomacy.energy.demo import demo_step
 
-    out = settings.out_dir / "energy" / "pakistan-2025"
-    existing = [p for p in list_plans(store) if p["name"] == DEMO_PLAN]
-    plan = run_plan(None if existing else store, actor, "pakistan-2025", out, name=DEMO_PLAN)
-    risk = run_risk("pakistan-2025", paths=2_000, years=5, seed=1, plan=DEMO_PLAN, store=store,
-                    chart=out / "risk_fan_chart.png")
-    (out / "risk.json").write_text(json.dumps({k: v for k, v in risk.items() if k != "bands"}, indent=2))
-    verdicts = "; ".join(f"{t['name']} PKR {t['pkr_per_kwh']}/kWh: {t['verdict'].split(':')[0]}"
-                         for t in plan["tariffs"])
-    return StepResult(
-        "energy",
-        f"{plan['mining_mw_installed']:,.0f} MW mining + {plan['ai_mw_installed']:,.0f} MW AI; "
-        f"{plan['expected_btc_per_year']:,.0f} BTC/yr; P(loss) {risk['probability_of_loss']:.0%}",
-        [f"tariffs: {verdicts}", "plan kept" + (" (already stored; files refreshed)" if existing else ""),
-         f"risk: 2,000 paths x 5 years, BTC mined P5/P50/P95 {risk['btc_mined']['p5']:,.0f} / "
-         f"{risk['btc_mined']['p50']:,.0f} / {risk['btc_mined']['p95']:,.0f}"],
-        [out / "allocation.csv", out / "system.csv", out / "mining_heatmap.png", out / "risk_fan_chart.png"])
+    done = demo_step(store, settings, actor)
+    return StepResult("energy", done.headline, done.lines, done.outputs)
 
 
 def _reserve(store: Store, settings: Settings, actor: Actor) -> StepResult:
@@ -88,17 +76,15 @@ def _reserve(store: Store, settings: Settings, actor: Actor) -> StepResult:
     synced = reserve_wallets.sync(store, actor, chain_for(store, settings), name)
     lines.append("signers: " + ", ".join(demo["signers"]) + " (3 of 5); portal /reserve")
     return StepResult("reserve", f"{name}: {synced['balance_btc']} BTC on the rehearsal chain, policy {demo['policy']}",
-                      lines)
+                      tuple(lines))
 
 
 def _supervision(store: Store, settings: Settings, actor: Actor) -> StepResult:
     from biplomacy.supervision.demo import demo_step
 
     done = demo_step(store, settings, actor)
-    return StepResult("supervision", done.headline, list(done.lines), list(done.outputs))
+    return StepResult("supervision", done.headline, done.lines, done.outputs)
 
-
-DEMO_PLAN = "pakistan-2025 demo"
 
 STEPS: tuple[Step, ...] = (
     Step("House: database, provenance, audit log", _house),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.markup import escape
@@ -14,6 +13,7 @@ from biplomacy.cli.output import emit, err, out
 from biplomacy.core.errors import InputError, MigrationError
 from biplomacy.peers import compare as peers_compare
 from biplomacy.peers.model.programs import parse_countries
+from biplomacy.peers.results import PeerComparison
 from biplomacy.store.db import Store
 
 app = typer.Typer(help="Country programs side by side.", no_args_is_help=True)
@@ -41,7 +41,7 @@ def compare(
         except OSError as exc:
             raise InputError(f"--csv: cannot write {csv_file}: {exc.strerror}", field="--csv") from None
         err.print(f"wrote {csv_file}")
-    emit(peers_compare.as_dict(result), json_, _render)
+    emit(result.to_json(), json_, lambda _: _render(result))
 
 
 def _store_if_any(c: context.CliContext) -> Store | None:
@@ -52,22 +52,22 @@ def _store_if_any(c: context.CliContext) -> Store | None:
         return None
 
 
-def _render(data: dict[str, Any]) -> None:
-    sources = data["sources"]
+def _render(data: PeerComparison) -> None:
+    sources = data.sources
     number = {f["key"]: i for i, f in enumerate(sources, start=1)}
     t = Table(title="Country programs side by side", title_justify="left", show_lines=True)
     t.add_column("")
-    for country in data["countries"]:
-        t.add_column(country["name"])
-    for dim in data["dimensions"]:
-        row = [escape(dim["label"])]
-        for country in data["countries"]:
-            cell = dim["cells"][country["code"]]
-            text = escape(cell["text"])
-            if cell["note"]:
-                text += f"\n[dim]{escape(cell['note'])}[/dim]"
-            if cell["cites"]:
-                text += " " + escape("[" + ", ".join(str(number[x["key"]]) for x in cell["cites"]) + "]")
+    for country in data.countries:
+        t.add_column(country.name)
+    for dim in data.dimensions:
+        row = [escape(dim.label)]
+        for country in data.countries:
+            cell = dim.cells[country.code]
+            text = escape(cell.text)
+            if cell.note:
+                text += f"\n[dim]{escape(cell.note)}[/dim]"
+            if cell.cites:
+                text += " " + escape("[" + ", ".join(str(number[x.key]) for x in cell.cites) + "]")
             row.append(text)
         t.add_row(*row)
     out.print(t)

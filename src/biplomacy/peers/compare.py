@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +17,7 @@ from biplomacy.core.provenance import load_registry
 from biplomacy.energy.plan import newest_plan
 from biplomacy.house.audit_cache import PerAuditHead
 from biplomacy.peers.model.programs import COUNTRIES, DIMENSIONS, Comparison, LiveFigure, compare
+from biplomacy.peers.results import Country, DimensionRow, PeerComparison
 from biplomacy.reserve.holdings import holdings
 from biplomacy.store.db import Store
 
@@ -37,18 +37,23 @@ def live_plan(store: Store) -> LiveFigure | None:
     newest = newest_plan(store)
     if newest is None:
         return None
-    mw = newest["summary"].get("mining_mw_installed")
-    if mw is None:
-        return None
-    return LiveFigure(Decimal(str(mw)), "MW", newest["created_at"][:10], f"stored plan {newest['id']}")
+    mw = newest.summary.mining_mw_installed
+    return LiveFigure(Decimal(str(mw)), "MW", newest.created_at.date().isoformat(), f"stored plan {newest.id}")
 
 
-def comparison(store: Store | None, countries: tuple[str, ...] | None = None) -> Comparison:
+def comparison(store: Store | None, countries: tuple[str, ...] | None = None) -> PeerComparison:
     """The comparison; with a store, Pakistan's column uses its live figures where there are any."""
     codes = countries or tuple(COUNTRIES)
     if store is None or "PK" not in codes:
-        return compare(load_registry(), codes)
-    return compare(load_registry(), codes, reserve=live_reserve(store), plan=live_plan(store))
+        return report(compare(load_registry(), codes))
+    return report(compare(load_registry(), codes, reserve=live_reserve(store), plan=live_plan(store)))
+
+
+def report(c: Comparison) -> PeerComparison:
+    """The comparison with its rows labelled, the sources its cells cite and the reserve chart."""
+    return PeerComparison(tuple(Country(code, COUNTRIES[code]) for code in c.countries),
+                          tuple(DimensionRow(key, label, dict(c.cells[key])) for key, label in DIMENSIONS),
+                          tuple(load_registry().cited(c.cited_keys())), reserve_chart(c))
 
 
 class ComparisonCache:
@@ -59,23 +64,11 @@ class ComparisonCache:
     """
 
     def __init__(self) -> None:
-        self._by_codes: PerAuditHead[tuple[str, ...], Comparison] = PerAuditHead(
+        self._by_codes: PerAuditHead[tuple[str, ...], PeerComparison] = PerAuditHead(
             lambda store, _head, codes: comparison(store, codes))
 
-    def get(self, store: Store, codes: tuple[str, ...]) -> Comparison:
+    def get(self, store: Store, codes: tuple[str, ...]) -> PeerComparison:
         return self._by_codes.get(store, codes)
-
-
-def as_dict(c: Comparison) -> dict[str, Any]:
-    """The comparison as JSON-ready data: countries, one row per dimension, the sources cited, a chart."""
-    return {
-        "countries": [{"code": code, "name": COUNTRIES[code]} for code in c.countries],
-        "dimensions": [{"key": key, "label": label,
-                        "cells": {code: asdict(cell) for code, cell in c.cells[key].items()}}
-                       for key, label in DIMENSIONS],
-        "sources": load_registry().cited(c.cited_keys()),
-        "chart": reserve_chart(c),
-    }
 
 
 def reserve_chart(c: Comparison) -> dict[str, Any]:
@@ -91,13 +84,13 @@ def reserve_chart(c: Comparison) -> dict[str, Any]:
     return chart.to_dict()
 
 
-def as_csv(c: Comparison) -> str:
+def as_csv(c: PeerComparison) -> str:
     """One line per (dimension, country) cell, with the registry keys it cites."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
-    for key, _ in DIMENSIONS:
-        for code, cell in c.cells[key].items():
-            w.writerow([key, code, cell.kind, cell.text, cell.value or "", cell.unit or "", cell.date or "",
+    for row in c.dimensions:
+        for code, cell in row.cells.items():
+            w.writerow([row.key, code, cell.kind, cell.text, cell.value or "", cell.unit or "", cell.date or "",
                         cell.note, ";".join(x.key for x in cell.cites)])
     return buf.getvalue()

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
-from biplomacy.core.jsonable import to_jsonable
 from biplomacy.peers import compare as peers_compare
-from biplomacy.peers.model.programs import Comparison, parse_countries
+from biplomacy.peers.model.programs import parse_countries
+from biplomacy.peers.results import PeerComparison
 from biplomacy.web.rendering import render
 
 pages = APIRouter(tags=["pages"])
@@ -18,7 +18,7 @@ api = APIRouter(prefix="/peers", tags=["peers"])
 COUNTRIES_HELP = "Comma-separated country codes: PK, SV, BT, US (default: all four)."
 
 
-def _comparison(request: Request, countries: str | None) -> Comparison:
+def _comparison(request: Request, countries: str | None) -> PeerComparison:
     """The comparison for this app's store, from a cache keyed by the audit log's head (the page is public)."""
     codes = parse_countries(countries)
     cache = getattr(request.app.state, "peers_cache", None)
@@ -27,15 +27,11 @@ def _comparison(request: Request, countries: str | None) -> Comparison:
     return cache.get(request.app.state.store, codes)
 
 
-def _data(request: Request, countries: str | None) -> dict[str, Any]:
-    return peers_compare.as_dict(_comparison(request, countries))
-
-
 @pages.get("/peers", response_class=HTMLResponse, summary="Country programs side by side")
 def peers_page(request: Request, countries: str | None = Query(None, max_length=64, description=COUNTRIES_HELP)
                ) -> HTMLResponse:
-    data = _data(request, countries)
-    number = {f["key"]: i for i, f in enumerate(data["sources"], start=1)}
+    data = _comparison(request, countries)
+    number = {f["key"]: i for i, f in enumerate(data.sources, start=1)}
     return render(request, "peers/index.html", data=data, number=number)
 
 
@@ -46,4 +42,4 @@ def peers_api(request: Request, countries: str | None = Query(None, max_length=6
         return PlainTextResponse(peers_compare.as_csv(_comparison(request, countries)),
                                  media_type="text/csv",
                                  headers={"Content-Disposition": "attachment; filename=peers.csv"})
-    return to_jsonable(_data(request, countries))
+    return _comparison(request, countries).to_json()

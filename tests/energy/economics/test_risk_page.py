@@ -40,11 +40,12 @@ def test_fan_chart_draws_in_a_real_browser(live_server, browser_page, tmp_path):
 
 def test_the_portal_runs_the_newest_stored_plan_of_the_scenario(app_client, tmp_path):
     from biplomacy.core.permissions import LOCAL_ADMIN
-    from biplomacy.energy.plan import run_plan
+    from biplomacy.energy.plan import keep_plan, plan_scenario
 
     params = {"scenario": "pakistan-2025", "paths": 50, "years": 0.5, "seed": 3}
     before = app_client.get("/api/v1/energy/risk", params=params).json()
     assert any("solved from the scenario" in a for a in before["assumptions"])
-    stored = run_plan(app_client.app.state.store, LOCAL_ADMIN, "pakistan-2025", tmp_path / "plan", name="brief-1")
+    stored = keep_plan(app_client.app.state.store, LOCAL_ADMIN, plan_scenario(LOCAL_ADMIN, "pakistan-2025"),
+                       out_dir=tmp_path / "plan", name="brief-1")
     after = app_client.get("/api/v1/energy/risk", params=params).json()
-    assert any(f"stored plan {stored['plan_id']} (brief-1" in a for a in after["assumptions"]), after["assumptions"]
+    assert any(f"stored plan {stored} (brief-1" in a for a in after["assumptions"]), after["assumptions"]

@@ -60,19 +60,19 @@ def test_three_hours_two_plants_by_hand():
     year = HOURS_A_YEAR / 3
     merit = (btc * 91_000 - (1_215_000 + 0 + 2_430_000) / 281.0) * year
     lp = (btc * 91_000 - (2_430_000 + 0 + 2_430_000) / 281.0) * year
-    assert d["net_value_at_merit_order_usd_per_year"] == pytest.approx(merit, abs=0.01)
-    assert d["lp_objective_usd_per_year"] == pytest.approx(lp, rel=1e-9, abs=0.01)
-    assert d["net_value_at_merit_order_usd_per_year"] - d["lp_objective_usd_per_year"] == pytest.approx(
+    assert d.net_value_at_merit_order_usd_per_year == pytest.approx(merit, abs=0.01)
+    assert d.lp_objective_usd_per_year == pytest.approx(lp, rel=1e-9, abs=0.01)
+    assert d.net_value_at_merit_order_usd_per_year - d.lp_objective_usd_per_year == pytest.approx(
         1_215_000 / 281.0 * year, abs=0.02)
-    assert "net_value_usd_per_year" not in d
+    assert "net_value_usd_per_year" not in d.to_json()
 
 
 def test_a_min_grid_cost_plan_has_both_figures_too():
     s = scenario(demand=[700.0] * 3, hydro=[750.0, 900.0, 620.0], rlng=[200.0] * 3)
     d = summarise(s, planner.plan(s, "min-grid-cost"))
     # the grid's LP mines where the first tariff (PKR 10/kWh) covers the margin at demand + cap: h1 only (hydro)
-    assert d["lp_objective_usd_per_year"] == pytest.approx(100 * 10_000 / 281.0 * HOURS_A_YEAR / 3, abs=0.01)
-    assert d["net_value_at_merit_order_usd_per_year"] == pytest.approx(
+    assert d.lp_objective_usd_per_year == pytest.approx(100 * 10_000 / 281.0 * HOURS_A_YEAR / 3, abs=0.01)
+    assert d.net_value_at_merit_order_usd_per_year == pytest.approx(
         100 * btc_per_mwh_by_hand(s) * 91_000 * HOURS_A_YEAR / 3, abs=0.01)
 
 
@@ -113,7 +113,7 @@ def test_the_merit_order_net_value_is_never_below_the_net_value_lp_objective(g):
     priced = price_added_load(s.grid, mining, float(r.ai_mw.sum()) * s.ai.uptime)
     assert float(mining.max(initial=0.0)) + float(r.ai_mw.sum()) * s.ai.uptime <= s.cap_mw + 1e-6
     # over the plan's hours, in USD
-    merit = d["net_value_at_merit_order_usd_per_year"] * year
+    merit = d.net_value_at_merit_order_usd_per_year * year
     lp = r.objective_value
     overcharge = float((r.marginal_cost_pkr_kwh * 1000.0 * mining - priced.mining_cost_pkr).sum()) / s.usd_pkr
     non_surplus = max(s.grid.fuel_cost_pkr_kwh.values()) * 1000.0 / s.usd_pkr * float(r.ai_from_non_surplus_mw.sum())
@@ -121,4 +121,4 @@ def test_the_merit_order_net_value_is_never_below_the_net_value_lp_objective(g):
     assert overcharge >= -tol and non_surplus >= 0
     assert merit >= lp - tol
     assert merit - lp == pytest.approx(overcharge + non_surplus, abs=tol)
-    assert d["lp_objective_usd_per_year"] == pytest.approx(lp / year, abs=0.01)
+    assert d.lp_objective_usd_per_year == pytest.approx(lp / year, abs=0.01)

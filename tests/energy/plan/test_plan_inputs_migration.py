@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import inspect, text
 
 from biplomacy.core.permissions import LOCAL_ADMIN
-from biplomacy.energy.plan import get_plan, get_plan_with_inputs, list_plans, run_plan
+from biplomacy.energy.plan import get_plan, get_plan_with_inputs, keep_plan, list_plans, plan_scenario
 from biplomacy.store import migrate
 
 
@@ -18,7 +18,8 @@ def _indexes(store) -> set[str]:
 
 
 def test_down_to_0002_and_up_again_keeps_the_plans(store, small_scenario, tmp_path):
-    d = run_plan(store, LOCAL_ADMIN, str(small_scenario), tmp_path / "o", name="kept", charts=False)
+    solved = plan_scenario(LOCAL_ADMIN, str(small_scenario))
+    pid = keep_plan(store, LOCAL_ADMIN, solved, out_dir=tmp_path / "o", name="kept")
     assert "inputs_json" in _columns(store)
     assert {"ix_energy_plans_name", "ix_energy_plans_scenario"} <= _indexes(store)
     migrate.downgrade(store, "0002_energy")
@@ -28,6 +29,6 @@ def test_down_to_0002_and_up_again_keeps_the_plans(store, small_scenario, tmp_pa
     migrate.upgrade(store)
     assert migrate.current_heads(store) == migrate.script_heads()
     plan, kept = get_plan_with_inputs(store, "kept")
-    assert kept is None and plan["id"] == d["plan_id"]  # read as a plan stored before its inputs were kept
-    assert get_plan(store, str(d["plan_id"]))["summary"]["mining_mw_installed"] == d["mining_mw_installed"]
+    assert kept is None and plan.id == pid  # read as a plan stored before its inputs were kept
+    assert get_plan(store, str(pid)).summary == solved.summary
     assert len(list_plans(store)) == 1

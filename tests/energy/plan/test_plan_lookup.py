@@ -13,36 +13,38 @@ from biplomacy.energy.plan import (
     compare_plans,
     get_plan,
     get_plan_with_inputs,
+    keep_plan,
     latest_plan_of,
     list_plans,
     plan_id,
-    run_plan,
+    plan_scenario,
 )
+from biplomacy.energy.results import ComparedFigure
 from biplomacy.energy.tables import EnergyPlanRow
 
 
 @pytest.fixture
 def three_plans(store, small_scenario, tmp_path):
     """Plans 1 and 2 share the default name "small (net-value)"; plan 3 is named "1"."""
-    ids = [run_plan(store, LOCAL_ADMIN, str(small_scenario), tmp_path / f"o{i}", name=name, charts=False)["plan_id"]
-           for i, name in enumerate((None, None, "1"))]
-    return ids
+    solved = plan_scenario(LOCAL_ADMIN, str(small_scenario))
+    return [keep_plan(store, LOCAL_ADMIN, solved, out_dir=tmp_path / f"o{i}", name=name)
+            for i, name in enumerate((None, None, "1"))]
 
 
 def test_an_id_finds_its_plan_and_a_shared_name_the_oldest_of_that_name(store, three_plans):
     first, second, third = three_plans
     assert three_plans == [1, 2, 3]  # a fresh database
-    assert get_plan(store, str(second))["id"] == second
-    assert get_plan(store, "small (net-value)")["id"] == first  # two plans of that name: the first stored
-    assert get_plan(store, str(third))["name"] == "1"
+    assert get_plan(store, str(second)).id == second
+    assert get_plan(store, "small (net-value)").id == first  # two plans of that name: the first stored
+    assert get_plan(store, str(third)).name == "1"
     # "1" is plan 1's id and plan 3's name: the id wins; a name that is no id ("01") is looked up as a name
-    assert get_plan(store, "1")["id"] == first
+    assert get_plan(store, "1").id == first
     with pytest.raises(NotFound, match="'01'"):
         get_plan(store, "01")
 
 
 def test_a_plan_reads_the_same_as_its_row_of_the_list(store, three_plans):
-    listed = {p["id"]: p for p in list_plans(store)}
+    listed = {p.id: p for p in list_plans(store)}
     for pid in three_plans:
         assert get_plan(store, str(pid)) == listed[pid]
 
@@ -63,9 +65,9 @@ def test_new_plans_keep_their_inputs_and_the_newest_plan_of_a_scenario_is_found_
     plan, kept = get_plan_with_inputs(store, str(three_plans[0]))
     assert kept is not None and kept["scenario"] == "small" and kept["zone_pue"] == {"A": 1.05, "B": 1.05}
     assert [t["name"] for t in kept["tariffs"]] == ["cheap", "full"]
-    newest = latest_plan_of(store, "small", plan["inputs_sha256"])
-    assert newest is not None and newest["id"] == three_plans[-1]
-    assert latest_plan_of(store, "small", "0" * 64) is None and latest_plan_of(store, "other", plan["inputs_sha256"]) is None
+    newest = latest_plan_of(store, "small", plan.inputs_sha256)
+    assert newest is not None and newest.id == three_plans[-1]
+    assert latest_plan_of(store, "small", "0" * 64) is None and latest_plan_of(store, "other", plan.inputs_sha256) is None
 
 
 def test_compare_shows_both_net_values_and_reads_plans_stored_before_they_were_named(store, three_plans):
@@ -79,16 +81,16 @@ def test_compare_shows_both_net_values_and_reads_plans_stored_before_they_were_n
         s.execute(update(EnergyPlanRow).where(EnergyPlanRow.id == second).values(summary_json=json.dumps(summary),
                                                                                   inputs_json=None))
     d = compare_plans(store, str(first), str(second))
-    rows = {r["figure"]: r for r in d["rows"]}
-    assert rows["objective"] == {"figure": "objective", "a": "net-value", "b": "net-value"}
-    assert rows["lp_objective_usd_per_year"]["a"] == rows["lp_objective_usd_per_year"]["b"] == lp
-    assert rows["net_value_at_merit_order_usd_per_year"]["a"] >= lp
-    assert rows["net_value_at_merit_order_usd_per_year"]["b"] is None
+    rows = {r.figure: r for r in d.rows}
+    assert rows["objective"] == ComparedFigure("objective", "net-value", "net-value")
+    assert rows["lp_objective_usd_per_year"].a == rows["lp_objective_usd_per_year"].b == lp
+    assert rows["net_value_at_merit_order_usd_per_year"].a >= lp
+    assert rows["net_value_at_merit_order_usd_per_year"].b is None
     assert "net_value_usd_per_year" not in rows
+    assert d.to_json()["rows"][0] == {"figure": "objective", "a": "net-value", "b": "net-value"}
 
 
 def test_the_index_lists_every_plan_as_the_full_list_does_without_summaries(store, three_plans):
     from biplomacy.energy.plan import plan_index
 
-    keys = ("id", "name", "scenario", "objective", "created_at")
-    assert plan_index(store) == [{k: p[k] for k in keys} for p in list_plans(store)]
+    assert plan_index(store) == [p.entry for p in list_plans(store)]

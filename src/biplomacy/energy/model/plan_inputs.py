@@ -24,7 +24,7 @@ FORMAT = 1  # bumped when the stored shape changes; a reader refuses a format it
 
 @dataclass(frozen=True)
 class PlanEconomics:
-    """A scenario's figures that turn a plan's mining into the Monte Carlo's fleet (energy_risk.fleet_from_plan)."""
+    """A scenario's figures that turn a plan's mining into the Monte Carlo's fleet (energy/risk.py fleet_from_plan)."""
 
     name: str  # the scenario's name
     zone_pue: Mapping[str, float]
@@ -66,7 +66,7 @@ class PlanEconomics:
                        tuple(str(k) for k in d["source_keys"]))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(f"{where}: its stored inputs cannot be read ({type(exc).__name__}: {exc})",
-                             field="--plan") from None
+                             field="plan") from None
 
 
 def _only(kind: type, d: Mapping[str, Any]) -> dict[str, Any]:

@@ -193,7 +193,7 @@ class _Rows:
 
 def build(s: Scenario, objective: str = "net-value", formulation: str = "auto") -> LpModel:
     if objective not in OBJECTIVES:
-        raise InputError(f"--objective: {objective!r} is not one of {', '.join(OBJECTIVES)}", field="--objective")
+        raise InputError(f"{objective!r} is not one of {', '.join(OBJECTIVES)}", field="objective")
     if formulation not in FORMULATIONS:
         raise InputError(f"formulation: {formulation!r} is not one of {', '.join(FORMULATIONS)}",
                          field="formulation")

@@ -20,7 +20,7 @@ The model, one step a day (dt = 1/365 year), for every path at once:
   (no BTC, no energy bought), as an operator on an interruptible surplus tariff would; the decision uses
   that day's price and difficulty.
 
-The fleet is a plan's (services/energy_risk.py): a stored plan, or the scenario planned on the spot. Its power is
+The fleet is a plan's (energy/risk.py): a stored plan, or the scenario planned on the spot. Its power is
 the plan's installed mining MW; its uptime is the plan's MWh a year over installed MW x 8,760 h (surplus hours,
 ramps and heat derating are in the plan's hourly MW already); its hashrate while running is chosen so that
 uptime x hashrate is the plan's hash-hours (each zone's MWh at the fleet's J/TH and the zone's PUE); the energy

@@ -123,8 +123,8 @@ def resolve(name_or_path: str | Path) -> Path:
     shipped = shipped_root() / str(name_or_path)
     if (shipped / "scenario.toml").is_file():
         return shipped
-    raise NotFound(f"--scenario: {name_or_path!r} is neither a shipped scenario ({', '.join(shipped_names())}) "
-                   "nor a folder with scenario.toml", field="--scenario")
+    raise NotFound(f"{name_or_path!r} is neither a shipped scenario ({', '.join(shipped_names())}) "
+                   "nor a folder with scenario.toml", field="scenario")
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:

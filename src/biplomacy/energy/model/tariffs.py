@@ -19,7 +19,9 @@ _NOISE = 1e-9
 
 
 @dataclass(frozen=True)
-class TariffAssessment:
+class TariffVerdict:
+    """One tariff option against the plan's hourly load: the subsidy at the margin, shortfalls, the verdict."""
+
     name: str
     pkr_per_kwh: float
     energy_mwh: float
@@ -35,7 +37,7 @@ class TariffAssessment:
 
 def assess_tariff(name: str, pkr_per_kwh: float, load_mw: np.ndarray, cost_pkr: np.ndarray,
                   marginal_pkr_kwh: np.ndarray, *, average_cost_pkr_kwh: float, cost_of_service_pkr_kwh: float,
-                  usd_pkr: float, year_fraction: float = 1.0) -> TariffAssessment:
+                  usd_pkr: float, year_fraction: float = 1.0) -> TariffVerdict:
     """Assess one tariff on an hourly load (MW = MWh per hour) whose energy costs `cost_pkr` each hour
     along the merit order, the hour's marginal plant costing `marginal_pkr_kwh`; scaled to a year."""
     kwh = np.asarray(load_mw, dtype=np.float64) * 1000.0
@@ -65,5 +67,5 @@ def assess_tariff(name: str, pkr_per_kwh: float, load_mw: np.ndarray, cost_pkr: 
                    f"full cost of service PKR {cost_of_service_pkr_kwh}/kWh")
     else:
         verdict = "no subsidy: at or above the full cost of service"
-    return TariffAssessment(name, pkr_per_kwh, energy, subsidy, below, subsidised, short_avg, short_cos,
+    return TariffVerdict(name, pkr_per_kwh, energy, subsidy, below, subsidised, short_avg, short_cos,
                             contribution, subsidy / usd_pkr, verdict)

@@ -1,0 +1,297 @@
+"""The frozen records the energy use cases return and the CLI, the portal and the files render.
+
+Each record's JSON is its fields by name (core.jsonable), in the order they are declared here, so a key of
+summary.json, a stored plan, `--json` or /api/v1/energy/* is spelled once: as the field that holds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from biplomacy.core.jsonable import to_jsonable
+from biplomacy.energy.model.network import NetworkAssumptions
+from biplomacy.energy.model.planner import PlanResult
+from biplomacy.energy.model.risk import Band, Fleet, Spread
+from biplomacy.energy.model.scenario import Scenario
+from biplomacy.energy.model.strain import Strain
+from biplomacy.energy.model.tariffs import TariffVerdict
+
+Cited = Mapping[str, Any]  # a registry fact as Registry.cited gives it: key, value, unit, date, source or assumption
+
+
+class JsonRecord:
+    """A record whose JSON is its fields by name; the fields in `omit_when_none` are left out while None."""
+
+    omit_when_none: ClassVar[tuple[str, ...]] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = to_jsonable(self)
+        for name in self.omit_when_none:
+            if doc[name] is None:
+                del doc[name]
+        return doc
+
+
+def _read(kind: type[Any], doc: Mapping[str, Any], **given: Any) -> Any:
+    """A record of `kind` from stored JSON: `given` values, else the field by name; a field a plan stored by an
+    older version did not have reads as None (shown as "not computed")."""
+    return kind(**{f.name: given[f.name] if f.name in given else doc.get(f.name) for f in fields(kind)})
+
+
+# --- a plan -------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ZoneAllocation(JsonRecord):
+    """What a plan installs in one zone, and the MWh it mines there over the plan's hours."""
+
+    zone: str
+    mining_mw: float
+    ai_mw: float
+    mining_mwh: float
+
+
+@dataclass(frozen=True)
+class MeritOrderCost(JsonRecord):
+    """The plan's energy priced along the merit order (each hour's added load at the plants that serve it)."""
+
+    hours_margin_moved_by_added_load: int
+    mining_energy_cost_pkr_per_year: float
+    mining_energy_cost_pkr_kwh: float | None  # None when the plan mines nothing
+    ai_energy_cost_pkr_per_year: float
+
+
+@dataclass(frozen=True)
+class PlanSummary(JsonRecord):
+    """A plan's figures (summary.json): installed MW, BTC a year, the tariff verdicts, grid strain, sources.
+
+    Figures a plan stored by an older version lacks are None: `net_value_at_merit_order_usd_per_year` and
+    `merit_order` (added with the merit-order tariff test); its LP objective was `net_value_usd_per_year`.
+    """
+
+    scenario: str
+    objective: str
+    hours: int
+    mining_mw_installed: float
+    ai_mw_installed: float
+    zones: tuple[ZoneAllocation, ...]
+    mining_mwh_per_year: float
+    expected_btc_per_year: float
+    expected_btc_per_year_after_self_dilution: float
+    btc_price_usd: float
+    difficulty: float
+    net_value_at_merit_order_usd_per_year: float | None
+    lp_objective_usd_per_year: float | None
+    subsidy_pkr_per_year: dict[str, float]  # tariff option -> PKR a year
+    merit_order: MeritOrderCost | None
+    tariffs: tuple[TariffVerdict, ...]
+    strain: Strain
+    solve_seconds: float
+    assumptions: tuple[str, ...]
+    sources: tuple[Cited, ...]
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> PlanSummary:
+        """Read a summary as stored, by this version or an older one."""
+        merit = doc.get("merit_order")
+        summary: PlanSummary = _read(
+            cls, doc, zones=tuple(_read(ZoneAllocation, z) for z in doc["zones"]),
+            lp_objective_usd_per_year=doc.get("lp_objective_usd_per_year", doc.get("net_value_usd_per_year")),
+            subsidy_pkr_per_year=dict(doc["subsidy_pkr_per_year"]),
+            merit_order=_read(MeritOrderCost, merit) if merit is not None else None,
+            tariffs=tuple(_read(TariffVerdict, t) for t in doc["tariffs"]), strain=_read(Strain, doc["strain"]),
+            assumptions=tuple(doc["assumptions"]), sources=tuple(doc["sources"]))
+        return summary
+
+
+@dataclass(frozen=True)
+class ChartData(JsonRecord):
+    """What the portal needs to redraw a plan's charts: total mining MW per hour, MWh per zone and month."""
+
+    hours: tuple[str, ...]
+    mining_mw: tuple[float, ...]
+    monthly_mwh: dict[str, tuple[float, ...]]  # zone -> MWh in January .. December
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> ChartData:
+        return cls(tuple(doc["hours"]), tuple(doc["mining_mw"]),
+                   {z: tuple(v) for z, v in doc["monthly_mwh"].items()})
+
+
+@dataclass(frozen=True)
+class SolvedPlan:
+    """A plan just solved: the scenario and the LP's hourly result (for the files), its summary and chart data."""
+
+    scenario: Scenario
+    result: PlanResult
+    summary: PlanSummary
+    chart_data: ChartData
+
+
+@dataclass(frozen=True)
+class PlanEntry(JsonRecord):
+    """A stored plan as the list of plans shows it: without its summary."""
+
+    id: int
+    name: str
+    scenario: str
+    objective: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredPlan(JsonRecord):
+    """A plan kept in the database, its summary read as `summary`.
+
+    `stored_summary` is the summary's JSON as it was stored (with the files written and the chart data): the
+    API publishes it unchanged, so a plan stored by an older version keeps the keys it was stored with.
+    """
+
+    id: int
+    name: str
+    scenario: str
+    objective: str
+    created_at: datetime
+    created_by: str
+    inputs_sha256: str
+    summary: PlanSummary
+    stored_summary: Mapping[str, Any]
+
+    @property
+    def chart_data(self) -> ChartData | None:
+        """None for a plan stored before plans kept their chart data."""
+        kept = self.stored_summary.get("chart_data")
+        return ChartData.from_json(kept) if kept is not None else None
+
+    @property
+    def entry(self) -> PlanEntry:
+        return PlanEntry(self.id, self.name, self.scenario, self.objective, self.created_at)
+
+    def to_json(self) -> dict[str, Any]:
+        """The plan with its summary as stored, less the chart data (what /api/v1/energy/plans lists)."""
+        head = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("summary", "stored_summary")}
+        summary = {k: v for k, v in self.stored_summary.items() if k != "chart_data"}
+        doc: dict[str, Any] = to_jsonable(head | {"summary": summary})
+        return doc
+
+
+@dataclass(frozen=True)
+class PlanRef(JsonRecord):
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class ComparedFigure(JsonRecord):
+    """One figure of two plans side by side (None where a plan does not have it)."""
+
+    figure: str
+    a: Any
+    b: Any
+
+
+@dataclass(frozen=True)
+class PlanComparison(JsonRecord):
+    a: PlanRef
+    b: PlanRef
+    rows: tuple[ComparedFigure, ...]
+
+
+# --- risk ---------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RiskReport(JsonRecord):
+    """The Monte Carlo of a fleet: spreads of BTC, revenue, NPV and energy cost; P(loss); the fan chart's bands.
+
+    `chart` is the fan chart file when one was written (left out of the JSON otherwise); `tariff` the tariff
+    option simulated (None for a what-if energy price).
+    """
+
+    omit_when_none: ClassVar[tuple[str, ...]] = ("chart",)
+
+    scenario: str
+    paths: int
+    days: int
+    years: float
+    seed: int
+    price_shock: float
+    btc_mined: Spread
+    revenue_usd: Spread
+    npv_usd: Spread
+    energy_cost_usd: Spread
+    probability_of_loss: float
+    share_of_days_mining: float
+    fleet: Fleet
+    network: NetworkAssumptions
+    bands: tuple[Band, ...]
+    assumptions: tuple[str, ...]
+    sources: tuple[Cited, ...]
+    chart: Path | None = None
+    tariff: str | None = None
+
+    @property
+    def title(self) -> str:
+        return f"{self.scenario}: {self.paths:,} paths x {self.days:,} days, seed {self.seed}"
+
+
+# --- economics ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ExpectedBtcInputs(JsonRecord):
+    hashrate_hs: float
+    difficulty: float
+    days: float
+    fees_btc_per_block: float
+    start_height: int | None
+
+
+@dataclass(frozen=True)
+class ExpectedBtc(JsonRecord):
+    """Expected BTC of a hashrate at a fixed difficulty; split at the halving when a start height is given (the
+    three *_halving figures are left out of the JSON without one)."""
+
+    omit_when_none: ClassVar[tuple[str, ...]] = ("blocks_before_halving", "blocks_after_halving",
+                                                 "subsidy_btc_after_halving")
+
+    hashes_per_difficulty: str
+    hashes_per_difficulty_value: int
+    inputs: ExpectedBtcInputs
+    subsidy_btc: float
+    fees_btc_per_block: float
+    halving_height: int
+    expected_btc: float
+    blocks: float
+    blocks_before_halving: float | None
+    blocks_after_halving: float | None
+    subsidy_btc_after_halving: float | None
+    network_share: float
+    sources: tuple[Cited, ...]
+
+
+@dataclass(frozen=True)
+class AsicEconomics(JsonRecord):
+    """One ASIC model's hashprice, break-even power price, heat derating, daily margin and payback."""
+
+    asic: str
+    j_per_th: float
+    hashrate_th_s: float
+    difficulty: float
+    btc_price_usd: float
+    fees_btc_per_block: float
+    power_price_usd_kwh: float
+    pue: float
+    ambient_c: float | None
+    ambient_limit_c: float | None
+    derating: float
+    hashprice_usd_ph_day: float
+    hashprice_btc_ph_day: float
+    break_even_usd_kwh: float
+    capex_usd: float
+    revenue_usd_per_day: float
+    energy_cost_usd_per_day: float
+    margin_usd_per_day: float
+    payback_days: float | None  # None: the margin is zero or less
+    sources: tuple[Cited, ...]
