@@ -47,7 +47,7 @@ def build_solvency(liabilities: Path, out: Path, *, height: int | None = None,
     The proofs are written to a fresh folder and swapped in, so `out` never mixes two snapshots.
     """
     if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out} exists and is not a folder", field="out")
+        raise InputError(f"{out} exists and is not a folder", field="out")
     try:
         with liabilities.open(encoding="utf-8", newline="") as f:
             data = read_liabilities(f, source=str(liabilities))

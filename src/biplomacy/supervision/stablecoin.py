@@ -34,11 +34,11 @@ def limits() -> Limits:
 
 def _read(path: Path) -> Any:
     if not path.is_file():
-        raise InputError(f"{path}: no such file", field="FILE")
+        raise InputError(f"{path}: no such file", field="attestation")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not valid JSON ({exc})", field="FILE") from None
+        raise InputError(f"{path}: not valid JSON ({exc})", field="attestation") from None
 
 
 def check_document(doc: Any, source: str) -> AttestationVerdict:

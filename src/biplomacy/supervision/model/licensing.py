@@ -126,7 +126,7 @@ def transition_permission(current: State, target: State, reason: str, conditions
         raise InputError(f"a licence cannot move from {current.value} to {target.value}; from {current.value} "
                          f"it may go to: {', '.join(allowed) or 'nothing (final state)'}", field="to")
     if target is State.APPROVED_WITH_CONDITIONS and not conditions:
-        raise InputError("approved_with_conditions needs at least one --condition", field="condition")
+        raise InputError("approved_with_conditions needs at least one condition", field="condition")
     return action
 
 
