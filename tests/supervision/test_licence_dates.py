@@ -20,7 +20,7 @@ def walk(*moves: tuple[str, State, tuple[str, ...]]) -> Standing:
         assert (standing.state, target) in TRANSITIONS
         change = move(standing, target, at(day), conditions)
         assert (change.from_state, change.to_state, change.at) == (standing.state, target, at(day))
-        standing = Standing(change.to_state, change.authorised_on, change.ended_on, change.conditions)
+        standing = change.after
     return standing
 
 

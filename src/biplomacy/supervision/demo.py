@@ -135,7 +135,7 @@ def load_demo_register(store: Store) -> DemoRegister:
             for ev in e["events"]:
                 change = move(standing, State(ev[1]), _at(ev[0]), ev[3] if len(ev) > 3 else ())
                 record_move(session, row, ACTOR, change, ev[2])
-                standing = Standing(change.to_state, change.authorised_on, change.ended_on, change.conditions)
+                standing = change.after
             refs.append((row.id, row.reference))
         for w in data["warnings"]:
             session.add(WarningRow(name=w["name"], website=w["website"], kind=w["kind"], details=w["details"],

@@ -152,6 +152,11 @@ class LicenceChange:
     conditions: tuple[str, ...]  # the licence's conditions after the move
 
     @property
+    def after(self) -> Standing:
+        """Where the licence stands once the move is made."""
+        return Standing(self.to_state, self.authorised_on, self.ended_on, self.conditions)
+
+    @property
     def event_conditions(self) -> tuple[str, ...]:
         """The conditions the move itself imposes, recorded with its event (none unless it authorises)."""
         return self.conditions if self.to_state in LICENSED else ()
