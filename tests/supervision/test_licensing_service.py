@@ -42,7 +42,7 @@ def walk_to(store: Store, state: State, start: datetime) -> str:
              State.APPROVED: [State.UNDER_REVIEW, State.APPROVED],
              State.APPROVED_WITH_CONDITIONS: [State.UNDER_REVIEW, State.APPROVED_WITH_CONDITIONS],
              State.SUSPENDED: [State.UNDER_REVIEW, State.APPROVED, State.SUSPENDED]}
-    ref = apply_for_licence(store, ADMIN, application(), now=start)["reference"]
+    ref = apply_for_licence(store, ADMIN, application(), now=start).reference
     for i, s in enumerate(paths[state], start=1):
         transition_licence(store, ADMIN, ref, s.value, "step", conditions=["c"], now=start + timedelta(days=i))
     return ref
@@ -64,8 +64,8 @@ def test_each_move_is_allowed_exactly_to_the_roles_holding_its_permission(store:
         assert show_licence(store, ADMIN, ref) == before
     after = transition_licence(store, Actor(f"user-{allowed[0]}", allowed[0]), ref, move[1].value, "decided",
                                conditions=["cold storage"], now=start + timedelta(days=30))
-    assert after["state"] == move[1].value
-    assert after["history"][-1]["actor"] == f"user-{allowed[0]}" and after["history"][-1]["reason"] == "decided"
+    assert after.state is move[1]
+    assert after.history[-1].actor == f"user-{allowed[0]}" and after.history[-1].reason == "decided"
 
 
 def test_licensing_officers_are_supervisors_and_the_public_decides_nothing() -> None:
@@ -83,15 +83,15 @@ def test_a_wrong_transition_changes_nothing(store: Store) -> None:
 
 def test_the_officers_journey_request_a_document_then_approve_with_conditions(store: Store) -> None:
     t0 = datetime(2025, 7, 1, tzinfo=UTC)
-    ref = apply_for_licence(store, ADMIN, application(), now=t0)["reference"]
+    ref = apply_for_licence(store, ADMIN, application(), now=t0).reference
     for day, (to, reason) in enumerate([("under_review", "complete"), ("information_requested", "audited accounts"),
                                         ("under_review", "accounts received")], start=1):
         transition_licence(store, ADMIN, ref, to, reason, now=t0 + timedelta(days=day))
     r = transition_licence(store, ADMIN, ref, "approved with conditions", "fit to operate",
                            conditions=["95% of client BTC in cold storage"], now=t0 + timedelta(days=5))
-    assert r["state"] == "approved_with_conditions" and r["conditions"] == ["95% of client BTC in cold storage"]
-    assert r["authorised_on"].isoformat() == "2025-07-06"
-    assert [h["to"] for h in r["history"]] == ["draft", "submitted", "under_review", "information_requested",
+    assert r.state is State.APPROVED_WITH_CONDITIONS and r.conditions == ("95% of client BTC in cold storage",)
+    assert r.authorised_on is not None and r.authorised_on.isoformat() == "2025-07-06"
+    assert [h.to_state for h in r.history] == ["draft", "submitted", "under_review", "information_requested",
                                                "under_review", "approved_with_conditions"]
 
 
@@ -116,9 +116,9 @@ def test_an_incomplete_application_is_refused_whole(store: Store) -> None:
         apply_for_licence(store, ADMIN, doc)
     assert any("listing-policy" in i.message for i in caught.value.issues)
     draft = apply_for_licence(store, ADMIN, doc, submit=False)
-    assert draft["state"] == "draft"
+    assert draft.state is State.DRAFT
     with pytest.raises(InputError):
-        transition_licence(store, ADMIN, draft["reference"], "submitted", "please")
+        transition_licence(store, ADMIN, draft.reference, "submitted", "please")
 
 
 def test_applications_past_their_service_deadline_are_listed(store: Store) -> None:
@@ -126,8 +126,8 @@ def test_applications_past_their_service_deadline_are_listed(store: Store) -> No
     late = walk_to(store, State.UNDER_REVIEW, t0)
     walk_to(store, State.SUBMITTED, t0 + timedelta(days=170))
     rows = overdue_licences(store, ADMIN, now=t0 + timedelta(days=175))
-    assert [r["reference"] for r in rows] == [late]
-    assert rows[0]["waiting_on"] == "PVARA" and rows[0]["days_overdue"] == 175 - 1 - 90
+    assert [r.reference for r in rows] == [late]
+    assert rows[0].waiting_on == "PVARA" and rows[0].days_overdue == 175 - 1 - 90
 
 
 def test_unknown_licence_is_not_found(store: Store) -> None:

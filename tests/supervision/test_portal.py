@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 from fastapi.testclient import TestClient
 
 from biplomacy.supervision.demo import load_demo_register
+from biplomacy.supervision.model.licensing import Activity, State
+from biplomacy.supervision.results import RegisterEntry
 
 
 def loaded(client: TestClient) -> TestClient:
@@ -62,21 +65,26 @@ def test_a_supervisor_sees_returns_and_reserve_ratios_on_the_dashboard(app_clien
     assert "IndusX" in page.text and "BTC 1.0448" in page.text and "data-chart-spec" in page.text
 
 
+def entry(activities: list[str], status: str) -> RegisterEntry:
+    """A register entry with these activities and status; the chart reads nothing else."""
+    day = date(2025, 12, 1)
+    return RegisterEntry("PVARA-2025-0001", "X Ltd", "X", None, "Lahore", "PK", "",
+                         tuple(Activity(a) for a in activities), State(status), day, None, (), day, None, None, False,
+                         (), ())
+
+
 def test_the_register_page_charts_entities_by_activity_and_status(app_client: TestClient) -> None:
     from biplomacy.supervision.register import register_chart
 
-    view = {"as_of": "2025-12-01", "entities": [
-        {"activities": ["exchange", "custody"], "status": "approved"},
-        {"activities": ["custody"], "status": "approved_with_conditions"},
-        {"activities": ["custody"], "status": "approved"}]}
-    spec = register_chart(view)
+    spec = register_chart([entry(["exchange", "custody"], "approved"), entry(["custody"], "approved_with_conditions"),
+                           entry(["custody"], "approved")])
     assert spec is not None
     assert spec["data"]["values"] == [
         {"activity": "custody", "status": "approved", "entities": 2},
         {"activity": "custody", "status": "approved with conditions", "entities": 1},
         {"activity": "exchange", "status": "approved", "entities": 1}]
     assert spec["encoding"]["x"]["axis"]["values"] == [0, 1, 2, 3]
-    assert register_chart({"as_of": "2025-12-01", "entities": []}) is None
+    assert register_chart([]) is None
     c = loaded(app_client)
     page = c.get("/supervision/register", params={"as_of": "2025-12-01"})
     assert 'data-chart-spec="register-activities"' in page.text and "vega-lite.min.js" in page.text

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from biplomacy.core.permissions import Actor
 from biplomacy.store.db import Store
 from biplomacy.supervision.demo import load_demo_register
 from biplomacy.supervision.register import register_csv, register_view
+from biplomacy.supervision.results import Dashboard, RegisterEntry
 from biplomacy.supervision.returns import dashboard, dashboard_charts
 from biplomacy.supervision.stablecoin import record_attestation
 from biplomacy.supervision.tables import StablecoinAttestationRow
@@ -46,7 +48,7 @@ def write(tmp_path: Path, name: str, doc: Any) -> Path:
 
 def reference(store: Store, commercial_name: str) -> str:
     view = register_view(store, as_of=date(2025, 12, 1))
-    return next(e["reference"] for e in view["entities"] if e["commercial_name"] == commercial_name)
+    return next(e.reference for e in view.entities if e.commercial_name == commercial_name)
 
 
 def attestations(store: Store) -> int:
@@ -68,20 +70,20 @@ def recorded(store: Store, tmp_path: Path) -> str:
 def test_the_register_shows_the_latest_verdict_as_of_each_date(store: Store, tmp_path: Path) -> None:
     ref = recorded(store, tmp_path)
 
-    def entry(day: date) -> dict[str, Any]:
-        return next(e for e in register_view(store, as_of=day)["entities"] if e["reference"] == ref)
+    def entry(day: date) -> RegisterEntry:
+        return next(e for e in register_view(store, as_of=day).entities if e.reference == ref)
 
-    assert entry(date(2025, 10, 1))["stablecoin"] == []
-    october = entry(date(2025, 12, 1))["stablecoin"]
+    assert entry(date(2025, 10, 1)).stablecoin == ()
+    october = entry(date(2025, 12, 1)).stablecoin
     assert [(v["token"], v["compliant"], v["backing_ratio"], v["breaches"]) for v in october] == \
         [("XPKR", True, "1.010000", [])]
-    (january,) = entry(date(2026, 2, 1))["stablecoin"]
+    (january,) = entry(date(2026, 2, 1)).stablecoin
     assert not january["compliant"] and january["backing_ratio"] == "0.960000"
     assert january["recorded_on"] == "2026-01-20" and january["as_of"] == "2025-12-31"
     backing = next(b for b in january["breaches"] if b["rule"] == "one_to_one_backing")
     assert "96.0000%" in backing["message"] and "short by 4,000,000.00 USD" in backing["message"]
-    others = [e for e in register_view(store, as_of=date(2026, 2, 1))["entities"] if e["reference"] != ref]
-    assert others and all(e["stablecoin"] == [] for e in others)
+    others = [e for e in register_view(store, as_of=date(2026, 2, 1)).entities if e.reference != ref]
+    assert others and all(e.stablecoin == () for e in others)
 
 
 def test_the_register_csv_has_a_stablecoin_reserves_column(store: Store, tmp_path: Path) -> None:
@@ -97,16 +99,17 @@ def test_the_register_csv_has_a_stablecoin_reserves_column(store: Store, tmp_pat
 def test_the_dashboard_lists_attestations_and_charts_the_latest_backing_ratio(store: Store, tmp_path: Path) -> None:
     ref = recorded(store, tmp_path)
     data = dashboard(store)
-    assert [(a["licence"], a["as_of"], a["verdict"]) for a in data["stablecoins"]] == \
+    assert [(a.licence, a.as_of, a.verdict) for a in data.stablecoins] == \
         [(ref, "2025-09-30", "compliant"), (ref, "2025-12-31", "1 breach(es)")]
-    assert "one_to_one_backing: eligible reserves cover 96.0000%" in data["stablecoins"][1]["breaches_text"]
+    assert data.stablecoins[1].backing_ratio == Decimal("0.960000")
+    assert "one_to_one_backing: eligible reserves cover 96.0000%" in data.stablecoins[1].breaches_text
     spec = dashboard_charts(data)["stablecoin_backing"]
     marks = {layer["mark"] if isinstance(layer["mark"], str) else layer["mark"]["type"] for layer in spec["layer"]}
     assert marks == {"bar", "text", "rule"}
     bars = next(layer for layer in spec["layer"] if "issuer" in json.dumps(layer.get("data", spec.get("data"))))
     values = bars.get("data", spec.get("data"))["values"]
     assert [(v["issuer"], v["ratio"]) for v in values] == [("mPKR (XPKR)", 0.96)]
-    assert "stablecoin_backing" not in dashboard_charts({"returns": [], "solvency": [], "stablecoins": []})
+    assert "stablecoin_backing" not in dashboard_charts(Dashboard((), (), ()))
 
 
 def test_bad_attestations_wrong_licences_and_roles_store_nothing(store: Store, tmp_path: Path) -> None:

@@ -8,18 +8,21 @@ from typing import Any
 import typer
 
 from biplomacy.cli.files import read_json_file
-from biplomacy.cli.output import emit, out, table
+from biplomacy.cli.output import out, table
+from biplomacy.supervision.cli_output import print_result
+from biplomacy.supervision.results import CohortStatus, LicenceView, OverdueLicence
 
 
-def _render_licence(r: dict[str, Any]) -> None:
-    out.print(f"{r['reference']}  {r['legal_name']}  [{r['state']}]" + ("  (fictional)" if r["fictional"] else ""))
-    out.print(f"activities: {', '.join(r['activities'])}; LEI {r['lei'] or '-'}; since {r['state_since']}")
-    if r["conditions"]:
-        out.print("conditions: " + "; ".join(r["conditions"]))
-    if r["overdue_since"]:
-        out.print(f"OVERDUE since {r['overdue_since']}")
+def _render_licence(r: LicenceView) -> None:
+    out.print(f"{r.reference}  {r.legal_name}  [{r.state.value}]" + ("  (fictional)" if r.fictional else ""))
+    out.print(f"activities: {', '.join(a.value for a in r.activities)}; LEI {r.lei or '-'}; "
+              f"since {r.state_since.isoformat()}")
+    if r.conditions:
+        out.print("conditions: " + "; ".join(r.conditions))
+    if r.overdue_since:
+        out.print(f"OVERDUE since {r.overdue_since}")
     table("History", ["at", "actor", "from", "to", "reason"],
-          [(h["at"], h["actor"], h["from"], h["to"], h["reason"]) for h in r["history"]])
+          [(h.at.isoformat(), h.actor, h.from_state, h.to_state, h.reason) for h in r.history])
 
 
 def _date(text: str, field: str) -> Any:
@@ -48,7 +51,7 @@ def _licence(app: typer.Typer) -> None:
 
         c = context.get(ctx)
         doc = read_json_file(file, "application")
-        emit(apply_for_licence(c.store(), c.actor(), doc, submit=not draft), as_json, _render_licence)
+        print_result(apply_for_licence(c.store(), c.actor(), doc, submit=not draft), as_json, _render_licence)
 
     @licence.command("transition")
     def transition(ctx: typer.Context, ident: str = typer.Argument(..., metavar="ID"),
@@ -60,7 +63,7 @@ def _licence(app: typer.Typer) -> None:
         from biplomacy.supervision.licensing import transition_licence
 
         c = context.get(ctx)
-        emit(transition_licence(c.store(), c.actor(), ident, to, reason, conditions=list(condition or [])),
+        print_result(transition_licence(c.store(), c.actor(), ident, to, reason, conditions=list(condition or [])),
              as_json, _render_licence)
 
     @licence.command("show")
@@ -70,7 +73,7 @@ def _licence(app: typer.Typer) -> None:
         from biplomacy.supervision.licensing import show_licence
 
         c = context.get(ctx)
-        emit(show_licence(c.store(), c.actor(), ident), as_json, _render_licence)
+        print_result(show_licence(c.store(), c.actor(), ident), as_json, _render_licence)
 
     @licence.command("list")
     def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
@@ -78,10 +81,10 @@ def _licence(app: typer.Typer) -> None:
         from biplomacy.supervision.licensing import list_licences
 
         c = context.get(ctx)
-        rows = list_licences(c.store(), c.actor())
-        emit({"licences": rows}, as_json, lambda r: table(
+        print_result({"licences": list_licences(c.store(), c.actor())}, as_json, lambda r: table(
             "Licences", ["reference", "legal name", "state", "activities"],
-            [(x["reference"], x["legal_name"], x["state"], ", ".join(x["activities"])) for x in r["licences"]]))
+            [(x.reference, x.legal_name, x.state.value, ", ".join(a.value for a in x.activities))
+             for x in r["licences"]]))
 
     @licence.command("overdue")
     def overdue(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
@@ -89,11 +92,12 @@ def _licence(app: typer.Typer) -> None:
         from biplomacy.supervision.licensing import overdue_licences
 
         c = context.get(ctx)
-        rows = overdue_licences(c.store(), c.actor())
-        emit({"overdue": rows}, as_json, lambda r: table(
-            "Overdue", ["reference", "legal name", "state", "due on", "days over", "waiting on"],
-            [(x["reference"], x["legal_name"], x["state"], x["due_on"], x["days_overdue"], x["waiting_on"])
-             for x in r["overdue"]]))
+        def render(r: dict[str, list[OverdueLicence]]) -> None:
+            table("Overdue", ["reference", "legal name", "state", "due on", "days over", "waiting on"],
+                  [(x.reference, x.legal_name, x.state.value, x.due_on, x.days_overdue, x.waiting_on)
+                   for x in r["overdue"]])
+
+        print_result({"overdue": overdue_licences(c.store(), c.actor())}, as_json, render)
 
     sandbox = typer.Typer(help="Regulatory sandbox cohorts: conditions and expiry.", no_args_is_help=True)
     app.add_typer(sandbox, name="sandbox")
@@ -108,7 +112,7 @@ def _licence(app: typer.Typer) -> None:
         from biplomacy.supervision.licensing import create_cohort
 
         c = context.get(ctx)
-        emit(create_cohort(c.store(), c.actor(), name, _date(starts, "starts"), _date(expires, "expires"),
+        print_result(create_cohort(c.store(), c.actor(), name, _date(starts, "starts"), _date(expires, "expires"),
                            list(condition or [])), as_json)
 
     @sandbox.command("admit")
@@ -118,7 +122,7 @@ def _licence(app: typer.Typer) -> None:
         from biplomacy.supervision.licensing import admit_to_cohort
 
         c = context.get(ctx)
-        emit(admit_to_cohort(c.store(), c.actor(), ident, cohort), as_json, _render_licence)
+        print_result(admit_to_cohort(c.store(), c.actor(), ident, cohort), as_json, _render_licence)
 
     @sandbox.command("list")
     def sandbox_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
@@ -126,10 +130,11 @@ def _licence(app: typer.Typer) -> None:
         from biplomacy.supervision.licensing import cohort_status
 
         c = context.get(ctx)
-        rows = cohort_status(c.store(), c.actor())
-        emit({"cohorts": rows}, as_json, lambda r: table(
-            "Sandbox cohorts", ["name", "starts", "expires", "expired", "members"],
-            [(x["name"], x["starts_on"], x["expires_on"], x["expired"], ", ".join(x["members"])) for x in r["cohorts"]]))
+        def render(r: dict[str, list[CohortStatus]]) -> None:
+            table("Sandbox cohorts", ["name", "starts", "expires", "expired", "members"],
+                  [(x.name, x.starts_on, x.expires_on, x.expired, ", ".join(x.members)) for x in r["cohorts"]])
+
+        print_result({"cohorts": cohort_status(c.store(), c.actor())}, as_json, render)
 
 
 def register(app: typer.Typer) -> None:

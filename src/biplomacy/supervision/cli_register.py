@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from biplomacy.cli.output import emit, err, out, table
+from biplomacy.cli.output import err, out, table
+from biplomacy.supervision.cli_output import print_result
+from biplomacy.supervision.results import RegisterView
 
 
 def _register(app: typer.Typer) -> None:
@@ -27,16 +28,16 @@ def _register(app: typer.Typer) -> None:
         c = context.get(ctx)
         view = register_view(c.store(), as_of=parse_as_of(as_of), query=search)
 
-        def render(r: dict[str, Any]) -> None:
-            table(f"Register of {r['authority']} as of {r['as_of']}",
+        def render(r: RegisterView) -> None:
+            table(f"Register of {r.authority} as of {r.as_of}",
                   ["reference", "legal name", "status", "authorised", "ended", "activities", "solvency"],
-                  [(e["reference"], e["legal_name"] + (" (fictional)" if e["fictional"] else ""), e["status"],
-                    e["authorised_on"], e["ended_on"], ", ".join(e["activities"]), e["solvency_ratio"])
-                   for e in r["entities"]])
+                  [(e.reference, e.legal_name + (" (fictional)" if e.fictional else ""), e.status.value,
+                    e.authorised_on, e.ended_on, ", ".join(a.value for a in e.activities), e.solvency_ratio)
+                   for e in r.entities])
             table("Warnings", ["published", "name", "kind", "details"],
-                  [(w["published_on"], w["name"], w["kind"], w["details"]) for w in r["warnings"]])
+                  [(w.published_on, w.name, w.kind, w.details) for w in r.warnings])
 
-        emit(view, as_json, render)
+        print_result(view, as_json, render)
 
     @reg.command("export")
     def export(ctx: typer.Context, fmt: str = typer.Option("csv", "--format", help="csv or json."),
@@ -53,7 +54,7 @@ def _register(app: typer.Typer) -> None:
         c = context.get(ctx)
         day = parse_as_of(as_of)
         text = register_csv(c.store(), as_of=day) if fmt == "csv" else \
-            json.dumps(register_view(c.store(), as_of=day), indent=2, default=str) + "\n"
+            json.dumps(register_view(c.store(), as_of=day).to_json(), indent=2) + "\n"
         if out_file is None:
             print(text, end="")
         else:
@@ -69,8 +70,8 @@ def _register(app: typer.Typer) -> None:
         from biplomacy.supervision.demo import load_demo_register
 
         c = context.get(ctx)
-        emit(load_demo_register(c.store()), as_json, lambda r: out.print(
-            f"loaded {r['licences']} fictional licences, {r['warnings']} warnings, {r['returns']} returns"))
+        print_result(load_demo_register(c.store()), as_json, lambda r: out.print(
+            f"loaded {r.licences} fictional licences, {r.warnings} warnings, {r.returns} returns"))
 
     @reg.command("warn")
     def warn(ctx: typer.Context, name: str = typer.Argument(...),
@@ -81,7 +82,7 @@ def _register(app: typer.Typer) -> None:
         from biplomacy.supervision.register import publish_warning
 
         c = context.get(ctx)
-        emit(publish_warning(c.store(), c.actor(), name, kind, details, website=website), as_json)
+        print_result(publish_warning(c.store(), c.actor(), name, kind, details, website=website), as_json)
 
 
 def register(app: typer.Typer) -> None:

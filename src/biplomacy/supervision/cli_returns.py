@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from biplomacy.cli.files import read_json_file
 from biplomacy.cli.output import emit, out, table
+from biplomacy.supervision.cli_output import print_result
+from biplomacy.supervision.results import MissingReturns
 
 
 def _returns(app: typer.Typer) -> None:
@@ -26,8 +27,8 @@ def _returns(app: typer.Typer) -> None:
 
         c = context.get(ctx)
         result = file_return(c.store(), c.actor(), read_json_file(file, "return"))
-        emit(result, as_json, lambda r: out.print(
-            f"filed {r['licence']} {r['period']} (due {r['due_on']}{', LATE' if r['late'] else ''})"))
+        print_result(result, as_json, lambda r: out.print(
+            f"filed {r.licence} {r.period} (due {r.due_on}{', LATE' if r.late else ''})"))
 
     @ret.command("validate")
     def validate(file: Path = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
@@ -48,13 +49,13 @@ def _returns(app: typer.Typer) -> None:
         c = context.get(ctx)
         result = missing_returns(c.store(), c.actor(), period)
 
-        def render(r: dict[str, Any]) -> None:
-            table(f"Missing returns for {r['period']} (due {r['due_on']})", ["licence", "legal name", "days overdue"],
-                  [(m["licence"], m["legal_name"], m["days_overdue"]) for m in r["missing"]])
+        def render(r: MissingReturns) -> None:
+            table(f"Missing returns for {r.period} (due {r.due_on})", ["licence", "legal name", "days overdue"],
+                  [(m.licence, m.legal_name, m.days_overdue) for m in r.missing])
             table("Filed late", ["licence", "legal name", "days late"],
-                  [(m["licence"], m["legal_name"], m["days_late"]) for m in r["late"]])
+                  [(m.licence, m.legal_name, m.days_late) for m in r.late])
 
-        emit(result, as_json, render)
+        print_result(result, as_json, render)
 
 
 def register(app: typer.Typer) -> None:

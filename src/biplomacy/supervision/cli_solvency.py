@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from biplomacy.cli.output import emit, err, out, table
+from biplomacy.cli.output import err, out, table
+from biplomacy.supervision.cli_output import print_result
+from biplomacy.supervision.results import RecordedCoverage, ReserveCoverageReport, SolvencyBuild
+
+
+def _render_coverage(report: ReserveCoverageReport) -> None:
+    table("Solvency", ["asset", "liabilities", "reserves", "proven", "ratio", "covered"],
+          [(a, f"{v.liabilities:,}", f"{v.reserves:,}", f"{v.proven_reserves:,}",
+            None if v.ratio is None else format(v.ratio, "f"), v.covered) for a, v in report.assets.items()])
+    out.print("SOLVENT" if report.solvent else "NOT SOLVENT: some asset is not covered")
 
 
 def _solvency(app: typer.Typer) -> None:
@@ -30,12 +38,12 @@ def _solvency(app: typer.Typer) -> None:
 
         result = build_solvency(liabilities, out_dir, height=height, progress=progress)
 
-        def render(r: dict[str, Any]) -> None:
-            out.print(f"root {r['root']} ({r['users']:,} users, depth {r['depth']})")
-            table("Totals", ["asset", "total", "unit"], [(a, f"{v:,}", r["units"][a]) for a, v in r["totals"].items()])
-            out.print(f"published: {r['root_file']}; proofs: {r['proofs_dir']}")
+        def render(r: SolvencyBuild) -> None:
+            out.print(f"root {r.root} ({r.users:,} users, depth {r.depth})")
+            table("Totals", ["asset", "total", "unit"], [(a, f"{v:,}", r.units[a]) for a, v in r.totals.items()])
+            out.print(f"published: {r.root_file}; proofs: {r.proofs_dir}")
 
-        emit(result, as_json, render)
+        print_result(result, as_json, render)
 
     @solvency.command("verify")
     def verify(
@@ -47,9 +55,9 @@ def _solvency(app: typer.Typer) -> None:
         from biplomacy.supervision.solvency import verify_solvency_proof
 
         result = verify_solvency_proof(proof, root)
-        emit(result, as_json, lambda r: out.print(
-            f"VALID: {r['user_id']} holds {r['balances']} in root {r['root'][:16]}..." if r["valid"]
-            else f"INVALID: {r['reason']}"))
+        print_result(result, as_json, lambda r: out.print(
+            f"VALID: {r.user_id} holds {r.balances} in root {(r.root or '')[:16]}..." if r.valid
+            else f"INVALID: {r.reason}"))
 
     @solvency.command("reserves")
     def reserves(
@@ -72,21 +80,15 @@ def _solvency(app: typer.Typer) -> None:
 
             c = context.get(ctx)
             chain = chain_for(c.store(), c.settings)
-        result = solvency_against_reserves(root, reserves_file, chain)
+        report = solvency_against_reserves(root, reserves_file, chain)
+        result: ReserveCoverageReport | RecordedCoverage = report
         if licence:
             from biplomacy.cli import context
             from biplomacy.supervision.returns import record_solvency
 
             c = context.get(ctx)
-            result = record_solvency(c.store(), c.actor(), licence, result)
-
-        def render(r: dict[str, Any]) -> None:
-            table("Solvency", ["asset", "liabilities", "reserves", "proven", "ratio", "covered"],
-                  [(a, f"{v['liabilities']:,}", f"{v['reserves']:,}", f"{v['proven_reserves']:,}", v["ratio"],
-                    v["covered"]) for a, v in r["assets"].items()])
-            out.print("SOLVENT" if r["solvent"] else "NOT SOLVENT: some asset is not covered")
-
-        emit(result, as_json, render)
+            result = record_solvency(c.store(), c.actor(), licence, report)
+        print_result(result, as_json, lambda _: _render_coverage(report))
 
 
 def register(app: typer.Typer) -> None:

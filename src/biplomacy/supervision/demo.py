@@ -16,8 +16,10 @@ from biplomacy.core.config import Settings
 from biplomacy.core.permissions import Actor
 from biplomacy.core.provenance import load_registry
 from biplomacy.store.db import Store
-from biplomacy.supervision.model.licensing import COMMON_DOCUMENTS, LICENSED, Activity, State, required_documents
+from biplomacy.supervision.licensing import record_move
+from biplomacy.supervision.model.licensing import COMMON_DOCUMENTS, Activity, Standing, State, move, required_documents
 from biplomacy.supervision.model.returns import due_date, validate_return
+from biplomacy.supervision.results import Record
 from biplomacy.supervision.returns import record_solvency
 from biplomacy.supervision.solvency import build_solvency, solvency_against_reserves, verify_solvency_proof
 from biplomacy.supervision.stablecoin import record_attestation
@@ -88,14 +90,24 @@ def demo_lei(index: int) -> str:
     return base + lei_check_digits(base)
 
 
-def load_demo_register(store: Store) -> dict[str, int]:
+@dataclass(frozen=True)
+class DemoRegister(Record):
+    """What loading the fictional register added (all zero when it was there already)."""
+
+    licences: int
+    warnings: int
+    returns: int
+    cohorts: int
+
+
+def load_demo_register(store: Store) -> DemoRegister:
     """Load the fictional register once (a second call changes nothing); returns what it added."""
     from biplomacy.house.audit import record
 
     data = demo_data()
     with store.transaction() as session:
         if session.scalars(select(LicenceRow).where(LicenceRow.fictional.is_(True))).first() is not None:
-            return {"licences": 0, "warnings": 0, "returns": 0, "cohorts": 0}
+            return DemoRegister(0, 0, 0, 0)
         cohorts = []
         for c in data["cohorts"]:
             cohort = SandboxCohortRow(name=c["name"], starts_on=date.fromisoformat(c["starts_on"]),
@@ -117,21 +129,13 @@ def load_demo_register(store: Store) -> dict[str, int]:
             session.add(row)
             session.flush()
             row.reference = f"PVARA-{first.year}-{9000 + row.id:04d}"
-            prev = "draft"
             session.add(LicenceEventRow(licence_id=row.id, at=first, actor=ACTOR, from_state="", to_state="draft",
                                         reason="application created", conditions="[]"))
+            standing = Standing(State.DRAFT)
             for ev in e["events"]:
-                at, to, reason = _at(ev[0]), State(ev[1]), ev[2]
-                conds = ev[3] if len(ev) > 3 else []
-                session.add(LicenceEventRow(licence_id=row.id, at=at, actor=ACTOR, from_state=prev, to_state=to.value,
-                                            reason=reason, conditions=json.dumps(conds)))
-                prev = to.value
-                row.state, row.state_since = to.value, at
-                if to in LICENSED:
-                    row.authorised_on = row.authorised_on or at.date()
-                    row.conditions = json.dumps(conds)
-                if to in {State.REVOKED, State.SURRENDERED}:
-                    row.ended_on = at.date()
+                change = move(standing, State(ev[1]), _at(ev[0]), ev[3] if len(ev) > 3 else ())
+                record_move(session, row, ACTOR, change, ev[2])
+                standing = change.after
             refs.append((row.id, row.reference))
         for w in data["warnings"]:
             session.add(WarningRow(name=w["name"], website=w["website"], kind=w["kind"], details=w["details"],
@@ -142,10 +146,10 @@ def load_demo_register(store: Store) -> dict[str, int]:
             filed = _at(r["filed_on"])
             session.add(ReturnRow(licence_id=lid, period=PERIOD, filed_at=filed, due_on=due, late=filed.date() > due,
                                   filed_by=ACTOR, document=json.dumps(_return(ref, r), sort_keys=True)))
-        counts = {"licences": len(refs), "warnings": len(data["warnings"]), "returns": len(data["returns"]),
-                  "cohorts": len(cohorts)}
-        record(session, actor=ACTOR, action="register.demo", subject="fictional demo register", payload=counts)
-        return counts
+        added = DemoRegister(len(refs), len(data["warnings"]), len(data["returns"]), len(cohorts))
+        record(session, actor=ACTOR, action="register.demo", subject="fictional demo register",
+               payload=added.to_json())
+        return added
 
 
 def demo_liabilities_csv(users: int = 2_000, seed: int = 2025) -> str:
@@ -183,7 +187,7 @@ def demo_step(store: Store, settings: Settings, actor: Actor) -> DemoOutcome:
     first = sorted((folder / "proofs").glob("*.json"))[0]
     checked = verify_solvency_proof(first, folder / "root.json")
     reserves = folder.parent / "indusx-reserves.csv"
-    owed = built["totals"]
+    owed = built.totals
     reserves.write_text("asset,address,balance\n"
                         f"BTC,tb1qfictionalindusxcold0000000000000000000,{owed['BTC'] * 21 // 20}\n"
                         f"USDT,0xfictionalindusxtreasury,{owed.get('USDT', 0)}\n", encoding="utf-8")
@@ -200,14 +204,14 @@ def demo_step(store: Store, settings: Settings, actor: Actor) -> DemoOutcome:
         filed = issuer is not None and session.scalars(select(StablecoinAttestationRow.id).where(
             StablecoinAttestationRow.licence_id == issuer.id)).first() is not None
         reference = issuer.reference if issuer else None
-    coin = record_attestation(store, actor, reference, attestation) if reference and not filed else None
-    ratios = ", ".join(f"{a} {v['ratio']}" for a, v in report["assets"].items())
-    return DemoOutcome(f"register of {added['licences'] or 'the'} fictional VASPs; IndusX proof of "
-                       f"solvency over {built['users']:,} accounts, reserve ratios {ratios}",
-                       (f"root {built['root'][:16]}..., totals {built['totals']}",
-                        f"customer proof {first.name}: valid={checked['valid']}",
-                        *([f"mPKR attestation: backing ratio {coin['backing_ratio']}, "
-                           f"{'compliant' if coin['compliant'] else 'breaches ' + ', '.join(b['rule'] for b in coin['breaches'])}"]
-                          if coin else []),
+    coin = record_attestation(store, actor, reference, attestation).verdict if reference and not filed else None
+    ratios = ", ".join(f"{a} {v.ratio}" for a, v in report.assets.items())
+    verdict = None if coin is None else \
+        "compliant" if coin.compliant else "breaches " + ", ".join(b.rule for b in coin.breaches)
+    return DemoOutcome(f"register of {added.licences or 'the'} fictional VASPs; IndusX proof of "
+                       f"solvency over {built.users:,} accounts, reserve ratios {ratios}",
+                       (f"root {built.root[:16]}..., totals {built.totals}",
+                        f"customer proof {first.name}: valid={checked.valid}",
+                        *([f"mPKR attestation: backing ratio {coin.backing_ratio}, {verdict}"] if coin else []),
                         "register: biplomacy supervise register show; portal /supervision/register"),
                        (folder / "root.json", liabilities, reserves, attestation))

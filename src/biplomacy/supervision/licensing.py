@@ -15,9 +15,11 @@ from biplomacy.core.provenance import load_registry
 from biplomacy.store.db import Store
 from biplomacy.supervision.model.licensing import (
     FINAL,
-    LICENSED,
     Activity,
+    LicenceChange,
+    Standing,
     State,
+    move,
     parse_application,
     parse_state,
     required_documents,
@@ -25,6 +27,15 @@ from biplomacy.supervision.model.licensing import (
     transition_permission,
 )
 from biplomacy.supervision.model.licensing import overdue as overdue_since
+from biplomacy.supervision.results import (
+    ChecklistItem,
+    CohortStatus,
+    LicenceEvent,
+    LicenceView,
+    OverdueLicence,
+    SandboxCohort,
+    SandboxPlace,
+)
 from biplomacy.supervision.tables import LicenceEventRow, LicenceRow, SandboxCohortRow
 
 SERVICE_DAYS_KEYS = {
@@ -60,23 +71,22 @@ def _audit(session: Session, actor: Actor, action: str, subject: str, payload: d
     record(session, actor=actor.name, action=action, subject=subject, payload=payload)
 
 
-def _event(session: Session, row: LicenceRow, actor: str, to: State, reason: str, at: datetime,
-           conditions: list[str] | None = None) -> None:
-    session.add(LicenceEventRow(licence_id=row.id, at=at, actor=actor, from_state=row.state, to_state=to.value,
-                                reason=reason, conditions=json.dumps(conditions or [])))
-    row.state, row.state_since = to.value, at
-    if to in LICENSED and row.authorised_on is None:
-        row.authorised_on = at.date()
-    if to in LICENSED:
-        row.ended_on = None
-    if to in {State.REVOKED, State.SURRENDERED}:
-        row.ended_on = at.date()
-    if conditions is not None and to in LICENSED:
-        row.conditions = json.dumps(conditions)
+def record_move(session: Session, row: LicenceRow, actor: str, change: LicenceChange, reason: str) -> None:
+    """Write what the state machine decided: the licence's new state, dates and conditions, and its event."""
+    session.add(LicenceEventRow(licence_id=row.id, at=change.at, actor=actor, from_state=change.from_state.value,
+                                to_state=change.to_state.value, reason=reason,
+                                conditions=json.dumps(list(change.event_conditions))))
+    row.state, row.state_since = change.to_state.value, change.at
+    row.authorised_on, row.ended_on = change.authorised_on, change.ended_on
+    row.conditions = json.dumps(list(change.conditions))
+
+
+def _standing(row: LicenceRow) -> Standing:
+    return Standing(State(row.state), row.authorised_on, row.ended_on, tuple(json.loads(row.conditions)))
 
 
 def apply_for_licence(store: Store, actor: Actor, doc: Any, *, submit: bool = True, now: datetime | None = None,
-                      fictional: bool = False) -> dict[str, Any]:
+                      fictional: bool = False) -> LicenceView:
     """File an application; with `submit` it goes straight to `submitted` once its checklist is complete."""
     authorize(actor, "licensing.apply")
     app = parse_application(doc)
@@ -95,7 +105,8 @@ def apply_for_licence(store: Store, actor: Actor, doc: Any, *, submit: bool = Tr
         session.add(LicenceEventRow(licence_id=row.id, at=at, actor=actor.name, from_state="", to_state="draft",
                                     reason="application created", conditions="[]"))
         if submit:
-            _event(session, row, actor.name, State.SUBMITTED, "application filed with a complete checklist", at)
+            record_move(session, row, actor.name, move(_standing(row), State.SUBMITTED, at),
+                        "application filed with a complete checklist")
         _audit(session, actor, "licensing.apply", row.reference,
                {"legal_name": app.legal_name, "lei": app.lei, "activities": [a.value for a in app.activities],
                 "state": row.state})
@@ -103,7 +114,7 @@ def apply_for_licence(store: Store, actor: Actor, doc: Any, *, submit: bool = Tr
 
 
 def transition_licence(store: Store, actor: Actor, ident: str, to: str, reason: str, *,
-                       conditions: list[str] | None = None, now: datetime | None = None) -> dict[str, Any]:
+                       conditions: list[str] | None = None, now: datetime | None = None) -> LicenceView:
     """Move a licence to `to`; a move the machine forbids, or the actor's role may not make, changes nothing."""
     target = parse_state(to)
     at = (now or datetime.now(UTC))
@@ -119,67 +130,62 @@ def transition_licence(store: Store, actor: Actor, ident: str, to: str, reason: 
         if _aware(row.state_since) > at:
             raise InputError(f"{row.reference} changed state at {row.state_since.isoformat()}, after {at.isoformat()}",
                              field="at")
-        _event(session, row, actor.name, target, reason.strip(), at,
-               conditions if target is State.APPROVED_WITH_CONDITIONS else ([] if target is State.APPROVED else None))
+        record_move(session, row, actor.name, move(_standing(row), target, at, conditions or []), reason.strip())
         _audit(session, actor, "licensing.transition", row.reference,
                {"from": current.value, "to": target.value, "reason": reason.strip(), "conditions": conditions or []})
         return _view(session, row, at)
 
 
-def _view(session: Session, row: LicenceRow, now: datetime) -> dict[str, Any]:
+def _view(session: Session, row: LicenceRow, now: datetime) -> LicenceView:
     events = session.scalars(select(LicenceEventRow).where(LicenceEventRow.licence_id == row.id)
                              .order_by(LicenceEventRow.at, LicenceEventRow.id)).all()
-    activities = [Activity(a) for a in json.loads(row.activities)]
+    activities = tuple(Activity(a) for a in json.loads(row.activities))
     filed = json.loads(row.application)
     docs = filed.get("documents") or [] if isinstance(filed, dict) else []
     cohort = session.get(SandboxCohortRow, row.cohort_id) if row.cohort_id else None
-    due = overdue_since(State(row.state), _aware(row.state_since), now, service_days())
-    return {
-        "id": row.id, "reference": row.reference, "legal_name": row.legal_name,
-        "commercial_name": row.commercial_name, "lei": row.lei, "address": row.address, "country": row.country,
-        "website": row.website, "activities": [a.value for a in activities], "state": row.state,
-        "state_since": _aware(row.state_since).isoformat(), "authorised_on": row.authorised_on,
-        "ended_on": row.ended_on, "conditions": json.loads(row.conditions), "fictional": row.fictional,
-        "checklist": [{"document": d, "provided": d in docs} for d in required_documents(activities)],
-        "overdue_since": due, "final": State(row.state) in FINAL,
-        "sandbox": None if cohort is None else {"cohort": cohort.name, "expires_on": cohort.expires_on,
-                                                "conditions": json.loads(cohort.conditions)},
-        "history": [{"at": _aware(e.at).isoformat(), "actor": e.actor, "from": e.from_state, "to": e.to_state,
-                     "reason": e.reason, "conditions": json.loads(e.conditions)} for e in events],
-    }
+    state = State(row.state)
+    return LicenceView(
+        row.id, row.reference, row.legal_name, row.commercial_name, row.lei, row.address, row.country, row.website,
+        activities, state, _aware(row.state_since), row.authorised_on, row.ended_on,
+        tuple(json.loads(row.conditions)), row.fictional,
+        tuple(ChecklistItem(d, d in docs) for d in required_documents(list(activities))),
+        overdue_since(state, _aware(row.state_since), now, service_days()), state in FINAL,
+        None if cohort is None else SandboxPlace(cohort.name, cohort.expires_on, tuple(json.loads(cohort.conditions))),
+        tuple(LicenceEvent(_aware(e.at), e.actor, e.from_state, e.to_state, e.reason, tuple(json.loads(e.conditions)))
+              for e in events))
 
 
-def show_licence(store: Store, actor: Actor, ident: str, *, now: datetime | None = None) -> dict[str, Any]:
+def show_licence(store: Store, actor: Actor, ident: str, *, now: datetime | None = None) -> LicenceView:
     authorize(actor, "register.read")
     with store.read() as session:
         return _view(session, find_licence(session, ident), (now or datetime.now(UTC)))
 
 
-def list_licences(store: Store, actor: Actor, *, now: datetime | None = None) -> list[dict[str, Any]]:
+def list_licences(store: Store, actor: Actor, *, now: datetime | None = None) -> list[LicenceView]:
     authorize(actor, "register.read")
     with store.read() as session:
         rows = session.scalars(select(LicenceRow).order_by(LicenceRow.id)).all()
         return [_view(session, r, (now or datetime.now(UTC))) for r in rows]
 
 
-def overdue_licences(store: Store, actor: Actor, *, now: datetime | None = None) -> list[dict[str, Any]]:
+def overdue_licences(store: Store, actor: Actor, *, now: datetime | None = None) -> list[OverdueLicence]:
     """Applications that have sat in a state longer than its service deadline, oldest first."""
     authorize(actor, "licensing.review")
     at, days = (now or datetime.now(UTC)), service_days()
     out = []
     with store.read() as session:
         for row in session.scalars(select(LicenceRow).where(LicenceRow.state.in_([s.value for s in days]))):
-            due = overdue_since(State(row.state), _aware(row.state_since), at, days)
+            state = State(row.state)
+            due = overdue_since(state, _aware(row.state_since), at, days)
             if due is not None:
-                waiting = "applicant" if row.state == State.INFORMATION_REQUESTED.value else "PVARA"
-                out.append({"reference": row.reference, "legal_name": row.legal_name, "state": row.state,
-                            "since": _aware(row.state_since).isoformat(), "due_on": due,
-                            "days_overdue": (at.date() - due).days, "waiting_on": waiting})
-    return sorted(out, key=lambda r: r["due_on"])
+                waiting = "applicant" if state is State.INFORMATION_REQUESTED else "PVARA"
+                out.append(OverdueLicence(row.reference, row.legal_name, state, _aware(row.state_since), due,
+                                          (at.date() - due).days, waiting))
+    return sorted(out, key=lambda r: r.due_on)
 
 
 def create_cohort(store: Store, actor: Actor, name: str, starts_on: date, expires_on: date,
-                  conditions: list[str]) -> dict[str, Any]:
+                  conditions: list[str]) -> SandboxCohort:
     """Open a sandbox cohort: a named group of applicants testing under conditions until an expiry date."""
     authorize(actor, "licensing.review")
     if not name.strip():
@@ -195,11 +201,10 @@ def create_cohort(store: Store, actor: Actor, name: str, starts_on: date, expire
         session.flush()
         _audit(session, actor, "sandbox.create", name, {"starts_on": starts_on.isoformat(),
                                                         "expires_on": expires_on.isoformat(), "conditions": conditions})
-        return {"id": row.id, "name": row.name, "starts_on": starts_on, "expires_on": expires_on,
-                "conditions": conditions}
+        return SandboxCohort(row.id, row.name, starts_on, expires_on, tuple(conditions))
 
 
-def admit_to_cohort(store: Store, actor: Actor, ident: str, cohort: str) -> dict[str, Any]:
+def admit_to_cohort(store: Store, actor: Actor, ident: str, cohort: str) -> LicenceView:
     authorize(actor, "licensing.review")
     with store.transaction() as session:
         row = find_licence(session, ident)
@@ -213,20 +218,13 @@ def admit_to_cohort(store: Store, actor: Actor, ident: str, cohort: str) -> dict
         return _view(session, row, datetime.now(UTC))
 
 
-def cohort_status(store: Store, actor: Actor, *, today: date | None = None) -> list[dict[str, Any]]:
+def cohort_status(store: Store, actor: Actor, *, today: date | None = None) -> list[CohortStatus]:
     authorize(actor, "register.read")
     day = today or datetime.now(UTC).date()
     with store.read() as session:
         out = []
         for c in session.scalars(select(SandboxCohortRow).order_by(SandboxCohortRow.starts_on)):
             members = session.scalars(select(LicenceRow.reference).where(LicenceRow.cohort_id == c.id)).all()
-            out.append({**{k: v for k, v in asdict_row(c).items() if k != "conditions"},
-                        "conditions": json.loads(c.conditions), "members": list(members),
-                        "expired": c.expires_on < day, "days_left": (c.expires_on - day).days})
+            out.append(CohortStatus(c.id, c.name, c.starts_on, c.expires_on, tuple(json.loads(c.conditions)),
+                                    tuple(members), c.expires_on < day, (c.expires_on - day).days))
         return out
-
-
-def asdict_row(row: SandboxCohortRow) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "starts_on": row.starts_on, "expires_on": row.expires_on,
-            "conditions": row.conditions}
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -10,17 +11,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from biplomacy.core.errors import InputError
+from biplomacy.core.permissions import Actor, authorize
 from biplomacy.store.db import Store
 from biplomacy.supervision.model.licensing import Activity, State
 from biplomacy.supervision.model.register import (
     AUTHORITY,
     Entity,
+    Entry,
     Event,
     Warning,
     register_as_of,
     to_csv,
     warnings_as_of,
 )
+from biplomacy.supervision.results import RegisterEntry, RegisterEvent, RegisterView, RegisterWarning, WarningPublished
 from biplomacy.supervision.tables import (
     LicenceEventRow,
     LicenceRow,
@@ -31,6 +35,9 @@ from biplomacy.supervision.tables import (
 )
 
 SOURCES = ("supervision.register.model", "supervision.taxonomy.model", "supervision.regulator")
+# What the register shows of a recorded attestation check: verdict, ratios and each breach's rule and figures.
+PUBLIC_VERDICT = ("token", "as_of", "currency", "compliant", "backing_ratio", "liquid_share", "outstanding",
+                  "reserves_total", "breaches")
 
 
 def parse_as_of(text: str | None) -> date:
@@ -57,8 +64,9 @@ def _entities(session: Session) -> list[Entity]:
     stablecoin: dict[int, dict[str, dict[date, dict[str, Any]]]] = {}
     for a in session.scalars(select(StablecoinAttestationRow).order_by(StablecoinAttestationRow.recorded_at,
                                                                        StablecoinAttestationRow.id)):
+        result = json.loads(a.result)
         stablecoin.setdefault(a.licence_id, {}).setdefault(a.token, {})[a.recorded_at.date()] = \
-            public_verdict(json.loads(a.result))
+            {k: result.get(k) for k in PUBLIC_VERDICT}
     return [Entity(r.reference, r.legal_name, r.commercial_name, r.lei, r.address, r.country, r.website,
                    tuple(Activity(a) for a in json.loads(r.activities)), tuple(events.get(r.id, [])),
                    cohorts.get(r.cohort_id) if r.cohort_id else None, solvency.get(r.id, {}), r.fictional,
@@ -66,19 +74,12 @@ def _entities(session: Session) -> list[Entity]:
             for r in session.scalars(select(LicenceRow).order_by(LicenceRow.id))]
 
 
-def public_verdict(result: dict[str, Any]) -> dict[str, Any]:
-    """What the register shows of a recorded attestation check: verdict, ratios and each breach's rule and figures."""
-    keys = ("token", "as_of", "currency", "compliant", "backing_ratio", "liquid_share", "outstanding",
-            "reserves_total", "breaches")
-    return {k: result.get(k) for k in keys}
-
-
 def _warnings(session: Session) -> list[Warning]:
     return [Warning(w.name, w.website, w.kind, w.details, w.published_on, w.withdrawn_on, w.fictional)
             for w in session.scalars(select(WarningRow))]
 
 
-def register_view(store: Store, *, as_of: date | None = None, query: str = "") -> dict[str, Any]:
+def register_view(store: Store, *, as_of: date | None = None, query: str = "") -> RegisterView:
     """The register and warnings on `as_of` (default today). Public: no permission needed to read it."""
     day = as_of or datetime.now(UTC).date()
     with store.read() as session:
@@ -86,13 +87,18 @@ def register_view(store: Store, *, as_of: date | None = None, query: str = "") -
         warns = warnings_as_of(_warnings(session), day)
     from biplomacy.core.provenance import load_registry
 
-    return {
-        "authority": AUTHORITY, "as_of": day.isoformat(), "query": query,
-        "entities": [e.as_dict() for e in entries],
-        "warnings": [{"name": w.name, "website": w.website, "kind": w.kind, "details": w.details,
-                      "published_on": w.published_on.isoformat(), "fictional": w.fictional} for w in warns],
-        "sources": load_registry().cited(SOURCES),
-    }
+    return RegisterView(AUTHORITY, day, query, tuple(_entry(e) for e in entries),
+                        tuple(RegisterWarning(w.name, w.website, w.kind, w.details, w.published_on, w.fictional)
+                              for w in warns),
+                        tuple(load_registry().cited(SOURCES)))
+
+
+def _entry(entry: Entry) -> RegisterEntry:
+    e = entry.entity
+    return RegisterEntry(e.reference, e.legal_name, e.commercial_name, e.lei, e.address, e.country, e.website,
+                         e.activities, entry.status, entry.authorised_on, entry.ended_on, entry.conditions,
+                         entry.last_update, e.sandbox, entry.solvency_ratio, e.fictional, entry.stablecoin,
+                         tuple(RegisterEvent(h.on, h.to_state, h.reason, h.conditions) for h in entry.history))
 
 
 def register_csv(store: Store, *, as_of: date | None = None, query: str = "") -> str:
@@ -101,10 +107,9 @@ def register_csv(store: Store, *, as_of: date | None = None, query: str = "") ->
         return to_csv(register_as_of(_entities(session), day, query))
 
 
-def publish_warning(store: Store, actor: Any, name: str, kind: str, details: str, *, website: str = "",
-                    published_on: date | None = None, fictional: bool = False) -> dict[str, Any]:
+def publish_warning(store: Store, actor: Actor, name: str, kind: str, details: str, *, website: str = "",
+                    published_on: date | None = None, fictional: bool = False) -> WarningPublished:
     """Add an entity to the public warnings list (unlicensed or non-compliant)."""
-    from biplomacy.core.permissions import authorize
     from biplomacy.house.audit import record
 
     authorize(actor, "licensing.review")
@@ -120,17 +125,17 @@ def publish_warning(store: Store, actor: Any, name: str, kind: str, details: str
         session.flush()
         record(session, actor=actor.name, action="register.warning", subject=name.strip(),
                payload={"kind": kind, "details": details.strip(), "published_on": day.isoformat()})
-        return {"id": row.id, "name": row.name, "kind": kind, "published_on": day.isoformat()}
+        return WarningPublished(row.id, row.name, kind, day)
 
 
-def register_chart(view: dict[str, Any]) -> dict[str, Any] | None:
-    """A Vega-Lite spec (Altair) of the register on its date: entities per activity, coloured by status."""
+def register_chart(entries: Iterable[RegisterEntry]) -> dict[str, Any] | None:
+    """A Vega-Lite spec (Altair) of register entries: entities per activity, coloured by status."""
     import altair as alt
 
     counts: dict[tuple[str, str], int] = {}
-    for e in view["entities"]:
-        for activity in e["activities"]:
-            key = (activity, e["status"].replace("_", " "))
+    for e in entries:
+        for activity in e.activities:
+            key = (activity.value, e.status.value.replace("_", " "))
             counts[key] = counts.get(key, 0) + 1
     if not counts:
         return None

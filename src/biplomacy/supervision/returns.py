@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -14,6 +16,19 @@ from biplomacy.core.provenance import load_registry
 from biplomacy.store.db import Store
 from biplomacy.supervision.model.licensing import ON_REGISTER, State
 from biplomacy.supervision.model.returns import coverage, due_date, parse_period, period_bounds, validate_return
+from biplomacy.supervision.results import (
+    Dashboard,
+    DashboardAttestation,
+    DashboardReturn,
+    DashboardSolvency,
+    LateReturn,
+    MissingReturn,
+    MissingReturns,
+    RecordedCoverage,
+    ReserveCoverageReport,
+    ReturnFiled,
+    json_of,
+)
 from biplomacy.supervision.tables import LicenceRow, ReturnRow, SolvencyReportRow, StablecoinAttestationRow
 
 DAYS_KEY = "supervision.returns.days_after_quarter"
@@ -23,7 +38,7 @@ def _days_after() -> int:
     return int(load_registry().value(DAYS_KEY))
 
 
-def file_return(store: Store, actor: Actor, doc: Any, *, now: datetime | None = None) -> dict[str, Any]:
+def file_return(store: Store, actor: Actor, doc: Any, *, now: datetime | None = None) -> ReturnFiled:
     """Validate a return (every problem at once) and store it; late when filed after its due date."""
     authorize(actor, "returns.file")
     ret = validate_return(doc)
@@ -49,18 +64,18 @@ def file_return(store: Store, actor: Actor, doc: Any, *, now: datetime | None = 
 
         record(session, actor=actor.name, action="returns.file", subject=f"{lic.reference}/{ret['period']}",
                payload={"late": late, "due_on": due.isoformat()})
-    return {"licence": ret["licence"], "period": ret["period"], "filed_at": at.isoformat(), "due_on": due,
-            "late": late, "coverage": coverage(ret)}
+    return ReturnFiled(ret["licence"], ret["period"], at, due, late, coverage(ret))
 
 
-def missing_returns(store: Store, actor: Actor, period: str, *, now: datetime | None = None) -> dict[str, Any]:
+def missing_returns(store: Store, actor: Actor, period: str, *, now: datetime | None = None) -> MissingReturns:
     """Licensed VASPs that owe a return for `period` and have not filed it, plus those that filed late."""
     authorize(actor, "returns.review")
     period = parse_period(period)
     start, end = period_bounds(period)
     due = due_date(period, _days_after())
     today = (now or datetime.now(UTC)).date()
-    missing, late = [], []
+    missing: list[MissingReturn] = []
+    late: list[LateReturn] = []
     with store.read() as session:
         filed = {r.licence_id: r for r in session.scalars(select(ReturnRow).where(ReturnRow.period == period))}
         for lic in session.scalars(select(LicenceRow).order_by(LicenceRow.reference)):
@@ -70,89 +85,95 @@ def missing_returns(store: Store, actor: Actor, period: str, *, now: datetime | 
                 continue
             r = filed.get(lic.id)
             if r is None:
-                missing.append({"licence": lic.reference, "legal_name": lic.legal_name, "due_on": due,
-                                "overdue": today > due, "days_overdue": max(0, (today - due).days)})
+                missing.append(MissingReturn(lic.reference, lic.legal_name, due, today > due,
+                                             max(0, (today - due).days)))
             elif r.late:
-                late.append({"licence": lic.reference, "legal_name": lic.legal_name, "due_on": due,
-                             "filed_at": _aware(r.filed_at).isoformat(), "days_late": (r.filed_at.date() - due).days})
-    return {"period": period, "due_on": due, "missing": missing, "late": late,
-            "sources": load_registry().cited([DAYS_KEY])}
+                late.append(LateReturn(lic.reference, lic.legal_name, due, _aware(r.filed_at),
+                                       (r.filed_at.date() - due).days))
+    return MissingReturns(period, due, tuple(missing), tuple(late), tuple(load_registry().cited([DAYS_KEY])))
 
 
-def dashboard(store: Store) -> dict[str, Any]:
+def dashboard(store: Store) -> Dashboard:
     """Returns across VASPs, period by period, with coverage ratios from returns and solvency reports."""
-    rows = []
     with store.read() as session:
         names = {lic.id: (lic.reference, lic.commercial_name, lic.fictional)
                  for lic in session.scalars(select(LicenceRow))}
-        for r in session.scalars(select(ReturnRow).order_by(ReturnRow.period, ReturnRow.licence_id)):
-            doc = json.loads(r.document)
-            ref, name, fictional = names[r.licence_id]
-            cov = coverage(doc)
-            rows.append({
-                "licence": ref, "vasp": name, "fictional": fictional, "period": r.period, "late": r.late,
-                "client_assets": {a: v["client_assets"] for a, v in cov.items()},
-                "reserve_ratio": {a: v["ratio"] for a, v in cov.items()},
-                "volume": doc["volumes"]["spot"], "volume_currency": doc["volumes"]["currency"],
-                "trades": doc["volumes"]["trades"], "accounts": doc["accounts"]["total"],
-                "active_accounts": doc["accounts"]["active"], "complaints": doc["complaints"]["received"],
-                "complaints_open": doc["complaints"]["open"], "incidents": len(doc["incidents"]),
-                "ratio_text": ", ".join(f"{a} {v['ratio']}" for a, v in cov.items() if v["ratio"] is not None),
-            })
-        solvency = []
-        for s in session.scalars(select(SolvencyReportRow).order_by(SolvencyReportRow.recorded_at)):
-            ref, name, fictional = names[s.licence_id]
-            solvency.append({"licence": ref, "vasp": name, "root": s.root, "snapshot_height": s.snapshot_height,
-                             "recorded_at": _aware(s.recorded_at).isoformat(), "solvent": s.solvent,
-                             "coverage": json.loads(s.coverage),
-                             "ratio_text": ", ".join(f"{a} {v['ratio']}" for a, v in json.loads(s.coverage).items()
-                                                     if v.get("ratio") is not None)})
-        stablecoins = []
-        for a in session.scalars(select(StablecoinAttestationRow).order_by(StablecoinAttestationRow.recorded_at,
-                                                                           StablecoinAttestationRow.id)):
-            ref, name, fictional = names[a.licence_id]
-            res = json.loads(a.result)
-            stablecoins.append({
-                "licence": ref, "issuer": name, "fictional": fictional, "token": a.token, "as_of": a.as_of,
-                "recorded_at": _aware(a.recorded_at).isoformat(), "compliant": a.compliant,
-                "verdict": "compliant" if a.compliant else f"{len(res['breaches'])} breach(es)",
-                "backing_ratio": res["backing_ratio"], "liquid_share": res["liquid_share"],
-                "outstanding": res["outstanding"], "reserves_total": res["reserves_total"], "currency": res["currency"],
-                "breaches": res["breaches"],
-                "breaches_text": "; ".join(f"{b['rule']}: {b['message']}" for b in res["breaches"]) or "none",
-            })
-    return {"returns": rows, "solvency": solvency, "stablecoins": stablecoins}
+        returns = tuple(_dashboard_return(r, *names[r.licence_id])
+                        for r in session.scalars(select(ReturnRow).order_by(ReturnRow.period, ReturnRow.licence_id)))
+        solvency = tuple(_dashboard_solvency(s, *names[s.licence_id][:2]) for s in
+                         session.scalars(select(SolvencyReportRow).order_by(SolvencyReportRow.recorded_at)))
+        coins = tuple(_dashboard_attestation(a, *names[a.licence_id])
+                      for a in session.scalars(select(StablecoinAttestationRow)
+                                               .order_by(StablecoinAttestationRow.recorded_at,
+                                                         StablecoinAttestationRow.id)))
+    return Dashboard(returns, solvency, coins)
 
 
-def latest_attestations(stablecoins: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _ratio_text(ratios: Mapping[str, object]) -> str:
+    return ", ".join(f"{asset} {ratio}" for asset, ratio in ratios.items() if ratio is not None)
+
+
+def _dashboard_return(r: ReturnRow, licence: str, vasp: str, fictional: bool) -> DashboardReturn:
+    doc = json.loads(r.document)
+    cov = coverage(doc)
+    ratios = {a: v.ratio for a, v in cov.items()}
+    return DashboardReturn(
+        licence, vasp, fictional, r.period, r.late, {a: v.client_assets for a, v in cov.items()}, ratios,
+        Decimal(doc["volumes"]["spot"]), doc["volumes"]["currency"], doc["volumes"]["trades"],
+        doc["accounts"]["total"], doc["accounts"]["active"], doc["complaints"]["received"],
+        doc["complaints"]["open"], len(doc["incidents"]), _ratio_text(ratios))
+
+
+def _dashboard_solvency(s: SolvencyReportRow, licence: str, vasp: str) -> DashboardSolvency:
+    cov = json.loads(s.coverage)
+    return DashboardSolvency(licence, vasp, s.root, s.snapshot_height, _aware(s.recorded_at), s.solvent, cov,
+                             _ratio_text({a: v.get("ratio") for a, v in cov.items()}))
+
+
+def _dashboard_attestation(a: StablecoinAttestationRow, licence: str, issuer: str,
+                           fictional: bool) -> DashboardAttestation:
+    res = json.loads(a.result)
+    breaches = tuple(res["breaches"])
+    return DashboardAttestation(
+        licence, issuer, fictional, a.token, a.as_of, _aware(a.recorded_at), a.compliant,
+        "compliant" if a.compliant else f"{len(breaches)} breach(es)", _decimal(res["backing_ratio"]),
+        _decimal(res["liquid_share"]), Decimal(res["outstanding"]), Decimal(res["reserves_total"]), res["currency"],
+        breaches, "; ".join(f"{b['rule']}: {b['message']}" for b in breaches) or "none")
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def latest_attestations(stablecoins: Iterable[DashboardAttestation]) -> list[DashboardAttestation]:
     """The latest recorded attestation of each issuer's token (the list is in recording order)."""
-    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    latest: dict[tuple[str, str], DashboardAttestation] = {}
     for a in stablecoins:
-        latest[(a["licence"], a["token"])] = a
+        latest[(a.licence, a.token)] = a
     return list(latest.values())
 
 
-def dashboard_charts(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def dashboard_charts(data: Dashboard) -> dict[str, dict[str, Any]]:
     """Vega-Lite specs (Altair) for the dashboard: reserve ratio per VASP and asset, accounts per period."""
     import altair as alt
 
-    ratios = [{"vasp": r["vasp"], "period": r["period"], "asset": a, "ratio": float(v)}
-              for r in data["returns"] for a, v in r["reserve_ratio"].items() if v is not None]
+    ratios = [{"vasp": r.vasp, "period": r.period, "asset": a, "ratio": float(v)}
+              for r in data.returns for a, v in r.reserve_ratio.items() if v is not None]
     bars = alt.Chart(alt.Data(values=ratios)).mark_bar().encode(
         x=alt.X("vasp:N", title="VASP"), xOffset="asset:N", y=alt.Y("ratio:Q", title="reserves / client assets"),
         color=alt.Color("asset:N"), tooltip=["vasp:N", "period:N", "asset:N", "ratio:Q"])
     rule = alt.Chart(alt.Data(values=[{"one": 1.0}])).mark_rule(strokeDash=[4, 4]).encode(y="one:Q")
     ratio_spec = (bars + rule).properties(width="container", height=260,
                                          title="On-chain reserves / client assets (1 = fully covered)")
-    accounts = [{"vasp": r["vasp"], "period": r["period"], "accounts": r["accounts"]} for r in data["returns"]]
+    accounts = [{"vasp": r.vasp, "period": r.period, "accounts": r.accounts} for r in data.returns]
     acc_spec = alt.Chart(alt.Data(values=accounts)).mark_bar().encode(
         x=alt.X("period:N"), xOffset="vasp:N", y=alt.Y("accounts:Q", title="client accounts"),
         color="vasp:N", tooltip=["vasp:N", "period:N", "accounts:Q"]).properties(
         width="container", height=220, title="Client accounts")
     out = {"reserve_ratio": ratio_spec.to_dict(), "accounts": acc_spec.to_dict()}
-    backing = [{"issuer": f"{a['issuer']} ({a['token']})", "ratio": float(a["backing_ratio"]), "as_of": a["as_of"],
-                "verdict": a["verdict"]}
-               for a in latest_attestations(data.get("stablecoins", [])) if a["backing_ratio"] is not None]
+    backing = [{"issuer": f"{a.issuer} ({a.token})", "ratio": float(a.backing_ratio), "as_of": a.as_of,
+                "verdict": a.verdict}
+               for a in latest_attestations(data.stablecoins) if a.backing_ratio is not None]
     if backing:
         from biplomacy.supervision.stablecoin import limits
 
@@ -170,8 +191,8 @@ def dashboard_charts(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def record_solvency(store: Store, actor: Actor, licence: str, report: dict[str, Any],
-                    *, now: datetime | None = None) -> dict[str, Any]:
+def record_solvency(store: Store, actor: Actor, licence: str, report: ReserveCoverageReport,
+                    *, now: datetime | None = None) -> RecordedCoverage:
     """Keep a solvency comparison (from `supervise solvency reserves`) against a licence, for the register."""
     authorize(actor, "solvency.publish")
     at = now or datetime.now(UTC)
@@ -179,16 +200,17 @@ def record_solvency(store: Store, actor: Actor, licence: str, report: dict[str, 
         lic = session.scalars(select(LicenceRow).where(LicenceRow.reference == licence.upper())).first()
         if lic is None:
             raise InputError(f"no licence {licence!r}", field="licence")
-        snap = report.get("snapshot") or {}
-        session.add(SolvencyReportRow(licence_id=lic.id, root=str(report["root"]),
+        snap = report.snapshot or {}
+        session.add(SolvencyReportRow(licence_id=lic.id, root=str(report.root),
                                       snapshot_height=snap.get("height"), snapshot_time=str(snap.get("time", "")),
-                                      recorded_at=at, coverage=json.dumps(report["assets"]),
-                                      solvent=bool(report["solvent"])))
+                                      recorded_at=at, coverage=json.dumps(json_of(report.assets)),
+                                      solvent=report.solvent))
         from biplomacy.house.audit import record
 
         record(session, actor=actor.name, action="solvency.publish", subject=lic.reference,
-               payload={"root": report["root"], "solvent": report["solvent"]})
-    return {"licence": lic.reference, "recorded_at": at.isoformat(), **report}
+               payload={"root": report.root, "solvent": report.solvent})
+        reference = lic.reference
+    return RecordedCoverage(reference, at, report)
 
 
 def _aware(t: datetime) -> datetime:

@@ -21,6 +21,7 @@ from biplomacy.supervision.model.solvency import (
     verify_proof,
 )
 from biplomacy.supervision.model.solvency_reserves import address_balance, cover, read_holdings
+from biplomacy.supervision.results import ReserveCoverageReport, SnapshotMark, SolvencyBuild, SolvencyCheck
 
 
 def _read_text(path: Path, what: str) -> str:
@@ -40,13 +41,13 @@ def _read_json(path: Path, what: str) -> Any:
 
 
 def build_solvency(liabilities: Path, out: Path, *, height: int | None = None,
-                   progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+                   progress: Callable[[int, int], None] | None = None) -> SolvencyBuild:
     """Read, check and build everything in memory first; only then write root.json and proofs/ under `out`.
 
     The proofs are written to a fresh folder and swapped in, so `out` never mixes two snapshots.
     """
     if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out} exists and is not a folder", field="out")
+        raise InputError(f"{out} exists and is not a folder", field="out")
     try:
         with liabilities.open(encoding="utf-8", newline="") as f:
             data = read_liabilities(f, source=str(liabilities))
@@ -73,24 +74,22 @@ def build_solvency(liabilities: Path, out: Path, *, height: int | None = None,
         shutil.rmtree(final)
     staging.rename(final)
     (out / "root.json").write_text(json.dumps(root, indent=2) + "\n", encoding="utf-8")
-    return {"root": root["root"], "totals": root["totals"], "users": root["users"], "assets": root["assets"],
-            "units": root["units"], "depth": root["depth"], "snapshot": root["snapshot"],
-            "root_file": str(out / "root.json"), "proofs_dir": str(final)}
+    return SolvencyBuild(root["root"], root["totals"], root["users"], tuple(root["assets"]), root["units"],
+                         root["depth"], SnapshotMark(snapshot.height, snapshot.time), out / "root.json", final)
 
 
-def verify_solvency_proof(proof: Path, root: Path) -> dict[str, Any]:
+def verify_solvency_proof(proof: Path, root: Path) -> SolvencyCheck:
     """Offline check of one customer's proof; an unreadable file is an InputError, a bad proof is valid=False."""
     proof_doc, root_doc = _read_json(proof, "proof"), _read_json(root, "root")
     reason = verify_proof(proof_doc, root_doc)
-    out: dict[str, Any] = {"valid": reason is None, "reason": reason}
-    if reason is None:
-        out.update({"user_id": proof_doc["user_id"], "balances": dict(zip(proof_doc["assets"],
-                    proof_doc["balances"], strict=True)), "root": root_doc["root"],
-                    "snapshot": root_doc["snapshot"]})
-    return out
+    if reason is not None:
+        return SolvencyCheck(False, reason)
+    return SolvencyCheck(True, None, proof_doc["user_id"],
+                         dict(zip(proof_doc["assets"], proof_doc["balances"], strict=True)), root_doc["root"],
+                         root_doc["snapshot"])
 
 
-def solvency_against_reserves(root: Path, reserves: Path, chain: ChainSource | None = None) -> dict[str, Any]:
+def solvency_against_reserves(root: Path, reserves: Path, chain: ChainSource | None = None) -> ReserveCoverageReport:
     """Compare the published per-asset liabilities with reserve holdings; report ratios and proven addresses.
 
     With `chain`, BTC balances are read from the chain at the snapshot's height instead of the file.
@@ -104,9 +103,6 @@ def solvency_against_reserves(root: Path, reserves: Path, chain: ChainSource | N
         height = (root_doc.get("snapshot") or {}).get("height")
         holdings = [replace(h, balance=address_balance(h.address, chain.address_history(h.address), height))
                     if h.asset == "BTC" else h for h in holdings]
-    rows, proofs = cover(totals, holdings, signature_problem)
-    assets = {r.asset: {"liabilities": r.liabilities, "reserves": r.reserves, "proven_reserves": r.proven_reserves,
-                        "ratio": None if r.ratio is None else format(r.ratio, "f"), "covered": r.covered}
-              for r in rows}
-    return {"root": root_doc.get("root"), "snapshot": root_doc.get("snapshot"), "assets": assets,
-            "solvent": all(r.covered for r in rows), "holdings": proofs}
+    assets, proofs = cover(totals, holdings, signature_problem)
+    return ReserveCoverageReport(root_doc.get("root"), root_doc.get("snapshot"), assets,
+                                 all(a.covered for a in assets.values()), tuple(proofs))

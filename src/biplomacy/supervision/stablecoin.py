@@ -4,6 +4,7 @@ and record it against the issuer's licence so its verdict and breaches show in t
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +17,8 @@ from biplomacy.core.permissions import Actor, authorize
 from biplomacy.core.provenance import load_registry
 from biplomacy.store.db import Store
 from biplomacy.supervision.model.licensing import LICENSED, Activity, State
-from biplomacy.supervision.model.stablecoin import Limits, check, parse_attestation
+from biplomacy.supervision.model.stablecoin import Limits, assess, parse_attestation
+from biplomacy.supervision.results import AttestationVerdict, RecordedAttestation
 
 KEYS = ("supervision.stablecoin.backing_ratio_min", "supervision.stablecoin.eligible_classes",
         "supervision.stablecoin.tbill_max_maturity_days", "supervision.stablecoin.repo_max_maturity_days",
@@ -32,33 +34,33 @@ def limits() -> Limits:
 
 def _read(path: Path) -> Any:
     if not path.is_file():
-        raise InputError(f"{path}: no such file", field="FILE")
+        raise InputError(f"{path}: no such file", field="attestation")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not valid JSON ({exc})", field="FILE") from None
+        raise InputError(f"{path}: not valid JSON ({exc})", field="attestation") from None
 
 
-def check_document(doc: Any, source: str) -> dict[str, Any]:
+def check_document(doc: Any, source: str) -> AttestationVerdict:
     """The rules' verdict on one attestation document, with the limits' sources."""
-    result = check(parse_attestation(doc, source), limits())
-    result["sources"] = load_registry().cited(KEYS)
-    return result
+    verdict = assess(parse_attestation(doc, source), limits())
+    return AttestationVerdict(**{f.name: getattr(verdict, f.name) for f in fields(verdict)},
+                              sources=tuple(load_registry().cited(KEYS)))
 
 
-def check_file(path: Path) -> dict[str, Any]:
+def check_file(path: Path) -> AttestationVerdict:
     return check_document(_read(path), str(path))
 
 
 def record_attestation(store: Store, actor: Actor, licence: str, path: Path,
-                       *, now: datetime | None = None) -> dict[str, Any]:
+                       *, now: datetime | None = None) -> RecordedAttestation:
     """Check an issuer's attestation file and keep it with its verdict against the issuer's licence."""
     authorize(actor, "stablecoin.review")
     return record_attestation_document(store, actor, licence, _read(path), str(path), now=now)
 
 
 def record_attestation_document(store: Store, actor: Actor, licence: str, doc: Any, source: str = "attestation",
-                                *, now: datetime | None = None) -> dict[str, Any]:
+                                *, now: datetime | None = None) -> RecordedAttestation:
     """Check an issuer's attestation document and keep it with its verdict against the issuer's licence.
 
     The licence must be licensed (or suspended) for stablecoin issuance; a malformed attestation or a
@@ -68,7 +70,8 @@ def record_attestation_document(store: Store, actor: Actor, licence: str, doc: A
     from biplomacy.supervision.tables import LicenceRow, StablecoinAttestationRow
 
     authorize(actor, "stablecoin.review")
-    result = check_document(doc, source)
+    verdict = check_document(doc, source)
+    kept = {k: v for k, v in verdict.to_json().items() if k != "sources"}  # the verdict as stored and published
     at = now or datetime.now(UTC)
     with store.transaction() as session:
         lic = session.scalars(select(LicenceRow).where(LicenceRow.reference == licence.strip().upper())).first()
@@ -79,13 +82,12 @@ def record_attestation_document(store: Store, actor: Actor, licence: str, doc: A
         if State(lic.state) not in RECORDABLE:
             raise InputError(f"licence: {lic.reference} is {lic.state}; only licensed or suspended issuers file "
                              "attestations", field="licence")
-        kept = {k: v for k, v in result.items() if k != "sources"}
-        session.add(StablecoinAttestationRow(licence_id=lic.id, token=result["token"][:40], as_of=result["as_of"][:40],
+        session.add(StablecoinAttestationRow(licence_id=lic.id, token=verdict.token[:40], as_of=verdict.as_of[:40],
                                              recorded_at=at, recorded_by=actor.name,
                                              document=json.dumps(doc, sort_keys=True), result=json.dumps(kept),
-                                             compliant=bool(result["compliant"])))
+                                             compliant=verdict.compliant))
         record(session, actor=actor.name, action="stablecoin.attestation", subject=lic.reference,
-               payload={"token": result["token"], "as_of": result["as_of"], "compliant": result["compliant"],
-                        "breaches": [b["rule"] for b in result["breaches"]]})
+               payload={"token": verdict.token, "as_of": verdict.as_of, "compliant": verdict.compliant,
+                        "breaches": [b.rule for b in verdict.breaches]})
         reference = lic.reference
-    return {"licence": reference, "recorded_at": at.isoformat(), **result}
+    return RecordedAttestation(reference, at, verdict)

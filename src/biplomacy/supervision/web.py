@@ -6,10 +6,10 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from biplomacy.supervision.results import RegisterView
 from biplomacy.web.auth import ActorDep
 from biplomacy.web.rendering import render
 
@@ -20,7 +20,7 @@ AsOf = Annotated[date | None, Query(description="the register as it stood on thi
 Search = Annotated[str, Query(max_length=100, description="filter by name, LEI, reference or activity")]
 
 
-def _register(request: Request, as_of: date | None, q: str) -> dict[str, Any]:
+def _register(request: Request, as_of: date | None, q: str) -> RegisterView:
     from biplomacy.supervision.register import register_view
 
     return register_view(request.app.state.store, as_of=as_of, query=q)
@@ -30,8 +30,8 @@ def _register(request: Request, as_of: date | None, q: str) -> dict[str, Any]:
 def overview(request: Request) -> HTMLResponse:
     view = _register(request, None, "")
     counts: dict[str, int] = {}
-    for e in view["entities"]:
-        counts[e["status"]] = counts.get(e["status"], 0) + 1
+    for e in view.entities:
+        counts[e.status.value] = counts.get(e.status.value, 0) + 1
     return render(request, "supervision/index.html", view=view, counts=counts)
 
 
@@ -40,7 +40,9 @@ def register_page(request: Request, as_of: AsOf = None, q: Search = "") -> HTMLR
     from biplomacy.supervision.register import register_chart
 
     view = _register(request, as_of, q)
-    return render(request, "supervision/register.html", view=view, chart=register_chart(view))
+    # ui.data_table reads mappings: its rows are the records' JSON form, the cells the API shows
+    return render(request, "supervision/register.html", view=view, chart=register_chart(view.entities),
+                  warnings=[w.to_json() for w in view.warnings])
 
 
 @pages.get("/supervision/register/{reference}", response_class=HTMLResponse, summary="One entity's entry")
@@ -48,10 +50,10 @@ def entity_page(request: Request, reference: str, as_of: AsOf = None) -> HTMLRes
     from biplomacy.core.errors import NotFound
 
     view = _register(request, as_of, "")
-    entry = next((e for e in view["entities"] if e["reference"] == reference.upper()), None)
+    entry = next((e for e in view.entities if e.reference == reference.upper()), None)
     if entry is None:
-        raise NotFound(f"{reference} is not on the register as of {view['as_of']}", field="reference")
-    return render(request, "supervision/entity.html", view=view, e=entry)
+        raise NotFound(f"{reference} is not on the register as of {view.as_of}", field="reference")
+    return render(request, "supervision/entity.html", view=view, e=entry, history=[h.to_json() for h in entry.history])
 
 
 @pages.get("/supervision/dashboard", response_class=HTMLResponse, summary="Returns across VASPs (supervisors)")
@@ -61,7 +63,8 @@ def dashboard_page(request: Request, actor: ActorDep) -> HTMLResponse:
 
     authorize(actor, "returns.review")
     data = dashboard(request.app.state.store)
-    return render(request, "supervision/dashboard.html", data=data, charts=dashboard_charts(data))
+    # ui.data_table reads mappings: the page's tables show the rows as the dashboard's JSON API gives them
+    return render(request, "supervision/dashboard.html", data=data.to_json(), charts=dashboard_charts(data))
 
 
 class AttestationFiling(BaseModel):
@@ -79,7 +82,7 @@ def file_attestation(request: Request, body: AttestationFiling, actor: ActorDep)
     from biplomacy.supervision.stablecoin import record_attestation_document
 
     result = record_attestation_document(request.app.state.store, actor, body.licence, body.attestation)
-    return JSONResponse(jsonable_encoder(result), status_code=201)
+    return JSONResponse(result.to_json(), status_code=201)
 
 
 @api.get("/supervision/dashboard", summary="Returns, solvency reports and stablecoin attestations across VASPs "
@@ -89,13 +92,12 @@ def dashboard_json(request: Request, actor: ActorDep) -> dict[str, Any]:
     from biplomacy.supervision.returns import dashboard
 
     authorize(actor, "returns.review")
-    data: dict[str, Any] = dashboard(request.app.state.store)
-    return data
+    return dashboard(request.app.state.store).to_json()
 
 
 @api.get("/supervision/register", summary="The public register as JSON (entities, history, warnings)")
 def register_json(request: Request, as_of: AsOf = None, q: Search = "") -> dict[str, Any]:
-    return _register(request, as_of, q)
+    return _register(request, as_of, q).to_json()
 
 
 @api.get("/supervision/register.csv", response_class=PlainTextResponse,

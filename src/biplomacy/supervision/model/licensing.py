@@ -2,12 +2,13 @@
 
 The activity taxonomy follows Dubai VARA's (advisory, broker-dealer, custody, exchange, lending and
 borrowing, management and investment, transfer and settlement, issuance), the model FACTS.md names
-for PVARA. Validators return every Issue at once; the state machine says which permission a move needs.
+for PVARA. Validators return every Issue at once; the state machine says which permission a move needs and
+what a move changes: the dates it authorises or ends a licence on, and its conditions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -77,8 +78,9 @@ class State(StrEnum):
     SURRENDERED = "surrendered"
 
 
-LICENSED = frozenset({State.APPROVED, State.APPROVED_WITH_CONDITIONS})
-ON_REGISTER = LICENSED | {State.SUSPENDED, State.REVOKED, State.SURRENDERED}
+LICENSED = frozenset({State.APPROVED, State.APPROVED_WITH_CONDITIONS})  # a move into these authorises
+ENDING = frozenset({State.REVOKED, State.SURRENDERED})  # a move into these ends the licence
+ON_REGISTER = LICENSED | {State.SUSPENDED} | ENDING
 FINAL = frozenset({State.REJECTED, State.REVOKED, State.SURRENDERED})
 
 _APPLY, _REVIEW = "licensing.apply", "licensing.review"
@@ -124,8 +126,56 @@ def transition_permission(current: State, target: State, reason: str, conditions
         raise InputError(f"a licence cannot move from {current.value} to {target.value}; from {current.value} "
                          f"it may go to: {', '.join(allowed) or 'nothing (final state)'}", field="to")
     if target is State.APPROVED_WITH_CONDITIONS and not conditions:
-        raise InputError("approved_with_conditions needs at least one --condition", field="condition")
+        raise InputError("approved_with_conditions needs at least one condition", field="condition")
     return action
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a licence stands: its state, the dates it was authorised and ended, the conditions it holds."""
+
+    state: State
+    authorised_on: date | None = None
+    ended_on: date | None = None
+    conditions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LicenceChange:
+    """What one move does to a licence: the change set its use case writes (the licence and one event)."""
+
+    from_state: State
+    to_state: State
+    at: datetime
+    authorised_on: date | None  # the first authorisation's date, kept through suspensions
+    ended_on: date | None  # set by revocation or surrender, cleared when the licence is authorised again
+    conditions: tuple[str, ...]  # the licence's conditions after the move
+
+    @property
+    def after(self) -> Standing:
+        """Where the licence stands once the move is made."""
+        return Standing(self.to_state, self.authorised_on, self.ended_on, self.conditions)
+
+    @property
+    def event_conditions(self) -> tuple[str, ...]:
+        """The conditions the move itself imposes, recorded with its event (none unless it authorises)."""
+        return self.conditions if self.to_state in LICENSED else ()
+
+
+def move(standing: Standing, target: State, at: datetime, conditions: Sequence[str] = ()) -> LicenceChange:
+    """The licence after moving to `target` at `at` (transition_permission says whether it may).
+
+    Authorising sets the authorisation date once and the conditions afresh (none for a plain approval);
+    ending sets the end date; any other move keeps both dates and the conditions.
+    """
+    authorised, ended, held = standing.authorised_on, standing.ended_on, standing.conditions
+    if target in LICENSED:
+        authorised = authorised or at.date()
+        ended = None
+        held = tuple(conditions) if target is State.APPROVED_WITH_CONDITIONS else ()
+    elif target in ENDING:
+        ended = at.date()
+    return LicenceChange(standing.state, target, at, authorised, ended, held)
 
 
 @dataclass(frozen=True)

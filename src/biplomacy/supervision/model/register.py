@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from biplomacy.supervision.model.licensing import LICENSED, MICA_SERVICE, ON_REGISTER, Activity, State
+from biplomacy.supervision.model.licensing import ENDING, LICENSED, MICA_SERVICE, ON_REGISTER, Activity, State
 
 AUTHORITY = "Pakistan Virtual Assets Regulatory Authority (PVARA)"
 ESMA_CASP_COLUMNS = (
@@ -77,21 +77,6 @@ class Entry:
     solvency_ratio: str | None
     stablecoin: tuple[dict[str, Any], ...] = ()  # per token, the latest attestation verdict recorded by then
 
-    def as_dict(self) -> dict[str, Any]:
-        e = self.entity
-        return {
-            "reference": e.reference, "legal_name": e.legal_name, "commercial_name": e.commercial_name,
-            "lei": e.lei, "address": e.address, "country": e.country, "website": e.website,
-            "activities": [a.value for a in e.activities], "status": self.status.value,
-            "authorised_on": self.authorised_on.isoformat(),
-            "ended_on": None if self.ended_on is None else self.ended_on.isoformat(),
-            "conditions": list(self.conditions), "last_update": self.last_update.isoformat(),
-            "sandbox": e.sandbox, "solvency_ratio": self.solvency_ratio, "fictional": e.fictional,
-            "stablecoin": [dict(v) for v in self.stablecoin],
-            "history": [{"on": h.on.isoformat(), "status": h.to_state.value, "reason": h.reason,
-                         "conditions": list(h.conditions)} for h in self.history],
-        }
-
 
 def entry_as_of(entity: Entity, as_of: date) -> Entry | None:
     """The entity's register entry on `as_of`, or None if it had not been authorised by then."""
@@ -105,7 +90,7 @@ def entry_as_of(entity: Entity, as_of: date) -> Entry | None:
         if e.to_state in LICENSED:
             conditions = e.conditions
     last = public[-1]
-    ended = last.on if last.to_state in {State.REVOKED, State.SURRENDERED} else None
+    ended = last.on if last.to_state in ENDING else None
     reports = [d for d in entity.solvency if d <= as_of]
     ratio = entity.solvency[max(reports)] if reports else None
     return Entry(entity, last.to_state, public[0].on, ended, conditions, last.on, public, ratio,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
@@ -123,13 +124,21 @@ def due_date(period: str, days_after: int) -> date:
     return period_bounds(period)[1] + timedelta(days=days_after)
 
 
-def coverage(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Per asset: client assets owed, on-chain reserves held, and their ratio (decimal string, 4 places)."""
+@dataclass(frozen=True)
+class ReturnCoverage:
+    """One asset of a return: client assets owed and on-chain reserves held (smallest unit), and their ratio."""
+
+    client_assets: int
+    reserves: int
+    ratio: Decimal | None  # reserves / client assets, 4 places; None when nothing is owed
+
+
+def coverage(doc: dict[str, Any]) -> dict[str, ReturnCoverage]:
+    """Per asset, in asset order: what the return says is owed and held, and the reserve ratio."""
     owed = {r["asset"]: int(r["amount"]) for r in doc["client_assets"]}
     held = {r["asset"]: int(r["amount"]) for r in doc["onchain_reserves"]}
     out = {}
     for asset in sorted(set(owed) | set(held)):
         o, h = owed.get(asset, 0), held.get(asset, 0)
-        ratio = None if o == 0 else format((Decimal(h) / Decimal(o)).quantize(Decimal("0.0001")), "f")
-        out[asset] = {"client_assets": o, "reserves": h, "ratio": ratio}
+        out[asset] = ReturnCoverage(o, h, None if o == 0 else (Decimal(h) / Decimal(o)).quantize(Decimal("0.0001")))
     return out

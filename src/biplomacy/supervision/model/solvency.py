@@ -161,7 +161,7 @@ def build_snapshot(liabilities: Liabilities, *, height: int | None = None, time:
     if n == 0:
         raise InputError("liabilities: no accounts in the file")
     if height is not None and height < 0:
-        raise InputError(f"snapshot height {height} is negative", field="snapshot-height")
+        raise InputError(f"snapshot height {height} is negative", field="snapshot_height")
     perm = np.random.default_rng(int.from_bytes(random_bytes(16), "big")).permutation(n)
     ids = liabilities.user_ids
     users = [ids[i] for i in perm.tolist()]

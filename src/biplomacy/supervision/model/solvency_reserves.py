@@ -33,12 +33,24 @@ class Holding:
 
 @dataclass(frozen=True, slots=True)
 class AssetCoverage:
-    asset: str
+    """One asset's liabilities against the reserves held for it, in the asset's smallest unit."""
+
     liabilities: int
     reserves: int
-    proven_reserves: int
-    ratio: Decimal | None  # reserves / liabilities; None when nothing is owed
+    proven_reserves: int  # held at addresses whose BIP-322 signature proves control
+    ratio: Decimal | None  # reserves / liabilities, 6 places rounded down; None when nothing is owed
     covered: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HoldingProof:
+    """Whether a holding's address is proven: proven, invalid (with the reason), unsigned or unchecked."""
+
+    asset: str
+    address: str
+    balance: int
+    ownership: str
+    reason: str | None
 
 
 def read_holdings(text: str, *, source: str = "reserves", need_balance: bool = True) -> list[Holding]:
@@ -96,9 +108,9 @@ def read_holdings(text: str, *, source: str = "reserves", need_balance: bool = T
 
 
 def cover(totals: dict[str, int], holdings: list[Holding],
-          check: SignatureCheck | None = None) -> tuple[list[AssetCoverage], list[dict[str, Any]]]:
-    """Per-asset coverage and, per holding, whether its address is proven (None: no check available)."""
-    proofs: list[dict[str, Any]] = []
+          check: SignatureCheck | None = None) -> tuple[dict[str, AssetCoverage], list[HoldingProof]]:
+    """Coverage per asset (in asset order) and, per holding, whether its address is proven."""
+    proofs: list[HoldingProof] = []
     reserves: dict[str, int] = {}
     proven: dict[str, int] = {}
     for h in holdings:
@@ -113,13 +125,12 @@ def cover(totals: dict[str, int], holdings: list[Holding],
             status, reason = ("proven", None) if failure is None else ("invalid", failure)
         if status == "proven":
             proven[h.asset] = proven.get(h.asset, 0) + h.balance
-        proofs.append({"asset": h.asset, "address": h.address, "balance": h.balance, "ownership": status,
-                       "reason": reason})
-    rows = []
+        proofs.append(HoldingProof(h.asset, h.address, h.balance, status, reason))
+    rows = {}
     for asset in sorted(set(totals) | set(reserves)):
         owed, held = totals.get(asset, 0), reserves.get(asset, 0)
         ratio = None if owed == 0 else (Decimal(held) / Decimal(owed)).quantize(Decimal("0.000001"), ROUND_DOWN)
-        rows.append(AssetCoverage(asset, owed, held, proven.get(asset, 0), ratio, held >= owed))
+        rows[asset] = AssetCoverage(owed, held, proven.get(asset, 0), ratio, held >= owed)
     return rows, proofs
 
 

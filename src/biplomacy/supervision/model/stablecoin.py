@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from biplomacy.core.errors import InputError, Issue
+from biplomacy.core.jsonable import to_jsonable
 
 CLASSES = ("cash", "tbill", "repo", "mmf", "other")
 RESERVE_DECIMALS = 2  # reserves are money: cents
@@ -188,19 +189,38 @@ RULES: tuple[tuple[str, Callable[[Attestation, Limits], list[Breach]]], ...] = (
 )
 
 
-def check(att: Attestation, lim: Limits) -> dict[str, Any]:
-    breaches = [b for _n, rule in RULES for b in rule(att, lim)]
+@dataclass(frozen=True)
+class Verdict:
+    """The reserve rules' verdict on one attestation, with the figures it rests on (amounts in its currency)."""
+
+    issuer: str
+    token: str
+    as_of: str  # the attestation's own date, as the issuer wrote it
+    currency: str
+    compliant: bool
+    breaches: tuple[Breach, ...]
+    backing_ratio: Decimal | None  # eligible reserves / outstanding, 6 places; None when nothing is outstanding
+    outstanding: Decimal  # tokens outstanding on every chain together
+    outstanding_by_chain: dict[str, Decimal]
+    reserves_total: Decimal
+    liquid_share: Decimal | None  # cash and overnight assets / all reserves, 4 places; None without reserves
+    rules: tuple[str, ...]  # the rules checked, in order
+
+
+def assess(att: Attestation, lim: Limits) -> Verdict:
+    """Run every rule of RULES on the attestation."""
+    breaches = tuple(b for _n, rule in RULES for b in rule(att, lim))
     ratio = backing_ratio(att, lim)
     total = sum((r.amount for r in att.reserves), Decimal(0))
-    return {
-        "issuer": att.issuer, "token": att.token, "as_of": att.as_of, "currency": att.currency,
-        "compliant": not breaches,
-        "breaches": [{"rule": b.rule, "message": b.message} for b in breaches],
-        "backing_ratio": None if ratio is None else format(ratio.quantize(Decimal("0.000001")), "f"),
-        "outstanding": format(att.outstanding, "f"),
-        "outstanding_by_chain": {k: format(v, "f") for k, v in att.supply.items()},
-        "reserves_total": format(total, "f"),
-        "liquid_share": None if total == 0 else format(
-            (sum((r.amount for r in att.reserves if liquid(r)), Decimal(0)) / total).quantize(Decimal("0.0001")), "f"),
-        "rules": [n for n, _ in RULES],
-    }
+    liquid_total = sum((r.amount for r in att.reserves if liquid(r)), Decimal(0))
+    return Verdict(att.issuer, att.token, att.as_of, att.currency, not breaches, breaches,
+                   None if ratio is None else ratio.quantize(Decimal("0.000001")), att.outstanding,
+                   dict(att.supply), total,
+                   None if total == 0 else (liquid_total / total).quantize(Decimal("0.0001")),
+                   tuple(n for n, _ in RULES))
+
+
+def check(att: Attestation, lim: Limits) -> dict[str, Any]:
+    """The verdict as it is stored with a recorded attestation and published: JSON values, Decimals as strings."""
+    result: dict[str, Any] = to_jsonable(assess(att, lim))
+    return result
