@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import typer
@@ -77,25 +78,35 @@ _CLICK_EXIT = tuple(k for k in (getattr(click.exceptions, "Exit", None), getattr
 _ABORT = _click_kinds("Abort") if hasattr(click.exceptions, "Abort") else ()
 
 
-def _flags() -> set[str]:
-    """Every option the CLI declares, e.g. {"--plan", "--transactions", ...}."""
+def _flags(argv: list[str]) -> set[str]:
+    """The long options of the command that `argv` invokes (e.g. `energy risk` -> {"--plan", "--seed", ...})."""
+    command: Any = typer.main.get_command(app)  # click or typer._click, by the installed Typer
     found: set[str] = set()
-    stack = [typer.main.get_command(app)]
-    while stack:
-        command = stack.pop()
+    args = iter(argv)
+    for token in args:
         found.update(o for p in command.params for o in getattr(p, "opts", ()) if o.startswith("--"))
-        stack.extend(getattr(command, "commands", {}).values())
+        if token.startswith("-"):
+            param = next((p for p in command.params if token.split("=")[0] in getattr(p, "opts", ())), None)
+            if param is not None and not getattr(param, "is_flag", False) and "=" not in token:
+                next(args, None)  # the option's value
+            continue
+        sub = getattr(command, "commands", {}).get(token)
+        if sub is None:
+            break
+        command, found = sub, set()
+    found.update(o for p in command.params for o in getattr(p, "opts", ()) if o.startswith("--"))
     return found
 
 
-def phrase(exc: BiplomacyError) -> str:
-    """The error in the CLI's words: a use case names a field ("plan"); the CLI names its flag ("--plan: ...")."""
+def phrase(exc: BiplomacyError, argv: list[str] | None = None) -> str:
+    """The error in the CLI's words: a use case names a field ("plan"); the command that ran names its flag
+    ("--plan: ..."). A field that is no flag of that command (a column, a JSON path) is left as the message says."""
     message = str(exc)
     field = getattr(exc, "field", None)
     if not field or message.startswith(("-", f"{field}:")):
         return message
     flag = "--" + field.replace("_", "-")
-    return f"{flag}: {message}" if flag in _flags() else message
+    return f"{flag}: {message}" if flag in _flags(sys.argv[1:] if argv is None else argv) else message
 
 
 def run(argv: list[str] | None = None) -> None:
@@ -116,7 +127,7 @@ def run(argv: list[str] | None = None) -> None:
         print("aborted", file=sys.stderr)
         sys.exit(1)
     except BiplomacyError as exc:
-        print(f"error: {phrase(exc)}", file=sys.stderr)
+        print(f"error: {phrase(exc, argv)}", file=sys.stderr)
         for issue in getattr(exc, "issues", ())[:50]:
             print(f"  - {issue}", file=sys.stderr)
         sys.exit(exc.exit_code)
