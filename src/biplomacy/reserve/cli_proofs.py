@@ -133,7 +133,8 @@ def _statement_commands(app: typer.Typer) -> None:
         if not psbt.is_file():
             raise InputError(f"--psbt {psbt}: no such file", field="psbt")
         c = context.get(ctx)
-        emit_record(reserve_statement.submit(c.store(), c.actor(), statement_id, psbt.read_bytes()), json_, _render_status)
+        emit_record(reserve_statement.submit(c.store(), c.actor(), statement_id, psbt.read_bytes()), json_,
+                    _render_status)
 
     @statement.command("status")
     def status(ctx: typer.Context, statement_id: str = typer.Argument(..., metavar="ID"), json_: bool = JSON) -> None:

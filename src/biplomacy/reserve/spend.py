@@ -125,8 +125,8 @@ def _proposal(session: Session, proposal_id: str) -> SpendProposalRow:
 
 SPEND = signatures.Ceremony(
     noun="proposal", title="spend proposal", target=SpendProposalRow, signatures=SpendSignatureRow,
-    states=SpendState, parent="proposal_id", coordinator="reserve.spend.propose", action="reserve.spend.sign", closed=_closed,
-    inputs=lambda row: _inputs_of(PSBT.from_base64(row.psbt)), describe=_status)
+    states=SpendState, parent="proposal_id", coordinator="reserve.spend.propose", action="reserve.spend.sign",
+    closed=_closed, inputs=lambda row: _inputs_of(PSBT.from_base64(row.psbt)), describe=_status)
 unsigned_psbt = SPEND.unsigned_psbt  # signers download the PSBT, upload it signed; anyone may read the status
 submit = SPEND.submit
 status = SPEND.status
