@@ -236,7 +236,7 @@ def main() -> None:
         t = time.perf_counter()
         result = reserve_wallets.sync(store, ADMIN, http_chain(url), "bench")
         elapsed = time.perf_counter() - t
-        assert result["new_receipts"] == args.txs, result["new_receipts"]
+        assert result.new_receipts == args.txs, result.new_receipts
         return elapsed
 
     def bdk_alone() -> float:

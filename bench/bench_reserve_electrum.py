@@ -80,7 +80,7 @@ def main() -> None:
             def ours(chain_url: str) -> int:
                 forget(store)
                 chain = ElectrumChain(chain_url, "regtest") if chain_url.startswith("tcp") else http_chain(chain_url)
-                return int(reserve_wallets.sync(store, ADMIN, chain, "w")["balance_sats"])
+                return reserve_wallets.sync(store, ADMIN, chain, "w").balance_sats
 
             def bdk_alone() -> int:
                 wallet = bdk.Wallet.create_from_two_path_descriptor(bdk.Descriptor(text, bdk.NetworkKind.TEST),

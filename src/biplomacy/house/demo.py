@@ -64,18 +64,18 @@ def _reserve(store: Store, settings: Settings, actor: Actor) -> StepResult:
                          .read_text(encoding="utf-8"))
     name = demo["name"]
     lines = []
-    if name not in {w["name"] for w in reserve_wallets.list_wallets(store)}:
+    if name not in {w.name for w in reserve_wallets.list_wallets(store)}:
         reserve_wallets.add_wallet(store, actor, settings.network, name, demo["descriptor"], demo["policy"])
         for receipt in demo["receipt"]:
-            address = reserve_wallets.next_address(store, actor, name)["address"]
+            address = reserve_wallets.next_address(store, actor, name).address
             funded = rehearsal_chain.fund(store, actor, settings.network, address, receipt["amount"], receipt["source"])
-            lines.append(f"{receipt['source']}: {receipt['amount']} BTC to {address} (tx {funded['txid'][:12]}...)")
+            lines.append(f"{receipt['source']}: {receipt['amount']} BTC to {address} (tx {funded.txid[:12]}...)")
         rehearsal_chain.mine(store, actor, 1)
     else:
         lines.append("wallet already rehearsed; syncing only")
     synced = reserve_wallets.sync(store, actor, chain_for(store, settings), name)
     lines.append("signers: " + ", ".join(demo["signers"]) + " (3 of 5); portal /reserve")
-    return StepResult("reserve", f"{name}: {synced['balance_btc']} BTC on the rehearsal chain, policy {demo['policy']}",
+    return StepResult("reserve", f"{name}: {synced.balance_btc:f} BTC on the rehearsal chain, policy {demo['policy']}",
                       tuple(lines))
 
 

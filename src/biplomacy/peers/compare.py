@@ -27,9 +27,9 @@ CSV_COLUMNS = ("dimension", "country", "kind", "text", "value", "unit", "date", 
 def live_reserve(store: Store) -> LiveFigure | None:
     """The reserve ledger's live holdings, dated by the ledger's latest movement; None while it is empty."""
     data = holdings(store, None, public=True)
-    if not data["history"]:
+    if not data.history:
         return None
-    return LiveFigure(Decimal(data["total_btc"]), "BTC", data["history"][-1]["day"], "this installation's ledger")
+    return LiveFigure(data.total_btc, "BTC", data.history[-1].day, "this installation's ledger")
 
 
 def live_plan(store: Store) -> LiveFigure | None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
-from typing import Any
 
 from biplomacy.core.errors import InputError
+from biplomacy.reserve.results import BackupSheet
 from biplomacy.reserve.wallets import descriptor_of, load
 from biplomacy.store.db import Store
 
@@ -30,11 +30,11 @@ def sheet_lines(name: str, descriptor: str, threshold: int, keys: list[tuple[str
     return lines
 
 
-def write_backup_sheet(store: Store, name: str, signer: str, out: Path) -> dict[str, Any]:
+def write_backup_sheet(store: Store, name: str, signer: str, out: Path) -> BackupSheet:
     """Write the sheet for `signer` to `out` (.html: printable page; anything else: plain text)."""
     fp = signer.strip().lower()
     if not _FP.match(fp):
-        raise InputError(f"--signer {signer[:20]!r} must be an 8-hex-digit master fingerprint", field="signer")
+        raise InputError(f"{signer[:20]!r} must be an 8-hex-digit master fingerprint", field="signer")
     with store.read() as session:
         wallet = descriptor_of(load(session, name))
     if fp not in wallet.fingerprints:
@@ -42,7 +42,7 @@ def write_backup_sheet(store: Store, name: str, signer: str, out: Path) -> dict[
     keys = [(k.fingerprint, k.origin_path, k.xpub) for k in wallet.keys]
     lines = sheet_lines(name, wallet.text, wallet.threshold, keys, fp, wallet.address(0), wallet.network)
     if not out.parent.exists():
-        raise InputError(f"--out {out}: folder {out.parent} does not exist", field="out")
+        raise InputError(f"{out}: folder {out.parent} does not exist", field="out")
     if out.suffix.lower() in (".html", ".htm"):
         body = "\n".join(html.escape(line) for line in lines)
         out.write_text("<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Backup sheet "
@@ -51,4 +51,4 @@ def write_backup_sheet(store: Store, name: str, signer: str, out: Path) -> dict[
                        f"<pre>{body}</pre></html>\n", encoding="utf-8")
     else:
         out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return {"wallet": name, "signer": fp, "path": str(out), "first_address": wallet.address(0)}
+    return BackupSheet(name, fp, out, wallet.address(0))

@@ -8,8 +8,9 @@ from typing import Any
 import typer
 
 from biplomacy.cli import context
-from biplomacy.cli.output import emit, out, table
+from biplomacy.cli.output import out, table
 from biplomacy.core.errors import InputError
+from biplomacy.reserve.cli_records import emit_record
 
 JSON = typer.Option(False, "--json", help="Print one JSON document on stdout.")
 CHAIN_URL = typer.Option(None, "--chain-url", help="Esplora (http[s]://...) or Electrum (tcp://HOST:PORT, "
@@ -38,8 +39,8 @@ def _wallets(app: typer.Typer) -> None:
 
         c = context.get(ctx)
         r = add_wallet(c.store(), c.actor(), c.settings.network, name, descriptor, policy, public)
-        emit(r, as_json, lambda r: out.print(f"wallet {r['name']}: {r['threshold']} of {len(r['signers'])} "
-                                             f"({', '.join(r['signers'])}), policy {r['policy']}"))
+        emit_record(r, as_json, lambda r: out.print(f"wallet {r.name}: {r.threshold} of {len(r.signers)} "
+                                                    f"({', '.join(r.signers)}), policy {r.policy}"))
 
     @wallet.command("list")
     def list_(ctx: typer.Context, as_json: bool = JSON) -> None:
@@ -47,9 +48,9 @@ def _wallets(app: typer.Typer) -> None:
         from biplomacy.reserve.wallets import list_wallets
 
         rows = list_wallets(context.get(ctx).store())
-        emit(rows, as_json, lambda rs: table("Reserve wallets", ["name", "M", "signers", "policy"],
-                                             [(r["name"], r["threshold"], " ".join(r["signers"]), r["policy"])
-                                              for r in rs]))
+        emit_record(rows, as_json, lambda rs: table("Reserve wallets", ["name", "M", "signers", "policy"],
+                                                    [(r.name, r.threshold, " ".join(r.signers), r.policy)
+                                                     for r in rs]))
 
     @wallet.command("backup-sheet")
     def backup_sheet(ctx: typer.Context, name: str = typer.Argument(...),
@@ -60,7 +61,7 @@ def _wallets(app: typer.Typer) -> None:
         from biplomacy.reserve.backup import write_backup_sheet
 
         r = write_backup_sheet(context.get(ctx).store(), name, signer, out_file)
-        emit(r, as_json, lambda r: out.print(f"backup sheet for {r['signer']} written to {r['path']}"))
+        emit_record(r, as_json, lambda r: out.print(f"backup sheet for {r.signer} written to {r.path}"))
 
 
 def _spend(app: typer.Typer) -> None:
@@ -81,8 +82,8 @@ def _spend(app: typer.Typer) -> None:
 
         c = context.get(ctx)
         r = run(c.store(), c.actor(), _chain(c, chain_url), name, to, amount, purpose, fee_rate, approval)
-        emit(r, as_json, lambda r: out.print(f"proposal {r['id']}: {r['amount_btc']} BTC to {r['to']}, fee "
-                                             f"{r['fee_sats']} sat, needs {r['threshold']} signatures\n{r['psbt']}"))
+        emit_record(r, as_json, lambda r: out.print(f"proposal {r.id}: {r.amount_btc:f} BTC to {r.to}, fee "
+                                                    f"{r.fee_sats} sat, needs {r.threshold} signatures\n{r.psbt}"))
 
     @spend.command("submit")
     def submit(ctx: typer.Context, proposal_id: str = typer.Argument(...),
@@ -95,9 +96,9 @@ def _spend(app: typer.Typer) -> None:
             raise InputError(f"--psbt {psbt}: no such file", field="psbt")
         c = context.get(ctx)
         r = run(c.store(), c.actor(), proposal_id, psbt.read_bytes())
-        emit(r, as_json, lambda r: out.print(
-            (f"accepted: {', '.join(r['new_signers'])}" if r["accepted"] else f"REFUSED: {r['reason']}")
-            + f" ({len(r['valid_signers'])} of {r['threshold']}, {r['state']})"))
+        emit_record(r, as_json, lambda r: out.print(
+            (f"accepted: {', '.join(r.new_signers)}" if r.accepted else f"REFUSED: {r.reason}")
+            + f" ({len(r.target.valid_signers)} of {r.target.threshold}, {r.target.state})"))
 
     @spend.command("status")
     def status(ctx: typer.Context, proposal_id: str = typer.Argument(...), as_json: bool = JSON) -> None:
@@ -106,8 +107,8 @@ def _spend(app: typer.Typer) -> None:
 
         c = context.get(ctx)
         r = run(c.store(), c.actor(), proposal_id)
-        emit(r, as_json, lambda r: out.print(f"{r['id']}: {len(r['valid_signers'])} of {r['threshold']} "
-                                             f"({', '.join(r['valid_signers']) or 'none'}); {r['state']}"))
+        emit_record(r, as_json, lambda r: out.print(f"{r.id}: {len(r.valid_signers)} of {r.threshold} "
+                                                    f"({', '.join(r.valid_signers) or 'none'}); {r.state}"))
 
     @spend.command("broadcast")
     def broadcast(ctx: typer.Context, proposal_id: str = typer.Argument(...), chain_url: str = CHAIN_URL,
@@ -117,7 +118,7 @@ def _spend(app: typer.Typer) -> None:
 
         c = context.get(ctx)
         r = run(c.store(), c.actor(), _chain(c, chain_url), proposal_id)
-        emit(r, as_json, lambda r: out.print(f"broadcast {r['txid']}"))
+        emit_record(r, as_json, lambda r: out.print(f"broadcast {r.txid}"))
 
     _spend_cancel(spend)
 
@@ -131,7 +132,7 @@ def _spend_cancel(spend: typer.Typer) -> None:
 
         c = context.get(ctx)
         r = run(c.store(), c.actor(), proposal_id, reason)
-        emit(r, as_json, lambda r: out.print(f"{r['id']} cancelled"))
+        emit_record(r, as_json, lambda r: out.print(f"{r.id} cancelled"))
 
 
 def _ledger(app: typer.Typer) -> None:
@@ -142,7 +143,7 @@ def _ledger(app: typer.Typer) -> None:
 
         c = context.get(ctx)
         r = next_address(c.store(), c.actor(), name)
-        emit(r, as_json, lambda r: out.print(r["address"]))
+        emit_record(r, as_json, lambda r: out.print(r.address))
 
     @app.command("sync")
     def sync(ctx: typer.Context, name: str = typer.Argument(...), chain_url: str = CHAIN_URL,
@@ -152,8 +153,8 @@ def _ledger(app: typer.Typer) -> None:
 
         c = context.get(ctx)
         r = run(c.store(), c.actor(), _chain(c, chain_url), name)
-        emit(r, as_json, lambda r: out.print(f"{r['wallet']}: {r['balance_btc']} BTC at height {r['height']}"
-                                             + (f"; VANISHED: {', '.join(r['vanished'])}" if r["vanished"] else "")))
+        emit_record(r, as_json, lambda r: out.print(f"{r.wallet}: {r.balance_btc:f} BTC at height {r.height}"
+                                                    + (f"; VANISHED: {', '.join(r.vanished)}" if r.vanished else "")))
 
     ledger = typer.Typer(help="The holdings ledger: receipts by source, cost basis, valuation.", no_args_is_help=True)
     app.add_typer(ledger, name="ledger")
@@ -165,10 +166,10 @@ def _ledger(app: typer.Typer) -> None:
         from biplomacy.reserve.holdings import holdings
 
         r = holdings(context.get(ctx).store(), name, public=False)
-        emit(r, as_json, lambda r: table(f"Holdings: {r['total_btc']} BTC (USD {r['value_usd']})",
-                                         ["wallet", "txid:vout", "BTC", "source", "status", "height"],
-                                         [(e["wallet"], f"{e['txid'][:12]}:{e['vout']}", e["btc"], e["source"],
-                                           e["status"], e["height"]) for e in r["entries"]]))
+        emit_record(r, as_json, lambda r: table(f"Holdings: {r.total_btc:f} BTC (USD {r.value_usd})",
+                                                ["wallet", "txid:vout", "BTC", "source", "status", "height"],
+                                                [(e.wallet, f"{e.txid[:12]}:{e.vout}", f"{e.btc:f}", e.source,
+                                                  e.status, e.height) for e in r.entries]))
 
     @ledger.command("classify")
     def classify(ctx: typer.Context, name: str = typer.Argument(...), outpoint: str = typer.Argument(...,
@@ -183,7 +184,7 @@ def _ledger(app: typer.Typer) -> None:
             raise InputError(f"{outpoint[:80]!r} is not TXID:VOUT", field="outpoint")
         c = context.get(ctx)
         r = run(c.store(), c.actor(), name, txid, int(vout), source, zone, cost_basis)
-        emit(r, as_json, lambda r: out.print(f"{r['txid']}:{r['vout']} is {r['source']}"))
+        emit_record(r, as_json, lambda r: out.print(f"{r.txid}:{r.vout} is {r.source}"))
 
     prices = typer.Typer(help="BTC prices in USD and PKR for valuation.", no_args_is_help=True)
     app.add_typer(prices, name="prices")
@@ -196,7 +197,7 @@ def _ledger(app: typer.Typer) -> None:
 
         c = context.get(ctx)
         r = import_prices(c.store(), c.actor(), file)
-        emit(r, as_json, lambda r: out.print(f"{r['imported']} prices imported from {r['file']}"))
+        emit_record(r, as_json, lambda r: out.print(f"{r.imported} prices imported from {r.file}"))
 
 
 def register(app: typer.Typer) -> None:

@@ -12,6 +12,8 @@ from biplomacy.cli import context
 from biplomacy.cli.output import emit, err, out
 from biplomacy.core.errors import InputError
 from biplomacy.reserve import messages
+from biplomacy.reserve.cli_records import emit_record
+from biplomacy.reserve.results import SignatureReceipt, StatementBuilt, StatementStatus
 
 JSON = typer.Option(False, "--json", help="Print one JSON document on stdout.")
 
@@ -95,13 +97,15 @@ def _render_check(d: dict[str, Any]) -> None:
         out.print(f"[red]invalid[/red]: {d['reason']}")
 
 
-def _render_status(d: dict[str, Any]) -> None:
-    if "accepted" in d:
-        out.print("[green]accepted[/green]" if d["accepted"] else f"[red]refused[/red]: {d['reason']}")
-    out.print(f"{d['id']} ({d['wallet']}): {d['total_btc']} BTC in {d['utxos']} coins at height {d['height']}; "
-              f"{len(d['valid_signers'])} of {d['threshold']} signatures; {d['state']}")
-    if d.get("psbt"):
-        out.print(d["psbt"])
+def _render_status(r: StatementStatus | SignatureReceipt) -> None:
+    if isinstance(r, SignatureReceipt):
+        out.print("[green]accepted[/green]" if r.accepted else f"[red]refused[/red]: {r.reason}")
+        assert isinstance(r.target, StatementStatus)
+        r = r.target
+    out.print(f"{r.id} ({r.wallet}): {r.total_btc:f} BTC in {r.utxos} coins at height {r.height}; "
+              f"{len(r.valid_signers)} of {r.threshold} signatures; {r.state}")
+    if isinstance(r, StatementBuilt):
+        out.print(r.psbt)
 
 
 def _statement_commands(app: typer.Typer) -> None:
@@ -117,7 +121,7 @@ def _statement_commands(app: typer.Typer) -> None:
         from biplomacy.reserve import statements as reserve_statement
 
         c = context.get(ctx)
-        emit(reserve_statement.build(c.store(), c.actor(), name, message), json_, _render_status)
+        emit_record(reserve_statement.build(c.store(), c.actor(), name, message), json_, _render_status)
 
     @statement.command("submit")
     def submit(ctx: typer.Context, statement_id: str = typer.Argument(..., metavar="ID"),
@@ -129,7 +133,8 @@ def _statement_commands(app: typer.Typer) -> None:
         if not psbt.is_file():
             raise InputError(f"--psbt {psbt}: no such file", field="psbt")
         c = context.get(ctx)
-        emit(reserve_statement.submit(c.store(), c.actor(), statement_id, psbt.read_bytes()), json_, _render_status)
+        emit_record(reserve_statement.submit(c.store(), c.actor(), statement_id, psbt.read_bytes()), json_,
+                    _render_status)
 
     @statement.command("status")
     def status(ctx: typer.Context, statement_id: str = typer.Argument(..., metavar="ID"), json_: bool = JSON) -> None:
@@ -137,7 +142,7 @@ def _statement_commands(app: typer.Typer) -> None:
         from biplomacy.reserve import statements as reserve_statement
 
         c = context.get(ctx)
-        emit(reserve_statement.status(c.store(), c.actor(), statement_id), json_, _render_status)
+        emit_record(reserve_statement.status(c.store(), c.actor(), statement_id), json_, _render_status)
 
     @statement.command("finalize")
     def finalize(ctx: typer.Context, statement_id: str = typer.Argument(..., metavar="ID"),
@@ -146,7 +151,7 @@ def _statement_commands(app: typer.Typer) -> None:
         from biplomacy.reserve import statements as reserve_statement
 
         c = context.get(ctx)
-        emit(reserve_statement.finalize(c.store(), c.actor(), statement_id), json_, _render_status)
+        emit_record(reserve_statement.finalize(c.store(), c.actor(), statement_id), json_, _render_status)
 
     @statement.command("show")
     def show(ctx: typer.Context, statement_id: str = typer.Argument(..., metavar="ID"),

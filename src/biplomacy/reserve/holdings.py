@@ -8,7 +8,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 
@@ -18,6 +17,14 @@ from biplomacy.core.provenance import load_registry
 from biplomacy.house import audit
 from biplomacy.reserve.model import ledger, policy
 from biplomacy.reserve.model.policy_figures import policy_figures
+from biplomacy.reserve.results import (
+    HistoryPoint,
+    HoldingsReport,
+    LedgerEntry,
+    PricesImported,
+    SourceHolding,
+    WalletHolding,
+)
 from biplomacy.reserve.tables import LedgerEntryRow, PriceRow, WalletRow
 from biplomacy.store.db import Store
 
@@ -40,7 +47,7 @@ def _prices(store: Store) -> tuple[Decimal, Decimal, str, list[dict[str, object]
             registry.cited([FALLBACK_PRICE, FALLBACK_RATE]))
 
 
-def holdings(store: Store, wallet: str | None = None, public: bool = True) -> dict[str, Any]:
+def holdings(store: Store, wallet: str | None = None, public: bool = True) -> HoldingsReport:
     """Every receipt, totals by wallet and source, valuation, and a history series (public: no hidden addresses)."""
     price, rate, price_date, sources = _prices(store)
     with store.read() as session:
@@ -59,16 +66,15 @@ def holdings(store: Store, wallet: str | None = None, public: bool = True) -> di
             live = e.status in ledger.LIVE
             findings = policy.check_receipt(policy.ReceiptContext(w.policy, e.source, e.sats, 0, figures)) \
                 if live else []
-            entries.append({"wallet": w.name, "txid": e.txid, "vout": e.vout, "address": e.address if show else None,
-                            "sats": e.sats, "btc": ledger.btc_text(e.sats), "source": e.source, "zone": e.zone,
-                            "cost_basis_usd": e.cost_basis_usd, "status": e.status, "height": e.block_height,
-                            "first_seen": e.first_seen, "policy": w.policy,
-                            "flags": [f"{f.rule}: {f.message}" for f in findings]})
+            entries.append(LedgerEntry(w.name, e.txid, e.vout, e.address if show else None, e.sats,
+                                       ledger.btc_amount(e.sats), e.source, e.zone, e.cost_basis_usd, e.status,
+                                       e.block_height, e.first_seen, w.policy,
+                                       tuple(f"{f.rule}: {f.message}" for f in findings)))
             # A receipt counts from its block's time (a first sync of an old wallet must not put history today).
             events.append(((e.block_time or e.first_seen).date().isoformat(), e.sats))
-            if e.status not in ledger.LIVE:
+            if not live:
                 events.append((e.updated_at.date().isoformat(), -e.sats))
-            if e.status in ledger.LIVE:
+            else:
                 by_wallet[w.name] = by_wallet.get(w.name, 0) + e.sats
                 by_source[e.source] = by_source.get(e.source, 0) + e.sats
         per_day: dict[str, int] = {}
@@ -77,20 +83,17 @@ def holdings(store: Store, wallet: str | None = None, public: bool = True) -> di
         history, running = [], 0
         for day in sorted(per_day):
             running += per_day[day]
-            history.append({"day": day, "sats": running, "btc": ledger.btc_text(running)})
-        about = {n: {"policy": w.policy, "threshold": w.threshold, "signers": len(w.signers.split(",")),
-                     "public_addresses": w.public_addresses} for n, w in wallets.items()}
+            history.append(HistoryPoint(day, running, ledger.btc_amount(running)))
+        held = [WalletHolding(n, ledger.btc_amount(s), s, wallets[n].policy, wallets[n].threshold,
+                              len(wallets[n].signers.split(",")), wallets[n].public_addresses)
+                for n, s in by_wallet.items()]
     total = sum(by_wallet.values())
     value = ledger.valuation(total, price, rate)
-    return {
-        "total_sats": total, "total_btc": ledger.btc_text(total), "value_usd": value["usd"], "value_pkr": value["pkr"],
-        "price_usd": price, "pkr_per_usd": rate, "price_date": price_date,
-        "by_wallet": [{"wallet": n, "btc": ledger.btc_text(s), "sats": s, **about[n]} for n, s in by_wallet.items()],
-        "by_source": [{"source": k, "btc": ledger.btc_text(v), "sats": v} for k, v in sorted(by_source.items())],
-        "vanished": [x for x in entries if x["status"] == "vanished"],
-        "flagged": [x for x in entries if x["flags"]],
-        "history": history, "entries": entries, "sources": sources,
-    }
+    return HoldingsReport(
+        total, ledger.btc_amount(total), value.usd, value.pkr, price, rate, price_date, tuple(held),
+        tuple(SourceHolding(k, ledger.btc_amount(v), v) for k, v in sorted(by_source.items())),
+        tuple(x for x in entries if x.status == "vanished"), tuple(x for x in entries if x.flags),
+        tuple(history), tuple(entries), sources)
 
 
 def _parse_prices(text: str, where: str) -> list[tuple[date, str, Decimal, str]]:
@@ -127,7 +130,7 @@ def _parse_prices(text: str, where: str) -> list[tuple[date, str, Decimal, str]]
     return rows
 
 
-def import_prices(store: Store, actor: Actor, file: Path | None) -> dict[str, Any]:
+def import_prices(store: Store, actor: Actor, file: Path | None) -> PricesImported:
     """Import a prices CSV (default: the cited snapshot shipped in data/prices); all rows or none."""
     authorize(actor, "reserve.ledger.write")
     if file is None:
@@ -149,4 +152,4 @@ def import_prices(store: Store, actor: Actor, file: Path | None) -> dict[str, An
                 row.btc_price, row.source = price, source
         audit.record(session, actor=actor.name, action="reserve.prices.import", subject=where,
                      payload={"rows": len(rows)})
-    return {"imported": len(rows), "file": where}
+    return PricesImported(len(rows), where)

@@ -4,7 +4,7 @@ A signer (or the coordinator, with the files signers sent) uploads a signed PSBT
 stored unsigned one and the wallet's keys (spend_psbt.check_upload: every ECDSA partial signature, or taproot
 script-path Schnorr signature, verified; keys outside the quorum refused); each signer counts once, by their
 key's fingerprint, whoever uploaded the file.
-An upload is stored only when it adds a new valid signer, and the target turns "ready" at its threshold;
+An upload is stored only when it adds a new valid signer, and the target turns ready at its threshold;
 a refusal says why and changes nothing. Finalising (broadcast, publish) is each service's own step.
 """
 
@@ -24,6 +24,8 @@ from biplomacy.core.errors import InputError, NotFound, PermissionDenied
 from biplomacy.core.permissions import Actor, authorize
 from biplomacy.house import audit
 from biplomacy.reserve.model import spend_psbt as sp
+from biplomacy.reserve.model.states import SpendState, StatementState
+from biplomacy.reserve.results import SignatureReceipt, SigningProgress
 from biplomacy.reserve.tables import WalletRow
 from biplomacy.reserve.wallets import descriptor_of
 from biplomacy.store.db import Store
@@ -33,22 +35,23 @@ from biplomacy.store.db import Store
 class Ceremony:
     """One kind of PSBT that M signers sign, with its tables, the words its refusals use and the signer calls.
 
-    `target`: the table of what is signed (id, wallet_id, psbt: the unsigned PSBT in base64, threshold, state);
-    `signatures`: its signature table (`parent` column naming the target, fingerprint, psbt, submitted_by,
-    created_at; unique per target and fingerprint). `describe(session, row)`: what the service reports about
-    its target; it includes `progress(session, row)`.
+    `target`: the table of what is signed (id, wallet_id, psbt: the unsigned PSBT in base64, threshold, state:
+    one of `states`); `signatures`: its signature table (`parent` column naming the target, fingerprint, psbt,
+    submitted_by, created_at; unique per target and fingerprint). `describe(session, row)`: what the service
+    reports about its target, a SigningProgress with the service's own fields (`progress` gives the shared ones).
     """
 
     noun: str  # "proposal", "statement"
     title: str  # "spend proposal", "reserve statement": in "no such" errors
     target: Any
     signatures: Any
+    states: type[SpendState] | type[StatementState]
     parent: str
     coordinator: str  # the permission of who may upload the files signers sent
     action: str  # the audit action of an accepted signature
     closed: Callable[[Any], str | None]  # why the target takes no more signatures, or None
     inputs: Callable[[Any], list[sp.SpendInput]]  # the coin each input of the unsigned PSBT spends
-    describe: Callable[[Session, Any], dict[str, Any]]
+    describe: Callable[[Session, Any], SigningProgress]
     other_transaction: str | None = None  # why an upload of another transaction is refused (None: check_upload says)
 
     def may_upload(self, actor: Actor) -> None:
@@ -75,11 +78,12 @@ class Ceremony:
                                     .order_by(table.id)))
 
     def progress(self, session: Session, row: Any) -> dict[str, Any]:
-        """The wallet, threshold, valid signers so far, whether M is reached, and the state."""
+        """The fields every SigningProgress has: the wallet, threshold, valid signers so far, whether M is
+        reached, and the state (keyword arguments for the service's record)."""
         signers = self.valid_signers(session, row)
         wallet = session.get(WalletRow, row.wallet_id)
         assert wallet is not None
-        return {"id": row.id, "wallet": wallet.name, "threshold": row.threshold, "valid_signers": signers,
+        return {"id": row.id, "wallet": wallet.name, "threshold": row.threshold, "valid_signers": tuple(signers),
                 "ready": len(signers) >= row.threshold, "state": row.state}
 
     def signed_psbts(self, session: Session, row: Any) -> list[PSBT]:
@@ -98,13 +102,13 @@ class Ceremony:
         with store.read() as session:
             return str(self.load(session, target_id).psbt)
 
-    def status(self, store: Store, actor: Actor, target_id: str) -> dict[str, Any]:
+    def status(self, store: Store, actor: Actor, target_id: str) -> SigningProgress:
         """Signatures so far, threshold and state (anyone who may read the reserve)."""
         authorize(actor, "reserve.read")
         with store.read() as session:
             return self.describe(session, self.load(session, target_id))
 
-    def submit(self, store: Store, actor: Actor, target_id: str, data: bytes) -> dict[str, Any]:
+    def submit(self, store: Store, actor: Actor, target_id: str, data: bytes) -> SignatureReceipt:
         """Check a signer's PSBT; store it only when it adds a new valid signer. A refusal changes nothing."""
         self.may_upload(actor)
         upload = sp.read_psbt(data)
@@ -116,8 +120,8 @@ class Ceremony:
             closed = self.closed(row)
             info = self.describe(session, row)
 
-        def refused(reason: str, **fresh: Any) -> dict[str, Any]:
-            return {"accepted": False, "reason": reason, **(fresh or info)}
+        def refused(reason: str, now: SigningProgress | None = None) -> SignatureReceipt:
+            return SignatureReceipt(False, reason, None, now or info)
 
         if closed:
             return refused(closed)
@@ -126,7 +130,7 @@ class Ceremony:
         check = sp.check_upload(wallet, unsigned, inputs, upload)
         if not check.accepted:
             return refused(check.reason)
-        new = [fp for fp in check.fingerprints if fp not in info["valid_signers"]]
+        new = [fp for fp in check.fingerprints if fp not in info.valid_signers]
         if not new:
             return refused(f"duplicate signer: {', '.join(check.fingerprints)} already signed this {self.noun}")
         try:
@@ -134,9 +138,9 @@ class Ceremony:
         except IntegrityError:  # the same signer's other upload won the race: nothing of this one is stored
             with store.read() as session:
                 fresh = self.describe(session, self.load(session, target_id))
-            return refused(f"duplicate signer: {', '.join(new)} already signed this {self.noun}", **fresh)
+            return refused(f"duplicate signer: {', '.join(new)} already signed this {self.noun}", fresh)
 
-    def _record(self, store: Store, actor: Actor, target_id: str, new: list[str], upload: PSBT) -> dict[str, Any]:
+    def _record(self, store: Store, actor: Actor, target_id: str, new: list[str], upload: PSBT) -> SignatureReceipt:
         with store.transaction() as session:
             row = self.load(session, target_id)
             for fp in new:
@@ -145,7 +149,7 @@ class Ceremony:
             session.flush()
             count = len(self.valid_signers(session, row))
             if count >= row.threshold:
-                row.state = "ready"
+                row.state = self.states.READY
             audit.record(session, actor=actor.name, action=self.action, subject=row.id,
                          payload={"signers": new, "count": count, "threshold": row.threshold, "state": row.state})
-            return {"accepted": True, "reason": None, "new_signers": new, **self.describe(session, row)}
+            return SignatureReceipt(True, None, tuple(new), self.describe(session, row))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from embit.psbt import PSBT
 from sqlalchemy import select
@@ -21,19 +20,18 @@ from biplomacy.reserve.model import ledger, policy
 from biplomacy.reserve.model import spend_psbt as sp
 from biplomacy.reserve.model import taproot_spend as tap
 from biplomacy.reserve.model.policy_figures import policy_figures
+from biplomacy.reserve.model.states import OPEN_SPEND, SpendState
 from biplomacy.reserve.rehearsal.model import consensus as rc
+from biplomacy.reserve.results import SpendBroadcast, SpendProposal, SpendStatus
 from biplomacy.reserve.tables import AddressRow, LedgerEntryRow, SpendProposalRow, SpendSignatureRow
 from biplomacy.reserve.wallets import descriptor_of, load, reveal
 from biplomacy.store.db import Store
 
-OPEN = ("collecting", "ready")
 MAX_FEE_RATE = 1000
 
 
 def _closed(row: SpendProposalRow) -> str | None:
-    return None if row.state in OPEN else f"proposal is {row.state}; it takes no more signatures"
-
-
+    return None if row.state.is_open else f"proposal is {row.state}; it takes no more signatures"
 
 
 def _now() -> datetime:
@@ -52,16 +50,16 @@ def _inputs_of(psbt: PSBT) -> list[sp.SpendInput]:
 
 def _locked(session: Session, wallet_id: int) -> set[tuple[str, int]]:
     rows = session.scalars(select(SpendProposalRow.psbt).where(SpendProposalRow.wallet_id == wallet_id,
-                                                               SpendProposalRow.state.in_(OPEN)))
+                                                               SpendProposalRow.state.in_(OPEN_SPEND)))
     return {(c.txid, c.vout) for text in rows for c in _inputs_of(PSBT.from_base64(text))}
 
 
 def propose(store: Store, actor: Actor, chain: ChainSource | None, name: str, to: str, amount: str, purpose: str,
-            fee_rate: int = 2, approval: str = "") -> dict[str, Any]:
+            fee_rate: int = 2, approval: str = "") -> SpendProposal:
     """Build the unsigned PSBT of a spend after the wallet's policy profile accepts it."""
     authorize(actor, "reserve.spend.propose")
     if not purpose.strip():
-        raise InputError("state the purpose of the spend (--purpose)", field="purpose")
+        raise InputError("state the purpose of the spend", field="purpose")
     if not 1 <= fee_rate <= MAX_FEE_RATE:
         raise InputError(f"fee rate must be 1 to {MAX_FEE_RATE} sat/vB", field="fee_rate")
     sats = Btc.parse(amount).sats.value
@@ -101,7 +99,8 @@ def propose(store: Store, actor: Actor, chain: ChainSource | None, name: str, to
             row.next_change_index = change_index + 1
         proposal = SpendProposalRow(id=f"sp-{uuid.uuid4().hex[:10]}", wallet_id=row.id, destination=to.strip(),
                                     amount_sats=sats, fee_sats=selection.fee, purpose=purpose.strip(),
-                                    psbt=psbt.to_base64(), unsigned_txid=psbt.tx.txid().hex(), state="collecting",
+                                    psbt=psbt.to_base64(), unsigned_txid=psbt.tx.txid().hex(),
+                                    state=SpendState.COLLECTING,
                                     threshold=need, txid=None, created_by=actor.name, created_at=_now())
         session.add(proposal)
         session.flush()
@@ -109,14 +108,14 @@ def propose(store: Store, actor: Actor, chain: ChainSource | None, name: str, to
                      payload={"wallet": name, "to": proposal.destination, "sats": sats, "fee": selection.fee,
                               "purpose": proposal.purpose, "threshold": need, "approval": approval,
                               "unsigned_txid": proposal.unsigned_txid, "findings": [f.message for f in findings]})
-        return {"id": proposal.id, "psbt": proposal.psbt, "wallet": name, "to": proposal.destination,
-                "amount_btc": ledger.btc_text(sats), "fee_sats": selection.fee, "threshold": need,
-                "purpose": proposal.purpose, "policy": row.policy, "policy_findings": [f.message for f in findings]}
+        return SpendProposal(proposal.id, proposal.psbt, name, proposal.destination, ledger.btc_amount(sats),
+                             selection.fee, need, proposal.purpose, row.policy, tuple(f.message for f in findings))
 
 
-def _status(session: Session, row: SpendProposalRow) -> dict[str, Any]:
-    return {**SPEND.progress(session, row), "to": row.destination, "amount_btc": ledger.btc_text(row.amount_sats),
-            "fee_sats": row.fee_sats, "purpose": row.purpose, "txid": row.txid}
+def _status(session: Session, row: SpendProposalRow) -> SpendStatus:
+    return SpendStatus(**SPEND.progress(session, row), to=row.destination,
+                       amount_btc=ledger.btc_amount(row.amount_sats), fee_sats=row.fee_sats, purpose=row.purpose,
+                       txid=row.txid)
 
 
 def _proposal(session: Session, proposal_id: str) -> SpendProposalRow:
@@ -126,21 +125,21 @@ def _proposal(session: Session, proposal_id: str) -> SpendProposalRow:
 
 SPEND = signatures.Ceremony(
     noun="proposal", title="spend proposal", target=SpendProposalRow, signatures=SpendSignatureRow,
-    parent="proposal_id", coordinator="reserve.spend.propose", action="reserve.spend.sign", closed=_closed,
-    inputs=lambda row: _inputs_of(PSBT.from_base64(row.psbt)), describe=_status)
+    states=SpendState, parent="proposal_id", coordinator="reserve.spend.propose", action="reserve.spend.sign",
+    closed=_closed, inputs=lambda row: _inputs_of(PSBT.from_base64(row.psbt)), describe=_status)
 unsigned_psbt = SPEND.unsigned_psbt  # signers download the PSBT, upload it signed; anyone may read the status
 submit = SPEND.submit
 status = SPEND.status
 
 
-def broadcast(store: Store, actor: Actor, chain: ChainSource, proposal_id: str) -> dict[str, Any]:
+def broadcast(store: Store, actor: Actor, chain: ChainSource, proposal_id: str) -> SpendBroadcast:
     """Finalise with M signatures and broadcast; refused unless the proposal is ready."""
     authorize(actor, "reserve.spend.broadcast")
     with store.read() as session:
         row = _proposal(session, proposal_id)
-        if row.state == "broadcast":
+        if row.state == SpendState.BROADCAST:
             raise InputError(f"proposal {row.id} was already broadcast as {row.txid}", field="id")
-        if row.state not in OPEN:
+        if not row.state.is_open:
             raise InputError(f"proposal {row.id} is {row.state}; it cannot be broadcast", field="id")
         signed = SPEND.signed_psbts(session, row)
         unsigned = PSBT.from_base64(row.psbt)
@@ -149,7 +148,7 @@ def broadcast(store: Store, actor: Actor, chain: ChainSource, proposal_id: str) 
     txid = chain.broadcast(tx_hex)
     with store.transaction() as session:
         row = _proposal(session, proposal_id)
-        row.state, row.txid = "broadcast", txid
+        row.state, row.txid = SpendState.BROADCAST, txid
         for txid_in, vout in spent:
             entry = session.scalars(select(LedgerEntryRow).where(LedgerEntryRow.wallet_id == row.wallet_id,
                                                                  LedgerEntryRow.txid == txid_in,
@@ -158,19 +157,19 @@ def broadcast(store: Store, actor: Actor, chain: ChainSource, proposal_id: str) 
                 entry.status, entry.updated_at = "spent", _now()
         audit.record(session, actor=actor.name, action="reserve.spend.broadcast", subject=row.id,
                      payload={"txid": txid, "hex": tx_hex})
-        return {"txid": txid, **_status(session, row)}
+        return SpendBroadcast(txid, _status(session, row))
 
 
-def cancel(store: Store, actor: Actor, proposal_id: str, reason: str) -> dict[str, Any]:
+def cancel(store: Store, actor: Actor, proposal_id: str, reason: str) -> SpendStatus:
     """Withdraw a proposal that was not broadcast; its coins become spendable by other proposals again."""
     authorize(actor, "reserve.spend.propose")
     if not reason.strip():
-        raise InputError("say why the proposal is cancelled (--reason)", field="reason")
+        raise InputError("say why the proposal is cancelled", field="reason")
     with store.transaction() as session:
         row = _proposal(session, proposal_id)
-        if row.state not in OPEN:
+        if not row.state.is_open:
             raise InputError(f"proposal {row.id} is {row.state}; only an open proposal can be cancelled", field="id")
-        row.state = "cancelled"
+        row.state = SpendState.CANCELLED
         audit.record(session, actor=actor.name, action="reserve.spend.cancel", subject=row.id,
                      payload={"reason": reason.strip()})
         return _status(session, row)

@@ -1,4 +1,8 @@
-"""Reserve statements: build a proof of funds at the rehearsal tip, collect M signed PSBTs, finalize, publish."""
+"""Reserve statements: build a proof of funds at the rehearsal tip, collect M signed PSBTs, finalize, publish.
+
+The final statement (`document`, `latest`) and the chain data it is checked against (`chain_data`) stay dicts:
+each is a published file format that `reserve verify-statement` reads, key for key (model/statement.py).
+"""
 
 from __future__ import annotations
 
@@ -17,8 +21,10 @@ from biplomacy.house import audit
 from biplomacy.reserve import signatures
 from biplomacy.reserve.model import spend_psbt as sp
 from biplomacy.reserve.model import statement as st
-from biplomacy.reserve.model.ledger import btc_text
+from biplomacy.reserve.model.ledger import btc_amount, btc_text
+from biplomacy.reserve.model.states import StatementState
 from biplomacy.reserve.rehearsal import chain as rehearsal_chain
+from biplomacy.reserve.results import StatementBuilt, StatementPublished, StatementStatus
 from biplomacy.reserve.tables import StatementRow, StatementSignatureRow, WalletRow
 from biplomacy.reserve.wallets import descriptor_of, load, unspent
 from biplomacy.store.db import Store
@@ -36,16 +42,23 @@ def _inputs(row: StatementRow) -> list[sp.SpendInput]:
                                                   for c in _coins(row)]
 
 
-def _status(session: Session, row: StatementRow) -> dict[str, Any]:
+def _fields(session: Session, row: StatementRow) -> dict[str, Any]:
+    """The fields of a StatementStatus (and of the records that extend it), as keyword arguments."""
     return {**STATEMENT.progress(session, row), "message": row.message, "height": row.height,
-            "block_hash": row.block_hash, "utxos": len(_coins(row)), "total_btc": btc_text(row.total_sats),
+            "block_hash": row.block_hash, "utxos": len(_coins(row)), "total_btc": btc_amount(row.total_sats),
             "total_sats": row.total_sats}
+
+
+def _status(session: Session, row: StatementRow) -> StatementStatus:
+    return StatementStatus(**_fields(session, row))
 
 
 STATEMENT = signatures.Ceremony(
     noun="statement", title="reserve statement", target=StatementRow, signatures=StatementSignatureRow,
-    parent="statement_id", coordinator="reserve.statement.publish", action="reserve.statement.sign",
-    closed=lambda row: "the statement is final; it takes no more signatures" if row.state == "final" else None,
+    states=StatementState, parent="statement_id", coordinator="reserve.statement.publish",
+    action="reserve.statement.sign",
+    closed=lambda row: "the statement is final; it takes no more signatures" if row.state == StatementState.FINAL
+    else None,
     inputs=_inputs, describe=_status,
     other_transaction="this PSBT signs another statement (other message, snapshot or coins)")
 unsigned_psbt = STATEMENT.unsigned_psbt  # signers download the PSBT, upload it signed; anyone may read the status
@@ -58,48 +71,47 @@ def _row(session: Session, statement_id: str) -> StatementRow:
     return row
 
 
-def build(store: Store, actor: Actor, name: str, message: str) -> dict[str, Any]:
+def build(store: Store, actor: Actor, name: str, message: str) -> StatementBuilt:
     """A pending statement over the wallet's confirmed coins at the rehearsal tip, with its unsigned PSBT."""
     authorize(actor, "reserve.statement.publish")
     text = message.strip()
     if not text or len(text) > MAX_MESSAGE:
         raise InputError(f"the statement's message must be 1 to {MAX_MESSAGE} characters", field="message")
-    height, block_hash = rehearsal_chain.tip(store)
+    tip = rehearsal_chain.tip(store)
+    height, block_hash = tip.height, tip.hash
     with store.read() as session:
-        synced = load(session, name).synced_height
+        wallet_row = load(session, name)
+        synced, wallet = wallet_row.synced_height, descriptor_of(wallet_row)
     if synced != height:
         raise InputError(f"wallet {name} was synced at height {synced}, the chain tip is {height}: run "
                          f"`biplomacy reserve sync {name}` so the statement lists the coins at the tip", field="name")
-    coins = [c for c in unspent(store, name) if c["index"] is not None and (c["height"] or 0) <= height]
-    if not coins:
+    proven = [st.Coin(c.txid, c.vout, c.sats, wallet.script_pubkey(c.index, bool(c.change)).hex(), bool(c.change),
+                      c.index) for c in unspent(store, name) if c.index is not None and (c.height or 0) <= height]
+    if not proven:
         raise InputError(f"wallet {name} has no confirmed coins to prove; sync it first", field="name")
-    with store.read() as session:
-        wallet_row = load(session, name)
-        wallet = descriptor_of(wallet_row)
-    proven = [st.Coin(c["txid"], c["vout"], c["sats"], wallet.script_pubkey(c["index"], c["change"]).hex(),
-                      bool(c["change"]), c["index"]) for c in coins]
     psbt = st.build_pof_psbt(wallet, st.signed_message(text, name, height, block_hash), proven)
     total = sum(c.sats for c in proven)
     with store.transaction() as session:
         wallet_row = load(session, name)
         row = StatementRow(id=f"rs-{uuid.uuid4().hex[:10]}", wallet_id=wallet_row.id, message=text, height=height,
                            block_hash=block_hash, utxos=json.dumps([c.as_dict() for c in proven]), total_sats=total,
-                           psbt=psbt.to_base64(), threshold=wallet_row.threshold, state="collecting",
+                           psbt=psbt.to_base64(), threshold=wallet_row.threshold,
+                           state=StatementState.COLLECTING,
                            statement=None, created_by=actor.name, created_at=datetime.now(UTC), finalized_at=None)
         session.add(row)
         session.flush()
         audit.record(session, actor=actor.name, action="reserve.statement.build", subject=row.id,
                      payload={"wallet": name, "height": height, "block_hash": block_hash, "total_sats": total,
                               "utxos": [f"{c.txid}:{c.vout}" for c in proven], "message": text})
-        return {**_status(session, row), "psbt": row.psbt}
+        return StatementBuilt(**_fields(session, row), psbt=row.psbt)
 
 
-def finalize(store: Store, actor: Actor, statement_id: str) -> dict[str, Any]:
+def finalize(store: Store, actor: Actor, statement_id: str) -> StatementPublished:
     """At M valid signatures: build the `pof` signature, check the whole statement, store and publish it."""
     authorize(actor, "reserve.statement.publish")
     with store.read() as session:
         row = _row(session, statement_id)
-        if row.state == "final":
+        if row.state == StatementState.FINAL:
             raise InputError(f"statement {row.id} is already final", field="id")
         signed = STATEMENT.signed_psbts(session, row)
         wallet_row = session.get(WalletRow, row.wallet_id)
@@ -116,11 +128,11 @@ def finalize(store: Store, actor: Actor, statement_id: str) -> dict[str, Any]:
         raise InputError(f"the finalized statement does not verify: {check.reason}", field="id")
     with store.transaction() as session:
         row = _row(session, statement_id)
-        row.state, row.statement, row.finalized_at = "final", json.dumps(doc), now
+        row.state, row.statement, row.finalized_at = StatementState.FINAL, json.dumps(doc), now
         audit.record(session, actor=actor.name, action="reserve.statement.publish", subject=row.id,
                      payload={"height": row.height, "total_sats": row.total_sats, "signers": list(check.signers),
                               "signature": doc["signature"]})
-        return {**_status(session, row), "signers": list(check.signers)}
+        return StatementPublished(**_fields(session, row), signers=tuple(check.signers))
 
 
 def document(store: Store, statement_id: str) -> dict[str, Any]:
@@ -135,7 +147,7 @@ def document(store: Store, statement_id: str) -> dict[str, Any]:
 def latest(store: Store) -> dict[str, Any] | None:
     """The most recently finalized statement, or None."""
     with store.read() as session:
-        row = session.scalars(select(StatementRow).where(StatementRow.state == "final")
+        row = session.scalars(select(StatementRow).where(StatementRow.state == StatementState.FINAL)
                               .order_by(StatementRow.finalized_at.desc()).limit(1)).first()
         return None if row is None or row.statement is None else dict(json.loads(row.statement))
 
@@ -144,5 +156,5 @@ def chain_data(store: Store, height: int | None = None) -> dict[str, Any]:
     """The rehearsal chain's UTXO set at `height` (default: the latest final statement's, else the tip)."""
     if height is None:
         last = latest(store)
-        height = int(last["height"]) if last else rehearsal_chain.tip(store)[0]
+        height = int(last["height"]) if last else rehearsal_chain.tip(store).height
     return rehearsal_chain.utxo_set(store, height)

@@ -4,11 +4,33 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
+from biplomacy.reserve.model.states import SpendState, StatementState
 from biplomacy.store.db import Base
+
+
+class StateColumn(TypeDecorator[Any]):
+    """A state enum stored as its plain string in VARCHAR(20), as the migrations made it: no database enum type."""
+
+    impl = String(20)
+    cache_ok = True
+
+    def __init__(self, states: type[StrEnum]) -> None:
+        super().__init__()
+        self.states = states
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else self.states(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> StrEnum | None:
+        return None if value is None else self.states(value)
 
 
 class WalletRow(Base):
@@ -70,7 +92,7 @@ class SpendProposalRow(Base):
     purpose: Mapped[str] = mapped_column(Text)
     psbt: Mapped[str] = mapped_column(Text)
     unsigned_txid: Mapped[str] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(20))  # collecting | ready | broadcast
+    state: Mapped[SpendState] = mapped_column(StateColumn(SpendState))
     threshold: Mapped[int] = mapped_column(Integer)
     txid: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_by: Mapped[str] = mapped_column(String(120))
@@ -112,7 +134,7 @@ class StatementRow(Base):
     total_sats: Mapped[int] = mapped_column(BigInteger)
     psbt: Mapped[str] = mapped_column(Text)  # the unsigned to_sign PSBT, base64
     threshold: Mapped[int] = mapped_column(Integer)
-    state: Mapped[str] = mapped_column(String(20))  # collecting | ready | final
+    state: Mapped[StatementState] = mapped_column(StateColumn(StatementState))
     statement: Mapped[str | None] = mapped_column(Text, nullable=True)  # the final statement JSON
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -11,8 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -21,7 +20,9 @@ from biplomacy.core.provenance import load_registry
 from biplomacy.house.audit_cache import Head, PerAuditHead
 from biplomacy.reserve import statements as reserve_statement
 from biplomacy.reserve.holdings import holdings
+from biplomacy.reserve.model.ledger import btc_amount
 from biplomacy.reserve.model.policy import PROFILES
+from biplomacy.reserve.results import HistoryPoint, HoldingsReport, PublicWallet, json_value
 from biplomacy.reserve.wallets import list_wallets
 from biplomacy.store.db import Store
 
@@ -36,37 +37,30 @@ PAGE_RECEIPTS = 50  # the page lists the latest receipts; the CSV and JSON have 
 CSV_COLUMNS = ("wallet", "txid", "vout", "address", "btc", "sats", "source", "zone", "status", "height", "first_seen")
 
 
-def history_chart(history: list[dict[str, Any]]) -> dict[str, Any]:
+def history_chart(history: tuple[HistoryPoint, ...]) -> dict[str, Any]:
     """A Vega-Lite step chart of total holdings over time (one spec for the page and any export)."""
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "description": "Reserve holdings over time, in BTC",
         "width": "container", "height": 220,
-        "data": {"values": [{"day": h["day"], "btc": float(h["btc"])} for h in history]},
+        "data": {"values": [{"day": h.day, "btc": float(h.btc)} for h in history]},
         "mark": {"type": "line", "interpolate": "step-after", "point": True},
         "encoding": {"x": {"field": "day", "type": "temporal", "title": "day"},
                      "y": {"field": "btc", "type": "quantitative", "title": "BTC held"}},
     }
 
 
-def public_holdings(store: Store) -> dict[str, Any]:
+def public_holdings(store: Store) -> HoldingsReport:
     """What anyone may see: totals, by source and wallet, history, vanished receipts; addresses only where public."""
     data = holdings(store, None, public=True)
-    data["chart"] = history_chart(data["history"])
-    return data
+    return replace(data, chart=history_chart(data.history))
 
 
-def public_wallets(store: Store, data: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def public_wallets(store: Store, data: HoldingsReport | None = None) -> list[PublicWallet]:
     """The wallets as the public sees them (`data`: public_holdings already computed, to reuse its balances)."""
-    by_name = {w["wallet"]: w for w in (data or holdings(store, None, public=True))["by_wallet"]}
-    out = []
-    for w in list_wallets(store):
-        item = {"name": w["name"], "threshold": w["threshold"], "signers": w["signers"], "policy": w["policy"],
-                "network": w["network"], "balance_btc": by_name.get(w["name"], {}).get("btc", "0")}
-        if w["public_addresses"]:
-            item["descriptor"] = w["descriptor"]
-        out.append(item)
-    return out
+    balance = {w.wallet: w.btc for w in (data or holdings(store, None, public=True)).by_wallet}
+    return [PublicWallet(w.name, w.threshold, w.signers, w.policy, w.network, balance.get(w.name, btc_amount(0)),
+                         w.descriptor if w.public_addresses else None) for w in list_wallets(store)]
 
 
 def policy_sources(profiles: list[str]) -> list[dict[str, object]]:
@@ -74,27 +68,25 @@ def policy_sources(profiles: list[str]) -> list[dict[str, object]]:
     return load_registry().cited(keys)
 
 
-def holdings_csv(data: dict[str, Any]) -> str:
+def _cell(value: object) -> object:
+    """A CSV cell: empty for None, BTC and USD exactly (format "f"), anything else as csv writes it."""
+    if value is None:
+        return ""
+    return format(value, "f") if isinstance(value, Decimal) else value
+
+
+def holdings_csv(data: HoldingsReport) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    for e in data["entries"]:
-        writer.writerow(["" if e[c] is None else e[c] for c in CSV_COLUMNS])
+    for e in data.entries:
+        writer.writerow([_cell(getattr(e, c)) for c in CSV_COLUMNS])
     return buffer.getvalue()
 
 
-def _plain(value: object) -> str:
-    if isinstance(value, Decimal):
-        return format(value, "f")  # exact, as the API writes every amount
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
 def _json_body(value: Any) -> bytes:
-    """The JSON the API sends for `value` (Decimals as exact strings, dates in ISO 8601), serialised once."""
-    return json.dumps(value, default=_plain, ensure_ascii=False, allow_nan=False,
-                      separators=(",", ":")).encode("utf-8")
+    """The JSON the API sends for records (Decimals as exact strings, dates in ISO 8601), serialised once."""
+    return json.dumps(json_value(value), ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,19 +94,24 @@ class PublicView:
     """What the public page and /api/v1/reserve/* show, for one state of the audit log (`head`)."""
 
     head: Head
-    data: dict[str, Any]
-    wallets: list[dict[str, Any]]
-    statement: dict[str, Any] | None
+    data: HoldingsReport
+    wallets: list[PublicWallet]
+    statement: dict[str, Any] | None  # the latest final statement, as published
     profiles: list[str] = field(default_factory=list)
     rendered: dict[tuple[str, str], bytes] = field(default_factory=dict)  # the page's HTML by (name, role) looking
 
     @cached_property
     def page(self) -> dict[str, Any]:
-        """The page's template context, but for what depends on who is asking."""
-        return {"data": self.data, "profiles": self.profiles, "statement": self.statement,
-                "wallets_rows": [{**w, "signer_count": len(w["signers"])} for w in self.wallets],
-                "latest": list(reversed(self.data["entries"][-PAGE_RECEIPTS:])), "receipts_shown": PAGE_RECEIPTS,
-                "flagged_rows": [{**e, "flags": "; ".join(e["flags"])} for e in self.data["flagged"]],
+        """The page's template context, but for what depends on who is asking.
+
+        Table rows are the records' JSON (the table macro takes mappings, and shows each value as the API does).
+        """
+        data = self.data
+        return {"data": data, "profiles": self.profiles, "statement": self.statement,
+                "by_source_rows": json_value(data.by_source), "vanished_rows": json_value(data.vanished),
+                "wallets_rows": [{**w.to_json(), "signer_count": len(w.signers)} for w in self.wallets],
+                "latest": json_value(list(reversed(data.entries[-PAGE_RECEIPTS:]))), "receipts_shown": PAGE_RECEIPTS,
+                "flagged_rows": [{**e.to_json(), "flags": "; ".join(e.flags)} for e in data.flagged],
                 "facts": policy_sources(self.profiles),
                 "audit_head": None if self.head is None else self.head[1]}
 
@@ -135,7 +132,7 @@ def public_view(store: Store, head: Head) -> PublicView:
     """Compute the view; `head` must be read before (data read after it is at least as new as the key)."""
     data = public_holdings(store)
     wallets = public_wallets(store, data)
-    return PublicView(head, data, wallets, reserve_statement.latest(store), sorted({w["policy"] for w in wallets}))
+    return PublicView(head, data, wallets, reserve_statement.latest(store), sorted({w.policy for w in wallets}))
 
 
 class PublicViewCache:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from biplomacy.house import audit
 from biplomacy.reserve.model import ledger, policy
 from biplomacy.reserve.model.descriptors import WalletDescriptor, parse_descriptor
 from biplomacy.reserve.model.policy_figures import policy_figures
+from biplomacy.reserve.results import AddressIssued, Classification, SyncResult, UnspentCoin, WalletView
 from biplomacy.reserve.tables import AddressRow, LedgerEntryRow, WalletRow
 from biplomacy.store.db import Store
 
@@ -46,14 +47,13 @@ def descriptor_of(row: WalletRow) -> WalletDescriptor:
     return parse_descriptor(row.descriptor, row.network)
 
 
-def summary(row: WalletRow) -> dict[str, Any]:
-    return {"name": row.name, "threshold": row.threshold, "signers": row.signers.split(","),
-            "network": row.network, "policy": row.policy, "descriptor": row.descriptor,
-            "public_addresses": row.public_addresses}
+def wallet_view(row: WalletRow) -> WalletView:
+    return WalletView(row.name, row.threshold, tuple(row.signers.split(",")), row.network, row.policy,
+                      row.descriptor, row.public_addresses)
 
 
 def add_wallet(store: Store, actor: Actor, network: str, name: str, descriptor: str,
-               profile: str = policy.DEFAULT_PROFILE, public_addresses: bool = False) -> dict[str, Any]:
+               profile: str = policy.DEFAULT_PROFILE, public_addresses: bool = False) -> WalletView:
     """Import a watch-only multisig wallet; every problem of the descriptor is reported at once."""
     authorize(actor, "reserve.wallet.manage")
     check_name(name)
@@ -71,12 +71,12 @@ def add_wallet(store: Store, actor: Actor, network: str, name: str, descriptor: 
         audit.record(session, actor=actor.name, action="reserve.wallet.add", subject=name,
                      payload={"descriptor": wallet.text, "threshold": wallet.threshold, "policy": profile,
                               "signers": wallet.fingerprints})
-        return summary(row)
+        return wallet_view(row)
 
 
-def list_wallets(store: Store) -> list[dict[str, Any]]:
+def list_wallets(store: Store) -> list[WalletView]:
     with store.read() as session:
-        return [summary(r) for r in session.scalars(select(WalletRow).order_by(WalletRow.name))]
+        return [wallet_view(r) for r in session.scalars(select(WalletRow).order_by(WalletRow.name))]
 
 
 def reveal(session: Session, row: WalletRow, wallet: WalletDescriptor, index: int, change: bool,
@@ -90,7 +90,7 @@ def reveal(session: Session, row: WalletRow, wallet: WalletDescriptor, index: in
     return address
 
 
-def next_address(store: Store, actor: Actor, name: str) -> dict[str, Any]:
+def next_address(store: Store, actor: Actor, name: str) -> AddressIssued:
     """The next unused receive address (each call reveals a new one, as a hardware wallet would show it)."""
     authorize(actor, "reserve.wallet.manage")
     with store.transaction() as session:
@@ -101,7 +101,7 @@ def next_address(store: Store, actor: Actor, name: str) -> dict[str, Any]:
         row.next_index = index + 1
         audit.record(session, actor=actor.name, action="reserve.address.reveal", subject=name,
                      payload={"index": index, "address": address})
-    return {"wallet": name, "address": address, "index": index, "path": f"0/{index}"}
+    return AddressIssued(name, address, index, f"0/{index}")
 
 
 def scan(chain: ChainSource, wallet: WalletDescriptor, start_gap: tuple[int, int], gap: int) -> tuple[
@@ -144,7 +144,7 @@ def _address(wallet: WalletDescriptor, scanner: WalletScanner | None, index: int
     return known if known is not None else wallet.address(index, change)
 
 
-def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> dict[str, Any]:
+def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> SyncResult:
     """Bring the wallet's ledger to what the chain shows; vanished receipts are flagged, never dropped."""
     authorize(actor, "reserve.read")
     gap = int(load_registry().value("reserve.custody.gap_limit"))
@@ -190,11 +190,9 @@ def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> dict[str,
                          payload={"height": tip, "new": [f"{c.txid}:{c.vout}" for c in update.new],
                                   "changed": {f"{c.txid}:{c.vout}": c.status for c in update.changed},
                                   "findings": [f.message for f in findings]})
-    pending = live - confirmed
-    return {"wallet": name, "height": tip, "balance_btc": ledger.btc_text(confirmed),
-            "balance_sats": confirmed, "unconfirmed_btc": ledger.btc_text(pending),
-            "new_receipts": len(update.new), "vanished": [f"{c.txid}:{c.vout}" for c in update.vanished],
-            "policy": row.policy, "policy_findings": [f.message for f in findings]}
+    return SyncResult(name, tip, ledger.btc_amount(confirmed), confirmed, ledger.btc_amount(live - confirmed),
+                      len(update.new), tuple(f"{c.txid}:{c.vout}" for c in update.vanished), row.policy,
+                      tuple(f.message for f in findings))
 
 
 def _receipt_findings(profile: str, new: list[ledger.Coin], holdings: int) -> list[policy.Finding]:
@@ -206,10 +204,8 @@ def _receipt_findings(profile: str, new: list[ledger.Coin], holdings: int) -> li
 
 
 def classify(store: Store, actor: Actor, name: str, txid: str, vout: int, source: str, zone: str = "",
-             cost_basis_usd: str | None = None) -> dict[str, Any]:
+             cost_basis_usd: str | None = None) -> Classification:
     """Record where a receipt came from (and its cost basis), audited."""
-    from decimal import Decimal, InvalidOperation
-
     authorize(actor, "reserve.ledger.write")
     ledger.check_source(source)
     basis = None
@@ -231,10 +227,10 @@ def classify(store: Store, actor: Actor, name: str, txid: str, vout: int, source
         audit.record(session, actor=actor.name, action="reserve.ledger.classify", subject=f"{txid}:{vout}",
                      payload={"wallet": name, "from": before, "source": source, "zone": zone,
                               "cost_basis_usd": str(basis) if basis is not None else None})
-    return {"txid": txid, "vout": vout, "source": source, "zone": zone, "cost_basis_usd": basis}
+    return Classification(txid, vout, source, zone, basis)
 
 
-def unspent(store: Store, name: str) -> list[dict[str, Any]]:
+def unspent(store: Store, name: str) -> list[UnspentCoin]:
     """The wallet's confirmed unspent coins with their derivation (for proof-of-reserves statements)."""
     with store.read() as session:
         row = load(session, name)
@@ -243,6 +239,5 @@ def unspent(store: Store, name: str) -> list[dict[str, Any]]:
         coins = session.scalars(select(LedgerEntryRow).where(LedgerEntryRow.wallet_id == row.id,
                                                              LedgerEntryRow.status == "confirmed")
                                 .order_by(LedgerEntryRow.block_height, LedgerEntryRow.txid, LedgerEntryRow.vout))
-        return [{"txid": c.txid, "vout": c.vout, "sats": c.sats, "address": c.address, "height": c.block_height,
-                 "change": where.get(c.address, (None, None))[0], "index": where.get(c.address, (None, None))[1]}
+        return [UnspentCoin(c.txid, c.vout, c.sats, c.address, c.block_height, *where.get(c.address, (None, None)))
                 for c in coins]

@@ -1,7 +1,7 @@
 """The signer endpoints spend proposals and reserve statements share: status, unsigned PSBT, signed upload.
 
-Not a router of its own (the leading underscore keeps it out of discovery): reserve.py and
-reserve_statements.py each add these three routes for their service (services/psbt_signatures.py underneath).
+Not a router of its own: web.py and web_statements.py each add these three routes for their ceremony
+(signatures.py underneath). The answers are the records' JSON (results.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
 from biplomacy.core.errors import InputError
-from biplomacy.core.jsonable import to_jsonable as jsonable
 from biplomacy.reserve.signatures import Ceremony
 from biplomacy.web.auth import ActorDep
 
@@ -32,7 +31,7 @@ def add_signer_routes(api: APIRouter, path: str, ceremony: Ceremony, status_for_
         store = request.app.state.store
         if status_for_signers:
             ceremony.may_upload(actor)  # the same permission as downloading the PSBT
-        return jsonable(ceremony.status(store, actor, target_id))
+        return ceremony.status(store, actor, target_id).to_json()
 
     @api.get(f"{path}/psbt", response_class=PlainTextResponse,
              summary=f"{what}'s unsigned PSBT (base64) to sign on a hardware wallet")
@@ -46,4 +45,4 @@ def add_signer_routes(api: APIRouter, path: str, ceremony: Ceremony, status_for_
         body = await request.body()
         if len(body) > MAX_PSBT_BYTES:
             raise InputError("the PSBT is larger than 1 MB", field="psbt")
-        return jsonable(ceremony.submit(request.app.state.store, actor, target_id, body))
+        return ceremony.submit(request.app.state.store, actor, target_id, body).to_json()

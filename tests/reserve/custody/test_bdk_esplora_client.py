@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 
 import bdkpython as bdk
 import pytest
@@ -59,7 +60,7 @@ def test_bdk_full_scan_of_the_rehearsal_chain_agrees_with_our_sync(store: Store,
     from biplomacy.chain.esplora import http_chain
 
     ours = reserve_wallets.sync(store, ADMIN, http_chain(esplora_url), "w")
-    assert balance.confirmed.to_sat() == ours["balance_sats"] == 165_000_000
+    assert balance.confirmed.to_sat() == ours.balance_sats == 165_000_000
     assert balance.total.to_sat() - balance.confirmed.to_sat() == 30_000_000
-    assert ours["unconfirmed_btc"] == "0.3"
+    assert ours.unconfirmed_btc == Decimal("0.3")
     assert bdk_wallet.latest_checkpoint().height == 2

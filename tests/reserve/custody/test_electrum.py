@@ -272,8 +272,8 @@ def test_an_address_revealed_beyond_the_gap_is_still_scanned_through_electrum(
     admin = Actor("admin", "admin")
     gap = int(load_registry().value("reserve.custody.gap_limit"))
     reserve_wallets.add_wallet(store, admin, "regtest", "far", treasury_descriptor)
-    shown = [reserve_wallets.next_address(store, admin, "far")["address"] for _ in range(gap + 6)]
+    shown = [reserve_wallets.next_address(store, admin, "far").address for _ in range(gap + 6)]
     chain.fund(store, admin, "regtest", shown[-1], "0.4")  # only the last one shown is paid: BDK's scan stops
     chain.mine(store, admin, 1)                           # at the gap; the revealed addresses are synced after
     synced = reserve_wallets.sync(store, admin, ElectrumChain(electrum_url, "regtest"), "far")
-    assert synced["balance_sats"] == 40_000_000
+    assert synced.balance_sats == 40_000_000

@@ -93,7 +93,7 @@ def test_the_rehearsal_server_answers_bad_requests_and_keeps_the_connection(stor
     from biplomacy.core.networks import embit_network
 
     address = rc.address_of(bytes.fromhex("0014" + "11" * 20), embit_network("regtest"))
-    txid = chain.fund(store, ADMIN, "regtest", address, "0.5")["txid"]
+    txid = chain.fund(store, ADMIN, "regtest", address, "0.5").txid
     chain.mine(store, ADMIN, 3)
     scripthash = ep.electrum_scripthash(address_to_scriptpubkey(address).data)
     assert ask(served, b"garbage")["error"]["code"] == ep.PARSE_ERROR

@@ -18,7 +18,7 @@ WALLET = parse_descriptor(multisig(2, [make_signer(x) for x in "abc"]), "regtest
 
 def test_esplora_answers_heights_blocks_transactions_and_utxos(store: Store, settings: Settings) -> None:
     address = WALLET.address(0)
-    txid = chain.fund(store, ADMIN, "regtest", address, "0.3")["txid"]
+    txid = chain.fund(store, ADMIN, "regtest", address, "0.3").txid
     api = esplora_over_asgi(store, settings)
     assert api.tip_height() == 0
     pending = api.address_history(address)
@@ -61,9 +61,9 @@ def test_long_histories_are_paged_like_esplora_and_the_adapter_follows_the_pages
     txids = set()
     for _ in range(3):
         for _ in range(11):
-            txids.add(chain.fund(store, ADMIN, "regtest", address, "0.01")["txid"])
+            txids.add(chain.fund(store, ADMIN, "regtest", address, "0.01").txid)
         chain.mine(store, ADMIN, 1)
-    extra = chain.fund(store, ADMIN, "regtest", address, "0.01")["txid"]
+    extra = chain.fund(store, ADMIN, "regtest", address, "0.01").txid
     api = esplora_over_asgi(store, settings)
     first = api.client.get(f"/address/{address}/txs").json()
     assert len(first) == 1 + 25 and first[0]["txid"] == extra
@@ -75,14 +75,13 @@ def test_unspent_lists_confirmed_coins_with_their_derivation(store: Store, setti
     from biplomacy.reserve import wallets as reserve_wallets
 
     reserve_wallets.add_wallet(store, ADMIN, "regtest", "w", WALLET.text)
-    first = reserve_wallets.next_address(store, ADMIN, "w")["address"]
+    first = reserve_wallets.next_address(store, ADMIN, "w").address
     chain.fund(store, ADMIN, "regtest", first, "0.3")
     chain.mine(store, ADMIN, 1)
     chain.fund(store, ADMIN, "regtest", WALLET.address(1), "0.1")  # unconfirmed: not yet provable
     reserve_wallets.sync(store, ADMIN, esplora_over_asgi(store, settings), "w")
     [coin] = reserve_wallets.unspent(store, "w")
-    assert (coin["address"], coin["sats"], coin["change"], coin["index"], coin["height"]) == (first, 30_000_000,
-                                                                                              False, 0, 1)
+    assert (coin.address, coin.sats, coin.change, coin.index, coin.height) == (first, 30_000_000, False, 0, 1)
 
 
 def test_the_in_process_source_sees_exactly_what_the_esplora_api_serves(store: Store, settings: Settings) -> None:

@@ -119,10 +119,10 @@ def test_the_public_view_is_reused_until_the_audit_log_moves(store: Any, treasur
 
     cache = PublicViewCache()
     empty = cache.get(store)
-    assert cache.get(store) is empty and empty.data["total_btc"] == "0" and empty.wallets == []
+    assert cache.get(store) is empty and empty.data.total_btc == 0 and empty.wallets == []
     reserve_wallets.add_wallet(store, Actor("admin", "admin"), "regtest", "treasury", treasury_descriptor)
     added = cache.get(store)
-    assert added is not empty and [w["name"] for w in added.wallets] == ["treasury"]
+    assert added is not empty and [w.name for w in added.wallets] == ["treasury"]
     assert added.head is not None and added.page["audit_head"] == added.head[1]
     assert cache.get(store) is added
 

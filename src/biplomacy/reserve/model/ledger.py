@@ -97,6 +97,18 @@ def btc_text(sats: int) -> str:
     return text
 
 
-def valuation(sats: int, btc_usd: Decimal, pkr_per_usd: Decimal) -> dict[str, Decimal]:
+def btc_amount(sats: int) -> Decimal:
+    """Sats as exact BTC, with the digits btc_text writes (so its JSON, format(x, "f"), is btc_text's)."""
+    return Decimal(btc_text(sats))
+
+
+@dataclass(frozen=True, slots=True)
+class Valuation:
+    usd: Decimal
+    pkr: Decimal
+
+
+def valuation(sats: int, btc_usd: Decimal, pkr_per_usd: Decimal) -> Valuation:
+    """The holdings' value in USD and PKR, each rounded once to the cent."""
     usd = (Decimal(sats) / SATS_PER_BTC * btc_usd).quantize(Decimal("0.01"))
-    return {"usd": usd, "pkr": (usd * pkr_per_usd).quantize(Decimal("0.01"))}
+    return Valuation(usd, (usd * pkr_per_usd).quantize(Decimal("0.01")))

@@ -1,4 +1,8 @@
-"""The rehearsal chain kept in the store: fund, mine, reorg, broadcast, and the queries its Esplora API answers."""
+"""The rehearsal chain kept in the store: fund, mine, reorg, broadcast, and the queries its Esplora API answers.
+
+fund, mine, reorg and tip return records (rehearsal/results.py). The queries the Esplora and Electrum servers
+answer return Esplora's JSON as dicts and lists: there the dict is the wire format, key for key.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from biplomacy.core.permissions import Actor, authorize
 from biplomacy.core.units import MAX_SATS, Btc
 from biplomacy.house import audit
 from biplomacy.reserve.rehearsal.model import consensus as rc
+from biplomacy.reserve.rehearsal.results import ChainTip, Funded, Mined, Reorged
 from biplomacy.reserve.rehearsal.tables import ChainBlockRow, ChainOutputRow, ChainTxRow
 from biplomacy.store.db import Store
 
@@ -53,7 +58,7 @@ def _add_tx(session: Session, checked: rc.CheckedTx, network: str, source: str =
                         .values(spent_by=checked.txid))
 
 
-def fund(store: Store, actor: Actor, network: str, address: str, amount: str, source: str = "seizure") -> dict[str, Any]:
+def fund(store: Store, actor: Actor, network: str, address: str, amount: str, source: str = "seizure") -> Funded:
     """Pay `amount` BTC to `address` from the faucet; the transaction waits in the mempool until mined."""
     authorize(actor, "reserve.chain.rehearse")
     if source not in SOURCES:
@@ -71,10 +76,10 @@ def fund(store: Store, actor: Actor, network: str, address: str, amount: str, so
         _add_tx(session, checked, network, source)
         audit.record(session, actor=actor.name, action="reserve.chain.fund", subject=checked.txid,
                      payload={"address": address, "sats": sats, "source": source})
-    return {"txid": checked.txid, "address": address, "amount_btc": Btc.parse(amount).amount, "source": source}
+    return Funded(checked.txid, address, Btc.parse(amount).amount, source)
 
 
-def mine(store: Store, actor: Actor, blocks: int) -> dict[str, Any]:
+def mine(store: Store, actor: Actor, blocks: int) -> Mined:
     """Mine `blocks` blocks; the first takes every mempool transaction."""
     authorize(actor, "reserve.chain.rehearse")
     if not 1 <= blocks <= 1000:
@@ -95,10 +100,10 @@ def mine(store: Store, actor: Actor, blocks: int) -> dict[str, Any]:
             session.flush()
         audit.record(session, actor=actor.name, action="reserve.chain.mine", subject=str(tip.height),
                      payload={"blocks": blocks, "confirmed": len(mempool), "tip": tip.hash})
-    return {"height": tip.height, "hash": tip.hash, "confirmed_txs": len(mempool)}
+    return Mined(tip.height, tip.hash, len(mempool))
 
 
-def reorg(store: Store, actor: Actor, depth: int, drop: bool = True) -> dict[str, Any]:
+def reorg(store: Store, actor: Actor, depth: int, drop: bool = True) -> Reorged:
     """Drop the last `depth` blocks. Their transactions vanish (drop) or go back to the mempool."""
     authorize(actor, "reserve.chain.rehearse")
     if not 1 <= depth <= rc.MAX_REORG_DEPTH:
@@ -109,7 +114,7 @@ def reorg(store: Store, actor: Actor, depth: int, drop: bool = True) -> dict[str
             raise InputError(f"the chain has only {tip.height} blocks above genesis", field="depth")
         cut = tip.height - depth + 1
         txs = list(session.scalars(select(ChainTxRow).where(ChainTxRow.block_height >= cut)))
-        vanished = []
+        vanished: list[str] = []
         for x in txs:
             x.block_height = None
             x.status = "vanished" if drop else "mempool"
@@ -121,10 +126,10 @@ def reorg(store: Store, actor: Actor, depth: int, drop: bool = True) -> dict[str
         for b in session.scalars(select(ChainBlockRow).where(ChainBlockRow.height >= cut)):
             session.delete(b)
         session.flush()
+        to_mempool = [] if drop else [x.txid for x in txs]
         audit.record(session, actor=actor.name, action="reserve.chain.reorg", subject=str(cut - 1),
-                     payload={"depth": depth, "vanished": vanished, "to_mempool": [] if drop else
-                              [x.txid for x in txs]})
-    return {"height": cut - 1, "vanished": vanished, "to_mempool": [] if drop else [x.txid for x in txs]}
+                     payload={"depth": depth, "vanished": vanished, "to_mempool": to_mempool})
+    return Reorged(cut - 1, tuple(vanished), tuple(to_mempool))
 
 
 def broadcast(store: Store, network: str, tx_hex: str) -> str:
@@ -149,13 +154,14 @@ def broadcast(store: Store, network: str, tx_hex: str) -> str:
     return checked.txid
 
 
-# Queries answered by the Esplora-compatible API ------------------------------------------------------------
-
-
-def tip(store: Store) -> tuple[int, str]:
+def tip(store: Store) -> ChainTip:
+    """Height and hash of the tip (genesis before the first block is mined)."""
     with store.read() as session:
         t = _tip(session)
-        return (t.height, t.hash) if t else (0, rc.genesis_hash())
+        return ChainTip(t.height, t.hash) if t else ChainTip(0, rc.genesis_hash())
+
+
+# Queries answered by the Esplora-compatible API: Esplora's JSON, as dicts --------------------------------
 
 
 def block_at(store: Store, height: int) -> str:
@@ -300,7 +306,7 @@ def fee_estimates() -> dict[str, float]:
     return {str(k): 2.0 for k in (1, 2, 3, 6, 12, 24, 144, 504, 1008)}
 
 
-# Queries answered by the Electrum server (services/rehearsal_electrum.py) ---------------------------------
+# Queries answered by the Electrum server (electrum_server.py) --------------------------------------------
 
 
 def block_txids(store: Store, height: int) -> list[str]:
@@ -345,7 +351,10 @@ def tx_height(store: Store, txid: str) -> int | None:
 
 
 def utxo_set(store: Store, height: int) -> dict[str, Any]:
-    """The chain's unspent outputs as of block `height` (what a reserve statement at that height is checked against)."""
+    """The chain's unspent outputs as of block `height` (what a reserve statement at that height is checked against).
+
+    A dict: it is the chain-data file `reserve verify-statement --chain-data` reads, key for key.
+    """
     with store.read() as session:
         block = session.get(ChainBlockRow, height)
         if block is None:

@@ -5,6 +5,7 @@ blockchain.block.header(s), blockchain.scripthash.get_history/get_balance/listun
 blockchain.transaction.get/get_merkle/broadcast, blockchain.estimatefee, blockchain.relayfee. Headers and
 merkle branches are real (clients check each confirmed transaction's branch against its block's header). No
 notifications are pushed: clients poll. docs/adr/0004-rehearsal-electrum-server.md says why it is hand-written.
+The methods answer with dicts and lists on purpose: they are the protocol's JSON results, key for key.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ class RehearsalElectrum:
                 "hash_function": "sha256"}
 
     def headers_subscribe(self) -> dict[str, Any]:
-        height, _ = chain.tip(self.store)
+        height = chain.tip(self.store).height
         return {"height": height, "hex": self._header(height).hex()}
 
     def _header(self, height: int) -> bytes:
@@ -91,7 +92,7 @@ class RehearsalElectrum:
         start, wanted = ep.height_param(start_height, "start_height"), ep.height_param(count, "count")
         if ep.height_param(cp_height, "cp_height"):
             raise ep.RpcError(ep.BAD_REQUEST, "checkpoint proofs (cp_height) are not served")
-        top = chain.tip(self.store)[0]
+        top = chain.tip(self.store).height
         heights = range(start, min(start + min(wanted, MAX_HEADERS), top + 1))
         return {"count": len(heights), "hex": b"".join(self._header(h) for h in heights).hex(), "max": MAX_HEADERS}
 

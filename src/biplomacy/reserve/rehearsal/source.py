@@ -23,7 +23,7 @@ class RehearsalSource:
         self.network = network
 
     def tip_height(self) -> int:
-        return chain.tip(self.store)[0]
+        return chain.tip(self.store).height
 
     def address_history(self, address: str) -> list[ChainTx]:
         """Every transaction touching `address`: the mempool, then confirmed ones a page at a time."""

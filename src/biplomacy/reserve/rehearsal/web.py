@@ -54,13 +54,13 @@ def _answer(fn: Any, *args: Any) -> Response:
 @api.get("/blocks/tip/height", response_class=PlainTextResponse)
 def tip_height(request: Request) -> Response:
     store, _ = _ctx(request)
-    return _answer(lambda: chain.tip(store)[0])
+    return _answer(lambda: chain.tip(store).height)
 
 
 @api.get("/blocks/tip/hash", response_class=PlainTextResponse)
 def tip_hash(request: Request) -> Response:
     store, _ = _ctx(request)
-    return _answer(lambda: chain.tip(store)[1])
+    return _answer(lambda: chain.tip(store).hash)
 
 
 @api.get("/blocks")

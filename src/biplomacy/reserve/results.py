@@ -1,0 +1,312 @@
+"""The records the reserve's use cases return and its CLI and web render: one frozen dataclass per answer.
+
+A record's JSON (CLI --json, /api/v1/reserve/*) is its fields in declaration order, each value written as
+core.jsonable writes it (Decimals as exact strings, dates in ISO 8601, enums by value): the field names are
+the published keys, declared here once. Two field options keep the published shapes as they have always been:
+`published_when_set()`, a key that appears only with a value, and `inlined()`, a record whose keys are
+written into its parent's (a signing receipt carries its target's status at the same level).
+BTC amounts are Decimal with btc_text's digits ("1.75", "0.5"): render them with format(x, "f").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from biplomacy.core.jsonable import to_jsonable
+from biplomacy.reserve.model.states import SpendState, StatementState
+
+_INLINED, _WHEN_SET, _PLAIN = "inlined", "when_set", ""  # how a field is written (its metadata)
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_LAYOUTS: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+def published_when_set(**kwargs: Any) -> Any:
+    """A field whose key is left out of the JSON while its value is None."""
+    return field(metadata={_WHEN_SET: True}, **kwargs)
+
+
+def inlined() -> Any:
+    """A record field whose keys are written into the parent's JSON, in place (a key already there stays there)."""
+    return field(metadata={_INLINED: True})
+
+
+@dataclass(frozen=True)
+class Record:
+    """Base of the reserve's records: `to_json()` is the published document."""
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, how in _layout(type(self)):
+            value = getattr(self, name)
+            if how == _INLINED:
+                out.update(value.to_json())
+            elif value is not None or how != _WHEN_SET:
+                out[name] = json_value(value)
+        return out
+
+
+def _layout(record: type[Record]) -> tuple[tuple[str, str], ...]:
+    """Each field's name and how it is written, read once per class (a ledger's JSON holds thousands of records)."""
+    layout = _LAYOUTS.get(record)
+    if layout is None:
+        layout = _LAYOUTS[record] = tuple(
+            (f.name, _INLINED if f.metadata.get(_INLINED) else _WHEN_SET if f.metadata.get(_WHEN_SET) else _PLAIN)
+            for f in fields(record))
+    return layout
+
+
+def json_value(value: Any) -> Any:
+    """The JSON value of a record, a list of records, or anything core.jsonable writes."""
+    kind = type(value)
+    if kind in _SCALARS:  # exactly these types: a StrEnum goes on to core.jsonable, which writes its value
+        return value
+    if kind is Decimal:
+        return format(value, "f")
+    if kind is datetime:
+        return value.isoformat()
+    if isinstance(value, Record):
+        return value.to_json()
+    if kind is tuple or kind is list:
+        return [json_value(v) for v in value]
+    return to_jsonable(value)
+
+
+# Wallets ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WalletView(Record):
+    """A watch-only reserve wallet as its operators see it."""
+
+    name: str
+    threshold: int  # M of the M-of-N
+    signers: tuple[str, ...]  # master fingerprints, in the descriptor's order
+    network: str
+    policy: str  # the policy profile the wallet is held under
+    descriptor: str
+    public_addresses: bool
+
+
+@dataclass(frozen=True)
+class AddressIssued(Record):
+    wallet: str
+    address: str
+    index: int
+    path: str  # "0/<index>": the receive branch
+
+
+@dataclass(frozen=True)
+class SyncResult(Record):
+    """The wallet's ledger after a sync: balances, what came in, what left the chain, what policy says."""
+
+    wallet: str
+    height: int  # the chain tip the sync saw
+    balance_btc: Decimal  # confirmed
+    balance_sats: int
+    unconfirmed_btc: Decimal
+    new_receipts: int
+    vanished: tuple[str, ...]  # "txid:vout" of receipts a reorg took off the chain
+    policy: str
+    policy_findings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Classification(Record):
+    """Where a receipt came from, as recorded."""
+
+    txid: str
+    vout: int
+    source: str
+    zone: str
+    cost_basis_usd: Decimal | None
+
+
+@dataclass(frozen=True)
+class UnspentCoin(Record):
+    """A confirmed unspent coin of a wallet, with its derivation where the wallet revealed its address."""
+
+    txid: str
+    vout: int
+    sats: int
+    address: str
+    height: int | None
+    change: bool | None
+    index: int | None
+
+
+@dataclass(frozen=True)
+class BackupSheet(Record):
+    wallet: str
+    signer: str  # the signer's master fingerprint
+    path: Path
+    first_address: str
+
+
+# Signing: spends and statements ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SigningProgress(Record):
+    """How far the M signatures on a spend proposal or a reserve statement have come."""
+
+    id: str
+    wallet: str
+    threshold: int
+    valid_signers: tuple[str, ...]  # fingerprints, in the order their signatures came
+    ready: bool
+    state: SpendState | StatementState
+
+
+@dataclass(frozen=True)
+class SignatureReceipt(Record):
+    """The answer to an uploaded signed PSBT: accepted with the new signers, or refused with the reason."""
+
+    accepted: bool
+    reason: str | None
+    new_signers: tuple[str, ...] | None = published_when_set()  # only on an accepted upload
+    target: SigningProgress = inlined()
+
+
+@dataclass(frozen=True)
+class SpendProposal(Record):
+    """A proposed spend with its unsigned PSBT, for the signers."""
+
+    id: str
+    psbt: str  # base64
+    wallet: str
+    to: str
+    amount_btc: Decimal
+    fee_sats: int
+    threshold: int
+    purpose: str
+    policy: str
+    policy_findings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SpendStatus(SigningProgress):
+    to: str
+    amount_btc: Decimal
+    fee_sats: int
+    purpose: str
+    txid: str | None  # once broadcast
+
+
+@dataclass(frozen=True)
+class SpendBroadcast(Record):
+    """A broadcast spend: its txid first, then the proposal's status (which repeats it)."""
+
+    txid: str
+    proposal: SpendStatus = inlined()
+
+
+@dataclass(frozen=True)
+class StatementStatus(SigningProgress):
+    message: str
+    height: int  # the snapshot the statement speaks for
+    block_hash: str
+    utxos: int  # how many coins it proves
+    total_btc: Decimal
+    total_sats: int
+
+
+@dataclass(frozen=True)
+class StatementBuilt(StatementStatus):
+    psbt: str  # the unsigned to_sign PSBT, base64
+
+
+@dataclass(frozen=True)
+class StatementPublished(StatementStatus):
+    signers: tuple[str, ...]  # the fingerprints whose signatures the final statement carries
+
+
+# Holdings --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerEntry(Record):
+    """One receipt of the ledger (the public view leaves `address` out unless the wallet's are public)."""
+
+    wallet: str
+    txid: str
+    vout: int
+    address: str | None
+    sats: int
+    btc: Decimal
+    source: str
+    zone: str
+    cost_basis_usd: Decimal | None
+    status: str  # pending | confirmed | spent | vanished
+    height: int | None
+    first_seen: datetime
+    policy: str
+    flags: tuple[str, ...]  # "rule: message" of what the wallet's policy says about the receipt
+
+
+@dataclass(frozen=True)
+class WalletHolding(Record):
+    wallet: str
+    btc: Decimal
+    sats: int
+    policy: str
+    threshold: int
+    signers: int  # how many
+    public_addresses: bool
+
+
+@dataclass(frozen=True)
+class SourceHolding(Record):
+    source: str
+    btc: Decimal
+    sats: int
+
+
+@dataclass(frozen=True)
+class HistoryPoint(Record):
+    day: str  # ISO date
+    sats: int  # held at the end of the day
+    btc: Decimal
+
+
+@dataclass(frozen=True)
+class HoldingsReport(Record):
+    """The ledger by wallet and source, valued, with its history; `chart` only on the public view."""
+
+    total_sats: int
+    total_btc: Decimal
+    value_usd: Decimal
+    value_pkr: Decimal
+    price_usd: Decimal  # per BTC
+    pkr_per_usd: Decimal
+    price_date: str  # the price's day and where it came from
+    by_wallet: tuple[WalletHolding, ...]
+    by_source: tuple[SourceHolding, ...]
+    vanished: tuple[LedgerEntry, ...]
+    flagged: tuple[LedgerEntry, ...]
+    history: tuple[HistoryPoint, ...]
+    entries: tuple[LedgerEntry, ...]
+    sources: list[dict[str, object]]  # the provenance registry's entries behind the fallback price and rate
+    chart: dict[str, Any] | None = published_when_set(default=None)  # a Vega-Lite spec of `history`
+
+
+@dataclass(frozen=True)
+class PricesImported(Record):
+    imported: int  # rows
+    file: str
+
+
+@dataclass(frozen=True)
+class PublicWallet(Record):
+    """A wallet as the public sees it: the descriptor only where the operator made its addresses public."""
+
+    name: str
+    threshold: int
+    signers: tuple[str, ...]
+    policy: str
+    network: str
+    balance_btc: Decimal
+    descriptor: str | None = published_when_set(default=None)
