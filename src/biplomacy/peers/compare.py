@@ -33,12 +33,17 @@ def live_reserve(store: Store) -> LiveFigure | None:
 
 
 def live_plan(store: Store) -> LiveFigure | None:
-    """Installed mining MW of the newest stored energy plan; None when no plan is stored."""
+    """Installed mining MW of the newest stored energy plan, labelled with its sizing and its risk-adjusted BTC a
+    year (the energy page's headline); None when no plan is stored."""
     newest = newest_plan(store)
     if newest is None:
         return None
-    mw = newest.summary.mining_mw_installed
-    return LiveFigure(Decimal(str(mw)), "MW", newest.created_at.date().isoformat(), f"stored plan {newest.id}")
+    s = newest.summary
+    label = f"stored plan {newest.id}"
+    if s.sizing is not None and s.btc_per_year_p50 is not None:
+        label += (f", {s.sizing} sizing; {s.btc_per_year_p50:,.0f} BTC a year risk-adjusted P50 (P5 "
+                  f"{s.btc_per_year_p5 or 0:,.0f}, P95 {s.btc_per_year_p95 or 0:,.0f})")
+    return LiveFigure(Decimal(str(s.mining_mw_installed)), "MW", newest.created_at.date().isoformat(), label)
 
 
 def comparison(store: Store | None, countries: tuple[str, ...] | None = None) -> PeerComparison:

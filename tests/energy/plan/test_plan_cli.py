@@ -5,8 +5,6 @@ import json
 
 import pytest
 
-from biplomacy.energy.model.tariffs import assess_tariff
-
 
 def test_plan_writes_the_contract_files_and_summary(cli, small_scenario, tmp_path):
     out = tmp_path / "out"
@@ -41,22 +39,6 @@ def test_two_plans_compare_side_by_side(cli, small_scenario, tmp_path):
 def test_unknown_objective_is_exit_2(cli, small_scenario, tmp_path):
     r = cli("energy", "plan", "--scenario", str(small_scenario), "--out", str(tmp_path / "o"), "--objective", "max")
     assert r.exit_code == 2 and "--objective" in r.stderr
-
-
-def test_tariff_below_a_one_plant_hours_cost_is_a_subsidy_of_the_gap():
-    import numpy as np
-
-    load = np.array([100.0, 100.0, 0.0])
-    mc = np.array([20.0, 10.0, 30.0])  # each hour's load within one plant's block: cost = marginal cost x load
-    cost = mc * load * 1000.0
-    t = assess_tariff("x", 15.0, load, cost, mc, average_cost_pkr_kwh=26.34, cost_of_service_pkr_kwh=34.01,
-                      usd_pkr=281.0)
-    assert t.subsidy_vs_marginal_pkr == 5.0 * 100_000  # one hour, 5 PKR/kWh short on 100 MWh
-    assert t.capacity_contribution_pkr == 5.0 * 100_000
-    assert t.hours_below_marginal == 1 and t.hours_subsidised == 1 and t.verdict.startswith("subsidy")
-    full = assess_tariff("y", 40.0, load, cost, mc, average_cost_pkr_kwh=26.34, cost_of_service_pkr_kwh=34.01,
-                         usd_pkr=281.0)
-    assert full.subsidy_vs_marginal_pkr == 0 and full.verdict.startswith("no subsidy: at or above")
 
 
 def test_system_csv_prices_each_hours_added_load_along_the_merit_order(cli_nodb, small_scenario, tmp_path):
