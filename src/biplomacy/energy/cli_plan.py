@@ -152,11 +152,36 @@ def register(app: typer.Typer) -> None:
         d = {"name": s.name, "path": str(s.folder), "hours": len(s.grid.hours), "cap_mw": s.cap_mw,
              "ai_firm_mw": s.ai.firm_mw, "fleet_j_per_th": s.fleet_j_per_th,
              "zones": [z.__dict__ for z in s.zones], "tariffs": [t.__dict__ for t in s.tariffs],
-             "surplus_mw": {"min": float(s.surplus_mw.min()), "mean": float(s.surplus_mw.mean())}}
+             "surplus_mw": {"min": float(s.surplus_mw.min()), "mean": float(s.surplus_mw.mean())},
+             "demand_gwh": round(float(s.grid.demand_mw.sum()) / 1000.0, 1),
+             "peak_demand_mw": round(float(s.grid.demand_mw.max()), 1),
+             "installed_mw": round(float(sum(float(a.max()) for a in s.grid.available_mw.values())), 1)}
         emit(d, json_, lambda d: table(f"{d['name']}: {d['hours']:,} h, cap {d['cap_mw']:,.0f} MW",
                                        ["zone", "province", "limit MW", "ramp MW/h", "AI"],
                                        [(z["name"], z["province"], z["connection_limit_mw"], z["ramp_mw_per_h"],
                                          z["ai_allowed"]) for z in d["zones"]]))
+
+    @scenario_app.command("import-grid")
+    def import_grid_cmd(directory: Path, load: Path = typer.Option(..., "--load", help="NTDC hourly system load CSV "
+                                                                     "(date dd/mm/yyyy, hour 1-24, SYSLOAD MW)."),
+                        mix: Path = typer.Option(None, "--mix", help="CPPA-G monthly generation by fuel CSV (month, "
+                                                 "source, gwh[, fuel_cost_pkr_kwh])."),
+                        json_: bool = typer.Option(False, "--json")) -> None:
+        """Rewrite DIR/grid.csv from NTDC's hourly load (and CPPA-G's monthly mix): docs/energy-scenario.md."""
+        from biplomacy.energy.model.grid_import import import_grid, read_generation_mix, read_ntdc_load, write_grid
+
+        if not (directory / "scenario.toml").is_file():
+            raise InputError(f"{directory} is not a scenario folder (no scenario.toml); make one with "
+                             "`biplomacy energy scenario new NAME`", field="DIR")
+        hours, demand = read_ntdc_load(load)
+        g = import_grid(hours, demand, read_generation_mix(mix) if mix is not None else None)
+        n = write_grid(directory / "grid.csv", g)
+        doc = {"path": str(directory / "grid.csv"), "rows": n, "first_hour": hours[0], "last_hour": hours[-1],
+               "demand_gwh": round(float(demand.sum()) / 1000.0, 3), "peak_mw": round(float(demand.max()), 1),
+               "raised": list(g.raised)}
+        emit(doc, json_, lambda d: out.print(f"wrote {d['rows']:,} hours ({d['first_hour']} to {d['last_hour']}), "
+                                             f"{d['demand_gwh']:,.0f} GWh, peak {d['peak_mw']:,.0f} MW"
+                                             + "".join(f"\n  {r}" for r in d["raised"])))
 
     @scenario_app.command("generate-grid")
     def generate_grid(directory: Path, seed: int = typer.Option(2025, "--seed"),
