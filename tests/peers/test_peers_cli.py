@@ -36,7 +36,7 @@ def test_csv_file_has_one_line_per_cell_with_its_sources(cli: Any, tmp_path: Pat
     rows = list(csv.DictReader(target.open(encoding="utf-8")))
     assert len(rows) == 8 * 2
     sv = next(x for x in rows if (x["dimension"], x["country"]) == ("reserve_btc", "SV"))
-    assert (sv["value"], sv["unit"], sv["date"], sv["kind"]) == ("6238", "BTC", "2025-05", "figure")
+    assert (sv["value"], sv["unit"], sv["date"], sv["kind"]) == ("6238", "BTC", "2025-07-17", "figure")
     assert "peers.sv.reserve_btc" in sv["sources"].split(";")
     us = next(x for x in rows if (x["dimension"], x["country"]) == ("reserve_btc", "US"))
     assert (us["text"], us["sources"]) == ("not published", "")

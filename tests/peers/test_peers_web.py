@@ -21,7 +21,7 @@ def test_the_page_is_public_and_shows_every_country_with_cited_cells(app_client:
     html = page.text
     for name in ("Pakistan", "El Salvador", "Bhutan", "United States"):
         assert f'<th scope="col">{name}</th>' in html
-    assert "6,238 BTC (2025-05)" in html and "not published" in html
+    assert "6,238 BTC (2025-07-17)" in html and "not published" in html
     # every citation link in the table points at an entry of the sources list on the same page
     links = set(re.findall(r'href="#fact-([\w.]+)"', html))
     entries = set(re.findall(r'<li id="fact-([\w.]+)">', html))

@@ -78,8 +78,8 @@ def test_every_number_in_a_statement_or_note_comes_from_a_cited_fact():
 
 def test_el_salvador_and_bhutan_reserves_are_the_published_figures():
     row = compare(REG, ["SV", "BT"]).cells["reserve_btc"]
-    assert (row["SV"].value, row["SV"].date) == ("6238", "2025-05")
-    assert (row["BT"].value, row["BT"].date) == ("6262", "2025-10")
+    assert (row["SV"].value, row["SV"].date) == ("6238", "2025-07-17")
+    assert (row["BT"].value, row["BT"].date) == ("6262", "2025-10-31")
     assert row["SV"].cites[0].key == "peers.sv.reserve_btc"
 
 

@@ -3,8 +3,9 @@
 Facts live in data/facts/<pillar>[-<part>].toml (each part of a pillar owns its file). Code asks
 the registry for a figure by key instead of writing the number down, so reports can list their sources.
 
-Every fact has an exact `date` (YYYY-MM-DD: the day the figure is as of, or the day an assumption was
-made). A sourced fact also has `source_date` (YYYY-MM-DD: the day the source was published; the fact's date
+Every fact has an exact `date` (YYYY-MM-DD): the day the figure is as of (the last day of the period when a
+source gives only a month or a year: a July figure is as of 31 July), or, for an assumption with no such period, the
+day it was made. A sourced fact also has `source_date` (YYYY-MM-DD: the day the source was published; the fact's date
 when it is not given) and a `url` or a `reference` (a document and where in it: section, page, table), so a
 reader can find it again. `standing = true` marks a rule in force (consensus rules, a statute) rather than a
 measurement: it does not go stale with time. `stale()` lists the other figures older than a year.

@@ -273,10 +273,19 @@ def plan_scenario(actor: Actor, scenario: str | Path, *, objective: str = "net-v
     sizing = sizing if sizing is not None else default_sizing(s)
     if sizing not in planner.SIZINGS:
         raise InputError(f"{sizing!r} is not one of {', '.join(planner.SIZINGS)}", field="sizing")
-    results = {}
-    for sz in (sizing, *(z for z in planner.SIZINGS if z != sizing)):
-        if sz != sizing and sz == "policy" and default_sizing(s) != "policy":
-            continue  # the zones cannot host the whole cap: there is no policy plan to set beside it
+    results: dict[str, planner.PlanResult] = {}
+    # the plan that pays first: where it already installs the whole cap, it is the policy plan too (same LP optimum:
+    # the policy only adds the cap as a lower bound, which that optimum meets), and the policy LP is not solved again
+    for sz in ("pays", "policy"):
+        if sz == "policy" and default_sizing(s) != "policy":
+            if sizing == "policy":
+                planner.build(s, objective, sizing="policy")  # says why the zones cannot host the cap
+            continue  # no policy plan to set beside the plan that pays
+        pays = results.get("pays")
+        if sz == "policy" and pays is not None and float(pays.mining_mw_installed.sum() + pays.ai_mw.sum()) >= \
+                s.cap_mw - 1e-6:
+            results["policy"] = replace(pays, sizing="policy")
+            continue
         say(f"building the LP ({len(s.zones)} zones x {len(s.grid.hours):,} h, sizing {sz})")
         model = planner.build(s, objective, sizing=sz)
         say(f"solving with HiGHS ({model.num_col:,} columns, {model.num_row:,} rows)")
