@@ -155,7 +155,7 @@ def register(app: typer.Typer) -> None:
              "surplus_mw": {"min": float(s.surplus_mw.min()), "mean": float(s.surplus_mw.mean())},
              "demand_gwh": round(float(s.grid.demand_mw.sum()) / 1000.0, 1),
              "peak_demand_mw": round(float(s.grid.demand_mw.max()), 1),
-             "installed_mw": round(float(sum(float(a.max()) for a in s.grid.available_mw.values())), 1)}
+             "max_available_mw": round(float(s.grid.available_total_mw.max()), 1)}
         emit(d, json_, lambda d: table(f"{d['name']}: {d['hours']:,} h, cap {d['cap_mw']:,.0f} MW",
                                        ["zone", "province", "limit MW", "ramp MW/h", "AI"],
                                        [(z["name"], z["province"], z["connection_limit_mw"], z["ramp_mw_per_h"],

@@ -151,3 +151,26 @@ def test_bad_settings_are_refused_naming_the_field(settings, field):
     with pytest.raises(InputError) as exc:
         simulate(NET, FLEET, settings)
     assert field in {i.path for i in exc.value.issues}
+
+
+def test_difficulty_tied_to_hashprice_grows_slower_after_a_price_crash():
+    net = quiet(difficulty_growth_per_year=0.25, fees_btc_per_block=0.0)
+    always_on = RiskSettings(paths=20, years=1, seed=5, price_shock=-0.5, shutdown_when_unprofitable=False)
+    independent = simulate(net, FLEET, always_on)
+    tied = simulate(net.with_changes(difficulty_hashprice_elasticity=1.0), FLEET, always_on)
+    # hashprice starts 50 % below its reference: miners add less hashrate, so the same fleet mines more
+    assert tied.btc_mined.p50 > independent.btc_mined.p50
+    # with hashprice at its start (no shock, no growth, no noise) the tie has nothing to answer to
+    still = quiet(difficulty_growth_per_year=0.0, fees_btc_per_block=0.0)
+    no_shock = RiskSettings(paths=20, years=1, seed=5, shutdown_when_unprofitable=False)
+    assert simulate(still.with_changes(difficulty_hashprice_elasticity=1.0), FLEET, no_shock).btc_mined.p50 == \
+        pytest.approx(simulate(still, FLEET, no_shock).btc_mined.p50, rel=1e-9)
+    # and growth that outruns the price lowers hashprice, which slows the growth it ties to
+    grow = RiskSettings(paths=20, years=1, seed=5, shutdown_when_unprofitable=False)
+    assert simulate(net.with_changes(difficulty_hashprice_elasticity=1.0), FLEET, grow).btc_mined.p50 > \
+        simulate(net, FLEET, grow).btc_mined.p50
+
+
+def test_an_elasticity_out_of_range_is_refused():
+    with pytest.raises(InputError, match="difficulty_hashprice_elasticity"):
+        NET.with_changes(difficulty_hashprice_elasticity=-1.0)

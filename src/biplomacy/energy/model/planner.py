@@ -50,6 +50,7 @@ class SolverSettings:
     solver: str = "simplex"  # HiGHS `solver`: "simplex" (dual) or "ipm" (interior point, then crossover)
     dual_pricing: str = "devex"  # dual simplex edge weights: "devex", "steepest-edge" or "choose" (HiGHS picks)
     presolve: bool = False  # HiGHS presolve; it finds almost nothing to remove in the "auto" formulation
+    time_limit_s: float | None = None  # None: no limit; past it the solve stops without an optimum
 
     def __post_init__(self) -> None:
         if self.solver not in ("simplex", "ipm"):
@@ -61,9 +62,12 @@ class SolverSettings:
     def highs_options(self) -> dict[str, Any]:
         """The HiGHS options these settings stand for (the bench's bare solve uses the same). One thread: HiGHS's
         parallel dual simplex was slower here (ADR 0008), and its thread pool is one per process."""
-        return {"output_flag": False, "threads": 1, "solver": self.solver,
-                "presolve": "on" if self.presolve else "off",
-                "simplex_dual_edge_weight_strategy": _PRICING[self.dual_pricing]}
+        options = {"output_flag": False, "threads": 1, "solver": self.solver,
+                   "presolve": "on" if self.presolve else "off",
+                   "simplex_dual_edge_weight_strategy": _PRICING[self.dual_pricing]}
+        if self.time_limit_s is not None:
+            options["time_limit"] = float(self.time_limit_s)
+        return options
 
 
 _PRICING = {"choose": -1, "devex": 1, "steepest-edge": 2}
