@@ -7,12 +7,13 @@ summary.json, a stored plan, `--json` or /api/v1/energy/* is spelled once: as th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from biplomacy.core.jsonable import to_jsonable
+from biplomacy.core.records import OMITTED_WHEN_NONE, Record
 from biplomacy.energy.model.network import NetworkAssumptions
 from biplomacy.energy.model.planner import PlanResult
 from biplomacy.energy.model.risk import Band, Fleet, Spread
@@ -21,19 +22,6 @@ from biplomacy.energy.model.strain import Strain
 from biplomacy.energy.model.tariffs import TariffVerdict
 
 Cited = Mapping[str, Any]  # a registry fact as Registry.cited gives it: key, value, unit, date, source or assumption
-
-
-class JsonRecord:
-    """A record whose JSON is its fields by name; the fields in `omit_when_none` are left out while None."""
-
-    omit_when_none: ClassVar[tuple[str, ...]] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        doc: dict[str, Any] = to_jsonable(self)
-        for name in self.omit_when_none:
-            if doc[name] is None:
-                del doc[name]
-        return doc
 
 
 def _read(kind: type[Any], doc: Mapping[str, Any], **given: Any) -> Any:
@@ -45,7 +33,7 @@ def _read(kind: type[Any], doc: Mapping[str, Any], **given: Any) -> Any:
 # --- a plan -------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class ZoneAllocation(JsonRecord):
+class ZoneAllocation(Record):
     """What a plan installs in one zone, and the MWh it mines there over the plan's hours."""
 
     zone: str
@@ -55,7 +43,7 @@ class ZoneAllocation(JsonRecord):
 
 
 @dataclass(frozen=True)
-class MeritOrderCost(JsonRecord):
+class MeritOrderCost(Record):
     """The plan's energy priced along the merit order (each hour's added load at the plants that serve it)."""
 
     hours_margin_moved_by_added_load: int
@@ -65,7 +53,7 @@ class MeritOrderCost(JsonRecord):
 
 
 @dataclass(frozen=True)
-class PlanSummary(JsonRecord):
+class PlanSummary(Record):
     """A plan's figures (summary.json): installed MW, BTC a year, the tariff verdicts, grid strain, sources.
 
     Figures a plan stored by an older version lacks are None: `net_value_at_merit_order_usd_per_year` and
@@ -108,7 +96,7 @@ class PlanSummary(JsonRecord):
 
 
 @dataclass(frozen=True)
-class ChartData(JsonRecord):
+class ChartData(Record):
     """What the portal needs to redraw a plan's charts: total mining MW per hour, MWh per zone and month."""
 
     hours: tuple[str, ...]
@@ -132,7 +120,7 @@ class SolvedPlan:
 
 
 @dataclass(frozen=True)
-class PlanEntry(JsonRecord):
+class PlanEntry(Record):
     """A stored plan as the list of plans shows it: without its summary."""
 
     id: int
@@ -143,7 +131,7 @@ class PlanEntry(JsonRecord):
 
 
 @dataclass(frozen=True)
-class StoredPlan(JsonRecord):
+class StoredPlan(Record):
     """A plan kept in the database, its summary read as `summary`.
 
     `stored_summary` is the summary's JSON as it was stored (with the files written and the chart data): the
@@ -179,13 +167,13 @@ class StoredPlan(JsonRecord):
 
 
 @dataclass(frozen=True)
-class PlanRef(JsonRecord):
+class PlanRef(Record):
     id: int
     name: str
 
 
 @dataclass(frozen=True)
-class ComparedFigure(JsonRecord):
+class ComparedFigure(Record):
     """One figure of two plans side by side (None where a plan does not have it)."""
 
     figure: str
@@ -194,7 +182,7 @@ class ComparedFigure(JsonRecord):
 
 
 @dataclass(frozen=True)
-class PlanComparison(JsonRecord):
+class PlanComparison(Record):
     a: PlanRef
     b: PlanRef
     rows: tuple[ComparedFigure, ...]
@@ -203,14 +191,12 @@ class PlanComparison(JsonRecord):
 # --- risk ---------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class RiskReport(JsonRecord):
+class RiskReport(Record):
     """The Monte Carlo of a fleet: spreads of BTC, revenue, NPV and energy cost; P(loss); the fan chart's bands.
 
     `chart` is the fan chart file when one was written (left out of the JSON otherwise); `tariff` the tariff
     option simulated (None for a what-if energy price).
     """
-
-    omit_when_none: ClassVar[tuple[str, ...]] = ("chart",)
 
     scenario: str
     paths: int
@@ -229,7 +215,7 @@ class RiskReport(JsonRecord):
     bands: tuple[Band, ...]
     assumptions: tuple[str, ...]
     sources: tuple[Cited, ...]
-    chart: Path | None = None
+    chart: Path | None = field(default=None, metadata=OMITTED_WHEN_NONE)
     tariff: str | None = None
 
     @property
@@ -240,7 +226,7 @@ class RiskReport(JsonRecord):
 # --- economics ----------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class ExpectedBtcInputs(JsonRecord):
+class ExpectedBtcInputs(Record):
     hashrate_hs: float
     difficulty: float
     days: float
@@ -249,12 +235,9 @@ class ExpectedBtcInputs(JsonRecord):
 
 
 @dataclass(frozen=True)
-class ExpectedBtc(JsonRecord):
+class ExpectedBtc(Record):
     """Expected BTC of a hashrate at a fixed difficulty; split at the halving when a start height is given (the
     three *_halving figures are left out of the JSON without one)."""
-
-    omit_when_none: ClassVar[tuple[str, ...]] = ("blocks_before_halving", "blocks_after_halving",
-                                                 "subsidy_btc_after_halving")
 
     hashes_per_difficulty: str
     hashes_per_difficulty_value: int
@@ -264,15 +247,15 @@ class ExpectedBtc(JsonRecord):
     halving_height: int
     expected_btc: float
     blocks: float
-    blocks_before_halving: float | None
-    blocks_after_halving: float | None
-    subsidy_btc_after_halving: float | None
+    blocks_before_halving: float | None = field(metadata=OMITTED_WHEN_NONE)
+    blocks_after_halving: float | None = field(metadata=OMITTED_WHEN_NONE)
+    subsidy_btc_after_halving: float | None = field(metadata=OMITTED_WHEN_NONE)
     network_share: float
     sources: tuple[Cited, ...]
 
 
 @dataclass(frozen=True)
-class AsicEconomics(JsonRecord):
+class AsicEconomics(Record):
     """One ASIC model's hashprice, break-even power price, heat derating, daily margin and payback."""
 
     asic: str

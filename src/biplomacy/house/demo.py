@@ -5,26 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from biplomacy.core.config import Settings
-from biplomacy.core.jsonable import to_jsonable
 from biplomacy.core.permissions import Actor
+from biplomacy.core.records import Record
 from biplomacy.store.db import Store
 
 
 @dataclass(frozen=True)
-class StepResult:
+class StepResult(Record):
     """What one step of the demo did: a headline, lines for the log, and the files it wrote."""
 
     pillar: str
     headline: str
     lines: tuple[str, ...] = ()
     outputs: tuple[Path, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        doc: dict[str, Any] = to_jsonable(self)
-        return doc
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from biplomacy.core.jsonable import to_jsonable
+from biplomacy.core.records import Record
 from biplomacy.peers.model.programs import Cell
 
 
@@ -26,7 +26,7 @@ class DimensionRow:
 
 
 @dataclass(frozen=True)
-class PeerComparison:
+class PeerComparison(Record):
     """Country programs side by side: one row per dimension, the registry facts the cells cite, a reserve chart.
 
     Its JSON (`to_json`) is its fields by name: /api/v1/peers and `peers compare --json`.
@@ -36,7 +36,3 @@ class PeerComparison:
     dimensions: tuple[DimensionRow, ...]
     sources: tuple[Mapping[str, Any], ...]  # Registry.cited: key, label, value, unit, date, source or assumption
     chart: dict[str, Any]  # Vega-Lite spec of reserve BTC by country
-
-    def to_json(self) -> dict[str, Any]:
-        doc: dict[str, Any] = to_jsonable(self)
-        return doc

@@ -12,7 +12,6 @@ from biplomacy.cli import context
 from biplomacy.cli.output import emit, err, out
 from biplomacy.core.errors import InputError
 from biplomacy.reserve import messages
-from biplomacy.reserve.cli_records import emit_record
 from biplomacy.reserve.results import SignatureReceipt, StatementBuilt, StatementStatus
 
 JSON = typer.Option(False, "--json", help="Print one JSON document on stdout.")
@@ -121,7 +120,7 @@ def _statement_commands(app: typer.Typer) -> None:
         from biplomacy.reserve import statements as reserve_statement
 
         c = context.get(ctx)
-        emit_record(reserve_statement.build(c.store(), c.actor(), name, message), json_, _render_status)
+        emit(reserve_statement.build(c.store(), c.actor(), name, message), json_, _render_status)
 
     @statement.command("submit")
     def submit(ctx: typer.Context, statement_id: str = typer.Argument(..., metavar="ID"),
@@ -133,7 +132,7 @@ def _statement_commands(app: typer.Typer) -> None:
         if not psbt.is_file():
             raise InputError(f"--psbt {psbt}: no such file", field="psbt")
         c = context.get(ctx)
-        emit_record(reserve_statement.submit(c.store(), c.actor(), statement_id, psbt.read_bytes()), json_,
+        emit(reserve_statement.submit(c.store(), c.actor(), statement_id, psbt.read_bytes()), json_,
                     _render_status)
 
     @statement.command("status")
@@ -142,7 +141,7 @@ def _statement_commands(app: typer.Typer) -> None:
         from biplomacy.reserve import statements as reserve_statement
 
         c = context.get(ctx)
-        emit_record(reserve_statement.status(c.store(), c.actor(), statement_id), json_, _render_status)
+        emit(reserve_statement.status(c.store(), c.actor(), statement_id), json_, _render_status)
 
     @statement.command("finalize")
     def finalize(ctx: typer.Context, statement_id: str = typer.Argument(..., metavar="ID"),
@@ -151,7 +150,7 @@ def _statement_commands(app: typer.Typer) -> None:
         from biplomacy.reserve import statements as reserve_statement
 
         c = context.get(ctx)
-        emit_record(reserve_statement.finalize(c.store(), c.actor(), statement_id), json_, _render_status)
+        emit(reserve_statement.finalize(c.store(), c.actor(), statement_id), json_, _render_status)
 
     @statement.command("show")
     def show(ctx: typer.Context, statement_id: str = typer.Argument(..., metavar="ID"),

@@ -8,7 +8,6 @@ import typer
 
 from biplomacy.cli.files import read_json_file
 from biplomacy.cli.output import emit, out, table
-from biplomacy.supervision.cli_output import print_result
 from biplomacy.supervision.results import MissingReturns
 
 
@@ -27,7 +26,7 @@ def _returns(app: typer.Typer) -> None:
 
         c = context.get(ctx)
         result = file_return(c.store(), c.actor(), read_json_file(file, "return"))
-        print_result(result, as_json, lambda r: out.print(
+        emit(result, as_json, lambda r: out.print(
             f"filed {r.licence} {r.period} (due {r.due_on}{', LATE' if r.late else ''})"))
 
     @ret.command("validate")
@@ -55,7 +54,7 @@ def _returns(app: typer.Typer) -> None:
             table("Filed late", ["licence", "legal name", "days late"],
                   [(m.licence, m.legal_name, m.days_late) for m in r.late])
 
-        print_result(result, as_json, render)
+        emit(result, as_json, render)
 
 
 def register(app: typer.Typer) -> None:

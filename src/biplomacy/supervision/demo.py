@@ -15,11 +15,11 @@ from sqlalchemy import select
 from biplomacy.core.config import Settings
 from biplomacy.core.permissions import Actor
 from biplomacy.core.provenance import load_registry
+from biplomacy.core.records import Record
 from biplomacy.store.db import Store
 from biplomacy.supervision.licensing import record_move
 from biplomacy.supervision.model.licensing import COMMON_DOCUMENTS, Activity, Standing, State, move, required_documents
 from biplomacy.supervision.model.returns import due_date, validate_return
-from biplomacy.supervision.results import Record
 from biplomacy.supervision.returns import record_solvency
 from biplomacy.supervision.solvency import build_solvency, solvency_against_reserves, verify_solvency_proof
 from biplomacy.supervision.stablecoin import record_attestation
