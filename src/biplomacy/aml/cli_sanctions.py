@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from biplomacy.cli.output import emit, out, table
+from biplomacy.aml.cli_emit import emit_result
+from biplomacy.aml.results import SanctionsLoaded, SanctionsVersion, ScreeningResult
+from biplomacy.cli.output import out, table
 
 
 def register_sanctions(app: typer.Typer) -> None:
@@ -22,19 +23,19 @@ def register_sanctions(app: typer.Typer) -> None:
         """Read a plain address list or OFAC's sdn_advanced.xml; every line that is not a Bitcoin address is reported."""
         from biplomacy.aml.sanctions import load_file
 
-        def render(d: dict[str, Any]) -> None:
-            out.print(f"{d['list']}: {d['addresses']} Bitcoin addresses")
-            for r in d["rejected"]:
-                out.print(f"[yellow]left out[/yellow] {r['path']}: {r['message']}")
+        def render(d: SanctionsLoaded) -> None:
+            out.print(f"{d.list_name}: {d.addresses} Bitcoin addresses")
+            for r in d.rejected:
+                out.print(f"[yellow]left out[/yellow] {r.path}: {r.message}")
 
         if store:
             from biplomacy.aml.sanctions_store import store_list
             from biplomacy.cli import context
 
             c = context.get(ctx)
-            emit(store_list(c.store(), c.actor(), file), json_, render)
+            emit_result(store_list(c.store(), c.actor(), file), json_, render)
         else:
-            emit(load_file(file), json_, render)
+            emit_result(load_file(file), json_, render)
 
     @sanctions.command("lists")
     def lists(ctx: typer.Context, json_: bool = typer.Option(False, "--json")) -> None:
@@ -42,11 +43,12 @@ def register_sanctions(app: typer.Typer) -> None:
         from biplomacy.aml.sanctions_store import versions
         from biplomacy.cli import context
 
+        def render(rs: list[SanctionsVersion]) -> None:
+            table("Sanctions list versions", ["version", "name", "loaded", "by", "addresses", "rejected"],
+                  [(r.version, r.name, r.loaded_at.isoformat(), r.loaded_by, r.addresses, r.rejected) for r in rs])
+
         c = context.get(ctx)
-        emit(versions(c.store(), c.actor()), json_,
-             lambda rs: table("Sanctions list versions", ["version", "name", "loaded", "by", "addresses", "rejected"],
-                              [(r["version"], r["name"], r["loaded_at"], r["loaded_by"], r["addresses"], r["rejected"])
-                               for r in rs]))
+        emit_result(versions(c.store(), c.actor()), json_, render)
 
     @sanctions.command("screen")
     def screen(ctx: typer.Context, address: str = typer.Option(None, "--address", help="Exact address screening."),
@@ -59,11 +61,11 @@ def register_sanctions(app: typer.Typer) -> None:
         """Screen an address (exact) or a name (fuzzy, with its score) against a sanctions list."""
         from biplomacy.aml.sanctions import screen as run
 
-        def render(d: dict[str, Any]) -> None:
-            verdict = "[red]MATCH[/red]" if d["match"] else "[green]no match[/green]"
-            out.print(f"{verdict} in {d['list']}")
-            for m in d["matches"]:
-                out.print(f"  {m['value']} (score {m['score']})")
+        def render(d: ScreeningResult) -> None:
+            verdict = "[red]MATCH[/red]" if d.match else "[green]no match[/green]"
+            out.print(f"{verdict} in {d.list_name}")
+            for m in d.matches:
+                out.print(f"  {m.value} (score {m.score})")
 
         lst = None
         if stored:
@@ -71,7 +73,7 @@ def register_sanctions(app: typer.Typer) -> None:
             from biplomacy.cli import context
 
             lst = latest(context.get(ctx).store())
-        emit(run(address, name, list_file, names, cutoff, lst), json_, render)
+        emit_result(run(address, name, list_file, names, cutoff, lst), json_, render)
 
 
 def register(app: typer.Typer) -> None:
