@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from biplomacy.aml import cli_sanctions, cli_tax, cli_travel_rule
-from biplomacy.aml.cli_emit import emit_result
 from biplomacy.aml.results import (
     Case,
     CaseSummary,
@@ -19,7 +18,7 @@ from biplomacy.aml.results import (
     StreamImport,
 )
 from biplomacy.cli import output
-from biplomacy.cli.output import out, table
+from biplomacy.cli.output import emit, out, table
 
 
 def register(app: typer.Typer) -> None:
@@ -60,7 +59,7 @@ def register_aml(app: typer.Typer) -> None:
                   ["rule", "score", "accounts", "transactions"],
                   [(a.rule, round(a.score, 4), ", ".join(a.accounts[:4]), ", ".join(a.transactions[:4])) for a in alerts])
 
-        emit_result(d, json_, render)
+        emit(d, json_, render)
 
     @aml.command("serve")
     def serve(ctx: typer.Context, port: int = typer.Option(8765, "--port", min=1, max=65535),
@@ -98,7 +97,7 @@ def register_aml(app: typer.Typer) -> None:
             out.print(f"{d.imported} new streaming alerts -> cases" + (f" (scan {d.scan_id})" if d.scan_id else "")
                       + f"; {d.already_imported} imported before")
 
-        emit_result(d, json_, render)
+        emit(d, json_, render)
 
     @aml.command("generate")
     def generate(out: Path = typer.Option(..., "--out", help="Directory for transactions.csv and labels.csv."),
@@ -112,7 +111,7 @@ def register_aml(app: typer.Typer) -> None:
             output.out.print(f"{d.transactions:,} transactions ({d.labelled_transactions:,} planted) "
                              f"-> {', '.join(map(str, d.files))}")
 
-        emit_result(generate_files(out, transactions, vasps, seed), json_, render)
+        emit(generate_files(out, transactions, vasps, seed), json_, render)
 
     @aml.command("evaluate")
     def evaluate(transactions: Path = typer.Option(..., "--transactions"),
@@ -127,7 +126,7 @@ def register_aml(app: typer.Typer) -> None:
                   [(k, v.precision, v.precision_any_planted, v.recall, v.planted, v.alerts)
                    for k, v in d.typologies.items()])
 
-        emit_result(evaluate_files(transactions, labels), json_, render)
+        emit(evaluate_files(transactions, labels), json_, render)
 
     @aml.command("cases")
     def cases(ctx: typer.Context, state: str = typer.Option(None, "--state", help="open, assigned, escalated, closed"),
@@ -141,7 +140,7 @@ def register_aml(app: typer.Typer) -> None:
             table(f"{len(rs)} AML cases", ["id", "state", "assignee", "rule", "score", "accounts"],
                   [(r.id, r.state, r.assignee or "", r.rule, r.score, ", ".join(r.accounts[:4])) for r in rs])
 
-        emit_result(list_cases(c.store(), c.actor(), state), json_, render)
+        emit(list_cases(c.store(), c.actor(), state), json_, render)
 
     @aml.command("case")
     def case(ctx: typer.Context, ident: int = typer.Argument(..., metavar="ID"),
@@ -170,4 +169,4 @@ def register_aml(app: typer.Typer) -> None:
             if d.report:
                 out.print(f"STR {d.report.id} filed by {d.report.created_by}: {d.report.reason}")
 
-        emit_result(d, json_, render)
+        emit(d, json_, render)

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import typer
 
-from biplomacy.aml.cli_emit import emit_result
 from biplomacy.aml.results import SanctionsLoaded, SanctionsVersion, ScreeningResult
-from biplomacy.cli.output import out, table
+from biplomacy.cli.output import emit, out, table
 
 
 def register_sanctions(app: typer.Typer) -> None:
@@ -33,9 +32,9 @@ def register_sanctions(app: typer.Typer) -> None:
             from biplomacy.cli import context
 
             c = context.get(ctx)
-            emit_result(store_list(c.store(), c.actor(), file), json_, render)
+            emit(store_list(c.store(), c.actor(), file), json_, render)
         else:
-            emit_result(load_file(file), json_, render)
+            emit(load_file(file), json_, render)
 
     @sanctions.command("lists")
     def lists(ctx: typer.Context, json_: bool = typer.Option(False, "--json")) -> None:
@@ -48,7 +47,7 @@ def register_sanctions(app: typer.Typer) -> None:
                   [(r.version, r.name, r.loaded_at.isoformat(), r.loaded_by, r.addresses, r.rejected) for r in rs])
 
         c = context.get(ctx)
-        emit_result(versions(c.store(), c.actor()), json_, render)
+        emit(versions(c.store(), c.actor()), json_, render)
 
     @sanctions.command("screen")
     def screen(ctx: typer.Context, address: str = typer.Option(None, "--address", help="Exact address screening."),
@@ -73,7 +72,7 @@ def register_sanctions(app: typer.Typer) -> None:
             from biplomacy.cli import context
 
             lst = latest(context.get(ctx).store())
-        emit_result(run(address, name, list_file, names, cutoff, lst), json_, render)
+        emit(run(address, name, list_file, names, cutoff, lst), json_, render)
 
 
 def register(app: typer.Typer) -> None:

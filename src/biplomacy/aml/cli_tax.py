@@ -6,9 +6,8 @@ from pathlib import Path
 
 import typer
 
-from biplomacy.aml.cli_emit import emit_result
 from biplomacy.aml.results import TaxEstimate
-from biplomacy.cli.output import out, table
+from biplomacy.cli.output import emit, out, table
 
 
 def register_tax(app: typer.Typer) -> None:
@@ -32,7 +31,7 @@ def register_tax(app: typer.Typer) -> None:
             for a in d.assumptions:
                 out.print(f"  - {a}")
 
-        emit_result(estimate_file(transactions, rates), json_, render)
+        emit(estimate_file(transactions, rates), json_, render)
 
 
 def register(app: typer.Typer) -> None:

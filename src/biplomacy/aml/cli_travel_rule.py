@@ -11,9 +11,8 @@ from pathlib import Path
 
 import typer
 
-from biplomacy.aml.cli_emit import emit_result
 from biplomacy.aml.results import Inbox, MessageList, TravelRuleCheck, TravelRuleMessage, VaspFound
-from biplomacy.cli.output import out, table
+from biplomacy.cli.output import emit, out, table
 
 
 def _render_message(d: TravelRuleMessage) -> None:
@@ -44,7 +43,7 @@ def register_exchange(travel: typer.Typer) -> None:
             out.print(f"{d.lei}: {d.legal_name} ({d.reference}), {d.state}, {', '.join(d.activities)}: accepts transfers")
 
         c = context.get(ctx)
-        emit_result(run(c.store(), c.actor(), lei), json_, render)
+        emit(run(c.store(), c.actor(), lei), json_, render)
 
     @travel.command("send")
     def send(ctx: typer.Context, file: Path,
@@ -59,7 +58,7 @@ def register_exchange(travel: typer.Typer) -> None:
         c = context.get(ctx)
         doc = read_json_file(file)
         store, actor = c.store(), c.actor()
-        emit_result(ex.show(store, actor, ex.send(store, actor, to, doc, from_)), json_, _render_message)
+        emit(ex.show(store, actor, ex.send(store, actor, to, doc, from_)), json_, _render_message)
 
     @travel.command("inbox")
     def inbox(ctx: typer.Context, lei: str = typer.Argument(None, help="A VASP's LEI (default: your own VASP)."),
@@ -72,7 +71,7 @@ def register_exchange(travel: typer.Typer) -> None:
             _render_list(f"Travel-rule inbox of {d.lei} ({d.vasp})", d.pending)
 
         c = context.get(ctx)
-        emit_result(run(c.store(), c.actor(), lei), json_, render)
+        emit(run(c.store(), c.actor(), lei), json_, render)
 
     @travel.command("list")
     def list_(ctx: typer.Context, lei: str = typer.Option(None, "--lei", help="Only this VASP's messages."),
@@ -86,7 +85,7 @@ def register_exchange(travel: typer.Typer) -> None:
             _render_list("Travel-rule messages", d.messages)
 
         c = context.get(ctx)
-        emit_result(run(c.store(), c.actor(), lei, state), json_, render)
+        emit(run(c.store(), c.actor(), lei, state), json_, render)
 
     @travel.command("show")
     def show(ctx: typer.Context, message_id: int = typer.Argument(..., metavar="ID", min=1),
@@ -96,7 +95,7 @@ def register_exchange(travel: typer.Typer) -> None:
         from biplomacy.cli import context
 
         c = context.get(ctx)
-        emit_result(run(c.store(), c.actor(), message_id), json_, _render_message)
+        emit(run(c.store(), c.actor(), message_id), json_, _render_message)
 
     @travel.command("approve")
     def approve(ctx: typer.Context, message_id: int = typer.Argument(..., metavar="ID", min=1),
@@ -106,7 +105,7 @@ def register_exchange(travel: typer.Typer) -> None:
         from biplomacy.cli import context
 
         c = context.get(ctx)
-        emit_result(run(c.store(), c.actor(), message_id, reason), json_, _render_message)
+        emit(run(c.store(), c.actor(), message_id, reason), json_, _render_message)
 
     @travel.command("reject")
     def reject(ctx: typer.Context, message_id: int = typer.Argument(..., metavar="ID", min=1),
@@ -116,7 +115,7 @@ def register_exchange(travel: typer.Typer) -> None:
         from biplomacy.cli import context
 
         c = context.get(ctx)
-        emit_result(run(c.store(), c.actor(), message_id, reason), json_, _render_message)
+        emit(run(c.store(), c.actor(), message_id, reason), json_, _render_message)
 
 
 def _render_travel(d: TravelRuleCheck) -> None:
@@ -142,6 +141,6 @@ def register(app: typer.Typer) -> None:
         """Validate an IVMS101 payload (bare or in an envelope with transfer data), field by field."""
         from biplomacy.aml.travel_rule import validate_file
 
-        emit_result(validate_file(file), json_, _render_travel)
+        emit(validate_file(file), json_, _render_travel)
 
     register_exchange(travel)

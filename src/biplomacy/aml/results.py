@@ -1,14 +1,13 @@
 """The frozen records the AML pillar's use cases return, and their JSON: what the CLI's --json and the API print.
 
-A record's JSON is its fields in declaration order, each under its own name (or the name in its field's
-metadata "json", where the JSON name is a Python keyword or builtin), a None left out where the field says
-"omit_none", a field marked "flatten" merged into its parent; Decimals print as exact strings, times in
-ISO 8601 (core/jsonable). Field names are the JSON keys, declared once, here.
+A record's JSON is its fields in declaration order (core/records.py): each under its own name, or under
+json_key(...) where the JSON name is a Python keyword or builtin (from, str, list); OMITTED_WHEN_NONE fields left
+out while None; INLINED fields merged into their parent. Field names are the JSON keys, declared once, here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -19,61 +18,7 @@ from biplomacy.aml.model.evaluate import TypologyScore
 from biplomacy.aml.model.stream_state import StateSize
 from biplomacy.aml.model.tax import TaxBaseReport
 from biplomacy.core.errors import Issue
-from biplomacy.core.jsonable import to_jsonable
-
-_PLAIN = frozenset({str, int, float, bool, type(None)})
-_SPECS: dict[type, tuple[tuple[str, str, bool, bool], ...]] = {}  # per record class: its fields' JSON spec
-
-
-def to_json(value: Any) -> Any:
-    """The JSON value of a record, of a list or dict of records, or of a plain value."""
-    if type(value) in _PLAIN:
-        return value
-    if isinstance(value, Record) or isinstance(value, Alert):
-        return value.to_json()
-    if isinstance(value, dict):
-        return {str(k): to_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [v if type(v) in _PLAIN else to_json(v) for v in value]
-    if is_dataclass(value) and not isinstance(value, type):
-        return _fields(value)
-    return to_jsonable(value)
-
-
-def _fields(record: Any) -> dict[str, Any]:
-    spec = _SPECS.get(type(record))
-    if spec is None:  # (name, JSON name, omitted while None, merged into the parent)
-        spec = _SPECS[type(record)] = tuple((f.name, f.metadata.get("json", f.name), bool(f.metadata.get("omit_none")),
-                                             bool(f.metadata.get("flatten"))) for f in fields(record))
-    out: dict[str, Any] = {}
-    for name, key, omit_none, flatten in spec:
-        value = getattr(record, name)
-        if type(value) in _PLAIN:  # most fields: no call (a streaming answer is built per transfer)
-            if value is not None or not omit_none:
-                out[key] = value
-        elif flatten:
-            out.update(to_json(value))
-        else:
-            out[key] = to_json(value)
-    return out
-
-
-def json_name(key: str) -> dict[str, Any]:
-    """Field metadata: print the field under `key` (a keyword or builtin: `from`, `str`, `list`)."""
-    return {"json": key}
-
-
-OMIT_NONE = {"omit_none": True}  # field metadata: leave the field out of the JSON while it is None
-FLATTEN = {"flatten": True}  # field metadata: merge the field's own JSON object into its parent's
-
-
-class Record:
-    """A use case's result: to_json() is what --json and the API print."""
-
-    __slots__ = ()  # so that the records built per streamed transfer keep no __dict__
-
-    def to_json(self) -> dict[str, Any]:
-        return _fields(self)
+from biplomacy.core.records import INLINED, OMITTED_WHEN_NONE, Record, json_key, record_json
 
 
 # -- scans and the alerts they keep --------------------------------------------------------------------------
@@ -99,7 +44,7 @@ class ScanResult(Record):
 class StoredAlert(Record):
     """An alert kept in the store, with the case opened for it."""
 
-    alert: Alert = field(metadata=FLATTEN)
+    alert: Alert = field(metadata=INLINED)
     alert_id: int
     case_id: int
 
@@ -153,8 +98,8 @@ class CaseSummary(Record):
 class CaseEvent(Record):
     at: datetime
     actor: str
-    from_state: str | None = field(metadata=json_name("from"))
-    to_state: str = field(metadata=json_name("to"))
+    from_state: str | None = field(metadata=json_key("from"))
+    to_state: str = field(metadata=json_key("to"))
     detail: str
 
 
@@ -176,7 +121,7 @@ class Case(CaseSummary):
     transactions: tuple[str, ...]
     evidence: dict[str, Any]
     history: tuple[CaseEvent, ...]
-    report: SuspiciousTransactionReport | None = field(metadata=json_name("str"))
+    report: SuspiciousTransactionReport | None = field(metadata=json_key("str"))
 
 
 # -- generated sets and evaluation ---------------------------------------------------------------------------
@@ -202,7 +147,7 @@ class Evaluation(Record):
 # -- sanctions -----------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SanctionsLoaded(Record):
-    list_name: str = field(metadata=json_name("list"))
+    list_name: str = field(metadata=json_key("list"))
     addresses: int
     rejected: tuple[Issue, ...]
 
@@ -234,7 +179,7 @@ class Match(Record):
 class AddressScreening(Record):
     query: dict[str, str]
     match: bool
-    list_name: str = field(metadata=json_name("list"))
+    list_name: str = field(metadata=json_key("list"))
     addresses: int
     matches: tuple[Match, ...]
 
@@ -243,7 +188,7 @@ class AddressScreening(Record):
 class NameScreening(Record):
     query: dict[str, str]
     match: bool
-    list_name: str = field(metadata=json_name("list"))
+    list_name: str = field(metadata=json_key("list"))
     names: int
     cutoff: float
     matches: tuple[Match, ...]
@@ -261,7 +206,7 @@ class TaxEstimate(TaxBaseReport, Record):
     sources: tuple[dict[str, object], ...]
 
     def to_json(self) -> dict[str, Any]:
-        out = _fields(self)
+        out = record_json(self)
         if self.total is None:  # no trades: the total has no rows to add up, printed as an empty object
             out["total"] = {}
         return out
@@ -305,7 +250,7 @@ class StatusStep(Record):
     status: str  # requested, then approved or rejected
     at: datetime
     by: str | None
-    reason: str | None = field(default=None, metadata=OMIT_NONE)
+    reason: str | None = field(default=None, metadata=OMITTED_WHEN_NONE)
 
 
 @dataclass(frozen=True)
@@ -329,7 +274,7 @@ class TravelRuleMessage(Record):
     decided_by: str | None
     reason: str | None
     history: tuple[StatusStep, ...]
-    payload: Any = field(default=None, metadata=OMIT_NONE)  # left out of lists
+    payload: Any = field(default=None, metadata=OMITTED_WHEN_NONE)  # left out of lists
 
 
 @dataclass(frozen=True)
@@ -367,7 +312,7 @@ class Scored(Record):
     score: float
     stored: bool
     window: StreamWindow
-    not_stored_because: str | None = field(default=None, metadata=OMIT_NONE)
+    not_stored_because: str | None = field(default=None, metadata=OMITTED_WHEN_NONE)
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from biplomacy.aml.model.sanctions import SanctionsList
-from biplomacy.aml.results import SanctionsStored, SanctionsVersion, to_json
+from biplomacy.aml.results import SanctionsStored, SanctionsVersion
 from biplomacy.aml.sanctions import load_file, load_list
 from biplomacy.aml.tables import SanctionsListRow
 from biplomacy.core.errors import Issue
 from biplomacy.core.permissions import Actor, authorize
+from biplomacy.core.records import json_value
 from biplomacy.house.audit import record
 from biplomacy.store.db import Store
 
@@ -29,7 +30,7 @@ def store_list(store: Store, actor: Actor, path: Path) -> SanctionsStored:
     with store.transaction() as session:
         row = SanctionsListRow(name=lst.name, sha256=digest, loaded_at=datetime.now(UTC), loaded_by=actor.name,
                                addresses=len(lst.addresses), addresses_text=text,
-                               rejected_json=json.dumps(to_json(summary.rejected)))
+                               rejected_json=json.dumps(json_value(summary.rejected)))
         session.add(row)
         session.flush()
         record(session, actor=actor.name, action="sanctions.update", subject=f"sanctions-list:{row.id}",

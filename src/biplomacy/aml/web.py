@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from biplomacy.aml.results import to_json
 from biplomacy.aml.web_score_body import ScoreRequest
+from biplomacy.core.records import json_value
 from biplomacy.web.auth import ActorDep
 from biplomacy.web.rendering import render
 
@@ -23,8 +23,8 @@ def aml_page(request: Request, actor: ActorDep) -> HTMLResponse:
     from biplomacy.aml.cases import list_cases, list_scans
 
     store = request.app.state.store  # the pages show what the API and --json print
-    return render(request, "aml/index.html", scans=to_json(list_scans(store, actor)),
-                  cases=to_json(list_cases(store, actor)))
+    return render(request, "aml/index.html", scans=json_value(list_scans(store, actor)),
+                  cases=json_value(list_cases(store, actor)))
 
 
 @pages.get("/supervision/aml/cases/{case_id}", response_class=HTMLResponse, summary="One AML case with its evidence")

@@ -53,9 +53,12 @@ def record_json(record: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, key, how in _layout(type(record)):
         value = getattr(record, name)
-        if how == _INLINE:
-            out.update(value.to_json() if isinstance(value, Record) else record_json(value))
-        elif value is not None or how != _OMIT:
+        if type(value) in _SCALARS:  # most fields: no call (a streaming answer is built per transfer)
+            if value is not None or how != _OMIT:
+                out[key] = value
+        elif how == _INLINE:
+            out.update(json_value(value))
+        else:
             out[key] = json_value(value)
     return out
 
@@ -69,8 +72,9 @@ def json_value(value: Any) -> Any:
         return format(value, "f")
     if kind is datetime or kind is date:
         return value.isoformat()
-    if isinstance(value, Record):
-        return value.to_json()  # a record may publish itself otherwise (a stored document as it was kept)
+    publish = getattr(value, "to_json", None)
+    if callable(publish):  # a record, or a model record that publishes itself its own way (a rounded score)
+        return publish()
     if is_dataclass(value) and not isinstance(value, type):
         return record_json(value)
     if isinstance(value, Mapping):
@@ -82,6 +86,8 @@ def json_value(value: Any) -> Any:
 
 class Record:
     """Base of the frozen dataclasses use cases return: `to_json()` is the published document."""
+
+    __slots__ = ()  # adds no __dict__ to a slotted record (those built per streamed transfer)
 
     def to_json(self) -> dict[str, Any]:
         return record_json(self)
