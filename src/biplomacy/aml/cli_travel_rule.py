@@ -52,11 +52,11 @@ def register_exchange(travel: typer.Typer) -> None:
              json_: bool = typer.Option(False, "--json")) -> None:
         """Send a transfer inquiry (IVMS101 payload, optionally with transfer data) as your own VASP."""
         from biplomacy.aml import travel_rule_exchange as ex
-        from biplomacy.aml.travel_rule import read_json_file
         from biplomacy.cli import context
+        from biplomacy.core.files import read_json
 
         c = context.get(ctx)
-        doc = read_json_file(file)
+        doc = read_json(file, "path")
         store, actor = c.store(), c.actor()
         emit(ex.show(store, actor, ex.send(store, actor, to, doc, from_)), json_, _render_message)
 

@@ -8,15 +8,7 @@ from biplomacy.aml.model.sanctions import SanctionsList, parse_address_lines, pa
 from biplomacy.aml.results import AddressScreening, Match, NameScreening, SanctionsLoaded, ScreeningResult
 from biplomacy.aml.scan import SHIPPED_SDN, shipped_sanctions
 from biplomacy.core.errors import InputError
-
-
-def _read(path: Path, field: str) -> str:
-    if not path.is_file():
-        raise InputError(f"{path}: no such file", field=field)
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a UTF-8 text file", field=field) from None
+from biplomacy.core.files import read_text
 
 
 def load_list(path: Path | None, field: str = "path") -> SanctionsList:
@@ -24,7 +16,7 @@ def load_list(path: Path | None, field: str = "path") -> SanctionsList:
     cannot be read is named as `field`)."""
     if path is None:
         return shipped_sanctions()
-    text = _read(path, field)
+    text = read_text(path, field)
     if path.suffix.lower() == ".xml" or text.lstrip().startswith("<"):
         try:
             return parse_sdn_xml(text, path.name)
@@ -54,7 +46,7 @@ def screen(address: str | None, name: str | None, list_file: Path | None, names_
     if names_file is None:
         raise InputError("name screening needs a file of sanctioned names (one a line): the shipped OFAC snapshot "
                          "holds addresses only", field="names")
-    names = [ln.strip() for ln in _read(names_file, "names").splitlines() if ln.strip() and not ln.startswith("#")]
+    names = [ln.strip() for ln in read_text(names_file, "names").splitlines() if ln.strip() and not ln.startswith("#")]
     assert name is not None
     found = screen_name(name, names, cutoff=cutoff)
     return NameScreening({"name": name}, bool(found), names_file.name, len(names), cutoff,

@@ -7,8 +7,8 @@ from typing import Any
 
 import typer
 
-from biplomacy.cli.files import read_json_file
 from biplomacy.cli.output import emit, out, table
+from biplomacy.core.files import read_json
 from biplomacy.supervision.results import CohortStatus, LicenceView, OverdueLicence
 
 
@@ -49,7 +49,7 @@ def _licence(app: typer.Typer) -> None:
         from biplomacy.supervision.licensing import apply_for_licence
 
         c = context.get(ctx)
-        doc = read_json_file(file, "application")
+        doc = read_json(file, "application")
         emit(apply_for_licence(c.store(), c.actor(), doc, submit=not draft), as_json, _render_licence)
 
     @licence.command("transition")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from biplomacy.cli.files import read_json_file
 from biplomacy.cli.output import emit, out, table
+from biplomacy.core.files import read_json
 from biplomacy.supervision.results import MissingReturns
 
 
@@ -25,7 +25,7 @@ def _returns(app: typer.Typer) -> None:
         from biplomacy.supervision.returns import file_return
 
         c = context.get(ctx)
-        result = file_return(c.store(), c.actor(), read_json_file(file, "return"))
+        result = file_return(c.store(), c.actor(), read_json(file, "return"))
         emit(result, as_json, lambda r: out.print(
             f"filed {r.licence} {r.period} (due {r.due_on}{', LATE' if r.late else ''})"))
 
@@ -34,7 +34,7 @@ def _returns(app: typer.Typer) -> None:
         """Check a return against the schema without filing it (valid: false lists every problem)."""
         from biplomacy.supervision.model.returns import return_issues
 
-        issues = return_issues(read_json_file(file, "return"))
+        issues = return_issues(read_json(file, "return"))
         emit({"valid": not issues, "problems": [i.as_dict() for i in issues]}, as_json,
              lambda r: out.print("valid") if r["valid"] else table(
                  "Problems", ["path", "message"], [(p["path"], p["message"]) for p in r["problems"]]))
