@@ -11,7 +11,7 @@ from biplomacy.chain.esplora import PAGE, http_chain, parse_tx
 from biplomacy.core.config import Settings
 from biplomacy.core.errors import ChainError, ConfigError, InputError, NotFound
 from biplomacy.core.ports import ChainSource, ChainTx
-from biplomacy.reserve.rehearsal import chain
+from biplomacy.reserve.rehearsal import chain, explorer
 from biplomacy.store.db import Store
 
 
@@ -31,7 +31,7 @@ class RehearsalSource:
         after: str | None = None
         while True:
             try:
-                rows = chain.address_txs(self.store, self.network, address.strip(), after=after, page=PAGE)
+                rows = explorer.address_txs(self.store, self.network, address.strip(), after=after, page=PAGE)
             except InputError as exc:
                 raise ChainError(f"rehearsal chain: address history of {address[:80]!r}: {exc}") from None
             page = [parse_tx(r) for r in rows]
