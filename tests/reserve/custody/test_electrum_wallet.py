@@ -13,8 +13,8 @@ import json
 import shutil
 import subprocess
 import time
-from decimal import Decimal
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
