@@ -248,8 +248,9 @@ def merkle_proof(store: Store, txid: str) -> dict[str, Any]:
     """Electrum's blockchain.transaction.get_merkle answer for a confirmed transaction (GET /tx/:id/merkle-proof)."""
     with store.read() as session:
         block_row, txids = _confirmed_block(session, txid)
+        height = block_row.height
     pos = txids.index(txid)
-    return {"block_height": block_row.height, "merkle": ep.merkle_branch(txids, pos), "pos": pos}
+    return {"block_height": height, "merkle": ep.merkle_branch(txids, pos), "pos": pos}
 
 
 def merkleblock_proof(store: Store, txid: str) -> str:
