@@ -98,11 +98,11 @@ def test_a_finished_transaction_of_another_spend_or_with_a_bad_signature_is_refu
 
 
 @pytest.mark.parametrize("body, words", [
-    (b"hello, this is not a signature", "neither a PSBT"),
+    (b"hello, this is not a signature", "not a PSBT"),
     (b"0011223344", "neither a PSBT nor a complete transaction"),
     (base64.b64encode(b"just some bytes"), "base64, but not of a PSBT"),
     (b"psbt\xff\x01\x00", "truncated"),
-    (bytes(range(256)), "neither a PSBT"),
+    (bytes(range(256)), "not a PSBT"),
 ])
 def test_a_file_that_is_no_signed_form_exits_2_naming_what_it_is_not(
         cli: Any, tmp_path: Path, treasury_descriptor: str, cold_descriptor: str, body: bytes, words: str) -> None:

@@ -26,7 +26,7 @@ from biplomacy.reserve.model.psbt_format import MAGIC, check_psbt_bytes
 from biplomacy.reserve.model.spend_psbt import SpendInput
 
 Upload: TypeAlias = PSBT | Transaction
-NOT_SIGNED = ("the file is neither a PSBT (binary, base64 or hex) nor a signed transaction (hex or binary): "
+NOT_SIGNED = ("the file is not a PSBT (binary, base64 or hex) nor a signed transaction (hex or binary): "
               "hand back the file your wallet saved after signing")
 
 
