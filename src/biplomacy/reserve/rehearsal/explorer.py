@@ -8,7 +8,6 @@ bitcoind's merkleblock); the mempool its backlog and fee histogram. The dicts ar
 
 from __future__ import annotations
 
-import hashlib
 import statistics
 from typing import Any
 
@@ -356,8 +355,3 @@ def mempool_recent(store: Store) -> list[dict[str, Any]]:
 def fee_estimates() -> dict[str, float]:
     """Esplora's fee estimates, sat/vB by confirmation target; the rehearsal chain has one flat rate."""
     return {str(k): REHEARSAL_FEE_RATE for k in FEE_TARGETS}
-
-
-def scripthash_of(script: bytes) -> str:
-    """The script hash Esplora keys /scripthash/ routes by: SHA-256 of the output script, hex, not reversed."""
-    return hashlib.sha256(script).hexdigest()
