@@ -11,12 +11,14 @@ from rich.table import Table
 from biplomacy.cli import context
 from biplomacy.cli.output import emit, err, out
 from biplomacy.core.errors import InputError, MigrationError
+from biplomacy.peers import cli_bundle
 from biplomacy.peers import compare as peers_compare
 from biplomacy.peers.model.programs import parse_countries
 from biplomacy.peers.results import PeerComparison
 from biplomacy.store.db import Store
 
-app = typer.Typer(help="Country programs side by side.", no_args_is_help=True)
+app = typer.Typer(help="Country programs side by side, the signed exchange of bundles, what-ifs.", no_args_is_help=True)
+cli_bundle.register(app)
 
 
 @app.command("compare")

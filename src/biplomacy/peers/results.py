@@ -40,3 +40,94 @@ class PeerComparison:
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = to_jsonable(self)
         return doc
+
+
+@dataclass(frozen=True)
+class KeyCreated:
+    """`peers key new`: the public key to publish and pin, and where the private key was written."""
+
+    public_key: str
+    key_file: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"public_key": self.public_key, "key_file": self.key_file}
+
+
+@dataclass(frozen=True)
+class BuiltBundle:
+    """A signed bundle ready to be written: its text (the file), its SHA-256 and what it holds."""
+
+    text: str
+    sha256: str
+    manifest: Mapping[str, Any]
+    left_out: tuple[str, ...]  # parts this installation has nothing of (e.g. no signed statement yet)
+
+    def to_json(self) -> dict[str, Any]:
+        m = self.manifest
+        return {"sha256": self.sha256, "issuer": m["issuer"], "bundle_version": m["bundle_version"],
+                "issued_at": m["issued_at"], "expires_at": m["expires_at"],
+                "parts": [{"name": p["name"], "kind": p["kind"], "sha256": p["sha256"]} for p in m["parts"]],
+                "left_out": list(self.left_out), "sources": len(m["sources"])}
+
+
+@dataclass(frozen=True)
+class PartDiff:
+    """One part of a peer's bundle against what this installation has: the changes adopting it would bring."""
+
+    name: str
+    kind: str
+    title: str
+    sha256: str
+    changes: tuple[Mapping[str, Any], ...]  # path, change (added/removed/changed), ours, theirs (the first 200)
+    changes_total: int
+    ours: str  # what the part was compared with here
+    adopted: bool = False
+    already_adopted: bool = False
+
+
+@dataclass(frozen=True)
+class BundleCheck:
+    """A bundle verified against a pinned key: valid only with no problem; the diff of each part when valid."""
+
+    valid: bool
+    problems: tuple[Mapping[str, str], ...]  # code, path, message: every one found
+    sha256: str
+    trusted_key: str
+    issuer: Mapping[str, Any] | None
+    bundle_version: str | None
+    issued_at: str | None
+    expires_at: str | None
+    parts: tuple[PartDiff, ...] = ()
+    adopted: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = to_jsonable(self)
+        return doc
+
+
+@dataclass(frozen=True)
+class Adoption:
+    id: int
+    bundle_sha256: str
+    part: str
+    kind: str
+    part_sha256: str
+    program: str
+    country: str
+    public_key: str
+    issued_at: str
+    adopted_at: str
+    adopted_by: str
+
+
+@dataclass(frozen=True)
+class PublishedBundle:
+    id: int
+    sha256: str
+    program: str
+    country: str
+    public_key: str
+    bundle_version: str
+    issued_at: str
+    expires_at: str
+    parts: tuple[str, ...]
