@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from biplomacy.core.jsonable import to_jsonable
+from biplomacy.peers.model.history import Dispute, Event
 from biplomacy.peers.model.programs import Cell
 
 
@@ -26,6 +27,23 @@ class DimensionRow:
 
 
 @dataclass(frozen=True)
+class CountryHistory:
+    code: str
+    name: str
+    series: tuple[tuple[str, str, tuple[Event, ...]], ...]  # (series key, label, events oldest first)
+
+
+@dataclass(frozen=True)
+class PeerHistory:
+    """Each country's dated series, the disputes (every side), and a chart of reserve holdings over time."""
+
+    countries: tuple[CountryHistory, ...]
+    disputes: tuple[Dispute, ...]
+    chart: dict[str, Any]
+    sources: tuple[dict[str, str], ...]  # one per event: id, source, publisher, url or reference, date
+
+
+@dataclass(frozen=True)
 class PeerComparison:
     """Country programs side by side: one row per dimension, the registry facts the cells cite, a reserve chart.
 
@@ -35,7 +53,8 @@ class PeerComparison:
     countries: tuple[Country, ...]
     dimensions: tuple[DimensionRow, ...]
     sources: tuple[Mapping[str, Any], ...]  # Registry.cited: key, label, value, unit, date, source or assumption
-    chart: dict[str, Any]  # Vega-Lite spec of reserve BTC by country
+    chart: dict[str, Any]  # Vega-Lite spec of reserve BTC over time by country (national figures only)
+    history: PeerHistory  # each country's dated series and the disputes between sources
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = to_jsonable(self)
