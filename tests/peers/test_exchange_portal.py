@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+
 from fastapi.testclient import TestClient
 
 from biplomacy.core.permissions import LOCAL_ADMIN

@@ -75,8 +75,8 @@ def test_the_page_shows_dated_series_and_both_sides_of_each_dispute(app_client: 
     assert len(rows) >= 20 and all('href="https://' in r for r in rows)
 
 
-def test_a_rehearsal_ledger_never_reaches_the_peers_page(app_client: TestClient, cli: Any, small_scenario: Path,
-                                                         tmp_path: Path) -> None:  # noqa: F811
+def test_a_rehearsal_ledger_never_reaches_the_peers_page(
+        app_client: TestClient, cli: Any, small_scenario: Path, tmp_path: Path) -> None:  # noqa: F811
     before = app_client.get("/api/v1/peers").json()
     r = cli("energy", "plan", "--scenario", str(small_scenario), "--out", str(tmp_path / "p"), "--json")
     assert r.exit_code == 0, r.stderr
