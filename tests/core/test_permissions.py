@@ -26,7 +26,7 @@ EXPECTED = {
     # peers: anyone reads; only the admin signs bundles with the program's key; adopting a peer's part changes
     # what this program uses (supervisors and admins); what-ifs are analysis runs
     "peers.read": EVERYONE, "peers.bundle.export": {"admin"}, "peers.bundle.adopt": {"supervisor", "admin"},
-    "peers.whatif.run": {"analyst", "supervisor", "admin"},
+    "peers.whatif.run": {"analyst", "admin"},
 }
 
 

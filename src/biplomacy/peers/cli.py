@@ -10,13 +10,14 @@ from rich.table import Table
 
 from biplomacy.cli.output import emit, err, out
 from biplomacy.core.errors import InputError
-from biplomacy.peers import cli_bundle
+from biplomacy.peers import cli_bundle, cli_whatif
 from biplomacy.peers import compare as peers_compare
 from biplomacy.peers.model.programs import parse_countries
 from biplomacy.peers.results import PeerComparison
 
 app = typer.Typer(help="Country programs side by side, the signed exchange of bundles, what-ifs.", no_args_is_help=True)
 cli_bundle.register(app)
+cli_whatif.register(app)
 
 
 @app.command("compare")
