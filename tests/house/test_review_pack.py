@@ -42,7 +42,7 @@ def _stored_inputs(cli: Any, store: Store, scenario: Path, descriptor: str, out:
 def _colour_near(image: Any, rgb: tuple[int, int, int], box: tuple[int, int, int, int], tolerance: int = 40) -> int:
     """How many pixels inside `box` are within `tolerance` of `rgb`."""
     crop = image.convert("RGB").crop(box)
-    return sum(1 for px in crop.getdata() if all(abs(a - b) <= tolerance for a, b in zip(px, rgb, strict=True)))
+    return sum(1 for px in crop.get_flattened_data() if all(abs(a - b) <= tolerance for a, b in zip(px, rgb, strict=True)))
 
 
 def test_the_pack_is_html_and_a_pdf_whose_pages_show_every_section(
@@ -81,7 +81,7 @@ def test_the_pack_is_html_and_a_pdf_whose_pages_show_every_section(
         assert (round(width), round(height)) == (595, 842)  # A4 in points
         image = page.render(scale=1).to_pil()
         grey = image.convert("L")
-        inked = sum(1 for v in grey.getdata() if v < 200) / (grey.width * grey.height)
+        inked = sum(1 for v in grey.get_flattened_data() if v < 200) / (grey.width * grey.height)
         assert inked > 0.01, f"page {i + 1} is blank"
         text += page.get_textpage().get_text_range()
     first = pdf[0].render(scale=1).to_pil()

@@ -129,3 +129,11 @@ def test_bad_input_exits_2_naming_it(two_installations: tuple[Installation, Inst
     refused = sv.cli("peers", "bundle", "export", "--key", str(bad_key), "--out", str(sv.folder / "x.bundle"))
     assert refused.exit_code == 2 and "--key" in refused.stderr and not (sv.folder / "x.bundle").exists()
     assert audit_entries(pk) == []
+
+
+def test_trust_may_be_the_published_key_file(two_installations: tuple[Installation, Installation]) -> None:
+    sv, pk = two_installations
+    bundle, public = export(sv)
+    key_file = pk.folder / "office.pub"
+    key_file.write_text(public + "\n", encoding="utf-8")
+    assert ok(pk.cli("peers", "bundle", "verify", str(bundle), "--trust", str(key_file), "--json"))["valid"] is True

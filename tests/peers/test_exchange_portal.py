@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -81,3 +82,12 @@ def test_bad_uploads_are_4xx_not_500(app_client: TestClient) -> None:
     assert app_client.get("/api/v1/peers/bundles/latest/file").status_code == 404
     r = app_client.post("/peers/bundles/adopt", data={"trust": "x", "adopt": "y", "bundle_b64": "%%%"})
     assert r.status_code in (401, 403, 422)
+
+
+def test_the_portal_never_reads_a_server_file_named_as_the_key(app_client: TestClient, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("ed25519:" + "A" * 43 + "=", encoding="utf-8")  # would parse as a key if it were read
+    r = app_client.post("/api/v1/peers/bundles/verify", params={"trust": str(secret)}, content=b"{}")
+    assert r.status_code == 422 and "AAAA" not in r.text
+    r = app_client.post("/api/v1/peers/bundles/verify", params={"trust": "0" * 400}, content=b"{}")
+    assert r.status_code == 422

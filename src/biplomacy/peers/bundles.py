@@ -22,7 +22,7 @@ from biplomacy.core.permissions import Actor, authorize
 from biplomacy.core.provenance import load_registry
 from biplomacy.house.audit import record
 from biplomacy.peers import bundle_parts
-from biplomacy.peers.keys import load_key, trusted_key_text
+from biplomacy.peers.keys import load_key
 from biplomacy.peers.model.bundle import (
     PartEntry,
     build_manifest,
@@ -111,9 +111,9 @@ def _parse(data: bytes) -> tuple[Any, list[Issue]]:
 
 
 def verify_bundle(data: bytes, trust: str, now: datetime | None = None) -> BundleCheck:
-    """Every problem of the bundle `data` against the pinned public key `trust` (key text or a file holding it)."""
-    key_text = trusted_key_text(trust)
-    trusted = parse_public_key(key_text)
+    """Every problem of the bundle `data` against the pinned public key `trust` (`ed25519:<base64>`; the CLI reads
+    it from a file when given one, the portal never reads files)."""
+    trusted = parse_public_key(trust)
     sha = hashlib.sha256(data).hexdigest()
     doc, problems = _parse(data)
     manifest = None

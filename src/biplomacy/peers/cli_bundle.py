@@ -31,6 +31,19 @@ def _when(text: str | None) -> datetime | None:
     return at
 
 
+def _trust(text: str) -> str:
+    """--trust: the key itself (`ed25519:...`) or a file holding it, as the issuer published it."""
+    if text.strip().startswith("ed25519:"):
+        return text.strip()
+    path = Path(text)
+    try:
+        if path.is_file():
+            return path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        raise InputError(f"{text[:80]}: cannot read a public key from it", field="trust") from None
+    raise InputError("give the issuer's public key (ed25519:...) or a file holding it", field="trust")
+
+
 def _render_check(c: BundleCheck) -> None:
     issuer = c.issuer or {}
     status = "[green]valid[/green]" if c.valid else "[red]REFUSED[/red]"
@@ -99,7 +112,7 @@ def register(app: typer.Typer) -> None:
                       at: str = typer.Option(None, "--at", help="Verify as of this time (default now)."),
                       json_: bool = typer.Option(False, "--json")) -> None:
         """Check signature, hashes, schema and dates; prints valid and every problem (exit 0 either way)."""
-        check = bundles.verify_bundle(read_bundle_file(path), trust, _when(at))
+        check = bundles.verify_bundle(read_bundle_file(path), _trust(trust), _when(at))
         emit(check.to_json(), json_, lambda _: _render_check(check))
 
     @bundle.command("import")
@@ -110,7 +123,7 @@ def register(app: typer.Typer) -> None:
                       json_: bool = typer.Option(False, "--json")) -> None:
         """Verify a peer's bundle, show each part's diff against this installation, adopt the parts named."""
         c = context.get(ctx)
-        check = bundles.import_bundle(c.store(), c.actor(), read_bundle_file(path), trust, adopt, _when(at))
+        check = bundles.import_bundle(c.store(), c.actor(), read_bundle_file(path), _trust(trust), adopt, _when(at))
         emit(check.to_json(), json_, lambda _: _render_check(check))
 
     @app.command("adopted")

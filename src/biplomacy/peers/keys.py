@@ -48,16 +48,3 @@ def load_key(path: Path) -> Ed25519PrivateKey:
     if not isinstance(key, Ed25519PrivateKey):
         raise InputError(f"{path}: a {type(key).__name__}, not an Ed25519 key", field="key")
     return key
-
-
-def trusted_key_text(trust: str) -> str:
-    """`--trust` takes the key itself (`ed25519:...`) or a file holding it (as published); returns the key text."""
-    text = trust.strip()
-    if not text.startswith("ed25519:"):
-        path = Path(text)
-        if path.is_file():
-            try:
-                text = path.read_text(encoding="utf-8").strip()
-            except (OSError, UnicodeDecodeError):
-                raise InputError(f"{path}: cannot read a public key from it", field="trust") from None
-    return text

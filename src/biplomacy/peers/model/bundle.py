@@ -56,7 +56,7 @@ def parse_public_key(text: str, field: str = "trust") -> Ed25519PublicKey:
     """`ed25519:<base64 of 32 bytes>` (as `peers key new` prints it) -> the key; anything else is refused."""
     body = text.strip()
     if not body.startswith(KEY_PREFIX):
-        raise InputError(f"a public key looks like 'ed25519:' followed by base64, not {body[:40]!r}", field=field)
+        raise InputError("a public key looks like 'ed25519:' followed by base64", field=field)
     try:
         raw = base64.b64decode(body[len(KEY_PREFIX):], validate=True)
     except (binascii.Error, ValueError):
