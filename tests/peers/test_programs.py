@@ -108,8 +108,7 @@ def test_pakistan_shows_only_the_announced_figures():
 def test_every_peer_fact_has_an_exact_date_and_most_a_url():
     facts = REG.for_pillar("peers")
     dated = [f for f in facts if len(f.date) == 10]
-    assert {f.key for f in facts} - {f.key for f in dated} <= {"peers.sv.lageo_mining_mw", "peers.sv.lageo_mined_btc",
-                                                                "peers.sv.volcano_energy_mw"}
+    assert {f.key for f in facts} - {f.key for f in dated} <= {"peers.sv.volcano_energy_mw"}
     assert all(f.source is not None and f.source.url.startswith("https://") for f in dated)
 
 
