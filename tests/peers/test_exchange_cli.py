@@ -43,6 +43,9 @@ def export(sv: Installation) -> tuple[Path, str]:
     assert {p["name"] for p in made["parts"]} >= {"policy-profiles", "aml-rules", "licensing", "register-extract",
                                                   "energy-scenario", "cited-facts"}
     assert made["left_out"] == ["reserve-statement"]  # no signed statement on this installation yet
+    sources = {f["key"] for f in json.loads(bundle.read_text(encoding="utf-8"))["manifest"]["sources"]}
+    assert {"peers.sv.reserve_btc", "reserve.policy.pakistan_fx_reserves_usd", "energy.pk.incremental_package_pkr_kwh",
+            "supervision.licensing.days_submitted"} <= sources
     return bundle, public
 
 

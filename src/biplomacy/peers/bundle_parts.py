@@ -11,7 +11,7 @@ import tempfile
 import tomllib
 from collections.abc import Callable
 from dataclasses import fields, is_dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from importlib import resources
@@ -162,5 +162,14 @@ READERS: dict[str, Reader] = {
 }
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
+def source_keys(name: str, content: dict[str, Any]) -> list[str]:
+    """The registry keys a part rests on, for the manifest's sources."""
+    if name == "cited-facts":
+        return [str(f["key"]) for f in content["facts"]]
+    if name == "policy-profiles":
+        return [str(f["key"]) for f in content["figures"]]
+    if name == "energy-scenario":
+        return [str(k) for k in tomllib.loads(content["scenario_toml"]).get("source_keys", [])]
+    if name == "licensing":
+        return list(licensing.SERVICE_DAYS_KEYS.values())
+    return []

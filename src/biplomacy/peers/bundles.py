@@ -70,7 +70,8 @@ def build_bundle(store: Store | None, actor: Actor, key_file: Path, *, program: 
         entries.append(PartEntry(name, name, PART_KINDS[name].title, content))
     if not entries:
         raise InputError("this installation has none of the parts asked for", field="part")
-    sources = load_registry().cited(f["key"] for e in entries if e.kind == "cited-facts" for f in e.content["facts"])
+    reg = load_registry()
+    sources = reg.cited(k for e in entries for k in bundle_parts.source_keys(e.name, e.content) if k in reg.facts)
     manifest = build_manifest(bundle_version=bundle_version, program=program.strip(), country=country.strip().upper(),
                               public_key=public_key_text(key.public_key()), issued_at=issued,
                               expires_at=issued + timedelta(days=days), parts=entries, sources=sources)
