@@ -4,7 +4,7 @@ Batch: a seeded generated set of N transfers (supervision.aml.generator, 3 VASPs
 converted to the columnar table (from_columns, timed apart: file parsing is not rule work) and scanned by
 every rule of the RULES registry, best of REPEATS; per-rule times from the best run. Target >= 100,000 tx/s.
 Streaming (in-process): the StreamScorer that `supervise aml serve` and the portal's route use (incremental
-per-rule state, supervision/aml/stream.py), in memory (no state directory, so no log writes), fed STREAM
+per-rule state, each rule's streaming form in src/biplomacy/aml/model/rules/), in memory (no state directory, so no log writes), fed STREAM
 transfers of a generated set in time order, one call each; sustained rate and latency percentiles. HTTP, JSON
 and the append log are measured by bench/bench_aml_stream.py.
 Results are appended to bench/RESULTS-aml.md with the machine and the command.
@@ -44,10 +44,10 @@ def batch(n: int, repeats: int) -> dict[str, object]:
         graph._last.clear()  # each run builds its graph afresh
         times, count = {}, 0
         c0 = time.process_time()
-        for name, rule in RULES:
+        for rule in RULES:
             t = time.perf_counter()
-            count += len(rule(tx, th, sdn))
-            times[name] = time.perf_counter() - t
+            count += len(rule.scan(tx, th, sdn))
+            times[rule.name] = time.perf_counter() - t
         cpu = time.process_time() - c0
         if best is None or sum(times.values()) < sum(best.values()):
             best, alerts, best_cpu = times, count, cpu
@@ -68,7 +68,7 @@ def stream(n: int) -> dict[str, object]:
     t0 = time.perf_counter()
     for i, tx in enumerate(txs):
         t = time.perf_counter()
-        alerts += len(scorer.score(tx)["alerts"])
+        alerts += len(scorer.score(tx).alerts)
         lat[i] = time.perf_counter() - t
     wall = time.perf_counter() - t0
     return {"transactions": len(txs), "tx_per_s": len(txs) / wall, "p50_ms": float(np.percentile(lat, 50) * 1e3),

@@ -1,10 +1,11 @@
 """Generated transaction sets: seeded, of the size asked, labelled; evaluation counts hits and misses honestly."""
 
 import csv
+from dataclasses import asdict
 
+from biplomacy.aml.model.alerts import Alert
 from biplomacy.aml.model.evaluate import evaluate
 from biplomacy.aml.model.generator import TYPOLOGIES, generate
-from biplomacy.aml.model.rules import Alert
 
 
 def test_same_seed_same_set_and_size_as_asked():
@@ -34,11 +35,11 @@ def test_evaluate_counts_true_and_false_positives_and_misses():
     alerts = [Alert("fan_in", ["h"], ["t1", "t5"], 0.9), Alert("fan_in", ["g"], ["t6"], 0.9),
               Alert("pass_through", ["m"], ["t9"], 0.7)]
     r = evaluate(alerts, labels)
-    assert r["fan_in"] == {"precision": 0.5, "precision_any_planted": 0.5, "recall": 0.5, "planted": 2, "alerts": 2, "true_positives": 1,
+    assert asdict(r["fan_in"]) == {"precision": 0.5, "precision_any_planted": 0.5, "recall": 0.5, "planted": 2, "alerts": 2, "true_positives": 1,
                            "detected_instances": 1, "on_other_planted": 0}
-    assert r["cycle"]["recall"] == 0.0 and r["cycle"]["precision"] is None
-    assert r["pass_through"]["precision"] == 0.0 and r["pass_through"]["on_other_planted"] == 1
-    assert r["pass_through"]["precision_any_planted"] == 1.0
+    assert r["cycle"].recall == 0.0 and r["cycle"].precision is None
+    assert r["pass_through"].precision == 0.0 and r["pass_through"].on_other_planted == 1
+    assert r["pass_through"].precision_any_planted == 1.0
 
 
 def test_generate_then_evaluate_through_the_cli(cli_nodb, tmp_path):

@@ -35,7 +35,7 @@ def test_stored_alerts_and_a_case_with_its_evidence_path(app_client: TestClient,
     f = tmp_path / "tx.csv"
     write_csv(f, HEADER, CYCLE)
     stored = store_scan(c.app.state.store, Actor("officer", "supervisor"), f)  # type: ignore[attr-defined]
-    case_id = next(a["case_id"] for a in stored["alerts"] if a["rule"] == "cross_vasp_cycle")
+    case_id = next(a.case_id for a in stored.alerts if a.alert.rule == "cross_vasp_cycle")
     page = c.get("/supervision/aml")
     assert page.status_code == 200 and "cross_vasp_cycle" in page.text and f"/supervision/aml/cases/{case_id}" in page.text
     case = c.get(f"/supervision/aml/cases/{case_id}")

@@ -115,3 +115,14 @@ def test_bad_transaction_files_are_exit_2_naming_row_and_field(cli_nodb, tmp_pat
     write_csv(f, header, [row])
     r = cli_nodb("supervise", "aml", "scan", "--transactions", str(f), "--json")
     assert r.exit_code == 2 and expected in r.stderr and "Traceback" not in r.stderr
+
+
+def test_every_rule_file_is_registered_with_its_batch_and_streaming_form_from_that_file():
+    import pkgutil
+
+    from biplomacy.aml.model import rules
+
+    files = {f"{rules.__name__}.{m.name}" for m in pkgutil.iter_modules(rules.__path__)}
+    home = {r.name: {getattr(f, "func", f).__module__ for f in (r.scan, r.score)} for r in rules.RULES}
+    assert len(home) == len(rules.RULES) and all(len(m) == 1 for m in home.values()), home
+    assert set().union(*home.values()) == files

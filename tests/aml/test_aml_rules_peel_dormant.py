@@ -14,12 +14,12 @@ def peel(hops, start=20000.0, keep=0.9):
 
 
 def test_both_rules_are_registered():
-    names = [n for n, _ in RULES]
+    names = [r.name for r in RULES]
     assert "peel_chain" in names and "dormant_wake" in names
 
 
 def test_peel_chain_of_five_hops_fires_with_the_path_and_peels():
-    alerts = peel_chain(table(CLEAN + peel(5)), thresholds(), frozenset())
+    alerts = peel_chain.scan(table(CLEAN + peel(5)), thresholds(), frozenset())
     assert len(alerts) == 1
     a = alerts[0]
     assert a.evidence["path"][0] == "w0->w1" and len(a.transactions) == 5
@@ -36,7 +36,7 @@ def test_forwarding_everything_is_not_peeling():
 
 def test_dormant_account_waking_with_a_large_outflow():
     rows = [(0, "x", "sleeper", 500, "A"), (24 * 120, "sleeper", "y", 15000, "A")]
-    alerts = dormant_wake(table(CLEAN + rows), thresholds(), frozenset())
+    alerts = dormant_wake.scan(table(CLEAN + rows), thresholds(), frozenset())
     assert [a.accounts[0] for a in alerts] == ["sleeper"]
     assert alerts[0].evidence["silent_days"] == 120.0
 

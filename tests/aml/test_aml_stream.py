@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from biplomacy.aml.model.alerts import Alert
 from biplomacy.aml.model.generator import generate
-from biplomacy.aml.model.rules import Alert, scan
-from biplomacy.aml.model.stream import StreamState, Tx
+from biplomacy.aml.model.rules import STREAMING, scan
+from biplomacy.aml.model.stream_state import StreamState, Tx
 from biplomacy.aml.model.transactions import Transactions, from_columns
 from biplomacy.aml.scan import shipped_sanctions, thresholds
 from biplomacy.aml.stream import StreamScorer
@@ -57,7 +58,7 @@ def test_streaming_raises_what_the_batch_scan_raises_on_planted_typologies() -> 
     th = thresholds()
     batch = scan(tx, th, sdn)
     state = StreamState(th, sdn)
-    streamed = [a for t in rows_of(tx) for a in state.apply(t)]
+    streamed = [a for t in rows_of(tx) for a in state.apply(t, STREAMING)]
 
     rules = Counter(a.rule for a in batch)
     assert all(rules[r] >= 8 for r in ("structuring", "fan_in", "fan_out", "pass_through", "cycle",
@@ -107,7 +108,7 @@ def crash_after_scoring(state: Path, txs: list[Tx], snapshot_every: int) -> None
         import os
         from pathlib import Path
         from biplomacy.aml.stream import StreamScorer
-        from biplomacy.aml.model.stream import Tx
+        from biplomacy.aml.model.stream_state import Tx
         s = StreamScorer(Path({str(state)!r}), snapshot_every={snapshot_every})
         for row in {[list(vars_of(x)) for x in txs]!r}:
             s.score(Tx(*row))
@@ -125,13 +126,13 @@ def test_a_pattern_completed_after_a_crash_and_restart_still_fires(tmp_path: Pat
     state = tmp_path / "state"
     crash_after_scoring(state, BEFORE, snapshot_every)
     scorer = StreamScorer(state, snapshot_every=snapshot_every)
-    assert scorer.size()["scored"] == len(BEFORE)
-    fired = {a["rule"] for x in AFTER for a in scorer.score(x)["alerts"]}
+    assert scorer.size().scored == len(BEFORE)
+    fired = {a.rule for x in AFTER for a in scorer.score(x).alerts}
     assert COMPLETED <= fired, fired
     with pytest.raises(InputError, match="already scored"):  # ids scored before the crash are remembered
         scorer.score(BEFORE[0])
     scorer.close()
-    stored = {a["alert"]["rule"] for a in read_alert_lines(state)}
+    stored = {a.alert.rule for a in read_alert_lines(state)}
     assert COMPLETED <= stored
 
 
@@ -139,14 +140,14 @@ def test_a_graceful_restart_replays_nothing_and_keeps_every_alert(tmp_path: Path
     state = tmp_path / "state"
     first = StreamScorer(state)
     answers = [first.score(x) for x in BEFORE + AFTER[:3]]
-    assert all(a["stored"] for a in answers)
-    raised = sum(len(a["alerts"]) for a in answers)
+    assert all(a.stored for a in answers)
+    raised = sum(len(a.alerts) for a in answers)
     assert raised >= 1  # fan_out at the eighth counterparty
     with pytest.raises(ConfigError, match="held by another process"):
         StreamScorer(state)
     first.close()
     again = StreamScorer(state)
-    assert again.size()["replayed_on_start"] == 0 and again.size()["scored"] == len(BEFORE) + 3
+    assert again.size().replayed_on_start == 0 and again.size().scored == len(BEFORE) + 3
     assert len(read_alert_lines(state)) == raised
     again.close()
 
@@ -158,16 +159,16 @@ def test_a_transfer_far_older_than_the_stream_is_refused_naming_the_timestamp() 
         scorer.score(t(2, "a", "b", 10, 90))
     assert err.value.field == "timestamp"
     answer = scorer.score(t(3, "a", "b", 10, 99))  # a little late is still scored
-    assert answer["window"]["scored"] == 2 and answer["stored"] is False and "memory" in answer["not_stored_because"]
+    assert answer.window.scored == 2 and answer.stored is False and "memory" in (answer.not_stored_because or "")
 
 
 def test_streamed_alerts_become_cases_once_each(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     scorer = StreamScorer(tmp_path / "var" / "aml-stream")
-    early = [a["rule"] for x in BEFORE for a in scorer.score(x)["alerts"]]
+    early = [a.rule for x in BEFORE for a in scorer.score(x).alerts]
     first = cli("supervise", "aml", "stream-import", "--json")
     assert first.exit_code == 0, first.stderr
     assert sorted(a["rule"] for a in first.json["alerts"]) == sorted(early) and first.json["already_imported"] == 0
-    late = [a["rule"] for x in AFTER for a in scorer.score(x)["alerts"]]
+    late = [a.rule for x in AFTER for a in scorer.score(x).alerts]
     second = cli("supervise", "aml", "stream-import", "--json")  # while the scorer still runs
     assert sorted(a["rule"] for a in second.json["alerts"]) == sorted(late) and COMPLETED <= set(late)
     again = cli("supervise", "aml", "stream-import", "--json")
@@ -189,7 +190,7 @@ def test_a_tampered_snapshot_is_refused_and_a_torn_last_log_line_is_skipped(tmp_
     with log.open("a") as f:
         f.write('["torn", 17')  # a write cut short: that transfer was never answered
     again = StreamScorer(state)
-    assert again.size()["scored"] == 4 and again.size()["replayed_on_start"] == 1
+    assert again.size().scored == 4 and again.size().replayed_on_start == 1
     again.close()
 
     class Evil:
@@ -201,5 +202,26 @@ def test_a_tampered_snapshot_is_refused_and_a_torn_last_log_line_is_skipped(tmp_
         StreamScorer(state)
     (state / "snapshot.pkl").unlink()  # the refusal let go of the directory: moving the file away starts empty
     fresh = StreamScorer(state)
-    assert fresh.size()["scored"] == 0 and len(list(state.glob("transfers-*.log.orphaned"))) == 1
+    assert fresh.size().scored == 0 and len(list(state.glob("transfers-*.log.orphaned"))) == 1
     fresh.close()
+
+
+def test_a_snapshot_written_before_each_rule_had_its_own_file_still_loads(tmp_path: Path) -> None:
+    import pickle
+
+    state = tmp_path / "state"
+    first = StreamScorer(state)
+    for x in BEFORE:
+        first.score(x)
+    first.close()
+    snap = state / "snapshot.pkl"
+    doc = pickle.loads(snap.read_bytes())  # noqa: S301 (our own file)
+    old = pickle.dumps(doc, protocol=2, fix_imports=False)  # classes named as text, to rename them as they were
+    old = old.replace(b"biplomacy.aml.model.stream_state\n", b"biplomacy.aml.model.stream\n")
+    old = old.replace(b"biplomacy.aml.model.thresholds\n", b"biplomacy.aml.model.rules\n")
+    assert b"biplomacy.aml.model.stream\n" in old and b"biplomacy.aml.model.rules\n" in old
+    snap.write_bytes(old)
+    again = StreamScorer(state)
+    assert again.size().scored == len(BEFORE)
+    assert COMPLETED <= {a.rule for x in AFTER for a in again.score(x).alerts}
+    again.close()

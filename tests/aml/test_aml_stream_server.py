@@ -66,7 +66,7 @@ def test_scores_over_keep_alive_with_a_cached_token(server) -> None:  # type: ig
         health = c.get("/health").json()
     assert health["scored"] == 8 and health["accounts"] == 9
     assert looked_up == ["sup"]  # the store is asked once, not per transfer
-    assert [a["alert"]["rule"] for a in read_alert_lines(scorer.log.dir)] == ["fan_out"]
+    assert [a.alert.rule for a in read_alert_lines(scorer.log.dir)] == ["fan_out"]
 
 
 def test_no_token_a_wrong_token_or_a_role_without_aml_scan_is_refused(server) -> None:  # type: ignore[no-untyped-def]
@@ -76,7 +76,7 @@ def test_no_token_a_wrong_token_or_a_role_without_aml_scan_is_refused(server) ->
     assert httpx.post(f"{url}/score", json=body, headers={"authorization": "Bearer nope"}).status_code == 401
     denied = httpx.post(f"{url}/score", json=body, headers={"authorization": "Bearer pub"})
     assert denied.status_code == 403 and "aml.scan" in denied.json()["detail"]
-    assert scorer.size()["scored"] == 0
+    assert scorer.size().scored == 0
 
 
 @pytest.mark.parametrize(("change", "field"), [
@@ -98,7 +98,7 @@ def test_a_bad_body_is_422_naming_the_field_and_loses_no_state(server, change, f
         bad = c.post("/score", json=body)
         assert bad.status_code == 422, bad.text
         assert bad.json()["field"] == field or field in bad.json()["detail"], bad.text
-        assert scorer.size()["scored"] == 7
+        assert scorer.size().scored == 7
         last = c.post("/score", json=tx(7, "hub", "r7", 100, 3.5)).json()  # the pattern still completes
         assert [a["rule"] for a in last["alerts"]] == ["fan_out"]
 
@@ -194,7 +194,7 @@ def test_pipelined_requests_are_answered_in_order_while_an_alert_goes_to_disk(se
                 buf = rest[length:]
     assert [a["tx_id"] for a in answers] == [f"s{i}" for i in range(10)]
     assert [a["tx_id"] for a in answers if a["alerts"]] == ["s7"] and answers[7]["stored"] is True
-    assert scorer.size()["scored"] == 10
+    assert scorer.size().scored == 10
 
 
 def test_a_port_in_use_is_a_clear_error_and_the_state_is_released(tmp_path: Path) -> None:
@@ -206,8 +206,9 @@ def test_a_port_in_use_is_a_clear_error_and_the_state_is_released(tmp_path: Path
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        with pytest.raises(ConfigError, match=f"--port {port}: cannot listen"):
+        with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{port}") as err:
             serve(StreamService(scorer, TokenCache(TOKENS.get, marker=lambda: 0)), port)
+        assert err.value.field == "port"
     StreamScorer(tmp_path / "state").close()  # serve closed the scorer: the directory is free again
 
 
@@ -260,4 +261,4 @@ def test_a_revoked_token_a_disabled_user_or_a_lost_role_is_refused_on_the_very_n
     finally:
         service.tokens.close()
         scorer.close()
-    assert scorer.size()["scored"] == 6  # the refused transfers were not scored
+    assert scorer.size().scored == 6  # the refused transfers were not scored

@@ -1,5 +1,8 @@
 """Issue #15's 'done when': the demo's headline figures agree across the energy page, the risk page, the CLI's plan
-JSON and the peers page, and `energy plan --json` carries the contract's keys."""
+JSON and the peers page, and `energy plan --json` carries the contract's keys.
+
+The peers page shows national, published figures only (#17): a plan of this installation is an analysis figure and
+is never drawn beside a country's, so there it agrees by pointing at the energy page rather than by a second copy."""
 
 from __future__ import annotations
 
@@ -31,6 +34,6 @@ def test_the_headline_is_the_same_on_every_page_and_in_the_plan_json(cli, tmp_pa
     api = app_client.get("/api/v1/energy/risk").json()
     assert round(api["btc_per_year"]["p50"], 4) == d["btc_per_year_p50"] and api["stored_plan"] == d["plan_id"]
     peers = app_client.get("/peers").text
-    assert f"{d['btc_per_year_p50']:,.0f} BTC a year risk-adjusted P50" in peers
+    assert "risk-adjusted" not in peers and 'href="/energy"' in peers
     again = cli("energy", "risk", "--plan", "brief", "--json")
     assert again.exit_code == 0 and round(again.json["btc_per_year"]["p50"], 4) == d["btc_per_year_p50"]

@@ -27,7 +27,7 @@ def test_every_demo_entity_has_a_distinct_valid_lei_and_licensed_exchanges_are_d
     movers = [e for e in entities if e[1] in {s.value for s in LICENSED} and e[2] & {a.value for a in TRANSFER_ACTIVITIES}]
     assert movers, "the demo register should hold at least one licensed VASP that moves clients' assets"
     for lei, _, _ in movers:
-        assert discover(store, LOCAL_ADMIN, lei)["accepts_transfers"] is True
+        assert discover(store, LOCAL_ADMIN, lei).accepts_transfers is True
     others = [e for e in entities if e not in movers]
     for lei, _, _ in others:
         with pytest.raises(InputError):

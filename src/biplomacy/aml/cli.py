@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from biplomacy.aml import cli_sanctions, cli_tax, cli_travel_rule
+from biplomacy.aml.results import (
+    Case,
+    CaseSummary,
+    Evaluation,
+    GeneratedSet,
+    ScanResult,
+    StoredAlert,
+    StoredScan,
+    StreamImport,
+)
 from biplomacy.cli import output
 from biplomacy.cli.output import emit, out, table
 
@@ -40,15 +49,15 @@ def register_aml(app: typer.Typer) -> None:
             from biplomacy.cli import context
 
             c = context.get(ctx)
-            d = store_scan(c.store(), c.actor(), transactions)
+            d: ScanResult | StoredScan = store_scan(c.store(), c.actor(), transactions)
         else:
             d = scan_file(transactions)
 
-        def render(d: dict[str, Any]) -> None:
-            table(f"{d['summary']['alerts']} alerts over {d['summary']['transactions']:,} transactions",
+        def render(d: ScanResult | StoredScan) -> None:
+            alerts = [a.alert if isinstance(a, StoredAlert) else a for a in d.alerts[:200]]
+            table(f"{d.summary.alerts} alerts over {d.summary.transactions:,} transactions",
                   ["rule", "score", "accounts", "transactions"],
-                  [(a["rule"], a["score"], ", ".join(a["accounts"][:4]), ", ".join(a["transactions"][:4]))
-                   for a in d["alerts"][:200]])
+                  [(a.rule, round(a.score, 4), ", ".join(a.accounts[:4]), ", ".join(a.transactions[:4])) for a in alerts])
 
         emit(d, json_, render)
 
@@ -71,7 +80,7 @@ def register_aml(app: typer.Typer) -> None:
         service = StreamService(scorer, TokenCache.of_store(store))
         serve(service, port, lambda: out.print(
             f"AML streaming on http://127.0.0.1:{port}/score; state {directory or 'in memory only'}: "
-            f"{size['scored']:,} transfers scored before, {size['replayed_on_start']:,} replayed from the log"))
+            f"{size.scored:,} transfers scored before, {size.replayed_on_start:,} replayed from the log"))
 
     @aml.command("stream-import")
     def stream_import(ctx: typer.Context,
@@ -83,9 +92,12 @@ def register_aml(app: typer.Typer) -> None:
 
         c = context.get(ctx)
         d = import_stream_alerts(c.store(), c.actor(), state or c.settings.var_dir / "aml-stream")
-        emit(d, json_, lambda d: out.print(f"{d['imported']} new streaming alerts -> cases"
-                                           + (f" (scan {d['scan_id']})" if d["scan_id"] else "")
-                                           + f"; {d['already_imported']} imported before"))
+
+        def render(d: StreamImport) -> None:
+            out.print(f"{d.imported} new streaming alerts -> cases" + (f" (scan {d.scan_id})" if d.scan_id else "")
+                      + f"; {d.already_imported} imported before")
+
+        emit(d, json_, render)
 
     @aml.command("generate")
     def generate(out: Path = typer.Option(..., "--out", help="Directory for transactions.csv and labels.csv."),
@@ -95,9 +107,11 @@ def register_aml(app: typer.Typer) -> None:
         """Write a synthetic VASP transaction set with planted typologies and its labels table."""
         from biplomacy.aml.evaluate import generate_files
 
-        emit(generate_files(out, transactions, vasps, seed), json_,
-             lambda d: output.out.print(f"{d['transactions']:,} transactions ({d['labelled_transactions']:,} planted) "
-                                 f"-> {', '.join(d['files'])}"))
+        def render(d: GeneratedSet) -> None:
+            output.out.print(f"{d.transactions:,} transactions ({d.labelled_transactions:,} planted) "
+                             f"-> {', '.join(map(str, d.files))}")
+
+        emit(generate_files(out, transactions, vasps, seed), json_, render)
 
     @aml.command("evaluate")
     def evaluate(transactions: Path = typer.Option(..., "--transactions"),
@@ -106,11 +120,11 @@ def register_aml(app: typer.Typer) -> None:
         """Precision and recall per typology of every AML rule against labelled transactions."""
         from biplomacy.aml.evaluate import evaluate_files
 
-        def render(d: dict[str, Any]) -> None:
-            table(f"{d['alerts']:,} alerts over {d['transactions']:,} transactions",
+        def render(d: Evaluation) -> None:
+            table(f"{d.alerts:,} alerts over {d.transactions:,} transactions",
                   ["typology", "precision", "on any planted", "recall", "planted", "alerts"],
-                  [(k, v["precision"], v["precision_any_planted"], v["recall"], v["planted"], v["alerts"])
-                   for k, v in d["typologies"].items()])
+                  [(k, v.precision, v.precision_any_planted, v.recall, v.planted, v.alerts)
+                   for k, v in d.typologies.items()])
 
         emit(evaluate_files(transactions, labels), json_, render)
 
@@ -122,11 +136,11 @@ def register_aml(app: typer.Typer) -> None:
         from biplomacy.cli import context
 
         c = context.get(ctx)
-        rows = list_cases(c.store(), c.actor(), state)
-        emit(rows, json_, lambda rs: table(f"{len(rs)} AML cases", ["id", "state", "assignee", "rule", "score",
-                                                                     "accounts"],
-                                           [(r["id"], r["state"], r["assignee"] or "", r["rule"], r["score"],
-                                             ", ".join(r["accounts"][:4])) for r in rs]))
+        def render(rs: list[CaseSummary]) -> None:
+            table(f"{len(rs)} AML cases", ["id", "state", "assignee", "rule", "score", "accounts"],
+                  [(r.id, r.state, r.assignee or "", r.rule, r.score, ", ".join(r.accounts[:4])) for r in rs])
+
+        emit(list_cases(c.store(), c.actor(), state), json_, render)
 
     @aml.command("case")
     def case(ctx: typer.Context, ident: int = typer.Argument(..., metavar="ID"),
@@ -144,15 +158,15 @@ def register_aml(app: typer.Typer) -> None:
         else:
             d = move_case(c.store(), c.actor(), ident, assign=assign, escalate=escalate, close=close, reason=reason)
 
-        def render(d: dict[str, Any]) -> None:
-            out.print(f"case {d['id']}: {d['state']} ({d['rule']}, score {d['score']}); assignee {d['assignee'] or '-'}")
-            out.print(f"accounts: {', '.join(d['accounts'])}")
-            out.print(f"transactions: {', '.join(d['transactions'])}")
-            for k, v in d["evidence"].items():
+        def render(d: Case) -> None:
+            out.print(f"case {d.id}: {d.state} ({d.rule}, score {d.score}); assignee {d.assignee or '-'}")
+            out.print(f"accounts: {', '.join(d.accounts)}")
+            out.print(f"transactions: {', '.join(d.transactions)}")
+            for k, v in d.evidence.items():
                 out.print(f"  {k}: {v}")
             table("History", ["at", "actor", "from", "to", "detail"],
-                  [(h["at"], h["actor"], h["from"] or "", h["to"], h["detail"]) for h in d["history"]])
-            if d["str"]:
-                out.print(f"STR {d['str']['id']} filed by {d['str']['created_by']}: {d['str']['reason']}")
+                  [(h.at.isoformat(), h.actor, h.from_state or "", h.to_state, h.detail) for h in d.history])
+            if d.report:
+                out.print(f"STR {d.report.id} filed by {d.report.created_by}: {d.report.reason}")
 
         emit(d, json_, render)

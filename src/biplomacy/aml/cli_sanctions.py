@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
+from biplomacy.aml.results import SanctionsLoaded, SanctionsVersion, ScreeningResult
 from biplomacy.cli.output import emit, out, table
 
 
@@ -22,10 +22,10 @@ def register_sanctions(app: typer.Typer) -> None:
         """Read a plain address list or OFAC's sdn_advanced.xml; every line that is not a Bitcoin address is reported."""
         from biplomacy.aml.sanctions import load_file
 
-        def render(d: dict[str, Any]) -> None:
-            out.print(f"{d['list']}: {d['addresses']} Bitcoin addresses")
-            for r in d["rejected"]:
-                out.print(f"[yellow]left out[/yellow] {r['path']}: {r['message']}")
+        def render(d: SanctionsLoaded) -> None:
+            out.print(f"{d.list_name}: {d.addresses} Bitcoin addresses")
+            for r in d.rejected:
+                out.print(f"[yellow]left out[/yellow] {r.path}: {r.message}")
 
         if store:
             from biplomacy.aml.sanctions_store import store_list
@@ -42,11 +42,12 @@ def register_sanctions(app: typer.Typer) -> None:
         from biplomacy.aml.sanctions_store import versions
         from biplomacy.cli import context
 
+        def render(rs: list[SanctionsVersion]) -> None:
+            table("Sanctions list versions", ["version", "name", "loaded", "by", "addresses", "rejected"],
+                  [(r.version, r.name, r.loaded_at.isoformat(), r.loaded_by, r.addresses, r.rejected) for r in rs])
+
         c = context.get(ctx)
-        emit(versions(c.store(), c.actor()), json_,
-             lambda rs: table("Sanctions list versions", ["version", "name", "loaded", "by", "addresses", "rejected"],
-                              [(r["version"], r["name"], r["loaded_at"], r["loaded_by"], r["addresses"], r["rejected"])
-                               for r in rs]))
+        emit(versions(c.store(), c.actor()), json_, render)
 
     @sanctions.command("screen")
     def screen(ctx: typer.Context, address: str = typer.Option(None, "--address", help="Exact address screening."),
@@ -59,11 +60,11 @@ def register_sanctions(app: typer.Typer) -> None:
         """Screen an address (exact) or a name (fuzzy, with its score) against a sanctions list."""
         from biplomacy.aml.sanctions import screen as run
 
-        def render(d: dict[str, Any]) -> None:
-            verdict = "[red]MATCH[/red]" if d["match"] else "[green]no match[/green]"
-            out.print(f"{verdict} in {d['list']}")
-            for m in d["matches"]:
-                out.print(f"  {m['value']} (score {m['score']})")
+        def render(d: ScreeningResult) -> None:
+            verdict = "[red]MATCH[/red]" if d.match else "[green]no match[/green]"
+            out.print(f"{verdict} in {d.list_name}")
+            for m in d.matches:
+                out.print(f"  {m.value} (score {m.score})")
 
         lst = None
         if stored:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
+from biplomacy.aml.results import TaxEstimate
 from biplomacy.cli.output import emit, out, table
 
 
@@ -21,13 +21,14 @@ def register_tax(app: typer.Typer) -> None:
         """Realised gains (FIFO) and taxable turnover by VASP and in total, with the assumptions beside them."""
         from biplomacy.aml.tax import estimate_file
 
-        def render(d: dict[str, Any]) -> None:
-            cols = ["realised_gains", "realised_losses", "taxable_gains", "taxable_turnover", "tax_total"]
-            table(f"Tax base ({d['currency']}), {d['trades']:,} trades, {d['accounts']:,} accounts",
-                  ["vasp", *cols], [(v, *(row[c] for c in cols)) for v, row in [*d["by_vasp"].items(),
-                                                                                   ("TOTAL", d["total"])]])
+        def render(d: TaxEstimate) -> None:
+            rows = [*d.by_vasp.items(), *([("TOTAL", d.total)] if d.total else [])]
+            table(f"Tax base ({d.currency}), {d.trades:,} trades, {d.accounts:,} accounts",
+                  ["vasp", "realised_gains", "realised_losses", "taxable_gains", "taxable_turnover", "tax_total"],
+                  [(v, *(format(x, "f") for x in (b.realised_gains, b.realised_losses, b.taxable_gains,
+                                                  b.taxable_turnover, b.tax_total))) for v, b in rows])
             out.print("Assumptions:")
-            for a in d["assumptions"]:
+            for a in d.assumptions:
                 out.print(f"  - {a}")
 
         emit(estimate_file(transactions, rates), json_, render)

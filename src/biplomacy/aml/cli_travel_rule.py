@@ -6,27 +6,28 @@ admin) to discover VASPs and read every exchange. Who may do what is checked by 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import typer
 
+from biplomacy.aml.results import Inbox, MessageList, TravelRuleCheck, TravelRuleMessage, VaspFound
 from biplomacy.cli.output import emit, out, table
 
 
-def _render_message(d: dict[str, Any]) -> None:
-    out.print(f"travel-rule message {d['id']}: {d['originator_lei']} ({d['originator_vasp']}) -> "
-              f"{d['beneficiary_lei']} ({d['beneficiary_vasp']}), [bold]{d['state']}[/bold]"
-              + (f" ({d['reason']})" if d.get("reason") else ""))
-    for step in d["history"]:
-        out.print(f"  {step['at']}  {step['status']} by {step['by']}"
-                  + (f": {step['reason']}" if step.get("reason") else ""))
+def _render_message(d: TravelRuleMessage) -> None:
+    out.print(f"travel-rule message {d.id}: {d.originator_lei} ({d.originator_vasp}) -> "
+              f"{d.beneficiary_lei} ({d.beneficiary_vasp}), [bold]{d.state}[/bold]"
+              + (f" ({d.reason})" if d.reason else ""))
+    for step in d.history:
+        out.print(f"  {step.at.isoformat()}  {step.status} by {step.by}" + (f": {step.reason}" if step.reason else ""))
 
 
-def _render_list(title: str, rows: list[dict[str, Any]]) -> None:
+def _render_list(title: str, rows: Sequence[TravelRuleMessage]) -> None:
     table(title, ["id", "from", "to", "amount", "USD", "above", "state", "sent"],
-          [(m["id"], m["originator_lei"], m["beneficiary_lei"], f"{m['amount'] or ''} {m['unit'] or ''}",
-            m["amount_usd"] or "", m["above_threshold"], m["state"], m["sent_at"]) for m in rows])
+          [(m.id, m.originator_lei, m.beneficiary_lei, f"{m.amount or ''} {m.unit or ''}",
+            "" if m.amount_usd is None else format(m.amount_usd, "f"), m.above_threshold, m.state,
+            m.sent_at.isoformat()) for m in rows])
 
 
 def register_exchange(travel: typer.Typer) -> None:
@@ -38,10 +39,11 @@ def register_exchange(travel: typer.Typer) -> None:
         from biplomacy.aml.travel_rule_exchange import discover as run
         from biplomacy.cli import context
 
+        def render(d: VaspFound) -> None:
+            out.print(f"{d.lei}: {d.legal_name} ({d.reference}), {d.state}, {', '.join(d.activities)}: accepts transfers")
+
         c = context.get(ctx)
-        emit(run(c.store(), c.actor(), lei), json_,
-             lambda d: out.print(f"{d['lei']}: {d['legal_name']} ({d['reference']}), {d['state']}, "
-                                 f"{', '.join(d['activities'])}: accepts transfers"))
+        emit(run(c.store(), c.actor(), lei), json_, render)
 
     @travel.command("send")
     def send(ctx: typer.Context, file: Path,
@@ -50,11 +52,11 @@ def register_exchange(travel: typer.Typer) -> None:
              json_: bool = typer.Option(False, "--json")) -> None:
         """Send a transfer inquiry (IVMS101 payload, optionally with transfer data) as your own VASP."""
         from biplomacy.aml import travel_rule_exchange as ex
-        from biplomacy.aml.travel_rule import read_json_file
         from biplomacy.cli import context
+        from biplomacy.core.files import read_json
 
         c = context.get(ctx)
-        doc = read_json_file(file)
+        doc = read_json(file, "path")
         store, actor = c.store(), c.actor()
         emit(ex.show(store, actor, ex.send(store, actor, to, doc, from_)), json_, _render_message)
 
@@ -65,9 +67,11 @@ def register_exchange(travel: typer.Typer) -> None:
         from biplomacy.aml.travel_rule_exchange import inbox as run
         from biplomacy.cli import context
 
+        def render(d: Inbox) -> None:
+            _render_list(f"Travel-rule inbox of {d.lei} ({d.vasp})", d.pending)
+
         c = context.get(ctx)
-        emit(run(c.store(), c.actor(), lei), json_,
-             lambda d: _render_list(f"Travel-rule inbox of {d['lei']} ({d['vasp']})", d["pending"]))
+        emit(run(c.store(), c.actor(), lei), json_, render)
 
     @travel.command("list")
     def list_(ctx: typer.Context, lei: str = typer.Option(None, "--lei", help="Only this VASP's messages."),
@@ -77,9 +81,11 @@ def register_exchange(travel: typer.Typer) -> None:
         from biplomacy.aml.travel_rule_exchange import messages as run
         from biplomacy.cli import context
 
+        def render(d: MessageList) -> None:
+            _render_list("Travel-rule messages", d.messages)
+
         c = context.get(ctx)
-        emit(run(c.store(), c.actor(), lei, state), json_, lambda d: _render_list("Travel-rule messages",
-                                                                                 d["messages"]))
+        emit(run(c.store(), c.actor(), lei, state), json_, render)
 
     @travel.command("show")
     def show(ctx: typer.Context, message_id: int = typer.Argument(..., metavar="ID", min=1),
@@ -112,15 +118,16 @@ def register_exchange(travel: typer.Typer) -> None:
         emit(run(c.store(), c.actor(), message_id, reason), json_, _render_message)
 
 
-def _render_travel(d: dict[str, Any]) -> None:
-    if d["valid"]:
+def _render_travel(d: TravelRuleCheck) -> None:
+    if d.valid:
         out.print("[green]valid[/green] IVMS101 payload")
     else:
-        table("Travel rule: problems", ["field", "problem"], [(p["path"], p["message"]) for p in d["problems"]])
-    if d.get("above_threshold") is not None:
-        out.print(f"amount {d['amount_usd'] or ''} USD; at or above the USD/EUR {d['threshold_usd']} threshold: "
-                  f"{d['above_threshold']}")
-    for f in d.get("flags", []):
+        table("Travel rule: problems", ["field", "problem"], [(p.path, p.message) for p in d.problems])
+    if d.above_threshold is not None:
+        usd = "" if d.amount_usd is None else format(d.amount_usd, "f")
+        out.print(f"amount {usd} USD; at or above the USD/EUR {format(d.threshold_usd, 'f')} threshold: "
+                  f"{d.above_threshold}")
+    for f in d.flags:
         out.print(f"[yellow]flag[/yellow]: {f}")
 
 

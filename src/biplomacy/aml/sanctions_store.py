@@ -6,20 +6,21 @@ import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 
 from biplomacy.aml.model.sanctions import SanctionsList
+from biplomacy.aml.results import SanctionsStored, SanctionsVersion
 from biplomacy.aml.sanctions import load_file, load_list
 from biplomacy.aml.tables import SanctionsListRow
 from biplomacy.core.errors import Issue
 from biplomacy.core.permissions import Actor, authorize
+from biplomacy.core.records import json_value
 from biplomacy.house.audit import record
 from biplomacy.store.db import Store
 
 
-def store_list(store: Store, actor: Actor, path: Path) -> dict[str, Any]:
+def store_list(store: Store, actor: Actor, path: Path) -> SanctionsStored:
     """Validate a list (bad input stores nothing), then keep it as a new version in one audited transaction."""
     authorize(actor, "sanctions.update")
     summary = load_file(path)
@@ -29,23 +30,21 @@ def store_list(store: Store, actor: Actor, path: Path) -> dict[str, Any]:
     with store.transaction() as session:
         row = SanctionsListRow(name=lst.name, sha256=digest, loaded_at=datetime.now(UTC), loaded_by=actor.name,
                                addresses=len(lst.addresses), addresses_text=text,
-                               rejected_json=json.dumps(summary["rejected"]))
+                               rejected_json=json.dumps(json_value(summary.rejected)))
         session.add(row)
         session.flush()
         record(session, actor=actor.name, action="sanctions.update", subject=f"sanctions-list:{row.id}",
                payload={"name": lst.name, "sha256": digest, "addresses": len(lst.addresses),
-                        "rejected": len(summary["rejected"])})
-        summary.update(version=row.id, sha256=digest)
-    return summary
+                        "rejected": len(summary.rejected)})
+        return SanctionsStored(summary.list_name, summary.addresses, summary.rejected, row.id, digest)
 
 
-def versions(store: Store, actor: Actor) -> list[dict[str, Any]]:
+def versions(store: Store, actor: Actor) -> list[SanctionsVersion]:
     authorize(actor, "aml.scan")
     with store.transaction() as session:
         rows = session.scalars(select(SanctionsListRow).order_by(SanctionsListRow.id.desc())).all()
-        return [{"version": r.id, "name": r.name, "sha256": r.sha256, "loaded_at": r.loaded_at.isoformat(),
-                 "loaded_by": r.loaded_by, "addresses": r.addresses, "rejected": len(json.loads(r.rejected_json))}
-                for r in rows]
+        return [SanctionsVersion(r.id, r.name, r.sha256, r.loaded_at, r.loaded_by, r.addresses,
+                                 len(json.loads(r.rejected_json))) for r in rows]
 
 
 def latest(store: Store) -> SanctionsList | None:

@@ -7,26 +7,28 @@ import tomllib
 from dataclasses import fields
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
-from biplomacy.aml.model.rules import RULES, Thresholds, scan
+from biplomacy.aml.model.rules import RULES, scan
 from biplomacy.aml.model.sanctions import SanctionsList, parse_address_lines
+from biplomacy.aml.model.thresholds import Thresholds
 from biplomacy.aml.model.transactions import from_columns
+from biplomacy.aml.results import ScanResult, ScanSummary
 from biplomacy.core.errors import InputError
 
 SHIPPED_SDN = "ofac-sdn-xbt-2024-09-27.txt"
 
 
-def read_columns(path: Path) -> dict[str, list[str]]:
+def read_columns(path: Path, field: str = "transactions") -> dict[str, list[str]]:
+    """A CSV or Parquet file's columns, every value as text; a file that cannot be read is named (as `field`)."""
     if not path.is_file():
-        raise InputError(f"{path}: no such file", field="--transactions")
+        raise InputError(f"{path}: no such file", field=field)
     if path.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
 
         try:
             table = pq.read_table(path)
         except Exception as exc:  # pyarrow raises several types for a damaged file
-            raise InputError(f"{path}: not a readable Parquet file ({exc})", field="--transactions") from None
+            raise InputError(f"{path}: not a readable Parquet file ({exc})", field=field) from None
         return {c: [("" if v is None else str(v)) for v in table.column(c).to_pylist()] for c in table.column_names}
     try:
         with path.open(newline="", encoding="utf-8") as f:
@@ -36,12 +38,12 @@ def read_columns(path: Path) -> dict[str, list[str]]:
             for n, row in enumerate(reader, 2):
                 if len(row) != len(header):
                     raise InputError(
-                        f"{path}: row {n} has {len(row)} fields, the header {len(header)}", field="--transactions"
+                        f"{path}: row {n} has {len(row)} fields, the header {len(header)}", field=field
                     )
                 for h, v in zip(header, row, strict=True):
                     cols[h].append(v)
     except UnicodeDecodeError:
-        raise InputError(f"{path}: not a UTF-8 CSV file", field="--transactions") from None
+        raise InputError(f"{path}: not a UTF-8 CSV file", field=field) from None
     return cols
 
 
@@ -57,7 +59,7 @@ def shipped_sanctions() -> SanctionsList:
     return parse_address_lines(text, SHIPPED_SDN)
 
 
-def scan_file(path: Path) -> dict[str, Any]:
+def scan_file(path: Path) -> ScanResult:
     tx = from_columns(read_columns(path), str(path))
     th = thresholds()
     sdn = shipped_sanctions()
@@ -65,17 +67,7 @@ def scan_file(path: Path) -> dict[str, Any]:
     by_rule: dict[str, int] = {}
     for a in alerts:
         by_rule[a.rule] = by_rule.get(a.rule, 0) + 1
-    result: dict[str, Any] = {
-        "alerts": [a.as_dict() for a in alerts],
-        "summary": {
-            "transactions": len(tx),
-            "alerts": len(alerts),
-            "by_rule": by_rule,
-            "rules": [name for name, _ in RULES],
-            "thresholds_version": th.version,
-            "sanctions_list": sdn.name,
-            "sanctioned_addresses": len(sdn.addresses),
-            "vasps": sorted(set(tx.vasp.tolist()) - {""}),
-        },
-    }
-    return result
+    return ScanResult(tuple(alerts), ScanSummary(
+        transactions=len(tx), alerts=len(alerts), by_rule=by_rule, rules=tuple(r.name for r in RULES),
+        thresholds_version=th.version, sanctions_list=sdn.name, sanctioned_addresses=len(sdn.addresses),
+        vasps=tuple(sorted(set(tx.vasp.tolist()) - {""}))))

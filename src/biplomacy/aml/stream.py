@@ -1,7 +1,7 @@
-"""Streaming AML: score one transfer at a time with the batch rules kept as incremental state (supervision/aml/stream.py).
+"""Streaming AML: score one transfer at a time with every rule's streaming form (model/rules/, model/stream_state.py).
 
 One StreamScorer per state directory (the portal's under its var dir; `biplomacy supervise aml serve --state
-DIR` for the lean loopback server). With a directory, the state survives a restart (services/aml_stream_log.py):
+DIR` for the lean loopback server). With a directory, the state survives a restart (stream_log.py):
 every alert is fsynced to alerts.jsonl before the response that carries it, and the response says `stored:
 false` with the reason when it could not be; without one (tests, benchmarks) the state lives in memory only.
 """
@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from biplomacy.aml.model.stream import StreamState, Tx
+from biplomacy.aml.model.rules import STREAMING
+from biplomacy.aml.model.stream_state import StreamState, Tx
+from biplomacy.aml.results import Scored, ScorerSize, StreamWindow
 from biplomacy.aml.scan import shipped_sanctions, thresholds
 from biplomacy.aml.stream_log import StreamLog
 from biplomacy.core.errors import InputError
@@ -47,7 +50,7 @@ class StreamScorer:
                 self.id_order = deque(order)
                 self.ids = set(order)
             for tx in replay:  # their alerts were stored when first raised
-                self.state.apply(tx)
+                self.state.apply(tx, STREAMING)
                 self._remember(tx.tx_id)
                 self.replayed += 1
                 self.since_snapshot += 1
@@ -58,7 +61,7 @@ class StreamScorer:
         if len(self.id_order) > RECENT_IDS:
             self.ids.discard(self.id_order.popleft())
 
-    def score(self, tx: Tx, *, sync: bool = True) -> dict[str, Any]:
+    def score(self, tx: Tx, *, sync: bool = True) -> Scored:
         """Score and keep `tx`. With sync=False an answer with alerts and `stored: true` must wait for
         sync_alerts() (which an event loop can run in a thread while it serves other requests)."""
         with self.lock:
@@ -66,7 +69,7 @@ class StreamScorer:
                 raise InputError(f"tx_id {tx.tx_id!r} was already scored (its alerts, if any, are stored)",
                                  field="tx_id")
             try:
-                alerts = self.state.apply(tx)
+                alerts = self.state.apply(tx, STREAMING)
             except ValueError as exc:
                 raise InputError(f"timestamp: {exc}", field="timestamp") from None
             self._remember(tx.tx_id)
@@ -82,13 +85,8 @@ class StreamScorer:
                     stored, problem = False, f"the state directory could not be written ({exc.strerror})"
             else:
                 problem = "this scorer keeps its state in memory only (no state directory)"
-            out: dict[str, Any] = {
-                "tx_id": tx.tx_id, "alerts": [a.as_dict() for a in alerts],
-                "score": max((a.score for a in alerts), default=0.0), "stored": stored,
-                "window": {"scored": self.state.scored, "accounts": len(self.state.accounts)}}
-            if problem:
-                out["not_stored_because"] = problem
-            return out
+            return Scored(tx.tx_id, tuple(alerts), max((a.score for a in alerts), default=0.0), stored,
+                          StreamWindow(self.state.scored, len(self.state.accounts)), problem or None)
 
     def sync_alerts(self) -> None:
         """Put every alert written so far on disk (OSError when that fails)."""
@@ -99,9 +97,11 @@ class StreamScorer:
     def _saved(self) -> dict[str, Any]:
         return {"rules": self.state, "ids": list(self.id_order)}
 
-    def size(self) -> dict[str, int]:
+    def size(self) -> ScorerSize:
         with self.lock:
-            return {**self.state.size(), "remembered_ids": len(self.ids), "replayed_on_start": self.replayed}
+            size = self.state.size()
+            return ScorerSize(**{f.name: getattr(size, f.name) for f in fields(size)}, remembered_ids=len(self.ids),
+                              replayed_on_start=self.replayed)
 
     def close(self) -> None:
         """Snapshot the state (so the next start replays nothing) and release the directory."""

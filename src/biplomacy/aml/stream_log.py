@@ -23,24 +23,29 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from biplomacy.aml.model.rules import Alert
-from biplomacy.aml.model.stream import Tx
+from biplomacy.aml.model.alerts import Alert
+from biplomacy.aml.model.stream_state import Tx
+from biplomacy.aml.results import AlertLine
 from biplomacy.core.errors import ConfigError
 
 SNAPSHOT = "snapshot.pkl"
 ALERTS = "alerts.jsonl"
-FORMAT = 1  # raise when the classes of supervision/aml/stream.py change: an older snapshot is then refused
+FORMAT = 1  # raise when the classes of model/stream_state.py change: an older snapshot is then refused
+STATE, THRESHOLDS = "biplomacy.aml.model.stream_state", "biplomacy.aml.model.thresholds"
 _ALLOWED = {
-    ("biplomacy.aml.model.stream", "StreamState"), ("biplomacy.aml.model.stream", "Account"),
-    ("biplomacy.aml.model.stream", "Pending"), ("biplomacy.aml.model.stream", "Tx"),
-    ("biplomacy.aml.model.rules", "Thresholds"), ("collections", "deque"), ("collections", "OrderedDict"),
+    (STATE, "StreamState"), (STATE, "Account"), (STATE, "Pending"), (STATE, "Tx"), (THRESHOLDS, "Thresholds"),
+    ("collections", "deque"), ("collections", "OrderedDict"),
     ("builtins", "set"), ("builtins", "frozenset"), ("copyreg", "__newobj__"), ("copyreg", "_reconstructor"),
     ("builtins", "object"), ("builtins", "getattr"),
 }
+# the same classes, unchanged, where snapshots written before one rule became one file found them
+_MOVED = {("biplomacy.aml.model.stream", name): STATE for name in ("StreamState", "Account", "Pending", "Tx")} | {
+    ("biplomacy.aml.model.rules", "Thresholds"): THRESHOLDS}
 
 
 class _Unpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
+        module = _MOVED.get((module, name), module)
         if (module, name) not in _ALLOWED:
             raise pickle.UnpicklingError(f"{module}.{name} is not part of the streaming state")
         return super().find_class(module, name)
@@ -98,7 +103,7 @@ class StreamLog:
         """Store the alerts (fsynced, unless the caller calls sync_alerts before answering) and then the
         transfer; raises OSError when either cannot be written."""
         if alerts:
-            lines = "".join(json.dumps({"tx_id": tx.tx_id, "alert": a.as_dict()}, separators=(",", ":")) + "\n"
+            lines = "".join(json.dumps(AlertLine(tx.tx_id, a).to_json(), separators=(",", ":")) + "\n"
                             for a in alerts)
             _write_all(self._alerts, lines.encode())
             if sync:
@@ -140,14 +145,15 @@ class StreamLog:
         return self.dir / f"transfers-{gen}.log"
 
 
-def read_alert_lines(directory: Path) -> list[dict[str, Any]]:
-    """Every alert stored in a state directory, oldest first, as {"tx_id", "alert"}; a last line still being
-    written (no newline yet) is left for the next read."""
+def read_alert_lines(directory: Path) -> list[AlertLine]:
+    """Every alert stored in a state directory, oldest first; a last line still being written (no newline yet)
+    is left for the next read."""
     path = directory / ALERTS
     if not path.exists():
         return []
     text = path.read_bytes().decode("utf-8")
-    return [json.loads(line) for line in text[:text.rfind("\n") + 1].splitlines() if line.strip()]
+    docs = [json.loads(line) for line in text[:text.rfind("\n") + 1].splitlines() if line.strip()]
+    return [AlertLine(d["tx_id"], Alert.from_json(d["alert"])) for d in docs]
 
 
 

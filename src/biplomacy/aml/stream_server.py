@@ -94,12 +94,12 @@ class StreamService:
         if denied is not None:
             return denied
         if path == "/health":
-            return (200, self.scorer.size()) if method == "GET" else (405, {"detail": "GET /health"})
+            return (200, self.scorer.size().to_json()) if method == "GET" else (405, {"detail": "GET /health"})
         if method != "POST":
             return 405, {"detail": f"{path} takes POST"}
         try:
             tx = to_tx(ScoreRequest.model_validate_json(body))
-            return 200, self.scorer.score(tx, sync=sync)
+            return 200, self.scorer.score(tx, sync=sync).to_json()
         except ValidationError as exc:
             issues = [{"code": str(e.get("type", "invalid")), "path": ".".join(str(p) for p in e.get("loc", ())) or "body",
                        "message": str(e.get("msg", ""))} for e in exc.errors()]
@@ -173,14 +173,14 @@ async def _reply(send: Send, status: int, doc: dict[str, Any]) -> None:
 
 
 def listen(port: int) -> socket.socket:
-    """A socket bound to 127.0.0.1:port (0: any free port); a port in use is a clear error naming --port."""
+    """A socket bound to 127.0.0.1:port (0: any free port); a port in use is a clear error naming the port."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind(("127.0.0.1", port))
     except OSError as exc:
         sock.close()
-        raise ConfigError(f"--port {port}: cannot listen on 127.0.0.1 ({exc.strerror})", field="--port") from None
+        raise ConfigError(f"cannot listen on 127.0.0.1:{port} ({exc.strerror})", field="port") from None
     return sock
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import fields
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from biplomacy.aml.model.tax import Rates, parse_trades, tax_base
+from biplomacy.aml.results import TaxEstimate
 from biplomacy.aml.scan import read_columns
 from biplomacy.core.errors import InputError
 from biplomacy.core.provenance import load_registry
@@ -39,15 +41,15 @@ def rates_from(path: Path | None) -> tuple[Rates, list[str]]:
     doc: dict[str, Any] = {}
     if path is not None:
         if not path.is_file():
-            raise InputError(f"{path}: no such file", field="--rates")
+            raise InputError(f"{path}: no such file", field="rates")
         try:
             doc = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"{path}: not valid TOML ({exc})", field="--rates") from None
+            raise InputError(f"{path}: not valid TOML ({exc})", field="rates") from None
         unknown = set(doc) - {"capital_gains_rate", "turnover_rate", "currency"}
         if unknown:
             raise InputError(f"{path}: unknown keys {sorted(unknown)} (capital_gains_rate, turnover_rate, currency)",
-                             field="--rates")
+                             field="rates")
     where = str(path or "defaults")
     rates = Rates(_rate(doc, "capital_gains_rate", reg.value(KEYS[0]), where),
                   _rate(doc, "turnover_rate", reg.value(KEYS[1]), where), str(doc.get("currency", "PKR")))
@@ -56,10 +58,9 @@ def rates_from(path: Path | None) -> tuple[Rates, list[str]]:
     return rates, notes
 
 
-def estimate_file(transactions: Path, rates_file: Path | None = None) -> dict[str, Any]:
+def estimate_file(transactions: Path, rates_file: Path | None = None) -> TaxEstimate:
     rates, notes = rates_from(rates_file)
     trades = parse_trades(read_columns(transactions), str(transactions))
-    result = tax_base(trades, rates)
-    result["assumptions"] = [*ASSUMPTIONS, *notes]
-    result["sources"] = load_registry().cited(KEYS)
-    return result
+    base = tax_base(trades, rates)
+    return TaxEstimate(**{f.name: getattr(base, f.name) for f in fields(base)}, assumptions=(*ASSUMPTIONS, *notes),
+                       sources=tuple(load_registry().cited(KEYS)))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from biplomacy.aml.model.travel_rule import ThresholdRule, check_transfer
-from biplomacy.core.errors import InputError
+from biplomacy.aml.results import Problem, TravelRuleCheck
+from biplomacy.core.files import read_json
 from biplomacy.core.provenance import load_registry
 
 
@@ -22,16 +21,9 @@ def default_rule(unhosted_action: str = "flag") -> ThresholdRule:
                          unhosted_action)
 
 
-def read_json_file(path: Path) -> Any:
-    if not path.is_file():
-        raise InputError(f"{path}: no such file", field="FILE")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not JSON ({exc})", field="FILE") from None
-
-
-def validate_file(path: Path) -> dict[str, Any]:
-    result = check_transfer(read_json_file(path), default_rule())
-    return result.as_dict() | {"threshold_usd": format(default_rule().threshold, "f"),
-                               "sources": load_registry().cited(["supervision.aml.travel_rule_threshold_usd"])}
+def validate_file(path: Path) -> TravelRuleCheck:
+    rule = default_rule()
+    r = check_transfer(read_json(path, "path"), rule)
+    return TravelRuleCheck(r.valid, tuple(Problem(i.path, i.message) for i in r.problems), r.transfer,
+                           r.above_threshold, r.amount_usd, tuple(r.flags), rule.threshold,
+                           tuple(load_registry().cited(["supervision.aml.travel_rule_threshold_usd"])))

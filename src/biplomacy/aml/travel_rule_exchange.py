@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from biplomacy.aml.model.travel_rule import check_transfer, split_envelope
+from biplomacy.aml.model.travel_rule import TravelRuleResult, check_transfer, split_envelope
+from biplomacy.aml.results import Inbox, MessageList, StatusStep, TravelRuleMessage, VaspFound
 from biplomacy.aml.tables import TravelRuleMessageRow
 from biplomacy.aml.travel_rule import default_rule
 from biplomacy.core.errors import InputError, Issue, NotFound, PermissionDenied
@@ -63,35 +65,29 @@ def _plain(text: str, field: str, what: str, limit: int) -> str:
     return text.strip()
 
 
-def _history(row: TravelRuleMessageRow) -> list[dict[str, Any]]:
-    steps: list[dict[str, Any]] = [{"status": "requested", "at": row.sent_at.isoformat(), "by": row.sent_by}]
-    if row.decided_at is not None:
-        steps.append({"status": row.state, "at": row.decided_at.isoformat(), "by": row.decided_by,
-                      "reason": row.reason})
-    return steps
+def _history(row: TravelRuleMessageRow) -> tuple[StatusStep, ...]:
+    requested = StatusStep("requested", row.sent_at, row.sent_by)
+    if row.decided_at is None:
+        return (requested,)
+    return requested, StatusStep(row.state, row.decided_at, row.decided_by, row.reason)
 
 
-def _as_dict(row: TravelRuleMessageRow, leis: dict[str, str | None], with_payload: bool = True) -> dict[str, Any]:
-    d: dict[str, Any] = {
-        "id": row.id, "originator_vasp": row.originator_vasp, "beneficiary_vasp": row.beneficiary_vasp,
-        "originator_lei": leis.get(row.originator_vasp), "beneficiary_lei": leis.get(row.beneficiary_vasp),
-        "state": row.state, "amount": row.amount, "unit": row.unit, "amount_usd": row.amount_usd,
-        "above_threshold": row.above_threshold, "flags": json.loads(row.flags_json),
-        "sent_at": row.sent_at.isoformat(), "sent_by": row.sent_by,
-        "decided_at": row.decided_at.isoformat() if row.decided_at else None, "decided_by": row.decided_by,
-        "reason": row.reason, "history": _history(row),
-    }
-    if with_payload:
-        d["payload"] = json.loads(row.payload_json)
-    return d
+def _message(row: TravelRuleMessageRow, leis: dict[str, str | None], with_payload: bool = True) -> TravelRuleMessage:
+    return TravelRuleMessage(
+        row.id, row.originator_vasp, row.beneficiary_vasp, leis.get(row.originator_vasp),
+        leis.get(row.beneficiary_vasp), row.state, row.amount, row.unit,
+        None if row.amount_usd is None else Decimal(row.amount_usd), row.above_threshold,
+        tuple(json.loads(row.flags_json)), row.sent_at, row.sent_by, row.decided_at, row.decided_by, row.reason,
+        _history(row), json.loads(row.payload_json) if with_payload else None)
 
 
-def _dicts(session: Session, rows: list[TravelRuleMessageRow], with_payload: bool = True) -> list[dict[str, Any]]:
+def _messages(session: Session, rows: list[TravelRuleMessageRow],
+              with_payload: bool = True) -> tuple[TravelRuleMessage, ...]:
     leis = leis_of(session, {r.originator_vasp for r in rows} | {r.beneficiary_vasp for r in rows})
-    return [_as_dict(r, leis, with_payload) for r in rows]
+    return tuple(_message(r, leis, with_payload) for r in rows)
 
 
-def _check_payload(payload: Any) -> tuple[Any, dict[str, Any]]:
+def _check_payload(payload: Any) -> tuple[TravelRuleResult, dict[str, Any]]:
     stray = _unstorable(payload)
     if stray:
         raise InputError.from_issues(stray, "travel-rule payload")
@@ -121,13 +117,12 @@ def _named_vasp_leis(doc: Any, originator_lei: str | None, beneficiary_lei: str 
     return found
 
 
-def discover(store: Store, actor: Actor, lei: str) -> dict[str, Any]:
+def discover(store: Store, actor: Actor, lei: str) -> VaspFound:
     """TRP-like discovery: the licensed VASP an LEI names, if it may receive transfers (else a clear reason)."""
     authorize(actor, READ)
     with store.read() as session:
         row = transfer_vasp(session, lei, "lei", "the")
-        return {"lei": row.lei, "reference": row.reference, "legal_name": row.legal_name, "state": row.state,
-                "activities": json.loads(row.activities), "accepts_transfers": True}
+        return VaspFound(row.lei, row.reference, row.legal_name, row.state, tuple(json.loads(row.activities)), True)
 
 
 def send(store: Store, actor: Actor, beneficiary_lei: str, file_payload_dict: Any,
@@ -163,7 +158,7 @@ def send(store: Store, actor: Actor, beneficiary_lei: str, file_payload_dict: An
         return row.id
 
 
-def inbox(store: Store, actor: Actor, lei: str | None = None) -> dict[str, Any]:
+def inbox(store: Store, actor: Actor, lei: str | None = None) -> Inbox:
     """The pending inquiries addressed to the VASP `lei` names, oldest first, with payloads.
 
     A vasp user reads its own inbox (`lei` defaults to its own); supervisors and admins name the LEI.
@@ -178,10 +173,10 @@ def inbox(store: Store, actor: Actor, lei: str | None = None) -> dict[str, Any]:
                                     .where(TravelRuleMessageRow.beneficiary_vasp.in_(references_of(session, entity.lei)),
                                            TravelRuleMessageRow.state == PENDING)
                                     .order_by(TravelRuleMessageRow.id)))
-        return {"vasp": entity.reference, "lei": entity.lei, "pending": _dicts(session, rows)}
+        return Inbox(entity.reference, entity.lei, _messages(session, rows))
 
 
-def messages(store: Store, actor: Actor, lei: str | None = None, state: str | None = None) -> dict[str, Any]:
+def messages(store: Store, actor: Actor, lei: str | None = None, state: str | None = None) -> MessageList:
     """Messages sent or received, newest first (at most MAX_LIST), without payloads.
 
     Oversight: supervisors and admins see every exchange, or one VASP's (`lei`); a vasp user sees its own.
@@ -201,8 +196,7 @@ def messages(store: Store, actor: Actor, lei: str | None = None, state: str | No
         if state is not None:
             q = q.where(TravelRuleMessageRow.state == state)
         rows = list(session.scalars(q.order_by(TravelRuleMessageRow.id.desc()).limit(MAX_LIST)))
-        return {"lei": lei, "state": state, "limit": MAX_LIST, "truncated": len(rows) == MAX_LIST,
-                "messages": _dicts(session, rows, with_payload=False)}
+        return MessageList(lei, state, MAX_LIST, len(rows) == MAX_LIST, _messages(session, rows, with_payload=False))
 
 
 def _party_check(actor: Actor, message_id: int, leis: dict[str, str | None], row: TravelRuleMessageRow) -> None:
@@ -212,7 +206,7 @@ def _party_check(actor: Actor, message_id: int, leis: dict[str, str | None], row
                                f"{leis.get(row.originator_vasp)} and {leis.get(row.beneficiary_vasp)}")
 
 
-def show(store: Store, actor: Actor, message_id: int) -> dict[str, Any]:
+def show(store: Store, actor: Actor, message_id: int) -> TravelRuleMessage:
     """One message with its payload and status history (a vasp user: only one its VASP sent or received)."""
     authorize(actor, READ)
     with store.read() as session:
@@ -221,10 +215,10 @@ def show(store: Store, actor: Actor, message_id: int) -> dict[str, Any]:
             raise NotFound(f"no travel-rule message {message_id}", field="id")
         leis = leis_of(session, {row.originator_vasp, row.beneficiary_vasp})
         _party_check(actor, message_id, leis, row)
-        return _as_dict(row, leis)
+        return _message(row, leis)
 
 
-def _decide(store: Store, actor: Actor, message_id: int, reason: str, to_state: str) -> dict[str, Any]:
+def _decide(store: Store, actor: Actor, message_id: int, reason: str, to_state: str) -> TravelRuleMessage:
     authorize(actor, DECIDE)
     reason = _plain(reason, "reason", "the reason for the decision", MAX_REASON)
     with store.transaction() as session:
@@ -248,14 +242,14 @@ def _decide(store: Store, actor: Actor, message_id: int, reason: str, to_state: 
                payload={"id": row.id, "beneficiary_vasp": row.beneficiary_vasp,
                         "beneficiary_lei": bene_lei, "state": to_state,
                         "reason": row.reason})
-        return _as_dict(row, leis, with_payload=False)
+        return _message(row, leis, with_payload=False)
 
 
-def approve(store: Store, actor: Actor, message_id: int, reason: str) -> dict[str, Any]:
+def approve(store: Store, actor: Actor, message_id: int, reason: str) -> TravelRuleMessage:
     """The beneficiary VASP accepts a pending inquiry addressed to it."""
     return _decide(store, actor, message_id, reason, APPROVED)
 
 
-def reject(store: Store, actor: Actor, message_id: int, reason: str) -> dict[str, Any]:
+def reject(store: Store, actor: Actor, message_id: int, reason: str) -> TravelRuleMessage:
     """The beneficiary VASP refuses a pending inquiry addressed to it."""
     return _decide(store, actor, message_id, reason, REJECTED)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from biplomacy.aml.web_score_body import ScoreRequest
+from biplomacy.core.records import json_value
 from biplomacy.web.auth import ActorDep
 from biplomacy.web.rendering import render
 
@@ -21,15 +22,16 @@ _OPENING = threading.Lock()
 def aml_page(request: Request, actor: ActorDep) -> HTMLResponse:
     from biplomacy.aml.cases import list_cases, list_scans
 
-    store = request.app.state.store
-    return render(request, "aml/index.html", scans=list_scans(store, actor), cases=list_cases(store, actor))
+    store = request.app.state.store  # the pages show what the API and --json print
+    return render(request, "aml/index.html", scans=json_value(list_scans(store, actor)),
+                  cases=json_value(list_cases(store, actor)))
 
 
 @pages.get("/supervision/aml/cases/{case_id}", response_class=HTMLResponse, summary="One AML case with its evidence")
 def case_page(request: Request, case_id: int, actor: ActorDep) -> HTMLResponse:
     from biplomacy.aml.cases import show_case
 
-    return render(request, "aml/case.html", case=show_case(request.app.state.store, actor, case_id))
+    return render(request, "aml/case.html", case=show_case(request.app.state.store, actor, case_id).to_json())
 
 
 @api.post("/supervision/aml/score", summary="Score one transaction with every AML rule (incremental state, kept)")
@@ -38,7 +40,7 @@ def score(request: Request, body: ScoreRequest, actor: ActorDep) -> dict[str, An
     from biplomacy.core.permissions import authorize
 
     authorize(actor, "aml.scan")
-    return _scorer(request).score(to_tx(body))
+    return _scorer(request).score(to_tx(body)).to_json()
 
 
 def _scorer(request: Request) -> Any:

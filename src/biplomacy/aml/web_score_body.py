@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from biplomacy.aml.model.stream import Tx
+from biplomacy.aml.model.stream_state import Tx
 from biplomacy.aml.stream import make_tx
 
 

@@ -46,7 +46,7 @@ class Decision(BaseModel):
 def discover(request: Request, lei: LeiPath, actor: ActorDep) -> dict[str, Any]:
     from biplomacy.aml.travel_rule_exchange import discover as run
 
-    return run(request.app.state.store, actor, lei)
+    return run(request.app.state.store, actor, lei).to_json()
 
 
 @api.post("/travel-rule/transfers", status_code=201, summary="Send a transfer inquiry to a licensed VASP (by LEI)")
@@ -64,39 +64,39 @@ def messages(request: Request, actor: ActorDep,
              state: Annotated[Literal["pending", "approved", "rejected"] | None, Query()] = None) -> dict[str, Any]:
     from biplomacy.aml.travel_rule_exchange import messages as run
 
-    return run(request.app.state.store, actor, lei, state)
+    return run(request.app.state.store, actor, lei, state).to_json()
 
 
 @api.get("/travel-rule/inbox", summary="Pending transfer inquiries addressed to the caller's own VASP")
 def own_inbox(request: Request, actor: ActorDep) -> dict[str, Any]:
     from biplomacy.aml.travel_rule_exchange import inbox as run
 
-    return run(request.app.state.store, actor)
+    return run(request.app.state.store, actor).to_json()
 
 
 @api.get("/travel-rule/inbox/{lei}", summary="Pending transfer inquiries addressed to a VASP (by LEI)")
 def inbox(request: Request, lei: LeiPath, actor: ActorDep) -> dict[str, Any]:
     from biplomacy.aml.travel_rule_exchange import inbox as run
 
-    return run(request.app.state.store, actor, lei)
+    return run(request.app.state.store, actor, lei).to_json()
 
 
 @api.get("/travel-rule/transfers/{message_id}", summary="One message with its payload and status history")
 def show(request: Request, message_id: MessageId, actor: ActorDep) -> dict[str, Any]:
     from biplomacy.aml.travel_rule_exchange import show as run
 
-    return run(request.app.state.store, actor, message_id)
+    return run(request.app.state.store, actor, message_id).to_json()
 
 
 @api.post("/travel-rule/transfers/{message_id}/approve", summary="Approve a pending inquiry addressed to you")
 def approve(request: Request, message_id: MessageId, body: Decision, actor: ActorDep) -> dict[str, Any]:
     from biplomacy.aml.travel_rule_exchange import approve as run
 
-    return run(request.app.state.store, actor, message_id, body.reason)
+    return run(request.app.state.store, actor, message_id, body.reason).to_json()
 
 
 @api.post("/travel-rule/transfers/{message_id}/reject", summary="Reject a pending inquiry addressed to you")
 def reject(request: Request, message_id: MessageId, body: Decision, actor: ActorDep) -> dict[str, Any]:
     from biplomacy.aml.travel_rule_exchange import reject as run
 
-    return run(request.app.state.store, actor, message_id, body.reason)
+    return run(request.app.state.store, actor, message_id, body.reason).to_json()

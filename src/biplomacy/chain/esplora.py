@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -46,19 +47,14 @@ class EsploraChain:
 
     def address_history(self, address: str) -> list[ChainTx]:
         """Every transaction touching `address`, following Esplora's pages of 25 confirmed transactions."""
-        seen: dict[str, ChainTx] = {}
-        path = f"/address/{address}/txs"
-        while True:
-            rows = self._json(path)
+
+        def page(after: str | None) -> list[Any]:
+            rows = self._json(f"/address/{address}/txs" + (f"/chain/{after}" if after else ""))
             if not isinstance(rows, list):
                 raise ChainError("Esplora address history is not a list")
-            page = [parse_tx(r) for r in rows]
-            fresh = [t for t in page if t.txid not in seen]
-            seen.update((t.txid, t) for t in page)
-            confirmed = [t for t in page if t.height is not None]
-            if len(confirmed) < PAGE or not fresh:
-                return list(seen.values())
-            path = f"/address/{address}/txs/chain/{confirmed[-1].txid}"
+            return rows
+
+        return follow_pages(page)
 
     def tx_hex(self, txid: str) -> str | None:
         response = self._get(f"/tx/{txid}/hex")
@@ -77,6 +73,21 @@ class EsploraChain:
         if not _HEX64.match(txid):
             raise ChainError("Esplora broadcast answered something that is not a txid")
         return txid
+
+
+def follow_pages(page: Callable[[str | None], list[Any]]) -> list[ChainTx]:
+    """Every transaction of a history Esplora pages: page(None) answers the mempool and the newest 25 confirmed
+    transactions, page(txid) the 25 confirmed ones before that txid; stop at a short page or one with nothing new."""
+    seen: dict[str, ChainTx] = {}
+    after: str | None = None
+    while True:
+        txs = [parse_tx(r) for r in page(after)]
+        fresh = [t for t in txs if t.txid not in seen]
+        seen.update((t.txid, t) for t in txs)
+        confirmed = [t for t in txs if t.height is not None]
+        if len(confirmed) < PAGE or not fresh:
+            return list(seen.values())
+        after = confirmed[-1].txid
 
 
 def parse_tx(row: Any) -> ChainTx:

@@ -10,14 +10,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from biplomacy.core.jsonable import to_jsonable
+from biplomacy.core.records import json_value
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
 
 
 def print_json(data: Any) -> None:
-    print(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False))
+    print(json.dumps(json_value(data), indent=2, ensure_ascii=False))
 
 
 def emit(data: Any, as_json: bool, render: Callable[[Any], None] | None = None) -> None:

@@ -4,10 +4,9 @@ and simulate its risk with the fan chart."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from pathlib import Path
 
 from biplomacy.core.config import Settings
+from biplomacy.core.demo_outcome import DemoOutcome
 from biplomacy.core.permissions import Actor
 from biplomacy.energy.plan import get_plan, keep_plan, plan_index, plan_scenario
 from biplomacy.energy.plan_files import write_plan_files
@@ -17,13 +16,6 @@ from biplomacy.store.db import Store
 
 SCENARIO = "pakistan-2025"
 DEMO_PLAN = "pakistan-2025 demo"
-
-
-@dataclass(frozen=True)
-class DemoOutcome:
-    headline: str
-    lines: tuple[str, ...]
-    outputs: tuple[Path, ...]
 
 
 def demo_step(store: Store, settings: Settings, actor: Actor) -> DemoOutcome:

@@ -7,12 +7,13 @@ summary.json, a stored plan, `--json` or /api/v1/energy/* is spelled once: as th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from biplomacy.core.jsonable import to_jsonable
+from biplomacy.core.records import OMITTED_WHEN_NONE, Record
 from biplomacy.energy.model.network import NetworkAssumptions
 from biplomacy.energy.model.plan_inputs import PlanEconomics
 from biplomacy.energy.model.planner import PlanResult
@@ -24,19 +25,6 @@ from biplomacy.energy.model.tariffs import TariffVerdict
 Cited = Mapping[str, Any]  # a registry fact as Registry.cited gives it: key, value, unit, date, source or assumption
 
 
-class JsonRecord:
-    """A record whose JSON is its fields by name; the fields in `omit_when_none` are left out while None."""
-
-    omit_when_none: ClassVar[tuple[str, ...]] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        doc: dict[str, Any] = to_jsonable(self)
-        for name in self.omit_when_none:
-            if doc[name] is None:
-                del doc[name]
-        return doc
-
-
 def _read(kind: type[Any], doc: Mapping[str, Any], **given: Any) -> Any:
     """A record of `kind` from stored JSON: `given` values, else the field by name; a field a plan stored by an
     older version did not have reads as None (shown as "not computed")."""
@@ -46,7 +34,7 @@ def _read(kind: type[Any], doc: Mapping[str, Any], **given: Any) -> Any:
 # --- a plan -------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class ZoneAllocation(JsonRecord):
+class ZoneAllocation(Record):
     """What a plan installs in one zone, and the MWh it mines there over the plan's hours."""
 
     zone: str
@@ -56,7 +44,7 @@ class ZoneAllocation(JsonRecord):
 
 
 @dataclass(frozen=True)
-class MeritOrderCost(JsonRecord):
+class MeritOrderCost(Record):
     """The plan's energy priced along the merit order (each hour's added load at the plants that serve it)."""
 
     hours_margin_moved_by_added_load: int
@@ -66,7 +54,7 @@ class MeritOrderCost(JsonRecord):
 
 
 @dataclass(frozen=True)
-class Headline(JsonRecord):
+class Headline(Record):
     """The plan's risk-adjusted headline and how it was had: the Monte Carlo of the plan's fleet at the first tariff
     option (it switches off on days the hashprice does not pay the tariff; self-dilution only while it runs)."""
 
@@ -86,7 +74,7 @@ class Headline(JsonRecord):
 
 
 @dataclass(frozen=True)
-class CapexSummary(JsonRecord):
+class CapexSummary(Record):
     """The fleet's machines: what they cost and the annuity the planner charged for them."""
 
     capex_usd: float
@@ -100,7 +88,7 @@ class CapexSummary(JsonRecord):
 
 
 @dataclass(frozen=True)
-class AlternativePlan(JsonRecord):
+class AlternativePlan(Record):
     """The other sizing's plan, solved beside this one (static basis): what installing only what pays (or the whole
     cap) would give."""
 
@@ -112,7 +100,7 @@ class AlternativePlan(JsonRecord):
 
 
 @dataclass(frozen=True)
-class PlanSummary(JsonRecord):
+class PlanSummary(Record):
     """A plan's figures (summary.json): installed MW, BTC a year, the tariff verdicts, grid strain, sources.
 
     Every figure says its basis: "static" figures take the scenario's difficulty, fees and price for the whole
@@ -179,7 +167,7 @@ class PlanSummary(JsonRecord):
 
 
 @dataclass(frozen=True)
-class ChartData(JsonRecord):
+class ChartData(Record):
     """What the portal needs to redraw a plan's charts: total mining MW per hour, MWh per zone and month."""
 
     hours: tuple[str, ...]
@@ -205,7 +193,7 @@ class SolvedPlan:
 
 
 @dataclass(frozen=True)
-class PlanEntry(JsonRecord):
+class PlanEntry(Record):
     """A stored plan as the list of plans shows it: without its summary."""
 
     id: int
@@ -216,7 +204,7 @@ class PlanEntry(JsonRecord):
 
 
 @dataclass(frozen=True)
-class StoredPlan(JsonRecord):
+class StoredPlan(Record):
     """A plan kept in the database, its summary read as `summary`.
 
     `stored_summary` is the summary's JSON as it was stored (with the files written and the chart data): the
@@ -252,13 +240,13 @@ class StoredPlan(JsonRecord):
 
 
 @dataclass(frozen=True)
-class PlanRef(JsonRecord):
+class PlanRef(Record):
     id: int
     name: str
 
 
 @dataclass(frozen=True)
-class ComparedFigure(JsonRecord):
+class ComparedFigure(Record):
     """One figure of two plans side by side (None where a plan does not have it)."""
 
     figure: str
@@ -267,7 +255,7 @@ class ComparedFigure(JsonRecord):
 
 
 @dataclass(frozen=True)
-class PlanComparison(JsonRecord):
+class PlanComparison(Record):
     a: PlanRef
     b: PlanRef
     rows: tuple[ComparedFigure, ...]
@@ -276,14 +264,12 @@ class PlanComparison(JsonRecord):
 # --- risk ---------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class RiskReport(JsonRecord):
+class RiskReport(Record):
     """The Monte Carlo of a fleet: spreads of BTC, revenue, NPV and energy cost; P(loss); the fan chart's bands.
 
     `chart` is the fan chart file when one was written (left out of the JSON otherwise); `tariff` the tariff
     option simulated (None for a what-if energy price).
     """
-
-    omit_when_none: ClassVar[tuple[str, ...]] = ("chart", "costs")
 
     scenario: str
     paths: int
@@ -302,10 +288,11 @@ class RiskReport(JsonRecord):
     bands: tuple[Band, ...]
     assumptions: tuple[str, ...]
     sources: tuple[Cited, ...]
-    chart: Path | None = None
+    chart: Path | None = field(default=None, metadata=OMITTED_WHEN_NONE)
     tariff: str | None = None
     btc_per_year: Spread | None = None  # BTC mined over the horizon / its years
-    costs: CostSpreads | None = None  # the tariff's subsidy and capacity contribution a year (PKR), over the paths
+    # the tariff's subsidy and capacity contribution a year (PKR), over the paths
+    costs: CostSpreads | None = field(default=None, metadata=OMITTED_WHEN_NONE)
     stored_plan: int | None = None  # the stored plan whose fleet was simulated (None: planned on the spot)
 
     @property
@@ -316,7 +303,7 @@ class RiskReport(JsonRecord):
 # --- economics ----------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class ExpectedBtcInputs(JsonRecord):
+class ExpectedBtcInputs(Record):
     hashrate_hs: float
     difficulty: float
     days: float
@@ -325,12 +312,9 @@ class ExpectedBtcInputs(JsonRecord):
 
 
 @dataclass(frozen=True)
-class ExpectedBtc(JsonRecord):
+class ExpectedBtc(Record):
     """Expected BTC of a hashrate at a fixed difficulty; split at the halving when a start height is given (the
     three *_halving figures are left out of the JSON without one)."""
-
-    omit_when_none: ClassVar[tuple[str, ...]] = ("blocks_before_halving", "blocks_after_halving",
-                                                 "subsidy_btc_after_halving")
 
     hashes_per_difficulty: str
     hashes_per_difficulty_value: int
@@ -340,15 +324,15 @@ class ExpectedBtc(JsonRecord):
     halving_height: int
     expected_btc: float
     blocks: float
-    blocks_before_halving: float | None
-    blocks_after_halving: float | None
-    subsidy_btc_after_halving: float | None
+    blocks_before_halving: float | None = field(metadata=OMITTED_WHEN_NONE)
+    blocks_after_halving: float | None = field(metadata=OMITTED_WHEN_NONE)
+    subsidy_btc_after_halving: float | None = field(metadata=OMITTED_WHEN_NONE)
     network_share: float
     sources: tuple[Cited, ...]
 
 
 @dataclass(frozen=True)
-class AsicEconomics(JsonRecord):
+class AsicEconomics(Record):
     """One ASIC model's hashprice, break-even power price, heat derating, daily margin and payback."""
 
     asic: str

@@ -8,9 +8,8 @@ from typing import Any
 import typer
 
 from biplomacy.cli import context
-from biplomacy.cli.output import out, table
+from biplomacy.cli.output import emit, out, table
 from biplomacy.core.errors import InputError
-from biplomacy.reserve.cli_records import emit_record
 
 JSON = typer.Option(False, "--json", help="Print one JSON document on stdout.")
 CHAIN_URL = typer.Option(None, "--chain-url", help="Esplora (http[s]://...) or Electrum (tcp://HOST:PORT, "
@@ -39,7 +38,7 @@ def _wallets(app: typer.Typer) -> None:
 
         c = context.get(ctx)
         r = add_wallet(c.store(), c.actor(), c.settings.network, name, descriptor, policy, public)
-        emit_record(r, as_json, lambda r: out.print(f"wallet {r.name}: {r.threshold} of {len(r.signers)} "
+        emit(r, as_json, lambda r: out.print(f"wallet {r.name}: {r.threshold} of {len(r.signers)} "
                                                     f"({', '.join(r.signers)}), policy {r.policy}"))
 
     @wallet.command("list")
@@ -48,9 +47,46 @@ def _wallets(app: typer.Typer) -> None:
         from biplomacy.reserve.wallets import list_wallets
 
         rows = list_wallets(context.get(ctx).store())
-        emit_record(rows, as_json, lambda rs: table("Reserve wallets", ["name", "M", "signers", "policy"],
+        emit(rows, as_json, lambda rs: table("Reserve wallets", ["name", "M", "signers", "policy"],
                                                     [(r.name, r.threshold, " ".join(r.signers), r.policy)
                                                      for r in rs]))
+
+    @wallet.command("export")
+    def export(ctx: typer.Context, name: str = typer.Argument(...),
+               fmt: str = typer.Option(..., "--format", help="electrum | sparrow | coldcard | bsms"),
+               out_file: Path = typer.Option(..., "--out", help="Where to write the setup file."),
+               as_json: bool = JSON) -> None:
+        """Write the wallet's setup file for signers' wallets: Electrum wallet file, Sparrow/Specter JSON,
+        Coldcard multisig setup file, or BSMS (BIP-129) record."""
+        from dataclasses import replace
+
+        from biplomacy.reserve.wallet_setup import export_setup
+
+        c = context.get(ctx)
+        if not out_file.parent.exists():
+            raise InputError(f"{out_file}: folder {out_file.parent} does not exist", field="out")
+        record, content = export_setup(c.store(), c.actor(), name, fmt)
+        out_file.write_text(content, encoding="utf-8")
+        emit(replace(record, path=out_file), as_json, lambda r: out.print(
+            f"{r.format} setup file of {r.wallet} written to {r.path}; first address {r.first_address}"))
+
+    @wallet.command("import")
+    def import_(ctx: typer.Context, name: str = typer.Argument(..., help="Wallet name, e.g. treasury."),
+                file: Path = typer.Option(..., "--file", help="Electrum wallet file, Sparrow/Specter JSON, Coldcard "
+                                          "setup file, BSMS record, or a descriptor."),
+                policy: str = typer.Option("pakistan-draft", "--policy", help="Policy profile (as wallet add)."),
+                public: bool = typer.Option(False, "--public-addresses", help="Show this wallet's addresses publicly."),
+                as_json: bool = JSON) -> None:
+        """Import a watch-only wallet from a setup file a signer's wallet exported (or ours)."""
+        from biplomacy.reserve.wallet_setup import import_setup
+
+        if not file.is_file():
+            raise InputError(f"--file {file}: no such file", field="file")
+        c = context.get(ctx)
+        r = import_setup(c.store(), c.actor(), c.settings.network, name, file.read_bytes(), policy, public)
+        emit(r, as_json, lambda r: out.print(f"wallet {r.wallet.name} imported from a {r.format} file: "
+                                                    f"{r.wallet.threshold} of {len(r.wallet.signers)}; first "
+                                                    f"address {r.first_address}"))
 
     @wallet.command("backup-sheet")
     def backup_sheet(ctx: typer.Context, name: str = typer.Argument(...),
@@ -61,7 +97,7 @@ def _wallets(app: typer.Typer) -> None:
         from biplomacy.reserve.backup import write_backup_sheet
 
         r = write_backup_sheet(context.get(ctx).store(), name, signer, out_file)
-        emit_record(r, as_json, lambda r: out.print(f"backup sheet for {r.signer} written to {r.path}"))
+        emit(r, as_json, lambda r: out.print(f"backup sheet for {r.signer} written to {r.path}"))
 
 
 def _spend(app: typer.Typer) -> None:
@@ -82,7 +118,7 @@ def _spend(app: typer.Typer) -> None:
 
         c = context.get(ctx)
         r = run(c.store(), c.actor(), _chain(c, chain_url), name, to, amount, purpose, fee_rate, approval)
-        emit_record(r, as_json, lambda r: out.print(f"proposal {r.id}: {r.amount_btc:f} BTC to {r.to}, fee "
+        emit(r, as_json, lambda r: out.print(f"proposal {r.id}: {r.amount_btc:f} BTC to {r.to}, fee "
                                                     f"{r.fee_sats} sat, needs {r.threshold} signatures\n{r.psbt}"))
 
     @spend.command("submit")
@@ -96,7 +132,7 @@ def _spend(app: typer.Typer) -> None:
             raise InputError(f"--psbt {psbt}: no such file", field="psbt")
         c = context.get(ctx)
         r = run(c.store(), c.actor(), proposal_id, psbt.read_bytes())
-        emit_record(r, as_json, lambda r: out.print(
+        emit(r, as_json, lambda r: out.print(
             (f"accepted: {', '.join(r.new_signers)}" if r.accepted else f"REFUSED: {r.reason}")
             + f" ({len(r.target.valid_signers)} of {r.target.threshold}, {r.target.state})"))
 
@@ -107,7 +143,7 @@ def _spend(app: typer.Typer) -> None:
 
         c = context.get(ctx)
         r = run(c.store(), c.actor(), proposal_id)
-        emit_record(r, as_json, lambda r: out.print(f"{r.id}: {len(r.valid_signers)} of {r.threshold} "
+        emit(r, as_json, lambda r: out.print(f"{r.id}: {len(r.valid_signers)} of {r.threshold} "
                                                     f"({', '.join(r.valid_signers) or 'none'}); {r.state}"))
 
     @spend.command("broadcast")
@@ -118,7 +154,7 @@ def _spend(app: typer.Typer) -> None:
 
         c = context.get(ctx)
         r = run(c.store(), c.actor(), _chain(c, chain_url), proposal_id)
-        emit_record(r, as_json, lambda r: out.print(f"broadcast {r.txid}"))
+        emit(r, as_json, lambda r: out.print(f"broadcast {r.txid}"))
 
     _spend_cancel(spend)
 
@@ -132,7 +168,7 @@ def _spend_cancel(spend: typer.Typer) -> None:
 
         c = context.get(ctx)
         r = run(c.store(), c.actor(), proposal_id, reason)
-        emit_record(r, as_json, lambda r: out.print(f"{r.id} cancelled"))
+        emit(r, as_json, lambda r: out.print(f"{r.id} cancelled"))
 
 
 def _ledger(app: typer.Typer) -> None:
@@ -143,7 +179,7 @@ def _ledger(app: typer.Typer) -> None:
 
         c = context.get(ctx)
         r = next_address(c.store(), c.actor(), name)
-        emit_record(r, as_json, lambda r: out.print(r.address))
+        emit(r, as_json, lambda r: out.print(r.address))
 
     @app.command("sync")
     def sync(ctx: typer.Context, name: str = typer.Argument(...), chain_url: str = CHAIN_URL,
@@ -153,7 +189,7 @@ def _ledger(app: typer.Typer) -> None:
 
         c = context.get(ctx)
         r = run(c.store(), c.actor(), _chain(c, chain_url), name)
-        emit_record(r, as_json, lambda r: out.print(f"{r.wallet}: {r.balance_btc:f} BTC at height {r.height}"
+        emit(r, as_json, lambda r: out.print(f"{r.wallet}: {r.balance_btc:f} BTC at height {r.height}"
                                                     + (f"; VANISHED: {', '.join(r.vanished)}" if r.vanished else "")))
 
     ledger = typer.Typer(help="The holdings ledger: receipts by source, cost basis, valuation.", no_args_is_help=True)
@@ -166,7 +202,7 @@ def _ledger(app: typer.Typer) -> None:
         from biplomacy.reserve.holdings import holdings
 
         r = holdings(context.get(ctx).store(), name, public=False)
-        emit_record(r, as_json, lambda r: table(f"Holdings: {r.total_btc:f} BTC (USD {r.value_usd})",
+        emit(r, as_json, lambda r: table(f"Holdings: {r.total_btc:f} BTC (USD {r.value_usd})",
                                                 ["wallet", "txid:vout", "BTC", "source", "status", "height"],
                                                 [(e.wallet, f"{e.txid[:12]}:{e.vout}", f"{e.btc:f}", e.source,
                                                   e.status, e.height) for e in r.entries]))
@@ -184,7 +220,7 @@ def _ledger(app: typer.Typer) -> None:
             raise InputError(f"{outpoint[:80]!r} is not TXID:VOUT", field="outpoint")
         c = context.get(ctx)
         r = run(c.store(), c.actor(), name, txid, int(vout), source, zone, cost_basis)
-        emit_record(r, as_json, lambda r: out.print(f"{r.txid}:{r.vout} is {r.source}"))
+        emit(r, as_json, lambda r: out.print(f"{r.txid}:{r.vout} is {r.source}"))
 
     prices = typer.Typer(help="BTC prices in USD and PKR for valuation.", no_args_is_help=True)
     app.add_typer(prices, name="prices")
@@ -197,7 +233,7 @@ def _ledger(app: typer.Typer) -> None:
 
         c = context.get(ctx)
         r = import_prices(c.store(), c.actor(), file)
-        emit_record(r, as_json, lambda r: out.print(f"{r.imported} prices imported from {r.file}"))
+        emit(r, as_json, lambda r: out.print(f"{r.imported} prices imported from {r.file}"))
 
 
 def register(app: typer.Typer) -> None:

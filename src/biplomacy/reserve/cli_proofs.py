@@ -11,8 +11,8 @@ import typer
 from biplomacy.cli import context
 from biplomacy.cli.output import emit, err, out
 from biplomacy.core.errors import InputError
+from biplomacy.core.files import read_json
 from biplomacy.reserve import messages
-from biplomacy.reserve.cli_records import emit_record
 from biplomacy.reserve.results import SignatureReceipt, StatementBuilt, StatementStatus
 
 JSON = typer.Option(False, "--json", help="Print one JSON document on stdout.")
@@ -70,22 +70,13 @@ def register(app: typer.Typer) -> None:
         """Verify a reserve statement offline: signatures, coins in the descriptor, totals, and chain data."""
         from biplomacy.reserve.model.statement import verify_statement as check
 
-        statement = _read_json(file, "FILE")
-        chain = None if chain_data is None else _read_json(chain_data, "--chain-data")
+        statement = read_json(file, "statement")
+        chain = None if chain_data is None else read_json(chain_data, "chain_data")
         if not isinstance(statement, dict):
             statement = {}  # judged like any statement lacking its fields: invalid, with the reason
         emit(check(statement, chain).as_dict(), json_, _render_check)
 
     _statement_commands(app)
-
-
-def _read_json(path: Path, field: str) -> Any:
-    if not path.is_file():
-        raise InputError(f"{field} {path}: no such file", field=field)
-    try:
-        return json.loads(path.read_bytes())
-    except (ValueError, UnicodeDecodeError):
-        raise InputError(f"{field} {path}: not valid JSON", field=field) from None
 
 
 def _render_check(d: dict[str, Any]) -> None:
@@ -121,7 +112,7 @@ def _statement_commands(app: typer.Typer) -> None:
         from biplomacy.reserve import statements as reserve_statement
 
         c = context.get(ctx)
-        emit_record(reserve_statement.build(c.store(), c.actor(), name, message), json_, _render_status)
+        emit(reserve_statement.build(c.store(), c.actor(), name, message), json_, _render_status)
 
     @statement.command("submit")
     def submit(ctx: typer.Context, statement_id: str = typer.Argument(..., metavar="ID"),
@@ -133,7 +124,7 @@ def _statement_commands(app: typer.Typer) -> None:
         if not psbt.is_file():
             raise InputError(f"--psbt {psbt}: no such file", field="psbt")
         c = context.get(ctx)
-        emit_record(reserve_statement.submit(c.store(), c.actor(), statement_id, psbt.read_bytes()), json_,
+        emit(reserve_statement.submit(c.store(), c.actor(), statement_id, psbt.read_bytes()), json_,
                     _render_status)
 
     @statement.command("status")
@@ -142,7 +133,7 @@ def _statement_commands(app: typer.Typer) -> None:
         from biplomacy.reserve import statements as reserve_statement
 
         c = context.get(ctx)
-        emit_record(reserve_statement.status(c.store(), c.actor(), statement_id), json_, _render_status)
+        emit(reserve_statement.status(c.store(), c.actor(), statement_id), json_, _render_status)
 
     @statement.command("finalize")
     def finalize(ctx: typer.Context, statement_id: str = typer.Argument(..., metavar="ID"),
@@ -151,7 +142,7 @@ def _statement_commands(app: typer.Typer) -> None:
         from biplomacy.reserve import statements as reserve_statement
 
         c = context.get(ctx)
-        emit_record(reserve_statement.finalize(c.store(), c.actor(), statement_id), json_, _render_status)
+        emit(reserve_statement.finalize(c.store(), c.actor(), statement_id), json_, _render_status)
 
     @statement.command("show")
     def show(ctx: typer.Context, statement_id: str = typer.Argument(..., metavar="ID"),
@@ -177,7 +168,7 @@ def _statement_commands(app: typer.Typer) -> None:
         """Without the database: draft a statement for any descriptor from a UTXO file; signers sign its psbt."""
         from biplomacy.reserve.model.statement_offline import draft
 
-        coins = _read_json(utxos, "--utxos")
+        coins = read_json(utxos, "utxos")
         coins = coins.get("utxos") if isinstance(coins, dict) else coins
         if not isinstance(coins, list):
             raise InputError(f"--utxos {utxos}: a JSON list of coins is expected", field="--utxos")
@@ -198,7 +189,7 @@ def _statement_commands(app: typer.Typer) -> None:
         from biplomacy.reserve.model.spend_psbt import read_psbt
         from biplomacy.reserve.model.statement_offline import assemble
 
-        doc = _read_json(draft_file, "DRAFT")
+        doc = read_json(draft_file, "draft")
         if not isinstance(doc, dict) or "psbt" not in doc:
             raise InputError(f"{draft_file}: not a statement draft (no psbt)", field="DRAFT")
         signed = []

@@ -3,77 +3,21 @@
 A record's JSON (CLI --json, /api/v1/reserve/*) is its fields in declaration order, each value written as
 core.jsonable writes it (Decimals as exact strings, dates in ISO 8601, enums by value): the field names are
 the published keys, declared here once. Two field options keep the published shapes as they have always been:
-`published_when_set()`, a key that appears only with a value, and `inlined()`, a record whose keys are
+`field(metadata=OMITTED_WHEN_NONE)`, a key that appears only with a value, and `field(metadata=INLINED)`, a record whose keys are
 written into its parent's (a signing receipt carries its target's status at the same level).
 BTC amounts are Decimal with btc_text's digits ("1.75", "0.5"): render them with format(x, "f").
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from biplomacy.core.jsonable import to_jsonable
+from biplomacy.core.records import INLINED, OMITTED_WHEN_NONE, Record
 from biplomacy.reserve.model.states import SpendState, StatementState
-
-_INLINED, _WHEN_SET, _PLAIN = "inlined", "when_set", ""  # how a field is written (its metadata)
-_SCALARS = frozenset({str, int, float, bool, type(None)})
-_LAYOUTS: dict[type, tuple[tuple[str, str], ...]] = {}
-
-
-def published_when_set(**kwargs: Any) -> Any:
-    """A field whose key is left out of the JSON while its value is None."""
-    return field(metadata={_WHEN_SET: True}, **kwargs)
-
-
-def inlined() -> Any:
-    """A record field whose keys are written into the parent's JSON, in place (a key already there stays there)."""
-    return field(metadata={_INLINED: True})
-
-
-@dataclass(frozen=True)
-class Record:
-    """Base of the reserve's records: `to_json()` is the published document."""
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name, how in _layout(type(self)):
-            value = getattr(self, name)
-            if how == _INLINED:
-                out.update(value.to_json())
-            elif value is not None or how != _WHEN_SET:
-                out[name] = json_value(value)
-        return out
-
-
-def _layout(record: type[Record]) -> tuple[tuple[str, str], ...]:
-    """Each field's name and how it is written, read once per class (a ledger's JSON holds thousands of records)."""
-    layout = _LAYOUTS.get(record)
-    if layout is None:
-        layout = _LAYOUTS[record] = tuple(
-            (f.name, _INLINED if f.metadata.get(_INLINED) else _WHEN_SET if f.metadata.get(_WHEN_SET) else _PLAIN)
-            for f in fields(record))
-    return layout
-
-
-def json_value(value: Any) -> Any:
-    """The JSON value of a record, a list of records, or anything core.jsonable writes."""
-    kind = type(value)
-    if kind in _SCALARS:  # exactly these types: a StrEnum goes on to core.jsonable, which writes its value
-        return value
-    if kind is Decimal:
-        return format(value, "f")
-    if kind is datetime:
-        return value.isoformat()
-    if isinstance(value, Record):
-        return value.to_json()
-    if kind is tuple or kind is list:
-        return [json_value(v) for v in value]
-    return to_jsonable(value)
-
 
 # Wallets ---------------------------------------------------------------------------------------------------
 
@@ -139,6 +83,25 @@ class UnspentCoin(Record):
 
 
 @dataclass(frozen=True)
+class SetupFile(Record):
+    """A wallet setup file for signers' wallets (Electrum, Sparrow/Specter, Coldcard, BSMS), written by the edge."""
+
+    wallet: str
+    format: str
+    path: Path | None  # where the edge wrote it (None until written)
+    first_address: str  # what every signer's wallet must show as the first receive address
+
+
+@dataclass(frozen=True)
+class WalletImported(Record):
+    """A wallet imported from a setup file: the stored wallet, the file's format, the first address checked."""
+
+    wallet: WalletView = field(metadata=INLINED)
+    format: str = ""
+    first_address: str = ""
+
+
+@dataclass(frozen=True)
 class BackupSheet(Record):
     wallet: str
     signer: str  # the signer's master fingerprint
@@ -167,8 +130,8 @@ class SignatureReceipt(Record):
 
     accepted: bool
     reason: str | None
-    new_signers: tuple[str, ...] | None = published_when_set()  # only on an accepted upload
-    target: SigningProgress = inlined()
+    new_signers: tuple[str, ...] | None = field(metadata=OMITTED_WHEN_NONE)  # only on an accepted upload
+    target: SigningProgress = field(metadata=INLINED)
 
 
 @dataclass(frozen=True)
@@ -201,7 +164,7 @@ class SpendBroadcast(Record):
     """A broadcast spend: its txid first, then the proposal's status (which repeats it)."""
 
     txid: str
-    proposal: SpendStatus = inlined()
+    proposal: SpendStatus = field(metadata=INLINED)
 
 
 @dataclass(frozen=True)
@@ -290,7 +253,7 @@ class HoldingsReport(Record):
     history: tuple[HistoryPoint, ...]
     entries: tuple[LedgerEntry, ...]
     sources: list[dict[str, object]]  # the provenance registry's entries behind the fallback price and rate
-    chart: dict[str, Any] | None = published_when_set(default=None)  # a Vega-Lite spec of `history`
+    chart: dict[str, Any] | None = field(default=None, metadata=OMITTED_WHEN_NONE)  # a Vega-Lite spec of `history`
 
 
 @dataclass(frozen=True)
@@ -309,4 +272,4 @@ class PublicWallet(Record):
     policy: str
     network: str
     balance_btc: Decimal
-    descriptor: str | None = published_when_set(default=None)
+    descriptor: str | None = field(default=None, metadata=OMITTED_WHEN_NONE)

@@ -17,12 +17,13 @@ from functools import cached_property
 from typing import Any
 
 from biplomacy.core.provenance import load_registry
+from biplomacy.core.records import json_value
 from biplomacy.house.audit_cache import Head, PerAuditHead
 from biplomacy.reserve import statements as reserve_statement
 from biplomacy.reserve.holdings import holdings
 from biplomacy.reserve.model.ledger import btc_amount
 from biplomacy.reserve.model.policy import PROFILES
-from biplomacy.reserve.results import HistoryPoint, HoldingsReport, PublicWallet, json_value
+from biplomacy.reserve.results import HistoryPoint, HoldingsReport, PublicWallet
 from biplomacy.reserve.wallets import list_wallets
 from biplomacy.store.db import Store
 

@@ -7,9 +7,8 @@ from typing import Any
 
 import typer
 
-from biplomacy.cli.files import read_json_file
-from biplomacy.cli.output import out, table
-from biplomacy.supervision.cli_output import print_result
+from biplomacy.cli.output import emit, out, table
+from biplomacy.core.files import read_json
 from biplomacy.supervision.results import CohortStatus, LicenceView, OverdueLicence
 
 
@@ -50,8 +49,8 @@ def _licence(app: typer.Typer) -> None:
         from biplomacy.supervision.licensing import apply_for_licence
 
         c = context.get(ctx)
-        doc = read_json_file(file, "application")
-        print_result(apply_for_licence(c.store(), c.actor(), doc, submit=not draft), as_json, _render_licence)
+        doc = read_json(file, "application")
+        emit(apply_for_licence(c.store(), c.actor(), doc, submit=not draft), as_json, _render_licence)
 
     @licence.command("transition")
     def transition(ctx: typer.Context, ident: str = typer.Argument(..., metavar="ID"),
@@ -63,7 +62,7 @@ def _licence(app: typer.Typer) -> None:
         from biplomacy.supervision.licensing import transition_licence
 
         c = context.get(ctx)
-        print_result(transition_licence(c.store(), c.actor(), ident, to, reason, conditions=list(condition or [])),
+        emit(transition_licence(c.store(), c.actor(), ident, to, reason, conditions=list(condition or [])),
              as_json, _render_licence)
 
     @licence.command("show")
@@ -73,7 +72,7 @@ def _licence(app: typer.Typer) -> None:
         from biplomacy.supervision.licensing import show_licence
 
         c = context.get(ctx)
-        print_result(show_licence(c.store(), c.actor(), ident), as_json, _render_licence)
+        emit(show_licence(c.store(), c.actor(), ident), as_json, _render_licence)
 
     @licence.command("list")
     def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
@@ -81,7 +80,7 @@ def _licence(app: typer.Typer) -> None:
         from biplomacy.supervision.licensing import list_licences
 
         c = context.get(ctx)
-        print_result({"licences": list_licences(c.store(), c.actor())}, as_json, lambda r: table(
+        emit({"licences": list_licences(c.store(), c.actor())}, as_json, lambda r: table(
             "Licences", ["reference", "legal name", "state", "activities"],
             [(x.reference, x.legal_name, x.state.value, ", ".join(a.value for a in x.activities))
              for x in r["licences"]]))
@@ -97,7 +96,7 @@ def _licence(app: typer.Typer) -> None:
                   [(x.reference, x.legal_name, x.state.value, x.due_on, x.days_overdue, x.waiting_on)
                    for x in r["overdue"]])
 
-        print_result({"overdue": overdue_licences(c.store(), c.actor())}, as_json, render)
+        emit({"overdue": overdue_licences(c.store(), c.actor())}, as_json, render)
 
     sandbox = typer.Typer(help="Regulatory sandbox cohorts: conditions and expiry.", no_args_is_help=True)
     app.add_typer(sandbox, name="sandbox")
@@ -112,7 +111,7 @@ def _licence(app: typer.Typer) -> None:
         from biplomacy.supervision.licensing import create_cohort
 
         c = context.get(ctx)
-        print_result(create_cohort(c.store(), c.actor(), name, _date(starts, "starts"), _date(expires, "expires"),
+        emit(create_cohort(c.store(), c.actor(), name, _date(starts, "starts"), _date(expires, "expires"),
                            list(condition or [])), as_json)
 
     @sandbox.command("admit")
@@ -122,7 +121,7 @@ def _licence(app: typer.Typer) -> None:
         from biplomacy.supervision.licensing import admit_to_cohort
 
         c = context.get(ctx)
-        print_result(admit_to_cohort(c.store(), c.actor(), ident, cohort), as_json, _render_licence)
+        emit(admit_to_cohort(c.store(), c.actor(), ident, cohort), as_json, _render_licence)
 
     @sandbox.command("list")
     def sandbox_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
@@ -134,7 +133,7 @@ def _licence(app: typer.Typer) -> None:
             table("Sandbox cohorts", ["name", "starts", "expires", "expired", "members"],
                   [(x.name, x.starts_on, x.expires_on, x.expired, ", ".join(x.members)) for x in r["cohorts"]])
 
-        print_result({"cohorts": cohort_status(c.store(), c.actor())}, as_json, render)
+        emit({"cohorts": cohort_status(c.store(), c.actor())}, as_json, render)
 
 
 def register(app: typer.Typer) -> None:

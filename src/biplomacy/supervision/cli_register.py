@@ -6,8 +6,7 @@ from pathlib import Path
 
 import typer
 
-from biplomacy.cli.output import err, out, table
-from biplomacy.supervision.cli_output import print_result
+from biplomacy.cli.output import emit, err, out, table
 from biplomacy.supervision.results import RegisterView
 
 
@@ -37,7 +36,7 @@ def _register(app: typer.Typer) -> None:
             table("Warnings", ["published", "name", "kind", "details"],
                   [(w.published_on, w.name, w.kind, w.details) for w in r.warnings])
 
-        print_result(view, as_json, render)
+        emit(view, as_json, render)
 
     @reg.command("export")
     def export(ctx: typer.Context, fmt: str = typer.Option("csv", "--format", help="csv or json."),
@@ -70,7 +69,7 @@ def _register(app: typer.Typer) -> None:
         from biplomacy.supervision.demo import load_demo_register
 
         c = context.get(ctx)
-        print_result(load_demo_register(c.store()), as_json, lambda r: out.print(
+        emit(load_demo_register(c.store()), as_json, lambda r: out.print(
             f"loaded {r.licences} fictional licences, {r.warnings} warnings, {r.returns} returns"))
 
     @reg.command("warn")
@@ -82,7 +81,7 @@ def _register(app: typer.Typer) -> None:
         from biplomacy.supervision.register import publish_warning
 
         c = context.get(ctx)
-        print_result(publish_warning(c.store(), c.actor(), name, kind, details, website=website), as_json)
+        emit(publish_warning(c.store(), c.actor(), name, kind, details, website=website), as_json)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import typer
 
-from biplomacy.cli.files import read_json_file
 from biplomacy.cli.output import emit, out, table
-from biplomacy.supervision.cli_output import print_result
+from biplomacy.core.files import read_json
 from biplomacy.supervision.results import MissingReturns
 
 
@@ -26,8 +25,8 @@ def _returns(app: typer.Typer) -> None:
         from biplomacy.supervision.returns import file_return
 
         c = context.get(ctx)
-        result = file_return(c.store(), c.actor(), read_json_file(file, "return"))
-        print_result(result, as_json, lambda r: out.print(
+        result = file_return(c.store(), c.actor(), read_json(file, "return"))
+        emit(result, as_json, lambda r: out.print(
             f"filed {r.licence} {r.period} (due {r.due_on}{', LATE' if r.late else ''})"))
 
     @ret.command("validate")
@@ -35,7 +34,7 @@ def _returns(app: typer.Typer) -> None:
         """Check a return against the schema without filing it (valid: false lists every problem)."""
         from biplomacy.supervision.model.returns import return_issues
 
-        issues = return_issues(read_json_file(file, "return"))
+        issues = return_issues(read_json(file, "return"))
         emit({"valid": not issues, "problems": [i.as_dict() for i in issues]}, as_json,
              lambda r: out.print("valid") if r["valid"] else table(
                  "Problems", ["path", "message"], [(p["path"], p["message"]) for p in r["problems"]]))
@@ -55,7 +54,7 @@ def _returns(app: typer.Typer) -> None:
             table("Filed late", ["licence", "legal name", "days late"],
                   [(m.licence, m.legal_name, m.days_late) for m in r.late])
 
-        print_result(result, as_json, render)
+        emit(result, as_json, render)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import typer
 
-from biplomacy.cli.output import err, out, table
-from biplomacy.supervision.cli_output import print_result
+from biplomacy.cli.output import emit, err, out, table
 from biplomacy.supervision.results import RecordedCoverage, ReserveCoverageReport, SolvencyBuild
 
 
@@ -43,7 +42,7 @@ def _solvency(app: typer.Typer) -> None:
             table("Totals", ["asset", "total", "unit"], [(a, f"{v:,}", r.units[a]) for a, v in r.totals.items()])
             out.print(f"published: {r.root_file}; proofs: {r.proofs_dir}")
 
-        print_result(result, as_json, render)
+        emit(result, as_json, render)
 
     @solvency.command("verify")
     def verify(
@@ -55,7 +54,7 @@ def _solvency(app: typer.Typer) -> None:
         from biplomacy.supervision.solvency import verify_solvency_proof
 
         result = verify_solvency_proof(proof, root)
-        print_result(result, as_json, lambda r: out.print(
+        emit(result, as_json, lambda r: out.print(
             f"VALID: {r.user_id} holds {r.balances} in root {(r.root or '')[:16]}..." if r.valid
             else f"INVALID: {r.reason}"))
 
@@ -88,7 +87,7 @@ def _solvency(app: typer.Typer) -> None:
 
             c = context.get(ctx)
             result = record_solvency(c.store(), c.actor(), licence, report)
-        print_result(result, as_json, lambda _: _render_coverage(report))
+        emit(result, as_json, lambda _: _render_coverage(report))
 
 
 def register(app: typer.Typer) -> None:

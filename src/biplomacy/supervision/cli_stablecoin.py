@@ -7,8 +7,7 @@ from pathlib import Path
 
 import typer
 
-from biplomacy.cli.output import out
-from biplomacy.supervision.cli_output import print_result
+from biplomacy.cli.output import emit, out
 from biplomacy.supervision.results import AttestationVerdict, RecordedAttestation
 
 
@@ -47,9 +46,9 @@ def register_stablecoin(app: typer.Typer) -> None:
             from biplomacy.cli import context
 
             c = context.get(ctx)
-            print_result(record_attestation(c.store(), c.actor(), licence, file), json_, _render)
+            emit(record_attestation(c.store(), c.actor(), licence, file), json_, _render)
         else:
-            print_result(check_file(file), json_, _render)
+            emit(check_file(file), json_, _render)
 
 
 def register(app: typer.Typer) -> None:

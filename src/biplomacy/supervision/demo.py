@@ -7,19 +7,19 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from biplomacy.core.config import Settings
+from biplomacy.core.demo_outcome import DemoOutcome
 from biplomacy.core.permissions import Actor
 from biplomacy.core.provenance import load_registry
+from biplomacy.core.records import Record
 from biplomacy.store.db import Store
 from biplomacy.supervision.licensing import record_move
 from biplomacy.supervision.model.licensing import COMMON_DOCUMENTS, Activity, Standing, State, move, required_documents
 from biplomacy.supervision.model.returns import due_date, validate_return
-from biplomacy.supervision.results import Record
 from biplomacy.supervision.returns import record_solvency
 from biplomacy.supervision.solvency import build_solvency, solvency_against_reserves, verify_solvency_proof
 from biplomacy.supervision.stablecoin import record_attestation
@@ -163,15 +163,6 @@ def demo_liabilities_csv(users: int = 2_000, seed: int = 2025) -> str:
         if i % 3 == 0:
             rows.append(f"indusx-{i:06d},USDT,{int(rng.paretovariate(1.5) * 50_000_000)},micro-USDT")
     return "\n".join(rows) + "\n"
-
-
-@dataclass(frozen=True)
-class DemoOutcome:
-    """What the supervision step of the demo did, in words, and the files it wrote."""
-
-    headline: str
-    lines: tuple[str, ...]
-    outputs: tuple[Path, ...]
 
 
 def demo_step(store: Store, settings: Settings, actor: Actor) -> DemoOutcome:

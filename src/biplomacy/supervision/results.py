@@ -4,59 +4,19 @@ the API, stored coverage), built from its fields, so no key is spelled out twice
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from biplomacy.core.jsonable import to_jsonable
+from biplomacy.core.records import INLINED, OMITTED_WHEN_NONE, Record, json_key
 from biplomacy.supervision.model.licensing import Activity, State
 from biplomacy.supervision.model.returns import ReturnCoverage
 from biplomacy.supervision.model.solvency_reserves import AssetCoverage, HoldingProof
 from biplomacy.supervision.model.stablecoin import Verdict
 
-# Field metadata: JSON_KEY names a field's JSON key where it cannot be its name (`from` is a Python keyword).
-JSON_KEY, _INLINE, _OMIT_NONE = "json_key", "json_inline", "json_omit_none"
 Source = Mapping[str, object]  # a provenance entry as Registry.cited() gives it
-
-
-def inline() -> Any:
-    """A record field whose own fields go into its parent's JSON object (a result that extends another)."""
-    return field(metadata={_INLINE: True})
-
-
-def left_out_when_none() -> Any:
-    """A field the JSON object leaves out when it is None (a failed check has no figures to show)."""
-    return field(default=None, metadata={_OMIT_NONE: True})
-
-
-def json_of(value: Any) -> Any:
-    """JSON values of a record, a model record or a plain value: Decimals as exact strings, dates ISO 8601."""
-    if is_dataclass(value) and not isinstance(value, type):
-        out: dict[str, Any] = {}
-        for f in fields(value):
-            item = getattr(value, f.name)
-            if item is None and f.metadata.get(_OMIT_NONE):
-                continue
-            if f.metadata.get(_INLINE):
-                out.update(json_of(item))
-            else:
-                out[f.metadata.get(JSON_KEY, f.name)] = json_of(item)
-        return out
-    if isinstance(value, Mapping):
-        return {str(k): json_of(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_of(v) for v in value]
-    return to_jsonable(value)
-
-
-class Record:
-    """What every result shares: its JSON object."""
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = json_of(self)
-        return out
 
 
 # --- licensing ------------------------------------------------------------------------------------------
@@ -81,8 +41,8 @@ class LicenceEvent(Record):
 
     at: datetime
     actor: str
-    from_state: str = field(metadata={JSON_KEY: "from"})  # "" for the application's creation
-    to_state: str = field(metadata={JSON_KEY: "to"})
+    from_state: str = field(metadata=json_key("from"))  # "" for the application's creation
+    to_state: str = field(metadata=json_key("to"))
     reason: str
     conditions: tuple[str, ...]
 
@@ -342,10 +302,10 @@ class SolvencyCheck(Record):
 
     valid: bool
     reason: str | None
-    user_id: str | None = left_out_when_none()
-    balances: dict[str, int] | None = left_out_when_none()
-    root: str | None = left_out_when_none()
-    snapshot: dict[str, Any] | None = left_out_when_none()
+    user_id: str | None = field(default=None, metadata=OMITTED_WHEN_NONE)
+    balances: dict[str, int] | None = field(default=None, metadata=OMITTED_WHEN_NONE)
+    root: str | None = field(default=None, metadata=OMITTED_WHEN_NONE)
+    snapshot: dict[str, Any] | None = field(default=None, metadata=OMITTED_WHEN_NONE)
 
 
 @dataclass(frozen=True)
@@ -363,7 +323,7 @@ class ReserveCoverageReport(Record):
 class RecordedCoverage(Record):
     licence: str
     recorded_at: datetime
-    report: ReserveCoverageReport = inline()
+    report: ReserveCoverageReport = field(metadata=INLINED)
 
 
 # --- stablecoins ----------------------------------------------------------------------------------------
@@ -378,4 +338,4 @@ class AttestationVerdict(Verdict, Record):
 class RecordedAttestation(Record):
     licence: str
     recorded_at: datetime
-    verdict: AttestationVerdict = inline()
+    verdict: AttestationVerdict = field(metadata=INLINED)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from biplomacy.core.errors import InputError
 from biplomacy.core.permissions import Actor, authorize, require_own_entity
 from biplomacy.core.provenance import load_registry
+from biplomacy.core.records import json_value
 from biplomacy.store.db import Store
 from biplomacy.supervision.model.licensing import ON_REGISTER, State
 from biplomacy.supervision.model.returns import coverage, due_date, parse_period, period_bounds, validate_return
@@ -27,7 +28,6 @@ from biplomacy.supervision.results import (
     RecordedCoverage,
     ReserveCoverageReport,
     ReturnFiled,
-    json_of,
 )
 from biplomacy.supervision.tables import LicenceRow, ReturnRow, SolvencyReportRow, StablecoinAttestationRow
 
@@ -203,7 +203,7 @@ def record_solvency(store: Store, actor: Actor, licence: str, report: ReserveCov
         snap = report.snapshot or {}
         session.add(SolvencyReportRow(licence_id=lic.id, root=str(report.root),
                                       snapshot_height=snap.get("height"), snapshot_time=str(snap.get("time", "")),
-                                      recorded_at=at, coverage=json.dumps(json_of(report.assets)),
+                                      recorded_at=at, coverage=json.dumps(json_value(report.assets)),
                                       solvent=report.solvent))
         from biplomacy.house.audit import record
 

@@ -8,9 +8,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from biplomacy.core.errors import InputError
+from biplomacy.core.files import read_json, read_text
 from biplomacy.core.ports import ChainSource
 from biplomacy.reserve.messages import signature_problem
 from biplomacy.supervision.model.solvency import (
@@ -22,22 +22,6 @@ from biplomacy.supervision.model.solvency import (
 )
 from biplomacy.supervision.model.solvency_reserves import address_balance, cover, read_holdings
 from biplomacy.supervision.results import ReserveCoverageReport, SnapshotMark, SolvencyBuild, SolvencyCheck
-
-
-def _read_text(path: Path, what: str) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{what} {path} does not exist", field=what) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise InputError(f"{what} {path} cannot be read: {exc}", field=what) from None
-
-
-def _read_json(path: Path, what: str) -> Any:
-    try:
-        return json.loads(_read_text(path, what))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{what} {path} is not JSON ({exc.msg}, line {exc.lineno})", field=what) from None
 
 
 def build_solvency(liabilities: Path, out: Path, *, height: int | None = None,
@@ -80,7 +64,7 @@ def build_solvency(liabilities: Path, out: Path, *, height: int | None = None,
 
 def verify_solvency_proof(proof: Path, root: Path) -> SolvencyCheck:
     """Offline check of one customer's proof; an unreadable file is an InputError, a bad proof is valid=False."""
-    proof_doc, root_doc = _read_json(proof, "proof"), _read_json(root, "root")
+    proof_doc, root_doc = read_json(proof, "proof"), read_json(root, "root")
     reason = verify_proof(proof_doc, root_doc)
     if reason is not None:
         return SolvencyCheck(False, reason)
@@ -94,11 +78,11 @@ def solvency_against_reserves(root: Path, reserves: Path, chain: ChainSource | N
 
     With `chain`, BTC balances are read from the chain at the snapshot's height instead of the file.
     """
-    root_doc = _read_json(root, "root")
+    root_doc = read_json(root, "root")
     totals = root_doc.get("totals") if isinstance(root_doc, dict) else None
     if not isinstance(totals, dict) or not all(type(v) is int and v >= 0 for v in totals.values()):
         raise InputError(f"root {root}: no per-asset integer `totals`", field="totals")
-    holdings = read_holdings(_read_text(reserves, "reserves"), source=str(reserves), need_balance=chain is None)
+    holdings = read_holdings(read_text(reserves, "reserves"), source=str(reserves), need_balance=chain is None)
     if chain is not None:
         height = (root_doc.get("snapshot") or {}).get("height")
         holdings = [replace(h, balance=address_balance(h.address, chain.address_history(h.address), height))

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from biplomacy.core.errors import InputError
+from biplomacy.core.files import read_json
 from biplomacy.core.permissions import Actor, authorize
 from biplomacy.core.provenance import load_registry
 from biplomacy.store.db import Store
@@ -32,15 +33,6 @@ def limits() -> Limits:
                   int(reg.value(KEYS[3])), Decimal(reg.get(KEYS[4]).value))
 
 
-def _read(path: Path) -> Any:
-    if not path.is_file():
-        raise InputError(f"{path}: no such file", field="attestation")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not valid JSON ({exc})", field="attestation") from None
-
-
 def check_document(doc: Any, source: str) -> AttestationVerdict:
     """The rules' verdict on one attestation document, with the limits' sources."""
     verdict = assess(parse_attestation(doc, source), limits())
@@ -49,14 +41,14 @@ def check_document(doc: Any, source: str) -> AttestationVerdict:
 
 
 def check_file(path: Path) -> AttestationVerdict:
-    return check_document(_read(path), str(path))
+    return check_document(read_json(path, "attestation"), str(path))
 
 
 def record_attestation(store: Store, actor: Actor, licence: str, path: Path,
                        *, now: datetime | None = None) -> RecordedAttestation:
     """Check an issuer's attestation file and keep it with its verdict against the issuer's licence."""
     authorize(actor, "stablecoin.review")
-    return record_attestation_document(store, actor, licence, _read(path), str(path), now=now)
+    return record_attestation_document(store, actor, licence, read_json(path, "attestation"), str(path), now=now)
 
 
 def record_attestation_document(store: Store, actor: Actor, licence: str, doc: Any, source: str = "attestation",

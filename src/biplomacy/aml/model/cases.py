@@ -19,6 +19,6 @@ def check_transition(current: str, target: str, *, reason: str = "", assignee: s
         allowed = ", ".join(sorted(TRANSITIONS.get(current, ()))) or "none (final)"
         raise InputError(f"a case {current} cannot become {target} (allowed: {allowed})", field="state")
     if target == "assigned" and not assignee.strip():
-        raise InputError("--assign needs a user name", field="--assign")
+        raise InputError("give the user the case is assigned to", field="assign")
     if target in ("escalated", "closed") and not reason.strip():
-        raise InputError(f"a case cannot become {target} without --reason", field="--reason")
+        raise InputError(f"a case cannot become {target} without a reason", field="reason")

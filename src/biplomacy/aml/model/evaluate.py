@@ -15,13 +15,28 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from biplomacy.aml.model.rules import Alert
+from biplomacy.aml.model.alerts import Alert
 
 
-def evaluate(alerts: Sequence[Alert], labels: Iterable[tuple[str, str, str]]) -> dict[str, dict[str, object]]:
-    """Per typology: precision, precision_any_planted, recall, planted (instances), alerts, true_positives,
-    on_other_planted."""
+@dataclass(frozen=True)
+class TypologyScore:
+    """How the alerts of one rule fare against the labelled instances of its typology (shares 0..1, rounded
+    to 4 places; None where there is nothing to divide by)."""
+
+    precision: float | None
+    precision_any_planted: float | None
+    recall: float | None
+    planted: int
+    alerts: int
+    true_positives: int
+    detected_instances: int
+    on_other_planted: int
+
+
+def evaluate(alerts: Sequence[Alert], labels: Iterable[tuple[str, str, str]]) -> dict[str, TypologyScore]:
+    """Per typology (in name order), the score of the rule that detects it."""
     by_tx: dict[str, list[tuple[str, str]]] = defaultdict(list)
     instances: dict[str, set[str]] = defaultdict(set)
     for tx_id, typ, inst in labels:
@@ -30,7 +45,7 @@ def evaluate(alerts: Sequence[Alert], labels: Iterable[tuple[str, str, str]]) ->
     fired: dict[str, list[Alert]] = defaultdict(list)
     for a in alerts:
         fired[a.rule].append(a)
-    result: dict[str, dict[str, object]] = {}
+    result: dict[str, TypologyScore] = {}
     for typ in sorted(set(instances) | set(fired)):
         tp = other = 0
         found: set[str] = set()
@@ -43,14 +58,9 @@ def evaluate(alerts: Sequence[Alert], labels: Iterable[tuple[str, str, str]]) ->
             elif hits:
                 other += 1
         n_alerts, planted = len(fired.get(typ, [])), len(instances.get(typ, ()))
-        result[typ] = {
-            "precision": round(tp / n_alerts, 4) if n_alerts else None,
-            "precision_any_planted": round((tp + other) / n_alerts, 4) if n_alerts else None,
-            "recall": round(len(found) / planted, 4) if planted else None,
-            "planted": planted,
-            "alerts": n_alerts,
-            "true_positives": tp,
-            "detected_instances": len(found),
-            "on_other_planted": other,
-        }
+        result[typ] = TypologyScore(
+            precision=round(tp / n_alerts, 4) if n_alerts else None,
+            precision_any_planted=round((tp + other) / n_alerts, 4) if n_alerts else None,
+            recall=round(len(found) / planted, 4) if planted else None,
+            planted=planted, alerts=n_alerts, true_positives=tp, detected_instances=len(found), on_other_planted=other)
     return result

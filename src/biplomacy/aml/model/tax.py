@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from biplomacy.core.errors import InputError, Issue
 
@@ -38,10 +37,43 @@ class Trade:
 
 
 @dataclass(frozen=True)
-class Rates:
+class Shares:
+    """Tax rates as shares of the base (0..1)."""
+
     capital_gains: Decimal
     turnover: Decimal
+
+
+@dataclass(frozen=True)
+class Rates(Shares):
+    """The rates to apply, and the currency prices are in."""
+
     currency: str
+
+
+@dataclass(frozen=True)
+class TaxBase:
+    """One VASP's tax base and tax (or all VASPs' together), in the rates' currency; quantities in units of the
+    assets. Money is rounded to the cent where tax is figured, uncovered quantities are exact."""
+
+    realised_gains: Decimal
+    realised_losses: Decimal
+    taxable_gains: Decimal
+    taxable_turnover: Decimal
+    tax_on_gains: Decimal
+    tax_on_turnover: Decimal
+    tax_total: Decimal
+    uncovered_quantity: Decimal
+
+
+@dataclass(frozen=True)
+class TaxBaseReport:
+    currency: str
+    trades: int
+    accounts: int
+    by_vasp: dict[str, TaxBase]  # in VASP name order
+    total: TaxBase | None  # None when there are no trades
+    rates: Shares
 
 
 def _dec(text: str, path: str, issues: list[Issue], positive: bool) -> Decimal:
@@ -118,33 +150,29 @@ def realised(trades: Sequence[Trade]) -> dict[tuple[str, str], dict[str, Decimal
     return dict(acc)
 
 
-def tax_base(trades: Sequence[Trade], rates: Rates) -> dict[str, Any]:
+def tax_base(trades: Sequence[Trade], rates: Rates) -> TaxBaseReport:
     """By VASP and in total: gains, losses, net taxable gains (per-account netting), turnover and tax."""
     per = realised(trades)
-    by_vasp: dict[str, dict[str, Decimal]] = defaultdict(lambda: {
-        k: Decimal(0) for k in ("realised_gains", "realised_losses", "taxable_gains", "taxable_turnover",
-                                "tax_on_gains", "tax_on_turnover", "tax_total", "uncovered_quantity")})
+    sums: dict[str, dict[str, Decimal]] = defaultdict(lambda: {"gains": Decimal(0), "losses": Decimal(0),
+                                                               "taxable": Decimal(0), "turnover": Decimal(0),
+                                                               "uncovered": Decimal(0)})
     for (vasp, _account), a in per.items():
-        v = by_vasp[vasp]
-        taxable = max(Decimal(0), a["gains"] - a["losses"])
-        v["realised_gains"] += a["gains"]
-        v["realised_losses"] += a["losses"]
-        v["taxable_gains"] += taxable
-        v["taxable_turnover"] += a["turnover"]
-        v["uncovered_quantity"] += a["uncovered_quantity"]
-    total = {k: Decimal(0) for k in next(iter(by_vasp.values()), {})} if by_vasp else {}
-    for v in by_vasp.values():
-        v["tax_on_gains"] = (v["taxable_gains"] * rates.capital_gains).quantize(CENT)
-        v["tax_on_turnover"] = (v["taxable_turnover"] * rates.turnover).quantize(CENT)
-        v["tax_total"] = v["tax_on_gains"] + v["tax_on_turnover"]
-        for k in ("realised_gains", "realised_losses", "taxable_gains", "taxable_turnover"):
-            v[k] = v[k].quantize(CENT)
-        for k, x in v.items():
-            total[k] = total.get(k, Decimal(0)) + x
-
-    def fmt(d: Mapping[str, Decimal]) -> dict[str, str]:
-        return {k: format(x, "f") for k, x in d.items()}
-
-    return {"currency": rates.currency, "trades": len(trades), "accounts": len(per),
-            "by_vasp": {k: fmt(by_vasp[k]) for k in sorted(by_vasp)}, "total": fmt(total),
-            "rates": {"capital_gains": format(rates.capital_gains, "f"), "turnover": format(rates.turnover, "f")}}
+        v = sums[vasp]
+        v["gains"] += a["gains"]
+        v["losses"] += a["losses"]
+        v["taxable"] += max(Decimal(0), a["gains"] - a["losses"])
+        v["turnover"] += a["turnover"]
+        v["uncovered"] += a["uncovered_quantity"]
+    by_vasp = {}
+    for vasp in sorted(sums):
+        v = sums[vasp]
+        on_gains = (v["taxable"] * rates.capital_gains).quantize(CENT)
+        on_turnover = (v["turnover"] * rates.turnover).quantize(CENT)
+        by_vasp[vasp] = TaxBase(v["gains"].quantize(CENT), v["losses"].quantize(CENT), v["taxable"].quantize(CENT),
+                                v["turnover"].quantize(CENT), on_gains, on_turnover, on_gains + on_turnover,
+                                v["uncovered"])
+    total = None
+    if by_vasp:
+        total = TaxBase(*(sum((getattr(by_vasp[v], f.name) for v in sums), Decimal(0)) for f in fields(TaxBase)))
+    return TaxBaseReport(rates.currency, len(trades), len(per), by_vasp, total,
+                         Shares(rates.capital_gains, rates.turnover))

@@ -39,11 +39,6 @@ class TravelRuleResult:
     amount_usd: Decimal | None = None
     flags: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"valid": self.valid, "problems": [{"path": i.path, "message": i.message} for i in self.problems],
-                "transfer": self.transfer, "above_threshold": self.above_threshold,
-                "amount_usd": None if self.amount_usd is None else format(self.amount_usd, "f"), "flags": self.flags}
-
 
 def split_envelope(doc: Any) -> tuple[Any, dict[str, Any] | None, str]:
     """(identity payload, transfer data or None, path prefix of the payload)."""

@@ -5,9 +5,8 @@ from __future__ import annotations
 import typer
 
 from biplomacy.cli import context
-from biplomacy.cli.output import err, out
+from biplomacy.cli.output import emit, err, out
 from biplomacy.core.errors import InputError
-from biplomacy.reserve.cli_records import emit_record
 from biplomacy.reserve.rehearsal import chain as chain_service
 from biplomacy.reserve.rehearsal.electrum_server import ElectrumServer, RehearsalElectrum
 
@@ -28,14 +27,14 @@ def register(app: typer.Typer) -> None:
         """Pay AMOUNT BTC to ADDRESS from the rehearsal faucet (in the mempool until mined)."""
         c = context.get(ctx)
         r = chain_service.fund(c.store(), c.actor(), c.settings.network, address, amount, source)
-        emit_record(r, as_json, lambda r: out.print(f"funded {r.address} with {r.amount_btc} BTC: {r.txid}"))
+        emit(r, as_json, lambda r: out.print(f"funded {r.address} with {r.amount_btc} BTC: {r.txid}"))
 
     @chain.command("mine")
     def mine(ctx: typer.Context, blocks: int = typer.Argument(1), as_json: bool = JSON) -> None:
         """Mine N blocks on the rehearsal chain."""
         c = context.get(ctx)
         r = chain_service.mine(c.store(), c.actor(), blocks)
-        emit_record(r, as_json, lambda r: out.print(f"tip {r.height} {r.hash} ({r.confirmed_txs} tx confirmed)"))
+        emit(r, as_json, lambda r: out.print(f"tip {r.height} {r.hash} ({r.confirmed_txs} tx confirmed)"))
 
     @chain.command("reorg")
     def reorg(ctx: typer.Context, depth: int = typer.Argument(...),
@@ -45,12 +44,12 @@ def register(app: typer.Typer) -> None:
         """Drop the last DEPTH blocks; their transactions vanish (or go back to the mempool)."""
         c = context.get(ctx)
         r = chain_service.reorg(c.store(), c.actor(), depth, drop=not to_mempool)
-        emit_record(r, as_json, lambda r: out.print(f"tip now {r.height}; vanished: {len(r.vanished)} tx"))
+        emit(r, as_json, lambda r: out.print(f"tip now {r.height}; vanished: {len(r.vanished)} tx"))
 
     @chain.command("tip")
     def tip(ctx: typer.Context, as_json: bool = JSON) -> None:
         """Height and hash of the rehearsal chain's tip."""
-        emit_record(chain_service.tip(context.get(ctx).store()), as_json, lambda r: out.print(f"{r.height} {r.hash}"))
+        emit(chain_service.tip(context.get(ctx).store()), as_json, lambda r: out.print(f"{r.height} {r.hash}"))
 
     @chain.command("electrum")
     def electrum(ctx: typer.Context, port: int = typer.Option(50001, "--port", help="TCP port (0: any free one)."),

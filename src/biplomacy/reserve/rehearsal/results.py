@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from biplomacy.reserve.results import Record
+from biplomacy.core.records import Record
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,13 @@ the rehearsal chain in-process and one against `biplomacy serve`'s Esplora API s
 
 from __future__ import annotations
 
-from biplomacy.chain.esplora import PAGE, http_chain, parse_tx
+from typing import Any
+
+from biplomacy.chain.esplora import PAGE, follow_pages, http_chain
 from biplomacy.core.config import Settings
 from biplomacy.core.errors import ChainError, ConfigError, InputError, NotFound
 from biplomacy.core.ports import ChainSource, ChainTx
-from biplomacy.reserve.rehearsal import chain
+from biplomacy.reserve.rehearsal import chain, explorer
 from biplomacy.store.db import Store
 
 
@@ -27,20 +29,14 @@ class RehearsalSource:
 
     def address_history(self, address: str) -> list[ChainTx]:
         """Every transaction touching `address`: the mempool, then confirmed ones a page at a time."""
-        seen: dict[str, ChainTx] = {}
-        after: str | None = None
-        while True:
+
+        def page(after: str | None) -> list[Any]:
             try:
-                rows = chain.address_txs(self.store, self.network, address.strip(), after=after, page=PAGE)
+                return explorer.address_txs(self.store, self.network, address.strip(), after=after, page=PAGE)
             except InputError as exc:
                 raise ChainError(f"rehearsal chain: address history of {address[:80]!r}: {exc}") from None
-            page = [parse_tx(r) for r in rows]
-            fresh = [t for t in page if t.txid not in seen]
-            seen.update((t.txid, t) for t in page)
-            confirmed = [t for t in page if t.height is not None]
-            if len(confirmed) < PAGE or not fresh:
-                return list(seen.values())
-            after = confirmed[-1].txid
+
+        return follow_pages(page)
 
     def tx_hex(self, txid: str) -> str | None:
         try:
