@@ -66,6 +66,8 @@ def register(app: typer.Typer) -> None:
         sizing: str = typer.Option(None, "--sizing", help="policy: install the whole cap (the 2,000 MW the policy asks "
                                    "for); pays: only what pays; default: policy where the zones can host the cap. The "
                                    "other is solved beside it."),
+        time_limit: float = typer.Option(None, "--time-limit", help="Seconds each solve may take (default: no limit); "
+                                         "past it the plan stops with an error saying what to change."),
         name: str = typer.Option(None, "--name", help="A name to find the stored plan by."),
         no_store: bool = typer.Option(False, "--no-store", help="Do not keep the plan in the database."),
         json_: bool = typer.Option(False, "--json"),
@@ -89,7 +91,8 @@ def register(app: typer.Typer) -> None:
         def say(message: str) -> None:
             err.print(f"[dim]{message} ...[/dim]")
 
-        solved = plan_scenario(actor, scenario, objective=objective, sizing=sizing, progress=say)
+        solved = plan_scenario(actor, scenario, objective=objective, sizing=sizing, time_limit=time_limit,
+                               progress=say)
         say("writing outputs")
         files = write_plan_files(solved, target)
         doc = solved.summary.to_json() | {"files": [str(f) for f in files]}

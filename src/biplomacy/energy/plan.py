@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -263,11 +264,17 @@ def default_sizing(s: Scenario) -> str:
 
 
 def plan_scenario(actor: Actor, scenario: str | Path, *, objective: str = "net-value", sizing: str | None = None,
-                  progress: Progress | None = None) -> SolvedPlan:
+                  time_limit: float | None = None, progress: Progress | None = None) -> SolvedPlan:
     """Solve the planner's LP for `scenario` (a shipped name or a folder) at `sizing` ("policy": the whole cap;
     "pays": what pays; None: the policy plan where the zones can host the cap), solve the other sizing beside it
-    where it can be had, and summarise the plan; nothing is kept."""
+    where it can be had, and summarise the plan; nothing is kept.
+
+    `time_limit` (seconds, None: none) bounds each solve: where the surplus binds in many hours a large scenario can
+    take HiGHS far longer than a plan without binding surplus (docs/adr/0008), and an analyst is better told so and
+    what to change than left waiting. Past it: an error naming the field, and nothing is solved further."""
     authorize(actor, "energy.plan")
+    if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
+        raise InputError(f"must be a positive number of seconds, not {time_limit:g}", field="time_limit")
     say = progress or (lambda _m: None)
     say("loading scenario")
     s = load_scenario(scenario)
@@ -291,12 +298,13 @@ def plan_scenario(actor: Actor, scenario: str | Path, *, objective: str = "net-v
         model = planner.build(s, objective, sizing=sz)
         say(f"solving with HiGHS ({model.num_col:,} columns, {model.num_row:,} rows)")
         if sz == sizing:
-            x, obj, seconds = planner.solve(model)
+            x, obj, seconds = planner.solve_within(s, model, sz, time_limit)
         else:  # the plan set beside it is a comparison: it may not hold the requested one up for long
+            limit = ALTERNATIVE_LIMIT_S if time_limit is None else min(time_limit, ALTERNATIVE_LIMIT_S)
             try:
-                x, obj, seconds = planner.solve(model, planner.SolverSettings(time_limit_s=ALTERNATIVE_LIMIT_S))
+                x, obj, seconds = planner.solve(model, planner.SolverSettings(time_limit_s=limit))
             except InputError as exc:
-                say(f"the {sz} plan was not solved within {ALTERNATIVE_LIMIT_S:.0f} s ({exc}); reported without it")
+                say(f"the {sz} plan was not solved within {limit:g} s ({exc}); reported without it")
                 continue
         results[sz] = planner.write_back(s, model, x, objective, obj, seconds, sz)
     r = results[sizing]

@@ -80,3 +80,22 @@ def test_plan_without_a_database_still_writes_the_files_and_says_it_kept_nothing
     assert "plan_id" not in doc
     assert (tmp_path / "o" / "allocation.csv").exists() and (tmp_path / "o" / "system.csv").exists()
     assert not (tmp_path / "var" / "biplomacy.sqlite3").exists()
+
+
+def test_a_plan_past_its_time_limit_says_what_to_change_and_keeps_nothing(cli, small_scenario, tmp_path):
+    # pakistan-2025's LP (52,572 columns) cannot be solved in a microsecond: HiGHS stops at the limit
+    r = cli("energy", "plan", "--out", str(tmp_path / "o"), "--time-limit", "0.000001")
+    assert r.exit_code == 2
+    assert "--time-limit: no optimum within 1e-06 s: 6 zones x 8,760 h, 52,572 columns" in r.stderr
+    assert "the surplus can bind in 0 hours (sizing policy)" in r.stderr and "plan at sizing 'pays'" in r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "o" / "summary.json").exists()
+    assert cli("energy", "plans", "--json").json == []
+    for bad in ("0", "-3", "nan"):
+        r = cli("energy", "plan", "--scenario", str(small_scenario), "--out", str(tmp_path / "o"), "--time-limit", bad)
+        assert r.exit_code == 2 and "--time-limit: must be a positive number of seconds" in r.stderr, (bad, r.stderr)
+    # a limit the solve stays within changes nothing
+    ok = cli("energy", "plan", "--scenario", str(small_scenario), "--out", str(tmp_path / "o"), "--time-limit", "600",
+             "--json")
+    assert ok.exit_code == 0, ok.stderr
+    assert ok.json["mining_mw_installed"] == cli("energy", "plan", "--scenario", str(small_scenario), "--out",
+                                                 str(tmp_path / "p"), "--json").json["mining_mw_installed"]

@@ -338,6 +338,24 @@ def solve(model: LpModel, settings: SolverSettings | None = None) -> tuple[np.nd
     return np.asarray(h.getSolution().col_value), float(h.getInfo().objective_function_value), seconds
 
 
+def solve_within(s: Scenario, model: LpModel, sizing: str, time_limit: float | None) -> tuple[np.ndarray, float, float]:
+    """The requested plan's solve; past `time_limit` an error that says how large the LP was, how many hours the
+    surplus can bind in (what makes it slow), and what an analyst can change."""
+    if time_limit is None:
+        return solve(model)
+    try:
+        return solve(model, SolverSettings(time_limit_s=time_limit))
+    except InputError as exc:
+        if "without an optimum" not in str(exc):
+            raise
+        raise InputError(
+            f"no optimum within {time_limit:g} s: {len(s.zones)} zones x {model.hours:,} h, {model.num_col:,} columns "
+            f"and {model.num_row:,} rows, the surplus can bind in {len(model.surplus_hours):,} hours (sizing "
+            f"{sizing}); allow more time or plan fewer zones or hours"
+            + (", or plan at sizing 'pays' (the policy's whole cap is the harder LP)" if sizing == "policy" else "")
+            + " (docs/energy.md, 'Speed')", field="time_limit") from None
+
+
 def write_back(s: Scenario, model: LpModel, x: np.ndarray, objective: str, obj_value: float,
                seconds: float, sizing: str = "pays") -> PlanResult:
     Z, T = len(model.zones), model.hours
