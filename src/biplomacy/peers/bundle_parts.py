@@ -129,8 +129,12 @@ def reserve_statement(store: Store | None) -> dict[str, Any] | None:
     if doc is None:
         return None
     # A statement on the rehearsal chain (regtest) is a rehearsal, never a national figure.
-    network = str(doc.get("network", "")).lower()
-    return {"statement": doc, "rehearsal": network in ("regtest", "signet", "testnet", "")}
+    return {"statement": doc, "rehearsal": is_rehearsal_network(doc.get("network"))}
+
+
+def is_rehearsal_network(network: object) -> bool:
+    """Whether a statement's network is a test network (or unnamed): its coins are not a country's."""
+    return str(network or "").lower() in ("regtest", "signet", "testnet", "testnet4", "")
 
 
 def cited_facts(_store: Store | None) -> dict[str, Any]:
