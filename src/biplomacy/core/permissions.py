@@ -34,7 +34,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "sources.read": _PUBLIC,
         "audit.verify": _PUBLIC,
         "audit.read": {"auditor", "supervisor", "admin"},
+        "audit.checkpoint": {"auditor", "admin"},
         "users.manage": {"admin"},
+        "backup.make": {"admin"},
+        "backup.restore": {"admin"},
         # energy
         "energy.read": _PUBLIC,
         "energy.plan": {"analyst", "admin"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,6 +46,8 @@ def make_engine(url: str) -> Engine:
             if not parent.exists():
                 raise ConfigError(f"database URL {describe(url)}: folder {parent} does not exist")
         kwargs["connect_args"] = {"timeout": 30}
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+            private_file(Path(parsed.database))
     else:
         kwargs["connect_args"] = {"connect_timeout": 5}
         kwargs["pool_pre_ping"] = True
@@ -55,6 +58,22 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+FILE_MODE = 0o600  # the database holds password hashes, personal data and the audit log: owner only
+DIR_MODE = 0o700
+
+
+def private_file(path: Path) -> None:
+    """Create the SQLite file readable by its owner only, or take group and world access off an existing one
+    (SQLite gives its -wal and -shm files the database file's mode)."""
+    try:
+        if not path.exists():
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE))
+        elif path.stat().st_mode & 0o077:
+            os.chmod(path, FILE_MODE)
+    except OSError:
+        pass  # not ours to change (another owner, a read-only mount): `biplomacy doctor` reports the mode
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -115,6 +134,9 @@ class Store:
 def open_store(settings: Settings, *, create_dirs: bool = True) -> Store:
     """Open (not migrate) the database the settings name."""
     url = settings.effective_database_url
-    if create_dirs and not settings.database_url:
-        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    if create_dirs and not settings.database_url and not settings.var_dir.exists():
+        try:
+            settings.var_dir.mkdir(mode=DIR_MODE, parents=True)
+        except FileExistsError:  # another process made it meanwhile
+            pass
     return Store(make_engine(url), url)
