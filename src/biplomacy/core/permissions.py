@@ -24,7 +24,8 @@ ANONYMOUS = Actor("anonymous", "public")
 
 _PUBLIC = set(ROLES)
 
-# action -> roles allowed. Admin may do everything except sign spends (only signers hold keys) and act as a
+# action -> roles allowed. The auditor may read everything officers read (every `*.read`, `audit.read`) and
+# sign audit checkpoints, and change nothing else. Admin may do everything except sign spends (only signers hold keys) and act as a
 # VASP in the travel-rule exchange (only the VASP's own users send and decide; supervisors and admins oversee).
 # A `vasp` actor is further scoped to its own entity by the services (see `require_own_entity`).
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -62,7 +63,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "aml.case": {"supervisor", "admin"},
         "travelrule.send": {"vasp"},
         "travelrule.decide": {"vasp"},
-        "travelrule.read": {"vasp", "supervisor", "admin"},
+        "travelrule.read": {"vasp", "supervisor", "admin", "auditor"},
+        # reads of what supervisors see (dashboards, overdue licences and returns; AML scans, cases, sanctions
+        # versions): the auditor reads everything officers read, and changes nothing
+        "supervision.read": {"supervisor", "admin", "auditor"},
+        "aml.read": {"supervisor", "admin", "auditor"},
         "sanctions.update": {"supervisor", "admin"},
         "stablecoin.review": {"supervisor", "admin"},
         "tax.estimate": {"supervisor", "admin"},
