@@ -327,3 +327,13 @@ class AlertLine(Record):
 
     tx_id: str
     alert: Alert
+
+
+@dataclass(frozen=True)
+class StreamQuarantined(Record):
+    """A transfer an operator took back out of the stream state, and the stream's clock before and after."""
+
+    tx_id: str
+    found: bool
+    clock_before: str | None
+    clock_after: str | None

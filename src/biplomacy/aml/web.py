@@ -54,7 +54,8 @@ def _scorer(request: Request) -> Any:
             scorer = getattr(request.app.state, "aml_stream", None)
             if scorer is None:
                 try:
-                    scorer = StreamScorer(request.app.state.settings.var_dir / "aml-stream")
+                    settings = request.app.state.settings
+                    scorer = StreamScorer(settings.var_dir / "aml-stream", future_seconds=settings.aml_future_seconds)
                 except ConfigError as exc:
                     raise HTTPException(503, str(exc)) from None
                 request.app.state.aml_stream = scorer

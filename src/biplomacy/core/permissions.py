@@ -61,6 +61,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "solvency.publish": {"supervisor", "admin"},
         "aml.scan": {"supervisor", "admin"},
         "aml.case": {"supervisor", "admin"},
+        "aml.stream.quarantine": {"supervisor", "admin"},
         "travelrule.send": {"vasp"},
         "travelrule.decide": {"vasp"},
         "travelrule.read": {"vasp", "supervisor", "admin", "auditor"},
