@@ -20,7 +20,7 @@ EXPECTED = {
     "reserve.ledger.write": {"admin"}, "reserve.statement.publish": {"admin"},
     **{a: {"supervisor", "admin"} for a in (
         "licensing.apply", "licensing.review", "returns.review", "solvency.publish", "aml.scan",
-        "aml.case", "aml.stream.quarantine", "sanctions.update", "stablecoin.review", "tax.estimate")},
+        "aml.case", "aml.stream.quarantine", "travelrule.erase", "sanctions.update", "stablecoin.review", "tax.estimate")},
     # a VASP files its own returns and is the only one to send and decide travel-rule messages as itself;
     # supervisors and admins oversee the exchange (read) but do not act on a VASP's behalf
     "returns.file": {"supervisor", "admin", "vasp"},

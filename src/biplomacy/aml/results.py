@@ -274,7 +274,9 @@ class TravelRuleMessage(Record):
     decided_by: str | None
     reason: str | None
     history: tuple[StatusStep, ...]
-    payload: Any = field(default=None, metadata=OMITTED_WHEN_NONE)  # left out of lists
+    payload: Any = field(default=None, metadata=OMITTED_WHEN_NONE)  # left out of lists, and once erased
+    payload_sha256: str | None = None  # kept after the personal data is erased (as in the audit log)
+    personal_data_erased_at: datetime | None = None
 
 
 @dataclass(frozen=True)

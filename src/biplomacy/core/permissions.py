@@ -64,6 +64,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "aml.stream.quarantine": {"supervisor", "admin"},
         "travelrule.send": {"vasp"},
         "travelrule.decide": {"vasp"},
+        "travelrule.erase": {"supervisor", "admin"},
         "travelrule.read": {"vasp", "supervisor", "admin", "auditor"},
         # reads of what supervisors see (dashboards, overdue licences and returns; AML scans, cases, sanctions
         # versions): the auditor reads everything officers read, and changes nothing
