@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import threading
+from collections.abc import Coroutine
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,6 +22,13 @@ from biplomacy.web.rate_limit import TokenBuckets
 from tests.sessions import sign_in
 
 PASSWORD = "correct horse battery staple"
+
+
+def _run(coro: Coroutine[Any, Any, None]) -> None:
+    """Run on a thread of its own: a browser test may have left an event loop running on this one."""
+    thread = threading.Thread(target=asyncio.run, args=(coro,))
+    thread.start()
+    thread.join()
 
 
 def _log_in(client: TestClient, name: str, password: str = PASSWORD) -> int:
@@ -104,12 +114,12 @@ def test_finding_a_100_mb_anonymous_body_is_refused_before_it_is_read() -> None:
 
     declared = {"type": "http", "method": "POST", "path": "/api/v1/travel-rule/transfers",
                 "headers": [(b"content-length", str(100 << 20).encode())]}
-    asyncio.run(BodyLimit(app)(declared, receive, send))
+    _run(BodyLimit(app)(declared, receive, send))
     assert sent[0]["status"] == 413 and received == 0  # not one byte read
 
     sent.clear()
     chunked = {"type": "http", "method": "POST", "path": "/login", "headers": [(b"transfer-encoding", b"chunked")]}
-    asyncio.run(BodyLimit(app)(chunked, receive, send))
+    _run(BodyLimit(app)(chunked, receive, send))
     assert sent[0]["status"] == 413 and received <= ANONYMOUS_MAX_BYTES + (1 << 20)
 
 

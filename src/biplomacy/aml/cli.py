@@ -158,7 +158,7 @@ def register_aml(app: typer.Typer) -> None:
         emit(list_cases(c.store(), c.actor(), state), json_, render)
 
     @aml.command("case")
-    def case(ctx: typer.Context, ident: int = typer.Argument(..., metavar="ID"),
+    def case(ctx: typer.Context, ident: int = typer.Argument(..., metavar="ID", min=1, max=2**63 - 1),
              assign: str = typer.Option(None, "--assign", help="Assign the case to USER."),
              escalate: bool = typer.Option(False, "--escalate", help="File a suspicious transaction report."),
              close: bool = typer.Option(False, "--close"), reason: str = typer.Option("", "--reason"),

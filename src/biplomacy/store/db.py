@@ -14,7 +14,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, S
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from biplomacy.core.config import Settings
-from biplomacy.core.errors import ConfigError, StoreError
+from biplomacy.core.errors import ConfigError, InputError, StoreError
 
 
 class Base(DeclarativeBase):
@@ -57,7 +57,22 @@ def make_engine(url: str) -> Engine:
         raise ConfigError(f"database URL {describe(url)}: {exc}") from None
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "before_cursor_execute", _refuse_huge_integers)
     return engine
+
+
+INT64 = (-(2**63), 2**63 - 1)
+
+
+def _refuse_huge_integers(_conn, _cursor, _statement, parameters, _context, executemany) -> None:  # type: ignore[no-untyped-def]
+    """No integer beyond 64 bits reaches the database: SQLite raised OverflowError and PostgreSQL a type error
+    for them (a 20-digit case id was an HTTP 500). What a user typed becomes a clear input error instead."""
+    # `parameters` is a row (tuple or dict) or, for executemany and batched inserts, a list of rows
+    for item in (parameters.values() if isinstance(parameters, dict) else parameters or ()):
+        values = item.values() if isinstance(item, dict) else item if isinstance(item, (tuple, list)) else (item,)
+        for value in values:
+            if type(value) is int and not INT64[0] <= value <= INT64[1]:
+                raise InputError(f"the number {value} is out of range (at most {INT64[1]}, 19 digits)")
 
 
 FILE_MODE = 0o600  # the database holds password hashes, personal data and the audit log: owner only
