@@ -115,6 +115,14 @@ def entries(session: Session) -> Iterator[AuditEntry]:
         yield _entry(row)
 
 
+def with_action(session: Session, action: str, subject: str | None = None, limit: int = 100) -> list[AuditEntry]:
+    """The newest entries of one action (and subject), newest first: what a page lists of one kind of event."""
+    q = select(AuditRow).where(AuditRow.action == action)
+    if subject is not None:
+        q = q.where(AuditRow.subject == subject)
+    return [_entry(r) for r in session.execute(q.order_by(AuditRow.seq.desc()).limit(limit)).scalars()]
+
+
 def head(session: Session) -> AuditEntry | None:
     row = session.execute(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1)).scalar_one_or_none()
     return None if row is None else _entry(row)

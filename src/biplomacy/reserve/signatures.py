@@ -24,6 +24,7 @@ from biplomacy.core.errors import InputError, NotFound, PermissionDenied
 from biplomacy.core.permissions import Actor, authorize
 from biplomacy.house import audit
 from biplomacy.reserve.model import spend_psbt as sp
+from biplomacy.reserve.model.psbt_fields import without_undefined_fields
 from biplomacy.reserve.model.states import SpendState, StatementState
 from biplomacy.reserve.results import SignatureReceipt, SigningProgress
 from biplomacy.reserve.tables import WalletRow
@@ -141,6 +142,7 @@ class Ceremony:
             return refused(f"duplicate signer: {', '.join(new)} already signed this {self.noun}", fresh)
 
     def _record(self, store: Store, actor: Actor, target_id: str, new: list[str], upload: PSBT) -> SignatureReceipt:
+        upload, dropped = without_undefined_fields(upload)  # a private key hidden in a proprietary field is not kept
         with store.transaction() as session:
             row = self.load(session, target_id)
             for fp in new:
@@ -151,5 +153,6 @@ class Ceremony:
             if count >= row.threshold:
                 row.state = self.states.READY
             audit.record(session, actor=actor.name, action=self.action, subject=row.id,
-                         payload={"signers": new, "count": count, "threshold": row.threshold, "state": row.state})
+                         payload={"signers": new, "count": count, "threshold": row.threshold, "state": row.state,
+                                  **({"dropped_fields": dropped} if dropped else {})})
             return SignatureReceipt(True, None, tuple(new), self.describe(session, row))
