@@ -93,6 +93,17 @@ def users_password(ctx: typer.Context, name: str, json_: bool = typer.Option(Fal
     emit(user, json_, lambda u: err.print(f"password of {u.name} changed; its open sessions ended"))
 
 
+@users_app.command("keys")
+def users_keys(ctx: typer.Context, name: str,
+               fingerprint: list[str] = typer.Option(..., "--fingerprint", help="A master key fingerprint (8 hex digits); repeat for more devices."),
+               json_: bool = typer.Option(False, "--json")) -> None:
+    """Tie a signer to their devices' key fingerprints: their uploads are accepted for those keys only."""
+    c = context.get(ctx)
+    bound = users.bind_keys(c.store(), c.actor(), name, fingerprint)
+    emit({"name": name, "fingerprints": list(bound)}, json_,
+         lambda d: err.print(f"{name} tied to {', '.join(d['fingerprints'])}"))
+
+
 @users_app.command("list")
 def users_list(ctx: typer.Context, json_: bool = typer.Option(False, "--json")) -> None:
     """List users and their roles."""

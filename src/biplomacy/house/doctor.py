@@ -160,6 +160,16 @@ def missing_sqlite_file(settings: Settings) -> Path | None:
     return None
 
 
+def check_signers(store: Store) -> Check:
+    from biplomacy.house.users import unbound_signers
+
+    loose = unbound_signers(store)
+    if loose:
+        return Check("signer_keys", False, f"signer(s) {', '.join(loose[:10])} are tied to no key: bind each with "
+                     "`biplomacy users keys NAME --fingerprint XXXXXXXX`")
+    return Check("signer_keys", True, "every active signer is tied to their keys' fingerprints")
+
+
 def diagnose(settings: Settings, store: Store | None) -> Report:
     """Every check; the database ones only when it exists, is reachable and migrated."""
     checks = [check_secret(settings), check_cookie(settings), check_tls(settings)]
@@ -174,5 +184,5 @@ def diagnose(settings: Settings, store: Store | None) -> Report:
     migrations = check_migrations(store)
     checks.append(migrations)
     if migrations.ok:
-        checks.append(check_audit(store))
+        checks += [check_audit(store), check_signers(store)]
     return Report(tuple(checks))

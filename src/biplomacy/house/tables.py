@@ -39,6 +39,9 @@ class UserRow(Base):
     # role, binding, password or activity changes, so that portal sessions issued before are refused
     lei: Mapped[str | None] = mapped_column(String(20), nullable=True, default=None)
     session_version: Mapped[int] = mapped_column(Integer, default=0)
+    # migration 0001_core_c: a signer's master key fingerprints (8 hex digits, comma-separated): the only keys
+    # whose signatures that user may upload as their own
+    key_fingerprints: Mapped[str] = mapped_column(String(200), default="")
 
 
 class TokenRow(Base):

@@ -134,6 +134,43 @@ def set_active(store: Store, actor: Actor, name: str, active: bool) -> User:
         return _user(row)
 
 
+_FINGERPRINT = re.compile(r"^[0-9a-f]{8}$")
+
+
+def bind_keys(store: Store, actor: Actor, name: str, fingerprints: list[str]) -> tuple[str, ...]:
+    """Tie a signer to the master key fingerprints of their devices: a signature upload by that user is
+    accepted only for those keys (the coordinator uploads for any signer, as before)."""
+    authorize(actor, "users.manage")
+    found = tuple(sorted({f.strip().lower() for f in fingerprints if f.strip()}))
+    bad = [f for f in found if not _FINGERPRINT.match(f)]
+    if bad or not found or len(found) > 20:
+        raise InputError(f"give 1 to 20 master key fingerprints of 8 hex digits (not {', '.join(bad)})",
+                         field="fingerprint")
+    with store.transaction() as s:
+        row = _find(s, name)
+        if row.role != "signer":
+            raise InputError(f"name: {name} is a {row.role}; only a signer is tied to keys", field="name")
+        before = row.key_fingerprints
+        row.key_fingerprints, row.session_version = ",".join(found), row.session_version + 1
+        record(s, actor=actor.name, action="users.keys", subject=f"user/{name}",
+               payload={"from": before.split(",") if before else [], "to": list(found)})
+    return found
+
+
+def key_fingerprints(store: Store, name: str) -> tuple[str, ...]:
+    """The key fingerprints a user is tied to (empty when none were bound)."""
+    with store.read() as s:
+        value = s.execute(select(UserRow.key_fingerprints).where(UserRow.name == name)).scalar_one_or_none()
+    return tuple(value.split(",")) if value else ()
+
+
+def unbound_signers(store: Store) -> list[str]:
+    """Active signers tied to no key (doctor reports them)."""
+    with store.read() as s:
+        return list(s.scalars(select(UserRow.name).where(UserRow.role == "signer", UserRow.active.is_(True),
+                                                        UserRow.key_fingerprints == "")))
+
+
 def list_users(store: Store, actor: Actor) -> list[User]:
     """Every user and role; who holds which role is for admins to see."""
     authorize(actor, "users.manage")

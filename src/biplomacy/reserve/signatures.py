@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from biplomacy.core.errors import InputError, NotFound, PermissionDenied
 from biplomacy.core.permissions import Actor, authorize
-from biplomacy.house import audit
+from biplomacy.house import audit, users
 from biplomacy.reserve.model import spend_psbt as sp
 from biplomacy.reserve.model.psbt_fields import without_undefined_fields
 from biplomacy.reserve.model.states import SpendState, StatementState
@@ -132,6 +132,11 @@ class Ceremony:
         if not check.accepted:
             return refused(check.reason)
         new = [fp for fp in check.fingerprints if fp not in info.valid_signers]
+        if actor.role == "signer" and (bound := users.key_fingerprints(store, actor.name)):
+            foreign = [fp for fp in check.fingerprints if fp not in bound]
+            if foreign:  # a signer signs with their own devices' keys, never another institution's
+                return refused(f"{actor.name} is tied to key(s) {', '.join(bound)}; this file carries signatures "
+                               f"of {', '.join(foreign)}: the coordinator uploads files other signers sent")
         if not new:
             return refused(f"duplicate signer: {', '.join(check.fingerprints)} already signed this {self.noun}")
         try:

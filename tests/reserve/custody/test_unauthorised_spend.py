@@ -83,3 +83,21 @@ def test_an_uploaded_psbt_is_stored_without_proprietary_fields(
     assert SECRET not in stored.serialize() and not stored.unknown and not stored.inputs[0].unknown
     assert stored.inputs[0].partial_sigs  # the signature itself is kept
     assert any("proprietary" in p for p in logged)
+
+
+def test_finding_a_signer_account_is_tied_to_its_keys(cli: Any, tmp_path: Path, signers: list[Signer],
+                                                      treasury_descriptor: str, cold_descriptor: str) -> None:
+    _, cold = funded_treasury(cli, treasury_descriptor, cold_descriptor)
+    proposal = ok(cli("reserve", "spend", "propose", "treasury", "--to", cold, "--amount", "0.5",
+                      "--purpose", "cold storage", "--json"))
+    ok(cli("users", "add", "mof-officer", "--role", "signer", "--json"))
+    assert any(c["name"] == "signer_keys" and not c["ok"] for c in ok(cli("doctor", "--json"))["checks"])
+    ok(cli("users", "keys", "mof-officer", "--fingerprint", signers[0].fingerprint, "--json"))
+    other = ok(cli("--as", "mof-officer", "reserve", "spend", "submit", proposal["id"], "--psbt",
+                   write(tmp_path, "sbp.psbt", signers[1].sign(proposal["psbt"])), "--json"))
+    assert other["accepted"] is False and "tied to" in other["reason"]
+    own = ok(cli("--as", "mof-officer", "reserve", "spend", "submit", proposal["id"], "--psbt",
+                 write(tmp_path, "mof.psbt", signers[0].sign(proposal["psbt"])), "--json"))
+    assert own["accepted"] is True
+    bad = cli("users", "keys", "mof-officer", "--fingerprint", "xyz")
+    assert bad.exit_code == 2 and "--fingerprint" in bad.stderr

@@ -1,4 +1,4 @@
-"""core: signed checkpoints of the audit log (seq, head hash, Ed25519 signature)
+"""core: signed checkpoints of the audit log (seq, head hash, Ed25519 signature); signers tied to their keys
 
 Revision ID: 0001_core_c
 Revises: 0001_core_b
@@ -24,8 +24,12 @@ def upgrade() -> None:
         sa.Column("signature", sa.String(128), nullable=False),
     )
     op.create_index("ix_audit_checkpoints_seq", "audit_checkpoints", ["seq"])
+    with op.batch_alter_table("users") as batch:  # a signer's key fingerprints (8 hex digits, comma-separated)
+        batch.add_column(sa.Column("key_fingerprints", sa.String(200), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("key_fingerprints")
     op.drop_index("ix_audit_checkpoints_seq", table_name="audit_checkpoints")
     op.drop_table("audit_checkpoints")
