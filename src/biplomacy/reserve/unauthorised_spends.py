@@ -37,7 +37,7 @@ def detect(session: Session, wallet: WalletRow, history: Iterable[ChainTx], coin
                 if row.state in APPROVED for txid in (row.txid, row.unsigned_txid) if txid}
     found: list[str] = []
     for tx in history:
-        ours = [op for op in tx.spends if tuple(op) in coins]
+        ours = [(t, v) for t, v in tx.spends if (t, v) in coins]  # spends may arrive as lists
         if not ours or tx.txid in approved:
             continue
         subject = f"{wallet.name}/{tx.txid}"
@@ -48,7 +48,7 @@ def detect(session: Session, wallet: WalletRow, history: Iterable[ChainTx], coin
                                            SpendProposalRow.unsigned_txid == tx.txid))}
         audit.record(session, actor=actor.name, action=ACTION, subject=subject,
                      payload={"wallet": wallet.name, "txid": tx.txid, "height": tx.height,
-                              "spent": [f"{t}:{v}" for t, v in ours], "sats": sum(coins[tuple(op)] for op in ours),
+                              "spent": [f"{t}:{v}" for t, v in ours], "sats": sum(coins[op] for op in ours),
                               "proposals": state})
         found.append(tx.txid)
     return found
