@@ -172,7 +172,7 @@ def list_licences(store: Store, actor: Actor, *, now: datetime | None = None) ->
 
 def overdue_licences(store: Store, actor: Actor, *, now: datetime | None = None) -> list[OverdueLicence]:
     """Applications that have sat in a state longer than its service deadline, oldest first."""
-    authorize(actor, "licensing.review")
+    authorize(actor, "supervision.read")
     at, days = (now or datetime.now(UTC)), service_days()
     out = []
     with store.read() as session:

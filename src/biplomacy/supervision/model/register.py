@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from biplomacy.core.csv_cells import safe_cell
 from biplomacy.supervision.model.identity import Identity
 from biplomacy.supervision.model.licensing import ENDING, LICENSED, MICA_SERVICE, ON_REGISTER, Activity, State
 
@@ -162,5 +163,5 @@ def to_csv(entries: Sequence[Entry]) -> str:
     w = csv.DictWriter(buf, fieldnames=list(COLUMNS), lineterminator="\n")
     w.writeheader()
     for entry in entries:
-        w.writerow(csv_row(entry))
+        w.writerow({k: safe_cell(v) for k, v in csv_row(entry).items()})  # applicants type names and websites
     return buf.getvalue()
