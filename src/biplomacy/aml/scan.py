@@ -34,6 +34,7 @@ def read_columns(path: Path, field: str = "transactions") -> dict[str, list[str]
         with path.open(newline="", encoding="utf-8") as f:
             reader = csv.reader(f)
             header = [h.strip() for h in next(reader, [])]
+            header = [h if h not in header[:k] else f"{h}.{header[:k].count(h)}" for k, h in enumerate(header)]
             cols: dict[str, list[str]] = {h: [] for h in header}
             for n, row in enumerate(reader, 2):
                 if len(row) != len(header):
@@ -48,10 +49,10 @@ def read_columns(path: Path, field: str = "transactions") -> dict[str, list[str]
 
 
 def thresholds() -> Thresholds:
-    text = (resources.files("biplomacy") / "data" / "aml" / "thresholds-v2.toml").read_text(encoding="utf-8")
+    text = (resources.files("biplomacy") / "data" / "aml" / "thresholds-v3.toml").read_text(encoding="utf-8")
     doc = tomllib.loads(text)
     known = {f.name for f in fields(Thresholds)}
-    return Thresholds(**{k: v for k, v in doc.items() if k in known})
+    return Thresholds(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in doc.items() if k in known})
 
 
 def shipped_sanctions() -> SanctionsList:

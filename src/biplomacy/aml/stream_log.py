@@ -30,7 +30,7 @@ from biplomacy.core.errors import ConfigError
 
 SNAPSHOT = "snapshot.pkl"
 ALERTS = "alerts.jsonl"
-FORMAT = 1  # raise when the classes of model/stream_state.py change: an older snapshot is then refused
+FORMAT = 2  # raise when the classes of model/stream_state.py change: an older snapshot is then refused
 STATE, THRESHOLDS = "biplomacy.aml.model.stream_state", "biplomacy.aml.model.thresholds"
 _ALLOWED = {
     (STATE, "StreamState"), (STATE, "Account"), (STATE, "Pending"), (STATE, "Tx"), (THRESHOLDS, "Thresholds"),
