@@ -6,12 +6,13 @@ import csv
 import tomllib
 from dataclasses import fields
 from importlib import resources
+from collections.abc import Sequence
 from pathlib import Path
 
-from biplomacy.aml.model.rules import RULES, scan
+from biplomacy.aml.model.rules import enabled
 from biplomacy.aml.model.sanctions import SanctionsList, parse_address_lines
 from biplomacy.aml.model.thresholds import Thresholds
-from biplomacy.aml.model.transactions import from_columns
+from biplomacy.aml.model.transactions import Transactions, concat, from_columns
 from biplomacy.aml.results import ScanResult, ScanSummary
 from biplomacy.core.errors import InputError
 
@@ -60,15 +61,28 @@ def shipped_sanctions() -> SanctionsList:
     return parse_address_lines(text, SHIPPED_SDN)
 
 
-def scan_file(path: Path) -> ScanResult:
-    tx = from_columns(read_columns(path), str(path))
-    th = thresholds()
+def load_transactions(paths: Sequence[Path]) -> Transactions:
+    """One table of every file's transfers (a supervisor joins several VASPs' files), in time order."""
+    if not paths:
+        raise InputError("at least one transactions file is needed", field="transactions")
+    return concat([(from_columns(read_columns(p), str(p)), str(p)) for p in paths])
+
+
+def scan_file(path: Path | Sequence[Path], profile: Path | None = None) -> ScanResult:
+    """Scan one file or several together, with the shipped thresholds or a rule profile (and its learned scorer)."""
+    from biplomacy.aml.profiles import load, scan_with
+
+    paths = [path] if isinstance(path, Path) else list(path)
+    used = load(profile) if profile is not None else None
+    tx = load_transactions(paths)
+    th = used.profile.thresholds if used is not None else thresholds()
     sdn = shipped_sanctions()
-    alerts = scan(tx, th, sdn.addresses)
+    alerts = scan_with(tx, th, sdn.addresses, used)
     by_rule: dict[str, int] = {}
     for a in alerts:
         by_rule[a.rule] = by_rule.get(a.rule, 0) + 1
     return ScanResult(tuple(alerts), ScanSummary(
-        transactions=len(tx), alerts=len(alerts), by_rule=by_rule, rules=tuple(r.name for r in RULES),
-        thresholds_version=th.version, sanctions_list=sdn.name, sanctioned_addresses=len(sdn.addresses),
+        transactions=len(tx), alerts=len(alerts), by_rule=by_rule, rules=tuple(r.name for r in enabled(th)),
+        thresholds_version=th.version, profile=used.profile.version if used is not None else None,
+        learned=used is not None and used.scorer is not None, sanctions_list=sdn.name, sanctioned_addresses=len(sdn.addresses),
         vasps=tuple(sorted(set(tx.vasp.tolist()) - {""}))))

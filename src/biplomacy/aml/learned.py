@@ -1,0 +1,90 @@
+"""The learned scorer of a rule profile: gradient-boosted trees (LightGBM) over the accounts' graph and time
+features (model/features.py), trained on labelled accounts by `calibrate --model gbt`.
+
+Its threshold is chosen on out-of-fold predictions (4 folds by a hash of the account name, so the same data
+gives the same model), never on the accounts it was fitted on; each raised account is explained by the
+features that moved its score most (LightGBM's per-feature contributions, SHAP values for trees). The rules
+stay the evidence: a learned alert lists the rule alerts that name the account or its counterparties.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from biplomacy.aml.model.calibrate import Score, objective, pr_auc, score
+from biplomacy.aml.model.features import FEATURES, LEARNED
+from biplomacy.core.errors import InputError
+
+PARAMS: dict[str, Any] = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 15, "min_data_in_leaf": 20,
+                          "feature_fraction": 0.9, "verbose": -1, "num_threads": 1, "seed": 1, "deterministic": True}
+ROUNDS = 150
+FOLDS = 4
+TOP = 5  # features named per learned alert
+
+
+def library() -> str:
+    import lightgbm
+
+    return f"lightgbm {lightgbm.__version__}"
+
+
+@dataclass(frozen=True)
+class Trained:
+    text: str  # LightGBM's model file
+    threshold: float
+    oof: Score
+    oof_pr_auc: float
+
+
+def train(x: np.ndarray, y: np.ndarray, accounts: Sequence[str], floor: float | None) -> Trained:
+    import lightgbm as lgb
+
+    if y.sum() < FOLDS or (~y).sum() < FOLDS:
+        raise InputError(f"too few labelled accounts to train a model ({int(y.sum())} positive, "
+                         f"{int((~y).sum())} negative; at least {FOLDS} of each)", field="labels")
+    fold = np.asarray([int(hashlib.sha256(a.encode()).hexdigest()[:8], 16) % FOLDS for a in accounts])
+    oof = np.zeros(len(y))
+    for k in range(FOLDS):
+        b = lgb.train(PARAMS, lgb.Dataset(x[fold != k], y[fold != k].astype(int), feature_name=list(FEATURES)), ROUNDS)
+        oof[fold == k] = b.predict(x[fold == k])
+    rank = objective(floor)
+    threshold = max((round(float(t), 3) for t in np.linspace(0.05, 0.95, 91)),
+                    key=lambda t: rank(score(oof >= t, y)))
+    booster = lgb.train(PARAMS, lgb.Dataset(x, y.astype(int), feature_name=list(FEATURES)), ROUNDS)
+    return Trained(booster.model_to_string(), threshold, score(oof >= threshold, y), pr_auc(oof, y))
+
+
+class Scorer:
+    """A trained model loaded for scoring (batch and streaming)."""
+
+    def __init__(self, text: str, threshold: float, version: str):
+        import lightgbm as lgb
+
+        self.booster = lgb.Booster(model_str=text)
+        self.threshold, self.version = threshold, version
+        if tuple(self.booster.feature_name()) != FEATURES:
+            raise InputError(f"the model's features {self.booster.feature_name()} are not this Biplomacy's "
+                             f"{list(FEATURES)}", field="profile")
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self.booster.predict(x, num_threads=1))
+
+    def explain(self, row: np.ndarray) -> list[dict[str, float | str]]:
+        """The TOP features that moved this account's score most, with their value and contribution."""
+        contrib = np.asarray(self.booster.predict(row.reshape(1, -1), pred_contrib=True, num_threads=1))[0, :-1]
+        top = np.argsort(-np.abs(contrib))[:TOP]
+        return [{"feature": FEATURES[i], "value": round(float(row[i]), 4), "contribution": round(float(contrib[i]), 4)}
+                for i in top]
+
+
+def learned_alert(account: str, p: float, top: list[dict[str, float | str]], rules: Sequence[str],
+                  threshold: float) -> Any:
+    from biplomacy.aml.model.alerts import Alert
+
+    return Alert(LEARNED, [account], [], float(p),
+                 {"model": "gbt", "threshold": threshold, "top_features": top, "rule_alerts": sorted(set(rules))})
