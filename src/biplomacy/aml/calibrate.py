@@ -18,7 +18,7 @@ from biplomacy.aml.model.labels import AccountLabels, population
 from biplomacy.aml.model.rules import RAISES, enabled
 from biplomacy.aml.model.transactions import Transactions, take
 from biplomacy.aml.profiles import Loaded, account_scores, fit_profile, loaded, scan_with, write
-from biplomacy.aml.results import Calibrated, MethodScore, SplitEvaluation
+from biplomacy.aml.results import AccountEvaluation, Calibrated, MethodScore, SplitEvaluation
 from biplomacy.aml.scan import load_transactions, shipped_sanctions, thresholds
 from biplomacy.core.errors import InputError
 
@@ -100,6 +100,29 @@ def evaluate_split(transactions: Sequence[Path], labels: Path, fraction: float =
     return SplitEvaluation([str(p) for p in transactions], str(labels), _iso(cut), len(early), len(late),
                            len(test_pop.accounts), len(test_pop.positive), profile.version,
                            profile.to_json()["thresholds"], profile.amount_quantiles, profile.scores, methods)
+
+
+def evaluate_profile(transactions: Sequence[Path], labels: Path, profile: Path) -> AccountEvaluation:
+    """Score labelled transfers (the months after a calibration) with a profile, beside the naive baseline and
+    the uncalibrated defaults."""
+    from biplomacy.aml.profiles import load
+
+    used = load(profile)
+    tx = load_transactions(transactions)
+    lab = read_labels(labels, tx)
+    pop = population(lab, _accounts(tx), own_positive(tx), ", ".join(map(str, transactions)), strict=False)
+    sdn = shipped_sanctions().addresses
+    alerts = scan_with(tx, used.profile.thresholds, sdn, used)
+    rules = [a for a in alerts if a.rule != "learned"]
+    methods = {"naive": _method(tx, naive(tx), None, pop.accounts, pop.positive, lab),
+               "defaults": _method(tx, scan_with(tx, thresholds(), sdn, None), None, pop.accounts, pop.positive, lab),
+               "profile_rules": _method(tx, rules, None, pop.accounts, pop.positive, lab)}
+    if used.scorer is not None:
+        methods["profile_gbt"] = _method(tx, [a for a in alerts if a.rule == "learned"],
+                                         account_scores(tx, rules, used, pop.accounts), pop.accounts, pop.positive,
+                                         lab, alerts)
+    return AccountEvaluation([str(p) for p in transactions], str(labels), len(pop.accounts), len(pop.positive),
+                             used.profile.version, methods)
 
 
 def _method(tx: Transactions, flagged_by: Sequence[Alert], ranking: np.ndarray | None, accounts: Sequence[str],

@@ -35,21 +35,25 @@ def _aware(d: datetime) -> datetime:
     return d if d.tzinfo else d.replace(tzinfo=UTC)
 
 
-def store_scan(store: Store, actor: Actor, path: Path) -> StoredScan:
-    """Scan a file, then keep the scan, every alert and an open case per alert in one audited transaction."""
+def store_scan(store: Store, actor: Actor, path: Path | list[Path], profile: Path | None = None) -> StoredScan:
+    """Scan one file or several together (with a rule profile, or the shipped thresholds), then keep the scan,
+    every alert and an open case per alert in one audited transaction that names the profile in force."""
     authorize(actor, "aml.scan")
-    result = scan_file(path)
+    result = scan_file(path, profile)
+    paths = [path] if isinstance(path, Path) else path
+    source = ", ".join(map(str, paths))
     summary = result.summary
     now = datetime.now(UTC)
     with store.transaction() as session:
-        scan = AmlScanRow(source=str(path), created_at=now, created_by=actor.name, transactions=summary.transactions,
+        scan = AmlScanRow(source=source[:500], created_at=now, created_by=actor.name, transactions=summary.transactions,
                           thresholds_version=summary.thresholds_version, summary_json=json.dumps(summary.to_json()))
         session.add(scan)
         session.flush()
         stored = _open_cases(session, scan, result.alerts, actor, now)
         record(session, actor=actor.name, action="aml.scan", subject=f"aml-scan:{scan.id}",
-               payload={"source": str(path), "transactions": scan.transactions, "alerts": len(result.alerts),
-                        "by_rule": summary.by_rule, "thresholds_version": scan.thresholds_version})
+               payload={"source": source, "transactions": scan.transactions, "alerts": len(result.alerts),
+                        "by_rule": summary.by_rule, "thresholds_version": scan.thresholds_version,
+                        "profile": summary.profile or summary.thresholds_version})
         return StoredScan(stored, summary, scan.id)
 
 

@@ -185,6 +185,30 @@ class SplitEvaluation(Record):
     methods: dict[str, MethodScore]
 
 
+@dataclass(frozen=True)
+class AccountEvaluation(Record):
+    """A profile scored on (later) labelled transfers, beside the naive baseline and the defaults."""
+
+    transactions: list[str]
+    labels: str
+    scored_accounts: int
+    scored_positives: int
+    profile_version: str
+    methods: dict[str, MethodScore]
+
+
+@dataclass(frozen=True)
+class AdoptedProfile(Record):
+    """A profile adopted as the one in force."""
+
+    id: int
+    version: str
+    adopted_at: datetime
+    adopted_by: str
+    source: str
+    learned: bool
+
+
 # -- sanctions -----------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SanctionsLoaded(Record):

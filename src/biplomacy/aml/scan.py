@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import tomllib
+from collections.abc import Sequence
 from dataclasses import fields
 from importlib import resources
-from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from biplomacy.aml.model.rules import enabled
 from biplomacy.aml.model.sanctions import SanctionsList, parse_address_lines
@@ -53,7 +54,8 @@ def thresholds() -> Thresholds:
     text = (resources.files("biplomacy") / "data" / "aml" / "thresholds-v3.toml").read_text(encoding="utf-8")
     doc = tomllib.loads(text)
     known = {f.name for f in fields(Thresholds)}
-    return Thresholds(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in doc.items() if k in known})
+    values: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in doc.items() if k in known}
+    return Thresholds(**values)
 
 
 def shipped_sanctions() -> SanctionsList:
@@ -65,6 +67,9 @@ def load_transactions(paths: Sequence[Path]) -> Transactions:
     """One table of every file's transfers (a supervisor joins several VASPs' files), in time order."""
     if not paths:
         raise InputError("at least one transactions file is needed", field="transactions")
+    twice = sorted({str(p) for p in paths if sum(q.resolve() == p.resolve() for q in paths) > 1})
+    if twice:
+        raise InputError(f"{twice[0]} is given more than once", field="transactions")
     return concat([(from_columns(read_columns(p), str(p)), str(p)) for p in paths])
 
 

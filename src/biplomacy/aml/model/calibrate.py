@@ -88,7 +88,8 @@ def settings(name: str, tx: Transactions, base: Thresholds) -> list[tuple[Thresh
         if name in PATH_RULES and q == 1.0 and days > 3:
             continue
         ceiling = INF if q == 1.0 else float(np.quantile(tx.amount, q))
-        out.append((replace(base, **{count_f: k, window_f: days * 24.0, ceiling_f: ceiling}), q))
+        changes: dict[str, Any] = {count_f: k, window_f: days * 24.0, ceiling_f: ceiling}
+        out.append((replace(base, **changes), q))
     return out
 
 
@@ -117,16 +118,17 @@ def fit(tx: Transactions, accounts: Sequence[str], positive: Iterable[str], base
             chosen[rule.name] = max(range(len(options[rule.name])),
                                     key=lambda i: rank(score(others | options[rule.name][i][2], pos)))
     fitted: dict[str, Any] = {}
-    disabled = []
+    disabled: list[str] = []
     quantiles: dict[str, float] = {}
     for rule in RULES:
-        th, q, flags = options[rule.name][chosen[rule.name]]
-        if th is None:
+        picked, q, flags = options[rule.name][chosen[rule.name]]
+        if picked is None:
             disabled.append(rule.name)
             continue
         if rule.name in GRID:
             count_f, _, window_f, ceiling_f = GRID[rule.name]
-            base = replace(base, **{f: getattr(th, f) for f in (count_f, window_f, ceiling_f)})
+            kept: dict[str, Any] = {f: getattr(picked, f) for f in (count_f, window_f, ceiling_f)}
+            base = replace(base, **kept)
             quantiles[rule.name] = q
         fitted[rule.name] = score(flags, pos).as_dict()
     return replace(base, disabled=tuple(disabled)), quantiles, fitted

@@ -1,0 +1,32 @@
+"""aml: adopted rule profiles (calibrated thresholds and their learned model), the newest in force
+
+Revision ID: 0009_aml_profiles
+Revises: 0005_aml_travel
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009_aml_profiles"
+down_revision = "0005_aml_travel"
+branch_labels = None
+depends_on = None
+
+_ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "aml_profiles",
+        sa.Column("id", _ID, primary_key=True, autoincrement=True),
+        sa.Column("version", sa.String(60), nullable=False),
+        sa.Column("adopted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("adopted_by", sa.String(120), nullable=False),
+        sa.Column("source", sa.String(500), nullable=False),
+        sa.Column("profile_json", sa.Text, nullable=False),
+        sa.Column("model_text", sa.Text, nullable=True),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("aml_profiles")
