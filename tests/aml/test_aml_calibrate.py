@@ -85,6 +85,14 @@ def test_a_time_split_scores_only_the_later_half_and_beats_the_uncalibrated_defa
     assert 0 <= m["calibrated_gbt"].overall["pr_auc"] <= 1
 
 
+def test_one_row_at_a_time_scores_what_the_whole_matrix_scores(profile):
+    out, _ = profile
+    scorer = load(out).scorer
+    assert scorer is not None
+    x = np.random.default_rng(3).random((50, 18)) * [20, 20, 5000, 5000, 1, 1, 5, 5, 5, 5, 10, 10, 5, 5, 3, 20, 5, 5]
+    assert [scorer.predict_one(r) for r in x.tolist()] == pytest.approx(scorer.predict(x).tolist(), abs=1e-12)
+
+
 def test_pr_auc_is_average_precision():
     y = np.array([1, 0, 1, 0, 0], dtype=bool)
     assert pr_auc(np.array([0.9, 0.8, 0.7, 0.2, 0.1]), y) == pytest.approx((1 + 2 / 3) / 2)

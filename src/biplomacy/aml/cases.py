@@ -64,7 +64,8 @@ def _open_cases(session: Session, scan: AmlScanRow, alerts: Iterable[Alert], act
     for a in alerts:
         shown = a.to_json()
         alert = AmlAlertRow(scan_id=scan.id, rule=a.rule, score=shown["score"], accounts_json=json.dumps(a.accounts),
-                            transactions_json=json.dumps(a.transactions), evidence_json=json.dumps(a.evidence))
+                            transactions_json=json.dumps(a.transactions),
+                            evidence_json=json.dumps({**a.evidence, "profile": a.profile} if a.profile else a.evidence))
         session.add(alert)
         session.flush()
         case = AmlCaseRow(alert_id=alert.id, state="open", assignee=None, state_since=now)
@@ -99,15 +100,16 @@ def import_stream_alerts(store: Store, actor: Actor, state_dir: Path) -> StreamI
         by_rule: dict[str, int] = {}
         for a in new:
             by_rule[a.rule] = by_rule.get(a.rule, 0) + 1
+        profiles = sorted({a.profile for a in new if a.profile})
         summary = {"alerts": len(new), "by_rule": by_rule, "alert_lines_read": len(lines),
-                   "transactions": len({line.tx_id for line in lines[done:]})}
+                   "transactions": len({line.tx_id for line in lines[done:]}), "profiles": profiles}
         scan = AmlScanRow(source=source, created_at=now, created_by=actor.name, transactions=summary["transactions"],
                           thresholds_version=thresholds().version, summary_json=json.dumps(summary))
         session.add(scan)
         session.flush()
         stored = _open_cases(session, scan, new, actor, now)
         record(session, actor=actor.name, action="aml.scan", subject=f"aml-scan:{scan.id}",
-               payload={"source": source, "alerts": len(new), "by_rule": by_rule})
+               payload={"source": source, "alerts": len(new), "by_rule": by_rule, "profiles": profiles})
         return StreamImport(source, len(new), done, stored, scan.id)
 
 

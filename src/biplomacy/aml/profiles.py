@@ -147,10 +147,10 @@ def scan_with(tx: Transactions, th: Thresholds, sanctioned: frozenset[str], used
         for a in alerts:
             for acct in a.accounts:
                 naming.setdefault(acct, []).append(a.rule)
-        for i in np.flatnonzero(p >= used.scorer.threshold).tolist():
+        hits = np.flatnonzero(p >= used.scorer.threshold)
+        for i, top in zip(hits.tolist(), used.scorer.explain_many(x[hits]), strict=True):
             acct = str(names[i])
-            alerts.append(learned_alert(acct, float(p[i]), used.scorer.explain(x[i]), naming.get(acct, []),
-                                        used.scorer.threshold))
+            alerts.append(learned_alert(acct, float(p[i]), top, naming.get(acct, []), used.scorer.threshold))
     return [replace(a, profile=version) for a in alerts]
 
 

@@ -77,13 +77,15 @@ class StreamScorer:
         alerts = self.state.apply(tx, self.rules)
         if self.traits is not None and self.learned is not None:
             pair = self.traits.update(tx.ts, tx.src, tx.dst, tx.amount, alerts)
-            names = (tx.src, tx.dst) if tx.src != tx.dst else (tx.src,)
-            rows = np.asarray([pair[i].vector() for i in range(len(names))])
-            p = self.learned.predict(rows)
-            for i, name in enumerate(names):
-                if p[i] >= self.learned.threshold and self.state.account(name).first_time(LEARNED):
+            for name, traits in zip((tx.src, tx.dst) if tx.src != tx.dst else (tx.src,), pair, strict=False):
+                account = self.state.account(name)
+                if LEARNED in account.raised:  # raised once: its score is not needed again
+                    continue
+                row = traits.vector()
+                p = self.learned.predict_one(row)
+                if p >= self.learned.threshold and account.first_time(LEARNED):
                     rules = [a.rule for a in alerts if name in a.accounts]
-                    alerts.append(learned_alert(name, float(p[i]), self.learned.explain(rows[i]), rules,
+                    alerts.append(learned_alert(name, p, self.learned.explain(np.asarray(row)), rules,
                                                 self.learned.threshold))
         return [replace(a, profile=self.profile_version) for a in alerts] if alerts else alerts
 
