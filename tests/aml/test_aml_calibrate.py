@@ -181,3 +181,21 @@ def test_several_transactions_files_are_scanned_together(cli_nodb, tmp_path):
     assert r.exit_code == 0 and r.json["summary"]["transactions"] == 2001
     r = cli_nodb("supervise", "aml", "scan", "--transactions", str(a), "--transactions", str(a))
     assert r.exit_code == 2 and "more than once" in r.stderr
+
+
+def test_explanations_add_up_to_the_score(profile):
+    """Each learned alert's top features come from TreeSHAP contributions: they and the base value add up to the
+    account's raw score, so what a supervisor reads is the whole of why the model raised it."""
+    from biplomacy.aml.model import features
+    from biplomacy.aml.model.rules import scan
+
+    out, _ = profile
+    used = load(out)
+    tx = from_columns(read_columns(TX), "t")
+    _, x = features.batch(tx, used.profile.amount_grid, scan(tx, used.profile.thresholds))
+    booster = used.scorer.booster
+    full = booster.predict(x, pred_contrib=True)
+    assert full.sum(axis=1) == pytest.approx(booster.predict(x, raw_score=True), abs=1e-6)
+    top = used.scorer.explain_many(x[:50])
+    for row, named in zip(full[:50, :-1], top, strict=True):
+        assert named[0]["contribution"] == pytest.approx(row[np.argmax(np.abs(row))], abs=1e-4)

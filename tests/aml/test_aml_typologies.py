@@ -43,6 +43,19 @@ def test_an_amount_ceiling_keeps_a_typology_to_the_laundering_band():
     assert not [a for a in scan(table(CLEAN + SCATTER_GATHER), th) if a.rule == "scatter_gather"]
 
 
+def test_a_ring_paid_in_any_time_order_is_an_unordered_cycle_when_a_profile_switches_it_on():
+    """AMLSim's older samples: each leg of a ring is a burst on a day of its own, in no particular order."""
+    ring = [(24 * 5, "u1", "u2", 11.5, "A"), (24 * 2, "u2", "u3", 11.5, "A"), (24 * 9, "u3", "u4", 11.5, "A"),
+            (24 * 1, "u4", "u1", 11.5, "A")]
+    shipped = scan(table(CLEAN + ring), thresholds())
+    assert not [a for a in shipped if a.rule in ("cycle", "unordered_cycle")]  # off in v3; cycles needs time order
+    on = replace(thresholds(), disabled=())
+    [hit] = [a for a in scan(table(CLEAN + ring), on) if a.rule == "unordered_cycle"]
+    assert set(hit.accounts) == {"u1", "u2", "u3", "u4"} and len(hit.transactions) == 4
+    apart = replace(on, unordered_cycle_window_hours=24 * 7.0)  # legs 8 days apart: not one ring in 7 days
+    assert not [a for a in scan(table(CLEAN + ring), apart) if a.rule == "unordered_cycle"]
+
+
 def test_a_slow_walk_is_not_a_random_typology():
     slow = [(30 * h, f"rw{h}", f"rw{h + 1}", 100, "A") for h in range(6)]  # 30 h between hops, window 24 h
     assert not [a for a in scan(table(CLEAN + slow), thresholds()) if a.rule == "random"]
@@ -68,7 +81,7 @@ def test_streaming_typologies_agree_with_batch_on_generated_traffic_with_planted
     tx = concat([(from_columns(generate(6000, 3, 3).columns, "g"), "g"), (planted, "p")])
     th = replace(thresholds(), disabled=("pass_through", "peel_chain", "sanctioned_exposure"))
     batch, streamed = flagged_by_rule(scan(tx, th)), flagged_by_rule(stream(tx, th))
-    for rule in ("scatter_gather", "gather_scatter", "bipartite", "stack", "random"):
+    for rule in ("scatter_gather", "gather_scatter", "bipartite", "stack", "random", "unordered_cycle"):
         assert batch.get(rule), rule
         assert batch[rule] == streamed[rule], rule
 
@@ -85,7 +98,7 @@ def fitted_like(tx):
                    cycle_window_hours=720.0, cycle_max_amount=low, scatter_gather_min_paths=2,
                    scatter_gather_window_hours=168.0, gather_scatter_min_counterparties=2, stack_min_accounts=2,
                    bipartite_min_shared=2, bipartite_window_hours=720.0, bipartite_max_amount=low,
-                   random_min_hops=3, random_window_hours=168.0,
+                   random_min_hops=3, random_window_hours=168.0, unordered_cycle_max_amount=low,
                    disabled=("pass_through", "peel_chain", "sanctioned_exposure"))
 
 
@@ -109,5 +122,5 @@ def test_streamed_account_features_end_where_the_batch_features_are(amlsim):
 
 
 def test_every_rule_is_registered_once_with_both_forms():
-    assert len({r.name for r in RULES}) == len(RULES) == 13
+    assert len({r.name for r in RULES}) == len(RULES) == 14
     assert all(callable(r.scan) and callable(r.score) for r in RULES)

@@ -29,6 +29,8 @@ GRID: dict[str, tuple[str, tuple[int, ...], str, str]] = {
     "fan_in": ("fan_in_min_counterparties", (2, 3, 4, 6, 8), "fan_in_window_hours", "fan_in_max_amount"),
     "fan_out": ("fan_out_min_counterparties", (2, 3, 4, 6, 8), "fan_out_window_hours", "fan_out_max_amount"),
     "cycles": ("cycle_max_length", (5,), "cycle_window_hours", "cycle_max_amount"),
+    "unordered_cycle": ("unordered_cycle_max_length", (5,), "unordered_cycle_window_hours",
+                        "unordered_cycle_max_amount"),
     "scatter_gather": ("scatter_gather_min_paths", (2, 3, 4), "scatter_gather_window_hours",
                        "scatter_gather_max_amount"),
     "gather_scatter": ("gather_scatter_min_counterparties", (2, 3, 5), "gather_scatter_window_hours",
@@ -37,7 +39,7 @@ GRID: dict[str, tuple[str, tuple[int, ...], str, str]] = {
     "stack": ("stack_min_accounts", (2, 3, 5), "stack_window_hours", "stack_max_amount"),
     "random": ("random_min_hops", (3, 4, 6), "random_window_hours", "random_max_amount"),
 }
-PATH_RULES = {"cycles", "scatter_gather", "gather_scatter", "bipartite", "stack", "random"}
+PATH_RULES = {"cycles", "unordered_cycle", "scatter_gather", "gather_scatter", "bipartite", "stack", "random"}
 
 
 @dataclass(frozen=True)

@@ -57,12 +57,12 @@ def batch(tx: Transactions, grid: Sequence[float], alerts: Sequence[Alert]) -> t
         f[f"min_pct_{side}"] = mn
         f[f"low1_{side}"] = np.bincount(own[pct <= LOW1], minlength=m).astype(float)
         f[f"low5_{side}"] = np.bincount(own[pct <= LOW5], minlength=m).astype(float)
-        f[f"uniq_{side}"] = np.bincount(np.unique(own * m + other) // m, minlength=m).astype(float)
+        f[f"uniq_{side}"] = np.bincount(_distinct(own * m + other)[0] // m, minlength=m).astype(float)
         burst = np.zeros(m)
         if len(day):
             span = int(day.max() - day.min()) + 1
             if m * m * span < 2**62:  # one int64 key per (account, counterparty, day): far faster than rows
-                key, counts = np.unique((own * m + other) * span + (day - day.min()), return_counts=True)
+                key, counts = _distinct((own * m + other) * span + (day - day.min()))
                 np.maximum.at(burst, key // span // m, counts.astype(float))
             else:
                 rows, counts = np.unique(np.column_stack([own, other, day]), axis=0, return_counts=True)
@@ -76,7 +76,7 @@ def batch(tx: Transactions, grid: Sequence[float], alerts: Sequence[Alert]) -> t
                 if acct in where:
                     rules[where[acct]] += 1
     f["rules"] = rules
-    pairs = np.unique(np.concatenate([s * m + d, d * m + s])[np.concatenate([s != d, s != d])])
+    pairs = _distinct(np.concatenate([s * m + d, d * m + s])[np.concatenate([s != d, s != d])])[0]
     x, y = pairs // m, pairs % m
     flagged = rules > 0
     low = (f["low1_out"] + f["low1_in"]) > 0
@@ -84,6 +84,16 @@ def batch(tx: Transactions, grid: Sequence[float], alerts: Sequence[Alert]) -> t
     f["nbr_flagged"] = np.bincount(x, weights=flagged[y].astype(float), minlength=m)
     f["nbr_low"] = np.bincount(x, weights=low[y].astype(float), minlength=m)
     return names, np.column_stack([f[k] for k in FEATURES])
+
+
+def _distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted distinct int64 keys, how often each occurs): np.unique by a sort, several times faster here than
+    the hash table numpy 2 picks for unsorted integers."""
+    k = np.sort(keys)
+    if not len(k):
+        return k, np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    return k[starts], np.diff(np.r_[starts, len(k)])
 
 
 class Traits:

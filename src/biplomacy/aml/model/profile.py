@@ -73,6 +73,10 @@ def from_json(doc: Any, source: str) -> Profile:
         unknown = sorted(set(raw) - set(known))
         if unknown:
             raise InputError(f"{source}: thresholds {unknown} are not known to this Biplomacy", field="profile")
+        missing = sorted(set(known) - set(raw) - {"version"})
+        if missing:  # a rule added since: the profile cannot say whether it should run or how
+            raise InputError(f"{source}: the profile has no thresholds {missing[:5]} (written by another version of "
+                             "Biplomacy; recalibrate with `supervise aml calibrate`)", field="profile")
         th: dict[str, Any] = {}
         for k, v in raw.items():
             default = getattr(Thresholds(), k)

@@ -134,6 +134,7 @@ class StreamState:
         self.active: OrderedDict[str, float] = OrderedDict()  # accounts with windows, least recently touched first
         self.clock = float("-inf")
         self.scored = 0
+        self.rings: set[frozenset[str]] = set()  # unordered_cycle: the rings raised (their accounts)
 
     def apply(self, tx: Tx, rules: Sequence[StreamRule]) -> list[Alert]:
         """Score `tx` with `rules` (streaming forms, in order), each of which also keeps what it needs of it;

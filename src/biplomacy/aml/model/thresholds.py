@@ -30,6 +30,9 @@ class Thresholds:
     cycle_max_length: int = 5
     cycle_window_hours: float = 72.0
     cycle_max_amount: float = INF
+    unordered_cycle_max_length: int = 5
+    unordered_cycle_window_hours: float = 720.0
+    unordered_cycle_max_amount: float = INF
     scatter_gather_min_paths: int = 3
     scatter_gather_window_hours: float = 72.0
     scatter_gather_max_amount: float = INF

@@ -27,6 +27,7 @@ from biplomacy.aml.model.rules import (
     scatter_gather,
     stack,
     structuring,
+    unordered_cycle,
 )
 from biplomacy.aml.model.stream_state import StreamRule
 from biplomacy.aml.model.thresholds import Thresholds
@@ -59,6 +60,7 @@ RULES: tuple[Rule, ...] = (
     Rule("bipartite", bipartite.scan, bipartite.score),
     Rule("stack", stack.scan, stack.score),
     Rule("random", random_walk.scan, random_walk.score),
+    Rule("unordered_cycle", unordered_cycle.scan, unordered_cycle.score),
 )
 STREAMING: tuple[StreamRule, ...] = tuple(r.score for r in RULES)  # what StreamState.apply runs, in this order
 NAMES = frozenset(r.name for r in RULES)
