@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the Debian packages the suite needs (PostgreSQL server, Chromium) when they are absent.
+# Install the Debian packages the suite needs (PostgreSQL server, Chromium, Electrum) when they are absent.
+# electrum (4.3.4 on bookworm) is the real wallet the reserve's signer tests run against, as a regtest daemon.
 # apt waits for a dpkg or package-list lock held by another process (an unattended upgrade, another job)
 # instead of failing at once: DPkg::Lock::Timeout for dpkg's locks, a retry loop for `apt-get update`.
 set -euo pipefail
@@ -8,6 +9,10 @@ need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
+command -v electrum >/dev/null 2>&1 || need+=(electrum)
+# WeasyPrint (the review pack's PDF) lays text out with Pango.
+ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || need+=(libpango-1.0-0)
+ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so' || need+=(libpangoft2-1.0-0)
 [ ${#need[@]} -gt 0 ] || exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "missing Debian packages: ${need[*]} (run as root, or: sudo apt-get install ${need[*]})" >&2

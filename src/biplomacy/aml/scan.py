@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from biplomacy.aml.model.rules import RULES as RULES  # the registry, for peers' bundles
 from biplomacy.aml.model.rules import enabled
 from biplomacy.aml.model.sanctions import SanctionsList, parse_address_lines
 from biplomacy.aml.model.thresholds import Thresholds
@@ -18,6 +19,7 @@ from biplomacy.aml.results import ScanResult, ScanSummary
 from biplomacy.core.errors import InputError
 
 SHIPPED_SDN = "ofac-sdn-xbt-2024-09-27.txt"
+SHIPPED_THRESHOLDS = "thresholds-v3.toml"  # used where no profile is in force
 
 
 def read_columns(path: Path, field: str = "transactions") -> dict[str, list[str]]:
@@ -50,9 +52,16 @@ def read_columns(path: Path, field: str = "transactions") -> dict[str, list[str]
     return cols
 
 
-def thresholds() -> Thresholds:
-    text = (resources.files("biplomacy") / "data" / "aml" / "thresholds-v3.toml").read_text(encoding="utf-8")
-    doc = tomllib.loads(text)
+def shipped_thresholds_text() -> str:
+    return (resources.files("biplomacy") / "data" / "aml" / SHIPPED_THRESHOLDS).read_text(encoding="utf-8")
+
+
+def thresholds(text: str | None = None) -> Thresholds:
+    """The shipped thresholds, or those of a thresholds TOML `text` laid over them (a peer's adopted set: a key it
+    does not give keeps the shipped value, one this Biplomacy does not know is left out)."""
+    doc = tomllib.loads(shipped_thresholds_text())
+    if text is not None:
+        doc |= tomllib.loads(text)
     known = {f.name for f in fields(Thresholds)}
     values: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in doc.items() if k in known}
     return Thresholds(**values)

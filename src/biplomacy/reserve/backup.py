@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from biplomacy.core.errors import InputError
+from biplomacy.reserve.model.descriptors import electrum_xpub
 from biplomacy.reserve.results import BackupSheet
 from biplomacy.reserve.wallets import descriptor_of, load
 from biplomacy.store.db import Store
@@ -15,13 +16,18 @@ _FP = re.compile(r"^[0-9a-fA-F]{8}$")
 
 
 def sheet_lines(name: str, descriptor: str, threshold: int, keys: list[tuple[str, str, str]], signer: str,
-                first_address: str, network: str) -> list[str]:
+                first_address: str, network: str, script: str = "wsh sortedmulti") -> list[str]:
+    """The sheet's text. Each key is shown in the forms signers' wallets ask for: the xpub/tpub with its origin
+    (descriptor wallets: Sparrow, Specter, Coldcard, BDK, Bitcoin Core) and, for a P2WSH wallet, the SLIP-132
+    Zpub/Vpub Electrum's multisig wizard needs (a tpub typed there makes a legacy P2SH wallet)."""
     lines = [f"BIPLOMACY RESERVE: DESCRIPTOR BACKUP SHEET (signer {signer})", "",
              f"Wallet:     {name}", f"Network:    {network}",
-             f"Policy:     {threshold} of {len(keys)} signatures (wsh sortedmulti)", "", "Signers:"]
+             f"Policy:     {threshold} of {len(keys)} signatures ({script})", "", "Signers:"]
     for fp, origin, xpub in keys:
         mark = "  <== THIS SIGNER'S KEY" if fp == signer else ""
         lines.append(f"  [{fp}] {origin}  {xpub}{mark}")
+        if script.startswith("wsh"):
+            lines.append(f"      Electrum (multisig wizard, native segwit): {electrum_xpub(xpub)}")
     lines += ["", "Descriptor (public only; with its BIP-380 checksum):", descriptor, "",
               f"First receive address (0/0): {first_address}",
               "", "Keep with the signer's seed backup. This sheet holds no private key: it lets anyone rebuild the",
@@ -40,7 +46,9 @@ def write_backup_sheet(store: Store, name: str, signer: str, out: Path) -> Backu
     if fp not in wallet.fingerprints:
         raise InputError(f"{fp} is not a signer of {name} (signers: {', '.join(wallet.fingerprints)})", field="signer")
     keys = [(k.fingerprint, k.origin_path, k.xpub) for k in wallet.keys]
-    lines = sheet_lines(name, wallet.text, wallet.threshold, keys, fp, wallet.address(0), wallet.network)
+    script = ("tr " if wallet.is_taproot else "wsh ") + ("sortedmulti" if wallet.sorted_keys else "multi") + (
+        "_a" if wallet.is_taproot else "")
+    lines = sheet_lines(name, wallet.text, wallet.threshold, keys, fp, wallet.address(0), wallet.network, script)
     if not out.parent.exists():
         raise InputError(f"{out}: folder {out.parent} does not exist", field="out")
     if out.suffix.lower() in (".html", ".htm"):

@@ -51,6 +51,43 @@ def _wallets(app: typer.Typer) -> None:
                                                     [(r.name, r.threshold, " ".join(r.signers), r.policy)
                                                      for r in rs]))
 
+    @wallet.command("export")
+    def export(ctx: typer.Context, name: str = typer.Argument(...),
+               fmt: str = typer.Option(..., "--format", help="electrum | sparrow | coldcard | bsms"),
+               out_file: Path = typer.Option(..., "--out", help="Where to write the setup file."),
+               as_json: bool = JSON) -> None:
+        """Write the wallet's setup file for signers' wallets: Electrum wallet file, Sparrow/Specter JSON,
+        Coldcard multisig setup file, or BSMS (BIP-129) record."""
+        from dataclasses import replace
+
+        from biplomacy.reserve.wallet_setup import export_setup
+
+        c = context.get(ctx)
+        if not out_file.parent.exists():
+            raise InputError(f"{out_file}: folder {out_file.parent} does not exist", field="out")
+        record, content = export_setup(c.store(), c.actor(), name, fmt)
+        out_file.write_text(content, encoding="utf-8")
+        emit(replace(record, path=out_file), as_json, lambda r: out.print(
+            f"{r.format} setup file of {r.wallet} written to {r.path}; first address {r.first_address}"))
+
+    @wallet.command("import")
+    def import_(ctx: typer.Context, name: str = typer.Argument(..., help="Wallet name, e.g. treasury."),
+                file: Path = typer.Option(..., "--file", help="Electrum wallet file, Sparrow/Specter JSON, Coldcard "
+                                          "setup file, BSMS record, or a descriptor."),
+                policy: str = typer.Option("pakistan-draft", "--policy", help="Policy profile (as wallet add)."),
+                public: bool = typer.Option(False, "--public-addresses", help="Show this wallet's addresses publicly."),
+                as_json: bool = JSON) -> None:
+        """Import a watch-only wallet from a setup file a signer's wallet exported (or ours)."""
+        from biplomacy.reserve.wallet_setup import import_setup
+
+        if not file.is_file():
+            raise InputError(f"--file {file}: no such file", field="file")
+        c = context.get(ctx)
+        r = import_setup(c.store(), c.actor(), c.settings.network, name, file.read_bytes(), policy, public)
+        emit(r, as_json, lambda r: out.print(f"wallet {r.wallet.name} imported from a {r.format} file: "
+                                                    f"{r.wallet.threshold} of {len(r.wallet.signers)}; first "
+                                                    f"address {r.first_address}"))
+
     @wallet.command("backup-sheet")
     def backup_sheet(ctx: typer.Context, name: str = typer.Argument(...),
                      signer: str = typer.Option(..., "--signer", help="The signer's master fingerprint (8 hex)."),

@@ -83,6 +83,25 @@ class UnspentCoin(Record):
 
 
 @dataclass(frozen=True)
+class SetupFile(Record):
+    """A wallet setup file for signers' wallets (Electrum, Sparrow/Specter, Coldcard, BSMS), written by the edge."""
+
+    wallet: str
+    format: str
+    path: Path | None  # where the edge wrote it (None until written)
+    first_address: str  # what every signer's wallet must show as the first receive address
+
+
+@dataclass(frozen=True)
+class WalletImported(Record):
+    """A wallet imported from a setup file: the stored wallet, the file's format, the first address checked."""
+
+    wallet: WalletView = field(metadata=INLINED)
+    format: str = ""
+    first_address: str = ""
+
+
+@dataclass(frozen=True)
 class BackupSheet(Record):
     wallet: str
     signer: str  # the signer's master fingerprint

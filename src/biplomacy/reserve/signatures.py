@@ -1,6 +1,8 @@
 """Collecting M signatures on a PSBT of a reserve wallet: the step spend proposals and reserve statements share.
 
-A signer (or the coordinator, with the files signers sent) uploads a signed PSBT. It is checked against the
+A signer (or the coordinator, with the files signers sent) uploads what their wallet produced: a PSBT (binary,
+base64 or hex), a finalised PSBT, or the finished transaction (model/signed_forms.py reads the signatures back
+out of a finalised witness). It is checked against the
 stored unsigned one and the wallet's keys (spend_psbt.check_upload: every ECDSA partial signature, or taproot
 script-path Schnorr signature, verified; keys outside the quorum refused); each signer counts once, by their
 key's fingerprint, whoever uploaded the file.
@@ -23,6 +25,7 @@ from sqlalchemy.orm import Session
 from biplomacy.core.errors import InputError, NotFound, PermissionDenied
 from biplomacy.core.permissions import Actor, authorize
 from biplomacy.house import audit
+from biplomacy.reserve.model import signed_forms as forms
 from biplomacy.reserve.model import spend_psbt as sp
 from biplomacy.reserve.model.states import SpendState, StatementState
 from biplomacy.reserve.results import SignatureReceipt, SigningProgress
@@ -111,7 +114,7 @@ class Ceremony:
     def submit(self, store: Store, actor: Actor, target_id: str, data: bytes) -> SignatureReceipt:
         """Check a signer's PSBT; store it only when it adds a new valid signer. A refusal changes nothing."""
         self.may_upload(actor)
-        upload = sp.read_psbt(data)
+        given = forms.read_upload(data)  # a PSBT in any encoding, finalised or not, or a finished transaction
         with store.read() as session:
             row = self.load(session, target_id)
             wallet = descriptor_of(session.get(WalletRow, row.wallet_id))  # type: ignore[arg-type]
@@ -125,8 +128,11 @@ class Ceremony:
 
         if closed:
             return refused(closed)
-        if self.other_transaction and upload.tx.txid() != unsigned.tx.txid():
+        if self.other_transaction and forms.txid_of(given) != unsigned.tx.txid():
             return refused(self.other_transaction)
+        upload = forms.signatures_of(wallet, unsigned, inputs, given)
+        if isinstance(upload, str):
+            return refused(upload)
         check = sp.check_upload(wallet, unsigned, inputs, upload)
         if not check.accepted:
             return refused(check.reason)

@@ -39,8 +39,8 @@ def add_signer_routes(api: APIRouter, path: str, ceremony: Ceremony, status_for_
         return PlainTextResponse(ceremony.unsigned_psbt(request.app.state.store, actor, target_id))
 
     @api.post(f"{path}/signatures",
-              summary=f"Upload a signed PSBT of a {ceremony.title} (binary or base64 body): accepted, or refused "
-                      "with the reason")
+              summary=f"Upload what a signer's wallet produced for a {ceremony.title}: a PSBT (binary, base64 or "
+                      "hex; finalised or not) or the finished transaction; accepted, or refused with the reason")
     async def upload(request: Request, actor: ActorDep, target_id: str) -> Any:
         body = await request.body()
         if len(body) > MAX_PSBT_BYTES:

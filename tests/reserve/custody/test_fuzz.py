@@ -41,3 +41,23 @@ def test_a_descriptor_with_one_character_changed_is_refused_or_still_valid(pos: 
 @given(st.binary(max_size=300))
 def test_any_hex_as_a_transaction_is_refused_cleanly(raw: bytes) -> None:
     _only_input_errors(lambda h: rc.check_broadcast(h, lambda txid, vout: None), raw.hex())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.binary(max_size=400), st.binary(max_size=200).map(lambda b: b.hex().encode()),
+                 st.binary(max_size=200).map(lambda b: MAGIC.hex().encode() + b.hex().encode()),
+                 st.binary(max_size=200).map(base64.b64encode)))
+def test_any_upload_is_a_psbt_a_transaction_or_refused_by_name(data: bytes) -> None:
+    from biplomacy.reserve.model.signed_forms import read_upload
+
+    _only_input_errors(read_upload, data)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=600))
+def test_any_setup_file_is_read_or_refused_by_name(data: bytes) -> None:
+    from biplomacy.reserve.model.wallet_formats import read_setup
+
+    _only_input_errors(read_setup, data)
+    _only_input_errors(read_setup, b"BSMS 1.0\n" + data)
+    _only_input_errors(read_setup, b'{"wallet_type": "2of3", "x1/": ' + data + b"}")

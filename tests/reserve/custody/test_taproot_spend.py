@@ -276,15 +276,18 @@ def test_the_rehearsal_chain_refuses_bad_taproot_spends_with_a_reason() -> None:
         _check(_with_witness(tx_hex, lambda items: items.__setitem__(slice(None), [bytes(64)])), prevs)
 
 
+P2WPKH_OUT = Script(b"\x00\x14" + bytes(20))  # a standard output: a node relays nothing else
+
+
 def test_a_taproot_leaf_the_rehearsal_chain_cannot_judge_is_refused_not_accepted() -> None:
     leaf = b"\x7e"  # OP_CAT: an OP_SUCCESS opcode in tapscript, which would make any witness valid
     leaf_hash = hashes.tagged_hash("TapLeaf", b"\xc0" + compact.to_bytes(len(leaf)) + leaf)
     q = ec.PublicKey.from_xonly(bytes.fromhex(NUMS_H)).taproot_tweak(leaf_hash).sec()
     funding = rc.faucet_tx(b"\x51\x20" + q[1:], 50_000, 3)
-    spend = Transaction(vin=[TransactionInput(funding.txid(), 0)], vout=[TransactionOutput(40_000, Script(b"\x51"))])
+    spend = Transaction(vin=[TransactionInput(funding.txid(), 0)], vout=[TransactionOutput(40_000, P2WPKH_OUT)])
     spend.vin[0].witness = Witness([leaf, bytes([0xC0 | (q[0] & 1)]) + bytes.fromhex(NUMS_H)])
     prevs = {(funding.txid().hex(), 0): rc.Prevout(b"\x51\x20" + q[1:], 50_000, None)}
-    with pytest.raises(InputError, match="cannot check this taproot spend"):
+    with pytest.raises(InputError, match="cannot judge this p2tr spend"):
         _check(spend.serialize().hex(), prevs)
 
 
@@ -319,7 +322,7 @@ def test_the_rehearsal_chain_checks_a_key_path_spend_against_the_output_key() ->
     key = make_signer("tap-keypath").root.derive("m/86h/1h/0h/0/0").key
     spk = Script(b"\x51\x20" + key.taproot_tweak(b"").get_public_key().xonly())
     funding = rc.faucet_tx(spk.data, 30_000, 11)
-    tx = Transaction(vin=[TransactionInput(funding.txid(), 0)], vout=[TransactionOutput(29_000, Script(b"\x51"))])
+    tx = Transaction(vin=[TransactionInput(funding.txid(), 0)], vout=[TransactionOutput(29_000, P2WPKH_OUT)])
     prevs = {(funding.txid().hex(), 0): rc.Prevout(spk.data, 30_000, None)}
     for signer, accepted in ((key, True), (make_signer("tap-other").root.derive("m/86h/1h/0h/0/0").key, False)):
         psbt = PSBT(tx)

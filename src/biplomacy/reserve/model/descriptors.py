@@ -35,8 +35,46 @@ MAX_TAPROOT_SIGNERS = 999
 # discrete logarithm of: an output with internal key H cannot be spent by the key path.
 NUMS_H = "50929b74c1a04954b78b4b6035e97a5e078a5a0f28ec96d547bfee9ace803ac0"
 
-_PUB_VERSIONS = {bytes.fromhex("0488b21e"): "bitcoin", bytes.fromhex("043587cf"): "test",
-                 bytes.fromhex("02aa7ed3"): "bitcoin", bytes.fromhex("02575483"): "test"}  # xpub, tpub, Zpub, Vpub
+
+@dataclass(frozen=True, slots=True)
+class KeyVersion:
+    """What an extended public key's version bytes say (BIP-32, SLIP-132): its prefix, network family, and the
+    script it is meant for ("any" for xpub/tpub, which descriptors give their script)."""
+
+    prefix: str
+    family: str  # "bitcoin" or "test"
+    script: str  # "any", "wsh-multi", "sh-wsh-multi", "wpkh", "sh-wpkh"
+
+
+# SLIP-132 (https://github.com/satoshilabs/slips/blob/master/slip-0132.md, read 2026-11-24): the version bytes
+# wallets such as Electrum write, with the script each prefix stands for.
+KEY_VERSIONS = {bytes.fromhex(v): KeyVersion(p, f, k) for v, p, f, k in (
+    ("0488b21e", "xpub", "bitcoin", "any"), ("043587cf", "tpub", "test", "any"),
+    ("02aa7ed3", "Zpub", "bitcoin", "wsh-multi"), ("02575483", "Vpub", "test", "wsh-multi"),
+    ("0295b43f", "Ypub", "bitcoin", "sh-wsh-multi"), ("024289ef", "Upub", "test", "sh-wsh-multi"),
+    ("04b24746", "zpub", "bitcoin", "wpkh"), ("045f1cf6", "vpub", "test", "wpkh"),
+    ("049d7cb2", "ypub", "bitcoin", "sh-wpkh"), ("044a5262", "upub", "test", "sh-wpkh"))}
+_PLAIN = {"bitcoin": bytes.fromhex("0488b21e"), "test": bytes.fromhex("043587cf")}
+_ELECTRUM_WSH = {"bitcoin": bytes.fromhex("02aa7ed3"), "test": bytes.fromhex("02575483")}
+_SCRIPT_WORDS = {"sh-wsh-multi": "multisig wrapped in P2SH (p2wsh-p2sh)", "wpkh": "single-signature P2WPKH",
+                 "sh-wpkh": "single-signature P2WPKH wrapped in P2SH"}
+
+
+def with_version(xpub: str, version: bytes) -> str:
+    """The same extended key under other version bytes (e.g. a Vpub as the tpub descriptors use)."""
+    raw = base58.decode_check(xpub)
+    return base58.encode_check(version + raw[4:])
+
+
+def plain_xpub(xpub: str) -> str:
+    """The xpub/tpub form of an extended public key written in any SLIP-132 form."""
+    return with_version(xpub, _PLAIN[KEY_VERSIONS[base58.decode_check(xpub)[:4]].family])
+
+
+def electrum_xpub(xpub: str) -> str:
+    """The form Electrum's multisig wizard asks for a native P2WSH cosigner: Zpub (mainnet) or Vpub (test)."""
+    return with_version(xpub, _ELECTRUM_WSH[KEY_VERSIONS[base58.decode_check(xpub)[:4]].family])
+
 _PRV_VERSIONS = {bytes.fromhex(v) for v in ("0488ade4", "04358394", "049d7878", "044a4e28", "04b2430c",
                                              "045f18bc", "0295b005", "024285b5", "02aa7a99", "02575048")}
 _BASE58_TOKEN = re.compile(r"[1-9A-HJ-NP-Za-km-z]{50,112}")
@@ -165,7 +203,7 @@ def _bdk_kind(network: str) -> bdk.NetworkKind:
     return bdk.NetworkKind.MAIN if network == "bitcoin" else bdk.NetworkKind.TEST
 
 
-def _key_issues(i: int, raw: str, network: str) -> tuple[SignerKey | None, list[Issue]]:
+def _key_issues(i: int, raw: str, network: str, script_type: str) -> tuple[SignerKey | None, list[Issue]]:
     path = f"descriptor.keys[{i}]"
     m = _KEY.match(raw.strip())
     if not m:
@@ -177,18 +215,30 @@ def _key_issues(i: int, raw: str, network: str) -> tuple[SignerKey | None, list[
     except Exception:  # noqa: BLE001 - any decoding failure is the same user mistake
         return None, [Issue("descriptor.xpub", path, "the extended public key is malformed (bad base58 checksum "
                                                      "or length)")]
-    fam = _PUB_VERSIONS.get(raw_key[:4])
+    version = KEY_VERSIONS.get(raw_key[:4])
     issues = []
     if hd.is_private:
         issues.append(Issue("descriptor.private", path, "private key material is not accepted"))
-    if fam is None:
-        issues.append(Issue("descriptor.xpub", path, "unknown extended key version"))
-    elif (fam == "bitcoin") != (network == "bitcoin"):
-        want = "mainnet (xpub)" if network == "bitcoin" else "test networks (tpub)"
-        issues.append(Issue("descriptor.network", path, f"key is for another network; this program runs on "
-                                                         f"{network}, which needs {want} keys"))
+    if version is None:
+        issues.append(Issue("descriptor.xpub", path, "unknown extended key version (expected xpub/tpub, or the "
+                                                     "SLIP-132 Zpub/Vpub a P2WSH multisig wallet such as Electrum "
+                                                     "shows)"))
+        return None, issues
+    if (version.family == "bitcoin") != (network == "bitcoin"):
+        want = "mainnet (xpub or Zpub)" if network == "bitcoin" else "test networks (tpub or Vpub)"
+        issues.append(Issue("descriptor.network", path, f"a {version.prefix} is a key for another network; this "
+                                                         f"program runs on {network}, which needs {want} keys"))
+    if version.script not in ("any", "wsh-multi") or (version.script == "wsh-multi" and script_type == "tr"):
+        meant = _SCRIPT_WORDS.get(version.script, "native P2WSH multisig")
+        want = ("an xpub/tpub (SLIP-132 has no taproot prefix)" if script_type == "tr" else
+                "the BIP-48 multisig account key (.../2h) as a Zpub/Vpub or xpub/tpub")
+        issues.append(Issue("descriptor.key_kind", path, f"a {version.prefix} is a key for {meant}; this wallet is "
+                                                          f"{'taproot' if script_type == 'tr' else 'native P2WSH'} "
+                                                          f"multisig: export {want}"))
+    if issues:
+        return None, issues
     origin = "m" + m["path"].replace("H", "h").replace("'", "h")
-    return SignerKey(m["fp"].lower(), origin, m["xpub"]), issues
+    return SignerKey(m["fp"].lower(), origin, plain_xpub(m["xpub"])), issues
 
 
 def parse_descriptor(text: str, network: str) -> WalletDescriptor:
@@ -227,7 +277,7 @@ def parse_descriptor(text: str, network: str) -> WalletDescriptor:
         issues.append(Issue("descriptor.threshold", "descriptor.threshold", "M must be a whole number"))
     keys: list[SignerKey] = []
     for i, raw in enumerate(parts[1:]):
-        key, bad = _key_issues(i, raw, network)
+        key, bad = _key_issues(i, raw, network, "tr" if taproot else "wsh")
         issues.extend(bad)
         if key:
             keys.append(key)
@@ -246,6 +296,10 @@ def parse_descriptor(text: str, network: str) -> WalletDescriptor:
     if issues:
         raise InputError.from_issues(issues, "descriptor")
     sorted_keys = shape["kind"].startswith("sortedmulti")
+    for raw, key in zip(parts[1:], keys, strict=True):  # SLIP-132 keys as the xpub/tpub descriptors (BDK) take
+        given_key = _KEY.match(raw.strip())
+        if given_key and given_key["xpub"] != key.xpub:
+            body = body.replace(given_key["xpub"], key.xpub)
     wallet = WalletDescriptor(body, threshold, tuple(keys), network, sorted_keys, "tr" if taproot else "wsh")
     try:
         if wallet.bdk_parses:

@@ -1,7 +1,9 @@
-"""The rehearsal chain kept in the store: fund, mine, reorg, broadcast, and the queries its Esplora API answers.
+"""The rehearsal chain kept in the store: fund, mine, reorg, broadcast, and the reads its servers share.
 
-fund, mine, reorg and tip return records (rehearsal/results.py). The queries the Esplora and Electrum servers
-answer return Esplora's JSON as dicts and lists: there the dict is the wire format, key for key.
+fund, mine, reorg and tip return records (rehearsal/results.py). What the Esplora API answers is built in
+rehearsal/explorer.py, what the Electrum server answers in rehearsal/electrum_methods.py, from the reads here.
+A broadcast is judged as a node judges it (model/consensus.py, model/node_rules.py): every input's script and
+signature, amounts, lock times, and no second spend of an output the chain or its mempool already spends.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import hashlib
 import time as _time
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from biplomacy.core.errors import InputError, NotFound
@@ -132,18 +134,30 @@ def reorg(store: Store, actor: Actor, depth: int, drop: bool = True) -> Reorged:
     return Reorged(cut - 1, tuple(vanished), tuple(to_mempool))
 
 
+def median_time_past(session: Session, height: int) -> int:
+    """BIP-113's median time past of the block at `height`: the median of it and the ten blocks before it."""
+    times = list(session.scalars(select(ChainBlockRow.time).where(ChainBlockRow.height <= height)
+                                 .order_by(ChainBlockRow.height.desc()).limit(11)))
+    return sorted(times)[len(times) // 2] if times else rc.GENESIS_TIME
+
+
 def broadcast(store: Store, network: str, tx_hex: str) -> str:
-    """Accept a signed transaction into the mempool after the chain's checks; return its txid."""
+    """Accept a signed transaction into the mempool after a node's checks; return its txid (a transaction the
+    chain already holds is answered with its txid, as bitcoind's sendrawtransaction does for its mempool)."""
     with store.transaction() as session:
-        _ensure_genesis(session)
+        tip_row = _ensure_genesis(session)
 
         def prevout(txid: str, vout: int) -> rc.Prevout | None:
             row = session.get(ChainOutputRow, (txid, vout))
-            if row is None or session.get(ChainTxRow, txid).status == "vanished":  # type: ignore[union-attr]
+            parent = session.get(ChainTxRow, txid)
+            if row is None or parent is None or parent.status == "vanished":
                 return None
-            return rc.Prevout(bytes.fromhex(row.script_hex), row.value, row.spent_by)
+            spender = session.get(ChainTxRow, row.spent_by) if row.spent_by else None
+            return rc.Prevout(bytes.fromhex(row.script_hex), row.value, row.spent_by, parent.block_height,
+                              spender is not None and spender.status == "mempool")
 
-        checked = rc.check_broadcast(tx_hex, prevout)
+        checked = rc.check_broadcast(tx_hex, prevout, rc.rules.Tip(tip_row.height,
+                                                                   lambda h: median_time_past(session, h)))
         existing = session.get(ChainTxRow, checked.txid)
         if existing is not None and existing.status != "vanished":
             return checked.txid
@@ -161,7 +175,7 @@ def tip(store: Store) -> ChainTip:
         return ChainTip(t.height, t.hash) if t else ChainTip(0, rc.genesis_hash())
 
 
-# Queries answered by the Esplora-compatible API: Esplora's JSON, as dicts --------------------------------
+# Reads the servers share -------------------------------------------------------------------------------
 
 
 def block_at(store: Store, height: int) -> str:
@@ -172,141 +186,37 @@ def block_at(store: Store, height: int) -> str:
         return row.hash
 
 
-def blocks(store: Store, start: int | None = None, count: int = 10) -> list[dict[str, Any]]:
-    """Up to `count` blocks from `start` (default: the tip) downwards, as Esplora's GET /blocks[/:start]."""
-    with store.read() as session:
-        q = select(ChainBlockRow).order_by(ChainBlockRow.height.desc()).limit(count)
-        if start is not None:
-            q = q.where(ChainBlockRow.height <= start)
-        return [_block_json(session, b) for b in session.scalars(q)]
-
-
-def _block_json(session: Session, row: ChainBlockRow) -> dict[str, Any]:
-    n = session.scalar(select(func.count()).select_from(ChainTxRow).where(ChainTxRow.block_height == row.height))
-    return {"id": row.hash, "height": row.height, "previousblockhash": row.prev_hash, "timestamp": row.time,
-            "tx_count": int(n or 0), "version": 0x20000000, "merkle_root": "00" * 32, "bits": 0x207FFFFF,
-            "nonce": 0, "mediantime": row.time, "size": 0, "weight": 0, "difficulty": 1}
-
-
-def block_header(store: Store, block_hash: str) -> str:
-    """The 80-byte header of a block, hex (Esplora's GET /block/:hash/header)."""
-    with store.read() as session:
-        row = session.scalars(select(ChainBlockRow).where(ChainBlockRow.hash == block_hash)).first()
-        if row is None:
-            raise NotFound("Block not found", field="hash")
-        if row.height == 0:
-            return rc.GENESIS_HEADER.hex()
-        txids = list(session.scalars(select(ChainTxRow.txid).where(ChainTxRow.block_height == row.height)
-                                     .order_by(ChainTxRow.seq)))
-        return rc.block_header(row.prev_hash, txids, row.time).hex()
-
-
-def block(store: Store, block_hash: str) -> dict[str, Any]:
-    with store.read() as session:
-        row = session.scalars(select(ChainBlockRow).where(ChainBlockRow.hash == block_hash)).first()
-        if row is None:
-            raise NotFound("block not found", field="hash")
-        return _block_json(session, row)
-
-
-def _status(session: Session, row: ChainTxRow) -> dict[str, Any]:
-    if row.block_height is None:
-        return {"confirmed": False}
-    b = session.get(ChainBlockRow, row.block_height)
-    assert b is not None
-    return {"confirmed": True, "block_height": b.height, "block_hash": b.hash, "block_time": b.time}
-
-
-def _tx_json(session: Session, row: ChainTxRow, network: str) -> dict[str, Any]:
-    tx = rc.parse_tx(row.hex)
-    net = embit_network(network)
-    vin = []
-    for txin in tx.vin:
-        prev = session.get(ChainOutputRow, (txin.txid.hex(), txin.vout))
-        vin.append({"txid": txin.txid.hex(), "vout": txin.vout,
-                    "sequence": txin.sequence, "scriptsig": txin.script_sig.data.hex(),
-                    "witness": [w.hex() for w in txin.witness.items], "is_coinbase": prev is None,
-                    "prevout": None if prev is None else {"scriptpubkey": prev.script_hex, "value": prev.value,
-                                                          "scriptpubkey_address": prev.address}})
-    vout = [{"scriptpubkey": o.script_pubkey.data.hex(), "value": o.value,
-             "scriptpubkey_address": rc.address_of(o.script_pubkey.data, net)} for o in tx.vout]
-    size = len(bytes.fromhex(row.hex))
-    out = {"txid": row.txid, "version": tx.version, "locktime": tx.locktime, "vin": vin, "vout": vout,
-           "size": size, "weight": row.vsize * 4, "fee": row.fee, "status": _status(session, row)}
-    if row.source:
-        out["x_rehearsal_source"] = row.source  # not Esplora: what the faucet payment stands for
-    return out
-
-
-def _live(session: Session, txid: str) -> ChainTxRow:
+def live(session: Session, txid: str) -> ChainTxRow:
+    """A transaction the chain or its mempool holds (NotFound for an unknown or vanished one)."""
     row = session.get(ChainTxRow, txid)
     if row is None or row.status == "vanished":
         raise NotFound("Transaction not found", field="txid")
     return row
 
 
-def tx(store: Store, network: str, txid: str) -> dict[str, Any]:
-    with store.read() as session:
-        return _tx_json(session, _live(session, txid), network)
-
-
 def tx_hex(store: Store, txid: str) -> str:
     with store.read() as session:
-        return _live(session, txid).hex
+        return live(session, txid).hex
 
 
-def tx_status(store: Store, txid: str) -> dict[str, Any]:
+def state_token(store: Store) -> tuple[Any, ...]:
+    """What changes whenever a block is mined, a transaction enters the mempool, or a reorg drops blocks or
+    transactions: the tip, the newest transaction and how many are live (the Electrum server polls it)."""
     with store.read() as session:
-        return _status(session, _live(session, txid))
+        t = _tip(session)
+        counts = session.execute(select(func.coalesce(func.max(ChainTxRow.seq), 0),
+                                        func.count(ChainTxRow.txid))
+                                 .where(ChainTxRow.status != "vanished")).one()
+        return (t.hash if t else "", int(counts[0]), int(counts[1]))
 
 
-def _match(by: str, key: str) -> ColumnElement[bool]:
-    return ChainOutputRow.address == key if by == "address" else ChainOutputRow.scripthash == key.lower()
-
-
-def address_txs(store: Store, network: str, key: str, by: str = "address", after: str | None = None,
-                page: int = 25) -> list[dict[str, Any]]:
-    """Transactions paying or spending an address (or scripthash), newest first, paged as Esplora pages them.
-
-    Without `after`: the mempool ones, then the newest `page` confirmed ones. With `after` (a txid of the
-    previous page): the next `page` confirmed ones, older than it.
-    """
+def mempool_rates(store: Store) -> list[tuple[float, int]]:
+    """(fee rate in sat/vB, vsize) of every mempool transaction (the fee histogram's input)."""
     with store.read() as session:
-        paid = select(ChainOutputRow.txid).where(_match(by, key))
-        spent = select(ChainOutputRow.spent_by).where(_match(by, key), ChainOutputRow.spent_by.is_not(None))
-        touching = or_(ChainTxRow.txid.in_(paid), ChainTxRow.txid.in_(spent))
-        confirmed = (select(ChainTxRow).where(touching, ChainTxRow.status == "confirmed")
-                     .order_by(ChainTxRow.block_height.desc(), ChainTxRow.seq.desc()))
-        rows: list[ChainTxRow] = []
-        if after is None:
-            rows += session.scalars(select(ChainTxRow).where(touching, ChainTxRow.status == "mempool")
-                                    .order_by(ChainTxRow.seq.desc())).all()
-        else:
-            last = session.get(ChainTxRow, after)
-            if last is None or last.block_height is None:
-                raise NotFound("Transaction not found", field="txid")
-            confirmed = confirmed.where(or_(ChainTxRow.block_height < last.block_height,
-                                            (ChainTxRow.block_height == last.block_height) &
-                                            (ChainTxRow.seq < last.seq)))
-        rows += session.scalars(confirmed.limit(page)).all()
-        return [_tx_json(session, r, network) for r in rows]
+        return [(fee / vsize if vsize else 0.0, vsize) for fee, vsize in session.execute(
+            select(ChainTxRow.fee, ChainTxRow.vsize).where(ChainTxRow.status == "mempool"))]
 
 
-def address_utxo(store: Store, key: str, by: str = "address") -> list[dict[str, Any]]:
-    with store.read() as session:
-        q = (select(ChainOutputRow, ChainTxRow).join(ChainTxRow, ChainTxRow.txid == ChainOutputRow.txid)
-             .where(_match(by, key), ChainOutputRow.spent_by.is_(None),
-                    ChainTxRow.status != "vanished").order_by(ChainTxRow.seq))
-        return [{"txid": o.txid, "vout": o.vout, "value": o.value, "status": _status(session, t)}
-                for o, t in session.execute(q).all()]
-
-
-def fee_estimates() -> dict[str, float]:
-    """The rehearsal chain has no fee market: a flat 2 sat/vB for every target."""
-    return {str(k): 2.0 for k in (1, 2, 3, 6, 12, 24, 144, 504, 1008)}
-
-
-# Queries answered by the Electrum server (electrum_server.py) --------------------------------------------
 
 
 def block_txids(store: Store, height: int) -> list[str]:
@@ -344,10 +254,21 @@ def script_history(store: Store, scripthash: str) -> list[tuple[str, int | None,
         return [(t, h, f) for t, h, f in rows]
 
 
+def with_unconfirmed_parents(store: Store, txids: list[str]) -> set[str]:
+    """Those of the mempool transactions `txids` that spend an output of another mempool transaction (Electrum
+    lists them at height -1)."""
+    if not txids:
+        return set()
+    with store.read() as session:
+        parent = select(ChainTxRow.txid).where(ChainTxRow.status == "mempool")
+        return set(session.scalars(select(ChainOutputRow.spent_by).where(ChainOutputRow.spent_by.in_(txids),
+                                                                         ChainOutputRow.txid.in_(parent))))
+
+
 def tx_height(store: Store, txid: str) -> int | None:
     """The height of a live transaction's block, None while in the mempool (NotFound when unknown)."""
     with store.read() as session:
-        return _live(session, txid).block_height
+        return live(session, txid).block_height
 
 
 def utxo_set(store: Store, height: int) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from biplomacy.chain.esplora import PAGE, follow_pages, http_chain
 from biplomacy.core.config import Settings
 from biplomacy.core.errors import ChainError, ConfigError, InputError, NotFound
 from biplomacy.core.ports import ChainSource, ChainTx
-from biplomacy.reserve.rehearsal import chain
+from biplomacy.reserve.rehearsal import chain, explorer
 from biplomacy.store.db import Store
 
 
@@ -32,7 +32,7 @@ class RehearsalSource:
 
         def page(after: str | None) -> list[Any]:
             try:
-                return chain.address_txs(self.store, self.network, address.strip(), after=after, page=PAGE)
+                return explorer.address_txs(self.store, self.network, address.strip(), after=after, page=PAGE)
             except InputError as exc:
                 raise ChainError(f"rehearsal chain: address history of {address[:80]!r}: {exc}") from None
 

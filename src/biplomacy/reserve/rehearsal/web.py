@@ -1,8 +1,10 @@
-"""The rehearsal chain served as an Esplora-compatible REST API at /api/v1/rehearsal/esplora (the sync subset).
+"""The rehearsal chain served as an Esplora REST API at /api/v1/rehearsal/esplora: the routes of Blockstream's
+API.md that wallets and block explorers call (transactions, outspends, merkle proofs, addresses and script
+hashes with their statistics, histories and UTXOs, blocks, the mempool, fee estimates, broadcast).
 
 Answers match Blockstream's Esplora: plain-text bodies for hashes, hex and heights, JSON for transactions and
 UTXOs, 404 "Transaction not found", 400 with the reason for a refused broadcast. Point any Esplora client
-(BDK's EsploraClient, this project's adapter) at http://HOST:PORT/api/v1/rehearsal/esplora.
+(BDK's EsploraClient, this project's adapter, an explorer) at http://HOST:PORT/api/v1/rehearsal/esplora.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from biplomacy.core.config import Settings
 from biplomacy.core.errors import InputError, NotFound
-from biplomacy.reserve.rehearsal import chain
+from biplomacy.reserve.rehearsal import chain, explorer
 from biplomacy.store.db import Store
 
 PREFIX = "/rehearsal/esplora"
@@ -37,6 +39,16 @@ def _hex64(value: str, what: str) -> str:
     if not _HEX64.match(value):
         raise InputError(f"{what} must be 64 hex digits", field=what)
     return value.lower()
+
+
+def _binary(fn: Any) -> Response:
+    try:
+        data = fn()
+    except NotFound as exc:
+        return PlainTextResponse(str(exc), status_code=404)
+    except InputError as exc:
+        return PlainTextResponse(str(exc), status_code=400)
+    return Response(data, media_type="application/octet-stream")
 
 
 def _answer(fn: Any, *args: Any) -> Response:
@@ -66,13 +78,13 @@ def tip_hash(request: Request) -> Response:
 @api.get("/blocks")
 def blocks(request: Request) -> Response:
     store, _ = _ctx(request)
-    return _answer(chain.blocks, store)
+    return _answer(explorer.blocks, store)
 
 
 @api.get("/blocks/{start}")
 def blocks_from(request: Request, start: Height) -> Response:
     store, _ = _ctx(request)
-    return _answer(chain.blocks, store, start)
+    return _answer(explorer.blocks, store, start)
 
 
 @api.get("/block-height/{height}", response_class=PlainTextResponse)
@@ -84,66 +96,99 @@ def block_height(request: Request, height: Height) -> Response:
 @api.get("/block/{block_hash}")
 def block(request: Request, block_hash: str) -> Response:
     store, _ = _ctx(request)
-    return _answer(lambda: chain.block(store, _hex64(block_hash, "hash")))
+    return _answer(lambda: explorer.block(store, _hex64(block_hash, "hash")))
 
 
 @api.get("/block/{block_hash}/header", response_class=PlainTextResponse)
 def block_header(request: Request, block_hash: str) -> Response:
     store, _ = _ctx(request)
-    return _answer(lambda: chain.block_header(store, _hex64(block_hash, "hash")))
+    return _answer(lambda: explorer.block_header(store, _hex64(block_hash, "hash")))
 
 
 @api.get("/block/{block_hash}/status")
 def block_status(request: Request, block_hash: str) -> Response:
     store, _ = _ctx(request)
-
-    def status() -> dict[str, Any]:
-        b = chain.block(store, _hex64(block_hash, "hash"))
-        return {"in_best_chain": True, "height": b["height"]}
-    return _answer(status)
+    return _answer(lambda: explorer.block_status(store, _hex64(block_hash, "hash")))
 
 
-@api.get("/address/{address}/txs")
-def address_txs(request: Request, address: str) -> Response:
-    store, network = _ctx(request)
-    return _answer(chain.address_txs, store, network, address.strip())
-
-
-@api.get("/address/{address}/txs/chain/{last_seen}")
-def address_txs_chain(request: Request, address: str, last_seen: str) -> Response:
-    store, network = _ctx(request)
-    return _answer(lambda: chain.address_txs(store, network, address.strip(), after=_hex64(last_seen, "txid")))
-
-
-@api.get("/address/{address}/utxo")
-def address_utxo(request: Request, address: str) -> Response:
+@api.get("/block/{block_hash}/txids")
+def block_txids(request: Request, block_hash: str) -> Response:
     store, _ = _ctx(request)
-    return _answer(chain.address_utxo, store, address.strip())
+    return _answer(lambda: explorer.block_txids(store, _hex64(block_hash, "hash")))
 
 
-@api.get("/scripthash/{scripthash}/txs")
-def scripthash_txs(request: Request, scripthash: str) -> Response:
-    store, network = _ctx(request)
-    return _answer(lambda: chain.address_txs(store, network, _hex64(scripthash, "scripthash"), "scripthash"))
-
-
-@api.get("/scripthash/{scripthash}/txs/chain/{last_seen}")
-def scripthash_txs_chain(request: Request, scripthash: str, last_seen: str) -> Response:
-    store, network = _ctx(request)
-    return _answer(lambda: chain.address_txs(store, network, _hex64(scripthash, "scripthash"), "scripthash",
-                                             after=_hex64(last_seen, "txid")))
-
-
-@api.get("/scripthash/{scripthash}/utxo")
-def scripthash_utxo(request: Request, scripthash: str) -> Response:
+@api.get("/block/{block_hash}/txid/{index}", response_class=PlainTextResponse)
+def block_txid(request: Request, block_hash: str, index: Height) -> Response:
     store, _ = _ctx(request)
-    return _answer(lambda: chain.address_utxo(store, _hex64(scripthash, "scripthash"), "scripthash"))
+    return _answer(lambda: explorer.block_txid(store, _hex64(block_hash, "hash"), index))
+
+
+@api.get("/block/{block_hash}/txs")
+def block_txs(request: Request, block_hash: str) -> Response:
+    store, network = _ctx(request)
+    return _answer(lambda: explorer.block_txs(store, network, _hex64(block_hash, "hash")))
+
+
+@api.get("/block/{block_hash}/txs/{start_index}")
+def block_txs_from(request: Request, block_hash: str, start_index: Height) -> Response:
+    store, network = _ctx(request)
+    return _answer(lambda: explorer.block_txs(store, network, _hex64(block_hash, "hash"), start_index))
+
+
+@api.get("/block/{block_hash}/raw")
+def block_raw(request: Request, block_hash: str) -> Response:
+    store, _ = _ctx(request)
+    return _binary(lambda: explorer.block_raw(store, _hex64(block_hash, "hash")))
+
+
+def _key(by: str, value: str) -> str:
+    return value.strip() if by == "address" else _hex64(value, "scripthash")
+
+
+def _history_routes(by: str) -> None:
+    """The address and scripthash routes, alike but for how the key is written (Esplora serves both)."""
+    base = f"/{by}/{{key}}"
+
+    @api.get(base, name=f"{by}_stats")
+    def stats(request: Request, key: str) -> Response:
+        store, _ = _ctx(request)
+        return _answer(lambda: explorer.address_stats(store, _key(by, key), by))
+
+    @api.get(f"{base}/txs", name=f"{by}_txs")
+    def txs(request: Request, key: str) -> Response:
+        store, network = _ctx(request)
+        return _answer(lambda: explorer.address_txs(store, network, _key(by, key), by))
+
+    @api.get(f"{base}/txs/chain", name=f"{by}_txs_chain_first")
+    def txs_chain(request: Request, key: str) -> Response:
+        store, network = _ctx(request)
+        return _answer(lambda: explorer.address_txs(store, network, _key(by, key), by, mempool=False))
+
+    @api.get(f"{base}/txs/chain/{{last_seen}}", name=f"{by}_txs_chain")
+    def txs_chain_after(request: Request, key: str, last_seen: str) -> Response:
+        store, network = _ctx(request)
+        return _answer(lambda: explorer.address_txs(store, network, _key(by, key), by,
+                                                    after=_hex64(last_seen, "txid")))
+
+    @api.get(f"{base}/txs/mempool", name=f"{by}_txs_mempool")
+    def txs_mempool(request: Request, key: str) -> Response:
+        store, network = _ctx(request)
+        return _answer(lambda: explorer.address_txs(store, network, _key(by, key), by, chain=False))
+
+    @api.get(f"{base}/utxo", name=f"{by}_utxo")
+    def utxo(request: Request, key: str) -> Response:
+        store, _ = _ctx(request)
+        return _answer(lambda: explorer.address_utxo(store, _key(by, key), by))
+
+
+_history_routes("address")
+_history_routes("scripthash")
 
 
 @api.get("/tx/{txid}")
 def tx(request: Request, txid: str) -> Response:
     store, network = _ctx(request)
-    return _answer(lambda: chain.tx(store, network, _hex64(txid, "txid")))
+    return _answer(lambda: explorer.tx(store, network, _hex64(txid, "txid")))
 
 
 @api.get("/tx/{txid}/hex", response_class=PlainTextResponse)
@@ -155,19 +200,37 @@ def tx_hex(request: Request, txid: str) -> Response:
 @api.get("/tx/{txid}/raw")
 def tx_raw(request: Request, txid: str) -> Response:
     store, _ = _ctx(request)
-    try:
-        text = chain.tx_hex(store, _hex64(txid, "txid"))
-    except NotFound as exc:
-        return PlainTextResponse(str(exc), status_code=404)
-    except InputError as exc:
-        return PlainTextResponse(str(exc), status_code=400)
-    return Response(bytes.fromhex(text), media_type="application/octet-stream")
+    return _binary(lambda: bytes.fromhex(chain.tx_hex(store, _hex64(txid, "txid"))))
 
 
 @api.get("/tx/{txid}/status")
 def tx_status(request: Request, txid: str) -> Response:
     store, _ = _ctx(request)
-    return _answer(lambda: chain.tx_status(store, _hex64(txid, "txid")))
+    return _answer(lambda: explorer.tx_status(store, _hex64(txid, "txid")))
+
+
+@api.get("/tx/{txid}/outspends")
+def tx_outspends(request: Request, txid: str) -> Response:
+    store, _ = _ctx(request)
+    return _answer(lambda: explorer.outspends(store, _hex64(txid, "txid")))
+
+
+@api.get("/tx/{txid}/outspend/{vout}")
+def tx_outspend(request: Request, txid: str, vout: Height) -> Response:
+    store, _ = _ctx(request)
+    return _answer(lambda: explorer.outspend(store, _hex64(txid, "txid"), vout))
+
+
+@api.get("/tx/{txid}/merkle-proof")
+def tx_merkle_proof(request: Request, txid: str) -> Response:
+    store, _ = _ctx(request)
+    return _answer(lambda: explorer.merkle_proof(store, _hex64(txid, "txid")))
+
+
+@api.get("/tx/{txid}/merkleblock-proof", response_class=PlainTextResponse)
+def tx_merkleblock_proof(request: Request, txid: str) -> Response:
+    store, _ = _ctx(request)
+    return _answer(lambda: explorer.merkleblock_proof(store, _hex64(txid, "txid")))
 
 
 @api.post("/tx", response_class=PlainTextResponse)
@@ -184,9 +247,27 @@ async def post_tx(request: Request) -> Response:
     return _answer(chain.broadcast, store, network, text)
 
 
+@api.get("/mempool")
+def mempool(request: Request) -> Response:
+    store, _ = _ctx(request)
+    return _answer(explorer.mempool, store)
+
+
+@api.get("/mempool/txids")
+def mempool_txids(request: Request) -> Response:
+    store, _ = _ctx(request)
+    return _answer(explorer.mempool_txids, store)
+
+
+@api.get("/mempool/recent")
+def mempool_recent(request: Request) -> Response:
+    store, _ = _ctx(request)
+    return _answer(explorer.mempool_recent, store)
+
+
 @api.get("/fee-estimates")
 def fee_estimates() -> Response:
-    return JSONResponse(chain.fee_estimates())
+    return JSONResponse(explorer.fee_estimates())
 
 
 def rehearsal_app(store: Store, settings: Settings) -> FastAPI:

@@ -1,9 +1,9 @@
 """The rehearsal chain's rules: faucet payments, block hashes, and the checks a broadcast transaction must pass.
 
-Pure functions over plain values; services/rehearsal_chain.py keeps the chain in the store. A rehearsal
-transaction is a real Bitcoin transaction (embit serialises it), so what signers sign here is exactly what
-they would sign on mainnet; only proof of work and the faucet's inputs are simulated. P2WSH multisig and P2TR
-inputs (taproot script path through the tapscript interpreter of bip322_script, or key path) are verified.
+Pure functions over plain values; rehearsal/chain.py keeps the chain in the store. A rehearsal transaction is
+a real Bitcoin transaction (embit serialises it), so what signers sign here is exactly what they would sign on
+mainnet; only proof of work and the faucet's inputs are simulated. A broadcast is judged as a node's mempool
+judges it, every script type a reserve meets (model/node_rules.py).
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from embit import ec
+from embit import compact
 from embit.script import Script, address_to_scriptpubkey
 from embit.transaction import Transaction, TransactionInput, TransactionOutput
 
 from biplomacy.core.errors import InputError
-from biplomacy.reserve.bip322.inputs import verify_input
-from biplomacy.reserve.model import taproot_spend as tap
+from biplomacy.reserve.bip322.inputs import pushes
+from biplomacy.reserve.rehearsal.model import node_rules as rules
 
 FAUCET_TAG = b"biplomacy-rehearsal-faucet"
 MAX_REORG_DEPTH = 100
@@ -31,6 +31,8 @@ class Prevout:
     script: bytes
     value: int
     spent_by: str | None
+    height: int | None = None  # of the block holding it; None while its transaction is in the mempool
+    spent_by_pending: bool = False  # whether `spent_by` is still in the mempool
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,15 @@ def _sha256d(data: bytes) -> bytes:
     return hashlib.sha256(hashlib.sha256(data).digest()).digest()
 
 
+def double_sha256(data: bytes) -> bytes:
+    return _sha256d(data)
+
+
+def block_hash_of(header: bytes) -> str:
+    """A header's block hash, display hex."""
+    return _sha256d(header)[::-1].hex()
+
+
 def merkle_root(txids: list[str]) -> bytes:
     """The Bitcoin merkle root (internal byte order) of `txids` (display hex); zeros for an empty block."""
     level = [bytes.fromhex(t)[::-1] for t in txids]
@@ -107,14 +118,61 @@ def block_hash(prev_hash: str, txids: list[str], time: int) -> str:
     return _sha256d(block_header(prev_hash, txids, time))[::-1].hex()
 
 
-def vsize_of(tx: Transaction) -> int:
+def weight_of(tx: Transaction) -> int:
+    """BIP-141 weight: the size without witnesses times three, plus the full size."""
     full = len(tx.serialize())
     if not tx.is_segwit:
-        return full
+        return full * 4
     stripped = Transaction(tx.version, [TransactionInput(i.txid, i.vout, i.script_sig, i.sequence) for i in tx.vin],
                            tx.vout, tx.locktime)
-    base = len(stripped.serialize())
-    return (base * 3 + full + 3) // 4
+    return len(stripped.serialize()) * 3 + full
+
+
+def vsize_of(tx: Transaction) -> int:
+    return (weight_of(tx) + 3) // 4
+
+
+def push_items(script_sig: bytes) -> list[bytes] | None:
+    """The data a push-only scriptSig pushes, None if it holds another opcode."""
+    return pushes(script_sig)
+
+
+def partial_merkle_tree(txids: list[str], index: int) -> bytes:
+    """bitcoind's CPartialMerkleTree proving the transaction at `index` (merkleblock.cpp): the transaction count,
+    the hashes and the flag bits of a depth-first walk that descends only towards the matched leaf."""
+    leaves = [bytes.fromhex(t)[::-1] for t in txids]
+    n = len(leaves)
+
+    def width(height: int) -> int:
+        return (n + (1 << height) - 1) >> height
+
+    def node(height: int, pos: int) -> bytes:
+        if height == 0:
+            return leaves[pos]
+        left = node(height - 1, pos * 2)
+        right = node(height - 1, pos * 2 + 1) if pos * 2 + 1 < width(height - 1) else left
+        return _sha256d(left + right)
+
+    bits: list[bool] = []
+    hashes: list[bytes] = []
+
+    def walk(height: int, pos: int) -> None:
+        parent_of_match = (pos << height) <= index < ((pos + 1) << height)
+        bits.append(parent_of_match)
+        if height == 0 or not parent_of_match:
+            hashes.append(node(height, pos))
+            return
+        walk(height - 1, pos * 2)
+        if pos * 2 + 1 < width(height - 1):
+            walk(height - 1, pos * 2 + 1)
+
+    top = 0
+    while width(top) > 1:
+        top += 1
+    walk(top, 0)
+    flags = bytes(sum(1 << j for j in range(8) if i + j < len(bits) and bits[i + j]) for i in range(0, len(bits), 8))
+    return (n.to_bytes(4, "little") + compact.to_bytes(len(hashes)) + b"".join(hashes)
+            + compact.to_bytes(len(flags)) + flags)
 
 
 def parse_tx(hex_text: str) -> Transaction:
@@ -124,83 +182,36 @@ def parse_tx(hex_text: str) -> Transaction:
         raise InputError("transaction is not valid hex of a Bitcoin transaction", field="tx") from None
 
 
-def _check_p2wsh_multisig(tx: Transaction, i: int, prev: Prevout) -> str | None:
-    """Why input `i` fails to satisfy its P2WSH multisig prevout, or None when it does."""
-    items = tx.vin[i].witness.items
-    if len(items) < 3:
-        return f"input {i}: witness too short for a multisig spend"
-    wscript = items[-1]
-    if b"\x00\x20" + hashlib.sha256(wscript).digest() != prev.script:
-        return f"input {i}: witness script does not match the output it spends"
-    data = wscript
-    m, n = data[0] - 0x50, data[-2] - 0x50
-    keys = [data[1 + 34 * k + 1: 1 + 34 * k + 34] for k in range(n)]
-    sigs = items[1:-1]
-    if len(sigs) != m:
-        return f"input {i}: {len(sigs)} signatures for a {m}-of-{n} script"
-    msg = tx.sighash_segwit(i, Script(wscript), prev.value)
-    k = 0
-    for sig in sigs:
-        ok = False
-        while k < len(keys) and not ok:
-            try:
-                ok = ec.PublicKey.parse(keys[k]).verify(ec.Signature.parse(sig[:-1]), msg)
-            except Exception:  # noqa: BLE001 - a malformed DER signature simply does not verify
-                ok = False
-            k += 1
-        if not ok:
-            return f"input {i}: a signature does not verify against the script's keys"
-    return None
-
-
-def _check_p2tr(tx: Transaction, i: int, spks: list[Script], values: list[int]) -> str | None:
-    """Why input `i` fails to spend its P2TR prevout, or None when it succeeds.
-
-    The control block must commit the leaf to the prevout's output key (BIP-341) and the leaf runs in the
-    tapscript interpreter (bip322_verify, BIP-342: Schnorr signatures over the script-path sighash, CHECKSIGADD,
-    NUMEQUAL); a key-path spend is one Schnorr signature by the output key. Whatever that interpreter cannot
-    judge is refused, never accepted unchecked."""
-    items = tx.vin[i].witness.items
-    parsed = tap.parse_multi_a(items[-2]) if len(items) >= 3 else None
-    if parsed is not None and len(items) - 2 == len(parsed[1]):
-        m, n, given = parsed[0], len(parsed[1]), sum(1 for x in items[:-2] if x)
-        if given != m:
-            return f"input {i}: {given} signatures for a {m}-of-{n} taproot multisig (multi_a takes exactly {m})"
-    valid, reason, conclusive = verify_input(tx, i, spks, values)
-    if valid:
-        return None
-    if not conclusive:
-        return f"input {i}: the rehearsal chain cannot check this taproot spend ({reason}), so it refuses it"
-    return f"input {i}: {reason} (taproot spend)"
-
-
-def check_broadcast(hex_text: str, prevout: Callable[[str, int], Prevout | None]) -> CheckedTx:
-    """Check a transaction for broadcast: inputs exist and are unspent, amounts balance, P2WSH multisig and P2TR
-    witnesses verify."""
+def check_broadcast(hex_text: str, prevout: Callable[[str, int], Prevout | None],
+                    tip: rules.Tip | None = None) -> CheckedTx:
+    """Judge a transaction as a node's mempool would (model/node_rules.py): its shape and standardness, that its
+    inputs exist and are unspent by the chain and its mempool, lock times against `tip`, every input's script and
+    signatures, and the fee. InputError names the first rule broken."""
     tx = parse_tx(hex_text)
-    spends, prevs = [], []
-    for i, txin in enumerate(tx.vin):
-        outpoint = (txin.txid.hex(), txin.vout)
-        prev = prevout(*outpoint)
-        if prev is None:
-            raise InputError(f"input {i} spends {outpoint[0]}:{outpoint[1]}, which does not exist", field="tx")
-        if prev.spent_by is not None:
-            raise InputError(f"input {i} spends {outpoint[0]}:{outpoint[1]}, already spent by {prev.spent_by}",
-                             field="tx")
-        spends.append(outpoint)
-        prevs.append(prev)
-    spks, values = [Script(p.script) for p in prevs], [p.value for p in prevs]
-    for i, prev in enumerate(prevs):
-        why = None
-        if prev.script[:2] == b"\x00\x20":
-            why = _check_p2wsh_multisig(tx, i, prev)
-        elif prev.script[:2] == b"\x51\x20" and len(prev.script) == 34:
-            why = _check_p2tr(tx, i, spks, values)
-        if why:
-            raise InputError(why, field="tx")
-    total_in = sum(values)
-    total_out = sum(o.value for o in tx.vout)
-    if total_out > total_in:
-        raise InputError(f"outputs ({total_out} sat) exceed inputs ({total_in} sat)", field="tx")
+    raw = bytes.fromhex(hex_text.strip())
+    tip = tip or rules.Tip(0, lambda height: GENESIS_TIME)
+    try:
+        rules.check_shape(tx, raw)
+        txid = tx.txid().hex()
+        spends, coins = [], []
+        for i, txin in enumerate(tx.vin):
+            outpoint = (txin.txid.hex(), txin.vout)
+            prev = prevout(*outpoint)
+            if prev is None:
+                raise rules.Refused(f"input {i} spends {outpoint[0]}:{outpoint[1]}, which does not exist "
+                                    "(bad-txns-inputs-missingorspent)")
+            if prev.spent_by is not None and prev.spent_by != txid:
+                where = "a mempool transaction" if prev.spent_by_pending else "a confirmed transaction"
+                raise rules.Refused(f"input {i} spends {outpoint[0]}:{outpoint[1]}, already spent by {where} "
+                                    f"{prev.spent_by} (txn-mempool-conflict; the rehearsal chain does not take "
+                                    "replacements)")
+            spends.append(outpoint)
+            coins.append(rules.Coin(prev.script, prev.value, prev.height))
+        rules.check_final(tx, tip)
+        rules.check_sequence_locks(tx, coins, tip)
+        rules.check_inputs(tx, coins)
+        fee = rules.check_fee(tx, coins, vsize_of(tx))
+    except rules.Refused as exc:
+        raise InputError(str(exc), field="tx") from None
     outputs = [(v, o.script_pubkey.data, o.value) for v, o in enumerate(tx.vout)]
-    return CheckedTx(tx.txid().hex(), tx.serialize().hex(), total_in - total_out, vsize_of(tx), spends, outputs)
+    return CheckedTx(txid, raw.hex(), fee, vsize_of(tx), spends, outputs)

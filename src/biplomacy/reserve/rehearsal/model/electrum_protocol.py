@@ -3,7 +3,9 @@
 Pure functions: services/rehearsal_electrum.py serves the rehearsal chain with them. Method semantics follow
 the Electrum protocol 1.4 (https://electrum-protocol.readthedocs.io/en/latest/protocol-methods.html, read
 2026-11-23): script hashes are the SHA-256 of the output script shown byte-reversed, merkle branches are
-hashes in display order, heights of unconfirmed transactions are 0.
+hashes in display order, a mempool transaction's height is 0 (-1 when it spends an unconfirmed output), a
+script's status is the SHA-256 of "txid:height:" over its history. Notifications are JSON-RPC requests without
+an id, as ElectrumX pushes them; the fee histogram is ElectrumX's compact one (server/mempool.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 PROTOCOL_VERSION = "1.4"
+PROTOCOL_MIN, PROTOCOL_MAX = (1, 4), (1, 4, 2)  # 1.4.1 and 1.4.2 add nothing a 1.4 server lacks but unsubscribe
 MAX_LINE = 1_000_000  # bytes; a longer request is refused (a raw transaction is at most 400 kB of hex * 2)
 
 # JSON-RPC 2.0 error codes (https://www.jsonrpc.org/specification#error_object)
@@ -60,6 +63,15 @@ def merkle_levels(txids: list[str]) -> list[list[bytes]]:
     return levels
 
 
+def merkle_root_hex(hashes: list[str]) -> str:
+    """The merkle root (display hex) over hashes given in display hex (txids, or block hashes for cp_height)."""
+    levels = merkle_levels(hashes)
+    if not levels:
+        return hashes[0]
+    top = levels[-1]
+    return _sha256d(top[0] + top[1])[::-1].hex()
+
+
 def branch_at(levels: list[list[bytes]], pos: int) -> list[str]:
     """The merkle branch of the leaf at `pos`, from a tree's levels (display hex, leaf's sibling first)."""
     branch = []
@@ -84,6 +96,66 @@ def merkle_root_from_branch(txid: str, branch: list[str], pos: int) -> str:
         node = _sha256d(node + other) if pos % 2 == 0 else _sha256d(other + node)
         pos //= 2
     return node[::-1].hex()
+
+
+def script_status(history: list[tuple[str, int]]) -> str | None:
+    """A script's status: SHA-256 over "txid:height:" of its history in the order get_history lists it; None when
+    the script has no history (protocol 1.4, blockchain.scripthash.subscribe)."""
+    if not history:
+        return None
+    return hashlib.sha256("".join(f"{t}:{h}:" for t, h in history).encode()).hexdigest()
+
+
+def _version_tuple(text: Any) -> tuple[int, ...]:
+    if not isinstance(text, str) or not text or len(text) > 20:
+        raise RpcError(INVALID_PARAMS, "protocol version must be a string such as \"1.4\"")
+    try:
+        return tuple(int(p) for p in text.split("."))
+    except ValueError:
+        raise RpcError(INVALID_PARAMS, f"protocol version {text[:20]!r} is not dotted numbers") from None
+
+
+def negotiate(protocol_version: Any) -> str:
+    """The version both sides speak, from the client's "1.4" or ["1.2", "1.4"] (protocol 1.4, server.version);
+    RpcError when the ranges do not meet (ElectrumX answers "unsupported protocol version" and disconnects)."""
+    if isinstance(protocol_version, list) and len(protocol_version) == 2:
+        low, high = _version_tuple(protocol_version[0]), _version_tuple(protocol_version[1])
+    else:
+        low = high = _version_tuple(protocol_version)
+    best = min(high, PROTOCOL_MAX)
+    if best < max(low, PROTOCOL_MIN):
+        raise RpcError(BAD_REQUEST, f"unsupported protocol version: {protocol_version}")
+    return ".".join(str(p) for p in best)
+
+
+def fee_histogram(rates: list[tuple[float, int]], bin_size: int = 100_000) -> list[list[float | int]]:
+    """ElectrumX's compact fee histogram of a mempool: [[fee_rate, vsize], ...], fee rates in sat/vB decreasing,
+    each bin holding at least `bin_size` vbytes (growing 10 % a bin) of the transactions paying at least that rate.
+
+    `rates` holds (fee rate in sat/vB, vsize) per mempool transaction. As ElectrumX's mempool._compress_histogram
+    (kyuupichan/electrumx, server/mempool.py): rates are floored to 0.1 sat/vB, and a lump of more than twice a
+    bin closes the bin before it."""
+    histogram: dict[float, int] = {}
+    for rate, vsize in rates:
+        key = int(rate * 10) / 10
+        histogram[key] = histogram.get(key, 0) + vsize
+    compact: list[list[float | int]] = []
+    cum, size, prev = 0, float(bin_size), None
+    for rate, vsize in sorted(histogram.items(), reverse=True):
+        if vsize > 2 * size and prev is not None and cum > 0:
+            compact.append([prev, cum])
+            cum, size = 0, size * 1.1
+        cum += vsize
+        if cum > size:
+            compact.append([rate, cum])
+            cum, size = 0, size * 1.1
+        prev = rate
+    return compact
+
+
+def notification(method: str, params: list[Any]) -> bytes:
+    """A notification the server pushes (a request without an id), one line."""
+    return _encode({"jsonrpc": "2.0", "method": method, "params": params})
 
 
 def hex64(value: Any, what: str) -> str:
