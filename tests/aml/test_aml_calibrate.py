@@ -170,6 +170,9 @@ def test_adopting_a_profile_is_audited_and_the_stream_scores_with_it(profile, cl
     raised = [a for t in rows_of(tx)[:3000] for a in scorer.score(t).alerts]
     assert raised and all(a.profile == done.version for a in raised)
     assert any(a.rule == "learned" for a in raised)
+    kept = cli("supervise", "aml", "scan", "--transactions", str(TX), "--store", "--json")  # no --profile
+    assert kept.exit_code == 0, kept.stderr
+    assert kept.json["summary"]["profile"] == done.version and kept.json["summary"]["learned"]
 
 
 def test_several_transactions_files_are_scanned_together(cli_nodb, tmp_path):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from biplomacy.aml.model.alerts import Alert
 from biplomacy.aml.model.cases import check_transition
+from biplomacy.aml.profile_store import profile_in_force
 from biplomacy.aml.results import (
     Case,
     CaseEvent,
@@ -23,7 +24,7 @@ from biplomacy.aml.results import (
     StreamImport,
     SuspiciousTransactionReport,
 )
-from biplomacy.aml.scan import scan_file
+from biplomacy.aml.scan import scan_paths
 from biplomacy.aml.tables import AmlAlertRow, AmlCaseEventRow, AmlCaseRow, AmlScanRow, AmlStrRow
 from biplomacy.core.errors import InputError, NotFound
 from biplomacy.core.permissions import Actor, authorize
@@ -36,11 +37,12 @@ def _aware(d: datetime) -> datetime:
 
 
 def store_scan(store: Store, actor: Actor, path: Path | list[Path], profile: Path | None = None) -> StoredScan:
-    """Scan one file or several together (with a rule profile, or the shipped thresholds), then keep the scan,
-    every alert and an open case per alert in one audited transaction that names the profile in force."""
+    """Scan one file or several together (with the profile named, else the adopted one, else the shipped
+    thresholds), then keep the scan, every alert and an open case per alert in one audited transaction that
+    names the profile in force."""
     authorize(actor, "aml.scan")
-    result = scan_file(path, profile)
     paths = [path] if isinstance(path, Path) else path
+    result = scan_paths(paths, profile_in_force(store, profile))  # no --profile: the adopted one, if any
     source = ", ".join(map(str, paths))
     summary = result.summary
     now = datetime.now(UTC)

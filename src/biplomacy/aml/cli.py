@@ -39,8 +39,10 @@ def register_aml(app: typer.Typer) -> None:
              transactions: list[Path] = typer.Option(..., "--transactions",
                                                      help="CSV or Parquet (ours, AMLSim's or AMLworld's); repeat it "
                                                           "to scan several files together."),
-             accounts: Path = typer.Option(None, "--accounts", help="Accounts file (AMLSim accounts.csv); optional."),
-             profile: Path = typer.Option(None, "--profile", help="A rule profile from `aml calibrate`."),
+             accounts: Path = typer.Option(None, "--accounts", help="Accounts file (AMLSim accounts.csv); optional, "
+                                                                  "checked to exist; the rules read transfers only."),
+             profile: Path = typer.Option(None, "--profile", help="A rule profile from `aml calibrate` (with "
+                                                                  "--store and no --profile: the adopted one)."),
              store: bool = typer.Option(False, "--store", help="Keep the scan, its alerts and a case per alert."),
              json_: bool = typer.Option(False, "--json")) -> None:
         """Run every AML rule over a transactions file; alerts carry their evidence."""

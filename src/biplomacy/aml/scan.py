@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import fields
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from biplomacy.aml.model.rules import RULES as RULES  # the registry, for peers' bundles
 from biplomacy.aml.model.rules import enabled
@@ -17,6 +17,9 @@ from biplomacy.aml.model.thresholds import Thresholds
 from biplomacy.aml.model.transactions import Transactions, concat, from_columns
 from biplomacy.aml.results import ScanResult, ScanSummary
 from biplomacy.core.errors import InputError
+
+if TYPE_CHECKING:
+    from biplomacy.aml.profiles import Loaded
 
 SHIPPED_SDN = "ofac-sdn-xbt-2024-09-27.txt"
 SHIPPED_THRESHOLDS = "thresholds-v3.toml"  # used where no profile is in force
@@ -84,10 +87,15 @@ def load_transactions(paths: Sequence[Path]) -> Transactions:
 
 def scan_file(path: Path | Sequence[Path], profile: Path | None = None) -> ScanResult:
     """Scan one file or several together, with the shipped thresholds or a rule profile (and its learned scorer)."""
-    from biplomacy.aml.profiles import load, scan_with
+    from biplomacy.aml.profiles import load
 
-    paths = [path] if isinstance(path, Path) else list(path)
-    used = load(profile) if profile is not None else None
+    return scan_paths([path] if isinstance(path, Path) else list(path), load(profile) if profile is not None else None)
+
+
+def scan_paths(paths: Sequence[Path], used: Loaded | None) -> ScanResult:
+    """Every file of `paths` as one table, scanned with a loaded profile (None: the shipped thresholds)."""
+    from biplomacy.aml.profiles import scan_with
+
     tx = load_transactions(paths)
     th = used.profile.thresholds if used is not None else thresholds()
     sdn = shipped_sanctions()
