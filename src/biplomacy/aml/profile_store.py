@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from biplomacy.aml.model.profile import Profile, from_json, version_of
+from biplomacy.aml.model.thresholds import Thresholds
 from biplomacy.aml.profiles import Loaded, load, loaded
 from biplomacy.aml.results import AdoptedProfile
 from biplomacy.aml.scan import thresholds
@@ -44,9 +46,13 @@ def profile_from_thresholds(text: str, source: str, origin: dict[str, Any]) -> P
     gives a figure of the wrong type is an InputError naming `source`."""
     try:
         th = thresholds(text)
+        given = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, TypeError, ValueError) as exc:
         raise InputError(f"{source}: its AML thresholds are not a readable thresholds TOML ({exc})",
                          field="adopt") from None
+    known = {f.name for f in fields(Thresholds)}
+    origin = {**origin, "thresholds_given": sorted(set(given) & known),  # the rest are v3's
+              "left_out": sorted(set(given) - known)}  # e.g. an older release's names: recorded, not applied
     created = datetime.now(UTC).isoformat(timespec="seconds")
     body = Profile("", created, th, (), {}, origin, {"metric": "adopted from a peer's bundle"}, {}, None).to_json()
     return from_json({**body, "version": version_of(body)}, source)
