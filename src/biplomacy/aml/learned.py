@@ -93,7 +93,10 @@ class Scorer:
         """explain() for many rows in one call of the model."""
         if not len(rows):
             return []
-        contrib = np.asarray(self.booster.predict(rows, pred_contrib=True, num_threads=0))[:, :-1]
+        # one thread for a few rows (the streaming scorer's one account): starting LightGBM's OpenMP threads cost
+        # ~30 ms a call on a busy machine, forty times the work itself (bench/RESULTS-aml.md, 2026-12-06)
+        threads = 1 if len(rows) < 256 else 0
+        contrib = np.asarray(self.booster.predict(rows, pred_contrib=True, num_threads=threads))[:, :-1]
         out: list[list[dict[str, float | str]]] = []
         for row, c in zip(rows, contrib, strict=True):
             top = np.argsort(-np.abs(c))[:TOP]
