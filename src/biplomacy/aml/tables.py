@@ -21,7 +21,7 @@ class AmlScanRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(120))
     transactions: Mapped[int] = mapped_column(BigInteger)
-    thresholds_version: Mapped[str] = mapped_column(String(20))
+    thresholds_version: Mapped[str] = mapped_column(String(60))  # v3, or a profile's version
     summary_json: Mapped[str] = mapped_column(Text)
 
 

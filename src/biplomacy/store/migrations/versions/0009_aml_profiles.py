@@ -1,4 +1,5 @@
-"""aml: adopted rule profiles (calibrated thresholds and their learned model), the newest in force
+"""aml: adopted rule profiles (calibrated thresholds and their learned model), the newest in force; a scan's
+thresholds_version widened to hold a profile's version (date and hash, 23 characters)
 
 Revision ID: 0009_aml_profiles
 Revises: 0005_aml_travel
@@ -26,7 +27,13 @@ def upgrade() -> None:
         sa.Column("profile_json", sa.Text, nullable=False),
         sa.Column("model_text", sa.Text, nullable=True),
     )
+    with op.batch_alter_table("aml_scans") as t:
+        t.alter_column("thresholds_version", existing_type=sa.String(20), type_=sa.String(60),
+                       existing_nullable=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("aml_scans") as t:
+        t.alter_column("thresholds_version", existing_type=sa.String(60), type_=sa.String(20),
+                       existing_nullable=False)
     op.drop_table("aml_profiles")
