@@ -2,14 +2,14 @@
 thresholds_version widened to hold a profile's version (date and hash, 23 characters)
 
 Revision ID: 0009_aml_profiles
-Revises: 0005_aml_travel
+Revises: 0005_aml_travel_b
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_aml_profiles"
-down_revision = "0005_aml_travel"
+down_revision = "0005_aml_travel_b"
 branch_labels = None
 depends_on = None
 
