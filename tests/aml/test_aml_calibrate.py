@@ -202,3 +202,26 @@ def test_explanations_add_up_to_the_score(profile):
     top = used.scorer.explain_many(x[:50])
     for row, named in zip(full[:50, :-1], top, strict=True):
         assert named[0]["contribution"] == pytest.approx(row[np.argmax(np.abs(row))], abs=1e-4)
+
+
+def test_a_quarantine_keeps_the_adopted_profiles_state(profile, cli, store, tmp_path):
+    """The quarantine reopens the stream's state with the adopted profile: the learned scorer's account features
+    survive it, and the quarantined transfer is gone from the state."""
+    out, done = profile
+    assert cli("supervise", "aml", "profile", "adopt", str(out)).exit_code == 0
+    folder = tmp_path / "aml-stream"
+    rows = rows_of(from_columns(read_columns(TX), "t"))[:400]
+    scorer = StreamScorer(folder, profile=profile_in_force(store, None))
+    for t in rows:
+        scorer.score(t)
+    scorer.close()
+    r = cli("supervise", "aml", "stream-quarantine", rows[-1].tx_id, "--reason", "dated wrong", "--state",
+            str(folder), "--json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json["found"] is True
+    again = StreamScorer(folder, profile=profile_in_force(store, None))
+    try:
+        assert again.traits is not None and len(again.traits.of) > 100  # kept through the quarantine's snapshot
+        assert again.profile_version == done.version
+    finally:
+        again.close()
