@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from biplomacy.aml import evaluate as aml_evaluate
-from biplomacy.aml.scan import RULES, thresholds
+from biplomacy.aml.scan import RULES, shipped_thresholds_text, thresholds
 from biplomacy.core.errors import InputError
 from biplomacy.core.provenance import load_registry
 from biplomacy.reserve import policy_rules
@@ -25,7 +25,6 @@ from biplomacy.store.db import Store
 from biplomacy.supervision import licensing
 from biplomacy.supervision.register import register_view
 
-THRESHOLDS_FILE = "thresholds-v2.toml"  # the AML rules' thresholds in force (issue #16 adds calibrated profiles)
 EVALUATION = {"transactions": 20_000, "vasps": 3, "seed": 1}  # the labelled set scored when no file is given
 SCENARIO = "pakistan-2025"
 
@@ -38,7 +37,7 @@ def aml_rules(_store: Store | None, evaluation_file: Path | None = None, *, scor
     """The AML thresholds in force, what each rule looks for, and the rules' scores as `supervise aml evaluate`
     reports them: from `evaluation_file` (its --json output) or measured here on a generated labelled set
     (`scores=False`: without them, for a diff)."""
-    text = (resources.files("biplomacy") / "data" / "aml" / THRESHOLDS_FILE).read_text(encoding="utf-8")
+    text = shipped_thresholds_text()
     th = thresholds()
     if not scores:
         evaluation: dict[str, Any] = {}
