@@ -1,24 +1,32 @@
-"""The risk page (/energy/risk) and its API: the Monte Carlo of a scenario's mining fleet, with its fan chart."""
+"""The risk page (/energy/risk) and its API: the Monte Carlo of a scenario's mining fleet, with its fan chart.
+
+A run is a job (web/jobs.py) keyed by its inputs: the first request for a set of inputs starts it and answers
+at once (a page that shows its progress, or 202 from the API); every later request, on any worker, reads the
+kept result. The page of a finished run is then kept by the page cache like any public page.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from biplomacy.core.errors import NotFound
 from biplomacy.core.permissions import authorize
 from biplomacy.web.auth import ActorDep
+from biplomacy.web.jobs import start
 from biplomacy.web.rendering import render
 
 if TYPE_CHECKING:
-    from biplomacy.energy.results import RiskReport
+    from biplomacy.house.jobs import Job
+    from biplomacy.store.db import Store
 
 pages = APIRouter(tags=["pages"])
 api = APIRouter(tags=["energy"])
 
-# The portal runs fewer paths by default than the CLI so that a page answers in well under a second.
+# The portal runs fewer paths by default than the CLI, so that a run takes well under a second of a worker.
 WEB_DEFAULT_PATHS = 2_000
 
 Scenario = Annotated[str, Query(min_length=1, max_length=100, description="name of a shipped scenario")]
@@ -31,42 +39,75 @@ Seed = Annotated[int, Query(ge=0, lt=2**63, description="seed of the PCG64 gener
 Shock = Annotated[float, Query(gt=-1, le=10, description="immediate BTC price change, e.g. -0.5")]
 
 
-def _run(request: Request, scenario: str, paths: int, years: float, seed: int, price_shock: float) -> RiskReport:
+RISK_JOB = "energy.risk"
+
+
+def _inputs(request: Request, scenario: str, paths: int, years: float, seed: int, price_shock: float) -> dict[str, Any]:
+    """Everything a run depends on: the settings, the stored plans (the newest of the scenario is simulated, so a
+    newly stored plan is a new run) and the version of the model."""
+    from biplomacy import __version__
     from biplomacy.energy.model.scenario import shipped_names
-    from biplomacy.energy.risk import run_risk
+    from biplomacy.energy.plan import plan_index
 
     # The portal reads shipped scenarios only: a folder path from a visitor would read the server's disk.
     if scenario not in shipped_names():
         raise NotFound(f"scenario {scenario!r} is not a shipped scenario ({', '.join(shipped_names())})",
                        field="scenario")
-    # The newest stored plan of the scenario when there is one (solving the LP takes seconds); else solved once.
-    return run_risk(scenario, paths=paths, years=years, seed=seed, price_shock=price_shock,
-                    store=request.app.state.store, prefer_stored=True)
+    plans = sorted(p.id for p in plan_index(request.app.state.store) if p.scenario == scenario)
+    return {"scenario": scenario, "paths": paths, "years": years, "seed": seed, "price_shock": price_shock,
+            "plans": plans, "version": __version__}
+
+
+def _compute(store: Store, inputs: dict[str, Any], progress: Callable[[int, int], None]) -> dict[str, Any]:
+    """The job: the Monte Carlo (the newest stored plan of the scenario when there is one, else solved once a
+    process), kept with the fan chart's spec so that showing it again costs nothing."""
+    from biplomacy.energy.risk import fan_chart_for, run_risk
+
+    report = run_risk(inputs["scenario"], paths=inputs["paths"], years=inputs["years"], seed=inputs["seed"],
+                      price_shock=inputs["price_shock"], store=store, prefer_stored=True, progress=progress)
+    return {"report": report.to_json(), "chart": fan_chart_for(report), "title": report.title}
+
+
+def _job(request: Request, scenario: str, paths: int, years: float, seed: int, price_shock: float) -> Job:
+    return start(request, RISK_JOB, _inputs(request, scenario, paths, years, seed, price_shock), _compute)
 
 
 @pages.get("/energy/risk", response_class=HTMLResponse, summary="Monte Carlo risk of the mining fleet")
 def risk_page(request: Request, actor: ActorDep, scenario: Scenario = "pakistan-2025",
               paths: Paths = WEB_DEFAULT_PATHS, years: Years = 5.0, seed: Seed = 1,
               price_shock: Shock = 0.0) -> HTMLResponse:
-    from biplomacy.energy.risk import fan_chart_for
-
     authorize(actor, "energy.read")
-    report = _run(request, scenario, paths, years, seed, price_shock)
-    rows = [{"outcome": label, "p5": _fmt(spread.p5, dp), "p50": _fmt(spread.p50, dp), "p95": _fmt(spread.p95, dp)}
-            for label, spread, dp in (("BTC mined", report.btc_mined, 2), ("Revenue (USD)", report.revenue_usd, 0),
-                                      ("Energy cost (USD)", report.energy_cost_usd, 0),
-                                      ("NPV (USD)", report.npv_usd, 0))]
-    return render(request, "energy_risk/risk.html", report=report, rows=rows, chart_spec=fan_chart_for(report),
-                  form={"scenario": scenario, "paths": paths, "years": years, "seed": seed,
-                        "price_shock": price_shock})
+    form = {"scenario": scenario, "paths": paths, "years": years, "seed": seed, "price_shock": price_shock}
+    job = _job(request, scenario, paths, years, seed, price_shock)
+    if job.status != "done" or job.result is None:
+        # Not kept by the page cache (no-store): the same address shows the result once the job is done.
+        response = render(request, "energy_risk/pending.html", job=job, form=form,
+                          status_code=200)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    report = job.result["report"]
+    rows = [{"outcome": label, "p5": _fmt(report[k]["p5"], dp), "p50": _fmt(report[k]["p50"], dp),
+             "p95": _fmt(report[k]["p95"], dp)}
+            for label, k, dp in (("BTC mined", "btc_mined", 2), ("Revenue (USD)", "revenue_usd", 0),
+                                 ("Energy cost (USD)", "energy_cost_usd", 0), ("NPV (USD)", "npv_usd", 0))]
+    return render(request, "energy_risk/risk.html", report=report, rows=rows, chart_spec=job.result["chart"],
+                  form=form)
 
 
-@api.get("/energy/risk", summary="Monte Carlo risk of the mining fleet (JSON)")
+@api.get("/energy/risk", summary="Monte Carlo risk of the mining fleet (JSON; 202 with the job while it runs)",
+         responses={202: {"description": "the run is under way: poll `job.poll`, then ask again"}})
 def risk_api(request: Request, actor: ActorDep, scenario: Scenario = "pakistan-2025", paths: Paths = WEB_DEFAULT_PATHS,
-             years: Years = 5.0, seed: Seed = 1, price_shock: Shock = 0.0) -> dict[str, Any]:
+             years: Years = 5.0, seed: Seed = 1, price_shock: Shock = 0.0) -> Any:
     authorize(actor, "energy.read")
-    return _run(request, scenario, paths, years, seed, price_shock).to_json()
+    job = _job(request, scenario, paths, years, seed, price_shock)
+    if job.status == "done" and job.result is not None:
+        return job.result["report"]
+    if job.status == "failed":
+        return JSONResponse({"detail": job.error, "job": job.to_json()}, status_code=503, headers={"Retry-After": "5"})
+    return JSONResponse({"detail": "the run is under way; poll the job, then ask again",
+                         "job": {**job.to_json(), "poll": f"/api/v1/jobs/{job.id}"}}, status_code=202,
+                        headers={"Retry-After": "1", "Cache-Control": "no-store"})
 
 
 def _fmt(value: float, dp: int) -> str:
-    return f"{value:,.{dp}f}"
+    return f"{float(value):,.{dp}f}"

@@ -14,15 +14,18 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from biplomacy import __version__
 from biplomacy.core.config import Settings
 from biplomacy.core.errors import BiplomacyError, InputError
 from biplomacy.core.permissions import ANONYMOUS
+from biplomacy.house.audit_cache import LatestHead
 from biplomacy.store.db import open_store
-from biplomacy.web import rendering, routers
-from biplomacy.web.auth import current_actor
+from biplomacy.web import jobs, rendering, routers
+from biplomacy.web.auth import COOKIE_NAME, current_actor
+from biplomacy.web.page_cache import PageCache, RenderCache
 
 HERE = Path(__file__).parent
 log = logging.getLogger("biplomacy.web")
@@ -117,10 +120,13 @@ def _install_docs(app: FastAPI) -> None:
 def create_app(settings: Settings) -> FastAPI:
     """Build the portal for `settings`; the store is opened here, not at import time."""
     store = open_store(settings)
+    head = LatestHead(store)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        runner.shutdown()
+        head.close()
         store.dispose()
 
     app = FastAPI(title="Biplomacy", version=__version__, description=DESCRIPTION, docs_url=None,
@@ -149,7 +155,12 @@ def create_app(settings: Settings) -> FastAPI:
         """Liveness: the process answers. (It does not query the database.)"""
         return {"status": "ok"}
 
+    runner = jobs.install(app, store)
     routers.include_all(app)
+    # Public reads come from what was rendered at this audit head (web/page_cache.py); the rest is gzipped here.
+    app.add_middleware(GZipMiddleware, minimum_size=500)
+    app.state.page_cache = RenderCache()
+    app.add_middleware(PageCache, head=head, cache=app.state.page_cache, cookie_name=COOKIE_NAME)
     if settings.trusted_proxies:  # outermost, so every layer sees the client the trusted proxy forwarded for
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     return app
