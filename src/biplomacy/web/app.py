@@ -164,3 +164,15 @@ def create_app(settings: Settings) -> FastAPI:
     if settings.trusted_proxies:  # outermost, so every layer sees the client the trusted proxy forwarded for
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The portal for the environment's settings (BIPLOMACY_*, biplomacy.toml), for running several worker
+    processes under uvicorn: `uvicorn biplomacy.web.app:app_from_environment --factory --workers 2`."""
+    from biplomacy.core.config import load_settings
+    from biplomacy.store.migrate import check_migrated
+
+    settings = load_settings()
+    app = create_app(settings)
+    check_migrated(app.state.store)  # as `biplomacy serve` does: an unmigrated database is refused at start
+    return app
