@@ -6,8 +6,9 @@ What it does, on loopback only (127.0.0.1; nothing else is contacted):
    (`biplomacy.web.app:app_from_environment --factory`), then each public read (web/page_cache.PUBLIC_ROUTES,
    with the demo's ids filled in) visited once (its first render; a risk run is waited for), checked to answer
    304 to a repeat visit with its ETag, and loaded with --connections keep-alive connections for at most
-   --requests requests or --seconds seconds, whichever comes first; /healthz (the framework's floor: no
-   database, no template) is loaded the same way first and last;
+   --requests requests or --seconds seconds, whichever comes first; / and /energy once more as repeat
+   visits (every request with the ETag, 304 expected); /healthz (the framework's floor: no database, no
+   template) is loaded the same way first and last;
 3. requests/s, p50, p99 and errors per read appended to bench/RESULTS-portal.md with the date, machine, load
    average and command.
 
@@ -42,6 +43,7 @@ from biplomacy.web.page_cache import PUBLIC_ROUTES
 RESULTS = Path(__file__).with_name("RESULTS-portal.md")
 VENV_BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
+REPEAT_VISITS = ("/", "/energy")
 
 
 def free_port() -> int:
@@ -54,9 +56,9 @@ def get(base: str, path: str, headers: dict[str, str] | None = None) -> tuple[in
     request = urllib.request.Request(base + path, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=120) as r:
-            return r.status, dict(r.headers), r.read()
+            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
     except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
 
 
 def concrete_paths(base: str) -> tuple[list[str], list[str]]:
@@ -87,9 +89,11 @@ def concrete_paths(base: str) -> tuple[list[str], list[str]]:
 
 
 async def one_connection(path: str, port: int, deadline: float, budget: list[int], latencies: list[float],
-                         errors: list[str]) -> None:
+                         errors: list[str], etag: str | None) -> None:
     reader, writer = await asyncio.open_connection(HOST, port)
-    request = (f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nAccept-Encoding: gzip\r\n"
+    revalidate = f"If-None-Match: {etag}\r\n" if etag else ""
+    expected = 304 if etag else 200
+    request = (f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nAccept-Encoding: gzip\r\n{revalidate}"
                "User-Agent: bench_portal\r\n\r\n").encode()
     try:
         while budget[0] > 0 and time.monotonic() < deadline:
@@ -109,7 +113,7 @@ async def one_connection(path: str, port: int, deadline: float, budget: list[int
                     if size == 0:
                         break
             latencies.append(time.perf_counter() - started)
-            if status != 200:
+            if status != expected:
                 errors.append(str(status))
     except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
         errors.append(type(exc).__name__)
@@ -117,13 +121,14 @@ async def one_connection(path: str, port: int, deadline: float, budget: list[int
         writer.close()
 
 
-async def load(path: str, port: int, connections: int, requests: int, seconds: float) -> dict[str, float]:
+async def load(path: str, port: int, connections: int, requests: int, seconds: float,
+               etag: str | None = None) -> dict[str, float]:
     latencies: list[float] = []
     errors: list[str] = []
     budget = [requests]
     started = time.perf_counter()
     deadline = time.monotonic() + seconds
-    await asyncio.gather(*(one_connection(path, port, deadline, budget, latencies, errors)
+    await asyncio.gather(*(one_connection(path, port, deadline, budget, latencies, errors, etag)
                            for _ in range(connections)))
     elapsed = time.perf_counter() - started
     ordered = sorted(latencies) or [float("nan")]
@@ -141,7 +146,7 @@ def warm(base: str, path: str) -> tuple[str, str]:
         if not waiting or time.monotonic() > deadline:
             break
         time.sleep(0.5)
-    etag = headers.get("ETag") or headers.get("etag")
+    etag = headers.get("etag")
     if status != 200 or not etag:
         return str(status), "no ETag"
     repeat = get(base, path, {"If-None-Match": etag})[0]
@@ -181,6 +186,10 @@ def run_workers(var_dir: Path, workers: int, args: argparse.Namespace) -> list[s
         rows.append(("/healthz (start)", floor, ("200", "-")))
         for p in paths:
             rows.append((p, asyncio.run(load(p, port, args.connections, args.requests, args.seconds)), checks[p]))
+        for p in REPEAT_VISITS:  # every request a repeat visit: If-None-Match with the page's ETag, 304 expected
+            etag = get(base, p)[1].get("etag", "")
+            rows.append((f"{p} (repeat visits)", asyncio.run(load(p, port, args.connections, args.requests,
+                                                                  args.seconds, etag)), ("304", "304")))
         floor_end = asyncio.run(load("/healthz", port, args.connections, args.requests, args.seconds))
         rows.append(("/healthz (end)", floor_end, ("200", "-")))
     finally:
