@@ -116,7 +116,7 @@ class RenderCache:
 
 
 class PageCache:
-    """The ASGI middleware (see the module's docstring). `head` reads the audit head; `public` decides a route."""
+    """The ASGI middleware (see the module's docstring); `head` reads the audit head."""
 
     def __init__(self, app: ASGIApp, head: Callable[[], Head], cache: RenderCache | None = None,
                  cookie_name: str = "biplomacy_session") -> None:
@@ -146,7 +146,7 @@ class PageCache:
         request_headers = dict(scope["headers"])
         key = _key(scope, head)
         etag = b'W/"' + key.encode() + b'"'
-        modified = head[2].replace(tzinfo=head[2].tzinfo or UTC) if head else None
+        modified = _last_modified(head)
         validators = [(b"etag", etag), (b"cache-control", PAGE_CACHE_CONTROL), (b"vary", VARY)]
         if modified is not None:
             validators.append((b"last-modified", format_datetime(modified.astimezone(UTC), usegmt=True).encode()))
@@ -187,6 +187,15 @@ def _key(scope: Scope, head: Head) -> str:
     raw = "|".join((scope["path"], scope.get("query_string", b"").decode("latin-1"), marker,
                     datetime.now(UTC).date().isoformat(), __version__))
     return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+
+
+def _last_modified(head: Head) -> datetime | None:
+    """The head's time, or today's midnight (UTC) when later: a page that says what holds today changes then."""
+    if head is None:
+        return None
+    at = head[2] if head[2].tzinfo is not None else head[2].replace(tzinfo=UTC)
+    midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(at.astimezone(UTC), midnight)
 
 
 def _not_modified(headers: dict[bytes, bytes], etag: bytes, modified: datetime | None) -> bool:
