@@ -7,7 +7,8 @@ What it does, on loopback only (127.0.0.1; nothing else is contacted):
    with the demo's ids filled in) visited once (its first render; a risk run is waited for), checked to answer
    304 to a repeat visit with its ETag, and loaded with --connections keep-alive connections for at most
    --requests requests or --seconds seconds, whichever comes first; / and /energy once more as repeat
-   visits (every request with the ETag, 304 expected); /healthz (the framework's floor: no database, no
+   visits (every request with the ETag, 304 expected), and /supervision/register and /energy while this
+   process makes an audited write every 0.5 s (each write makes every page render afresh); /healthz (the framework's floor: no database, no
    template) is loaded the same way first and last;
 3. requests/s, p50, p99 and errors per read appended to bench/RESULTS-portal.md with the date, machine, load
    average and command.
@@ -33,8 +34,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,6 +48,34 @@ RESULTS = Path(__file__).with_name("RESULTS-portal.md")
 VENV_BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 REPEAT_VISITS = ("/", "/energy")
+WHILE_WRITING = ("/supervision/register", "/energy")
+WRITE_EVERY_S = 0.5
+
+
+@contextmanager
+def writing(var_dir: Path) -> Iterator[list[int]]:
+    """A thread making one audited write (a new auditor account) every WRITE_EVERY_S while the block runs."""
+    from biplomacy.core.config import load_settings
+    from biplomacy.core.permissions import LOCAL_ADMIN
+    from biplomacy.house import users
+    from biplomacy.store.db import open_store
+
+    store = open_store(load_settings({"BIPLOMACY_VAR_DIR": str(var_dir)}))
+    stop, count = threading.Event(), [0]
+
+    def write() -> None:
+        while not stop.wait(WRITE_EVERY_S):
+            users.add_user(store, LOCAL_ADMIN, f"bench-writer-{time.time_ns()}", "auditor")
+            count[0] += 1
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    try:
+        yield count
+    finally:
+        stop.set()
+        thread.join()
+        store.dispose()
 
 
 def free_port() -> int:
@@ -193,6 +225,12 @@ def run_workers(var_dir: Path, workers: int, args: argparse.Namespace) -> list[s
             etag = get(base, p)[1].get("etag", "")
             rows.append((f"{p} (repeat visits)", asyncio.run(load(p, port, args.connections, args.requests,
                                                                   args.seconds, etag)), ("304", "304")))
+        with writing(var_dir) as writes:  # the cost of invalidation: every write makes each page render again
+            for p in WHILE_WRITING:  # for --seconds whatever the count, so that writes happen during it
+                before = writes[0]
+                result = asyncio.run(load(p, port, args.connections, 100_000, args.seconds))
+                rows.append((f"{p} (an audited write every {WRITE_EVERY_S:g} s: {writes[0] - before} writes)",
+                             result, ("200", "-")))
         floor_end = asyncio.run(load("/healthz", port, args.connections, args.requests, args.seconds))
         rows.append(("/healthz (end)", floor_end, ("200", "-")))
     finally:
