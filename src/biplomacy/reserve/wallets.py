@@ -14,6 +14,7 @@ from biplomacy.core.permissions import Actor, authorize
 from biplomacy.core.ports import ChainSource, ChainTx, WalletScanner
 from biplomacy.core.provenance import load_registry
 from biplomacy.house import audit
+from biplomacy.reserve import unauthorised_spends
 from biplomacy.reserve.model import ledger, policy
 from biplomacy.reserve.model.descriptors import WalletDescriptor, parse_descriptor
 from biplomacy.reserve.model.policy_figures import policy_figures
@@ -185,6 +186,9 @@ def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> SyncResul
             select(LedgerEntryRow.status, func.sum(LedgerEntryRow.sats))
             .where(LedgerEntryRow.wallet_id == row.id).group_by(LedgerEntryRow.status))})
         findings = _receipt_findings(row.policy, update.new, live)
+        # the chain enforces M of N only: coins spent by no approved proposal raise an alert (audited once)
+        coins = {k: c.sats for k, c in known.items()} | {(c.txid, c.vout): c.sats for c in update.new}
+        unauthorised = unauthorised_spends.detect(session, row, history, coins, actor)
         if update.new or update.changed:
             audit.record(session, actor=actor.name, action="reserve.sync", subject=name,
                          payload={"height": tip, "new": [f"{c.txid}:{c.vout}" for c in update.new],
@@ -192,7 +196,7 @@ def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> SyncResul
                                   "findings": [f.message for f in findings]})
     return SyncResult(name, tip, ledger.btc_amount(confirmed), confirmed, ledger.btc_amount(live - confirmed),
                       len(update.new), tuple(f"{c.txid}:{c.vout}" for c in update.vanished), row.policy,
-                      tuple(f.message for f in findings))
+                      tuple(f.message for f in findings), tuple(unauthorised))
 
 
 def _receipt_findings(profile: str, new: list[ledger.Coin], holdings: int) -> list[policy.Finding]:

@@ -25,6 +25,7 @@ from biplomacy.house.audit_cache import LatestHead
 from biplomacy.store.db import open_store
 from biplomacy.web import jobs, rendering, routers
 from biplomacy.web.auth import COOKIE_NAME, current_actor
+from biplomacy.web.body_limit import BodyLimit
 from biplomacy.web.page_cache import PageCache, RenderCache
 
 HERE = Path(__file__).parent
@@ -161,6 +162,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=500)
     app.state.page_cache = RenderCache()
     app.add_middleware(PageCache, head=head, cache=app.state.page_cache, cookie_name=COOKIE_NAME)
+    app.add_middleware(BodyLimit)  # before anything reads a body: an oversized one is refused unread
     if settings.trusted_proxies:  # outermost, so every layer sees the client the trusted proxy forwarded for
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     return app

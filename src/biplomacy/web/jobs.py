@@ -3,8 +3,9 @@
 A page that needs a computation (a new Monte Carlo run) asks `start(request, kind, inputs)`: the job for those
 inputs (house/jobs.py, a row any worker can read) is found or created, and a new one is run here on a small
 thread pool, never on the request's thread. The page then answers at once: the result when it is there, else
-a page that polls the job and shows its progress. A client may have MAX_ACTIVE_PER_CLIENT jobs under way, and
-this process holds at most MAX_QUEUED; past either the answer is 429 with Retry-After, before anything runs.
+a page that polls the job and shows its progress. New work spends the client's compute tokens (rate_limit.py);
+a client may have MAX_ACTIVE_PER_CLIENT jobs under way, and this process holds at most MAX_QUEUED; past any of
+these the answer is 429 with Retry-After, before anything runs. Asking again for a run costs nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from biplomacy.core.errors import BiplomacyError
 from biplomacy.house import jobs
 from biplomacy.store.db import Store
 from biplomacy.web.auth import client_address
+from biplomacy.web.rate_limit import compute_limit
 
 log = logging.getLogger("biplomacy.web.jobs")
 
@@ -52,13 +54,17 @@ class JobRunner:
     def register(self, kind: str, work: Work) -> None:
         self._kinds[kind] = work
 
-    def start(self, kind: str, inputs: dict[str, Any], client: str) -> jobs.Job:
-        """The job computing `kind` on `inputs`: found, or claimed and queued here (429 when over a limit)."""
+    def start(self, kind: str, inputs: dict[str, Any], client: str,
+              admit: Callable[[], None] | None = None) -> jobs.Job:
+        """The job computing `kind` on `inputs`: found, or claimed and queued here (429 when over a limit).
+        `admit` is asked before new work only (it raises to refuse): asking again for a run is free."""
         key = jobs.inputs_key(kind, inputs)
         found = jobs.find(self.store, kind, key)
         if found is not None and found.status == "done":
             return found
         if found is None or found.status == "failed":  # new work: within this client's and this process's share
+            if admit is not None:
+                admit()
             if jobs.active_count(self.store, client) >= MAX_ACTIVE_PER_CLIENT:
                 raise HTTPException(429, f"you have {MAX_ACTIVE_PER_CLIENT} computations under way; try again when "
                                     "one has finished", headers={"Retry-After": str(RETRY_AFTER_S)})
@@ -118,7 +124,8 @@ def start(request: Request, kind: str, inputs: dict[str, Any], work: Work) -> jo
     """Find or start the job computing `kind` on `inputs` for this request's client (see the module)."""
     runner = runner_of(request)
     runner.register(kind, work)
-    return runner.start(kind, inputs, jobs.client_digest(client_address(request)))
+    # New work also spends the client's compute tokens (web/rate_limit.py): a burst, then a few a minute.
+    return runner.start(kind, inputs, jobs.client_digest(client_address(request)), lambda: compute_limit(request))
 
 
 @api.get("/jobs/{job_id}", summary="A computation's progress (poll it; the page that started it shows its result)")
