@@ -17,4 +17,6 @@ def test_energy_charts_render_in_a_real_browser(live_server, live_settings, brow
     store.dispose()
     browser_page.goto(f"{live_server}/energy")
     browser_page.wait_for_selector("#heatmap svg, #heatmap canvas", timeout=15000)
-    assert "BTC a year" in browser_page.inner_text("#btc-per-year")
+    # this small grid's surplus pays for no mining: the page says so rather than "not computed"
+    assert browser_page.inner_text("#btc-per-year") == "none"
+    assert "installs no mining" in browser_page.inner_text(".figure-callout")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+from collections import OrderedDict
 from dataclasses import fields
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
 pages = APIRouter(tags=["pages"])
 api = APIRouter(tags=["energy"])
 
+_SPECS_LOCK = threading.Lock()
 PlanId = Annotated[int, Path(ge=1, lt=2**31, description="stored plan id")]
 
 
@@ -29,13 +32,33 @@ def _one(request: Request, plan_id: int) -> StoredPlan:
     return get_plan(request.app.state.store, str(plan_id))
 
 
-def _page(request: Request, plan: StoredPlan | None, plans: list[PlanEntry]) -> HTMLResponse:
+# A stored plan's charts by the plan's key (id, name, time stored): a stored plan does not change, so its specs
+# are built once a process, not again each time a write elsewhere makes the page render afresh.
+_SPECS: OrderedDict[tuple[int, str, str], dict[str, Any]] = OrderedDict()
+_SPECS_KEPT = 4  # each holds a year of hours: a few MB
+
+
+def _specs(plan: StoredPlan) -> dict[str, Any]:
     from biplomacy.energy.charts import heatmap_from, monthly_from
 
-    specs = {}
-    cd = plan.chart_data if plan is not None else None
-    if cd is not None:
-        specs = {"heatmap": heatmap_from(cd.hours, cd.mining_mw), "monthly": monthly_from(cd.monthly_mwh)}
+    cd = plan.chart_data
+    if cd is None:
+        return {}
+    key = (plan.id, plan.name, plan.created_at.isoformat())
+    with _SPECS_LOCK:
+        if key in _SPECS:
+            _SPECS.move_to_end(key)
+            return _SPECS[key]
+    specs = {"heatmap": heatmap_from(cd.hours, cd.mining_mw), "monthly": monthly_from(cd.monthly_mwh)}
+    with _SPECS_LOCK:
+        _SPECS[key] = specs
+        while len(_SPECS) > _SPECS_KEPT:
+            _SPECS.popitem(last=False)
+    return specs
+
+
+def _page(request: Request, plan: StoredPlan | None, plans: list[PlanEntry]) -> HTMLResponse:
+    specs = _specs(plan) if plan is not None else {}
     s = plan.summary if plan is not None else None
     tariffs = [] if s is None else [_tariff_row(t) for t in s.tariffs]
     sizings = [] if s is None or s.alternative is None else [

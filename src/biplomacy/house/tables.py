@@ -1,10 +1,10 @@
-"""Core tables: the hash-chained audit log, users and their hashed API tokens."""
+"""Core tables: the hash-chained audit log, users and their hashed API tokens, and the portal's jobs."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from biplomacy.store.db import Base
@@ -66,3 +66,23 @@ class AuditCheckpointRow(Base):
     at: Mapped[str] = mapped_column(String(40))  # the statement's own ISO 8601 text, as signed
     public_key: Mapped[str] = mapped_column(String(64))  # Ed25519, raw 32 bytes as hex
     signature: Mapped[str] = mapped_column(String(128))  # Ed25519 over the statement's canonical JSON, hex
+
+
+class JobRow(Base):
+    """A computation the portal runs off the request path (migration 0010_jobs): its inputs' key, progress and
+    result. A cache of derived figures, not a change of state: rows are not audited and are pruned."""
+
+    __tablename__ = "house_jobs"
+    __table_args__ = (UniqueConstraint("kind", "key", name="uq_house_jobs_kind_key"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10))  # queued, running, done, failed
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    client: Mapped[str] = mapped_column(String(32))  # a digest of the client's address, never the address
+    result: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -14,16 +14,19 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from biplomacy import __version__
 from biplomacy.core.config import Settings
 from biplomacy.core.errors import BiplomacyError, InputError
 from biplomacy.core.permissions import ANONYMOUS
+from biplomacy.house.audit_cache import LatestHead
 from biplomacy.store.db import open_store
-from biplomacy.web import rendering, routers
-from biplomacy.web.auth import current_actor
+from biplomacy.web import jobs, rendering, routers
+from biplomacy.web.auth import COOKIE_NAME, current_actor
 from biplomacy.web.body_limit import BodyLimit
+from biplomacy.web.page_cache import PageCache, RenderCache
 
 HERE = Path(__file__).parent
 log = logging.getLogger("biplomacy.web")
@@ -118,10 +121,13 @@ def _install_docs(app: FastAPI) -> None:
 def create_app(settings: Settings) -> FastAPI:
     """Build the portal for `settings`; the store is opened here, not at import time."""
     store = open_store(settings)
+    head = LatestHead(store)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        runner.shutdown()
+        head.close()
         store.dispose()
 
     app = FastAPI(title="Biplomacy", version=__version__, description=DESCRIPTION, docs_url=None,
@@ -150,8 +156,25 @@ def create_app(settings: Settings) -> FastAPI:
         """Liveness: the process answers. (It does not query the database.)"""
         return {"status": "ok"}
 
+    runner = jobs.install(app, store)
     routers.include_all(app)
+    # Public reads come from what was rendered at this audit head (web/page_cache.py); the rest is gzipped here.
+    app.add_middleware(GZipMiddleware, minimum_size=500)
+    app.state.page_cache = RenderCache()
+    app.add_middleware(PageCache, head=head, cache=app.state.page_cache, cookie_name=COOKIE_NAME)
     app.add_middleware(BodyLimit)  # before anything reads a body: an oversized one is refused unread
     if settings.trusted_proxies:  # outermost, so every layer sees the client the trusted proxy forwarded for
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The portal for the environment's settings (BIPLOMACY_*, biplomacy.toml), for running several worker
+    processes under uvicorn: `uvicorn biplomacy.web.app:app_from_environment --factory --workers 2`."""
+    from biplomacy.core.config import load_settings
+    from biplomacy.store.migrate import check_migrated
+
+    settings = load_settings()
+    app = create_app(settings)
+    check_migrated(app.state.store)  # as `biplomacy serve` does: an unmigrated database is refused at start
     return app

@@ -1,7 +1,26 @@
-"""The portal's risk page (/energy/risk) and its API: figures, fan chart, sources, and 4xx on bad input."""
+"""The portal's risk page (/energy/risk) and its API: figures, fan chart, sources, and 4xx on bad input.
+
+A run is a job (web/jobs.py): the first request answers at once (202 from the API, a progress page), `finished`
+polls the job the way the page's script does and then asks again.
+"""
+
+import time
+
+
+def finished(client, params, path="/api/v1/energy/risk"):
+    first = client.get("/api/v1/energy/risk", params=params)
+    if first.status_code == 202:
+        poll = first.json()["job"]["poll"]
+        deadline = time.monotonic() + 120
+        while (job := client.get(poll).json())["status"] not in ("done", "failed"):
+            assert time.monotonic() < deadline, job
+            time.sleep(0.1)
+        assert job["status"] == "done", job
+    return client.get(path, params=params)
+
 
 def test_risk_page_shows_quantiles_fan_chart_and_sources(app_client):
-    r = app_client.get("/energy/risk", params={"scenario": "pakistan-2025", "paths": 200, "years": 0.5, "seed": 3})
+    r = finished(app_client, {"scenario": "pakistan-2025", "paths": 200, "years": 0.5, "seed": 3}, "/energy/risk")
     assert r.status_code == 200, r.text
     html = r.text
     assert "Probability of loss" in html and 'id="risk-fan"' in html and "data-chart-spec" in html
@@ -11,7 +30,7 @@ def test_risk_page_shows_quantiles_fan_chart_and_sources(app_client):
 
 def test_risk_api_returns_the_same_numbers_for_the_same_seed(app_client):
     params = {"scenario": "pakistan-2025", "paths": 200, "years": 0.5, "seed": 3}
-    a = app_client.get("/api/v1/energy/risk", params=params)
+    a = finished(app_client, params)
     b = app_client.get("/api/v1/energy/risk", params=params)
     assert a.status_code == 200, a.text
     assert a.json() == b.json()
@@ -32,7 +51,8 @@ def test_the_portal_refuses_a_folder_path_as_scenario(app_client, tiny):
 
 def test_fan_chart_draws_in_a_real_browser(live_server, browser_page, tmp_path):
     browser_page.goto(f"{live_server}/energy/risk?scenario=pakistan-2025&paths=200&years=1&seed=2")
-    browser_page.wait_for_selector("#risk-fan[data-chart-ready='true'] svg")
+    # The first view shows the run's progress, polls it and reloads itself with the result.
+    browser_page.wait_for_selector("#risk-fan[data-chart-ready='true'] svg", timeout=120_000)
     assert browser_page.locator("#risk-fan g.mark-area path").count() == 3  # one band per panel
     assert browser_page.js_errors == []
     browser_page.screenshot(path=str(tmp_path / "risk.png"), full_page=True, timeout=60_000)
@@ -43,9 +63,25 @@ def test_the_portal_runs_the_newest_stored_plan_of_the_scenario(app_client, tmp_
     from biplomacy.energy.plan import keep_plan, plan_scenario
 
     params = {"scenario": "pakistan-2025", "paths": 50, "years": 0.5, "seed": 3}
-    before = app_client.get("/api/v1/energy/risk", params=params).json()
+    before = finished(app_client, params).json()
     assert any("solved from the scenario" in a for a in before["assumptions"])
     stored = keep_plan(app_client.app.state.store, LOCAL_ADMIN, plan_scenario(LOCAL_ADMIN, "pakistan-2025"),
                        out_dir=tmp_path / "plan", name="brief-1")
-    after = app_client.get("/api/v1/energy/risk", params=params).json()
+    after = finished(app_client, params).json()
     assert any(f"stored plan {stored} (brief-1" in a for a in after["assumptions"]), after["assumptions"]
+
+
+def test_a_run_is_a_job_whose_progress_is_polled_and_whose_result_is_kept(app_client):
+    params = {"scenario": "pakistan-2025", "paths": 60, "years": 0.5, "seed": 11}
+    first = app_client.get("/api/v1/energy/risk", params=params)
+    assert first.status_code == 202 and first.headers["retry-after"]
+    job = first.json()["job"]
+    assert job["status"] in ("queued", "running") and 0 <= job["progress"] <= 1
+    page = app_client.get("/energy/risk", params=params)  # the same inputs: the same job, not a second run
+    assert page.status_code == 200 and f"/api/v1/jobs/{job['id']}" in page.text
+    assert page.headers["cache-control"] == "no-store"  # a progress page is never kept by the page cache
+    done = finished(app_client, params)
+    assert done.status_code == 200 and set(done.json()["npv_usd"]) >= {"p5", "p50", "p95"}
+    polled = app_client.get(job["poll"]).json()
+    assert polled["status"] == "done" and polled["progress"] == 1.0
+    assert app_client.get("/api/v1/jobs/ffffffffffffffffffffffffffffffff").status_code == 404
