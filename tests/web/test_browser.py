@@ -97,6 +97,7 @@ unit = "MW"
 date = "2025-05-28"
 source = "A press release"
 publisher = "A ministry"
+url = "https://ministry.example/press-release"
 
 [[fact]]
 key = "energy.test.guess"
