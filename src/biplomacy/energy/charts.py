@@ -47,3 +47,19 @@ def monthly_from(monthly_mwh: Mapping[str, Sequence[float]]) -> dict[str, Any]:
     ).properties(title="Monthly mining energy by zone", width=520, height=260)
     return chart.to_dict()
 
+
+
+def compare_zones_spec(a_name: str, b_name: str, mining_mw: Mapping[str, tuple[float | None, float | None]]
+                       ) -> dict[str, Any]:
+    """Two plans' mining MW per zone as grouped bars (the compare page's chart): zone -> (A's MW, B's MW)."""
+    values = [{"zone": z, "plan": label, "mw": round(float(mw), 1)}
+              for z, pair in sorted(mining_mw.items()) for label, mw in zip((f"A: {a_name}", f"B: {b_name}"), pair,
+                                                                         strict=True) if mw is not None]
+    chart = alt.Chart(alt.Data(values=values)).mark_bar().encode(
+        y=alt.Y("zone:N", title="zone"),
+        yOffset=alt.YOffset("plan:N"),
+        x=alt.X("mw:Q", title="mining MW installed"),
+        color=alt.Color("plan:N", title="plan", legend=alt.Legend(orient="bottom", direction="vertical")),
+        tooltip=["zone:N", "plan:N", alt.Tooltip("mw:Q", title="MW", format=",.1f")],
+    ).properties(title="Mining MW per zone, A and B", width="container", height=alt.Step(14))
+    return chart.to_dict()

@@ -91,16 +91,16 @@ def summarise(s: Scenario, r: planner.PlanResult) -> PlanSummary:
             "the planner's LP prices new load at the merit-order margin of demand plus the whole cap (conservative); "
             "the tariff test prices each hour's actual added load along the merit order (grid.csv sources): the AI's "
             "firm load on top of demand, the mining load on top of that, each MWh at the plant that serves it",
-            "net_value_at_merit_order_usd_per_year: the BTC the planned mining yields at the scenario's price less "
+            "Net value at the merit order (USD a year): the BTC the planned mining yields at the scenario's price less "
             "its energy priced like the tariff test (each hour's mining MWh along the merit order, on top of demand "
-            "and the AI); the AI's energy is not in it (merit_order.ai_energy_cost_pkr_per_year). "
-            "lp_objective_usd_per_year: the planner's LP objective (net-value: BTC value less every mining MWh at "
+            "and the AI); the AI's energy is not in it (it is the AI's energy cost at the merit order, PKR a year, reported apart). "
+            "The planner's objective value (USD a year; net-value: BTC value less every mining MWh at "
             "the margin of demand plus the whole cap, less non-surplus generation for the AI at the dearest plant; "
             "min-grid-cost: the first tariff less that margin, non-surplus generation at 10x the dearest plant). "
             "For a net-value plan the merit-order figure is never below the LP objective",
             f"hourly ambient = monthly mean +/- {planner.DIURNAL_SWING_C} degC; ASICs derate 3 %/degC above "
             f"{s.fleet_ambient_limit_c} degC",
-            "subsidy_pkr_per_year: per hour mined, what the mining MWh cost along the merit order less what the tariff "
+            "Subsidy (PKR a year): per hour mined, what the mining MWh cost along the merit order less what the tariff "
             "pays for them, summed over the hours where that is positive",
         ),
         sources=tuple(reg.cited(keys)),
@@ -180,7 +180,7 @@ def list_plans(store: Store) -> list[StoredPlan]:
 def plan_index(store: Store) -> list[PlanEntry]:
     """Every stored plan's id, name, scenario, objective and time, oldest first, without reading summaries."""
     cols = (EnergyPlanRow.id, EnergyPlanRow.name, EnergyPlanRow.scenario, EnergyPlanRow.objective,
-            EnergyPlanRow.created_at)
+            EnergyPlanRow.created_at, EnergyPlanRow.adopted_at)
     with store.read() as s:
         return [PlanEntry(*row) for row in s.execute(select(*cols).order_by(EnergyPlanRow.id)).all()]
 
@@ -188,7 +188,7 @@ def plan_index(store: Store) -> list[PlanEntry]:
 def _stored(r: EnergyPlanRow) -> StoredPlan:
     kept = json.loads(r.summary_json)
     return StoredPlan(r.id, r.name, r.scenario, r.objective, r.created_at, r.created_by, r.inputs_sha256,
-                      PlanSummary.from_json(kept), kept)
+                      PlanSummary.from_json(kept), kept, r.adopted_at, r.adopted_by)
 
 
 def plan_id(ref: str) -> int | None:
@@ -239,24 +239,70 @@ def newest_plan(store: Store) -> StoredPlan | None:
     return _newest(store)
 
 
+def adopted_plan(store: Store) -> StoredPlan | None:
+    """The plan in force: the one adopted last (None while every stored plan is a draft)."""
+    with store.read() as s:
+        row = s.execute(select(EnergyPlanRow).where(EnergyPlanRow.adopted_at.is_not(None))
+                        .order_by(EnergyPlanRow.adopted_at.desc(), EnergyPlanRow.id.desc()).limit(1)).scalars().first()
+        return _stored(row) if row is not None else None
+
+
+def adopt_plan(store: Store, actor: Actor, ref: str) -> StoredPlan:
+    """Adopt a stored plan (by id or name): it becomes the plan the public pages show; the plan adopted before
+    goes back to being a draft. Audited in the same transaction."""
+    authorize(actor, "energy.adopt")
+    with store.transaction() as session:
+        row = _find(session, ref)
+        before = session.execute(select(EnergyPlanRow).where(EnergyPlanRow.adopted_at.is_not(None))).scalars().all()
+        for other in before:
+            if other.id != row.id:
+                other.adopted_at, other.adopted_by = None, None
+        if row.adopted_at is None:
+            row.adopted_at, row.adopted_by = datetime.now(UTC), actor.name
+        record(session, actor=actor.name, action="energy.plan.adopt", subject=f"energy_plan/{row.id}",
+               payload={"name": row.name, "withdrawn": sorted(o.id for o in before if o.id != row.id)})
+        session.flush()
+        return _stored(row)
+
+
 def latest_plan_of(store: Store, scenario: str, inputs_sha256: str) -> StoredPlan | None:
     """The newest stored plan of this scenario made from these very inputs, or None."""
     return _newest(store, EnergyPlanRow.scenario == scenario, EnergyPlanRow.inputs_sha256 == inputs_sha256)
 
 
-COMPARED = ("mining_mw_installed", "ai_mw_installed", "mining_mwh_per_year", "expected_btc_per_year",
-            "expected_btc_per_year_after_self_dilution", "net_value_at_merit_order_usd_per_year",
-            "lp_objective_usd_per_year")
+COMPARED = (("mining_mw_installed", "Mining installed", "MW"), ("ai_mw_installed", "AI data centres installed", "MW"),
+            ("mining_mwh_per_year", "Mining energy a year", "MWh"),
+            ("expected_btc_per_year", "Expected BTC a year", "BTC"),
+            ("expected_btc_per_year_after_self_dilution", "Expected BTC a year once difficulty absorbs the fleet",
+             "BTC"),
+            ("btc_price_usd", "BTC price assumed", "USD per BTC"),
+            ("net_value_at_merit_order_usd_per_year", "Net value at the merit order", "USD a year"),
+            ("lp_objective_usd_per_year", "Planner's objective value", "USD a year"))
+
+
+def _difference(a: Any, b: Any) -> float | None:
+    """B less A where both are numbers (None for text, or a figure one plan lacks)."""
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (a, b))
+    return float(b) - float(a) if numbers else None
+
+
+def _figure(key: str, label: str, unit: str, a: Any, b: Any) -> ComparedFigure:
+    return ComparedFigure(key, a, b, label, unit, _difference(a, b))
 
 
 def compare_plans(store: Store, a: str, b: str) -> PlanComparison:
-    """Two stored plans side by side: the objective, the COMPARED figures, each tariff's subsidy, each zone's MW."""
+    """Two stored plans side by side, each figure in words with its unit and B less A: the objective, the COMPARED
+    figures, each tariff option's price and subsidy, each zone's mining MW."""
     pa, pb = get_plan(store, a), get_plan(store, b)
     sa, sb = pa.summary, pb.summary
-    rows = [ComparedFigure("objective", pa.objective, pb.objective)]
-    rows += [ComparedFigure(k, getattr(sa, k), getattr(sb, k)) for k in COMPARED]
-    rows += [ComparedFigure(f"subsidy_pkr_per_year[{t}]", sa.subsidy_pkr_per_year.get(t), sb.subsidy_pkr_per_year.get(t))
-             for t in sorted(set(sa.subsidy_pkr_per_year) | set(sb.subsidy_pkr_per_year))]
+    rows = [_figure("objective", "Planner's objective", "", pa.objective, pb.objective)]
+    rows += [_figure(k, label, unit, getattr(sa, k), getattr(sb, k)) for k, label, unit in COMPARED]
+    price_a, price_b = ({t.name: t.pkr_per_kwh for t in p.tariffs} for p in (sa, sb))
+    for t in sorted(set(sa.subsidy_pkr_per_year) | set(sb.subsidy_pkr_per_year) | price_a.keys() | price_b.keys()):
+        rows.append(_figure(f"tariff_pkr_per_kwh[{t}]", f"Tariff {t}", "PKR per kWh", price_a.get(t), price_b.get(t)))
+        rows.append(_figure(f"subsidy_pkr_per_year[{t}]", f"Subsidy under tariff {t}", "PKR a year",
+                            sa.subsidy_pkr_per_year.get(t), sb.subsidy_pkr_per_year.get(t)))
     mw_a, mw_b = ({z.zone: z.mining_mw for z in p.zones} for p in (sa, sb))
-    rows += [ComparedFigure(f"mining_mw[{z}]", mw_a.get(z), mw_b.get(z)) for z in sorted(mw_a.keys() | mw_b.keys())]
-    return PlanComparison(PlanRef(pa.id, pa.name), PlanRef(pb.id, pb.name), tuple(rows))
+    rows += [_figure(f"mining_mw[{z}]", f"Mining in zone {z}", "MW", mw_a.get(z), mw_b.get(z))
+             for z in sorted(mw_a.keys() | mw_b.keys())]
+    return PlanComparison(PlanRef(pa.id, pa.name, pa.status), PlanRef(pb.id, pb.name, pb.status), tuple(rows))
