@@ -241,8 +241,8 @@ class HoldingsReport(Record):
 
     total_sats: int
     total_btc: Decimal
-    value_usd: Decimal
-    value_pkr: Decimal
+    value_usd: Decimal | None  # None for rehearsal coins: they are never valued as national holdings
+    value_pkr: Decimal | None
     price_usd: Decimal  # per BTC
     pkr_per_usd: Decimal
     price_date: str  # the price's day and where it came from
@@ -254,6 +254,7 @@ class HoldingsReport(Record):
     entries: tuple[LedgerEntry, ...]
     sources: list[dict[str, object]]  # the provenance registry's entries behind the fallback price and rate
     chart: dict[str, Any] | None = field(default=None, metadata=OMITTED_WHEN_NONE)  # a Vega-Lite spec of `history`
+    mark: str = "reserve"  # "rehearsal" when any coin counted is on a rehearsal chain (then not valued)
 
 
 @dataclass(frozen=True)
@@ -273,3 +274,4 @@ class PublicWallet(Record):
     network: str
     balance_btc: Decimal
     descriptor: str | None = field(default=None, metadata=OMITTED_WHEN_NONE)
+    mark: str = "reserve"  # "rehearsal" for a wallet on a rehearsal chain: its coins are not the reserve
