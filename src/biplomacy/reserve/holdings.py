@@ -29,7 +29,9 @@ from biplomacy.reserve.results import (
 from biplomacy.reserve.tables import LedgerEntryRow, PriceRow, WalletRow
 from biplomacy.store.db import Store
 
-FALLBACK_PRICE = "reserve.custody.btc_usd_2025_close"
+# One BTC price across the pillars (issue #18): without imported prices the reserve is valued at the same cited
+# figure the energy plans are made with (energy.network.btc_price_usd, USD 91,000, January 2026), dated to the day.
+FALLBACK_PRICE = "reserve.custody.btc_usd_2026_jan"
 FALLBACK_RATE = "reserve.custody.pkr_per_usd"
 SNAPSHOT = "btc-prices-2025.csv"
 KINDS = ("reserve", "rehearsal")
@@ -56,6 +58,12 @@ def _kind_filter(kind: str | None) -> list[ColumnElement[bool]]:
     if kind not in KINDS:
         raise InputError(f"{kind!r} is not one of {', '.join(KINDS)}", field="wallets")
     return [WalletRow.network == "bitcoin"] if kind == "reserve" else [WalletRow.network != "bitcoin"]
+
+
+def btc_price(store: Store) -> dict[str, object]:
+    """The one BTC price the portal shows: the latest imported price, else the cited snapshot; with its date."""
+    price, rate, day, sources = _prices(store)
+    return {"usd": price, "pkr_per_usd": rate, "date": day, "sources": sources or load_registry().cited([FALLBACK_PRICE])}
 
 
 def holdings(store: Store, wallet: str | None = None, public: bool = True, kind: str | None = None) -> HoldingsReport:
