@@ -275,3 +275,22 @@ class PublicWallet(Record):
     balance_btc: Decimal
     descriptor: str | None = field(default=None, metadata=OMITTED_WHEN_NONE)
     mark: str = "reserve"  # "rehearsal" for a wallet on a rehearsal chain: its coins are not the reserve
+
+
+@dataclass(frozen=True)
+class RehearsalKey(Record):
+    """A rehearsal signer's key as the operator needs it: fingerprint, account xpub and descriptor key."""
+
+    fingerprint: str
+    xpub: str  # the BIP-48 account key m/48h/1h/0h/2h (tpub)
+    key_expression: str  # what goes into the wallet's descriptor
+    file: str  # where the private key is (a file, or the demo's institution)
+    rehearsal: bool = True
+
+
+@dataclass(frozen=True)
+class RehearsalSignature(Record):
+    fingerprint: str
+    inputs_signed: int
+    out: str  # the signed PSBT (base64) to hand back with `reserve spend submit`
+    rehearsal: bool = True
