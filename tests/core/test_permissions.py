@@ -11,7 +11,7 @@ EXPECTED = {
     "register.read": EVERYONE,
     "audit.read": {"auditor", "supervisor", "admin"},
     "users.manage": {"admin"},
-    "energy.plan": {"analyst", "admin"}, "energy.scenario.write": {"analyst", "admin"},
+    "energy.plan": {"analyst", "admin"}, "energy.adopt": {"admin"}, "energy.scenario.write": {"analyst", "admin"},
     "reserve.wallet.manage": {"admin"}, "reserve.chain.rehearse": {"signer", "admin"},
     "reserve.spend.propose": {"admin"}, "reserve.spend.sign": {"signer"}, "reserve.spend.broadcast": {"admin"},
     "reserve.ledger.write": {"admin"}, "reserve.statement.publish": {"admin"},

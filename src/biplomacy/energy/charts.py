@@ -21,8 +21,11 @@ def heatmap_spec(r: PlanResult) -> dict[str, Any]:
 
 def heatmap_from(hours: Sequence[str], mining_mw: Sequence[float]) -> dict[str, Any]:
     values = [{"date": h[:10], "hour": int(h[11:13]), "mw": round(mw, 1)} for h, mw in zip(hours, mining_mw, strict=True)]
+    # the day axis is labelled with the first day of each month present (a label per day would not fit)
+    firsts = sorted({v["date"] for v in values if str(v["date"]).endswith("-01")})
     chart = alt.Chart(alt.Data(values=values)).mark_rect().encode(
-        x=alt.X("date:O", title="day", axis=alt.Axis(labels=False, ticks=False)),
+        x=alt.X("date:O", title="date", axis=alt.Axis(values=firsts, labelAngle=0, labelOverlap=True,
+                                                      labelExpr="timeFormat(toDate(datum.value), '%b %Y')")),
         y=alt.Y("hour:O", title="hour of day (PKT)"),
         color=alt.Color("mw:Q", title="mining MW", scale=alt.Scale(scheme="viridis")),
         tooltip=["date:O", "hour:O", "mw:Q"],
@@ -40,7 +43,8 @@ def monthly_from(monthly_mwh: Mapping[str, Sequence[float]]) -> dict[str, Any]:
     values = [{"month": m + 1, "zone": z, "gwh": round(mwh / 1000.0, 2)}
               for z, series in monthly_mwh.items() for m, mwh in enumerate(series) if mwh > 0]
     chart = alt.Chart(alt.Data(values=values)).mark_bar().encode(
-        x=alt.X("month:O", title="month"),
+        x=alt.X("month:O", title="month", axis=alt.Axis(labelAngle=0, labelExpr=(
+            "['Jan','Feb','Mar','Apr','May','Jun','Jul','Aug','Sep','Oct','Nov','Dec'][datum.value - 1]"))),
         y=alt.Y("gwh:Q", title="mining energy (GWh)", stack=True),
         color=alt.Color("zone:N", title="zone"),
         tooltip=["zone:N", "month:O", "gwh:Q"],
