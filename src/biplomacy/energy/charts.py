@@ -22,7 +22,7 @@ def heatmap_spec(r: PlanResult) -> dict[str, Any]:
 def heatmap_from(hours: Sequence[str], mining_mw: Sequence[float]) -> dict[str, Any]:
     values = [{"date": h[:10], "hour": int(h[11:13]), "mw": round(mw, 1)} for h, mw in zip(hours, mining_mw, strict=True)]
     # the day axis is labelled with the first day of each month present (a label per day would not fit)
-    firsts = sorted({v["date"] for v in values if str(v["date"]).endswith("-01")})
+    firsts = sorted({h[:10] for h in hours if h[8:10] == "01"})
     chart = alt.Chart(alt.Data(values=values)).mark_rect().encode(
         x=alt.X("date:O", title="date", axis=alt.Axis(values=firsts, labelAngle=0, labelOverlap=True,
                                                       labelExpr="timeFormat(toDate(datum.value), '%b %Y')")),
