@@ -36,7 +36,7 @@ def run_demo(ctx: typer.Context, json_: bool = typer.Option(False, "--json")) ->
                for r in results])
         out.print("\nThe demo is a REHEARSAL: its reserve wallet is on the rehearsal chain, its register fictional.")
         out.print(f"Audit head after the run: {head[1] if head else '(empty)'} ({head[0] if head else 0} entries; "
-                  "check it with `biplomacy audit verify --expect-head HASH`)")
+                  "`biplomacy audit verify` prints the same head)")
         out.print(f"Database: {c.settings.effective_database_url}")
         out.print(f"Reports:  {out_dir}/")
         out.print("Portal:   run `biplomacy serve` (or `make serve`) and open http://127.0.0.1:8000")

@@ -42,7 +42,7 @@ def _house(store: Store, settings: Settings, actor: Actor) -> StepResult:
 
 
 def audit_head_after(store: Store) -> tuple[int, str] | None:
-    """The audit log's head once every step has run: (entries, hash), what `audit verify --expect-head` checks."""
+    """The audit log's head once every step has run: (entries, hash), what `audit verify` prints."""
     from biplomacy.house.audit import head
 
     with store.read() as s:
