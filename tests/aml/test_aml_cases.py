@@ -103,3 +103,24 @@ def test_a_bad_file_with_store_keeps_nothing(cli, tmp_path, db_url):
     r = cli("supervise", "aml", "scan", "--transactions", str(f), "--store")
     assert r.exit_code == 2 and "timestamp" in r.stderr
     assert counts(db_url) == before and cli("supervise", "aml", "cases", "--json").json == []
+
+
+def test_a_case_shows_its_transfers_and_its_str_exports_as_csv(cli, tmp_path, db_url):
+    import csv
+    import io
+
+    case_id, _ = cross_vasp_case(cli, tmp_path)
+    transfers = cli("supervise", "aml", "case-transfers", str(case_id), "--json").json
+    assert [t["tx_id"] for t in transfers["transfers"]] == ["t1", "t2", "t3"] and transfers["missing"] == []
+    assert transfers["transfers"][0]["amount"] == 9000.0 and transfers["transfers"][0]["vasp"] == "ExA"
+    early = cli("supervise", "aml", "str-export", str(case_id))
+    assert early.exit_code == 2 and "escalate it first" in early.stderr
+    cli("supervise", "aml", "case", str(case_id), "--escalate", "--reason", "round trip via 3 VASPs")
+    printed = cli("supervise", "aml", "str-export", str(case_id))
+    assert printed.exit_code == 0, printed.stderr
+    rows = list(csv.DictReader(io.StringIO(printed.stdout)))
+    assert [r["tx_id"] for r in rows] == ["t1", "t2", "t3"] and rows[0]["vasp"] == "ExA"
+    assert rows[0]["timestamp"].startswith("2025-03-01T01:00:00") and rows[0]["reason"] == "round trip via 3 VASPs"
+    (tmp_path / "tx.csv").unlink()  # the scan's file is gone: the STR keeps the ids
+    gone = cli("supervise", "aml", "str-export", str(case_id), "--out", str(tmp_path / "str.csv"))
+    assert gone.exit_code == 0 and "t1,,,,,," in (tmp_path / "str.csv").read_text()

@@ -86,3 +86,40 @@ def test_the_portal_answers_503_while_another_process_holds_the_streaming_state(
     finally:
         holder.close()
     assert c.post(SCORE, json=tx(1, "a", "b", 10, 0)).json()["stored"] is True
+
+
+def test_cases_are_filtered_sorted_and_paged_and_an_escalated_case_exports_its_str(app_client: TestClient,
+                                                                                  tmp_path) -> None:
+    import csv
+    import io
+
+    from biplomacy.aml.cases import move_case
+
+    c = as_supervisor(app_client)
+    f = tmp_path / "tx.csv"
+    write_csv(f, HEADER, CYCLE)
+    officer = Actor("officer", "supervisor")
+    stored = store_scan(c.app.state.store, officer, f)  # type: ignore[attr-defined]
+    total = len(stored.alerts)
+    answer = c.get("/api/v1/supervision/aml/cases", params={"rule": "cross_vasp_cycle"}).json()
+    assert answer["total"] == sum(a.alert.rule == "cross_vasp_cycle" for a in stored.alerts) >= 1
+    assert {x["rule"] for x in answer["cases"]} == {"cross_vasp_cycle"}
+    first = c.get("/api/v1/supervision/aml/cases", params={"per_page": 25, "sort": "oldest"}).json()
+    assert first["total"] == total and [x["id"] for x in first["cases"]] == sorted(x["id"] for x in first["cases"])
+    assert c.get("/api/v1/supervision/aml/cases", params={"sort": "sideways"}).status_code == 422
+    assert c.get("/api/v1/supervision/aml/cases", params={"per_page": 7}).status_code == 422
+    page = c.get("/supervision/aml", params={"state": "open", "rule": "cross_vasp_cycle"}).text
+    assert 'id="case-count"' in page and "page 1 of 1" in page
+
+    case_id = next(a.case_id for a in stored.alerts if a.alert.rule == "cross_vasp_cycle")
+    shown = c.get(f"/supervision/aml/cases/{case_id}").text
+    assert "The transfers of this case, in time order" in shown and "Time (UTC)" in shown and "['" not in shown
+    assert c.get(f"/api/v1/supervision/aml/cases/{case_id}/str.csv").status_code == 404  # not escalated yet
+    move_case(c.app.state.store, officer, case_id, escalate=True, reason="cycle across three exchanges")  # type: ignore[attr-defined]
+    assert 'id="str-export"' in c.get(f"/supervision/aml/cases/{case_id}").text
+    report = c.get(f"/api/v1/supervision/aml/cases/{case_id}/str.csv")
+    assert report.status_code == 200 and "attachment" in report.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(report.text)))
+    case = c.get(f"/supervision/aml/cases/{case_id}")
+    assert rows and {r["case_id"] for r in rows} == {str(case_id)} and all(r["amount"] and r["timestamp"] for r in rows)
+    assert {r["reason"] for r in rows} == {"cycle across three exchanges"} and case.status_code == 200

@@ -14,7 +14,7 @@ EXPECTED = {
     "users.manage": {"admin"}, "backup.make": {"admin"}, "backup.restore": {"admin"},
     # the auditor reads everything officers read (the README's promise), and writes nothing
     "supervision.read": {"supervisor", "admin", "auditor"}, "aml.read": {"supervisor", "admin", "auditor"},
-    "energy.plan": {"analyst", "admin"}, "energy.scenario.write": {"analyst", "admin"},
+    "energy.plan": {"analyst", "admin"}, "energy.adopt": {"admin"}, "energy.scenario.write": {"analyst", "admin"},
     "reserve.wallet.manage": {"admin"}, "reserve.chain.rehearse": {"signer", "admin"},
     "reserve.spend.propose": {"admin"}, "reserve.spend.sign": {"signer"}, "reserve.spend.broadcast": {"admin"},
     "reserve.ledger.write": {"admin"}, "reserve.statement.publish": {"admin"},

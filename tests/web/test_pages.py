@@ -167,3 +167,30 @@ def test_a_refused_visitor_gets_a_403_page_offering_login_or_json_under_api(app_
     assert 'href="/login?next=/officers-only"' in page.text
     api = app_client.get("/api/v1/officers-only")
     assert api.status_code == 403 and "may not licensing.review" in api.json()["detail"]
+
+
+def test_the_landing_page_shows_the_program_at_a_glance_with_rehearsal_kept_apart(app_client, tmp_path):
+    """The home page's figures, each linking to its page: rehearsal coins are marked, never the reserve."""
+    from biplomacy.core.permissions import LOCAL_ADMIN
+    from biplomacy.energy.plan import adopt_plan, keep_plan, plan_scenario
+    from biplomacy.supervision.demo import load_demo_register
+
+    store = app_client.app.state.store
+    empty = app_client.get("/")
+    assert empty.status_code == 200 and "no plan adopted" in empty.text and "none yet" in empty.text
+    from tests.energy.plan.conftest import write_scenario
+
+    small = write_scenario(tmp_path / "small", demand=[700.0] * 24, hydro=[600.0 + 10 * t for t in range(24)],
+                           rlng=[200.0] * 24, zones=(("A", 100.0, 50.0, True),), cap=150.0)
+    pid = keep_plan(store, LOCAL_ADMIN, plan_scenario(LOCAL_ADMIN, str(small)), out_dir=tmp_path / "o")
+    adopt_plan(store, LOCAL_ADMIN, str(pid))
+    load_demo_register(store)
+    page = app_client.get("/").text
+    for link in ('href="/energy"', 'href="/reserve"', 'href="/supervision/register"', 'href="/api/v1/audit/head"',
+                 'href="/energy#sources"'):
+        assert link in page
+    assert "MW mining" in page and "licensed VASPs" in page and "USD 91,000" in page
+    doc = app_client.get("/api/v1/glance").json()
+    assert doc["energy"]["id"] == pid and doc["reserve"]["btc"] is None and doc["rehearsal"] is None
+    assert doc["register"]["licensed"] <= doc["register"]["on_register"] and doc["audit"]["seq"] >= 2
+    assert doc["price"]["usd"] == "91000" and doc["price"]["date"] == "2026-01-15"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from biplomacy.aml import cli_calibrate, cli_sanctions, cli_tax, cli_travel_rule
+from biplomacy.aml import cli_calibrate, cli_cases, cli_sanctions, cli_tax, cli_travel_rule
 from biplomacy.aml.results import (
     Case,
     CaseSummary,
@@ -215,6 +215,9 @@ def register_aml(app: typer.Typer) -> None:
             table("History", ["at", "actor", "from", "to", "detail"],
                   [(h.at.isoformat(), h.actor, h.from_state or "", h.to_state, h.detail) for h in d.history])
             if d.report:
-                out.print(f"STR {d.report.id} filed by {d.report.created_by}: {d.report.reason}")
+                out.print(f"STR {d.report.id} filed by {d.report.created_by}: {d.report.reason}; "
+                          f"export it with `supervise aml str-export {d.id} --out FILE`")
 
         emit(d, json_, render)
+
+    cli_cases.register(aml)

@@ -138,6 +138,7 @@ def _render_travel(d: TravelRuleCheck) -> None:
         out.print("[green]valid[/green] IVMS101 payload")
     else:
         table("Travel rule: problems", ["field", "problem"], [(p.path, p.message) for p in d.problems])
+        out.print("Compare with the valid sample examples/travel-rule-envelope.json.")
     if d.above_threshold is not None:
         usd = "" if d.amount_usd is None else format(d.amount_usd, "f")
         out.print(f"amount {usd} USD; at or above the USD/EUR {format(d.threshold_usd, 'f')} threshold: "

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
 
 from biplomacy.aml.web_score_body import ScoreRequest
 from biplomacy.core.records import json_value
@@ -18,20 +18,67 @@ api = APIRouter(tags=["aml"])
 _OPENING = threading.Lock()
 
 
+StateQuery = Annotated[str | None, Query(max_length=20, description="open, assigned, escalated or closed")]
+RuleQuery = Annotated[str | None, Query(max_length=60, description="an AML rule's name")]
+SortQuery = Annotated[str, Query(max_length=10, description="score, newest, oldest, state or rule")]
+PageQuery = Annotated[int, Query(ge=1, lt=2**31)]
+PerPageQuery = Annotated[int, Query(ge=1, le=100, description="25, 50 or 100")]
+CaseId = Annotated[int, Path(ge=1, lt=2**31)]
+
+
 @pages.get("/supervision/aml", response_class=HTMLResponse, summary="AML alerts of stored scans (supervisors)")
-def aml_page(request: Request, actor: ActorDep) -> HTMLResponse:
-    from biplomacy.aml.cases import list_cases, list_scans
+def aml_page(request: Request, actor: ActorDep, state: StateQuery = None, rule: RuleQuery = None,
+             sort: SortQuery = "score", page: PageQuery = 1, per_page: PerPageQuery = 25) -> HTMLResponse:
+    from biplomacy.aml.case_review import page_cases
+    from biplomacy.aml.cases import list_scans
 
     store = request.app.state.store  # the pages show what the API and --json print
-    return render(request, "aml/index.html", scans=json_value(list_scans(store, actor)),
-                  cases=json_value(list_cases(store, actor)))
+    cases = page_cases(store, actor, state=state or None, rule=rule or None, sort=sort, page=page, per_page=per_page)
+    return render(request, "aml/index.html", scans=json_value(list_scans(store, actor)), cases=cases)
+
+
+@api.get("/supervision/aml/cases", summary="AML cases: filtered by state and rule, sorted, one page at a time")
+def cases_api(request: Request, actor: ActorDep, state: StateQuery = None, rule: RuleQuery = None,
+              sort: SortQuery = "score", page: PageQuery = 1, per_page: PerPageQuery = 25) -> Any:
+    from biplomacy.aml.case_review import page_cases
+
+    return page_cases(request.app.state.store, actor, state=state or None, rule=rule or None, sort=sort, page=page,
+                      per_page=per_page)
 
 
 @pages.get("/supervision/aml/cases/{case_id}", response_class=HTMLResponse, summary="One AML case with its evidence")
-def case_page(request: Request, case_id: Annotated[int, Path(ge=1, le=2**63 - 1)], actor: ActorDep) -> HTMLResponse:
+def case_page(request: Request, case_id: CaseId, actor: ActorDep) -> HTMLResponse:
+    from biplomacy.aml.case_review import case_transfers
     from biplomacy.aml.cases import show_case
 
-    return render(request, "aml/case.html", case=show_case(request.app.state.store, actor, case_id).to_json())
+    store = request.app.state.store
+    case = show_case(store, actor, case_id).to_json()
+    transfers = case_transfers(store, actor, case_id)
+    rows = [{**t, "timestamp": t["timestamp"][:19].replace("T", " "), "amount_text": f"{t['amount']:,.2f}",
+             "vasp": t["vasp"] or "—"} for t in transfers["transfers"]]
+    return render(request, "aml/case.html", case=case, transfers=transfers, transfer_rows=rows,
+                  evidence_rows=[{"key": k.replace("_", " "), "value": _evidence_text(v)}
+                                 for k, v in sorted(case["evidence"].items()) if k != "path"])
+
+
+def _evidence_text(value: object) -> str:
+    """An evidence value as people read it: lists joined, numbers grouped."""
+    if isinstance(value, list | tuple):
+        return ", ".join(_evidence_text(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+@api.get("/supervision/aml/cases/{case_id}/str.csv", summary="The case's suspicious transaction report as CSV "
+                                                               "(columns in docs/aml.md)")
+def str_export(request: Request, case_id: CaseId, actor: ActorDep) -> Response:
+    from biplomacy.aml.case_review import str_csv
+
+    return Response(str_csv(request.app.state.store, actor, case_id), media_type="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="str-case-{case_id}.csv"'})
 
 
 @api.post("/supervision/aml/score", summary="Score one transaction with every AML rule (incremental state, kept)")

@@ -14,6 +14,7 @@ from biplomacy.aml import cli as aml_cli
 from biplomacy.cli import context, serve
 from biplomacy.core.config import load_settings
 from biplomacy.core.errors import BiplomacyError
+from biplomacy.core.samples import sample_for_command
 from biplomacy.energy import cli as energy_cli
 from biplomacy.house import cli as house_cli
 from biplomacy.house import cli_review as review_cli
@@ -100,6 +101,22 @@ def _flags(argv: list[str]) -> set[str]:
     return found
 
 
+_ROOT_OPTIONS_WITH_VALUE = frozenset({"--as", "--config", "--database-url"})
+
+
+def _words(argv: list[str]) -> list[str]:
+    """The command's words: argv without the root's options (`--database-url URL`, `--json`, ...) before them."""
+    words, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a.startswith("-"):
+            skip = "=" not in a and a in _ROOT_OPTIONS_WITH_VALUE
+        else:
+            words.append(a)
+    return words
+
+
 def phrase(exc: BiplomacyError, argv: list[str] | None = None) -> str:
     """The error in the CLI's words: a use case names a field ("plan"); the command that ran names its flag
     ("--plan: ..."). A field that is no flag of that command (a column, a JSON path) is left as the message says."""
@@ -132,6 +149,10 @@ def run(argv: list[str] | None = None) -> None:
         print(f"error: {phrase(exc, argv)}", file=sys.stderr)
         for issue in getattr(exc, "issues", ())[:50]:
             print(f"  - {issue}", file=sys.stderr)
+        sample = sample_for_command(_words(sys.argv[1:] if argv is None else argv))
+        if sample and exc.exit_code == 2:
+            print(f"compare with the valid sample {sample} (examples/README.md says what each file is)",
+                  file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

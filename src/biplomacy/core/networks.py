@@ -11,6 +11,12 @@ if TYPE_CHECKING:
 
 NETWORKS = ("bitcoin", "testnet", "testnet4", "signet", "regtest")
 TESTNETS = frozenset(NETWORKS[1:])
+REHEARSAL = "rehearsal"  # the mark every figure of a wallet on a test network carries, wherever it is shown
+
+
+def is_rehearsal(network: str) -> bool:
+    """A wallet on any network but Bitcoin's main chain is a rehearsal wallet: its coins are not the reserve."""
+    return network != "bitcoin"
 
 _EMBIT = {"bitcoin": "main", "testnet": "test", "testnet4": "test", "signet": "signet", "regtest": "regtest"}
 

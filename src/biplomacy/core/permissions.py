@@ -42,6 +42,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         # energy
         "energy.read": _PUBLIC,
         "energy.plan": {"analyst", "admin"},
+        "energy.adopt": {"admin"},  # adopting a plan is the ministry's decision, recorded by the operator
         "energy.scenario.write": {"analyst", "admin"},
         # reserve
         "reserve.read": _PUBLIC,

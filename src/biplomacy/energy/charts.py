@@ -21,8 +21,11 @@ def heatmap_spec(r: PlanResult) -> dict[str, Any]:
 
 def heatmap_from(hours: Sequence[str], mining_mw: Sequence[float]) -> dict[str, Any]:
     values = [{"date": h[:10], "hour": int(h[11:13]), "mw": round(mw, 1)} for h, mw in zip(hours, mining_mw, strict=True)]
+    # the day axis is labelled with the first day of each month present (a label per day would not fit)
+    firsts = sorted({h[:10] for h in hours if h[8:10] == "01"})
     return _with_values(lambda data: alt.Chart(data).mark_rect().encode(
-        x=alt.X("date:O", title="day", axis=alt.Axis(labels=False, ticks=False)),
+        x=alt.X("date:O", title="date", axis=alt.Axis(values=firsts, labelAngle=0, labelOverlap=True,
+                                                      labelExpr="timeFormat(toDate(datum.value), '%b %Y')")),
         y=alt.Y("hour:O", title="hour of day (PKT)"),
         color=alt.Color("mw:Q", title="mining MW", scale=alt.Scale(scheme="viridis")),
         tooltip=["date:O", "hour:O", "mw:Q"],
@@ -39,7 +42,8 @@ def monthly_from(monthly_mwh: Mapping[str, Sequence[float]]) -> dict[str, Any]:
     values = [{"month": m + 1, "zone": z, "gwh": round(mwh / 1000.0, 2)}
               for z, series in monthly_mwh.items() for m, mwh in enumerate(series) if mwh > 0]
     return _with_values(lambda data: alt.Chart(data).mark_bar().encode(
-        x=alt.X("month:O", title="month"),
+        x=alt.X("month:O", title="month", axis=alt.Axis(labelAngle=0, labelExpr=(
+            "['Jan','Feb','Mar','Apr','May','Jun','Jul','Aug','Sep','Oct','Nov','Dec'][datum.value - 1]"))),
         y=alt.Y("gwh:Q", title="mining energy (GWh)", stack=True),
         color=alt.Color("zone:N", title="zone"),
         tooltip=["zone:N", "month:O", "gwh:Q"],
@@ -57,3 +61,18 @@ def _with_values(build: Callable[[alt.Data], alt.Chart], values: list[dict[str, 
     spec["data"] = {"values": values}
     return spec
 
+
+def compare_zones_spec(a_name: str, b_name: str, mining_mw: Mapping[str, tuple[float | None, float | None]]
+                       ) -> dict[str, Any]:
+    """Two plans' mining MW per zone as grouped bars (the compare page's chart): zone -> (A's MW, B's MW)."""
+    values = [{"zone": z, "plan": label, "mw": round(float(mw), 1)}
+              for z, pair in sorted(mining_mw.items()) for label, mw in zip((f"A: {a_name}", f"B: {b_name}"), pair,
+                                                                         strict=True) if mw is not None]
+    chart = alt.Chart(alt.Data(values=values)).mark_bar().encode(
+        y=alt.Y("zone:N", title="zone"),
+        yOffset=alt.YOffset("plan:N"),
+        x=alt.X("mw:Q", title="mining MW installed"),
+        color=alt.Color("plan:N", title="plan", legend=alt.Legend(orient="bottom", direction="vertical")),
+        tooltip=["zone:N", "plan:N", alt.Tooltip("mw:Q", title="MW", format=",.1f")],
+    ).properties(title="Mining MW per zone, A and B", width="container", height=alt.Step(14))
+    return chart.to_dict()

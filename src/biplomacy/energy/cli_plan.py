@@ -53,6 +53,16 @@ def _render_plan(d: PlanSummary, files: list[Path]) -> None:
     out.print(f"Sources: {len(d.sources)} entries (biplomacy sources --pillar energy)")
 
 
+def _number(value: object, signed: bool = False) -> str:
+    """A figure as people read it: grouped thousands, two decimals under 100, a sign on differences."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    digits = 2 if abs(value) < 100 else 0
+    return f"{value:+,.{digits}f}" if signed else f"{value:,.{digits}f}"
+
+
 def register(app: typer.Typer) -> None:
     scenario_app = typer.Typer(help="Energy scenarios (a folder: scenario.toml + grid.csv).", no_args_is_help=True)
     app.add_typer(scenario_app, name="scenario")
@@ -112,11 +122,24 @@ def register(app: typer.Typer) -> None:
                 | {k: getattr(p.summary, k) for k in ("sizing", "mining_mw_installed", "btc_per_year_p50",
                                                       "btc_per_year_static", "expected_btc_per_year")}
                 for p in list_plans(context.get(ctx).store())]
-        emit(rows, json_, lambda rs: table("Stored plans", ["id", "name", "objective", "mining MW", "BTC/yr P50",
-                                                            "BTC/yr static", "created"],
-                                           [(r["id"], r["name"], r["objective"], r["mining_mw_installed"],
-                                             r["btc_per_year_p50"], r["expected_btc_per_year"], r["created_at"][:19])
-                                            for r in rs]))
+        emit(rows, json_, lambda rs: table(
+            "Stored plans (a plan is a draft until adopted)",
+            ["id", "name", "status", "objective", "mining MW", "BTC a year P50 (risk-adjusted)", "BTC a year (static)",
+             "created"],
+            [(r["id"], r["name"], r["status"], r["objective"], f"{r['mining_mw_installed']:,.0f}",
+              f"{r['btc_per_year_p50']:,.0f}" if r.get("btc_per_year_p50") else "-",
+              f"{r['expected_btc_per_year']:,.0f}", r["created_at"][:19]) for r in rs]))
+
+    @app.command("adopt")
+    def adopt(ctx: typer.Context, plan: str = typer.Argument(..., help="the stored plan's id or name"),
+              json_: bool = typer.Option(False, "--json")) -> None:
+        """Adopt a stored plan: the public pages show it; the plan adopted before becomes a draft again."""
+        from biplomacy.energy.plan import adopt_plan
+
+        c = context.get(ctx)
+        p = adopt_plan(c.store(), c.actor(), plan)
+        emit({"id": p.id, "name": p.name, "status": p.status, "adopted_at": p.adopted_at, "adopted_by": p.adopted_by},
+             json_, lambda _: out.print(f"Plan {p.id} ({p.name}) adopted; /energy shows it."))
 
     @app.command("compare")
     def compare(ctx: typer.Context, a: str, b: str, json_: bool = typer.Option(False, "--json")) -> None:
@@ -124,8 +147,9 @@ def register(app: typer.Typer) -> None:
         from biplomacy.energy.plan import compare_plans
 
         d = compare_plans(context.get(ctx).store(), a, b)
-        emit(d.to_json(), json_, lambda _: table(f"{d.a.name} vs {d.b.name}", ["figure", "A", "B"],
-                                                 [(r.figure, r.a, r.b) for r in d.rows]))
+        emit(d.to_json(), json_, lambda _: table(
+            f"A: {d.a.name} ({d.a.status}) vs B: {d.b.name} ({d.b.status})", ["figure", "unit", "A", "B", "B - A"],
+            [(r.label, r.unit, _number(r.a), _number(r.b), _number(r.difference, signed=True)) for r in d.rows]))
 
     @scenario_app.command("new")
     def scenario_new(name: str, from_: str = typer.Option("pakistan-2025", "--from"),

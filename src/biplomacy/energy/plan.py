@@ -214,11 +214,12 @@ def _gap_cost(r: planner.PlanResult, alternative: planner.PlanResult | None) -> 
 
 def _assumptions(s: Scenario, r: planner.PlanResult, runs_static: bool) -> tuple[str, ...]:
     return (
-        "static figures (btc_per_year_static = expected_btc_per_year, the tariff verdicts' point figures, `strain`): "
+        "static figures (BTC a year, static; the tariff verdicts' point figures; the grid strain): "
         "the scenario's difficulty, fees and price for the whole horizon, no growth and no halving; the plan's hours "
         "when that hashprice pays the tariff, none when it does not"
         + ("" if runs_static else " (at the first tariff it does not: the static figures are zero)"),
-        "risk-adjusted figures (btc_per_year_p50 with P5/P95, each verdict's *_p5/p50/p95, `strain_risk_adjusted`): the "
+        "risk-adjusted figures (BTC a year P50 with P5 and P95; each verdict's P5, P50 and P95; the risk-adjusted grid "
+        "strain): the "
         "Monte Carlo of the same fleet ([risk] paths, years, seed), day by day, switched off on days its hashprice does "
         "not pay the tariff; self-dilution only while it runs",
         "the planner's LP (static) prices new load at the merit-order margin of demand plus the whole cap and charges "
@@ -231,9 +232,9 @@ def _assumptions(s: Scenario, r: planner.PlanResult, runs_static: bool) -> tuple
         f"{s.supply_cost.network_system_pkr_kwh}/kWh; the levies an option does not charge (debt service surcharge PKR "
         f"{s.supply_cost.debt_service_surcharge_pkr_kwh}/kWh, fixed charge PKR {s.supply_cost.fixed_charge_pkr_kw_month}"
         f"/kW/month, GST {s.supply_cost.gst_share:.0%}) count against it",
-        "net_value_at_merit_order_usd_per_year: the BTC the plan's hours mine at the scenario's price less their fuel "
-        "along the merit order (no losses, O&M, network or capex: the LP's own energy basis, for comparison with "
-        "lp_objective_usd_per_year, which also charges the capex annuity)",
+        "Net value at the merit order (USD a year): the BTC the plan's hours mine at the scenario's price less their "
+        "fuel along the merit order (no losses, O&M, network or capex: the LP's own energy basis, for comparison with "
+        "the planner's objective value, which also charges the capex annuity)",
         f"hourly ambient = monthly mean +/- {planner.DIURNAL_SWING_C} degC; ASICs derate 3 %/degC above "
         f"{s.fleet_ambient_limit_c} degC",
     )
@@ -352,7 +353,7 @@ def list_plans(store: Store) -> list[StoredPlan]:
 def plan_index(store: Store) -> list[PlanEntry]:
     """Every stored plan's id, name, scenario, objective and time, oldest first, without reading summaries."""
     cols = (EnergyPlanRow.id, EnergyPlanRow.name, EnergyPlanRow.scenario, EnergyPlanRow.objective,
-            EnergyPlanRow.created_at)
+            EnergyPlanRow.created_at, EnergyPlanRow.adopted_at)
     with store.read() as s:
         return [PlanEntry(*row) for row in s.execute(select(*cols).order_by(EnergyPlanRow.id)).all()]
 
@@ -360,7 +361,7 @@ def plan_index(store: Store) -> list[PlanEntry]:
 def _stored(r: EnergyPlanRow) -> StoredPlan:
     kept = json.loads(r.summary_json)
     return StoredPlan(r.id, r.name, r.scenario, r.objective, r.created_at, r.created_by, r.inputs_sha256,
-                      PlanSummary.from_json(kept), kept)
+                      PlanSummary.from_json(kept), kept, r.adopted_at, r.adopted_by)
 
 
 def plan_id(ref: str) -> int | None:
@@ -411,24 +412,75 @@ def newest_plan(store: Store) -> StoredPlan | None:
     return _newest(store)
 
 
+def adopted_plan(store: Store) -> StoredPlan | None:
+    """The plan in force: the one adopted last (None while every stored plan is a draft)."""
+    with store.read() as s:
+        row = s.execute(select(EnergyPlanRow).where(EnergyPlanRow.adopted_at.is_not(None))
+                        .order_by(EnergyPlanRow.adopted_at.desc(), EnergyPlanRow.id.desc()).limit(1)).scalars().first()
+        return _stored(row) if row is not None else None
+
+
+def adopt_plan(store: Store, actor: Actor, ref: str) -> StoredPlan:
+    """Adopt a stored plan (by id or name): it becomes the plan the public pages show; the plan adopted before
+    goes back to being a draft. Audited in the same transaction."""
+    authorize(actor, "energy.adopt")
+    with store.transaction() as session:
+        row = _find(session, ref)
+        before = session.execute(select(EnergyPlanRow).where(EnergyPlanRow.adopted_at.is_not(None))).scalars().all()
+        for other in before:
+            if other.id != row.id:
+                other.adopted_at, other.adopted_by = None, None
+        if row.adopted_at is None:
+            row.adopted_at, row.adopted_by = datetime.now(UTC), actor.name
+        record(session, actor=actor.name, action="energy.plan.adopt", subject=f"energy_plan/{row.id}",
+               payload={"name": row.name, "withdrawn": sorted(o.id for o in before if o.id != row.id)})
+        session.flush()
+        return _stored(row)
+
+
 def latest_plan_of(store: Store, scenario: str, inputs_sha256: str) -> StoredPlan | None:
     """The newest stored plan of this scenario made from these very inputs, or None."""
     return _newest(store, EnergyPlanRow.scenario == scenario, EnergyPlanRow.inputs_sha256 == inputs_sha256)
 
 
-COMPARED = ("sizing", "mining_mw_installed", "ai_mw_installed", "mining_mwh_per_year", "btc_per_year_p50",
-            "btc_per_year_p5", "btc_per_year_p95", "btc_per_year_static", "expected_btc_per_year_after_self_dilution",
-            "net_value_at_merit_order_usd_per_year", "lp_objective_usd_per_year", "cost_of_policy_gap_usd_per_year")
+COMPARED = (("sizing", "Sizing (policy: the whole cap; pays: what pays)", ""),
+            ("mining_mw_installed", "Mining installed", "MW"), ("ai_mw_installed", "AI data centres installed", "MW"),
+            ("mining_mwh_per_year", "Mining energy a year", "MWh"),
+            ("btc_per_year_p50", "BTC a year, risk-adjusted P50", "BTC"),
+            ("btc_per_year_p5", "BTC a year, risk-adjusted P5", "BTC"),
+            ("btc_per_year_p95", "BTC a year, risk-adjusted P95", "BTC"),
+            ("btc_per_year_static", "BTC a year, static", "BTC"),
+            ("expected_btc_per_year_after_self_dilution", "BTC a year once difficulty absorbs the fleet (static)",
+             "BTC"),
+            ("btc_price_usd", "BTC price assumed", "USD per BTC"),
+            ("net_value_at_merit_order_usd_per_year", "Net value at the merit order", "USD a year"),
+            ("lp_objective_usd_per_year", "Planner's objective value", "USD a year"),
+            ("cost_of_policy_gap_usd_per_year", "Cost of installing the whole cap rather than what pays",
+             "USD a year"))
+
+def _difference(a: Any, b: Any) -> float | None:
+    """B less A where both are numbers (None for text, or a figure one plan lacks)."""
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (a, b))
+    return float(b) - float(a) if numbers else None
+
+
+def _figure(key: str, label: str, unit: str, a: Any, b: Any) -> ComparedFigure:
+    return ComparedFigure(key, a, b, label, unit, _difference(a, b))
 
 
 def compare_plans(store: Store, a: str, b: str) -> PlanComparison:
-    """Two stored plans side by side: the objective, the COMPARED figures, each tariff's subsidy, each zone's MW."""
+    """Two stored plans side by side, each figure in words with its unit and B less A: the objective, the COMPARED
+    figures, each tariff option's price and subsidy, each zone's mining MW."""
     pa, pb = get_plan(store, a), get_plan(store, b)
     sa, sb = pa.summary, pb.summary
-    rows = [ComparedFigure("objective", pa.objective, pb.objective)]
-    rows += [ComparedFigure(k, getattr(sa, k), getattr(sb, k)) for k in COMPARED]
-    rows += [ComparedFigure(f"subsidy_pkr_per_year[{t}]", sa.subsidy_pkr_per_year.get(t), sb.subsidy_pkr_per_year.get(t))
-             for t in sorted(set(sa.subsidy_pkr_per_year) | set(sb.subsidy_pkr_per_year))]
+    rows = [_figure("objective", "Planner's objective", "", pa.objective, pb.objective)]
+    rows += [_figure(k, label, unit, getattr(sa, k), getattr(sb, k)) for k, label, unit in COMPARED]
+    price_a, price_b = ({t.name: t.pkr_per_kwh for t in p.tariffs} for p in (sa, sb))
+    for t in sorted(set(sa.subsidy_pkr_per_year) | set(sb.subsidy_pkr_per_year) | price_a.keys() | price_b.keys()):
+        rows.append(_figure(f"tariff_pkr_per_kwh[{t}]", f"Tariff {t}", "PKR per kWh", price_a.get(t), price_b.get(t)))
+        rows.append(_figure(f"subsidy_pkr_per_year[{t}]", f"Subsidy under tariff {t}", "PKR a year",
+                            sa.subsidy_pkr_per_year.get(t), sb.subsidy_pkr_per_year.get(t)))
     mw_a, mw_b = ({z.zone: z.mining_mw for z in p.zones} for p in (sa, sb))
-    rows += [ComparedFigure(f"mining_mw[{z}]", mw_a.get(z), mw_b.get(z)) for z in sorted(mw_a.keys() | mw_b.keys())]
-    return PlanComparison(PlanRef(pa.id, pa.name), PlanRef(pb.id, pb.name), tuple(rows))
+    rows += [_figure(f"mining_mw[{z}]", f"Mining in zone {z}", "MW", mw_a.get(z), mw_b.get(z))
+             for z in sorted(mw_a.keys() | mw_b.keys())]
+    return PlanComparison(PlanRef(pa.id, pa.name, pa.status), PlanRef(pb.id, pb.name, pb.status), tuple(rows))

@@ -201,6 +201,11 @@ class PlanEntry(Record):
     scenario: str
     objective: str
     created_at: datetime
+    adopted_at: datetime | None = None  # None: a draft (a what-if) until someone adopts it
+
+    @property
+    def status(self) -> str:
+        return "draft" if self.adopted_at is None else "adopted"
 
 
 @dataclass(frozen=True)
@@ -220,6 +225,12 @@ class StoredPlan(Record):
     inputs_sha256: str
     summary: PlanSummary
     stored_summary: Mapping[str, Any]
+    adopted_at: datetime | None = None  # None: a draft; the public pages show the adopted plan
+    adopted_by: str | None = None
+
+    @property
+    def status(self) -> str:
+        return "draft" if self.adopted_at is None else "adopted"
 
     @property
     def chart_data(self) -> ChartData | None:
@@ -229,11 +240,12 @@ class StoredPlan(Record):
 
     @property
     def entry(self) -> PlanEntry:
-        return PlanEntry(self.id, self.name, self.scenario, self.objective, self.created_at)
+        return PlanEntry(self.id, self.name, self.scenario, self.objective, self.created_at, self.adopted_at)
 
     def to_json(self) -> dict[str, Any]:
         """The plan with its summary as stored, less the chart data (what /api/v1/energy/plans lists)."""
         head = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("summary", "stored_summary")}
+        head["status"] = self.status
         summary = {k: v for k, v in self.stored_summary.items() if k != "chart_data"}
         doc: dict[str, Any] = to_jsonable(head | {"summary": summary})
         return doc
@@ -243,15 +255,20 @@ class StoredPlan(Record):
 class PlanRef(Record):
     id: int
     name: str
+    status: str = "draft"  # draft | adopted
 
 
 @dataclass(frozen=True)
 class ComparedFigure(Record):
-    """One figure of two plans side by side (None where a plan does not have it)."""
+    """One figure of two plans side by side (None where a plan does not have it), in words with its unit, and
+    `difference`: B less A where both are numbers."""
 
-    figure: str
+    figure: str  # the figure's key in the plans' JSON
     a: Any
     b: Any
+    label: str = ""
+    unit: str = ""
+    difference: float | None = None
 
 
 @dataclass(frozen=True)

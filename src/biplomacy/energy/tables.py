@@ -26,3 +26,6 @@ class EnergyPlanRow(Base):
     # what the risk model reads from the scenario (energy/model/plan_inputs.PlanEconomics as JSON), so that a
     # stored plan outlives changes to its scenario's files; NULL for plans stored before 0008_energy_plan_inputs
     inputs_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # a plan is a draft until adopted (0010_energy_plan_adopted); adopting one withdraws the one adopted before
+    adopted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    adopted_by: Mapped[str | None] = mapped_column(String(120), nullable=True)

@@ -105,11 +105,15 @@ def _index(request: Request) -> list[PlanEntry]:
     return plan_index(request.app.state.store)
 
 
-@pages.get("/energy", response_class=HTMLResponse, summary="The energy plan: MW per zone, BTC a year, subsidy test")
+@pages.get("/energy", response_class=HTMLResponse, summary="The adopted energy plan: MW per zone, BTC a year, subsidy")
 def energy_page(request: Request, actor: ActorDep) -> HTMLResponse:
+    """The adopted plan; while none is adopted, the newest draft, marked as a draft."""
+    from biplomacy.energy.plan import adopted_plan
+
     authorize(actor, "energy.read")
-    plans = _index(request)  # the list needs names only; the newest plan is then read whole by its id
-    return _page(request, _one(request, plans[-1].id) if plans else None, plans)
+    plans = _index(request)  # the list needs names only; the plan shown is then read whole
+    adopted = adopted_plan(request.app.state.store)
+    return _page(request, adopted or (_one(request, plans[-1].id) if plans else None), plans)
 
 
 @pages.get("/energy/plans/{plan_id}", response_class=HTMLResponse, summary="One stored plan")
@@ -118,14 +122,36 @@ def plan_page(request: Request, actor: ActorDep, plan_id: PlanId) -> HTMLRespons
     return _page(request, _one(request, plan_id), _index(request))
 
 
-@pages.get("/energy/compare", response_class=HTMLResponse, summary="Two stored plans side by side")
-def compare_page(request: Request, actor: ActorDep, a: Annotated[int, Query(ge=1, lt=2**31)],
-                 b: Annotated[int, Query(ge=1, lt=2**31)]) -> HTMLResponse:
+PlanRefQuery = Annotated[str | None, Query(min_length=1, max_length=200, description="a stored plan's id or name")]
+
+
+@pages.get("/energy/compare", response_class=HTMLResponse, summary="Two stored plans side by side, with B less A")
+def compare_page(request: Request, actor: ActorDep, a: PlanRefQuery = None, b: PlanRefQuery = None) -> HTMLResponse:
+    """Without `a` and `b`, the form alone: the adopted plan against the newest draft by default."""
+    from biplomacy.energy.charts import compare_zones_spec
     from biplomacy.energy.plan import compare_plans
 
     authorize(actor, "energy.read")
-    d = compare_plans(request.app.state.store, str(a), str(b))
-    return render(request, "energy/compare.html", cmp=d, rows=[(r.figure, r.a, r.b) for r in d.rows])
+    plans = _index(request)
+    if a is None or b is None:
+        adopted = [p for p in plans if p.adopted_at is not None]
+        first = adopted[-1] if adopted else (plans[-2] if len(plans) > 1 else None)
+        return render(request, "energy/compare.html", cmp=None, rows=[], plans=plans, chart=None,
+                      a=a or (str(first.id) if first else ""), b=b or (str(plans[-1].id) if plans else ""))
+    d = compare_plans(request.app.state.store, a, b)
+    zones = {r.label.removeprefix("Mining in zone "): (r.a, r.b) for r in d.rows if r.figure.startswith("mining_mw[")}
+    rows = [{"label": r.label, "unit": r.unit, "a": _cell(r.a), "b": _cell(r.b), "difference": _cell(r.difference, True)}
+            for r in d.rows]
+    return render(request, "energy/compare.html", cmp=d, rows=rows, plans=plans, a=a, b=b,
+                  chart=compare_zones_spec(d.a.name, d.b.name, zones) if zones else None)
+
+
+def _cell(value: object, signed: bool = False) -> object:
+    """A figure grouped by thousands (two decimals under 100), a sign on differences; text as it is."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    digits = 2 if abs(value) < 100 else 0
+    return f"{value:+,.{digits}f}" if signed else f"{value:,.{digits}f}"
 
 
 @api.get("/energy/plans", summary="Stored plans (summaries)")

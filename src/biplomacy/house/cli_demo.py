@@ -28,15 +28,21 @@ def run_demo(ctx: typer.Context, json_: bool = typer.Option(False, "--json")) ->
         for line in result.lines:
             err.print(f"  {line}")
 
+    head = demo_service.audit_head_after(store)
+
     def render(_: object) -> None:
         table("Biplomacy demo: pakistan-2025", ["pillar", "result", "outputs"],
               [(r.pillar, r.headline, "\n".join(sorted({str(p.parent) + "/" for p in r.outputs})))
                for r in results])
-        out.print(f"\nDatabase: {c.settings.effective_database_url}")
+        out.print("\nThe demo is a REHEARSAL: its reserve wallet is on the rehearsal chain, its register fictional.")
+        out.print(f"Audit head after the run: {head[1] if head else '(empty)'} ({head[0] if head else 0} entries; "
+                  "`biplomacy audit verify` prints the same head)")
+        out.print(f"Database: {c.settings.effective_database_url}")
         out.print(f"Reports:  {out_dir}/")
         out.print("Portal:   run `biplomacy serve` (or `make serve`) and open http://127.0.0.1:8000")
 
-    emit({"database": c.settings.effective_database_url, "out_dir": str(out_dir),
+    emit({"database": c.settings.effective_database_url, "out_dir": str(out_dir), "rehearsal": True,
+          "audit_head": None if head is None else {"seq": head[0], "hash": head[1]},
           "steps": [r.to_json() for r in results]}, json_, render)
 
 

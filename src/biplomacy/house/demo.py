@@ -35,13 +35,19 @@ class Step:
 
 def _house(store: Store, settings: Settings, actor: Actor) -> StepResult:
     from biplomacy.core.provenance import load_registry
+
+    facts = len(load_registry().facts)
+    return StepResult("house", f"{facts} sourced figures (the audit head after the run is printed at the end)",
+                      (f"provenance registry: {facts} figures (biplomacy sources)",))
+
+
+def audit_head_after(store: Store) -> tuple[int, str] | None:
+    """The audit log's head once every step has run: (entries, hash), what `audit verify` prints."""
     from biplomacy.house.audit import head
 
     with store.read() as s:
         h = head(s)
-    facts = len(load_registry().facts)
-    return StepResult("house", f"{facts} sourced figures; audit head {h.hash[:16] if h else '(empty)'}",
-                      (f"provenance registry: {facts} figures (biplomacy sources)",))
+    return None if h is None else (h.seq, h.hash)
 
 
 def _energy(store: Store, settings: Settings, actor: Actor) -> StepResult:

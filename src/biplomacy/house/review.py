@@ -17,7 +17,7 @@ from biplomacy import __version__
 from biplomacy.core.jsonable import to_jsonable
 from biplomacy.core.permissions import Actor, authorize
 from biplomacy.core.provenance import load_registry
-from biplomacy.energy.plan import newest_plan
+from biplomacy.energy.plan import adopted_plan, newest_plan
 from biplomacy.house import audit
 from biplomacy.reserve import policy_rules
 from biplomacy.reserve import statements as reserve_statements
@@ -48,7 +48,7 @@ def build_pack(store: Store, actor: Actor, now: datetime | None = None) -> dict[
 
 
 def _energy(store: Store) -> tuple[dict[str, Any], list[str]]:
-    plan = newest_plan(store)
+    plan = adopted_plan(store) or newest_plan(store)  # the adopted plan; a draft only while none is adopted
     if plan is None:
         return {"plan": None, "note": "no stored energy plan: `biplomacy energy plan --scenario pakistan-2025` "
                                       "stores one"}, []
@@ -67,7 +67,8 @@ def _energy(store: Store) -> tuple[dict[str, Any], list[str]]:
     strain = s.strain
     spread = {k: kept[k] for k in ("btc_per_year_p5", "btc_per_year_p50", "btc_per_year_p95", "btc_per_year_static")
               if k in kept}
-    doc = {"plan": {"id": plan.id, "name": plan.name, "scenario": plan.scenario, "objective": plan.objective,
+    doc = {"plan": {"id": plan.id, "name": plan.name, "status": plan.status, "scenario": plan.scenario,
+                    "objective": plan.objective,
                     "stored_at": plan.created_at.replace(microsecond=0).isoformat(), "inputs_sha256": plan.inputs_sha256},
            "mining_mw_installed": s.mining_mw_installed, "ai_mw_installed": s.ai_mw_installed,
            "expected_btc_per_year": s.expected_btc_per_year, "btc_per_year_spread": spread,

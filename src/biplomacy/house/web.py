@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Annotated, Any
 
@@ -82,14 +83,27 @@ def _sources_chart(facts: list[Fact]) -> dict[str, Any]:
     }
 
 
-@pages.get("/", response_class=HTMLResponse, summary="Home page")
+@pages.get("/", response_class=HTMLResponse, summary="Home page: the program at a glance")
 def home(request: Request) -> HTMLResponse:
     from biplomacy.house import audit_checkpoints
+    from biplomacy.house.glance import glance
 
     seq, digest = read_head(request.app.state.store) or (None, None)
     latest = audit_checkpoints.listed(request.app.state.store, 1)
     return render(request, "home.html", pillars=PILLAR_CARDS, fact_count=len(load_registry().facts),
-                  audit_head=digest, audit_entries=seq, checkpoint=latest[0] if latest else None)
+                  audit_head=digest, audit_entries=seq, checkpoint=latest[0] if latest else None,
+                  g=glance(request.app.state.store))
+
+
+@api.get("/glance", summary="The program at a glance: reserve (rehearsal apart), adopted plan, register, statement, "
+                            "audit head")
+def glance_api(request: Request) -> Response:
+    from biplomacy.core.records import json_value
+    from biplomacy.house.glance import glance
+
+    doc = glance(request.app.state.store)
+    doc["reserve"].pop("history")  # the chart spec is the page's; /api/v1/reserve/holdings has the series
+    return Response(json.dumps(json_value(doc), ensure_ascii=False), media_type="application/json")
 
 
 @pages.get("/sources", response_class=HTMLResponse, summary="The provenance registry")

@@ -202,7 +202,9 @@ def _ledger(app: typer.Typer) -> None:
         from biplomacy.reserve.holdings import holdings
 
         r = holdings(context.get(ctx).store(), name, public=False)
-        emit(r, as_json, lambda r: table(f"Holdings: {r.total_btc:f} BTC (USD {r.value_usd})",
+        title = (f"Holdings: {r.total_btc:f} BTC (USD {r.value_usd:,.2f})" if r.value_usd is not None else
+                 f"Holdings, REHEARSAL (not national holdings, not valued): {r.total_btc:f} BTC")
+        emit(r, as_json, lambda r: table(title,
                                                 ["wallet", "txid:vout", "BTC", "source", "status", "height"],
                                                 [(e.wallet, f"{e.txid[:12]}:{e.vout}", f"{e.btc:f}", e.source,
                                                   e.status, e.height) for e in r.entries]))

@@ -9,9 +9,10 @@ from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from biplomacy.core.errors import InputError, Issue
+from biplomacy.core.networks import REHEARSAL, is_rehearsal
 from biplomacy.core.permissions import Actor, authorize
 from biplomacy.core.provenance import load_registry
 from biplomacy.house import audit
@@ -28,9 +29,12 @@ from biplomacy.reserve.results import (
 from biplomacy.reserve.tables import LedgerEntryRow, PriceRow, WalletRow
 from biplomacy.store.db import Store
 
-FALLBACK_PRICE = "reserve.custody.btc_usd_2025_close"
+# One BTC price across the pillars (issue #18): without imported prices the reserve is valued at the same cited
+# figure the energy plans are made with (energy.network.btc_price_usd, USD 91,000, January 2026), dated to the day.
+FALLBACK_PRICE = "reserve.custody.btc_usd_2026_jan"
 FALLBACK_RATE = "reserve.custody.pkr_per_usd"
 SNAPSHOT = "btc-prices-2025.csv"
+KINDS = ("reserve", "rehearsal")
 
 
 def _prices(store: Store) -> tuple[Decimal, Decimal, str, list[dict[str, object]]]:
@@ -47,15 +51,35 @@ def _prices(store: Store) -> tuple[Decimal, Decimal, str, list[dict[str, object]
             registry.cited([FALLBACK_PRICE, FALLBACK_RATE]))
 
 
-def holdings(store: Store, wallet: str | None = None, public: bool = True) -> HoldingsReport:
-    """Every receipt, totals by wallet and source, valuation, and a history series (public: no hidden addresses)."""
+def _kind_filter(kind: str | None) -> list[ColumnElement[bool]]:
+    """Which wallets a report covers: the reserve (Bitcoin's main chain), the rehearsal wallets, or (None) all."""
+    if kind is None:
+        return []
+    if kind not in KINDS:
+        raise InputError(f"{kind!r} is not one of {', '.join(KINDS)}", field="wallets")
+    return [WalletRow.network == "bitcoin"] if kind == "reserve" else [WalletRow.network != "bitcoin"]
+
+
+def btc_price(store: Store) -> dict[str, object]:
+    """The one BTC price the portal shows: the latest imported price, else the cited snapshot; with its date."""
+    price, rate, day, sources = _prices(store)
+    return {"usd": price, "pkr_per_usd": rate, "date": day, "sources": sources or load_registry().cited([FALLBACK_PRICE])}
+
+
+def holdings(store: Store, wallet: str | None = None, public: bool = True, kind: str | None = None) -> HoldingsReport:
+    """Every receipt, totals by wallet and source, valuation, and a history series (public: no hidden addresses).
+
+    `kind` "reserve" covers the wallets on Bitcoin's main chain only, "rehearsal" the others. A report that
+    covers any rehearsal wallet is marked "rehearsal" and is not valued: its coins are not national holdings.
+    """
     price, rate, price_date, sources = _prices(store)
     with store.read() as session:
         q = select(LedgerEntryRow, WalletRow).join(WalletRow, WalletRow.id == LedgerEntryRow.wallet_id)
         if wallet:
             q = q.where(WalletRow.name == wallet)
-        rows = session.execute(q.order_by(LedgerEntryRow.first_seen, LedgerEntryRow.id)).all()
-        wallets = {w.name: w for w in session.scalars(select(WalletRow).order_by(WalletRow.name))}
+        rows = session.execute(q.where(*_kind_filter(kind)).order_by(LedgerEntryRow.first_seen, LedgerEntryRow.id)).all()
+        wallets = {w.name: w for w in session.scalars(select(WalletRow).where(*_kind_filter(kind))
+                                                      .order_by(WalletRow.name))}
         entries = []
         by_wallet: dict[str, int] = {name: 0 for name in wallets if not wallet or name == wallet}
         by_source: dict[str, int] = {}
@@ -87,13 +111,15 @@ def holdings(store: Store, wallet: str | None = None, public: bool = True) -> Ho
         held = [WalletHolding(n, ledger.btc_amount(s), s, wallets[n].policy, wallets[n].threshold,
                               len(wallets[n].signers.split(",")), wallets[n].public_addresses)
                 for n, s in by_wallet.items()]
+        rehearsal = kind == "rehearsal" or any(is_rehearsal(wallets[n].network) for n in by_wallet)
     total = sum(by_wallet.values())
     value = ledger.valuation(total, price, rate)
     return HoldingsReport(
-        total, ledger.btc_amount(total), value.usd, value.pkr, price, rate, price_date, tuple(held),
+        total, ledger.btc_amount(total), None if rehearsal else value.usd, None if rehearsal else value.pkr, price,
+        rate, price_date, tuple(held),
         tuple(SourceHolding(k, ledger.btc_amount(v), v) for k, v in sorted(by_source.items())),
         tuple(x for x in entries if x.status == "vanished"), tuple(x for x in entries if x.flags),
-        tuple(history), tuple(entries), sources)
+        tuple(history), tuple(entries), sources, mark=REHEARSAL if rehearsal else "reserve")
 
 
 def _parse_prices(text: str, where: str) -> list[tuple[date, str, Decimal, str]]:

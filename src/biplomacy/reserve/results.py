@@ -242,8 +242,8 @@ class HoldingsReport(Record):
 
     total_sats: int
     total_btc: Decimal
-    value_usd: Decimal
-    value_pkr: Decimal
+    value_usd: Decimal | None  # None for rehearsal coins: they are never valued as national holdings
+    value_pkr: Decimal | None
     price_usd: Decimal  # per BTC
     pkr_per_usd: Decimal
     price_date: str  # the price's day and where it came from
@@ -255,6 +255,7 @@ class HoldingsReport(Record):
     entries: tuple[LedgerEntry, ...]
     sources: list[dict[str, object]]  # the provenance registry's entries behind the fallback price and rate
     chart: dict[str, Any] | None = field(default=None, metadata=OMITTED_WHEN_NONE)  # a Vega-Lite spec of `history`
+    mark: str = "reserve"  # "rehearsal" when any coin counted is on a rehearsal chain (then not valued)
 
 
 @dataclass(frozen=True)
@@ -274,3 +275,23 @@ class PublicWallet(Record):
     network: str
     balance_btc: Decimal
     descriptor: str | None = field(default=None, metadata=OMITTED_WHEN_NONE)
+    mark: str = "reserve"  # "rehearsal" for a wallet on a rehearsal chain: its coins are not the reserve
+
+
+@dataclass(frozen=True)
+class RehearsalKey(Record):
+    """A rehearsal signer's key as the operator needs it: fingerprint, account xpub and descriptor key."""
+
+    fingerprint: str
+    xpub: str  # the BIP-48 account key m/48h/1h/0h/2h (tpub)
+    key_expression: str  # what goes into the wallet's descriptor
+    file: str  # where the private key is (a file, or the demo's institution)
+    rehearsal: bool = True
+
+
+@dataclass(frozen=True)
+class RehearsalSignature(Record):
+    fingerprint: str
+    inputs_signed: int
+    out: str  # the signed PSBT (base64) to hand back with `reserve spend submit`
+    rehearsal: bool = True

@@ -12,10 +12,12 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from biplomacy.core.networks import REHEARSAL, is_rehearsal
 from biplomacy.core.provenance import load_registry
 from biplomacy.core.records import json_value
 from biplomacy.house.audit_cache import Head, PerAuditHead
@@ -37,32 +39,45 @@ POLICY_FACTS = {
 }
 PAGE_RECEIPTS = 50  # the page lists the latest receipts; the CSV and JSON have them all
 CSV_COLUMNS = ("wallet", "txid", "vout", "address", "btc", "sats", "source", "zone", "status", "height", "first_seen")
+# the CSV's last column says whose coins a row is: "reserve", or "rehearsal" (a rehearsal chain: not national holdings)
 
 
-def history_chart(history: tuple[HistoryPoint, ...]) -> dict[str, Any]:
-    """A Vega-Lite step chart of total holdings over time (one spec for the page and any export)."""
+def history_chart(history: tuple[HistoryPoint, ...], rehearsal: bool = False, today: date | None = None
+                  ) -> dict[str, Any]:
+    """A Vega-Lite step chart of total holdings over time (one spec for the page and any export); the line runs
+    on to today, so that one day's receipts are a step, not a lone dot. Rehearsal coins say so in the title."""
+    values: list[dict[str, Any]] = [{"day": h.day, "btc": float(h.btc)} for h in history]
+    end = (today or datetime.now(UTC).date()).isoformat()
+    if history and history[-1].day < end:
+        values.append({"day": end, "btc": float(history[-1].btc)})
+    title = "REHEARSAL: BTC on the rehearsal chain, not the reserve" if rehearsal else "BTC held by the reserve"
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "description": "Reserve holdings over time, in BTC",
+        "description": title + ", by day",
+        "title": title,
         "width": "container", "height": 220,
-        "data": {"values": [{"day": h.day, "btc": float(h.btc)} for h in history]},
-        "mark": {"type": "line", "interpolate": "step-after", "point": True},
-        "encoding": {"x": {"field": "day", "type": "temporal", "title": "day"},
+        "data": {"values": values},
+        "mark": {"type": "line", "interpolate": "step-after", "point": True,
+                 **({"color": "#a33", "strokeDash": [6, 3]} if rehearsal else {})},
+        "encoding": {"x": {"field": "day", "type": "temporal", "title": "date",
+                           "axis": {"format": "%d %b %Y", "labelAngle": -30}},
                      "y": {"field": "btc", "type": "quantitative", "title": "BTC held"}},
     }
 
 
-def public_holdings(store: Store) -> HoldingsReport:
-    """What anyone may see: totals, by source and wallet, history, vanished receipts; addresses only where public."""
-    data = holdings(store, None, public=True)
-    return replace(data, chart=history_chart(data.history))
+def public_holdings(store: Store, kind: str | None = None) -> HoldingsReport:
+    """What anyone may see: totals, by source and wallet, history, vanished receipts; addresses only where public.
+    `kind`: "reserve" or "rehearsal" wallets only (None: all, marked rehearsal when any is)."""
+    data = holdings(store, None, public=True, kind=kind)
+    return replace(data, chart=history_chart(data.history, data.mark == REHEARSAL))
 
 
 def public_wallets(store: Store, data: HoldingsReport | None = None) -> list[PublicWallet]:
     """The wallets as the public sees them (`data`: public_holdings already computed, to reuse its balances)."""
     balance = {w.wallet: w.btc for w in (data or holdings(store, None, public=True)).by_wallet}
     return [PublicWallet(w.name, w.threshold, w.signers, w.policy, w.network, balance.get(w.name, btc_amount(0)),
-                         w.descriptor if w.public_addresses else None) for w in list_wallets(store)]
+                         w.descriptor if w.public_addresses else None,
+                         REHEARSAL if is_rehearsal(w.network) else "reserve") for w in list_wallets(store)]
 
 
 def policy_sources(profiles: list[str]) -> list[dict[str, object]]:
@@ -77,12 +92,13 @@ def _cell(value: object) -> object:
     return format(value, "f") if isinstance(value, Decimal) else value
 
 
-def holdings_csv(data: HoldingsReport) -> str:
+def holdings_csv(*reports: HoldingsReport) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for e in data.entries:
-        writer.writerow([_cell(getattr(e, c)) for c in CSV_COLUMNS])
+    writer.writerow((*CSV_COLUMNS, "mark"))
+    for data in reports:
+        for e in data.entries:
+            writer.writerow([*(_cell(getattr(e, c)) for c in CSV_COLUMNS), data.mark])
     return buffer.getvalue()
 
 
@@ -96,7 +112,8 @@ class PublicView:
     """What the public page and /api/v1/reserve/* show, for one state of the audit log (`head`)."""
 
     head: Head
-    data: HoldingsReport
+    data: HoldingsReport  # the reserve: wallets on Bitcoin's main chain only
+    rehearsal: HoldingsReport  # the rehearsal wallets, kept apart and never valued
     wallets: list[PublicWallet]
     statement: dict[str, Any] | None  # the latest final statement, as published
     profiles: list[str] = field(default_factory=list)
@@ -109,19 +126,28 @@ class PublicView:
 
         Table rows are the records' JSON (the table macro takes mappings, and shows each value as the API does).
         """
-        data = self.data
-        return {"data": data, "profiles": self.profiles, "statement": self.statement,
-                "by_source_rows": json_value(data.by_source), "vanished_rows": json_value(data.vanished),
+        data, rehearsal = self.data, self.rehearsal
+        statement_mark = None if self.statement is None or not is_rehearsal(str(self.statement.get("network"))) \
+            else REHEARSAL
+        return {"data": data, "profiles": self.profiles, "statement": self.statement, "statement_mark": statement_mark,
+                "rehearsal": rehearsal, "rehearsal_by_source": json_value(rehearsal.by_source),
+                "rehearsal_latest": json_value(list(reversed(rehearsal.entries[-PAGE_RECEIPTS:]))),
+                "reserve_wallets": [w for w in self.wallets if w.mark != REHEARSAL],
+                "rehearsal_networks": ", ".join(sorted({w.network for w in self.wallets if w.mark == REHEARSAL})),
+                "by_source_rows": json_value(data.by_source),
+                "vanished_rows": [{**e.to_json(), "mark": r.mark} for r in (data, rehearsal) for e in r.vanished],
                 "wallets_rows": [{**w.to_json(), "signer_count": len(w.signers)} for w in self.wallets],
                 "latest": json_value(list(reversed(data.entries[-PAGE_RECEIPTS:]))), "receipts_shown": PAGE_RECEIPTS,
-                "flagged_rows": [{**e.to_json(), "flags": "; ".join(e.flags)} for e in data.flagged],
+                "flagged_rows": [{**e.to_json(), "flags": "; ".join(e.flags), "mark": r.mark}
+                                 for r in (data, rehearsal) for e in r.flagged],
                 "facts": policy_sources(self.profiles),
                 "unauthorised_rows": self.unauthorised, "enforcement_rows": enforcement_rows(self.profiles),
                 "audit_head": None if self.head is None else self.head[1]}
 
     @cached_property
     def holdings_json(self) -> bytes:
-        return _json_body(self.data)
+        """The reserve's figures, and the rehearsal wallets' apart under "rehearsal" (marked, not valued)."""
+        return _json_body(json_value(self.data) | {"rehearsal": json_value(self.rehearsal)})
 
     @cached_property
     def wallets_json(self) -> bytes:
@@ -129,15 +155,15 @@ class PublicView:
 
     @cached_property
     def holdings_csv(self) -> str:
-        return holdings_csv(self.data)
+        return holdings_csv(self.data, self.rehearsal)
 
 
 def public_view(store: Store, head: Head) -> PublicView:
     """Compute the view; `head` must be read before (data read after it is at least as new as the key)."""
-    data = public_holdings(store)
-    wallets = public_wallets(store, data)
-    return PublicView(head, data, wallets, reserve_statement.latest(store), sorted({w.policy for w in wallets}),
-                      unauthorised_spends.listed(store))
+    data, rehearsal = public_holdings(store, "reserve"), public_holdings(store, "rehearsal")
+    wallets = public_wallets(store, replace(data, by_wallet=data.by_wallet + rehearsal.by_wallet))
+    return PublicView(head, data, rehearsal, wallets, reserve_statement.latest(store),
+                      sorted({w.policy for w in wallets}), unauthorised_spends.listed(store))
 
 
 CHAIN, PROCEDURE = "the chain (the wallet's script)", "procedure (the app and its officers)"

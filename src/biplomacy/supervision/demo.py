@@ -169,7 +169,7 @@ def demo_step(store: Store, settings: Settings, actor: Actor) -> DemoOutcome:
     """The supervision step of `biplomacy demo run` (house/demo.py): load the fictional register,
     build IndusX's proof of solvency, verify one customer's proof, record its reserve coverage, and record
     the fictional stablecoin issuer mPKR's reserve attestation (one breach: a T-bill past 93 days)."""
-    added = load_demo_register(store)
+    load_demo_register(store)
     folder = settings.out_dir / "supervision" / "indusx-proof-of-solvency"
     folder.mkdir(parents=True, exist_ok=True)
     liabilities = folder.parent / "indusx-liabilities.csv"
@@ -199,7 +199,12 @@ def demo_step(store: Store, settings: Settings, actor: Actor) -> DemoOutcome:
     ratios = ", ".join(f"{a} {v.ratio}" for a, v in report.assets.items())
     verdict = None if coin is None else \
         "compliant" if coin.compliant else "breaches " + ", ".join(b.rule for b in coin.breaches)
-    return DemoOutcome(f"register of {added.licences or 'the'} fictional VASPs; IndusX proof of "
+    from biplomacy.supervision.register import register_view
+
+    # the count the register page shows (entities on the register today), not the licence files loaded: an
+    # application still under review or refused is loaded but not on the register
+    on_register = len(register_view(store).entities)
+    return DemoOutcome(f"register of {on_register} fictional VASPs; IndusX proof of "
                        f"solvency over {built.users:,} accounts, reserve ratios {ratios}",
                        (f"root {built.root[:16]}..., totals {built.totals}",
                         f"customer proof {first.name}: valid={checked.valid}",

@@ -157,3 +157,13 @@ def _most(counts: dict[tuple[str, str], int]) -> int:
     for (activity, _status), n in counts.items():
         per[activity] = per.get(activity, 0) + n
     return max(per.values())
+
+
+def register_counts(store: Store, *, as_of: date | None = None) -> dict[str, int]:
+    """The register at a glance, as its page counts it: entities on it, those licensed (approved, with or without
+    conditions), and public warnings in force; the fictional demo entities among them."""
+    from biplomacy.supervision.model.licensing import LICENSED
+
+    view = register_view(store, as_of=as_of)
+    return {"on_register": len(view.entities), "licensed": sum(1 for e in view.entities if e.status in LICENSED),
+            "warnings": len(view.warnings), "fictional": sum(1 for e in view.entities if e.fictional)}

@@ -21,6 +21,7 @@ from biplomacy import __version__
 from biplomacy.core.config import Settings
 from biplomacy.core.errors import BiplomacyError, InputError
 from biplomacy.core.permissions import ANONYMOUS
+from biplomacy.core.samples import sample_for_route
 from biplomacy.house.audit_cache import LatestHead
 from biplomacy.store.db import open_store
 from biplomacy.web import jobs, rendering, routers
@@ -75,6 +76,8 @@ def _install_error_handlers(app: FastAPI) -> None:
             if isinstance(exc, InputError):
                 body["field"] = exc.field
                 body["issues"] = issues
+                if sample := sample_for_route(request.url.path):
+                    body["sample"] = sample  # the valid sample in examples/ to compare the request body with
             return JSONResponse(body, status_code=exc.http_status)
         return _error_page(request, exc.http_status, _TITLES.get(exc.http_status, "Error"), str(exc), issues)
 

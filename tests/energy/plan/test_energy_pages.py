@@ -37,8 +37,29 @@ def test_plan_page_shows_both_net_values_and_compare_lists_them(app_client, smal
     assert f"USD {sa.lp_objective_usd_per_year:,.0f} a year" in page.text
     cmp = app_client.get("/energy/compare", params={"a": a, "b": b})
     assert cmp.status_code == 200
-    assert "net_value_at_merit_order_usd_per_year" in cmp.text and "lp_objective_usd_per_year" in cmp.text
+    assert "Net value at the merit order" in cmp.text and "Planner&#39;s objective value" in cmp.text
+    assert "B less A" in cmp.text and 'data-chart-spec="compare-zones"' in cmp.text
+    assert "_usd_per_year" not in cmp.text  # figures in words, not the JSON keys
     assert app_client.get("/energy/plans/999999").status_code == 404
+
+
+def test_energy_shows_the_adopted_plan_not_the_newest_draft_and_compare_takes_names(app_client, small_scenario,
+                                                                                   tmp_path):
+    from biplomacy.energy.plan import adopt_plan
+
+    store = app_client.app.state.store
+    a, _ = _stored(store, small_scenario, tmp_path / "a")
+    _stored(store, small_scenario, tmp_path / "b", objective="min-grid-cost")
+    draft = app_client.get("/energy").text
+    assert "draft, not adopted" in draft and "min-grid-cost" in draft
+    adopt_plan(store, LOCAL_ADMIN, str(a))
+    page = app_client.get("/energy").text
+    assert "adopted plan" in page and "draft, not adopted" not in page and 'href="/energy/compare"' in page
+    form = app_client.get("/energy/compare")
+    assert form.status_code == 200 and f'value="{a}"' in form.text
+    by_name = app_client.get("/energy/compare", params={"a": "small (net-value)", "b": "small (min-grid-cost)"})
+    assert by_name.status_code == 200 and "B less A" in by_name.text
+    assert app_client.get("/energy/compare", params={"a": "no such plan", "b": str(a)}).status_code == 404
 
 
 def test_a_plan_stored_before_the_two_net_values_still_shows(app_client, small_scenario, tmp_path):

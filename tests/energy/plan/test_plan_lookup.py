@@ -82,12 +82,35 @@ def test_compare_shows_both_net_values_and_reads_plans_stored_before_they_were_n
                                                                                   inputs_json=None))
     d = compare_plans(store, str(first), str(second))
     rows = {r.figure: r for r in d.rows}
-    assert rows["objective"] == ComparedFigure("objective", "net-value", "net-value")
+    assert rows["objective"] == ComparedFigure("objective", "net-value", "net-value", "Planner's objective", "", None)
     assert rows["lp_objective_usd_per_year"].a == rows["lp_objective_usd_per_year"].b == lp
+    assert rows["lp_objective_usd_per_year"].difference == 0 and rows["lp_objective_usd_per_year"].unit == "USD a year"
     assert rows["net_value_at_merit_order_usd_per_year"].a >= lp
     assert rows["net_value_at_merit_order_usd_per_year"].b is None
+    assert rows["net_value_at_merit_order_usd_per_year"].difference is None
     assert "net_value_usd_per_year" not in rows
-    assert d.to_json()["rows"][0] == {"figure": "objective", "a": "net-value", "b": "net-value"}
+    assert d.to_json()["rows"][0] == {"figure": "objective", "a": "net-value", "b": "net-value",
+                                      "label": "Planner's objective", "unit": "", "difference": None}
+    tariff = rows["tariff_pkr_per_kwh[cheap]"]
+    assert tariff.label == "Tariff cheap" and tariff.unit == "PKR per kWh" and tariff.difference == 0
+
+
+def test_a_plan_is_a_draft_until_adopted_and_adopting_another_withdraws_the_first(store, three_plans):
+    from biplomacy.core.errors import PermissionDenied
+    from biplomacy.core.permissions import Actor
+    from biplomacy.energy.plan import adopt_plan, adopted_plan
+
+    first, second, _ = three_plans
+    assert adopted_plan(store) is None and {p.status for p in list_plans(store)} == {"draft"}
+    with pytest.raises(PermissionDenied):
+        adopt_plan(store, Actor("ana", "analyst"), str(first))
+    admin = Actor("ops", "admin")
+    assert adopt_plan(store, admin, str(first)).status == "adopted"
+    assert adopt_plan(store, admin, str(second)).adopted_by == "ops"
+    found = adopted_plan(store)
+    assert found is not None and found.id == second
+    assert [p.status for p in list_plans(store)] == ["draft", "adopted", "draft"]
+    assert get_plan(store, str(second)).to_json()["status"] == "adopted"
 
 
 def test_the_index_lists_every_plan_as_the_full_list_does_without_summaries(store, three_plans):

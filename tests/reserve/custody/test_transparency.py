@@ -34,19 +34,27 @@ def test_public_page_and_api_show_holdings_by_source_without_private_addresses(
     ok(cli("reserve", "sync", "treasury", "--json"))
     ok(cli("reserve", "sync", "cold", "--json"))
 
-    holdings = portal.get("/api/v1/reserve/holdings").json()
+    answer = portal.get("/api/v1/reserve/holdings").json()
+    # regtest wallets are rehearsal wallets: the reserve holds nothing, the rehearsal figures stand apart, unvalued
+    assert answer["total_btc"] == "0" and answer["mark"] == "reserve" and answer["entries"] == []
+    holdings = answer["rehearsal"]
+    assert holdings["mark"] == "rehearsal" and holdings["value_usd"] is None and holdings["value_pkr"] is None
     assert holdings["total_btc"] == "1.5"
     assert {s["source"]: s["btc"] for s in holdings["by_source"]} == {"seizure": "1", "donation": "0.5"}
     addresses = {e["wallet"]: e["address"] for e in holdings["entries"]}
     assert addresses == {"treasury": None, "cold": shown}
     wallets = {w["name"]: w for w in portal.get("/api/v1/reserve/wallets").json()}
     assert "descriptor" not in wallets["treasury"] and "descriptor" in wallets["cold"]
+    assert {w["mark"] for w in wallets.values()} == {"rehearsal"}
     csv_text = portal.get("/api/v1/reserve/holdings?format=csv").text
     assert csv_text.splitlines()[0].startswith("wallet,txid") and hidden not in csv_text
+    assert csv_text.splitlines()[0].endswith(",mark") and all(r.endswith(",rehearsal") for r in csv_text.splitlines()[1:])
     page = portal.get("/reserve")
     assert page.status_code == 200
-    for text in ("1.5 BTC", "us-eo-no-sale", "pakistan-draft", "seizure"):
+    for text in ("1.5 BTC (rehearsal)", "us-eo-no-sale", "pakistan-draft", "seizure", "REHEARSAL installation",
+                 "No reserve wallet yet"):
         assert text in page.text
+    assert "USD" not in page.text.split('id="rehearsal"')[1].split("</section>")[0]  # rehearsal coins are not valued
     assert hidden not in page.text and shown in page.text
 
 
@@ -86,30 +94,30 @@ def test_the_page_shows_a_new_receipt_and_a_reorg_flag_as_soon_as_they_are_store
     ok(cli("reserve", "chain", "fund", first, "2", "--source", "seizure", "--json"))
     ok(cli("reserve", "chain", "mine", "1", "--json"))
     ok(cli("reserve", "sync", "treasury", "--json"))
-    assert "2 BTC" in portal.get("/reserve").text
-    assert portal.get("/api/v1/reserve/holdings").json()["total_btc"] == "2"
+    assert "2 BTC (rehearsal)" in portal.get("/reserve").text
+    assert portal.get("/api/v1/reserve/holdings").json()["rehearsal"]["total_btc"] == "2"
 
     second = ok(cli("reserve", "address", "treasury", "--json"))["address"]
     gone = ok(cli("reserve", "chain", "fund", second, "0.7", "--source", "donation", "--json"))["txid"]
     ok(cli("reserve", "chain", "mine", "1", "--json"))
     ok(cli("reserve", "sync", "treasury", "--json"))
     page = portal.get("/reserve").text
-    assert "2.7 BTC" in page and gone in page and "Receipts that left the chain" not in page
-    assert portal.get("/api/v1/reserve/holdings").json()["total_btc"] == "2.7"
+    assert "2.7 BTC (rehearsal)" in page and gone in page and "Receipts that left the chain" not in page
+    assert portal.get("/api/v1/reserve/holdings").json()["rehearsal"]["total_btc"] == "2.7"
     assert gone in portal.get("/api/v1/reserve/holdings?format=csv").text
     assert portal.get("/api/v1/reserve/wallets").json()[0]["balance_btc"] == "2.7"
 
     ok(cli("reserve", "chain", "reorg", "1", "--json"))
     ok(cli("reserve", "sync", "treasury", "--json"))
     page = portal.get("/reserve").text
-    assert "2 BTC" in page and "Receipts that left the chain" in page
-    holdings = portal.get("/api/v1/reserve/holdings").json()
+    assert "2 BTC (rehearsal)" in page and "Receipts that left the chain" in page
+    holdings = portal.get("/api/v1/reserve/holdings").json()["rehearsal"]
     assert holdings["total_btc"] == "2" and [v["txid"] for v in holdings["vanished"]] == [gone]
     assert f"{gone},0,,0.7,70000000,donation,,vanished" in portal.get("/api/v1/reserve/holdings?format=csv").text
 
     ok(cli("reserve", "ledger", "classify", "treasury", f"{holdings['entries'][0]['txid']}:0", "--source", "purchase",
            "--json"))
-    assert {s["source"] for s in portal.get("/api/v1/reserve/holdings").json()["by_source"]} == {"purchase"}
+    assert {s["source"] for s in portal.get("/api/v1/reserve/holdings").json()["rehearsal"]["by_source"]} == {"purchase"}
 
 
 def test_the_public_view_is_reused_until_the_audit_log_moves(store: Any, treasury_descriptor: str) -> None:

@@ -30,6 +30,14 @@ def test_reserve_page_links_the_latest_statement_which_verifies(
         assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
         check = verify_statement(download.json())
         assert check.valid and check.total_sats == 175_000_000
+        assert 'href="/api/v1/reserve/statements/latest/chain-data"' in page and "rehearsal" in page
+        chain = client.get("/api/v1/reserve/statements/latest/chain-data")
+        assert chain.status_code == 200 and "rehearsal-chain-data" in chain.headers["content-disposition"]
+        assert chain.json()["mark"] == "rehearsal" and chain.json()["height"] == built["height"]
+        checked = verify_statement(download.json(), chain.json())
+        assert checked.valid and checked.chain_checked
+        by_id = client.get(f"/api/v1/reserve/statements/{built['id']}/chain-data")
+        assert by_id.json()["utxos"] == chain.json()["utxos"]
 
 
 def test_signers_sign_a_statement_over_the_api_and_the_public_may_not(
