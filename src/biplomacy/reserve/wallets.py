@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
-from biplomacy.core.errors import InputError, NotFound
+from biplomacy.core.errors import InputError, NotFound, PolicyViolation
 from biplomacy.core.permissions import Actor, authorize
 from biplomacy.core.ports import ChainSource, ChainTx, WalletScanner
 from biplomacy.core.provenance import load_registry
@@ -54,12 +54,21 @@ def wallet_view(row: WalletRow) -> WalletView:
 
 
 def add_wallet(store: Store, actor: Actor, network: str, name: str, descriptor: str,
-               profile: str = policy.DEFAULT_PROFILE, public_addresses: bool = False) -> WalletView:
-    """Import a watch-only multisig wallet; every problem of the descriptor is reported at once."""
+               profile: str = policy.DEFAULT_PROFILE, public_addresses: bool = False,
+               on_chain: bool = False) -> WalletView:
+    """Import a watch-only multisig wallet; every problem of the descriptor is reported at once.
+
+    `on_chain`: the profile's signature rules must hold on chain, so a rule the wallet's script cannot enforce
+    (an amount tier above its M) refuses the wallet instead of holding by procedure only (docs/security.md)."""
     authorize(actor, "reserve.wallet.manage")
     check_name(name)
     policy.check_profile(profile)
     wallet = parse_descriptor(descriptor, network)
+    if on_chain and (beyond := policy.beyond_the_script(profile, wallet.threshold, len(wallet.keys),
+                                                        policy_figures())):
+        raise PolicyViolation(f"policy {profile} cannot hold on chain with a {wallet.threshold}-of-"
+                              f"{len(wallet.keys)} wallet: " + "; ".join(beyond) + " (without --on-chain these "
+                              "rules hold by procedure and a spend past them is caught at the next sync)")
     with store.transaction() as session:
         if session.scalars(select(WalletRow.id).where(WalletRow.name == name)).first() is not None:
             raise InputError(f"a wallet named {name!r} already exists", field="name")
@@ -71,7 +80,7 @@ def add_wallet(store: Store, actor: Actor, network: str, name: str, descriptor: 
         session.flush()
         audit.record(session, actor=actor.name, action="reserve.wallet.add", subject=name,
                      payload={"descriptor": wallet.text, "threshold": wallet.threshold, "policy": profile,
-                              "signers": wallet.fingerprints})
+                              "signers": wallet.fingerprints, **({"on_chain": True} if on_chain else {})})
         return wallet_view(row)
 
 
