@@ -216,6 +216,9 @@ def _receipt_findings(profile: str, new: list[ledger.Coin], holdings: int) -> li
     return out
 
 
+MAX_COST_BASIS_USD = Decimal(10) ** 15  # a thousand times the largest national reserve's value; fits NUMERIC(24, 2)
+
+
 def classify(store: Store, actor: Actor, name: str, txid: str, vout: int, source: str, zone: str = "",
              cost_basis_usd: str | None = None) -> Classification:
     """Record where a receipt came from (and its cost basis), audited."""
@@ -227,6 +230,10 @@ def classify(store: Store, actor: Actor, name: str, txid: str, vout: int, source
             basis = Decimal(cost_basis_usd)
         except InvalidOperation:
             raise InputError(f"cost basis {cost_basis_usd!r} is not a decimal number", field="cost_basis") from None
+        # stored as NUMERIC(24, 2): 1e30 was a database overflow on PostgreSQL, NaN and -5 were stored (#20)
+        if not basis.is_finite() or not 0 <= basis < MAX_COST_BASIS_USD or basis != round(basis, 2):
+            raise InputError(f"cost basis {cost_basis_usd!r} must be a USD amount from 0 to under "
+                             f"{MAX_COST_BASIS_USD:,}, in cents at most", field="cost_basis")
     with store.transaction() as session:
         row = load(session, name)
         entry = session.scalars(select(LedgerEntryRow).where(LedgerEntryRow.wallet_id == row.id,
