@@ -24,30 +24,43 @@ from pathlib import Path
 
 import numpy as np
 
-from biplomacy.aml.model import graph
+from biplomacy.aml.model import features, graph
 from biplomacy.aml.model.generator import generate
-from biplomacy.aml.model.rules import RULES
+from biplomacy.aml.model.rules import RULES, enabled
 from biplomacy.aml.model.transactions import from_columns
+from biplomacy.aml.profiles import Loaded, load
 from biplomacy.aml.scan import shipped_sanctions, thresholds
 from biplomacy.aml.stream import StreamScorer, make_tx
 
 
-def batch(n: int, repeats: int) -> dict[str, object]:
+def batch(n: int, repeats: int, used: Loaded | None) -> dict[str, object]:
     g = generate(n, 3, 1)
     t = time.perf_counter()
     tx = from_columns(g.columns, "generated")
     parse_s = time.perf_counter() - t
-    th, sdn = thresholds(), shipped_sanctions().addresses
+    th, sdn = (used.profile.thresholds if used else thresholds()), shipped_sanctions().addresses
     best: dict[str, float] | None = None
     alerts, best_cpu = 0, 0.0
     for _ in range(repeats):
         graph._last.clear()  # each run builds its graph afresh
+        graph._band.clear()
         times, count = {}, 0
         c0 = time.process_time()
-        for rule in RULES:
+        raised = []
+        for rule in enabled(th):
             t = time.perf_counter()
-            count += len(rule.scan(tx, th, sdn))
+            found = rule.scan(tx, th, sdn)
+            raised += found
+            count += len(found)
             times[rule.name] = time.perf_counter() - t
+        if used is not None and used.scorer is not None:  # what scan_with adds: features, prediction, explanations
+            t = time.perf_counter()
+            names, x = features.batch(tx, used.profile.amount_grid, raised)
+            p = used.scorer.predict(x)
+            hits = np.flatnonzero(p >= used.scorer.threshold)
+            used.scorer.explain_many(x[hits])
+            count += len(hits)
+            times["learned"] = time.perf_counter() - t
         cpu = time.process_time() - c0
         if best is None or sum(times.values()) < sum(best.values()):
             best, alerts, best_cpu = times, count, cpu
@@ -57,12 +70,12 @@ def batch(n: int, repeats: int) -> dict[str, object]:
             "cpu_s": best_cpu, "tx_per_cpu_s": len(tx) / best_cpu, "alerts": alerts, "per_rule": best}
 
 
-def stream(n: int) -> dict[str, object]:
+def stream(n: int, used: Loaded | None) -> dict[str, object]:
     g = generate(n, 3, 2)
     c = g.columns
     txs = [make_tx(c["tx_id"][i], datetime.fromisoformat(c["timestamp"][i]), c["from_account"][i],
                    c["to_account"][i], float(c["amount"][i]), c["asset"][i], c["vasp"][i]) for i in range(len(c["tx_id"]))]
-    scorer = StreamScorer()
+    scorer = StreamScorer(profile=used)
     lat = np.empty(len(txs))
     alerts = 0
     t0 = time.perf_counter()
@@ -80,14 +93,19 @@ def main() -> None:
     ap.add_argument("--transactions", type=int, default=1_000_000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--stream", type=int, default=20_000)
+    ap.add_argument("--profile", type=Path, default=None, help="A rule profile from `aml calibrate` (its rules, "
+                                                                "and its learned scorer when it has one).")
     a = ap.parse_args()
-    b = batch(a.transactions, a.repeats)
-    s = stream(a.stream) if a.stream else None
+    used = load(a.profile) if a.profile is not None else None
+    b = batch(a.transactions, a.repeats, used)
+    s = stream(a.stream, used) if a.stream else None
+    what = (f"profile {used.profile.version} ({len(enabled(used.profile.thresholds))} rules"
+            f"{' + learned scorer' if used.scorer else ''})" if used else f"all {len(RULES)} rules")
     lines = [f"\n## AML, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.processor() or platform.machine()}, "
              f"{os.cpu_count()} CPUs (shared), Python {sys.version.split()[0]}",
              f"Command: `.venv/bin/python bench/bench_aml.py --transactions {a.transactions} --repeats {a.repeats} "
-             f"--stream {a.stream}`", "",
-             f"- Batch, all {len(RULES)} rules, {b['transactions']:,} generated transfers: "
+             f"--stream {a.stream}{f' --profile {a.profile}' if a.profile else ''}`; load average {os.getloadavg()[0]:.1f}", "",
+             f"- Batch, {what}, {b['transactions']:,} generated transfers: "
              f"{b['rules_s']:.2f} s wall, **{b['tx_per_s']:,.0f} tx/s** (best of {a.repeats}; target >= 100,000); "
              f"{b['cpu_s']:.2f} s CPU, {b['tx_per_cpu_s']:,.0f} tx per CPU-second; "
              f"{b['alerts']:,} alerts; parsing the columns into the table apart: {b['parse_s']:.2f} s",

@@ -205,6 +205,8 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--duration", type=float, default=60.0)
     ap.add_argument("--seed", type=int, default=2)
+    ap.add_argument("--profile", type=Path, default=None,
+                    help="A rule profile (with its learned scorer) for `supervise aml serve --profile`.")
     ap.add_argument("--portal", action="store_true",
                     help="Measure the portal's POST /api/v1/supervision/aml/score (`biplomacy serve`) instead.")
     a = ap.parse_args()
@@ -215,7 +217,8 @@ def main() -> None:
         port = free_port()
         biplomacy = Path(sys.executable).with_name("biplomacy")
         command = ["serve"] if a.portal else ["supervise", "aml", "serve"]
-        proc = subprocess.Popen([str(biplomacy), *command, "--port", str(port)], env=env)
+        extra = ["--profile", str(a.profile.resolve())] if a.profile is not None and not a.portal else []
+        proc = subprocess.Popen([str(biplomacy), *command, "--port", str(port), *extra], env=env)
         try:
             asyncio.run(wait_up(port, token, proc, "/api/docs" if a.portal else "/health"))
             load_before = open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else ["?"] * 3
@@ -236,7 +239,8 @@ def main() -> None:
     lines = [f"\n## AML streaming over HTTP, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
              f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs (shared), Python {sys.version.split()[0]}",
              f"Command: `.venv/bin/python bench/bench_aml_stream.py --transactions {a.transactions} "
-             f"--connections {a.connections} --duration {a.duration:g}{' --portal' if a.portal else ''}`; load average before {' '.join(load_before)}, "
+             f"--connections {a.connections} --duration {a.duration:g}{' --portal' if a.portal else ''}"
+             f"{f' --profile {a.profile}' if a.profile else ''}`; load average before {' '.join(load_before)}, "
              f"after {' '.join(load_after)}", "",
              f"- {server}, {a.connections} keep-alive connections, "
              f"client on the same machine: {res['sent']:,} transfers in {res['wall_s']:.1f} s, "

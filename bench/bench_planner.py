@@ -6,7 +6,12 @@ of the "direct" LP (docs/energy-planner.md, column for column) with HiGHS's defa
 back is priced in that direct LP to the same optimum. Each zone count runs in a fresh process, so its peak RSS
 is its own. Writes bench/RESULTS-energy-plan.md (keeping the PyPSA section that bench/bench_pypsa.py writes).
 
-Usage: .venv/bin/python bench/bench_planner.py [--zones 10 100] [--repeat 3] [--settings] [--export DIR]
+Usage: .venv/bin/python bench/bench_planner.py [--zones 10 40 100] [--repeat 3] [--settings] [--export DIR]
+       [--median-surplus 1500] [--sizing policy|pays] [--time-limit-ours 600]
+
+The planner's objective charges the machines as an annuity and `--sizing policy` (the planner's default where the
+zones can host the cap) installs the whole cap; with `--median-surplus` the surplus binds in about half the hours
+(the tight case of issue #15). Solves that pass their time limit are reported as not finished, not dropped.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import resource
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -73,20 +78,51 @@ def bare_run(model: planner.LpModel, settings: planner.SolverSettings,
         int(info.simplex_iteration_count)
 
 
+def direct_reference(s: Scenario, sizing: str, time_limit: float) -> dict:
+    """The direct LP with HiGHS's defaults, run() only and time-limited: measured beside a solve of ours that did not
+    finish, so the table still says how long the direct LP takes on the same case (or that it did not finish)."""
+    direct = planner.build(s, "net-value", "direct", sizing=sizing)
+    h = planner.highs_for(direct, REFERENCE)
+    h.setOptionValue("time_limit", time_limit)
+    t0 = time.perf_counter()
+    h.run()
+    out = {"reference_run": time.perf_counter() - t0, "reference_rows": direct.num_row,
+           "reference_iterations": int(h.getInfo().simplex_iteration_count),
+           "reference_finished": h.modelStatusToString(h.getModelStatus()) == "Optimal"}
+    if out["reference_finished"]:
+        out["reference_objective"] = float(h.getInfo().objective_function_value)
+    return out
+
+
 def measure(zones: int, repeat: int, reference: bool, alternatives: bool, time_limit: float,
-            median_surplus: float | None = None) -> dict:
+            median_surplus: float | None = None, sizing: str = "policy", ours_limit: float | None = None) -> dict:
     """One zone count: ours and the bare run() alternately, `repeat` times (the fastest of each counts: the CPU
-    is shared); then the reference solve of the direct LP and, with `alternatives`, the other settings."""
+    is shared); then the reference solve of the direct LP and, with `alternatives`, the other settings. A solve
+    past its time limit ends the measurement of that row with `finished: False`."""
     s = scenario_with(zones, median_surplus)
     settings = planner.SolverSettings()
     best: dict = {}
     for _ in range(repeat):
         t0 = time.perf_counter()
-        model = planner.build(s)
+        model = planner.build(s, sizing=sizing)
         t1 = time.perf_counter()
-        x, obj, run_s = planner.solve(model, settings)
+        h = planner.highs_for(model, settings)
+        if ours_limit is not None:
+            h.setOptionValue("time_limit", ours_limit)
+        t_run = time.perf_counter()
+        h.run()
+        run_s = time.perf_counter() - t_run
+        if h.modelStatusToString(h.getModelStatus()) != "Optimal":
+            unfinished = {"zones": zones, "finished": False, "cols": model.num_col, "rows": model.num_row,
+                          "ours": time.perf_counter() - t0, "limit": ours_limit,
+                          "iterations": int(h.getInfo().simplex_iteration_count), "sizing": sizing}
+            del h, model  # the direct LP below is measured beside it all the same (its own time limit)
+            if reference:
+                unfinished |= direct_reference(s, sizing, time_limit)
+            return unfinished | {"maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+        x, obj = np.asarray(h.getSolution().col_value), float(h.getInfo().objective_function_value)
         t2 = time.perf_counter()
-        result = planner.write_back(s, model, x, "net-value", obj, run_s)
+        result = planner.write_back(s, model, x, "net-value", obj, run_s, sizing)
         t3 = time.perf_counter()
         bare, obj_bare, _, iterations = bare_run(model, settings)
         assert abs(obj - obj_bare) <= 1e-6 * max(1.0, abs(obj)), "ours and the bare solve disagree"
@@ -94,22 +130,27 @@ def measure(zones: int, repeat: int, reference: bool, alternatives: bool, time_l
         if not best or now["ours"] < best["ours"]:
             best |= now
         best["bare_run"] = min(best.get("bare_run", bare), bare)
-    out = {"zones": zones, "cols": model.num_col, "rows": model.num_row, "iterations": iterations, **best,
-           "ratio": best["ours"] / best["bare_run"], "objective": obj,
+    out = {"zones": zones, "finished": True, "sizing": sizing, "cols": model.num_col, "rows": model.num_row,
+           "iterations": iterations, **best, "ratio": best["ours"] / best["bare_run"], "objective": obj,
            "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     if reference:  # the direct LP with HiGHS's defaults: the formulation and options the planner used before
-        direct = planner.build(s, "net-value", "direct")
+        direct = planner.build(s, "net-value", "direct", sizing=sizing)
         h = planner.highs_for(direct, REFERENCE)
+        h.setOptionValue("time_limit", time_limit)
         t0 = time.perf_counter()
         h.run()
         ref_s = time.perf_counter() - t0
+        if h.modelStatusToString(h.getModelStatus()) != "Optimal":
+            return out | {"reference_run": ref_s, "reference_finished": False, "reference_rows": direct.num_row,
+                          "reference_iterations": int(h.getInfo().simplex_iteration_count)}
         ref_obj = float(h.getInfo().objective_function_value)
         assert abs(obj - ref_obj) <= 1e-6 * abs(ref_obj), f"optimum {obj} differs from the reference {ref_obj}"
         plan_x = np.concatenate([result.mining_mw_installed, result.ai_mw, result.mining_mw.ravel(),
                                  result.ai_from_non_surplus_mw])
         priced = float(direct.cost @ plan_x)
         assert abs(priced - ref_obj) <= 1e-6 * abs(ref_obj), f"the plan prices at {priced}, reference {ref_obj}"
-        out |= {"reference_run": ref_s, "reference_objective": ref_obj, "reference_rows": direct.num_row,
+        out |= {"reference_run": ref_s, "reference_finished": True, "reference_objective": ref_obj,
+                "reference_rows": direct.num_row,
                 "reference_iterations": int(h.getInfo().simplex_iteration_count),
                 "rel_gap": abs(obj - ref_obj) / abs(ref_obj)}
     if alternatives:
@@ -121,10 +162,10 @@ def measure(zones: int, repeat: int, reference: bool, alternatives: bool, time_l
     return out
 
 
-def export(zones: int, folder: Path) -> Path:
+def export(zones: int, folder: Path, median_surplus: float | None = None, sizing: str = "policy") -> Path:
     """The scenario's arrays for bench/bench_pypsa.py (which runs in its own venv without biplomacy)."""
-    s = scenario_with(zones)
-    model = planner.build(s, "net-value", "direct")
+    s = scenario_with(zones, median_surplus)
+    model = planner.build(s, "net-value", "direct", sizing=sizing)
     Z = len(s.zones)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"planner-{zones}.npz"
@@ -133,7 +174,7 @@ def export(zones: int, folder: Path) -> Path:
              connection_limit=np.array([z.connection_limit_mw for z in s.zones]),
              ramp=np.array([z.ramp_mw_per_h for z in s.zones]), ai_allowed=np.array([z.ai_allowed for z in s.zones]),
              ai_pinned=np.array([s.ai_pinned_mw(z.name) for z in s.zones]), cap=s.cap_mw, firm=s.ai.firm_mw,
-             uptime=s.ai.uptime)
+             uptime=s.ai.uptime, capex=model.cost[:Z], policy=sizing == "policy")
     return path
 
 
@@ -141,19 +182,27 @@ def results_table(rows: list[dict]) -> list[str]:
     lines = ["| zones | columns | rows | build s | solve (pass + run) s | write-back s | ours total s | bare run() s "
              "| ratio | simplex iterations | peak RSS MiB |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
+        if not r.get("finished", True):
+            lines.append(f"| {r['zones']} | {r['cols']:,} | {r['rows']:,} | - | not finished in {r['limit']:.0f} s | - | "
+                         f"> {r['ours']:.0f} | - | - | {r['iterations']:,} so far | {r['maxrss_mib']:.0f} |")
+            continue
         lines.append(f"| {r['zones']} | {r['cols']:,} | {r['rows']:,} | {r['build']:.2f} | {r['solve_total']:.2f} | "
                      f"{r['write_back']:.3f} | {r['ours']:.2f} | {r['bare_run']:.2f} | {r['ratio']:.2f}x | "
                      f"{r['iterations']:,} | {r['maxrss_mib']:.0f} |")
     ref = [r for r in rows if "reference_run" in r]
     if ref:
-        lines += ["", "Reference: the direct LP (the formulation before ADR 0008) with HiGHS's default options, run() "
-                  "only; the optimum and the plan priced in it agree with ours to the relative gap shown.", "",
+        lines += ["", "Reference: the direct LP (the formulation before ADR 0008) with HiGHS's default options (bare "
+                  "HiGHS, run() only, time-limited); where both finish, the optimum and the plan priced in it agree "
+                  "with ours to the relative gap shown.", "",
                   "| zones | direct LP rows | reference run() s | simplex iterations | ours total s | speed-up | "
                   "relative gap |", "| --- | --- | --- | --- | --- | --- | --- |"]
         for r in ref:
-            lines.append(f"| {r['zones']} | {r['reference_rows']:,} | {r['reference_run']:.2f} | "
-                         f"{r['reference_iterations']:,} | {r['ours']:.2f} | {r['reference_run'] / r['ours']:.1f}x | "
-                         f"{r['rel_gap']:.1e} |")
+            both = r.get("finished", True) and r.get("reference_finished", True)
+            ref_s = f"{r['reference_run']:.2f}" if r.get("reference_finished", True) else \
+                f"not finished in {r['reference_run']:.0f}"
+            ours = f"{r['ours']:.2f}" if r.get("finished", True) else f"not finished in {r['limit']:.0f}"
+            lines.append(f"| {r['zones']} | {r['reference_rows']:,} | {ref_s} | {r['reference_iterations']:,} | {ours} | "
+                         + (f"{r['reference_run'] / r['ours']:.1f}x | {r['rel_gap']:.1e} |" if both else "- | - |"))
     alt = [r for r in rows if "alternatives" in r]
     if alt:
         lines += ["", "Other HiGHS settings on the same (auto) LP, bare run() only (--settings):", "",
@@ -178,41 +227,54 @@ def main() -> None:
     ap.add_argument("--median-surplus", type=float, help="raise the reserve margin until the median hourly "
                     "surplus is this many MW, so that the surplus binds (default: pakistan-2025's own)")
     ap.add_argument("--export", type=Path, help="write each zone count's arrays for bench_pypsa.py here and stop")
+    ap.add_argument("--sizing", choices=planner.SIZINGS, default="policy", help="the planner's sizing (default: "
+                    "policy, the whole cap)")
+    ap.add_argument("--time-limit-ours", type=float, help="seconds for our solve; past it the row says 'not finished'")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure one zone count, print JSON
     args = ap.parse_args()
     if args.export:
         for z in args.zones:
-            print(export(z, args.export))
+            print(export(z, args.export, args.median_surplus, args.sizing))
         return
     if args.one:
         print(json.dumps(measure(args.one, args.repeat, not args.no_reference, args.settings, args.time_limit,
-                                 args.median_surplus)))
+                                 args.median_surplus, args.sizing, args.time_limit_ours)))
         return
     load = os.getloadavg()
     rows = []
     for z in args.zones:
         cmd = [sys.executable, __file__, "--one", str(z), "--repeat", str(args.repeat),
-               "--time-limit", str(args.time_limit)] + (["--no-reference"] if args.no_reference else []) + \
+               "--time-limit", str(args.time_limit), "--sizing", args.sizing] + \
+              (["--time-limit-ours", str(args.time_limit_ours)] if args.time_limit_ours else []) + \
+              (["--no-reference"] if args.no_reference else []) + \
               (["--settings"] if args.settings else []) + \
               (["--median-surplus", str(args.median_surplus)] if args.median_surplus is not None else [])
         r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
         rows.append(r)
+        if not r.get("finished", True):
+            print(f"{z} zones: ours not finished in {r['limit']:.0f} s ({r['iterations']:,} iterations)", flush=True)
+            continue
         print(f"{z} zones: ours {r['ours']:.2f} s (build {r['build']:.2f}, solve {r['solve_total']:.2f}, "
               f"write-back {r['write_back']:.3f}), bare run() {r['bare_run']:.2f} s, ratio {r['ratio']:.2f}x, "
               f"peak RSS {r['maxrss_mib']:.0f} MiB"
-              + (f"; reference run() {r['reference_run']:.2f} s, gap {r['rel_gap']:.1e}" if "reference_run" in r
-                 else ""), flush=True)
+              + (f"; reference run() {r['reference_run']:.2f} s, gap {r.get('rel_gap', float('nan')):.1e}"
+                 if "reference_run" in r else ""), flush=True)
     flags = (" --no-reference" if args.no_reference else "") + (" --settings" if args.settings else "") + \
-        (f" --median-surplus {args.median_surplus:g}" if args.median_surplus is not None else "")
+        (f" --median-surplus {args.median_surplus:g}" if args.median_surplus is not None else "") + \
+        f" --sizing {args.sizing}" + (f" --time-limit-ours {args.time_limit_ours:g}" if args.time_limit_ours else "") + \
+        f" --time-limit {args.time_limit:g}"
+    after = os.getloadavg()
     tight = args.median_surplus is not None
     lines = [
         TIGHT_MARK + "\n\n## Surplus that binds" if tight else "# Energy planner",
         "",
-        f"Date {date.today().isoformat()}; machine: {platform.machine()}, {os.cpu_count()} cores (shared), Python "
+        f"Date {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {platform.machine()}, {os.cpu_count()} cores (shared), Python "
         f"{platform.python_version()}; command: `.venv/bin/python bench/bench_planner.py --zones "
         f"{' '.join(map(str, args.zones))} --repeat {args.repeat}{flags}` (fastest of the repeats; load average "
-        f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the start). Zones are copies of pakistan-2025's with limits "
-        "scaled to the 2,000 MW cap; 8,760 hours with ramp limits (30 % of the zone's limit per hour); HiGHS "
+        f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the start, {after[0]:.1f} / {after[1]:.1f} / {after[2]:.1f} "
+        "at the end). Zones are copies of pakistan-2025's with limits "
+        "scaled to the 2,000 MW cap; 8,760 hours with ramp limits (30 % of the zone's limit per hour); the objective "
+        f"charges the machines' capex annuity and the sizing is {args.sizing!r}; HiGHS "
         "(highspy) with planner.SolverSettings() (dual simplex, Devex pricing, no presolve, 1 thread) on the "
         "'auto' LP (docs/adr/0008). 'Bare run()' is the same LP arrays and options to highspy directly, timing "
         "only run(). Each zone count runs in its own process; peak RSS is that process's."

@@ -52,9 +52,12 @@ def build(d: dict) -> tuple[pypsa.Network, list[str], list[str]]:
     n.add("Generator", "non-surplus", bus="grid", carrier="power", p_nom=float(d["cap"]),
           marginal_cost=d["cost_g"])
     mining = [f"mine-{z}" for z in range(Z)]
+    # capital_cost: the machines' annuity over the horizon per installed MW (our M_z cost; a sign -1 generator's
+    # capital cost is still a cost)
     n.add("Generator", mining, bus="grid", carrier="power", sign=-1.0, p_nom_extendable=True,
           p_nom_max=d["connection_limit"], p_max_pu=pd.DataFrame(d["derate"].T, columns=mining),
-          marginal_cost=pd.DataFrame(d["cost_m"].T, columns=mining))
+          marginal_cost=pd.DataFrame(d["cost_m"].T, columns=mining),
+          capital_cost=d["capex"] if "capex" in d else 0.0)
     ai_zones = [z for z in range(Z) if d["ai_allowed"][z]]
     ai = [f"ai-{z}" for z in ai_zones]
     if ai and float(d["firm"]) > 0:
@@ -66,7 +69,10 @@ def build(d: dict) -> tuple[pypsa.Network, list[str], list[str]]:
     m = n.optimize.create_model(include_objective_constant=False)
     p_nom = m.variables["Generator-p_nom"]
     p = m.variables["Generator-p"]
-    m.add_constraints(p_nom.sum() <= float(d["cap"]), name="cap")
+    if bool(d.get("policy", False)):  # the policy plan installs the whole cap
+        m.add_constraints(p_nom.sum() == float(d["cap"]), name="cap")
+    else:
+        m.add_constraints(p_nom.sum() <= float(d["cap"]), name="cap")
     for z in range(Z):
         lhs = p_nom.sel(name=f"mine-{z}") + (p_nom.sel(name=f"ai-{z}") if f"ai-{z}" in ai else 0)
         m.add_constraints(lhs <= float(d["connection_limit"][z]), name=f"connection-{z}")
@@ -80,23 +86,28 @@ def build(d: dict) -> tuple[pypsa.Network, list[str], list[str]]:
     return n, mining, ai
 
 
-def ours(zones: int) -> dict:
-    out = subprocess.run([*OURS, "--one", str(zones), "--no-reference"], check=True, capture_output=True, text=True,
-                         cwd=ROOT)
+def ours(zones: int, extra: list[str]) -> dict:
+    out = subprocess.run([*OURS, "--one", str(zones), "--no-reference", *extra], check=True, capture_output=True,
+                         text=True, cwd=ROOT)
     return json.loads(out.stdout.splitlines()[-1])
 
 
-def run(zones: int) -> dict:
+def run(zones: int, extra: list[str], time_limit: float) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([*OURS, "--export", tmp, "--zones", str(zones)], check=True, capture_output=True, cwd=ROOT)
+        subprocess.run([*OURS, "--export", tmp, "--zones", str(zones), *extra], check=True, capture_output=True,
+                       cwd=ROOT)
         d = dict(np.load(Path(tmp) / f"planner-{zones}.npz"))
-    mine = ours(zones)
+    mine = ours(zones, extra)
     t0 = time.perf_counter()
     n, mining, _ = build(d)
     t1 = time.perf_counter()
-    status, condition = n.optimize.solve_model(solver_name="highs", threads=1, output_flag=False)
+    status, condition = n.optimize.solve_model(solver_name="highs", threads=1, output_flag=False,
+                                               time_limit=time_limit)
     t2 = time.perf_counter()
-    assert status == "ok", f"PyPSA/HiGHS: {status} {condition}"
+    if status != "ok" or not mine.get("finished", True):
+        return {"zones": zones, "finished": False, "pypsa_status": f"{status} {condition}", "pypsa_build": t1 - t0,
+                "pypsa_total": t2 - t0, "ours_total": mine["ours"], "ours_finished": mine.get("finished", True),
+                "rows": int(n.model.ncons), "cols": int(n.model.nvars)}
     objective = float(n.model.objective.value)
     rel = abs(objective - mine["objective"]) / abs(mine["objective"])
     assert rel <= 1e-6, f"PyPSA optimum {objective} vs ours {mine['objective']}"
@@ -111,19 +122,31 @@ def run(zones: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--zones", type=int, nargs="+", default=[10])
+    ap.add_argument("--median-surplus", type=float, help="the tight case: as bench_planner.py --median-surplus")
+    ap.add_argument("--sizing", choices=("policy", "pays"), default="policy")
+    ap.add_argument("--time-limit", type=float, default=600.0, help="seconds for each solve (PyPSA's and ours)")
     args = ap.parse_args()
+    extra = ["--sizing", args.sizing, "--time-limit-ours", str(args.time_limit)] + \
+        (["--median-surplus", str(args.median_surplus)] if args.median_surplus is not None else [])
     load = os.getloadavg()
     rows = []
     for z in args.zones:
-        r = run(z)
+        r = run(z, extra, args.time_limit)
         rows.append(r)
+        if not r.get("finished", True):
+            print(f"{z} zones: not finished (PyPSA {r['pypsa_status']}, {r['pypsa_total']:.0f} s; ours finished: "
+                  f"{r['ours_finished']})", flush=True)
+            continue
         print(f"{z} zones: PyPSA {r['pypsa_total']:.2f} s (model {r['pypsa_build']:.2f}, solve {r['pypsa_solve']:.2f}), "
               f"ours {r['ours_total']:.2f} s, ratio {r['pypsa_total'] / r['ours_total']:.1f}x, gap {r['rel_gap']:.1e}",
               flush=True)
     lines = [MARK, "", "## PyPSA side by side", "",
              f"Date {date.today().isoformat()}; pypsa {pypsa.__version__}; command (from the repository root, in a "
              "throwaway venv: `python3 -m venv /tmp/pypsa-venv && /tmp/pypsa-venv/bin/pip install pypsa highspy`): "
-             f"`/tmp/pypsa-venv/bin/python bench/bench_pypsa.py --zones {' '.join(map(str, args.zones))}` (load "
+             f"`/tmp/pypsa-venv/bin/python bench/bench_pypsa.py --zones {' '.join(map(str, args.zones))}"
+             f"{' '.join([''] + extra[:2])}"
+             + (f" --median-surplus {args.median_surplus:g}" if args.median_surplus is not None else "")
+             + f" --time-limit {args.time_limit:g}` (load "
              f"average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the start). The same scenario arrays "
              "(exported by bench_planner.py) as a PyPSA network plus linopy constraints for the MW/h ramps, cap, "
              "connection limits and AI firm load (bench/bench_pypsa.py's docstring has the mapping); PyPSA's HiGHS "
@@ -133,6 +156,12 @@ def main() -> None:
              "PyPSA / ours | PyPSA optimum | ours | relative gap | max ramp excess MW | PyPSA peak RSS MiB |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
+        if not r.get("finished", True):
+            lines.append(f"| {r['zones']} | {r['rows']:,} | {r['cols']:,} | {r['pypsa_build']:.2f} | not finished "
+                         f"({r['pypsa_status']}) | > {r['pypsa_total']:.0f} | "
+                         + (f"{r['ours_total']:.2f}" if r["ours_finished"] else f"> {r['ours_total']:.0f} (not finished)")
+                         + " | - | - | - | - | - | - |")
+            continue
         lines.append(f"| {r['zones']} | {r['rows']:,} | {r['cols']:,} | {r['pypsa_build']:.2f} | "
                      f"{r['pypsa_solve']:.2f} | {r['pypsa_total']:.2f} | {r['ours_total']:.2f} | "
                      f"{r['pypsa_total'] / r['ours_total']:.1f}x | {r['objective']:,.2f} | {r['ours_objective']:,.2f} | "

@@ -13,7 +13,7 @@ import pytest
 
 from biplomacy.aml.model.alerts import Alert
 from biplomacy.aml.model.generator import generate
-from biplomacy.aml.model.rules import STREAMING, scan
+from biplomacy.aml.model.rules import scan, streaming
 from biplomacy.aml.model.stream_state import StreamState, Tx
 from biplomacy.aml.model.transactions import Transactions, from_columns
 from biplomacy.aml.scan import shipped_sanctions, thresholds
@@ -58,7 +58,7 @@ def test_streaming_raises_what_the_batch_scan_raises_on_planted_typologies() -> 
     th = thresholds()
     batch = scan(tx, th, sdn)
     state = StreamState(th, sdn)
-    streamed = [a for t in rows_of(tx) for a in state.apply(t, STREAMING)]
+    streamed = [a for t in rows_of(tx) for a in state.apply(t, streaming(th))]
 
     rules = Counter(a.rule for a in batch)
     assert all(rules[r] >= 8 for r in ("structuring", "fan_in", "fan_out", "pass_through", "cycle",

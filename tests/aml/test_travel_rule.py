@@ -86,6 +86,17 @@ def test_transfer_of_usd_1500_without_ivms101_data_is_flagged():
     assert not r.valid and any("no IVMS101 data" in f for f in r.flags)
 
 
+def test_an_envelope_missing_its_ivms101_key_is_invalid_and_names_it(cli_nodb, tmp_path):
+    transfer = {"amount": "1500.00", "currency": "USD"}
+    for doc in ({**GOOD, "transfer": transfer}, {"ivms": GOOD, "transfer": transfer}):
+        r = check_transfer(doc, default_rule())
+        assert not r.valid and [(i.path, i.code) for i in r.problems] == [("ivms101", "travel.envelope")]
+    f = tmp_path / "t.json"
+    f.write_text(json.dumps({"Ivms101": GOOD, "transfer": transfer}))
+    out = cli_nodb("supervise", "travel-rule", "validate", str(f), "--json")
+    assert out.exit_code == 0 and out.json["valid"] is False and out.json["problems"][0]["path"] == "ivms101"
+
+
 def test_amounts_with_the_wrong_precision_and_unhosted_wallets():
     r = check_transfer({"ivms101": GOOD, "transfer": {"amount": "0.123456789", "asset": "BTC", "unhosted": True}},
                        default_rule())

@@ -188,6 +188,17 @@ def test_an_invalid_payload_is_refused_with_its_paths_and_nothing_is_stored(cli,
     assert counts(store) == before
 
 
+def test_an_envelope_without_its_ivms101_key_is_refused_not_read_as_a_bare_payload(cli, store, tmp_path):
+    """Transfer data beside the payload's fields (the 'ivms101' key left out or misspelt) is refused by name:
+    read as a bare payload, its transfer and so the FATF R.16 threshold would be ignored."""
+    setup(store)
+    before = counts(store)
+    for doc in ({**IVMS, "transfer": ENVELOPE["transfer"]}, {"ivms": IVMS, "transfer": ENVELOPE["transfer"]}):
+        r = send(cli, tmp_path, doc=doc)
+        assert r.exit_code == 2 and "ivms101" in r.stderr and "Traceback" not in r.stderr
+    assert counts(store) == before
+
+
 def test_a_message_is_decided_only_once_and_approval_needs_a_licence_now(cli, store, tmp_path):
     setup(store)
     first = send(cli, tmp_path).json["id"]

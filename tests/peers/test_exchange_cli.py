@@ -69,20 +69,24 @@ def test_two_installations_exchange_a_bundle_and_adopt_only_the_aml_rules(
     adopted = ok(pk.cli("peers", "bundle", "import", str(bundle), "--trust", public, "--adopt", "aml-rules", "--json"))
     assert adopted["adopted"] == ["aml-rules"]
     entries = audit_entries(pk)
-    assert [e.action for e in entries] == ["peers.bundle.adopt"]
+    assert [e.action for e in entries] == ["peers.bundle.adopt", "aml.profile.adopt"]
     payload = json.loads(entries[0].payload)
     assert payload["bundle_sha256"] == check["sha256"] and payload["part"] == "aml-rules"
     assert payload["public_key"] == public and payload["issuer"] == "National Bitcoin Office"
+    # the adopted thresholds are the AML profile in force: scans and the streaming scorer name it on every alert
+    in_force = ok(pk.cli("supervise", "aml", "profile", "show", "--json"))
+    assert in_force["version"] == json.loads(entries[1].payload)["profile"] and not in_force["learned"]
+    assert in_force["source"] == f"bundle/{check['sha256']}/aml-rules"
 
     again = ok(pk.cli("peers", "bundle", "import", str(bundle), "--trust", public, "--adopt", "aml-rules", "--json"))
-    assert again["adopted"] == [] and len(audit_entries(pk)) == 1
+    assert again["adopted"] == [] and len(audit_entries(pk)) == 2
     assert next(p for p in again["parts"] if p["name"] == "aml-rules")["already_adopted"] is True
 
     listed = ok(pk.cli("peers", "adopted", "--json"))
     assert [(a["part"], a["country"], a["bundle_sha256"]) for a in listed] == [("aml-rules", "SV", check["sha256"])]
     target = pk.folder / "adopted-thresholds.toml"
     ok(pk.cli("peers", "adopted", str(listed[0]["id"]), "--out", str(target), "--json"))
-    shipped = (resources.files("biplomacy") / "data" / "aml" / "thresholds-v2.toml").read_text(encoding="utf-8")
+    shipped = (resources.files("biplomacy") / "data" / "aml" / "thresholds-v3.toml").read_text(encoding="utf-8")
     assert target.read_text(encoding="utf-8") == shipped
     assert ok(pk.cli("audit", "verify", "--json"))["valid"] is True
 

@@ -58,7 +58,7 @@ def test_two_portals_exchange_a_bundle_end_to_end(two_installations: tuple[Insta
         assert done.status_code == 200 and 'id="adopted"' in done.text
         adoptions = pvara.get("/api/v1/peers/adoptions").json()
         assert [(a["part"], a["adopted_by"]) for a in adoptions] == [("aml-rules", "sana")]
-        assert [e.action for e in audit_entries(pk)][-1] == "peers.bundle.adopt"
+        assert [e.action for e in audit_entries(pk)][-2:] == ["peers.bundle.adopt", "aml.profile.adopt"]
         assert "aml-rules" in pvara.get("/peers/bundles").text
 
         # an altered bundle is refused by name, on the page and in the API, and nothing more is adopted

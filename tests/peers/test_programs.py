@@ -107,9 +107,10 @@ def test_pakistan_shows_only_the_announced_figures():
 
 def test_every_peer_fact_has_an_exact_date_and_most_a_url():
     facts = REG.for_pillar("peers")
-    dated = [f for f in facts if len(f.date) == 10]
-    assert {f.key for f in facts} - {f.key for f in dated} <= {"peers.sv.volcano_energy_mw"}
-    assert all(f.source is not None and f.source.url.startswith("https://") for f in dated)
+    assert all(len(f.date) == 10 for f in facts)
+    # Volcano Energy's park is the one figure no dated report was found for: an assumption, said so (#15)
+    assert [f.key for f in facts if f.source is None] == ["peers.sv.volcano_energy_mw"]
+    assert all(f.source.url.startswith("https://") for f in facts if f.source is not None)
 
 
 @pytest.mark.parametrize("text", ["PK,XX", "FR", " , ", "pakistan"])

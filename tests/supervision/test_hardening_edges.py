@@ -79,7 +79,9 @@ def test_the_register_export_defuses_a_formula_in_a_name(store) -> None:  # type
     load_demo_register(store)
     with store.read() as s:
         entries = register_as_of(_entities(s), date.today(), "")
-    first = replace(entries[0], entity=replace(entries[0].entity, legal_name='=HYPERLINK("http://evil","x")'))
+    entity = entries[0].entity
+    named = replace(entity, identity=replace(entity.identity, legal_name='=HYPERLINK("http://evil","x")'))
+    first = replace(entries[0], entity=named)
     rows = list(csv.DictReader(io.StringIO(to_csv([first, *entries[1:]]))))
     assert any(v.startswith("'=HYPERLINK") for v in rows[0].values()), rows[0]
     assert not any(v.startswith(("=", "@", "+")) for row in rows for v in row.values())

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from biplomacy.aml.model.alerts import Alert
 from biplomacy.aml.model.cases import check_transition
+from biplomacy.aml.profile_store import profile_in_force
 from biplomacy.aml.results import (
     Case,
     CaseEvent,
@@ -23,7 +24,7 @@ from biplomacy.aml.results import (
     StreamImport,
     SuspiciousTransactionReport,
 )
-from biplomacy.aml.scan import scan_file
+from biplomacy.aml.scan import scan_paths
 from biplomacy.aml.tables import AmlAlertRow, AmlCaseEventRow, AmlCaseRow, AmlScanRow, AmlStrRow
 from biplomacy.core.errors import InputError, NotFound
 from biplomacy.core.permissions import Actor, authorize
@@ -35,21 +36,26 @@ def _aware(d: datetime) -> datetime:
     return d if d.tzinfo else d.replace(tzinfo=UTC)
 
 
-def store_scan(store: Store, actor: Actor, path: Path) -> StoredScan:
-    """Scan a file, then keep the scan, every alert and an open case per alert in one audited transaction."""
+def store_scan(store: Store, actor: Actor, path: Path | list[Path], profile: Path | None = None) -> StoredScan:
+    """Scan one file or several together (with the profile named, else the adopted one, else the shipped
+    thresholds), then keep the scan, every alert and an open case per alert in one audited transaction that
+    names the profile in force."""
     authorize(actor, "aml.scan")
-    result = scan_file(path)
+    paths = [path] if isinstance(path, Path) else path
+    result = scan_paths(paths, profile_in_force(store, profile))  # no --profile: the adopted one, if any
+    source = ", ".join(map(str, paths))
     summary = result.summary
     now = datetime.now(UTC)
     with store.transaction() as session:
-        scan = AmlScanRow(source=str(path), created_at=now, created_by=actor.name, transactions=summary.transactions,
+        scan = AmlScanRow(source=source[:500], created_at=now, created_by=actor.name, transactions=summary.transactions,
                           thresholds_version=summary.thresholds_version, summary_json=json.dumps(summary.to_json()))
         session.add(scan)
         session.flush()
         stored = _open_cases(session, scan, result.alerts, actor, now)
         record(session, actor=actor.name, action="aml.scan", subject=f"aml-scan:{scan.id}",
-               payload={"source": str(path), "transactions": scan.transactions, "alerts": len(result.alerts),
-                        "by_rule": summary.by_rule, "thresholds_version": scan.thresholds_version})
+               payload={"source": source, "transactions": scan.transactions, "alerts": len(result.alerts),
+                        "by_rule": summary.by_rule, "thresholds_version": scan.thresholds_version,
+                        "profile": summary.profile or summary.thresholds_version})
         return StoredScan(stored, summary, scan.id)
 
 
@@ -60,7 +66,8 @@ def _open_cases(session: Session, scan: AmlScanRow, alerts: Iterable[Alert], act
     for a in alerts:
         shown = a.to_json()
         alert = AmlAlertRow(scan_id=scan.id, rule=a.rule, score=shown["score"], accounts_json=json.dumps(a.accounts),
-                            transactions_json=json.dumps(a.transactions), evidence_json=json.dumps(a.evidence))
+                            transactions_json=json.dumps(a.transactions),
+                            evidence_json=json.dumps({**a.evidence, "profile": a.profile} if a.profile else a.evidence))
         session.add(alert)
         session.flush()
         case = AmlCaseRow(alert_id=alert.id, state="open", assignee=None, state_since=now)
@@ -95,15 +102,16 @@ def import_stream_alerts(store: Store, actor: Actor, state_dir: Path) -> StreamI
         by_rule: dict[str, int] = {}
         for a in new:
             by_rule[a.rule] = by_rule.get(a.rule, 0) + 1
+        profiles = sorted({a.profile for a in new if a.profile})
         summary = {"alerts": len(new), "by_rule": by_rule, "alert_lines_read": len(lines),
-                   "transactions": len({line.tx_id for line in lines[done:]})}
+                   "transactions": len({line.tx_id for line in lines[done:]}), "profiles": profiles}
         scan = AmlScanRow(source=source, created_at=now, created_by=actor.name, transactions=summary["transactions"],
                           thresholds_version=thresholds().version, summary_json=json.dumps(summary))
         session.add(scan)
         session.flush()
         stored = _open_cases(session, scan, new, actor, now)
         record(session, actor=actor.name, action="aml.scan", subject=f"aml-scan:{scan.id}",
-               payload={"source": source, "alerts": len(new), "by_rule": by_rule})
+               payload={"source": source, "alerts": len(new), "by_rule": by_rule, "profiles": profiles})
         return StreamImport(source, len(new), done, stored, scan.id)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from biplomacy.aml import cli_sanctions, cli_tax, cli_travel_rule
+from biplomacy.aml import cli_calibrate, cli_sanctions, cli_tax, cli_travel_rule
 from biplomacy.aml.results import (
     Case,
     CaseSummary,
@@ -32,10 +32,17 @@ def register(app: typer.Typer) -> None:
 def register_aml(app: typer.Typer) -> None:
     aml = typer.Typer(help="AML transaction monitoring across VASPs.", no_args_is_help=True)
     app.add_typer(aml, name="aml")
+    cli_calibrate.register(aml)
 
     @aml.command("scan")
-    def scan(ctx: typer.Context, transactions: Path = typer.Option(..., "--transactions", help="CSV or Parquet (ours or AMLSim's)."),
-             accounts: Path = typer.Option(None, "--accounts", help="Accounts file (AMLSim accounts.csv); optional."),
+    def scan(ctx: typer.Context,
+             transactions: list[Path] = typer.Option(..., "--transactions",
+                                                     help="CSV or Parquet (ours, AMLSim's or AMLworld's); repeat it "
+                                                          "to scan several files together."),
+             accounts: Path = typer.Option(None, "--accounts", help="Accounts file (AMLSim accounts.csv); optional, "
+                                                                  "checked to exist; the rules read transfers only."),
+             profile: Path = typer.Option(None, "--profile", help="A rule profile from `aml calibrate` (with "
+                                                                  "--store and no --profile: the adopted one)."),
              store: bool = typer.Option(False, "--store", help="Keep the scan, its alerts and a case per alert."),
              json_: bool = typer.Option(False, "--json")) -> None:
         """Run every AML rule over a transactions file; alerts carry their evidence."""
@@ -49,13 +56,14 @@ def register_aml(app: typer.Typer) -> None:
             from biplomacy.cli import context
 
             c = context.get(ctx)
-            d: ScanResult | StoredScan = store_scan(c.store(), c.actor(), transactions)
+            d: ScanResult | StoredScan = store_scan(c.store(), c.actor(), transactions, profile)
         else:
-            d = scan_file(transactions)
+            d = scan_file(transactions, profile)
 
         def render(d: ScanResult | StoredScan) -> None:
             alerts = [a.alert if isinstance(a, StoredAlert) else a for a in d.alerts[:200]]
-            table(f"{d.summary.alerts} alerts over {d.summary.transactions:,} transactions",
+            table(f"{d.summary.alerts} alerts over {d.summary.transactions:,} transactions; profile "
+                  f"{d.summary.profile or d.summary.thresholds_version}",
                   ["rule", "score", "accounts", "transactions"],
                   [(a.rule, round(a.score, 4), ", ".join(a.accounts[:4]), ", ".join(a.transactions[:4])) for a in alerts])
 
@@ -66,7 +74,10 @@ def register_aml(app: typer.Typer) -> None:
               state: Path = typer.Option(None, "--state", help="State directory (default: VAR_DIR/aml-stream)."),
               in_memory: bool = typer.Option(False, "--in-memory", help="Keep no state on disk (tests, trials)."),
               snapshot_every: int = typer.Option(1_000_000, "--snapshot-every", min=1,
-                                                 help="Transfers between snapshots of the state.")) -> None:
+                                                 help="Transfers between snapshots of the state."),
+              profile: Path = typer.Option(None, "--profile",
+                                           help="A rule profile file (default: the adopted one, else the shipped "
+                                                "thresholds).")) -> None:
         """Serve streaming AML scoring on loopback (POST /score, Bearer token with aml.scan); state kept."""
         from biplomacy.aml.stream import StreamScorer
         from biplomacy.aml.stream_server import StreamService, TokenCache, serve
@@ -75,11 +86,17 @@ def register_aml(app: typer.Typer) -> None:
         c = context.get(ctx)
         store = c.store()
         directory = None if in_memory else (state or c.settings.var_dir / "aml-stream")
-        scorer = StreamScorer(directory, snapshot_every=snapshot_every, future_seconds=c.settings.aml_future_seconds)
+        from biplomacy.aml.profile_store import profile_in_force
+
+        used = profile_in_force(store, profile)
+        scorer = StreamScorer(directory, snapshot_every=snapshot_every, profile=used,
+                              future_seconds=c.settings.aml_future_seconds)
         size = scorer.size()
         service = StreamService(scorer, TokenCache.of_store(store))
         serve(service, port, lambda: out.print(
-            f"AML streaming on http://127.0.0.1:{port}/score; state {directory or 'in memory only'}: "
+            f"AML streaming on http://127.0.0.1:{port}/score; profile {scorer.profile_version}"
+            f"{' with its learned scorer' if used is not None and used.scorer is not None else ''}; "
+            f"state {directory or 'in memory only'}: "
             f"{size.scored:,} transfers scored before, {size.replayed_on_start:,} replayed from the log"))
 
     @aml.command("stream-quarantine")
@@ -129,11 +146,27 @@ def register_aml(app: typer.Typer) -> None:
         emit(generate_files(out, transactions, vasps, seed), json_, render)
 
     @aml.command("evaluate")
-    def evaluate(transactions: Path = typer.Option(..., "--transactions"),
-                 labels: Path = typer.Option(..., "--labels", help="CSV: tx_id, typology[, instance]."),
+    def evaluate(transactions: list[Path] = typer.Option(..., "--transactions"),
+                 labels: Path = typer.Option(..., "--labels", help="Our labels table, AMLSim's nodes.csv / "
+                                                                  "accounts.csv / alerts, or AMLworld's file."),
+                 split: float = typer.Option(None, "--split", help="Calibrate on this earlier share of the time "
+                                                                   "span, score the rest (e.g. 0.5)."),
+                 model: str = typer.Option("gbt", "--model", help="With --split: gbt, or none for rules only."),
+                 profile: Path = typer.Option(None, "--profile", help="Score these (later) transfers with a profile."),
+                 precision_floor: float = typer.Option(None, "--precision-floor"),
                  json_: bool = typer.Option(False, "--json")) -> None:
-        """Precision and recall per typology of every AML rule against labelled transactions."""
+        """Precision, recall, F1 and PR-AUC of the rules on labelled data: on a time split (--split), with a
+        profile (--profile), or per planted typology of a generated set (our labels table alone)."""
         from biplomacy.aml.evaluate import evaluate_files
+
+        if split is not None or profile is not None:
+            cli_calibrate.evaluate_accounts(transactions, labels, split, None if model == "none" else model,
+                                            profile, precision_floor, json_)
+            return
+        if len(transactions) != 1:
+            from biplomacy.core.errors import InputError
+
+            raise InputError("one file per planted-typology evaluation (or use --split)", field="transactions")
 
         def render(d: Evaluation) -> None:
             table(f"{d.alerts:,} alerts over {d.transactions:,} transactions",
@@ -141,7 +174,7 @@ def register_aml(app: typer.Typer) -> None:
                   [(k, v.precision, v.precision_any_planted, v.recall, v.planted, v.alerts)
                    for k, v in d.typologies.items()])
 
-        emit(evaluate_files(transactions, labels), json_, render)
+        emit(evaluate_files(transactions[0], labels), json_, render)
 
     @aml.command("cases")
     def cases(ctx: typer.Context, state: str = typer.Option(None, "--state", help="open, assigned, escalated, closed"),

@@ -32,6 +32,8 @@ class ScanSummary(Record):
     sanctions_list: str
     sanctioned_addresses: int
     vasps: tuple[str, ...]
+    profile: str | None = None  # the rule profile in force (None: the shipped thresholds)
+    learned: bool = False  # whether a learned scorer raised `learned` alerts
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,69 @@ class Evaluation(Record):
     alerts: int
     thresholds_version: str
     matching: str  # the matching rule, in words
+
+
+@dataclass(frozen=True)
+class Calibrated(Record):
+    """A profile written by `aml calibrate`: where, its version, its scores on what it was fitted on."""
+
+    profile: Path
+    version: str
+    scores: dict[str, Any]
+    thresholds: dict[str, Any]
+    amount_quantiles: dict[str, float]
+    model_file: str | None
+
+
+@dataclass(frozen=True)
+class MethodScore(Record):
+    """One method's figures on the later part: overall (accounts), per rule that raised, per labelled typology."""
+
+    overall: dict[str, Any]
+    per_rule: dict[str, Any]
+    by_typology: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SplitEvaluation(Record):
+    """A time-split evaluation: a profile fitted on the transfers up to `cut`, every method scored after it."""
+
+    transactions: list[str]
+    labels: str
+    cut: str
+    fitted_transfers: int
+    scored_transfers: int
+    scored_accounts: int
+    scored_positives: int
+    profile_version: str
+    thresholds: dict[str, Any]
+    amount_quantiles: dict[str, float]
+    fitted_scores: dict[str, Any]
+    methods: dict[str, MethodScore]
+
+
+@dataclass(frozen=True)
+class AccountEvaluation(Record):
+    """A profile scored on (later) labelled transfers, beside the naive baseline and the defaults."""
+
+    transactions: list[str]
+    labels: str
+    scored_accounts: int
+    scored_positives: int
+    profile_version: str
+    methods: dict[str, MethodScore]
+
+
+@dataclass(frozen=True)
+class AdoptedProfile(Record):
+    """A profile adopted as the one in force."""
+
+    id: int
+    version: str
+    adopted_at: datetime
+    adopted_by: str
+    source: str
+    learned: bool
 
 
 # -- sanctions -----------------------------------------------------------------------------------------------

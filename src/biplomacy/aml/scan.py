@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import csv
 import tomllib
+from collections.abc import Sequence
 from dataclasses import fields
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from biplomacy.aml.model.rules import RULES, scan
+from biplomacy.aml.model.rules import RULES as RULES  # the registry, for peers' bundles
+from biplomacy.aml.model.rules import enabled
 from biplomacy.aml.model.sanctions import SanctionsList, parse_address_lines
 from biplomacy.aml.model.thresholds import Thresholds
-from biplomacy.aml.model.transactions import from_columns
+from biplomacy.aml.model.transactions import Transactions, concat, from_columns
 from biplomacy.aml.results import ScanResult, ScanSummary
 from biplomacy.core.errors import InputError
 
+if TYPE_CHECKING:
+    from biplomacy.aml.profiles import Loaded
+
 SHIPPED_SDN = "ofac-sdn-xbt-2024-09-27.txt"
+SHIPPED_THRESHOLDS = "thresholds-v3.toml"  # used where no profile is in force
 
 
 def read_columns(path: Path, field: str = "transactions") -> dict[str, list[str]]:
@@ -34,6 +41,7 @@ def read_columns(path: Path, field: str = "transactions") -> dict[str, list[str]
         with path.open(newline="", encoding="utf-8") as f:
             reader = csv.reader(f)
             header = [h.strip() for h in next(reader, [])]
+            header = [h if h not in header[:k] else f"{h}.{header[:k].count(h)}" for k, h in enumerate(header)]
             cols: dict[str, list[str]] = {h: [] for h in header}
             for n, row in enumerate(reader, 2):
                 if len(row) != len(header):
@@ -47,11 +55,19 @@ def read_columns(path: Path, field: str = "transactions") -> dict[str, list[str]
     return cols
 
 
-def thresholds() -> Thresholds:
-    text = (resources.files("biplomacy") / "data" / "aml" / "thresholds-v2.toml").read_text(encoding="utf-8")
-    doc = tomllib.loads(text)
+def shipped_thresholds_text() -> str:
+    return (resources.files("biplomacy") / "data" / "aml" / SHIPPED_THRESHOLDS).read_text(encoding="utf-8")
+
+
+def thresholds(text: str | None = None) -> Thresholds:
+    """The shipped thresholds, or those of a thresholds TOML `text` laid over them (a peer's adopted set: a key it
+    does not give keeps the shipped value, one this Biplomacy does not know is left out)."""
+    doc = tomllib.loads(shipped_thresholds_text())
+    if text is not None:
+        doc |= tomllib.loads(text)
     known = {f.name for f in fields(Thresholds)}
-    return Thresholds(**{k: v for k, v in doc.items() if k in known})
+    values: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in doc.items() if k in known}
+    return Thresholds(**values)
 
 
 def shipped_sanctions() -> SanctionsList:
@@ -59,15 +75,36 @@ def shipped_sanctions() -> SanctionsList:
     return parse_address_lines(text, SHIPPED_SDN)
 
 
-def scan_file(path: Path) -> ScanResult:
-    tx = from_columns(read_columns(path), str(path))
-    th = thresholds()
+def load_transactions(paths: Sequence[Path]) -> Transactions:
+    """One table of every file's transfers (a supervisor joins several VASPs' files), in time order."""
+    if not paths:
+        raise InputError("at least one transactions file is needed", field="transactions")
+    twice = sorted({str(p) for p in paths if sum(q.resolve() == p.resolve() for q in paths) > 1})
+    if twice:
+        raise InputError(f"{twice[0]} is given more than once", field="transactions")
+    return concat([(from_columns(read_columns(p), str(p)), str(p)) for p in paths])
+
+
+def scan_file(path: Path | Sequence[Path], profile: Path | None = None) -> ScanResult:
+    """Scan one file or several together, with the shipped thresholds or a rule profile (and its learned scorer)."""
+    from biplomacy.aml.profiles import load
+
+    return scan_paths([path] if isinstance(path, Path) else list(path), load(profile) if profile is not None else None)
+
+
+def scan_paths(paths: Sequence[Path], used: Loaded | None) -> ScanResult:
+    """Every file of `paths` as one table, scanned with a loaded profile (None: the shipped thresholds)."""
+    from biplomacy.aml.profiles import scan_with
+
+    tx = load_transactions(paths)
+    th = used.profile.thresholds if used is not None else thresholds()
     sdn = shipped_sanctions()
-    alerts = scan(tx, th, sdn.addresses)
+    alerts = scan_with(tx, th, sdn.addresses, used)
     by_rule: dict[str, int] = {}
     for a in alerts:
         by_rule[a.rule] = by_rule.get(a.rule, 0) + 1
     return ScanResult(tuple(alerts), ScanSummary(
-        transactions=len(tx), alerts=len(alerts), by_rule=by_rule, rules=tuple(r.name for r in RULES),
-        thresholds_version=th.version, sanctions_list=sdn.name, sanctioned_addresses=len(sdn.addresses),
+        transactions=len(tx), alerts=len(alerts), by_rule=by_rule, rules=tuple(r.name for r in enabled(th)),
+        thresholds_version=th.version, profile=used.profile.version if used is not None else None,
+        learned=used is not None and used.scorer is not None, sanctions_list=sdn.name, sanctioned_addresses=len(sdn.addresses),
         vasps=tuple(sorted(set(tx.vasp.tolist()) - {""}))))

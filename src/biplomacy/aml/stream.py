@@ -14,18 +14,26 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from biplomacy.aml.model.rules import STREAMING
+import numpy as np
+
+from biplomacy.aml.learned import learned_alert
+from biplomacy.aml.model.alerts import Alert
+from biplomacy.aml.model.features import LEARNED, TraitBook
+from biplomacy.aml.model.rules import streaming
 from biplomacy.aml.model.stream_quarantine import Removed, remove_transfer
 from biplomacy.aml.model.stream_state import StreamState, Tx
 from biplomacy.aml.results import Scored, ScorerSize, StreamWindow
 from biplomacy.aml.scan import shipped_sanctions, thresholds
 from biplomacy.aml.stream_log import StreamLog
 from biplomacy.core.errors import InputError
+
+if TYPE_CHECKING:
+    from biplomacy.aml.profiles import Loaded
 
 RECENT_IDS = 1_000_000  # tx ids remembered to refuse a transfer scored twice
 SNAPSHOT_EVERY = 1_000_000  # transfers between snapshots (the log replayed on start is at most this long)
@@ -40,16 +48,22 @@ class StreamScorer:
     """The rules' incremental state, its persistence, and the scoring of one transfer (thread-safe)."""
 
     def __init__(self, state_dir: Path | None = None, *, snapshot_every: int = SNAPSHOT_EVERY,
-                 future_seconds: float = FUTURE_SECONDS, clock: Callable[[], float] = time.time) -> None:
+                 profile: Loaded | None = None, future_seconds: float = FUTURE_SECONDS,
+                 clock: Callable[[], float] = time.time) -> None:
         self.lock = threading.Lock()
         self.future_seconds, self.clock = future_seconds, clock
         self.state_dir = state_dir
+        th = profile.profile.thresholds if profile is not None else thresholds()
+        self.profile_version = profile.profile.version if profile is not None else th.version
+        self.rules = streaming(th)
+        self.learned = profile.scorer if profile is not None else None
+        self.traits = TraitBook(profile.profile.amount_grid) if profile is not None and self.learned else None
         self.snapshot_every = snapshot_every
         self.since_snapshot = 0
         self.log = StreamLog(state_dir) if state_dir is not None else None
         self.ids: set[str] = set()
         self.id_order: deque[str] = deque()
-        self.state = StreamState(thresholds(), shipped_sanctions().addresses)
+        self.state = StreamState(th, shipped_sanctions().addresses)
         self.replayed = 0
         if self.log is not None:
             try:
@@ -57,16 +71,36 @@ class StreamScorer:
             except BaseException:
                 self.log.close()
                 raise
-            if saved is not None:  # today's thresholds and sanctions list apply from now on
+            if saved is not None:  # today's profile and sanctions list apply from now on
                 fresh, (self.state, order) = self.state, (saved["rules"], saved["ids"])
                 self.state.th, self.state.sanctioned = fresh.th, fresh.sanctioned
                 self.id_order = deque(order)
                 self.ids = set(order)
+                if self.traits is not None and isinstance(saved.get("traits"), TraitBook):
+                    self.traits.of = saved["traits"].of
             for tx in replay:  # their alerts were stored when first raised
-                self.state.apply(tx, STREAMING)
+                self._apply(tx)
                 self._remember(tx.tx_id)
                 self.replayed += 1
                 self.since_snapshot += 1
+
+    def _apply(self, tx: Tx) -> list[Alert]:
+        """The rules' alerts on `tx`, then (with a learned scorer) its two accounts' features brought up to date
+        and a learned alert for each that first reaches the model's threshold; each alert names the profile."""
+        alerts = self.state.apply(tx, self.rules)
+        if self.traits is not None and self.learned is not None:
+            pair = self.traits.update(tx.ts, tx.src, tx.dst, tx.amount, alerts)
+            for name, traits in zip((tx.src, tx.dst) if tx.src != tx.dst else (tx.src,), pair, strict=False):
+                account = self.state.account(name)
+                if LEARNED in account.raised:  # raised once: its score is not needed again
+                    continue
+                row = traits.vector()
+                p = self.learned.predict_one(row)
+                if p >= self.learned.threshold and account.first_time(LEARNED):
+                    rules = [a.rule for a in alerts if name in a.accounts]
+                    alerts.append(learned_alert(name, p, self.learned.explain(np.asarray(row)), rules,
+                                                self.learned.threshold))
+        return [replace(a, profile=self.profile_version) for a in alerts] if alerts else alerts
 
     def _remember(self, tx_id: str) -> None:
         self.ids.add(tx_id)
@@ -86,7 +120,7 @@ class StreamScorer:
                 raise InputError(f"timestamp is {ahead:.0f} s in the future (at most {self.future_seconds:.0f} s "
                                  "ahead of this server's clock is accepted)", field="timestamp")
             try:
-                alerts = self.state.apply(tx, STREAMING)
+                alerts = self._apply(tx)
             except ValueError as exc:
                 raise InputError(f"timestamp: {exc}", field="timestamp") from None
             self._remember(tx.tx_id)
@@ -133,7 +167,7 @@ class StreamScorer:
             log.sync_alerts()
 
     def _saved(self) -> dict[str, Any]:
-        return {"rules": self.state, "ids": list(self.id_order)}
+        return {"rules": self.state, "ids": list(self.id_order), "traits": self.traits}
 
     def size(self) -> ScorerSize:
         with self.lock:

@@ -30,10 +30,11 @@ from biplomacy.core.errors import ConfigError
 
 SNAPSHOT = "snapshot.pkl"
 ALERTS = "alerts.jsonl"
-FORMAT = 1  # raise when the classes of model/stream_state.py change: an older snapshot is then refused
+FORMAT = 2  # raise when the classes of model/stream_state.py or model/features.py change: an older snapshot is then refused
 STATE, THRESHOLDS = "biplomacy.aml.model.stream_state", "biplomacy.aml.model.thresholds"
 _ALLOWED = {
     (STATE, "StreamState"), (STATE, "Account"), (STATE, "Pending"), (STATE, "Tx"), (THRESHOLDS, "Thresholds"),
+    ("biplomacy.aml.model.features", "TraitBook"), ("biplomacy.aml.model.features", "Traits"),
     ("collections", "deque"), ("collections", "OrderedDict"),
     ("builtins", "set"), ("builtins", "frozenset"), ("copyreg", "__newobj__"), ("copyreg", "_reconstructor"),
     ("builtins", "object"), ("builtins", "getattr"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from biplomacy.aml.profile_store import profile_in_force
 from biplomacy.aml.results import StreamQuarantined
 from biplomacy.aml.stream import StreamScorer
 from biplomacy.core.errors import InputError
@@ -30,7 +31,9 @@ def quarantine(store: Store, actor: Actor, state_dir: Path, tx_id: str, reason: 
         raise InputError(f"say why, in 1 to {MAX_REASON} characters", field="reason")
     if not state_dir.is_dir():
         raise InputError(f"{state_dir} is not an AML stream state folder", field="state")
-    scorer = StreamScorer(state_dir)
+    # with the adopted profile, as `aml serve` runs without --profile: the log is replayed with its rules and the
+    # snapshot keeps its learned features (the shipped rules would rebuild another state and drop them)
+    scorer = StreamScorer(state_dir, profile=profile_in_force(store, None))
     try:
         with store.transaction() as s:
             removed = scorer.quarantine(tx_id, reason.strip(), actor.name)

@@ -21,7 +21,7 @@ class AmlScanRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(120))
     transactions: Mapped[int] = mapped_column(BigInteger)
-    thresholds_version: Mapped[str] = mapped_column(String(20))
+    thresholds_version: Mapped[str] = mapped_column(String(60))  # v3, or a profile's version
     summary_json: Mapped[str] = mapped_column(Text)
 
 
@@ -108,6 +108,20 @@ class TravelRuleMessageRow(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     decided_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class AmlProfileRow(Base):
+    """A rule profile adopted as the one in force (the newest row), with its model; kept, never overwritten."""
+
+    __tablename__ = "aml_profiles"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    version: Mapped[str] = mapped_column(String(60))
+    adopted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    adopted_by: Mapped[str] = mapped_column(String(120))
+    source: Mapped[str] = mapped_column(String(500))
+    profile_json: Mapped[str] = mapped_column(Text)
+    model_text: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class TravelRulePersonalDataRow(Base):

@@ -45,18 +45,20 @@ def score(request: Request, body: ScoreRequest, actor: ActorDep) -> dict[str, An
 
 def _scorer(request: Request) -> Any:
     """The portal's scorer, its state under var_dir/aml-stream (503 while `supervise aml serve` holds it)."""
+    from biplomacy.aml.profile_store import profile_in_force
     from biplomacy.aml.stream import StreamScorer
-    from biplomacy.core.errors import ConfigError
+    from biplomacy.core.errors import ConfigError, InputError
 
     scorer = getattr(request.app.state, "aml_stream", None)
     if scorer is None:
         with _OPENING:
             scorer = getattr(request.app.state, "aml_stream", None)
             if scorer is None:
-                try:
+                try:  # the adopted rule profile, if any, as `supervise aml serve` uses it
                     settings = request.app.state.settings
-                    scorer = StreamScorer(settings.var_dir / "aml-stream", future_seconds=settings.aml_future_seconds)
-                except ConfigError as exc:
+                    scorer = StreamScorer(settings.var_dir / "aml-stream", future_seconds=settings.aml_future_seconds,
+                                          profile=profile_in_force(request.app.state.store, None))
+                except (ConfigError, InputError) as exc:
                     raise HTTPException(503, str(exc)) from None
                 request.app.state.aml_stream = scorer
     return scorer

@@ -2,13 +2,23 @@
 
 Facts live in data/facts/<pillar>[-<part>].toml (each part of a pillar owns its file). Code asks
 the registry for a figure by key instead of writing the number down, so reports can list their sources.
+
+Every fact has an exact `date` (YYYY-MM-DD): the day the figure is as of (the last day of the period when a
+source gives only a month or a year: a July figure is as of 31 July), or, for an assumption with no such period, the
+day it was made. A sourced fact also has `source_date` (YYYY-MM-DD: the day the source was published; the fact's date
+when it is not given) and a `url` or a `reference` (a document and where in it: section, page, table), so a
+reader can find it again. `standing = true` marks a rule in force (consensus rules, a statute) rather than a
+measurement: it does not go stale with time. `stale()` lists the other figures older than a year.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date as Date
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib import resources
@@ -16,6 +26,8 @@ from importlib import resources
 from biplomacy.core.errors import InputError, Issue, NotFound
 
 PILLARS = ("house", "energy", "reserve", "supervision", "peers")
+STALE_AFTER_DAYS = 365
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +38,7 @@ class Source:
     publisher: str
     date: str
     url: str = ""
+    reference: str = ""  # the document and where in it (section, page, table) when there is no URL, or beside it
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +53,7 @@ class Fact:
     date: str
     source: Source | None
     assumption: str | None = None
+    standing: bool = False  # a rule in force (consensus rules, a statute), not a measurement: never stale
 
     @property
     def decimal(self) -> Decimal:
@@ -56,15 +70,22 @@ class Fact:
         if self.source is None:
             return f"assumption: {self.assumption}"
         s = self.source
-        return f"{s.title}, {s.publisher}, {s.date}" + (f" <{s.url}>" if s.url else "")
+        return (f"{s.title}, {s.publisher}, {s.date}" + (f", {s.reference}" if s.reference else "")
+                + (f" <{s.url}>" if s.url else ""))
+
+    def as_of(self) -> Date:
+        return Date.fromisoformat(self.date)
+
+    def age_days(self, today: Date) -> int:
+        return (today - self.as_of()).days
 
     def as_dict(self) -> dict[str, object]:
         return {
             "key": self.key, "pillar": self.pillar, "label": self.label, "value": self.value,
-            "unit": self.unit, "date": self.date, "assumption": self.assumption,
+            "unit": self.unit, "date": self.date, "assumption": self.assumption, "standing": self.standing,
             "source": None if self.source is None else {
                 "title": self.source.title, "publisher": self.source.publisher,
-                "date": self.source.date, "url": self.source.url,
+                "date": self.source.date, "url": self.source.url, "reference": self.source.reference,
             },
         }
 
@@ -85,10 +106,36 @@ def _parse(pillar: str, doc: dict[str, object], where: str) -> tuple[list[Fact],
             issues.append(Issue("facts.unsourced", path, f"{row['key']} has neither a source nor an assumption"))
             continue
         source = Source(str(row["source"]), str(row["publisher"]), str(row.get("source_date", row["date"])),
-                        str(row.get("url", ""))) if has_source else None
+                        str(row.get("url", "")), str(row.get("reference", ""))) if has_source else None
+        found = _dating_issues(path, str(row["key"]), str(row["date"]), source)
+        if found:
+            issues.extend(found)
+            continue
         facts.append(Fact(str(row["key"]), pillar, str(row["label"]), str(row["value"]), str(row["unit"]),
-                          str(row["date"]), source, row.get("assumption")))
+                          str(row["date"]), source, row.get("assumption"), bool(row.get("standing", False))))
     return facts, issues
+
+
+def _dating_issues(path: str, key: str, day: str, source: Source | None) -> list[Issue]:
+    """A fact needs an exact date; a sourced one also its source's date and a URL or a document reference."""
+    found = []
+    for what, value in (("date", day), ("source_date", source.date if source else day)):
+        if not _DAY.match(value) or not _is_day(value):
+            found.append(Issue("facts.date", path, f"{key}: {what} {value!r} is not an exact date (YYYY-MM-DD)"))
+    if source is not None and not (source.url.strip() or source.reference.strip()):
+        found.append(Issue("facts.link", path, f"{key} has a source but neither a url nor a reference "
+                                               "(a document and where in it)"))
+    if source is not None and source.url and not source.url.startswith(("https://", "http://")):
+        found.append(Issue("facts.link", path, f"{key}: url {source.url!r} is not an http(s) address"))
+    return found
+
+
+def _is_day(value: str) -> bool:
+    try:
+        Date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -111,6 +158,12 @@ class Registry:
         if pillar is not None and pillar not in PILLARS:
             raise InputError(f"pillar {pillar!r} is not one of {', '.join(PILLARS)}", field="pillar")
         return [f for f in self.facts.values() if pillar is None or f.pillar == pillar]
+
+    def stale(self, today: Date, pillar: str | None = None) -> list[Fact]:
+        """Figures older than a year on `today` (standing rules excluded), oldest first: what to refresh."""
+        limit = today - timedelta(days=STALE_AFTER_DAYS)
+        old = [f for f in self.for_pillar(pillar) if not f.standing and f.as_of() < limit]
+        return sorted(old, key=lambda f: (f.date, f.key))
 
     def cited(self, keys: Iterable[str]) -> list[dict[str, object]]:
         """The source entries behind `keys`, for a report's `sources` list."""

@@ -97,9 +97,13 @@ def _register_risk(app: typer.Typer) -> None:
                                      "pakistan-2025; with --plan, the plan's own, as stored with it)."),
         plan: str = typer.Option(None, "--plan", help="A stored plan (id or name; see `energy plans`), simulated "
                                  "with the inputs stored with it; default: plan the scenario now without storing it."),
-        paths: str = typer.Option("10000", "--paths", help="Monte Carlo paths."),
-        years: str = typer.Option("5", "--years", help="Horizon in years (daily steps)."),
-        seed: str = typer.Option("1", "--seed", help="Seed of the random generator (PCG64)."),
+        paths: str = typer.Option(None, "--paths", help="Monte Carlo paths (default: the scenario's [risk] paths, "
+                                  "10,000 for pakistan-2025: the plan's headline settings)."),
+        years: str = typer.Option(None, "--years", help="Horizon in years, daily steps (default: [risk] years, 5)."),
+        seed: str = typer.Option(None, "--seed", help="Seed of the random generator, PCG64 (default: [risk] seed, 1)."),
+        follows: str = typer.Option(None, "--difficulty-follows-hashprice", help="Tie difficulty growth to hashprice "
+                                    "with this elasticity (e.g. 1.0; 0 draws it independently; default: the "
+                                    "scenario's [network] difficulty_hashprice_elasticity)."),
         price_shock: str = typer.Option("0", "--price-shock", help="Immediate BTC price change, e.g. -0.5."),
         tariff: str = typer.Option(None, "--tariff", help="Tariff option of the scenario (default: its first)."),
         energy_price: str = typer.Option(None, "--energy-price-usd-mwh",
@@ -127,16 +131,22 @@ def _register_risk(app: typer.Typer) -> None:
             result = run_risk(scenario, paths=_int(paths, "--paths"), years=_float(years, "--years"),
                               seed=_int(seed, "--seed"), price_shock=_float(price_shock, "--price-shock"),
                               tariff=tariff, energy_price_usd_mwh=_float(energy_price, "--energy-price-usd-mwh"),
-                              plan=plan, store=store, progress=progress)
+                              plan=plan, store=store, progress=progress,
+                              difficulty_follows_hashprice=_float(follows, "--difficulty-follows-hashprice"))
         if chart is not None:
             result = write_fan_chart(result, chart)
 
         def render(r: RiskReport) -> None:
-            rows = [(name, *(f"{v:,.{dp}f}" for v in (s.p5, s.p50, s.p95)))
-                    for name, s, dp in (("BTC mined", r.btc_mined, 2), ("revenue USD", r.revenue_usd, 0),
-                                        ("NPV USD", r.npv_usd, 0))]
+            spreads = [("BTC mined", r.btc_mined, 2), ("BTC a year", r.btc_per_year, 1),
+                       ("revenue USD", r.revenue_usd, 0), ("NPV USD", r.npv_usd, 0)]
+            if r.costs is not None:
+                spreads += [("subsidy PKR a year", r.costs.subsidy_pkr_per_year, 0),
+                            ("capacity contribution PKR a year", r.costs.capacity_contribution_pkr_per_year, 0),
+                            ("capacity others carry PKR a year", r.costs.capacity_carried_by_others_pkr_per_year, 0)]
+            rows = [(name, *(f"{v:,.{dp}f}" for v in (s.p5, s.p50, s.p95))) for name, s, dp in spreads if s is not None]
             table(r.title, ["", "P5", "P50", "P95"], rows)
-            out.print(f"probability of loss (NPV < 0): [bold]{r.probability_of_loss:.1%}[/bold]")
+            out.print(f"probability of loss (NPV < 0): [bold]{r.probability_of_loss:.1%}[/bold]; the fleet mines on "
+                      f"{r.share_of_days_mining:.0%} of days")
             for a in r.assumptions:
                 out.print(f"- {a}")
             if r.chart is not None:

@@ -17,20 +17,38 @@ if TYPE_CHECKING:
 
 
 def _render_plan(d: PlanSummary, files: list[Path]) -> None:
-    table(f"Plan: {d.scenario} ({d.objective})", ["zone", "mining MW", "AI MW", "mining MWh"],
+    table(f"Plan: {d.scenario} ({d.objective}, sizing {d.sizing})", ["zone", "mining MW", "AI MW", "mining MWh"],
           [(z.zone, f"{z.mining_mw:,.1f}", f"{z.ai_mw:,.1f}", f"{z.mining_mwh:,.0f}") for z in d.zones])
-    out.print(f"Mining installed {d.mining_mw_installed:,.1f} MW; AI {d.ai_mw_installed:,.1f} MW; "
-              f"expected {d.expected_btc_per_year:,.1f} BTC a year "
-              f"({d.expected_btc_per_year_after_self_dilution:,.1f} after self-dilution)")
-    out.print(f"Net value at the merit order USD {d.net_value_at_merit_order_usd_per_year:,.0f} a year (BTC less "
-              f"each hour's mining MWh along the merit order); LP objective ({d.objective}) "
-              f"USD {d.lp_objective_usd_per_year:,.0f} a year")
-    table("Tariff options: is it a subsidy?", ["option", "PKR/kWh", "subsidy PKR/yr", "verdict"],
-          [(t.name, t.pkr_per_kwh, f"{t.subsidy_vs_marginal_pkr:,.0f}", t.verdict) for t in d.tariffs])
-    st = d.strain
-    out.print(f"Grid strain: {st.share_of_surplus_used:.1%} of the surplus used; load added in "
-              f"{st.peak_hours_with_added_load} of {st.peak_hours} peak hours; "
-              f"{st.non_surplus_mwh:,.0f} MWh from non-surplus generation")
+    h = d.headline
+    out.print(f"Mining installed {d.mining_mw_installed:,.1f} MW; AI {d.ai_mw_installed:,.1f} MW")
+    if h is not None:
+        out.print(f"[bold]BTC a year, risk-adjusted: P50 {h.btc_per_year_p50:,.0f}[/bold] (P5 {h.btc_per_year_p5:,.0f}, "
+                  f"P95 {h.btc_per_year_p95:,.0f}); the fleet mines on {h.share_of_days_mining:.0%} of days at "
+                  f"{h.tariff}; NPV P50 USD {h.npv_usd_p50 / 1e6:,.0f} m, P(loss) {h.probability_of_loss:.1%}")
+        out.print(f"[dim]{h.basis}[/dim]")
+    out.print(f"BTC a year, static: {d.btc_per_year_static or 0:,.0f} "
+              f"({d.expected_btc_per_year_after_self_dilution:,.0f} after self-dilution) [dim]{h.static_basis if h else ''}[/dim]")
+    if d.capex is not None:
+        out.print(f"Capex USD {d.capex.capex_usd / 1e6:,.0f} m: annuity USD {d.capex.annuity_usd_per_year / 1e6:,.1f} m a "
+                  f"year ({d.capex.rate:.0%}, {d.capex.life_years:g} years)")
+    if d.alternative is not None:
+        a = d.alternative
+        out.print(f"The {a.sizing} plan: {a.mining_mw_installed:,.0f} MW mining, LP objective USD "
+                  f"{a.lp_objective_usd_per_year / 1e6:,.1f} m a year; the policy's gap costs USD "
+                  f"{(d.cost_of_policy_gap_usd_per_year or 0) / 1e6:,.1f} m a year (static)")
+    out.print(f"LP objective ({d.objective}, capex included) USD {d.lp_objective_usd_per_year:,.0f} a year; net value "
+              f"at the merit order (before capex) USD {d.net_value_at_merit_order_usd_per_year:,.0f}")
+    table("Tariff options: is it a subsidy? (PKR a year; static, and the risk-adjusted P5-P95)",
+          ["option", "PKR/kWh", "subsidy static", "subsidy P50 (P5-P95)", "verdict"],
+          [(t.name, t.pkr_per_kwh, f"{t.subsidy_pkr or 0:,.0f}",
+            f"{t.subsidy_pkr_p50 or 0:,.0f} ({t.subsidy_pkr_p5 or 0:,.0f}-{t.subsidy_pkr_p95 or 0:,.0f})", t.verdict)
+           for t in d.tariffs])
+    for st in (d.strain, d.strain_risk_adjusted):
+        if st is None:
+            continue
+        out.print(f"Grid strain ({st.basis}): {st.share_of_surplus_used:.1%} of the surplus used; mining in "
+                  f"{st.peak_hours_with_mining or 0:,.1f} of {st.peak_hours} peak hours; "
+                  f"{st.non_surplus_mwh:,.0f} MWh from non-surplus generation")
     out.print(f"Files: {', '.join(str(f) for f in files)}")
     out.print(f"Sources: {len(d.sources)} entries (biplomacy sources --pillar energy)")
 
@@ -45,6 +63,11 @@ def register(app: typer.Typer) -> None:
         scenario: str = typer.Option("pakistan-2025", "--scenario", help="A shipped scenario's name or a folder."),
         out_dir: Path = typer.Option(None, "--out", help="Folder for allocation.csv, system.csv, charts."),
         objective: str = typer.Option("net-value", "--objective", help="net-value or min-grid-cost"),
+        sizing: str = typer.Option(None, "--sizing", help="policy: install the whole cap (the 2,000 MW the policy asks "
+                                   "for); pays: only what pays; default: policy where the zones can host the cap. The "
+                                   "other is solved beside it."),
+        time_limit: float = typer.Option(None, "--time-limit", help="Seconds each solve may take (default: no limit); "
+                                         "past it the plan stops with an error saying what to change."),
         name: str = typer.Option(None, "--name", help="A name to find the stored plan by."),
         no_store: bool = typer.Option(False, "--no-store", help="Do not keep the plan in the database."),
         json_: bool = typer.Option(False, "--json"),
@@ -68,7 +91,8 @@ def register(app: typer.Typer) -> None:
         def say(message: str) -> None:
             err.print(f"[dim]{message} ...[/dim]")
 
-        solved = plan_scenario(actor, scenario, objective=objective, progress=say)
+        solved = plan_scenario(actor, scenario, objective=objective, sizing=sizing, time_limit=time_limit,
+                               progress=say)
         say("writing outputs")
         files = write_plan_files(solved, target)
         doc = solved.summary.to_json() | {"files": [str(f) for f in files]}
@@ -85,11 +109,14 @@ def register(app: typer.Typer) -> None:
         from biplomacy.energy.plan import list_plans
 
         rows = [{k: v for k, v in p.to_json().items() if k != "summary"}
-                | {k: getattr(p.summary, k) for k in ("mining_mw_installed", "expected_btc_per_year")}
+                | {k: getattr(p.summary, k) for k in ("sizing", "mining_mw_installed", "btc_per_year_p50",
+                                                      "btc_per_year_static", "expected_btc_per_year")}
                 for p in list_plans(context.get(ctx).store())]
-        emit(rows, json_, lambda rs: table("Stored plans", ["id", "name", "objective", "mining MW", "BTC/yr", "created"],
+        emit(rows, json_, lambda rs: table("Stored plans", ["id", "name", "objective", "mining MW", "BTC/yr P50",
+                                                            "BTC/yr static", "created"],
                                            [(r["id"], r["name"], r["objective"], r["mining_mw_installed"],
-                                             r["expected_btc_per_year"], r["created_at"][:19]) for r in rs]))
+                                             r["btc_per_year_p50"], r["expected_btc_per_year"], r["created_at"][:19])
+                                            for r in rs]))
 
     @app.command("compare")
     def compare(ctx: typer.Context, a: str, b: str, json_: bool = typer.Option(False, "--json")) -> None:
@@ -128,11 +155,36 @@ def register(app: typer.Typer) -> None:
         d = {"name": s.name, "path": str(s.folder), "hours": len(s.grid.hours), "cap_mw": s.cap_mw,
              "ai_firm_mw": s.ai.firm_mw, "fleet_j_per_th": s.fleet_j_per_th,
              "zones": [z.__dict__ for z in s.zones], "tariffs": [t.__dict__ for t in s.tariffs],
-             "surplus_mw": {"min": float(s.surplus_mw.min()), "mean": float(s.surplus_mw.mean())}}
+             "surplus_mw": {"min": float(s.surplus_mw.min()), "mean": float(s.surplus_mw.mean())},
+             "demand_gwh": round(float(s.grid.demand_mw.sum()) / 1000.0, 1),
+             "peak_demand_mw": round(float(s.grid.demand_mw.max()), 1),
+             "max_available_mw": round(float(s.grid.available_total_mw.max()), 1)}
         emit(d, json_, lambda d: table(f"{d['name']}: {d['hours']:,} h, cap {d['cap_mw']:,.0f} MW",
                                        ["zone", "province", "limit MW", "ramp MW/h", "AI"],
                                        [(z["name"], z["province"], z["connection_limit_mw"], z["ramp_mw_per_h"],
                                          z["ai_allowed"]) for z in d["zones"]]))
+
+    @scenario_app.command("import-grid")
+    def import_grid_cmd(directory: Path, load: Path = typer.Option(..., "--load", help="NTDC hourly system load CSV "
+                                                                     "(date dd/mm/yyyy, hour 1-24, SYSLOAD MW)."),
+                        mix: Path = typer.Option(None, "--mix", help="CPPA-G monthly generation by fuel CSV (month, "
+                                                 "source, gwh[, fuel_cost_pkr_kwh])."),
+                        json_: bool = typer.Option(False, "--json")) -> None:
+        """Rewrite DIR/grid.csv from NTDC's hourly load (and CPPA-G's monthly mix): docs/energy-scenario.md."""
+        from biplomacy.energy.model.grid_import import import_grid, read_generation_mix, read_ntdc_load, write_grid
+
+        if not (directory / "scenario.toml").is_file():
+            raise InputError(f"{directory} is not a scenario folder (no scenario.toml); make one with "
+                             "`biplomacy energy scenario new NAME`", field="DIR")
+        hours, demand = read_ntdc_load(load)
+        g = import_grid(hours, demand, read_generation_mix(mix) if mix is not None else None)
+        n = write_grid(directory / "grid.csv", g)
+        doc = {"path": str(directory / "grid.csv"), "rows": n, "first_hour": hours[0], "last_hour": hours[-1],
+               "demand_gwh": round(float(demand.sum()) / 1000.0, 3), "peak_mw": round(float(demand.max()), 1),
+               "raised": list(g.raised)}
+        emit(doc, json_, lambda d: out.print(f"wrote {d['rows']:,} hours ({d['first_hour']} to {d['last_hour']}), "
+                                             f"{d['demand_gwh']:,.0f} GWh, peak {d['peak_mw']:,.0f} MW"
+                                             + "".join(f"\n  {r}" for r in d["raised"])))
 
     @scenario_app.command("generate-grid")
     def generate_grid(directory: Path, seed: int = typer.Option(2025, "--seed"),

@@ -15,9 +15,10 @@ from typing import Any
 from biplomacy.core.jsonable import to_jsonable
 from biplomacy.core.records import OMITTED_WHEN_NONE, Record
 from biplomacy.energy.model.network import NetworkAssumptions
+from biplomacy.energy.model.plan_inputs import PlanEconomics
 from biplomacy.energy.model.planner import PlanResult
-from biplomacy.energy.model.risk import Band, Fleet, Spread
-from biplomacy.energy.model.scenario import Scenario
+from biplomacy.energy.model.risk import Band, CostSpreads, Fleet, Spread
+from biplomacy.energy.model.scenario import Scenario, SupplyCost
 from biplomacy.energy.model.strain import Strain
 from biplomacy.energy.model.tariffs import TariffVerdict
 
@@ -53,11 +54,60 @@ class MeritOrderCost(Record):
 
 
 @dataclass(frozen=True)
+class Headline(Record):
+    """The plan's risk-adjusted headline and how it was had: the Monte Carlo of the plan's fleet at the first tariff
+    option (it switches off on days the hashprice does not pay the tariff; self-dilution only while it runs)."""
+
+    basis: str
+    tariff: str
+    tariff_usd_mwh: float
+    paths: int
+    years: float
+    seed: int
+    btc_per_year_p5: float
+    btc_per_year_p50: float
+    btc_per_year_p95: float
+    share_of_days_mining: float
+    npv_usd_p50: float
+    probability_of_loss: float
+    static_basis: str
+
+
+@dataclass(frozen=True)
+class CapexSummary(Record):
+    """The fleet's machines: what they cost and the annuity the planner charged for them."""
+
+    capex_usd: float
+    rate: float
+    life_years: float
+    annuity_factor: float
+    annuity_usd_per_year: float
+    annuity_usd_per_mwh: float | None  # over the plan's MWh a year (static basis)
+    usd_per_th: float
+    j_per_th: float
+
+
+@dataclass(frozen=True)
+class AlternativePlan(Record):
+    """The other sizing's plan, solved beside this one (static basis): what installing only what pays (or the whole
+    cap) would give."""
+
+    sizing: str
+    mining_mw_installed: float
+    mining_mwh_per_year: float
+    btc_per_year_static: float
+    lp_objective_usd_per_year: float
+
+
+@dataclass(frozen=True)
 class PlanSummary(Record):
     """A plan's figures (summary.json): installed MW, BTC a year, the tariff verdicts, grid strain, sources.
 
-    Figures a plan stored by an older version lacks are None: `net_value_at_merit_order_usd_per_year` and
-    `merit_order` (added with the merit-order tariff test); its LP objective was `net_value_usd_per_year`.
+    Every figure says its basis: "static" figures take the scenario's difficulty, fees and price for the whole
+    horizon (no growth, no halving) and the plan's hours whenever that hashprice pays the first tariff;
+    "risk-adjusted" ones are the Monte Carlo's over the paths. The headline is risk-adjusted
+    (`btc_per_year_p50` with P5 and P95 beside it); `btc_per_year_static` (= `expected_btc_per_year`) is labelled
+    as such. Figures a plan stored by an older version lacks are None.
     """
 
     scenario: str
@@ -80,18 +130,39 @@ class PlanSummary(Record):
     solve_seconds: float
     assumptions: tuple[str, ...]
     sources: tuple[Cited, ...]
+    sizing: str | None = None
+    btc_per_year_p50: float | None = None
+    btc_per_year_p5: float | None = None
+    btc_per_year_p95: float | None = None
+    btc_per_year_static: float | None = None
+    headline: Headline | None = None
+    capex: CapexSummary | None = None
+    alternative: AlternativePlan | None = None
+    cost_of_policy_gap_usd_per_year: float | None = None
+    strain_risk_adjusted: Strain | None = None
+    supply_cost: SupplyCost | None = None
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> PlanSummary:
         """Read a summary as stored, by this version or an older one."""
         merit = doc.get("merit_order")
+
+        def opt(kind: type[Any], name: str) -> Any:
+            value = doc.get(name)
+            return _read(kind, value) if isinstance(value, Mapping) else None
+
         summary: PlanSummary = _read(
             cls, doc, zones=tuple(_read(ZoneAllocation, z) for z in doc["zones"]),
             lp_objective_usd_per_year=doc.get("lp_objective_usd_per_year", doc.get("net_value_usd_per_year")),
             subsidy_pkr_per_year=dict(doc["subsidy_pkr_per_year"]),
             merit_order=_read(MeritOrderCost, merit) if merit is not None else None,
-            tariffs=tuple(_read(TariffVerdict, t) for t in doc["tariffs"]), strain=_read(Strain, doc["strain"]),
-            assumptions=tuple(doc["assumptions"]), sources=tuple(doc["sources"]))
+            tariffs=tuple(_read(TariffVerdict, t, levies=tuple(t["levies"]) if t.get("levies") is not None else None)
+                          for t in doc["tariffs"]),
+            strain=_read(Strain, doc["strain"]),
+            assumptions=tuple(doc["assumptions"]), sources=tuple(doc["sources"]),
+            headline=opt(Headline, "headline"), capex=opt(CapexSummary, "capex"),
+            alternative=opt(AlternativePlan, "alternative"), strain_risk_adjusted=opt(Strain, "strain_risk_adjusted"),
+            supply_cost=opt(SupplyCost, "supply_cost"))
         return summary
 
 
@@ -111,12 +182,14 @@ class ChartData(Record):
 
 @dataclass(frozen=True)
 class SolvedPlan:
-    """A plan just solved: the scenario and the LP's hourly result (for the files), its summary and chart data."""
+    """A plan just solved: the scenario and the LP's hourly result (for the files), its summary and chart data, and
+    what the risk model keeps of it (its fleet's daily profile and the tariffs' daily costs)."""
 
     scenario: Scenario
     result: PlanResult
     summary: PlanSummary
     chart_data: ChartData
+    economics: PlanEconomics
 
 
 @dataclass(frozen=True)
@@ -217,6 +290,10 @@ class RiskReport(Record):
     sources: tuple[Cited, ...]
     chart: Path | None = field(default=None, metadata=OMITTED_WHEN_NONE)
     tariff: str | None = None
+    btc_per_year: Spread | None = None  # BTC mined over the horizon / its years
+    # the tariff's subsidy and capacity contribution a year (PKR), over the paths
+    costs: CostSpreads | None = field(default=None, metadata=OMITTED_WHEN_NONE)
+    stored_plan: int | None = None  # the stored plan whose fleet was simulated (None: planned on the spot)
 
     @property
     def title(self) -> str:

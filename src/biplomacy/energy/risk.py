@@ -12,6 +12,7 @@ from biplomacy.core.provenance import load_registry
 from biplomacy.energy.model.network import NetworkAssumptions
 from biplomacy.energy.model.plan_inputs import PlanEconomics
 from biplomacy.energy.model.risk import Fleet, Progress, RiskSettings, simulate, validate
+from biplomacy.energy.model.tariffs import DailyCosts
 from biplomacy.energy.results import RiskReport
 
 if TYPE_CHECKING:
@@ -21,12 +22,16 @@ if TYPE_CHECKING:
 
 MODEL_ASSUMPTIONS = (
     "BTC price: geometric Brownian motion (daily steps) with the scenario's drift and volatility",
-    "difficulty of the rest of the network: lognormal growth, continuous rather than every 2,016 blocks",
+    "difficulty of the rest of the network: lognormal growth, continuous rather than every 2,016 blocks; tied to "
+    "hashprice when [network] difficulty_hashprice_elasticity > 0",
     "fees per block: mean-reverting (Ornstein-Uhlenbeck on log fees)",
     "daily shocks of price, difficulty and fees correlated through a Cholesky factor",
-    "self-dilution: from day 14 (the first retarget) the difficulty carries the fleet's own hashrate at its uptime",
+    "self-dilution only while the fleet runs: the difficulty carries its hashrate averaged over the last 14 days "
+    "(a retarget window), counting only the days it ran",
     "144 blocks a day; the subsidy halves at block 1,050,000",
-    "the fleet is switched off on days whose revenue would not pay its energy",
+    "the fleet is the plan's: each day it would draw the MWh and hash the TH-hours of the same day of the plan's year; "
+    "it is switched off on days whose revenue would not pay that energy at the tariff",
+    "BTC a year: BTC mined over the horizon / its years",
     "NPV: capex paid on day 0, daily net cash discounted continuously, no residual value of the machines",
 )
 
@@ -45,46 +50,63 @@ class PlannedMining:
 DEFAULT_SCENARIO = "pakistan-2025"
 
 
-def run_risk(scenario: str | Path | None = None, *, paths: int = 10_000, years: float = 5.0, seed: int = 1,
-             price_shock: float = 0.0, tariff: str | None = None, energy_price_usd_mwh: float | None = None,
-             plan: str | None = None, store: Store | None = None, prefer_stored: bool = False,
+def run_risk(scenario: str | Path | None = None, *, paths: int | None = None, years: float | None = None,
+             seed: int | None = None, price_shock: float = 0.0, tariff: str | None = None,
+             energy_price_usd_mwh: float | None = None, plan: str | None = None, store: Store | None = None,
+             prefer_stored: bool = False, difficulty_follows_hashprice: float | None = None,
              progress: Progress | None = None) -> RiskReport:
     """Take a plan's mining fleet and run the Monte Carlo on it.
 
     `plan` names a stored plan (id or name, read from `store`): the Monte Carlo then reads the fleet, zones'
-    PUE, tariffs and network the plan was made with, as stored with it (`stored_plan`); `scenario`, when given,
-    must be the plan's. Without `plan` the scenario (shipped name or folder; pakistan-2025 when None) is planned
-    here (the planner's net-value LP, not stored), unless `prefer_stored` is set and `store` holds a plan of this
-    very scenario: then the newest such plan is used (what the portal does, so a page does not re-solve the LP
-    an analyst already solved and stored). `energy_price_usd_mwh` replaces the tariff's price (e.g. the
-    marginal cost of surplus power) for a what-if; the report then names no tariff. The fan chart's file is the
-    edge's to write (energy/risk_files.py).
+    PUE, tariffs, network and supply costs the plan was made with, as stored with it (`stored_plan`); `scenario`,
+    when given, must be the plan's. Without `plan` the scenario (shipped name or folder; pakistan-2025 when None)
+    is planned here (the planner's policy plan, not stored), unless `prefer_stored` is set and `store` holds a plan
+    of this very scenario: then the newest such plan is used (what the portal does, so a page does not re-solve the
+    LP an analyst already solved and stored). `paths`, `years` and `seed` default to the scenario's [risk] table,
+    the settings of the plan's headline, so the same fleet gives the same figures here as on the plan.
+    `energy_price_usd_mwh` replaces the tariff's price (a what-if); the report then names no tariff and carries no
+    subsidy range. `difficulty_follows_hashprice` overrides [network] difficulty_hashprice_elasticity. The fan
+    chart's file is the edge's to write (energy/risk_files.py).
     """
     from biplomacy.energy.model.scenario import load_scenario
 
-    settings = RiskSettings(paths=paths, years=years, seed=seed, price_shock=price_shock)
-    validate(Fleet(1.0, 0.0, 0.0, 0.0), settings)  # bad settings are refused before the scenario is read
+    probe = RiskSettings(paths=paths or 1, years=years or 1.0, seed=seed or 0, price_shock=price_shock)
+    validate(Fleet(1.0, 0.0, 0.0, 0.0), probe)  # bad settings are refused before the scenario is read
     if energy_price_usd_mwh is not None and not (energy_price_usd_mwh >= 0 and tariff is None):
         raise InputError("must be zero or more, and not given together with --tariff", field="energy_price_usd_mwh")
     extra: list[str] = []
+    stored_id: int | None = None
     if plan is not None:
-        planned, econ, extra = stored_plan(store, plan, scenario)
+        planned, econ, extra, stored_id = stored_plan(store, plan, scenario)
     else:
         sc = load_scenario(scenario if scenario is not None else DEFAULT_SCENARIO)
-        econ = PlanEconomics.of(sc)
+        choose_tariff(sc, tariff)  # an unknown option is refused before the scenario is planned
         latest = latest_plan(sc, store) if prefer_stored else None
-        planned = plan_mining(latest) if latest is not None else solved_plan_mining(sc)
+        if latest is not None:
+            planned, econ, extra, stored_id = stored_plan(store, str(latest.id), None)
+        else:
+            planned, econ = solved_plan_mining(sc)
+    settings = RiskSettings(paths=paths if paths is not None else econ.risk.paths,
+                            years=years if years is not None else econ.risk.years,
+                            seed=seed if seed is not None else econ.risk.seed, price_shock=price_shock)
+    network = econ.network
+    if difficulty_follows_hashprice is not None:
+        network = network.with_changes(difficulty_hashprice_elasticity=difficulty_follows_hashprice)
     chosen_tariff = choose_tariff(econ, tariff)
     fleet, keys, notes = fleet_from_plan(econ, planned, chosen_tariff)
     chosen: str | None = chosen_tariff.name
+    costs = econ.daily_costs.get(chosen_tariff.name)
     if energy_price_usd_mwh is not None:
         fleet = replace(fleet, energy_price_usd_mwh=energy_price_usd_mwh)
         notes = [f"energy price: USD {energy_price_usd_mwh:,.2f}/MWh given on the command line (what-if, no tariff)",
                  *notes[1:]]
-        chosen = None
-    report = risk_report(econ.network, fleet, settings, label=econ.name, source_keys=keys,
-                         assumptions=[*notes, *extra], progress=progress)
-    return replace(report, tariff=chosen)
+        chosen, costs = None, None
+    if costs is not None and fleet.profile is not None and len(costs.kwh) != fleet.profile.days:
+        costs = None
+    report = risk_report(network, fleet, settings, label=econ.name, source_keys=keys,
+                         assumptions=[*notes, *extra], progress=progress, costs=costs,
+                         capacity_pkr_kwh=econ.supply_cost.capacity_pkr_kwh)
+    return replace(report, tariff=chosen, stored_plan=stored_id)
 
 
 def choose_tariff(sc: Scenario | PlanEconomics, tariff: str | None) -> Tariff:
@@ -99,7 +121,7 @@ def choose_tariff(sc: Scenario | PlanEconomics, tariff: str | None) -> Tariff:
 
 
 def stored_plan(store: Store | None, ref: str,
-                scenario: str | Path | None) -> tuple[PlannedMining, PlanEconomics, list[str]]:
+                scenario: str | Path | None) -> tuple[PlannedMining, PlanEconomics, list[str], int]:
     """A stored plan's mining and the scenario figures to simulate it with, and notes for the report.
 
     A plan stored with its inputs (0008_energy_plan_inputs) is simulated with them, whatever its scenario's files
@@ -123,7 +145,7 @@ def stored_plan(store: Store | None, ref: str,
         if sc is not None and p.inputs_sha256 != inputs_digest(sc)[0]:
             notes.append(f"{sc.folder} changed since {label} was stored (scenario.toml or grid.csv); the fleet, "
                          "tariffs and network were read from the inputs stored with the plan")
-        return plan_mining(p), PlanEconomics.from_json(kept, label), notes
+        return plan_mining(p), PlanEconomics.from_json(kept, label), notes, p.id
     if sc is None:
         try:
             sc = load_scenario(p.scenario)
@@ -134,7 +156,7 @@ def stored_plan(store: Store | None, ref: str,
         raise InputError(f"{label} was made from other inputs than {sc.folder} (scenario.toml or grid.csv "
                          "changed since) and was stored before plans kept their inputs; plan again or pass the "
                          "folder it was made from", field="plan")
-    return plan_mining(p), PlanEconomics.of(sc), []
+    return plan_mining(p), PlanEconomics.of(sc), [], p.id
 
 
 def plan_mining(p: StoredPlan) -> PlannedMining:
@@ -153,22 +175,29 @@ def latest_plan(sc: Scenario, store: Store | None) -> StoredPlan | None:
     return latest_plan_of(store, sc.name, inputs_digest(sc)[0])
 
 
-def solved_plan_mining(sc: Scenario) -> PlannedMining:
-    """Plan the scenario now (net-value objective; nothing stored). The same inputs are solved once a process."""
+def solved_plan_mining(sc: Scenario) -> tuple[PlannedMining, PlanEconomics]:
+    """Plan the scenario now (the policy plan, net-value objective; nothing stored). The same inputs are solved once
+    a process."""
     from biplomacy.energy.plan import inputs_digest
 
     return _solve(str(sc.folder.resolve()), inputs_digest(sc)[0])
 
 
 @lru_cache(maxsize=8)
-def _solve(folder: str, digest: str) -> PlannedMining:  # digest: a changed file is a new key
+def _solve(folder: str, digest: str) -> tuple[PlannedMining, PlanEconomics]:  # digest: a changed file is a new key
     from biplomacy.energy.model import planner
     from biplomacy.energy.model.scenario import load_scenario
+    from biplomacy.energy.plan import plan_economics
 
-    r = planner.plan(load_scenario(folder), "net-value")
-    return PlannedMining("solved from the scenario (net-value objective, not stored)",
-                         {z: float(r.mining_mw_installed[i]) for i, z in enumerate(r.zones)},
-                         {z: float(r.mining_mw[i].sum()) for i, z in enumerate(r.zones)}, len(r.hours))
+    sc = load_scenario(folder)
+    from biplomacy.energy.plan import default_sizing
+
+    sizing = default_sizing(sc)
+    r = planner.plan(sc, "net-value", sizing=sizing)
+    return (PlannedMining(f"solved from the scenario (net-value objective, {sizing} sizing, not stored)",
+                          {z: float(r.mining_mw_installed[i]) for i, z in enumerate(r.zones)},
+                          {z: float(r.mining_mw[i].sum()) for i, z in enumerate(r.zones)}, len(r.hours)),
+            plan_economics(sc, r))
 
 
 def fleet_from_plan(sc: Scenario | PlanEconomics, planned: PlannedMining,
@@ -204,7 +233,8 @@ def fleet_from_plan(sc: Scenario | PlanEconomics, planned: PlannedMining,
     th_nameplate = sum(mw * 1e6 / (ec.fleet_j_per_th * pue[z]) for z, mw in planned.installed_mw.items())
     capex = th_nameplate * ec.fleet_usd_per_th
     fleet = Fleet(hashrate_hs=th_running * 1e12, power_mw=installed,
-                  energy_price_usd_mwh=tariff.pkr_per_kwh * 1000.0 / ec.usd_pkr, capex_usd=capex, uptime=uptime)
+                  energy_price_usd_mwh=tariff.pkr_per_kwh * 1000.0 / ec.usd_pkr, capex_usd=capex, uptime=uptime,
+                  profile=ec.profile)
     notes = [
         f"energy price: tariff {tariff.name!r} PKR {tariff.pkr_per_kwh:g}/kWh at {ec.usd_pkr:g} PKR/USD = "
         f"USD {fleet.energy_price_usd_mwh:,.2f}/MWh",
@@ -212,23 +242,27 @@ def fleet_from_plan(sc: Scenario | PlanEconomics, planned: PlannedMining,
         f"(uptime {uptime:.1%} of installed MW-hours, heat derating and surplus hours included)",
         f"fleet: {ec.fleet_j_per_th:.2f} J/TH, {th_running * uptime / 1e6:,.1f} EH/s on average "
         f"({th_running / 1e6:,.1f} EH/s while running), capex USD {capex / 1e6:,.0f} m",
+        "daily profile: the plan's own MWh and TH-hours day by day" if ec.profile is not None else
+        "daily profile: none stored with this plan (stored before the fleet model): its MWh spread evenly over the year",
     ]
     keys = [*ec.source_keys, "energy.mining.derating_per_c"]
     return fleet, [k for k in keys if k in reg.facts], notes
 
 
 def risk_report(network: NetworkAssumptions, fleet: Fleet, settings: RiskSettings, *, label: str,
-                source_keys: list[str], assumptions: list[str], progress: Progress | None = None) -> RiskReport:
+                source_keys: list[str], assumptions: list[str], progress: Progress | None = None,
+                costs: DailyCosts | None = None, capacity_pkr_kwh: float = 0.0) -> RiskReport:
     """Simulate, then report the result with the model's assumptions and the sources of its figures."""
-    result = simulate(network, fleet, settings, progress)
+    result = simulate(network, fleet, settings, progress, costs=costs, capacity_pkr_kwh=capacity_pkr_kwh)
     keys = list(dict.fromkeys([*NetworkAssumptions.source_keys(), *source_keys]))
     return RiskReport(
         scenario=label, paths=result.paths, days=result.days, years=settings.years, seed=result.seed,
         price_shock=settings.price_shock, btc_mined=result.btc_mined, revenue_usd=result.revenue_usd,
         npv_usd=result.npv_usd, energy_cost_usd=result.energy_cost_usd,
         probability_of_loss=result.probability_of_loss, share_of_days_mining=result.share_of_days_mining,
-        fleet=fleet, network=network, bands=result.bands, assumptions=(*MODEL_ASSUMPTIONS, *assumptions),
-        sources=tuple(load_registry().cited(keys)))
+        fleet=replace(fleet, profile=None), network=network, bands=result.bands,
+        assumptions=(*MODEL_ASSUMPTIONS, *assumptions), sources=tuple(load_registry().cited(keys)),
+        btc_per_year=result.btc_per_year, costs=result.costs)
 
 
 def fan_chart_for(report: RiskReport) -> dict[str, Any]:

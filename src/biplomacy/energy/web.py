@@ -37,20 +37,43 @@ def _page(request: Request, plan: StoredPlan | None, plans: list[PlanEntry]) -> 
     if cd is not None:
         specs = {"heatmap": heatmap_from(cd.hours, cd.mining_mw), "monthly": monthly_from(cd.monthly_mwh)}
     s = plan.summary if plan is not None else None
-    tariffs = [] if s is None else [
-        {"name": t.name, "pkr_per_kwh": t.pkr_per_kwh, "subsidy": f"{t.subsidy_vs_marginal_pkr:,.0f}",
-         "below_cos": f"{t.shortfall_vs_cost_of_service_pkr:,.0f}", "verdict": t.verdict} for t in s.tariffs]
+    tariffs = [] if s is None else [_tariff_row(t) for t in s.tariffs]
+    sizings = [] if s is None or s.alternative is None else [
+        {"plan": f"{s.sizing} (this plan)", "mw": f"{s.mining_mw_installed:,.0f}", "mwh": f"{s.mining_mwh_per_year:,.0f}",
+         "btc": f"{(s.btc_per_year_static or 0):,.0f}", "lp": _usd(s.lp_objective_usd_per_year)},
+        {"plan": s.alternative.sizing, "mw": f"{s.alternative.mining_mw_installed:,.0f}",
+         "mwh": f"{s.alternative.mining_mwh_per_year:,.0f}", "btc": f"{s.alternative.btc_per_year_static:,.0f}",
+         "lp": _usd(s.alternative.lp_objective_usd_per_year)}]
+    strains = [] if s is None else [st for st in (s.strain, s.strain_risk_adjusted) if st is not None]
     zones = [] if s is None else [
         {"zone": z.zone, "mining_mw": f"{z.mining_mw:,.1f}", "ai_mw": f"{z.ai_mw:,.1f}",
          "mining_mwh": f"{z.mining_mwh:,.0f}"} for z in s.zones]
     values = {} if s is None else {"net_value_at_merit_order": _usd(s.net_value_at_merit_order_usd_per_year),
                                    "lp_objective": _usd(s.lp_objective_usd_per_year)}
     return render(request, "energy/index.html", plan=plan, plans=plans, specs=specs, tariffs=tariffs, zones=zones,
-                  values=values)
+                  values=values, sizings=sizings, strains=strains)
 
 
 def _usd(v: float | None) -> str:
     return "not computed (plan stored before this figure)" if v is None else f"USD {v:,.0f} a year"
+
+
+def _pkr(v: float | None) -> str:
+    return "-" if v is None else f"{v:,.0f}"
+
+
+def _tariff_row(t: Any) -> dict[str, str]:
+    """One tariff verdict as the subsidy table shows it ('-' for what a plan stored by an older version lacks)."""
+    rng = "-" if t.subsidy_pkr_p50 is None else f"{t.subsidy_pkr_p50:,.0f} ({t.subsidy_pkr_p5:,.0f}-{t.subsidy_pkr_p95:,.0f})"
+    subsidy = t.subsidy_pkr if t.subsidy_pkr is not None else t.subsidy_vs_marginal_pkr
+    return {"name": t.name, "pkr_per_kwh": f"{t.pkr_per_kwh}", "levies": ", ".join(t.levies) if t.levies else "none",
+            "runs": "-" if t.runs is None else ("yes" if t.runs else "no"),
+            "srmc": "-" if t.short_run_cost_pkr_kwh is None else f"{t.short_run_cost_pkr_kwh:.2f}",
+            "gap": _pkr(t.subsidy_vs_marginal_pkr), "dss": _pkr(t.unpaid_debt_service_surcharge_pkr),
+            "fixed": _pkr(t.unpaid_fixed_charge_pkr), "gst": _pkr(t.forgone_gst_pkr), "subsidy": _pkr(subsidy),
+            "subsidy_usd": _pkr(t.subsidy_usd if t.subsidy_usd is not None else t.subsidy_vs_marginal_usd),
+            "range": rng, "contribution": _pkr(t.capacity_contribution_pkr),
+            "carried": _pkr(t.capacity_carried_by_others_pkr), "verdict": t.verdict}
 
 
 def _index(request: Request) -> list[PlanEntry]:

@@ -293,13 +293,34 @@ def audit_head(ctx: typer.Context, json_: bool = typer.Option(False, "--json")) 
 
 def sources(
     pillar: str = typer.Option(None, "--pillar", help="house, energy, reserve, supervision or peers"),
+    stale: bool = typer.Option(False, "--stale", help="Only figures older than a year (standing rules left out): "
+                                                      "what to refresh."),
+    as_of: str = typer.Option(None, "--as-of", help="With --stale: the day to measure age from (YYYY-MM-DD; "
+                                                     "default today)."),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """List every real-world figure Biplomacy uses, with its date and source (or its assumption)."""
-    facts = load_registry().for_pillar(pillar)
-    emit([f.as_dict() for f in facts], json_, lambda _: table(
-        "Sources", ["key", "value", "unit", "date", "source"],
-        [(f.key, f.value, f.unit, f.date, f.cite()) for f in facts]))
+    from datetime import date
+
+    reg = load_registry()
+    if as_of is not None and not stale:
+        raise InputError("--as-of goes with --stale", field="as_of")
+    if not stale:
+        facts = reg.for_pillar(pillar)
+        emit([f.as_dict() for f in facts], json_, lambda _: table(
+            "Sources", ["key", "value", "unit", "date", "source"],
+            [(f.key, f.value, f.unit, f.date, f.cite()) for f in facts]))
+        return
+    try:
+        today = date.fromisoformat(as_of) if as_of is not None else date.today()
+    except ValueError:
+        raise InputError(f"{as_of!r} is not a date (YYYY-MM-DD)", field="as_of") from None
+    old = reg.stale(today, pillar)
+    rows = [f.as_dict() | {"age_days": f.age_days(today)} for f in old]
+    emit(rows, json_, lambda _: table(
+        f"Figures older than a year on {today.isoformat()} ({len(old)}): refresh these",
+        ["key", "value", "unit", "date", "age (days)", "source"],
+        [(f.key, f.value, f.unit, f.date, f"{f.age_days(today):,}", f.cite()) for f in old]))
 
 
 def doctor(ctx: typer.Context, strict: bool = typer.Option(False, "--strict", help="Exit 1 when a check fails."),

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from biplomacy.aml import profile_store
 from biplomacy.core.errors import InputError, Issue, NotFound
 from biplomacy.core.permissions import Actor, authorize
 from biplomacy.core.provenance import load_registry
@@ -37,6 +38,7 @@ from biplomacy.peers.model.diff import diff
 from biplomacy.peers.model.parts import PART_KINDS
 from biplomacy.peers.results import Adoption, BuiltBundle, BundleCheck, PartDiff, PublishedBundle
 from biplomacy.peers.tables import AdoptionRow, PublishedBundleRow
+from biplomacy.reserve import statements as reserve_statements
 from biplomacy.store.db import Store
 
 MAX_BUNDLE_BYTES = 32 * 1024 * 1024
@@ -121,10 +123,32 @@ def verify_bundle(data: bytes, trust: str, now: datetime | None = None) -> Bundl
     if not problems:
         verdict = verify_document(doc, trusted, now or datetime.now(UTC))
         problems, manifest = list(verdict.problems), verdict.manifest
+        if not problems:
+            problems = _statement_problems(doc)
     m = manifest if isinstance(manifest, dict) else {}
     issuer = m.get("issuer") if isinstance(m.get("issuer"), dict) else None
     return BundleCheck(not problems, tuple(p.as_dict() for p in problems), sha, public_key_text(trusted), issuer,
                        m.get("bundle_version"), m.get("issued_at"), m.get("expires_at"))
+
+
+def _statement_problems(doc: dict[str, Any]) -> list[Issue]:
+    """A signed bundle may still carry a reserve statement whose own signatures fail, or a rehearsal statement
+    (regtest coins) presented as a national one: each is a problem of that part."""
+    problems = []
+    kinds = {p["name"]: p["kind"] for p in doc["manifest"]["parts"]}
+    for name, content in doc["parts"].items():
+        if kinds.get(name) != "reserve-statement":
+            continue
+        statement = content["statement"]
+        verdict = reserve_statements.check(statement)
+        if not verdict.valid:
+            problems.append(Issue("statement-invalid", f"parts.{name}.statement",
+                                  f"the reserve statement does not verify: {verdict.reason}"))
+        if bundle_parts.is_rehearsal_network(statement.get("network")) and content["rehearsal"] is not True:
+            problems.append(Issue("rehearsal-as-real", f"parts.{name}.rehearsal",
+                                  f"the statement is on the {statement.get('network')} rehearsal chain but the part "
+                                  "does not mark it as a rehearsal"))
+    return problems
 
 
 def _ours(store: Store, kind: str) -> tuple[Any, str]:
@@ -174,13 +198,27 @@ def import_bundle(store: Store, actor: Actor, data: bytes, trust: str, adopt: Se
                               adopted=name in adopt and name not in done, already_adopted=name in done))
     fresh = [a for a in dict.fromkeys(adopt) if a not in done]
     if fresh:
-        _adopt(store, actor, check.sha256, manifest, contents, fresh)
+        profiles = {name: _aml_profile(check.sha256, manifest, name, contents[name]) for name in fresh
+                    if listed[name]["kind"] == "aml-rules"}  # checked before anything is stored
+        _adopt(store, actor, check.sha256, manifest, contents, fresh, profiles)
     return BundleCheck(True, (), check.sha256, check.trusted_key, check.issuer, check.bundle_version,
                        check.issued_at, check.expires_at, tuple(diffs), tuple(fresh))
 
 
+def _aml_profile(sha: str, manifest: dict[str, Any], name: str, content: Any) -> Any:
+    """An adopted aml-rules part as the AML rule profile it puts in force (its thresholds over the shipped ones)."""
+    text = content.get("thresholds_toml") if isinstance(content, dict) else None
+    source = f"bundle {sha[:16]} part {name}"
+    if not isinstance(text, str):
+        raise InputError(f"{source}: has no thresholds_toml to adopt; nothing was adopted or changed", field="adopt")
+    issuer = manifest["issuer"]
+    return profile_store.profile_from_thresholds(text, source, {
+        "bundle_sha256": sha, "part": name, "issuer": issuer["program"], "country": issuer["country"],
+        "issued_at": manifest["issued_at"], "thresholds_version": content.get("thresholds_version")})
+
+
 def _adopt(store: Store, actor: Actor, sha: str, manifest: dict[str, Any], contents: dict[str, Any],
-           names: list[str]) -> None:
+           names: list[str], aml_profiles: dict[str, Any]) -> None:
     issuer = manifest["issuer"]
     listed = {p["name"]: p for p in manifest["parts"]}
     at = datetime.now(UTC)
@@ -196,6 +234,9 @@ def _adopt(store: Store, actor: Actor, sha: str, manifest: dict[str, Any], conte
                    payload={"bundle_sha256": sha, "part": name, "kind": entry["kind"], "part_sha256": entry["sha256"],
                             "issuer": issuer["program"], "country": issuer["country"],
                             "public_key": issuer["public_key"], "bundle_version": manifest["bundle_version"]})
+            if name in aml_profiles:  # the AML scan and streaming scorer run with it from now on
+                profile_store.keep_in_force(s, actor, aml_profiles[name], None, f"bundle/{sha}/{name}",
+                                            {"learned": False, "fitted_on": aml_profiles[name].fitted_on})
 
 
 def adoptions(store: Store) -> list[Adoption]:

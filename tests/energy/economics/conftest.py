@@ -45,6 +45,10 @@ pkr_per_kwh = 22.98
 [ai]
 firm_mw = 100
 uptime = 0.99
+[risk]
+paths = 300
+years = 1.0
+seed = 1
 """
 
 

@@ -47,8 +47,10 @@ def test_without_a_plan_the_scenario_is_planned_and_its_fleet_simulated(tiny):
     from biplomacy.energy.model import planner
 
     sc = load_scenario(tiny)
-    r = planner.plan(sc)
-    planned = solved_plan_mining(sc)
+    r = planner.plan(sc, sizing="policy")
+    planned, econ = solved_plan_mining(sc)
+    assert econ.profile is not None and econ.profile.days == 2 and set(econ.daily_costs) == {"cost-of-service",
+                                                                                              "incremental"}
     assert planned.installed_mw["north"] == pytest.approx(float(r.mining_mw_installed[0]))
     assert planned.mwh["north"] == pytest.approx(float(r.mining_mw.sum())) and planned.hours == 48
     # the planner keeps mining within the heat-derated capacity, so the plan's energy is at most installed x hours

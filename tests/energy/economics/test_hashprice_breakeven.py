@@ -9,10 +9,12 @@ from biplomacy.energy.model.economics import asic_day, break_even_power_price_us
 D = Difficulty.parse("148.26T")
 
 
-def test_hashprice_at_148_26_t_is_near_the_published_0_000426_btc_per_ph_day():
-    hp = hashprice(D, 91_000, fees_btc_per_block=0.0316)
-    assert hp.btc_per_ph_day == pytest.approx(0.000426, rel=0.01)
-    assert hp.usd_per_ph_day == pytest.approx(hp.btc_per_ph_day * 91_000)
+def test_hashprice_at_156_t_is_the_published_0_00040577_btc_per_ph_day_of_3_nov_2025():
+    # Hashrate Index, 3 Nov 2025 (energy.network.hashprice_btc_ph_day): difficulty stood near its 156 T record and
+    # fees were 0.62 % of rewards (energy.network.fee_share): f = 3.125 x 0.0062 / (1 - 0.0062)
+    hp = hashprice(Difficulty.parse("156T"), 106_935, fees_btc_per_block=3.125 * 0.0062 / (1 - 0.0062))
+    assert hp.btc_per_ph_day == pytest.approx(0.00040577, rel=0.01)
+    assert hp.usd_per_ph_day == pytest.approx(hp.btc_per_ph_day * 106_935)
 
 
 def test_break_even_power_price_is_hashprice_over_0_024_times_j_per_th_and_pue():

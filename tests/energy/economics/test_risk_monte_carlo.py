@@ -2,11 +2,13 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from biplomacy.core.errors import InputError
 from biplomacy.core.units import Difficulty, Hashrate
 from biplomacy.energy.model.economics import expected_btc_from_height
+from biplomacy.energy.model.fleet import DailyProfile
 from biplomacy.energy.model.network import NetworkAssumptions, implied_hashrate_hs
 from biplomacy.energy.model.risk import Fleet, RiskSettings, daily_subsidy, simulate
 
@@ -69,15 +71,33 @@ def test_self_dilution_lowers_btc_mined():
     assert with_dilution.btc_mined.p50 < without.btc_mined.p50
 
 
-def test_self_dilution_counts_the_fleets_hashrate_at_its_uptime():
+def test_self_dilution_counts_the_fleets_hashrate_at_its_uptime_over_the_last_retarget_window():
     net = quiet(difficulty_growth_per_year=0.0, fees_btc_per_block=0.0, start_height=0)
     h = implied_hashrate_hs(net.difficulty) * 0.1
     part_time = Fleet(hashrate_hs=h, power_mw=1000, energy_price_usd_mwh=0, capex_usd=0, uptime=0.25)
     r = simulate(net, part_time, RiskSettings(paths=5, years=30 / 365, shutdown_when_unprofitable=False))
     day = 0.25 * h * 86_400 / 2**32 * 3.125
     own = 0.25 * h * 600 / 2**32  # a retarget sees the fleet's mean hashrate, a quarter of its running one
-    closed = 14 * day / net.difficulty + 16 * day / (net.difficulty + own)
+    # the difficulty of day t carries the mean of the last 14 days' hashing (none before day 0)
+    closed = sum(day / (net.difficulty + own * min(t, 14) / 14) for t in range(30))
     assert r.btc_mined.mean == pytest.approx(closed, rel=1e-9)
+
+
+def test_a_fleet_dilutes_the_difficulty_only_on_the_days_it_runs():
+    net = quiet(difficulty_growth_per_year=0.0, fees_btc_per_block=0.0, start_height=0)
+    h = implied_hashrate_hs(net.difficulty) * 0.1
+    th_day = h / 1e12 * 24  # TH-hours of a full day
+    runs = np.array([1.0 if t % 2 == 0 else 0.0 for t in range(30)])  # the grid lets it run every other day
+    prof = DailyProfile(runs * 100 * 24, runs * th_day)
+    fleet = Fleet(hashrate_hs=h, power_mw=100, energy_price_usd_mwh=0, capex_usd=0, uptime=0.5, profile=prof)
+    r = simulate(net, fleet, RiskSettings(paths=3, years=30 / 365, shutdown_when_unprofitable=False))
+    own_day = h * 600 / 2**32
+    closed = 0.0
+    for t in range(30):
+        window = runs[max(0, t - 14):t].sum()  # only the days it ran count in the retarget's average
+        closed += runs[t] * h * 86_400 / 2**32 * 3.125 / (net.difficulty + own_day * window / 14)
+    assert r.btc_mined.mean == pytest.approx(closed, rel=1e-9)
+    assert r.share_of_days_mining == pytest.approx(0.5)  # the days the grid gives it nothing are not mining days
 
 
 def test_zero_drift_keeps_the_mean_price_near_the_start_price():
@@ -131,3 +151,26 @@ def test_bad_settings_are_refused_naming_the_field(settings, field):
     with pytest.raises(InputError) as exc:
         simulate(NET, FLEET, settings)
     assert field in {i.path for i in exc.value.issues}
+
+
+def test_difficulty_tied_to_hashprice_grows_slower_after_a_price_crash():
+    net = quiet(difficulty_growth_per_year=0.25, fees_btc_per_block=0.0)
+    always_on = RiskSettings(paths=20, years=1, seed=5, price_shock=-0.5, shutdown_when_unprofitable=False)
+    independent = simulate(net, FLEET, always_on)
+    tied = simulate(net.with_changes(difficulty_hashprice_elasticity=1.0), FLEET, always_on)
+    # hashprice starts 50 % below its reference: miners add less hashrate, so the same fleet mines more
+    assert tied.btc_mined.p50 > independent.btc_mined.p50
+    # with hashprice at its start (no shock, no growth, no noise) the tie has nothing to answer to
+    still = quiet(difficulty_growth_per_year=0.0, fees_btc_per_block=0.0)
+    no_shock = RiskSettings(paths=20, years=1, seed=5, shutdown_when_unprofitable=False)
+    assert simulate(still.with_changes(difficulty_hashprice_elasticity=1.0), FLEET, no_shock).btc_mined.p50 == \
+        pytest.approx(simulate(still, FLEET, no_shock).btc_mined.p50, rel=1e-9)
+    # and growth that outruns the price lowers hashprice, which slows the growth it ties to
+    grow = RiskSettings(paths=20, years=1, seed=5, shutdown_when_unprofitable=False)
+    assert simulate(net.with_changes(difficulty_hashprice_elasticity=1.0), FLEET, grow).btc_mined.p50 > \
+        simulate(net, FLEET, grow).btc_mined.p50
+
+
+def test_an_elasticity_out_of_range_is_refused():
+    with pytest.raises(InputError, match="difficulty_hashprice_elasticity"):
+        NET.with_changes(difficulty_hashprice_elasticity=-1.0)

@@ -35,7 +35,7 @@ def test_fan_chart_draws_in_a_real_browser(live_server, browser_page, tmp_path):
     browser_page.wait_for_selector("#risk-fan[data-chart-ready='true'] svg")
     assert browser_page.locator("#risk-fan g.mark-area path").count() == 3  # one band per panel
     assert browser_page.js_errors == []
-    browser_page.screenshot(path=str(tmp_path / "risk.png"), full_page=True)
+    browser_page.screenshot(path=str(tmp_path / "risk.png"), full_page=True, timeout=60_000)
 
 
 def test_the_portal_runs_the_newest_stored_plan_of_the_scenario(app_client, tmp_path):

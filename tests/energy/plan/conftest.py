@@ -27,7 +27,7 @@ uptime = 1.0
 [[asic]]
 model = "S21 XP"
 j_per_th = {jth}
-price_usd_per_th = 24.0
+price_usd_per_th = {price}
 ambient_limit_c = 40.0
 share = 1.0
 [[tariff]]
@@ -38,6 +38,10 @@ name = "full"
 pkr_per_kwh = 70.0
 [network]
 btc_price_usd = 91000
+[risk]
+paths = 300
+years = 1.0
+seed = 1
 """
 
 ZONE = """[[zone]]
@@ -53,10 +57,10 @@ ambient_monthly_c = [20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20]
 
 
 def write_scenario(folder: Path, *, demand, hydro, rlng, oil=None, zones=(("A", 100.0, 1000.0, True),),
-                   cap=150.0, ai=0.0, jth=13.5, name="small") -> Path:
+                   cap=150.0, ai=0.0, jth=13.5, name="small", price=24.0) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     zs = "".join(ZONE.format(name=n, limit=lim, ramp=r, ai=str(a).lower()) for n, lim, r, a in zones)
-    (folder / "scenario.toml").write_text(TOML.format(name=name, cap=cap, ai=ai, zones=zs, jth=jth))
+    (folder / "scenario.toml").write_text(TOML.format(name=name, cap=cap, ai=ai, zones=zs, jth=jth, price=price))
     oil = oil if oil is not None else [1000.0] * len(demand)
     start = datetime(2025, 1, 1, tzinfo=PKT)
     with (folder / "grid.csv").open("w", newline="") as f:

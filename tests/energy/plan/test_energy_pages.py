@@ -20,7 +20,8 @@ def test_energy_page_shows_the_stored_plan_and_its_csv(app_client, small_scenari
     pid, _ = _stored(store, small_scenario, tmp_path / "o")
     r = app_client.get("/energy")
     assert r.status_code == 200
-    assert "Is the tariff a subsidy?" in r.text and "subsidy: the MWh mined cost more along the merit order" in r.text
+    assert "Is the tariff a subsidy?" in r.text and "subsidy: PKR" in r.text
+    assert 'id="btc-per-year"' in r.text and "risk-adjusted" in r.text and 'id="btc-static"' in r.text
     csv_text = app_client.get(f"/api/v1/energy/plans/{pid}/allocation.csv").text
     assert csv_text.splitlines()[0] == "zone,mining_mw,ai_mw,mining_mwh"
     assert app_client.get("/api/v1/energy/plans/999999/allocation.csv").status_code == 404

@@ -14,7 +14,7 @@ from biplomacy.energy.model import planner
 from biplomacy.energy.model.grid_csv import Grid
 from biplomacy.energy.model.merit_order import price_added_load
 from biplomacy.energy.model.network import NetworkAssumptions
-from biplomacy.energy.model.scenario import AiCentres, Asic, Scenario, Tariff, Zone
+from biplomacy.energy.model.scenario import AiCentres, Asic, RiskDefaults, Scenario, Tariff, Zone
 from biplomacy.energy.plan import summarise
 
 HOURS_A_YEAR = 8760.0
@@ -36,7 +36,7 @@ def scenario(*, demand, hydro, rlng, oil=None, zones=(("A", 100.0, 1000.0, True)
                     (Asic("S21 XP", jth, 24.0, 40.0, 1.0),), AiCentres(ai, 1.0),
                     (Tariff("cheap", 10.0), Tariff("full", 70.0)),
                     NetworkAssumptions.defaults().with_changes(btc_price_usd=91_000.0), 281.0, grid,
-                    ("energy.network.difficulty",))
+                    ("energy.network.difficulty",), risk=RiskDefaults(paths=100, years=0.2, seed=1))
 
 
 def btc_per_mwh_by_hand(s) -> float:
@@ -58,12 +58,15 @@ def test_three_hours_two_plants_by_hand():
     # The LP prices every MWh at the plant serving demand + the whole cap (800 MW): RLNG, hydro, RLNG.
     btc = 300.0 * btc_per_mwh_by_hand(s)
     year = HOURS_A_YEAR / 3
+    # the machines: 100 MW x 10^6 / (13.5 J/TH x 1.05) TH/s x USD 24 per TH/s, paid back at 12 % over 5 years
+    annuity = 100 * 1e6 / (13.5 * 1.05) * 24.0 * 0.12 / (1 - 1.12**-5)
     merit = (btc * 91_000 - (1_215_000 + 0 + 2_430_000) / 281.0) * year
-    lp = (btc * 91_000 - (2_430_000 + 0 + 2_430_000) / 281.0) * year
+    lp = (btc * 91_000 - (2_430_000 + 0 + 2_430_000) / 281.0) * year - annuity
     assert d.net_value_at_merit_order_usd_per_year == pytest.approx(merit, abs=0.01)
     assert d.lp_objective_usd_per_year == pytest.approx(lp, rel=1e-9, abs=0.01)
+    assert d.capex is not None and d.capex.annuity_usd_per_year == pytest.approx(annuity, rel=1e-9)
     assert d.net_value_at_merit_order_usd_per_year - d.lp_objective_usd_per_year == pytest.approx(
-        1_215_000 / 281.0 * year, abs=0.02)
+        1_215_000 / 281.0 * year + annuity, abs=0.02)
     assert "net_value_usd_per_year" not in d.to_json()
 
 
@@ -104,7 +107,8 @@ def small_grids(draw):
 def test_the_merit_order_net_value_is_never_below_the_net_value_lp_objective(g):
     """The LP charges every mined MWh at the plant serving demand + the whole cap; the planned load (AI + mining)
     never exceeds the cap, so along the rising merit order each MWh costs at most that, and the LP also charges
-    the AI's non-surplus generation at the dearest plant. The gap is exactly those two terms, both >= 0."""
+    the AI's non-surplus generation at the dearest plant and the machines' capex annuity. The gap is exactly those
+    three terms, each >= 0."""
     s = scenario(**g)
     r = planner.plan(s, "net-value")
     d = summarise(s, r)
@@ -117,8 +121,9 @@ def test_the_merit_order_net_value_is_never_below_the_net_value_lp_objective(g):
     lp = r.objective_value
     overcharge = float((r.marginal_cost_pkr_kwh * 1000.0 * mining - priced.mining_cost_pkr).sum()) / s.usd_pkr
     non_surplus = max(s.grid.fuel_cost_pkr_kwh.values()) * 1000.0 / s.usd_pkr * float(r.ai_from_non_surplus_mw.sum())
-    tol = 1e-3 + 1e-9 * abs(lp)  # HiGHS's primal tolerance on the columns, and the summary's rounding to cents
-    assert overcharge >= -tol and non_surplus >= 0
+    capex = float((planner.capex_annuity_usd_per_mw_year(s) * r.mining_mw_installed).sum()) * year  # the machines
+    tol = 1e-3 + 1e-9 * abs(lp) + 1e-9 * capex  # HiGHS's primal tolerance, and the summary's rounding to cents
+    assert overcharge >= -tol and non_surplus >= 0 and capex >= 0
     assert merit >= lp - tol
-    assert merit - lp == pytest.approx(overcharge + non_surplus, abs=tol)
+    assert merit - lp == pytest.approx(overcharge + non_surplus + capex, abs=tol)
     assert d.lp_objective_usd_per_year == pytest.approx(lp / year, abs=0.01)

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from biplomacy.energy.model.grid_csv import Grid
 from biplomacy.energy.model.merit_order import MeritOrder, price_added_load
-from biplomacy.energy.model.tariffs import assess_tariff
+from biplomacy.energy.model.scenario import SupplyCost, Tariff
+from biplomacy.energy.model.tariffs import assess_tariff, short_run_cost
 
 HOURS = tuple(f"2025-01-01T{h:02d}:00:00+05:00" for h in range(4))
 
@@ -38,18 +39,47 @@ def test_mining_load_walks_up_the_stack_from_demand_plus_ai_by_hand():
 
 def test_tariff_pays_or_falls_short_of_each_hours_merit_order_cost_by_hand():
     load = np.array([40.0, 60.0, 0.0, 30.0])
-    priced = price_added_load(three_plant_grid(), load, np.array([10.0, 10.0, 10.0, 0.0]))
-    t = assess_tariff("x", 15.0, load, priced.mining_cost_pkr, priced.marginal_cost_pkr_kwh,
-                      average_cost_pkr_kwh=26.34, cost_of_service_pkr_kwh=34.01, usd_pkr=281.0)
+    src = short_run_cost(three_plant_grid(), load, np.array([10.0, 10.0, 10.0, 0.0]), SupplyCost())
+    bench = SupplyCost(average_cost_pkr_kwh=25.98, cost_of_service_pkr_kwh=33.38)
+    t = assess_tariff(Tariff("x", 15.0, ("gst", "debt_service_surcharge", "fixed_charge")), src, runs=True,
+                      installed_mw=60.0, supply=bench, usd_pkr=281.0)
     # PKR 15/kWh pays 600,000 / 900,000 / 0 / 450,000 against costs 300,000 / 1,200,000 / 0 / 400,000
-    assert t.subsidy_vs_marginal_pkr == pytest.approx(300_000.0)
+    assert t.subsidy_vs_marginal_pkr == pytest.approx(300_000.0) and t.subsidy_pkr == pytest.approx(300_000.0)
     assert t.capacity_contribution_pkr == pytest.approx(300_000.0 + 50_000.0)
     assert t.hours_subsidised == 1 and t.hours_below_marginal == 2  # gas (20) is at the margin in h1 and h3
     assert t.subsidy_vs_marginal_usd == pytest.approx(300_000.0 / 281.0)
     assert t.energy_mwh == pytest.approx(130.0) and t.verdict.startswith("subsidy")
-    full = assess_tariff("y", 40.0, load, priced.mining_cost_pkr, priced.marginal_cost_pkr_kwh,
-                         average_cost_pkr_kwh=26.34, cost_of_service_pkr_kwh=34.01, usd_pkr=281.0)
-    assert full.subsidy_vs_marginal_pkr == 0 and full.verdict.startswith("no subsidy: at or above")
+    full = assess_tariff(Tariff("y", 40.0, ("gst", "debt_service_surcharge", "fixed_charge")), src, runs=True,
+                         installed_mw=60.0, supply=bench, usd_pkr=281.0)
+    assert full.subsidy_pkr == 0 and full.verdict.startswith("no subsidy: pays the short-run cost")
+
+
+def test_the_full_cost_adds_om_network_charges_and_the_levies_the_tariff_does_not_charge_by_hand():
+    load = np.array([40.0, 60.0, 0.0, 30.0])
+    supply = SupplyCost(variable_om_pkr_kwh=1.0, network_system_pkr_kwh=2.0, debt_service_surcharge_pkr_kwh=3.0,
+                        fixed_charge_pkr_kw_month=100.0, gst_share=0.18, capacity_pkr_kwh=16.67)
+    src = short_run_cost(three_plant_grid(), load, np.array([10.0, 10.0, 10.0, 0.0]), supply)
+    # the short-run cost adds PKR 1 + 2 a kWh to the fuel: 420,000 / 1,380,000 / 0 / 490,000 against 600,000 /
+    # 900,000 / 0 / 450,000 paid: a gap of 480,000 + 40,000 and a contribution of 180,000
+    t = assess_tariff(Tariff("bare", 15.0), src, runs=True, installed_mw=60.0, supply=supply, usd_pkr=281.0)
+    assert t.subsidy_vs_marginal_pkr == pytest.approx(520_000.0) and t.capacity_contribution_pkr == pytest.approx(180_000.0)
+    assert t.unpaid_debt_service_surcharge_pkr == pytest.approx(3.0 * 130_000)
+    assert t.forgone_gst_pkr == pytest.approx(0.18 * 15.0 * 130_000)
+    assert t.unpaid_fixed_charge_pkr == pytest.approx(100.0 * 60_000 * 12)  # per kW of the 60 MW, a year
+    assert t.subsidy_pkr == pytest.approx(520_000 + 390_000 + 351_000 + 72_000_000)
+    assert t.capacity_carried_by_others_pkr == pytest.approx(16.67 * 130_000 - 180_000)
+    levied = assess_tariff(Tariff("all", 15.0, ("gst", "debt_service_surcharge", "fixed_charge")), src, runs=True,
+                           installed_mw=60.0, supply=supply, usd_pkr=281.0)
+    assert levied.subsidy_pkr == pytest.approx(520_000.0)  # only the short-run gap is left
+    idle = assess_tariff(Tariff("bare", 15.0), src, runs=False, installed_mw=60.0, supply=supply, usd_pkr=281.0)
+    assert idle.energy_mwh == 0 and idle.subsidy_pkr == pytest.approx(72_000_000)  # the fixed charge stays
+
+
+def test_transmission_losses_gross_up_the_generation_the_delivered_kwh_needs():
+    one = Grid(HOURS[:1], np.array([0.0]), {"coal": np.array([1000.0])}, {"coal": 10.0})
+    src = short_run_cost(one, np.array([80.0]), 0.0, SupplyCost(transmission_loss_share=0.2))
+    # 80 MWh delivered need 100 MWh generated at PKR 10/kWh: 1,000,000, PKR 12.5 a delivered kWh
+    assert src.cost_pkr.tolist() == pytest.approx([1_000_000.0]) and src.average_pkr_kwh() == pytest.approx(12.5)
 
 
 def test_with_nothing_added_the_marginal_plant_is_the_grids_own():

@@ -19,15 +19,23 @@ SUMMARY_KEYS = [
     "scenario", "objective", "hours", "mining_mw_installed", "ai_mw_installed", "zones", "mining_mwh_per_year",
     "expected_btc_per_year", "expected_btc_per_year_after_self_dilution", "btc_price_usd", "difficulty",
     "net_value_at_merit_order_usd_per_year", "lp_objective_usd_per_year", "subsidy_pkr_per_year", "merit_order",
-    "tariffs", "strain", "solve_seconds", "assumptions", "sources"]
+    "tariffs", "strain", "solve_seconds", "assumptions", "sources",
+    # issue #15: the sizing, the risk-adjusted headline beside the static figure, capex, the other sizing's plan,
+    # the risk-adjusted strain and the supply costs the subsidy test priced
+    "sizing", "btc_per_year_p50", "btc_per_year_p5", "btc_per_year_p95", "btc_per_year_static", "headline", "capex",
+    "alternative", "cost_of_policy_gap_usd_per_year", "strain_risk_adjusted", "supply_cost"]
 ZONE_KEYS = ["zone", "mining_mw", "ai_mw", "mining_mwh"]
 MERIT_KEYS = ["hours_margin_moved_by_added_load", "mining_energy_cost_pkr_per_year", "mining_energy_cost_pkr_kwh",
               "ai_energy_cost_pkr_per_year"]
 TARIFF_KEYS = ["name", "pkr_per_kwh", "energy_mwh", "subsidy_vs_marginal_pkr", "hours_below_marginal",
                "hours_subsidised", "shortfall_vs_average_cost_pkr", "shortfall_vs_cost_of_service_pkr",
-               "capacity_contribution_pkr", "subsidy_vs_marginal_usd", "verdict"]
+               "capacity_contribution_pkr", "subsidy_vs_marginal_usd", "verdict", "basis", "runs", "levies",
+               "short_run_cost_pkr_kwh", "unpaid_debt_service_surcharge_pkr", "unpaid_fixed_charge_pkr",
+               "forgone_gst_pkr", "subsidy_pkr", "subsidy_usd", "capacity_carried_by_others_pkr", "subsidy_pkr_p5",
+               "subsidy_pkr_p50", "subsidy_pkr_p95", "subsidy_usd_p50", "capacity_contribution_pkr_p50",
+               "energy_mwh_p50"]
 STRAIN_KEYS = ["share_of_surplus_used", "peak_hours", "peak_hours_with_added_load", "non_surplus_mwh",
-               "non_surplus_max_mw", "curtailment_hours_by_zone"]
+               "non_surplus_max_mw", "curtailment_hours_by_zone", "basis", "mining_mwh", "peak_hours_with_mining"]
 
 
 def test_the_summary_json_has_the_published_keys_in_order(small_scenario):

@@ -48,8 +48,8 @@ def test_one_zone_without_binding_ramps_matches_the_greedy_optimum(tmp_path):
     rng = np.random.default_rng(7)
     hydro = (rng.uniform(0, 300, n)).round(1).tolist()
     folder = write_scenario(tmp_path / "g", demand=[100.0] * n, hydro=hydro, rlng=[150.0] * n,
-                            zones=(("A", 120.0, 1000.0, True),), cap=120.0, ai=0.0)
-    s = load_scenario(folder)
+                            zones=(("A", 120.0, 1000.0, True),), cap=120.0, ai=0.0, price=0.0)
+    s = load_scenario(folder)  # free machines: no capex annuity, so every paying hour is worth its MW
     r = planner.plan(s)
     mc = s.grid.marginal_cost_pkr_kwh(extra_mw=s.cap_mw)
     value_pkr_kwh = planner.btc_per_mwh(s, 1.05) * s.network.btc_price_usd * s.usd_pkr / 1000.0

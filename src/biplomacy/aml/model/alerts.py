@@ -13,6 +13,7 @@ class Alert:
     transactions: list[str]
     score: float
     evidence: dict[str, object] = field(default_factory=dict)
+    profile: str = ""  # the rule profile in force when it was raised (the shipped thresholds' version without one)
 
     def to_json(self) -> dict[str, Any]:
         """The alert as printed and stored: its fields in order, the score rounded to 4 places (a streaming
@@ -24,4 +25,4 @@ class Alert:
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> Alert:
         """An alert read back from its JSON (an alerts file of the streaming scorer)."""
-        return cls(**{f.name: doc[f.name] for f in fields(cls)})
+        return cls(**{f.name: doc[f.name] for f in fields(cls) if f.name in doc})

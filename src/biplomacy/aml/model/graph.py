@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from biplomacy.aml.model.transactions import Transactions
+from biplomacy.aml.model.transactions import Transactions, take
 
 CHUNK_PAIRS = 4_000_000  # at most this many (path, next transfer) pairs are materialised at once
 
@@ -50,6 +50,21 @@ def build(tx: Transactions) -> Graph:
     g = _build(tx)
     _last[:] = [(tx, g)]
     return g
+
+
+def at_most(tx: Transactions, ceiling: float) -> Transactions:
+    """The transfers of at most `ceiling` (the table itself when every one is), as a rule's amount band."""
+    if ceiling == float("inf"):
+        return tx
+    key = (id(tx), ceiling)
+    if _band and _band[0][0] == key and _band[0][1] is tx:
+        return _band[0][2]
+    sub = take(tx, np.flatnonzero(tx.amount <= ceiling))
+    _band[:] = [(key, tx, sub)]
+    return sub
+
+
+_band: list[tuple[tuple[int, float], Transactions, Transactions]] = []
 
 
 def account_codes(accounts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -173,3 +188,31 @@ def busy_accounts(g: Graph, w: float, k: int, outgoing: bool) -> list[tuple[str,
     codes = np.unique(o[later][hit])
     lo, hi = np.searchsorted(o, codes, "left"), np.searchsorted(o, codes, "right")
     return [(str(g.names[c]), order[a:b]) for c, a, b in zip(codes, lo, hi, strict=True)]
+
+
+def forward_pairs(g: Graph, w: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (i, k) of a transfer i into an account and a transfer k out of it with ts_i < ts_k <= ts_i + w,
+    neither a self-transfer, ordered by (ts_k, k, i): the order in which a stream of the same transfers meets
+    them. The building block of scatter-gather, gather-scatter, stack and random."""
+    rows = np.flatnonzero(g.src != g.dst)
+    lo, hi, _ = g.window(rows, w)
+    j, pos = expand(lo, hi)
+    i, k = rows[j], g.out_order[pos]
+    keep = g.src[k] != g.dst[k]
+    i, k = i[keep], k[keep]
+    order = np.lexsort((i, k, g.ts[k]))
+    return i[order], k[order]
+
+
+def sender_pairs(g: Graph, w: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (p, q) of transfers out of one account with ts_p < ts_q <= ts_p + w, neither a self-transfer,
+    ordered by (ts_q, q, p) (bipartite)."""
+    base = g.src * (g.n + 1)
+    lo = np.searchsorted(g.out_key, base + g._count_le(g.ts), "left")
+    hi = np.searchsorted(g.out_key, base + g._count_le(g.ts + w), "left")
+    j, pos = expand(lo, hi)
+    p, q = j, g.out_order[pos]
+    keep = (g.src[p] != g.dst[p]) & (g.src[q] != g.dst[q])
+    p, q = p[keep], q[keep]
+    order = np.lexsort((p, q, g.ts[q]))
+    return p[order], q[order]

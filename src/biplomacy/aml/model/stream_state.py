@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from biplomacy.aml.model.alerts import Alert
 from biplomacy.aml.model.thresholds import Thresholds
@@ -51,7 +52,7 @@ class Account:
     """What the rules keep about one account; windows are created when first needed."""
 
     __slots__ = ("last_ts", "last_tx", "near", "outs", "out_n", "ins", "in_n", "pending", "cyc_in", "raised",
-                 "hops", "origin", "nbrs")
+                 "hops", "origin", "nbrs", "fw_in", "b_out", "reach")
 
     def __init__(self) -> None:
         self.last_ts: float | None = None  # dormant_wake: its last activity
@@ -67,6 +68,9 @@ class Account:
         self.hops: int | None = None  # sanctioned_exposure: distance to a sanctioned address, when within reach
         self.origin = ""
         self.nbrs: dict[str, str] | None = None  # counterparty -> first transfer with it
+        self.fw_in: deque[tuple[Tx, int]] | None = None  # forward-pair rules: transfers in (and random's hops)
+        self.b_out: deque[Tx] | None = None  # bipartite: transfers out within its window
+        self.reach: dict[str, Any] | None = None  # per typology rule, what it has accumulated for this account
 
     def first_time(self, rule: str) -> bool:
         """True the first time `rule` is raised for this account (and remembers it)."""
@@ -79,16 +83,33 @@ class Account:
         self.near = self.outs = self.ins = self.cyc_in = None
         self.out_n = self.in_n = None
         self.pending = None
+        self.fw_in = None
+        self.b_out = None
+
+    def reached(self, rule: str) -> Any:
+        """What `rule` accumulated for this account (created empty by the rule's `new`)."""
+        return self.reach.get(rule) if self.reach else None
 
 
 class Arrival:
     """One transfer being scored, with the state of its two accounts and the peel chains it continues."""
 
-    __slots__ = ("tx", "src", "dst", "chains")
+    __slots__ = ("tx", "src", "dst", "chains", "hops")
 
     def __init__(self, tx: Tx, src: Account, dst: Account):
         self.tx, self.src, self.dst = tx, src, dst
         self.chains: list[tuple[Tx, ...]] = []  # peel_chain fills it; the transfer's pending entry carries it
+        self.hops = 1  # random fills it: the forwards in a row this transfer ends
+
+
+def forward_ins(a: Arrival, window_hours: float, ceiling: float) -> list[tuple[Tx, int]]:
+    """The transfers into the sender of `a` that `a` forwards within `window_hours` (ts_i < ts < ts_i + w), both of
+    at most `ceiling`, neither a self-transfer, in arrival order: graph.forward_pairs' pairs ending with `a`."""
+    tx, q = a.tx, a.src.fw_in
+    if not q or tx.amount > ceiling or tx.src == tx.dst:
+        return []
+    w = window_hours * 3600
+    return [(i, hops) for i, hops in q if i.ts < tx.ts <= i.ts + w and i.amount <= ceiling]
 
 
 @dataclass(frozen=True)
@@ -113,6 +134,7 @@ class StreamState:
         self.active: OrderedDict[str, float] = OrderedDict()  # accounts with windows, least recently touched first
         self.clock = float("-inf")
         self.scored = 0
+        self.rings: set[frozenset[str]] = set()  # unordered_cycle: the rings raised (their accounts)
 
     def apply(self, tx: Tx, rules: Sequence[StreamRule]) -> list[Alert]:
         """Score `tx` with `rules` (streaming forms, in order), each of which also keeps what it needs of it;
@@ -135,12 +157,33 @@ class StreamState:
             dst.pending.append(Pending(tx, arrival.chains or [(tx,)]))
             while tx.ts - dst.pending[0].tx.ts > self.th.window_hours * 3600 + LATE_SECONDS:
                 dst.pending.popleft()
+        if tx.src != tx.dst:
+            self._keep_forward(arrival)
         for name in (tx.src, tx.dst):
             self.active[name] = tx.ts
             self.active.move_to_end(name)
         self._expire()
         self.scored += 1
         return alerts
+
+    def _keep_forward(self, a: Arrival) -> None:
+        """The transfer joins its receiver's transfers in (forward-pair rules) and its sender's transfers out
+        (bipartite) while within their windows and amount ceilings."""
+        tx, th = a.tx, self.th
+        if tx.amount <= th.forward_max_amount():
+            q = a.dst.fw_in
+            if q is None:
+                q = a.dst.fw_in = deque()
+            q.append((tx, a.hops))
+            while tx.ts - q[0][0].ts > th.forward_window_hours() * 3600 + LATE_SECONDS:
+                q.popleft()
+        if tx.amount <= th.bipartite_max_amount:
+            b = a.src.b_out
+            if b is None:
+                b = a.src.b_out = deque()
+            b.append(tx)
+            while tx.ts - b[0].ts > th.bipartite_window_hours * 3600 + LATE_SECONDS:
+                b.popleft()
 
     def account(self, name: str) -> Account:
         a = self.accounts.get(name)
@@ -150,7 +193,7 @@ class StreamState:
 
     def _expire(self) -> None:
         """Drop the windows of accounts untouched for longer than the longest window (their entries are stale)."""
-        horizon = self.clock - max(self.th.window_hours, self.th.cycle_window_hours) * 3600 - LATE_SECONDS
+        horizon = self.clock - self.th.longest_window_hours() * 3600 - LATE_SECONDS
         while self.active:
             name, seen = next(iter(self.active.items()))
             if seen >= horizon:
@@ -161,7 +204,7 @@ class StreamState:
     def size(self) -> StateSize:
         windows = nbrs = pending = 0
         for a in self.accounts.values():
-            windows += sum(len(q) for q in (a.near, a.outs, a.ins, a.cyc_in) if q)
+            windows += sum(len(q) for q in (a.near, a.outs, a.ins, a.cyc_in, a.fw_in, a.b_out) if q)
             pending += len(a.pending) if a.pending else 0
             nbrs += len(a.nbrs) if a.nbrs else 0
         return StateSize(len(self.accounts), len(self.active), windows, pending, nbrs, self.scored)

@@ -1,8 +1,13 @@
 """The transaction table AML rules read: columnar arrays, validated row by row from a file's columns.
 
-Two layouts load as they are: Biplomacy's (tx_id, timestamp, from_account, to_account, amount, asset, and
-optional vasp) and IBM AMLSim's transactions.csv (tran_id, orig_acct, bene_acct, tx_type, base_amt,
-tran_timestamp, is_sar, alert_id).
+Four layouts load as they are: Biplomacy's (tx_id, timestamp, from_account, to_account, amount, asset, and
+optional vasp); IBM AMLSim's transactions.csv (tran_id, orig_acct, bene_acct, tx_type, base_amt,
+tran_timestamp, is_sar, alert_id); the older AMLSim samples' (sourceNodeId, targetNodeId, value, time: a daily
+step, no id: each transfer is named r<line>); and IBM AMLworld's (Timestamp, From Bank, Account, To Bank,
+Account, Amount Received, Receiving Currency, Amount Paid, Payment Currency, Payment Format, Is Laundering: an
+account is named bank:account, the amount is the amount paid in its currency, the naive timestamps are read as
+UTC and each transfer is named r<line>). A transaction's own label (AMLSim's is_sar, AMLworld's Is Laundering)
+is kept in `label`.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ from biplomacy.core.errors import InputError, Issue
 
 OURS = ("tx_id", "timestamp", "from_account", "to_account", "amount", "asset")
 AMLSIM = ("tran_id", "orig_acct", "bene_acct", "base_amt", "tran_timestamp")
+AMLSIM_STEPS = ("sourceNodeId", "targetNodeId", "value", "time")
+AMLWORLD = ("Timestamp", "From Bank", "Account", "To Bank", "Account.1", "Amount Paid", "Payment Currency",
+            "Is Laundering")
 MAX_ISSUES = 50
 
 
@@ -59,6 +67,8 @@ def _vectorised(columns: Mapping[str, Sequence[str]], keys: dict[str, str]) -> t
     if any(not np.all(np.char.str_len(np.char.strip(np.asarray(columns[keys[k]], dtype=str))) > 0)
            for k in ("id", "src", "dst")):
         return None
+    if np.all(np.char.isdigit(stamps)):  # AMLSim's daily steps
+        return stamps.astype(np.int64) * 86400.0, amt
     utc = np.char.endswith(stamps, "+00:00")
     zulu = np.char.endswith(stamps, "Z")
     if not np.all(utc | zulu):
@@ -73,8 +83,28 @@ def _vectorised(columns: Mapping[str, Sequence[str]], keys: dict[str, str]) -> t
     return (dt - np.datetime64(0, "us")).astype(np.int64) / 1e6, amt
 
 
+def _normalise(columns: Mapping[str, Sequence[str]]) -> Mapping[str, Sequence[str]]:
+    """The older AMLSim and the AMLworld layouts rewritten as AMLSim's, so that one check reads them all."""
+    names = set(columns)
+    if set(AMLSIM_STEPS) <= names and not set(AMLSIM) <= names:
+        n = len(columns["time"])
+        return {"tran_id": [f"r{i + 2}" for i in range(n)], "orig_acct": columns["sourceNodeId"],
+                "bene_acct": columns["targetNodeId"], "base_amt": columns["value"], "tran_timestamp": columns["time"]}
+    if set(AMLWORLD) <= names:
+        n = len(columns["Timestamp"])
+        return {"tran_id": [f"r{i + 2}" for i in range(n)],
+                "orig_acct": [f"{b}:{a}" for b, a in zip(columns["From Bank"], columns["Account"], strict=True)],
+                "bene_acct": [f"{b}:{a}" for b, a in zip(columns["To Bank"], columns["Account.1"], strict=True)],
+                "base_amt": columns["Amount Paid"], "asset": columns["Payment Currency"],
+                "tran_timestamp": [t.replace("/", "-").replace(" ", "T") + (":00" if len(t) == 16 else "") + "+00:00"
+                                   for t in columns["Timestamp"]],
+                "is_sar": columns["Is Laundering"]}
+    return columns
+
+
 def from_columns(columns: Mapping[str, Sequence[str]], source: str) -> Transactions:
     """Validate and convert a file's columns (all as text); every bad row is named with its field."""
+    columns = _normalise(columns)
     names = set(columns)
     if set(OURS) <= names:
         keys = dict(zip(("id", "ts", "src", "dst", "amt", "asset"), OURS, strict=True))
@@ -83,7 +113,9 @@ def from_columns(columns: Mapping[str, Sequence[str]], source: str) -> Transacti
     else:
         missing = sorted(set(OURS) - names)
         raise InputError(f"{source}: missing columns {missing} (expected {', '.join(OURS)}[, vasp], "
-                         "or AMLSim's tran_id, orig_acct, bene_acct, base_amt, tran_timestamp)", field="columns")
+                         "or AMLSim's tran_id, orig_acct, bene_acct, base_amt, tran_timestamp, or the older "
+                         "AMLSim samples' sourceNodeId, targetNodeId, value, time, or AMLworld's Timestamp, From Bank, "
+                         "Account, To Bank, Account, Amount Paid, Payment Currency, Is Laundering)", field="columns")
     n = len(columns[keys["id"]])
     issues: list[Issue] = []
     fast = _vectorised(columns, keys)
@@ -120,3 +152,26 @@ def from_columns(columns: Mapping[str, Sequence[str]], source: str) -> Transacti
                         for x in columns["is_sar"]]) if "is_sar" in columns else np.full(n, -1)
     return Transactions(ids.astype(str), ts, np.asarray(columns[keys["src"]]).astype(str),
                         np.asarray(columns[keys["dst"]]).astype(str), amt, asset.astype(str), vasp.astype(str), label)
+
+
+def concat(tables: Sequence[tuple[Transactions, str]]) -> Transactions:
+    """Several files' transfers as one table (a supervisor joins VASPs' flows), in time order; a tx_id in two
+    files is an error naming both, as the alerts name transfers by id."""
+    if len(tables) == 1:
+        return tables[0][0]
+    seen: dict[str, str] = {}
+    for t, source in tables:
+        for i in t.tx_id.tolist():
+            if seen.setdefault(i, source) != source:
+                raise InputError(f"tx_id {i!r} is in both {seen[i]} and {source}; ids must be unique across the "
+                                 "files scanned together", field="transactions")
+    parts = [t for t, _ in tables]
+    joined = Transactions(*(np.concatenate([getattr(p, f) for p in parts]) for f in
+                            ("tx_id", "ts", "src", "dst", "amount", "asset", "vasp", "label")))
+    return take(joined, np.argsort(joined.ts, kind="stable"))
+
+
+def take(tx: Transactions, rows: np.ndarray) -> Transactions:
+    """The transfers at positions `rows` (a time slice, a sample), in that order."""
+    return Transactions(tx.tx_id[rows], tx.ts[rows], tx.src[rows], tx.dst[rows], tx.amount[rows], tx.asset[rows],
+                        tx.vasp[rows], tx.label[rows])

@@ -78,6 +78,12 @@ def _amount(transfer: dict[str, Any], issues: list[Issue]) -> tuple[Decimal | No
 
 def check_transfer(doc: Any, rule: ThresholdRule) -> TravelRuleResult:
     payload, transfer, prefix = split_envelope(doc)
+    if not prefix and isinstance(doc, dict) and "transfer" in doc:
+        # transfer data beside a bare payload: an envelope whose payload key is missing or misspelt. Refused,
+        # never read as a bare payload with its transfer (and so the FATF R.16 threshold) ignored.
+        return TravelRuleResult(False, [Issue("travel.envelope", "ivms101", "an envelope with 'transfer' holds "
+                                              "the IVMS101 IdentityPayload under 'ivms101' (or 'identityPayload'); "
+                                              f"it has none (keys: {', '.join(sorted(map(str, doc))[:8])})")])
     problems = [Issue(i.code, prefix + i.path if i.path != "$" else (prefix.rstrip(".") or "$"), i.message)
                 for i in validate_identity_payload(payload)]
     result = TravelRuleResult(not problems, problems, transfer)

@@ -41,6 +41,7 @@ _DEFAULT_KEYS: dict[str, str] = {
     "corr_price_fees": "energy.risk.corr_price_fees",
     "corr_difficulty_fees": "energy.risk.corr_difficulty_fees",
     "discount_rate_annual": "energy.risk.discount_rate_annual",
+    "difficulty_hashprice_elasticity": "energy.risk.difficulty_hashprice_elasticity",
 }
 
 
@@ -70,6 +71,7 @@ class NetworkAssumptions:
     corr_price_fees: float = 0.4
     corr_difficulty_fees: float = 0.1
     discount_rate_annual: float = 0.12
+    difficulty_hashprice_elasticity: float = 0.0  # 0: difficulty growth drawn independently of hashprice
 
     @classmethod
     def defaults(cls, registry: Registry | None = None) -> NetworkAssumptions:
@@ -183,6 +185,9 @@ def _range_problems(v: Mapping[str, Any]) -> list[tuple[str, str]]:
             out.append((name, f"must be zero or more, got {v[name]!r}"))
     if not v["difficulty_growth_per_year"] > -1:
         out.append(("difficulty_growth_per_year", f"must be above -1 (a fraction), got {v['difficulty_growth_per_year']!r}"))
+    if not 0 <= v["difficulty_hashprice_elasticity"] <= 10:
+        out.append(("difficulty_hashprice_elasticity", f"must be from 0 to 10 (0: independent of hashprice), got "
+                    f"{v['difficulty_hashprice_elasticity']!r}"))
     if not -1 < v["discount_rate_annual"] < 10:
         out.append(("discount_rate_annual", f"must be a fraction like 0.12, got {v['discount_rate_annual']!r}"))
     if not v["start_height"] >= 0:

@@ -10,8 +10,8 @@ served from non-surplus (dispatchable) generation. Constraints: sum(M + A) <= ca
 limit; sum A = the AI firm load (zones that allow AI only); m_zt <= derate_zt * M_z (heat); |m_zt - m_z,t-1| <=
 ramp_z; sum_z m_zt + uptime * sum A - g_t <= surplus_t. Objectives (docs/energy-planner.md):
 - "net-value" (the issue's "net value to the country"): BTC at the scenario's price minus energy at the hour's
-  marginal cost, minus the cost of non-surplus generation for AI. The machines' capex is the miners' and is
-  left to the risk model (payback, NPV);
+  marginal cost, minus the machines' capex as an annuity ([capex] rate and life: capital recovery factor x the
+  USD of the TH/s one MW of a zone powers, per installed MW), minus the cost of non-surplus generation for AI;
 - "min-grid-cost": the grid's view: each mining MWh is worth the first tariff option, never the BTC, so
   mining runs only where the tariff covers the hour's marginal cost; non-surplus generation is penalised.
 
@@ -37,6 +37,7 @@ from biplomacy.energy.model.scenario import Scenario
 
 OBJECTIVES = ("net-value", "min-grid-cost")
 FORMULATIONS = ("auto", "direct")
+SIZINGS = ("pays", "policy")  # install what pays, or the whole cap (the policy's 2,000 MW) whatever it pays
 HASHES_PER_DIFFICULTY = 2.0**32
 DIURNAL_SWING_C = 6.0  # energy.scenario.diurnal_swing_c (assumption): hourly ambient = monthly mean +/- this
 
@@ -49,6 +50,7 @@ class SolverSettings:
     solver: str = "simplex"  # HiGHS `solver`: "simplex" (dual) or "ipm" (interior point, then crossover)
     dual_pricing: str = "devex"  # dual simplex edge weights: "devex", "steepest-edge" or "choose" (HiGHS picks)
     presolve: bool = False  # HiGHS presolve; it finds almost nothing to remove in the "auto" formulation
+    time_limit_s: float | None = None  # None: no limit; past it the solve stops without an optimum
 
     def __post_init__(self) -> None:
         if self.solver not in ("simplex", "ipm"):
@@ -60,9 +62,12 @@ class SolverSettings:
     def highs_options(self) -> dict[str, Any]:
         """The HiGHS options these settings stand for (the bench's bare solve uses the same). One thread: HiGHS's
         parallel dual simplex was slower here (ADR 0008), and its thread pool is one per process."""
-        return {"output_flag": False, "threads": 1, "solver": self.solver,
-                "presolve": "on" if self.presolve else "off",
-                "simplex_dual_edge_weight_strategy": _PRICING[self.dual_pricing]}
+        options = {"output_flag": False, "threads": 1, "solver": self.solver,
+                   "presolve": "on" if self.presolve else "off",
+                   "simplex_dual_edge_weight_strategy": _PRICING[self.dual_pricing]}
+        if self.time_limit_s is not None:
+            options["time_limit"] = float(self.time_limit_s)
+        return options
 
 
 _PRICING = {"choose": -1, "devex": 1, "steepest-edge": 2}
@@ -125,6 +130,8 @@ class PlanResult:
     derate: np.ndarray  # zones x hours: the share of installed MW the heat leaves usable
     objective_value: float
     solve_seconds: float
+    sizing: str = "pays"
+    capex_usd_per_mw_year: np.ndarray | None = None  # per zone: the annuity the objective charged (net-value)
 
     @property
     def mining_mwh(self) -> float:
@@ -156,6 +163,16 @@ def derate_matrix(s: Scenario) -> np.ndarray:
         distinct, where = np.unique(_ambient(z.ambient_monthly_c, month, hour), return_inverse=True)
         out[i] = np.array([derating_fraction(float(a), limit) for a in distinct])[where.ravel()]
     return out
+
+
+def capex_usd_per_mw(s: Scenario, pue: float) -> float:
+    """USD of machines one MW at the meter of a zone powers: TH/s per MW = 10^6 / (J/TH x PUE), at USD per TH/s."""
+    return 1e6 / (s.fleet_j_per_th * pue) * s.fleet_usd_per_th
+
+
+def capex_annuity_usd_per_mw_year(s: Scenario) -> np.ndarray:
+    """Per zone: the capex of one installed MW paid back as an annuity ([capex] rate over life), USD a year."""
+    return np.array([capex_usd_per_mw(s, z.pue) for z in s.zones]) * s.capex.annuity_factor
 
 
 def btc_per_mwh(s: Scenario, pue: float) -> float:
@@ -191,13 +208,20 @@ class _Rows:
         return starts.astype(np.int32), c[order].astype(np.int32), v[order]
 
 
-def build(s: Scenario, objective: str = "net-value", formulation: str = "auto") -> LpModel:
+def build(s: Scenario, objective: str = "net-value", formulation: str = "auto", sizing: str = "pays") -> LpModel:
     if objective not in OBJECTIVES:
         raise InputError(f"{objective!r} is not one of {', '.join(OBJECTIVES)}", field="objective")
     if formulation not in FORMULATIONS:
         raise InputError(f"formulation: {formulation!r} is not one of {', '.join(FORMULATIONS)}",
                          field="formulation")
+    if sizing not in SIZINGS:
+        raise InputError(f"{sizing!r} is not one of {', '.join(SIZINGS)}", field="sizing")
     check_feasible(s)  # explain the obvious conflicts in words before HiGHS sees them
+    room_total = sum(z.connection_limit_mw for z in s.zones)
+    if sizing == "policy" and room_total < s.cap_mw:
+        raise InfeasibleError(f"the policy plan installs the whole cap {s.cap_mw:,.0f} MW, but the zones' connection "
+                              f"limits add up to {room_total:,.0f} MW; raise a zone's connection_limit_mw or plan "
+                              "with --sizing pays", field="sizing")
     Z, T = len(s.zones), len(s.grid.hours)
     surplus = s.surplus_mw
     mc = s.grid.marginal_cost_pkr_kwh(extra_mw=s.cap_mw)  # the plant that serves the whole allocation
@@ -230,6 +254,8 @@ def build(s: Scenario, objective: str = "net-value", formulation: str = "auto") 
     cost[ix:ig] = (cost_m * sign).ravel()
     cost[iM:iM + Z] = (cost_m * offset).sum(axis=1)
     cost[ig:] = worst_usd_mwh * (1.0 if objective == "net-value" else 10.0)
+    if objective == "net-value":  # the machines, paid back as an annuity over the plan's share of a year
+        cost[iM:iM + Z] += capex_annuity_usd_per_mw_year(s) * T / 8760.0
     col_lower = np.zeros(n)
     col_upper = np.full(n, np.inf)
     for z, zone in enumerate(s.zones):
@@ -238,8 +264,9 @@ def build(s: Scenario, objective: str = "net-value", formulation: str = "auto") 
         col_lower[iA + z] = s.ai_pinned_mw(zone.name)  # [[ai_centre]] rows fix AI in their zone
     rows = _Rows()
     zs = np.arange(Z)
-    # cap
-    rows.add(np.zeros(2 * Z, int), np.arange(2 * Z), np.ones(2 * Z), np.array([-np.inf]), np.array([s.cap_mw]))
+    # cap: at most the cap, or all of it for the policy plan
+    rows.add(np.zeros(2 * Z, int), np.arange(2 * Z), np.ones(2 * Z),
+             np.array([s.cap_mw if sizing == "policy" else -np.inf]), np.array([s.cap_mw]))
     # connection limits
     rows.add(np.concatenate([zs, zs]), np.concatenate([iM + zs, iA + zs]), np.ones(2 * Z),
              np.full(Z, -np.inf), np.array([z.connection_limit_mw for z in s.zones]))
@@ -311,18 +338,38 @@ def solve(model: LpModel, settings: SolverSettings | None = None) -> tuple[np.nd
     return np.asarray(h.getSolution().col_value), float(h.getInfo().objective_function_value), seconds
 
 
+def solve_within(s: Scenario, model: LpModel, sizing: str, time_limit: float | None) -> tuple[np.ndarray, float, float]:
+    """The requested plan's solve; past `time_limit` an error that says how large the LP was, how many hours the
+    surplus can bind in (what makes it slow), and what an analyst can change."""
+    if time_limit is None:
+        return solve(model)
+    try:
+        return solve(model, SolverSettings(time_limit_s=time_limit))
+    except InputError as exc:
+        if "without an optimum" not in str(exc):
+            raise
+        raise InputError(
+            f"no optimum within {time_limit:g} s: {len(s.zones)} zones x {model.hours:,} h, {model.num_col:,} columns "
+            f"and {model.num_row:,} rows, the surplus can bind in {len(model.surplus_hours):,} hours (sizing "
+            f"{sizing}); allow more time or plan fewer zones or hours"
+            + (", or plan at sizing 'pays' (the policy's whole cap is the harder LP)" if sizing == "policy" else "")
+            + " (docs/energy.md, 'Speed')", field="time_limit") from None
+
+
 def write_back(s: Scenario, model: LpModel, x: np.ndarray, objective: str, obj_value: float,
-               seconds: float) -> PlanResult:
+               seconds: float, sizing: str = "pays") -> PlanResult:
     Z, T = len(model.zones), model.hours
     non_surplus = np.zeros(T)
     non_surplus[model.surplus_hours] = np.clip(x[2 * Z + Z * T:], 0.0, None)
     return PlanResult(model.zones, s.grid.hours, objective, np.clip(x[:Z], 0, None), np.clip(x[Z:2 * Z], 0, None),
                       model.mining_mw(x), non_surplus, model.surplus_mw, model.marginal_cost_pkr_kwh,
-                      model.btc_per_mwh, model.derate, -obj_value, seconds)
+                      model.btc_per_mwh, model.derate, -obj_value, seconds, sizing,
+                      capex_annuity_usd_per_mw_year(s) if objective == "net-value" else None)
 
 
-def plan(s: Scenario, objective: str = "net-value", settings: SolverSettings | None = None) -> PlanResult:
+def plan(s: Scenario, objective: str = "net-value", settings: SolverSettings | None = None,
+         sizing: str = "pays") -> PlanResult:
     """Build, solve and write back in one call."""
-    model = build(s, objective)
+    model = build(s, objective, sizing=sizing)
     x, obj, seconds = solve(model, settings)
-    return write_back(s, model, x, objective, obj, seconds)
+    return write_back(s, model, x, objective, obj, seconds, sizing)

@@ -4,31 +4,31 @@ The model, one step a day (dt = 1/365 year), for every path at once:
 
 * BTC price: geometric Brownian motion, log P += (mu - sigma^2/2) dt + sigma sqrt(dt) z_price, so with
   mu = 0 the price is a martingale (its mean stays at the start price). `price_shock` scales P0 once.
-* Difficulty of the rest of the network: log D += log(1 + g) dt + sigma_D sqrt(dt) z_diff, so the median
-  grows by g a year. Retargets are continuous here (the 2,016-block steps are left out: they move the
-  timing of growth by at most two weeks). Self-dilution: from day 14 on (the first retarget) the
-  difficulty also carries the fleet's own hashrate as the network sees it over a retarget window, i.e.
-  at its uptime: D_eff = D + uptime * fleet * 600 / 2^32.
+* Difficulty of the rest of the network: log D += [log(1 + g) + beta x (log h_t - log h_0)] dt + sigma_D sqrt(dt)
+  z_diff, where h is the hashprice (price / difficulty, fees aside) and beta the scenario's
+  `difficulty_hashprice_elasticity`: 0 (the default) draws difficulty growth independently of hashprice (only
+  the correlated shocks link them); beta > 0 lets miners add hashrate faster when hashprice is above its start and
+  slower (or retire it) when below. Retargets are continuous here (the 2,016-block steps move the timing of growth
+  by at most two weeks).
+* Self-dilution, only while the fleet runs: a retarget averages the last 2,016 blocks, so the difficulty carries the
+  fleet's own hashrate averaged over the previous 14 days, counting the days it ran (a day it was off adds
+  nothing): D_eff = D + mean_14(on x hashrate) x 600 / 2^32.
 * Mean fees per block: f0 * exp(y), y an Ornstein-Uhlenbeck process around 0 (fee spikes fade):
   y += -kappa y dt + sigma_f sqrt(dt) z_fee.
 * (z_price, z_diff, z_fee) are standard normals correlated through the Cholesky factor of the scenario's
   correlation matrix. Blocks come every 600 s (144 a day); the subsidy halves at block 1,050,000.
-* BTC a day = uptime * fleet * 86,400 / (D_eff * 2^32) * (subsidy + fees); revenue at that day's price;
-  energy cost = MW * 24 h * uptime * USD/MWh (fixed); NPV = -capex + sum of discounted daily net cash
-  (continuous discounting at log(1 + r)); the machines' residual value is taken as zero.
-* Shutdown (on by default): on a day whose revenue would not pay its energy the fleet is switched off
-  (no BTC, no energy bought), as an operator on an interruptible surplus tariff would; the decision uses
-  that day's price and difficulty.
+* The fleet is the plan's (energy/model/fleet.py): on day t it would draw the MWh and hash the TH-hours of day
+  (t mod days) of the plan's year (surplus hours, ramps and heat derating included). Shutdown (on by default): on a
+  day whose revenue would not pay its energy at the tariff, the fleet is switched off (no BTC, no energy bought),
+  as an operator on an interruptible surplus tariff would. BTC = TH-hours x 3,600 x 10^12 / (D_eff x 2^32) x
+  (subsidy + fees); revenue at that day's price; NPV = -capex + the discounted daily net cash (continuous
+  discounting at log(1 + r)); the machines' residual value is taken as zero.
+* With a tariff's daily costs (energy/model/tariffs.py DailyCosts) the subsidy and the capacity contribution are
+  added up on the days the fleet runs, so the subsidy test gets its range over the paths.
 
-The fleet is a plan's (energy/risk.py): a stored plan, or the scenario planned on the spot. Its power is
-the plan's installed mining MW; its uptime is the plan's MWh a year over installed MW x 8,760 h (surplus hours,
-ramps and heat derating are in the plan's hourly MW already); its hashrate while running is chosen so that
-uptime x hashrate is the plan's hash-hours (each zone's MWh at the fleet's J/TH and the zone's PUE); the energy
-price is the chosen tariff option. The simulation itself takes the Fleet's five figures and nothing else.
-
-Only per-path running totals are kept (a few arrays of `paths` floats), never paths x days; quantile
-bands for a fan chart are taken every `band_every_days`. The generator is NumPy's PCG64 seeded with
-`seed`, and draws happen in one fixed order, so the same seed gives the same numbers.
+Only per-path running totals are kept (a few arrays of `paths` floats, and a 14-day ring for the dilution), never
+paths x days; quantile bands for a fan chart are taken every `band_every_days`. The generator is NumPy's PCG64
+seeded with `seed`, and draws happen in one fixed order, so the same seed gives the same numbers.
 """
 
 from __future__ import annotations
@@ -40,9 +40,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from biplomacy.core.errors import InputError, Issue
+from biplomacy.energy.model.fleet import DailyProfile
 from biplomacy.energy.model.network import BLOCKS_PER_DAY, HASHES_PER_DIFFICULTY, NetworkAssumptions
+from biplomacy.energy.model.tariffs import DailyCosts
 
-FIRST_RETARGET_DAY = 14  # 2,016 blocks at 144 a day
+RETARGET_DAYS = 14  # 2,016 blocks at 144 a day
 QUANTILES = (5.0, 50.0, 95.0)
 
 Progress = Callable[[int, int], None]
@@ -50,14 +52,21 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True, slots=True)
 class Fleet:
-    """What is being risked: hashrate and power at the meter while running, the share of the time it runs
-    (a plan's energy over its installed MW-hours), the energy price and capex."""
+    """What is being risked: hashrate and power at the meter at full installed MW, the share of the time the grid
+    lets it run (a plan's energy over its installed MW-hours), the energy price and capex, and the plan's daily
+    profile (None: `uptime` x the installed MW every day, as plans stored before profiles were kept)."""
 
     hashrate_hs: float
     power_mw: float
     energy_price_usd_mwh: float
     capex_usd: float
-    uptime: float = 1.0  # share of the time the fleet runs at full power (a plan's MWh / (MW x hours))
+    uptime: float = 1.0  # share of the time the grid lets the fleet run (a plan's MWh / (MW x hours))
+    profile: DailyProfile | None = None
+
+    def daily(self) -> DailyProfile:
+        if self.profile is not None:
+            return self.profile
+        return DailyProfile.flat(self.power_mw, self.uptime, self.hashrate_hs / 1e12 / max(self.power_mw, 1e-12))
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +107,16 @@ class Band:
 
 
 @dataclass(frozen=True, slots=True)
+class CostSpreads:
+    """A tariff's money a year over the paths (PKR): the subsidy, the capacity contribution, what others carry."""
+
+    subsidy_pkr_per_year: Spread
+    capacity_contribution_pkr_per_year: Spread
+    capacity_carried_by_others_pkr_per_year: Spread
+    mwh_per_year: Spread
+
+
+@dataclass(frozen=True, slots=True)
 class RiskResult:
     btc_mined: Spread
     revenue_usd: Spread
@@ -109,6 +128,9 @@ class RiskResult:
     paths: int
     days: int
     seed: int
+    btc_per_year: Spread
+    run_share_by_day: tuple[float, ...]  # per day of the plan's year: the share of (paths x years) it ran
+    costs: CostSpreads | None = None
 
 
 def validate(fleet: Fleet, settings: RiskSettings) -> None:
@@ -133,6 +155,10 @@ def validate(fleet: Fleet, settings: RiskSettings) -> None:
         check(math.isfinite(v) and v >= 0, f"fleet.{name}", f"must be zero or more, got {v}")
     check(fleet.hashrate_hs > 0, "fleet.hashrate_hs", "the fleet has no hashrate")
     check(0 < fleet.uptime <= 1, "fleet.uptime", f"must be in (0, 1], got {fleet.uptime}")
+    if fleet.profile is not None:
+        prof = fleet.profile
+        check(bool(np.all(np.isfinite(prof.mwh)) and np.all(prof.mwh >= 0) and np.all(np.isfinite(prof.th_hours))
+                   and np.all(prof.th_hours >= 0)), "fleet.profile", "daily MWh and TH-hours must be finite and >= 0")
     if issues:
         raise InputError.from_issues(issues, "the risk inputs")
 
@@ -145,7 +171,8 @@ def daily_subsidy(network: NetworkAssumptions, days: int) -> np.ndarray:
 
 
 def simulate(network: NetworkAssumptions, fleet: Fleet, settings: RiskSettings,
-             progress: Progress | None = None) -> RiskResult:
+             progress: Progress | None = None, costs: DailyCosts | None = None,
+             capacity_pkr_kwh: float = 0.0) -> RiskResult:
     """Run the Monte Carlo described in the module docstring."""
     validate(fleet, settings)
     n, days = settings.paths, settings.days
@@ -153,63 +180,84 @@ def simulate(network: NetworkAssumptions, fleet: Fleet, settings: RiskSettings,
     sq = math.sqrt(dt)
     chol = np.linalg.cholesky(np.array(network.correlation_matrix()))
     rng = np.random.Generator(np.random.PCG64(settings.seed))
+    prof = fleet.daily()
+    if costs is not None and len(costs.kwh) != prof.days:
+        raise InputError(f"the tariff's daily costs cover {len(costs.kwh)} days, the fleet's profile {prof.days}",
+                         field="fleet.profile")
 
     sp, sd, sf = network.price_volatility_annual, network.difficulty_growth_volatility_annual, network.fee_volatility_annual
     price_step = (network.price_drift_annual - 0.5 * sp * sp) * dt
     diff_step = math.log1p(network.difficulty_growth_per_year) * dt
+    beta_dt = network.difficulty_hashprice_elasticity * dt
     fee_keep = 1.0 - network.fee_mean_reversion_per_year * dt
-    # scale the Cholesky rows by each process's daily volatility once
-    load = chol * np.array([[sp * sq], [sd * sq], [sf * sq]])
+    load = chol * np.array([[sp * sq], [sd * sq], [sf * sq]])  # scale the Cholesky rows by each daily volatility
     subsidy = daily_subsidy(network, days)
     disc = math.exp(-math.log1p(network.discount_rate_annual) * dt)
-    # a retarget averages two weeks of blocks, so the fleet adds its mean hashrate (uptime x running)
-    own_difficulty = fleet.uptime * fleet.hashrate_hs * 600.0 / HASHES_PER_DIFFICULTY if settings.self_dilution else 0.0
-    btc_per_difficulty = fleet.uptime * fleet.hashrate_hs * 86_400.0 / HASHES_PER_DIFFICULTY
-    cost_day = fleet.power_mw * 24.0 * fleet.uptime * fleet.energy_price_usd_mwh
+    own_per_ths = 1e12 * 600.0 / HASHES_PER_DIFFICULTY  # difficulty one TH/s adds once a retarget has seen it
+    hashes_per_th_hour = 1e12 * 3600.0 / HASHES_PER_DIFFICULTY
+    shutdown = settings.shutdown_when_unprofitable
+    dilution = settings.self_dilution
+    usd_mwh = fleet.energy_price_usd_mwh
 
-    log_p = np.full(n, math.log(network.btc_price_usd * (1.0 + settings.price_shock)))
-    log_d = np.full(n, math.log(network.difficulty))
-    y = np.zeros(n)
-    btc = np.zeros(n)
-    revenue = np.zeros(n)
-    pv = np.zeros(n)  # present value of revenue less energy
-    days_on = np.zeros(n)
-    z = np.empty((3, n))
-    shocks = np.empty((3, n))
-    day_btc = np.empty(n)
-    day_usd = np.empty(n)
-    price = np.empty(n)
-    on = np.ones(n)
+    log_p0 = math.log(network.btc_price_usd * (1.0 + settings.price_shock))
+    log_d0 = math.log(network.difficulty)
+    log_p, log_d, y = np.full(n, log_p0), np.full(n, log_d0), np.zeros(n)
+    btc, revenue, energy, pv, days_on = (np.zeros(n) for _ in range(5))
+    kwh, sub, contrib = np.zeros(n), np.zeros(n), np.zeros(n)
+    ring = np.zeros((RETARGET_DAYS, n))  # the fleet's mean TH/s on each of the last 14 days (0 when off)
+    trailing = np.zeros(n)
+    z, shocks = np.empty((3, n)), np.empty((3, n))
+    day_btc, day_usd, price, on = np.empty(n), np.empty(n), np.empty(n), np.ones(n)
+    run_sum, run_count = np.zeros(prof.days), np.zeros(prof.days)
     bands: list[Band] = []
     df, every = 1.0, max(1, days // 50)
-    shutdown = settings.shutdown_when_unprofitable
     for t in range(days):
+        k = t % prof.days
+        mwh, th_hours = float(prof.mwh[k]), float(prof.th_hours[k])
         d_eff = np.exp(log_d)
-        if t >= FIRST_RETARGET_DAY:
-            d_eff += own_difficulty
+        if dilution:
+            d_eff += trailing * (own_per_ths / RETARGET_DAYS)
         np.exp(y, out=day_btc)
         day_btc *= network.fees_btc_per_block
         day_btc += subsidy[t]
-        day_btc *= btc_per_difficulty
+        day_btc *= th_hours * hashes_per_th_hour
         day_btc /= d_eff
         np.exp(log_p, out=price)
         np.multiply(day_btc, price, out=day_usd)
-        if shutdown:
+        cost_day = mwh * usd_mwh
+        if th_hours <= 0:  # the grid leaves it nothing that day: it does not mine
+            on.fill(0.0)
+        elif shutdown:
             np.greater_equal(day_usd, cost_day, out=on, casting="unsafe")
-            day_btc *= on
-            day_usd *= on
+        else:
+            on.fill(1.0)
+        day_btc *= on
+        day_usd *= on
         btc += day_btc
         revenue += day_usd
         days_on += on
+        energy += on * cost_day
+        if costs is not None:
+            kwh += on * float(costs.kwh[k])
+            sub += on * float(costs.subsidy_pkr[k])
+            contrib += on * float(costs.contribution_pkr[k])
+        run_sum[k] += float(on.mean())
+        run_count[k] += 1
+        slot = t % RETARGET_DAYS  # the oldest day leaves the retarget window, today's hashing enters it
+        trailing -= ring[slot]
+        np.multiply(on, th_hours / 24.0, out=ring[slot])
+        trailing += ring[slot]
         day_usd -= on * cost_day  # the day's net cash
         day_usd *= df
         pv += day_usd
         df *= disc
         if t % settings.band_every_days == 0 or t == days - 1:
-            bands.append(_band(t, price, btc, revenue - cost_day * days_on - fleet.capex_usd))
+            bands.append(_band(t, price, btc, revenue - energy - fleet.capex_usd))
         if t < days - 1:
             rng.standard_normal(out=z)
             np.matmul(load, z, out=shocks)
+            if beta_dt:  # difficulty growth follows hashprice relative to its start
+                log_d += beta_dt * ((log_p - log_p0) - (log_d - log_d0))
             log_p += price_step
             log_p += shocks[0]
             log_d += diff_step
@@ -219,11 +267,20 @@ def simulate(network: NetworkAssumptions, fleet: Fleet, settings: RiskSettings,
         if progress is not None and (t % every == 0 or t == days - 1):
             progress(t + 1, days)
     npv = pv - fleet.capex_usd
+    years = days / 365.0
+    cost_spreads = None
+    if costs is not None:
+        contribution_py = contrib / years
+        cost_spreads = CostSpreads(_spread(sub / years + costs.fixed_unpaid_pkr_per_year), _spread(contribution_py),
+                                   _spread(np.clip(capacity_pkr_kwh * kwh / years - contribution_py, 0, None)),
+                                   _spread(kwh / 1000.0 / years))
+    shares = np.divide(run_sum, run_count, out=np.zeros(prof.days), where=run_count > 0)
     return RiskResult(
         btc_mined=_spread(btc), revenue_usd=_spread(revenue), npv_usd=_spread(npv),
-        energy_cost_usd=_spread(days_on * cost_day), share_of_days_mining=float(np.mean(days_on) / days),
+        energy_cost_usd=_spread(energy), share_of_days_mining=float(np.mean(days_on) / days),
         probability_of_loss=float(np.mean(npv < 0.0)),
-        bands=tuple(bands), paths=n, days=days, seed=settings.seed)
+        bands=tuple(bands), paths=n, days=days, seed=settings.seed, btc_per_year=_spread(btc / years),
+        run_share_by_day=tuple(round(float(v), 6) for v in shares), costs=cost_spreads)
 
 
 def _spread(x: np.ndarray) -> Spread:

@@ -58,10 +58,55 @@ class AiCentre:
     uptime: float
 
 
+LEVIES = ("gst", "debt_service_surcharge", "fixed_charge")
+
+
 @dataclass(frozen=True)
 class Tariff:
+    """A tariff option: its rate, and what the miner pays on top of it (`levies`, a subset of LEVIES)."""
+
     name: str
     pkr_per_kwh: float
+    levies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Capex:
+    """How the planner charges the fleet's capex: an annuity at `rate` over `life_years` ([capex])."""
+
+    rate: float = 0.12
+    life_years: float = 5.0
+
+    @property
+    def annuity_factor(self) -> float:
+        """Capital recovery factor r / (1 - (1 + r)^-n): the share of capex paid each year."""
+        if self.rate == 0:
+            return 1.0 / self.life_years
+        return self.rate / (1.0 - (1.0 + self.rate) ** -self.life_years)
+
+
+@dataclass(frozen=True)
+class SupplyCost:
+    """What a kWh delivered to a zone costs beyond the marginal plant's fuel, and the benchmarks ([supply_cost])."""
+
+    transmission_loss_share: float = 0.0
+    variable_om_pkr_kwh: float = 0.0
+    network_system_pkr_kwh: float = 0.0
+    debt_service_surcharge_pkr_kwh: float = 0.0
+    fixed_charge_pkr_kw_month: float = 0.0
+    gst_share: float = 0.0
+    capacity_pkr_kwh: float = 0.0
+    average_cost_pkr_kwh: float = 0.0
+    cost_of_service_pkr_kwh: float = 0.0
+
+
+@dataclass(frozen=True)
+class RiskDefaults:
+    """The Monte Carlo behind a plan's risk-adjusted headline ([risk]); `energy risk` starts from the same."""
+
+    paths: int = 10_000
+    years: float = 5.0
+    seed: int = 1
 
 
 @dataclass(frozen=True)
@@ -79,6 +124,9 @@ class Scenario:
     grid: Grid
     source_keys: tuple[str, ...]
     ai_centres: tuple[AiCentre, ...] = ()  # when given, each centre's firm MW sits in its zone
+    capex: Capex = Capex()
+    supply_cost: SupplyCost = SupplyCost()
+    risk: RiskDefaults = RiskDefaults()
 
     def ai_pinned_mw(self, zone: str) -> float:
         """Firm AI MW that [[ai_centre]] rows place in this zone (0 when AI is placed freely)."""
@@ -88,6 +136,11 @@ class Scenario:
     def fleet_j_per_th(self) -> float:
         """Share-weighted efficiency of the fleet."""
         return sum(a.j_per_th * a.share for a in self.fleet)
+
+    @property
+    def fleet_usd_per_th(self) -> float:
+        """Share-weighted price of the fleet per TH/s."""
+        return sum(a.price_usd_per_th * a.share for a in self.fleet)
 
     @property
     def fleet_ambient_limit_c(self) -> float:
@@ -159,6 +212,9 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         ai_doc = doc.get("ai", {})
         ai = AiCentres(_num(ai_doc, "firm_mw", f"{where}: ai", issues, lo=0.0),
                        _num(ai_doc, "uptime", f"{where}: ai", issues, lo=0.0, hi=1.0))
+    capex = _capex(doc.get("capex", {}), where, issues)
+    supply = _supply_cost(doc.get("supply_cost", {}), where, issues)
+    risk = _risk_defaults(doc.get("risk", {}), where, issues)
     cap = _num(doc, "cap_mw", where, issues, lo=0.0)
     margin = _num(doc, "reserve_margin_share", where, issues, lo=0.0, hi=1.0)
     usd_pkr = _num(doc, "usd_pkr", where, issues, lo=1e-9)
@@ -181,13 +237,14 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     assert grid is not None and network is not None
     keys = tuple(str(k) for k in doc.get("source_keys", []))
     return Scenario(str(doc.get("name", folder.name)), folder, cap, margin, zones, fleet, ai, tariffs, network,
-                    usd_pkr, grid, keys, centres)
+                    usd_pkr, grid, keys, centres, capex, supply, risk)
 
 
 def _num(d: Mapping[str, Any], key: str, where: str, issues: list[Issue], lo: float | None = None,
          hi: float | None = None) -> float:
     raw = d.get(key) if isinstance(d, Mapping) else None
-    path = f"{where}.{key}" if where.endswith(("]", "ai", "zone", "asic", "tariff")) else f"{where}: {key}"
+    path = f"{where}.{key}" if where.endswith(("]", "ai", "zone", "asic", "tariff", "capex", "supply_cost", "risk")) \
+        else f"{where}: {key}"
     if raw is None:
         issues.append(Issue("missing", path, "missing"))
         return 0.0
@@ -243,7 +300,12 @@ def _tariffs(rows: Any, where: str, issues: list[Issue]) -> list[Tariff]:
     out = []
     for i, r in enumerate(rows):
         w = f"{where}: tariff[{i}]"
-        out.append(Tariff(str(r.get("name", f"tariff{i}")), _num(r, "pkr_per_kwh", w, issues, lo=0.0)))
+        levies = r.get("levies", []) if isinstance(r, Mapping) else []
+        if not isinstance(levies, list) or not all(isinstance(x, str) and x in LEVIES for x in levies):
+            issues.append(Issue("tariff.levies", f"{w}.levies", f"expected a list of {', '.join(LEVIES)}, got {levies!r}"))
+            levies = []
+        out.append(Tariff(str(r.get("name", f"tariff{i}")), _num(r, "pkr_per_kwh", w, issues, lo=0.0),
+                          tuple(dict.fromkeys(levies))))
     if not out:
         issues.append(Issue("missing", f"{where}: tariff", "a scenario needs at least one [[tariff]] option"))
     return out
@@ -269,3 +331,45 @@ def _ai_centres(rows: Any, where: str, issues: list[Issue], zones: Mapping[str, 
                                 f"AI firm load {pinned:g} MW exceeds zone {zone}'s connection limit "
                                 f"{z.connection_limit_mw:g} MW"))
     return out
+
+
+def _table(doc: Any, name: str, where: str, issues: list[Issue]) -> Mapping[str, Any]:
+    if not isinstance(doc, Mapping):
+        issues.append(Issue("type", f"{where}: {name}", f"expected a [{name}] table"))
+        return {}
+    return doc
+
+
+def _optional(d: Mapping[str, Any], key: str, default: float, where: str, issues: list[Issue], *,
+              lo: float | None = None, hi: float | None = None) -> float:
+    return _num(d, key, where, issues, lo=lo, hi=hi) if key in d else default
+
+
+def _capex(doc: Any, where: str, issues: list[Issue]) -> Capex:
+    """[capex]: the annuity's rate and life; the defaults are the registry's discount rate and a 5-year life."""
+    d, w = _table(doc, "capex", where, issues), f"{where}: capex"
+    life = _optional(d, "life_years", Capex.life_years, w, issues, lo=0.5, hi=50.0)
+    return Capex(_optional(d, "rate", Capex.rate, w, issues, lo=0.0, hi=1.0), life)
+
+
+def _supply_cost(doc: Any, where: str, issues: list[Issue]) -> SupplyCost:
+    """[supply_cost]: every field a non-negative number (shares below 1); a missing field counts as zero."""
+    d, w = _table(doc, "supply_cost", where, issues), f"{where}: supply_cost"
+    values = {}
+    for f in SupplyCost.__dataclass_fields__:
+        share = f.endswith("_share")
+        values[f] = _optional(d, f, 0.0, w, issues, lo=0.0, hi=0.99 if share else None)
+    unknown = sorted(set(d) - set(values))
+    if unknown:
+        issues.append(Issue("supply_cost.unknown", w, f"unknown fields {unknown}; known: {', '.join(values)}"))
+    return SupplyCost(**values)
+
+
+def _risk_defaults(doc: Any, where: str, issues: list[Issue]) -> RiskDefaults:
+    d, w = _table(doc, "risk", where, issues), f"{where}: risk"
+    paths = _optional(d, "paths", RiskDefaults.paths, w, issues, lo=100, hi=1_000_000)
+    seed = _optional(d, "seed", RiskDefaults.seed, w, issues, lo=0, hi=2**62)
+    for name, v in (("paths", paths), ("seed", seed)):
+        if v != int(v):
+            issues.append(Issue("type", f"{w}.{name}", f"expected a whole number, got {v:g}"))
+    return RiskDefaults(int(paths), _optional(d, "years", RiskDefaults.years, w, issues, lo=0.1, hi=20.0), int(seed))

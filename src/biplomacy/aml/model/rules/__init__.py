@@ -15,13 +15,19 @@ from dataclasses import dataclass
 
 from biplomacy.aml.model.alerts import Alert
 from biplomacy.aml.model.rules import (
+    bipartite,
     cycles,
     dormant_wake,
     fan,
+    gather_scatter,
     pass_through,
     peel_chain,
+    random_walk,
     sanctioned_exposure,
+    scatter_gather,
+    stack,
     structuring,
+    unordered_cycle,
 )
 from biplomacy.aml.model.stream_state import StreamRule
 from biplomacy.aml.model.thresholds import Thresholds
@@ -49,14 +55,32 @@ RULES: tuple[Rule, ...] = (
     Rule("sanctioned_exposure", sanctioned_exposure.scan, sanctioned_exposure.score),
     Rule("peel_chain", peel_chain.scan, peel_chain.score),
     Rule("dormant_wake", dormant_wake.scan, dormant_wake.score),
+    Rule("scatter_gather", scatter_gather.scan, scatter_gather.score),
+    Rule("gather_scatter", gather_scatter.scan, gather_scatter.score),
+    Rule("bipartite", bipartite.scan, bipartite.score),
+    Rule("stack", stack.scan, stack.score),
+    Rule("random", random_walk.scan, random_walk.score),
+    Rule("unordered_cycle", unordered_cycle.scan, unordered_cycle.score),
 )
 STREAMING: tuple[StreamRule, ...] = tuple(r.score for r in RULES)  # what StreamState.apply runs, in this order
+NAMES = frozenset(r.name for r in RULES)
+# the alert names each rule raises (cycles raises two)
+RAISES: dict[str, tuple[str, ...]] = {r.name: (r.name,) for r in RULES} | {"cycles": ("cycle", "cross_vasp_cycle")}
+
+
+def enabled(th: Thresholds) -> tuple[Rule, ...]:
+    """The rules a thresholds set (a calibrated profile) keeps switched on, in the registry's order."""
+    return tuple(r for r in RULES if r.name not in th.disabled)
+
+
+def streaming(th: Thresholds) -> tuple[StreamRule, ...]:
+    return tuple(r.score for r in enabled(th))
 
 
 def scan(tx: Transactions, th: Thresholds, sanctioned: frozenset[str] = frozenset()) -> list[Alert]:
-    """Every rule over a whole table, alerts in the registry's order."""
+    """Every enabled rule over a whole table, alerts in the registry's order."""
     out: list[Alert] = []
-    for rule in RULES:
+    for rule in enabled(th):
         out.extend(rule.scan(tx, th, sanctioned))
     return out
 

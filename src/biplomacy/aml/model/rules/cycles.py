@@ -4,8 +4,9 @@ only visible to a supervisor who joins their flows, and is raised as cross_vasp_
 the same search, so both live here (registered as "cycles").
 
 A cycle is a path of 3..cycle_max_length transfers, each leaving the previous one's receiver later, all
-within cycle_window_hours of the first, ending at the first sender and visiting no account twice. Reads
-cycle_max_length and cycle_window_hours. Streaming keeps each account's transfers in of the last
+within cycle_window_hours of the first, ending at the first sender and visiting no account twice, each of at
+most cycle_max_amount (AMLSim's cycles move amounts far below the data set's usual ones). Reads
+cycle_max_length, cycle_window_hours and cycle_max_amount. Source: AMLSim's and AMLworld's cycle typology. Streaming keeps each account's transfers in of the last
 cycle_window_hours; a transfer closing a cycle finds it by a backward search of at most MAX_CYCLE_STEPS
 steps; self-transfers (from_account == to_account) are left out of the search (docs/aml.md).
 """
@@ -31,6 +32,7 @@ def _alert(accounts: list[str], tx_ids: list[str], path: list[str], vasps: list[
 
 
 def scan(tx: Transactions, th: Thresholds, _sanctioned: frozenset[str]) -> list[Alert]:
+    tx = graph.at_most(tx, th.cycle_max_amount)
     g = graph.build(tx)
     alerts, seen = [], set()
     for path in graph.time_paths(g, tx.ts, th.cycle_window_hours * 3600, th.cycle_max_length):
@@ -48,6 +50,8 @@ def score(state: StreamState, a: Arrival) -> Sequence[Alert]:
     all within cycle_window_hours of p0, with dst(tx) == src(p0) and no sender twice; then the transfer joins
     its receiver's transfers in of the last cycle_window_hours."""
     th, accounts, tx = state.th, state.accounts, a.tx
+    if tx.amount > th.cycle_max_amount:
+        return ()
     w, target = th.cycle_window_hours * 3600, tx.dst
     steps = 0
     found: list[list[Tx]] = []

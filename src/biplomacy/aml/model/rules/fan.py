@@ -2,9 +2,13 @@
 proceeds, smurfing), or many distinct accounts pay one (collection before layering). One logic, two
 directions, so both rules live here.
 
-Reads fan_min_counterparties and window_hours. Raised once per account, at the first window holding that
-many distinct counterparties. Streaming keeps, per account, its transfers out (in) of the last window_hours
-and a count per counterparty.
+Reads fan_in_min_counterparties, fan_in_window_hours and fan_in_max_amount (fan_out_... for fan-out): only
+transfers of at most the ceiling count, so that a calibrated profile can look at the amounts laundering uses
+in its data (AMLSim's fan-in sends amounts in the data set's lowest percentile). Raised once per account, at
+the first window holding that many distinct counterparties. Streaming keeps, per account, its counted
+transfers out (in) of the window and a count per counterparty. Source: AMLSim's fan-in/fan-out alert
+patterns (github.com/IBM/AMLSim, paramFiles alertPatterns.csv) and AMLworld's (Altman et al., "Realistic
+Synthetic Financial Transactions for Anti-Money Laundering Models", NeurIPS 2023).
 """
 
 from __future__ import annotations
@@ -22,9 +26,17 @@ from biplomacy.aml.model.transactions import Transactions
 OUT, IN = "fan_out", "fan_in"
 
 
+def _limits(th: Thresholds, outgoing: bool) -> tuple[int, float, float]:
+    """(min counterparties, window in hours, amount ceiling) of one direction."""
+    if outgoing:
+        return th.fan_out_min_counterparties, th.fan_out_window_hours, th.fan_out_max_amount
+    return th.fan_in_min_counterparties, th.fan_in_window_hours, th.fan_in_max_amount
+
+
 def _alert(name: str, acct: str, counts: dict[str, int], tx_ids: list[str], th: Thresholds) -> Alert:
-    return Alert(name, [acct, *sorted(counts)], tx_ids, min(1.0, len(counts) / (2 * th.fan_min_counterparties) + 0.4),
-                 {"counterparties": len(counts), "window_hours": th.window_hours})
+    k, hours, _ = _limits(th, name == OUT)
+    return Alert(name, [acct, *sorted(counts)], tx_ids, min(1.0, len(counts) / (2 * k) + 0.4),
+                 {"counterparties": len(counts), "window_hours": hours})
 
 
 def scan_out(tx: Transactions, th: Thresholds, _sanctioned: frozenset[str]) -> list[Alert]:
@@ -36,11 +48,13 @@ def scan_in(tx: Transactions, th: Thresholds, _sanctioned: frozenset[str]) -> li
 
 
 def _scan(tx: Transactions, th: Thresholds, outgoing: bool) -> list[Alert]:
+    k, hours, ceiling = _limits(th, outgoing)
+    tx = graph.at_most(tx, ceiling)
     other = tx.dst if outgoing else tx.src
-    w = th.window_hours * 3600
+    w = hours * 3600
     alerts = []
-    # only accounts with fan_min_counterparties transfers within some window can fan; the rest are skipped
-    for acct, idx in graph.busy_accounts(graph.build(tx), w, th.fan_min_counterparties, outgoing):
+    # only accounts with k transfers within some window can fan; the rest are skipped
+    for acct, idx in graph.busy_accounts(graph.build(tx), w, k, outgoing):
         t = tx.ts[idx]
         counts: dict[str, int] = defaultdict(int)
         j = 0
@@ -51,7 +65,7 @@ def _scan(tx: Transactions, th: Thresholds, outgoing: bool) -> list[Alert]:
                 if counts[other[idx[j]]] == 0:
                     del counts[other[idx[j]]]
                 j += 1
-            if len(counts) >= th.fan_min_counterparties:
+            if len(counts) >= k:
                 alerts.append(_alert(OUT if outgoing else IN, acct, counts, tx.tx_id[idx[j:i + 1]].tolist(), th))
                 break
     return alerts
@@ -59,6 +73,9 @@ def _scan(tx: Transactions, th: Thresholds, outgoing: bool) -> list[Alert]:
 
 def _score(outgoing: bool, state: StreamState, a: Arrival) -> Sequence[Alert]:
     th, tx = state.th, a.tx
+    k, hours, ceiling = _limits(th, outgoing)
+    if tx.amount > ceiling:
+        return ()
     if outgoing:
         own, other = a.src, tx.dst
         if own.outs is None or own.out_n is None:
@@ -71,7 +88,7 @@ def _score(outgoing: bool, state: StreamState, a: Arrival) -> Sequence[Alert]:
         q, counts = own.ins, own.in_n
     q.append(tx)
     counts[other] = counts.get(other, 0) + 1
-    w = th.window_hours * 3600
+    w = hours * 3600
     while tx.ts - q[0].ts > w:
         old = q.popleft()
         o = old.dst if outgoing else old.src
@@ -79,7 +96,7 @@ def _score(outgoing: bool, state: StreamState, a: Arrival) -> Sequence[Alert]:
         if not counts[o]:
             del counts[o]
     name = OUT if outgoing else IN
-    if len(counts) >= th.fan_min_counterparties and own.first_time(name):
+    if len(counts) >= k and own.first_time(name):
         return [_alert(name, tx.src if outgoing else tx.dst, counts, [t.tx_id for t in q], th)]
     return ()
 
