@@ -184,22 +184,36 @@ def _is_hash(text: str) -> bool:
     return len(text) == 64 and all(ch in "0123456789abcdef" for ch in text)
 
 
+_EXPORT_TEXT = ("at", "actor", "action", "subject", "payload_hash", "prev_hash", "hash")
+
+
 def _read_export(file: Path) -> list[dict[str, object]]:
+    """An audit export's lines, each checked for its fields and their types (fuzzed: tests/fuzz)."""
     import json
 
     if not file.is_file():
         raise InputError(f"--file: {file} does not exist", field="--file")
     rows = []
-    for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{file}: not UTF-8 text", field="--file") from None
+    for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{file}: line {n} is not JSON ({exc.msg})", field="--file") from None
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise InputError(f"{file}: line {n} is not JSON ({getattr(exc, 'msg', exc)})", field="--file") from None
+        if not isinstance(row, dict):
+            raise InputError(f"{file}: line {n} is not a JSON object", field="--file")
         missing = {"seq", "at", "actor", "action", "subject", "payload", "payload_hash", "prev_hash", "hash"} - set(row)
         if missing:
             raise InputError(f"{file}: line {n} lacks {', '.join(sorted(missing))}", field="--file")
+        if type(row["seq"]) is not int or not all(isinstance(row[k], str) for k in _EXPORT_TEXT) \
+                or not isinstance(row["payload"], (str, dict, list)):
+            raise InputError(f"{file}: line {n}: seq must be a whole number and the other fields texts",
+                             field="--file")
         rows.append(row)
     return rows
 

@@ -32,12 +32,14 @@ def _wallets(app: typer.Typer) -> None:
             policy: str = typer.Option("pakistan-draft", "--policy", help="Policy profile: pakistan-draft, "
                                        "imf-no-accumulation, us-eo-no-sale, bhutan."),
             public: bool = typer.Option(False, "--public-addresses", help="Show this wallet's addresses publicly."),
+            on_chain: bool = typer.Option(False, "--on-chain", help="The policy's signature rules must hold on chain: "
+                                          "refuse the wallet if its M cannot carry them (an amount tier above M)."),
             as_json: bool = JSON) -> None:
         """Import a watch-only M-of-N wallet; a descriptor with private keys is refused and never stored."""
         from biplomacy.reserve.wallets import add_wallet
 
         c = context.get(ctx)
-        r = add_wallet(c.store(), c.actor(), c.settings.network, name, descriptor, policy, public)
+        r = add_wallet(c.store(), c.actor(), c.settings.network, name, descriptor, policy, public, on_chain)
         emit(r, as_json, lambda r: out.print(f"wallet {r.name}: {r.threshold} of {len(r.signers)} "
                                                     f"({', '.join(r.signers)}), policy {r.policy}"))
 
@@ -76,6 +78,8 @@ def _wallets(app: typer.Typer) -> None:
                                           "setup file, BSMS record, or a descriptor."),
                 policy: str = typer.Option("pakistan-draft", "--policy", help="Policy profile (as wallet add)."),
                 public: bool = typer.Option(False, "--public-addresses", help="Show this wallet's addresses publicly."),
+                on_chain: bool = typer.Option(False, "--on-chain", help="Refuse the wallet if its M cannot carry "
+                                              "the policy's signature rules (as wallet add)."),
                 as_json: bool = JSON) -> None:
         """Import a watch-only wallet from a setup file a signer's wallet exported (or ours)."""
         from biplomacy.reserve.wallet_setup import import_setup
@@ -83,7 +87,8 @@ def _wallets(app: typer.Typer) -> None:
         if not file.is_file():
             raise InputError(f"--file {file}: no such file", field="file")
         c = context.get(ctx)
-        r = import_setup(c.store(), c.actor(), c.settings.network, name, file.read_bytes(), policy, public)
+        r = import_setup(c.store(), c.actor(), c.settings.network, name, file.read_bytes(), policy, public,
+                         on_chain)
         emit(r, as_json, lambda r: out.print(f"wallet {r.wallet.name} imported from a {r.format} file: "
                                                     f"{r.wallet.threshold} of {len(r.wallet.signers)}; first "
                                                     f"address {r.first_address}"))

@@ -122,6 +122,9 @@ def holdings(store: Store, wallet: str | None = None, public: bool = True, kind:
         tuple(history), tuple(entries), sources, mark=REHEARSAL if rehearsal else "reserve")
 
 
+MAX_BTC_PRICE = Decimal(10) ** 12  # per BTC, in USD or PKR: far above any price seen; fits NUMERIC(24, 8)
+
+
 def _parse_prices(text: str, where: str) -> list[tuple[date, str, Decimal, str]]:
     reader = csv.DictReader(io.StringIO(text))
     need = {"day", "currency", "btc_price", "source"}
@@ -146,6 +149,10 @@ def _parse_prices(text: str, where: str) -> list[tuple[date, str, Decimal, str]]
             continue
         if not price.is_finite() or price <= 0:
             issues.append(Issue("prices.price", path, "btc_price must be positive"))
+            continue
+        if price >= MAX_BTC_PRICE or price != round(price, 8):  # NUMERIC(24, 8); 1e30 overflowed on PostgreSQL
+            issues.append(Issue("prices.price", path, f"btc_price {r['btc_price']!r} must be under {MAX_BTC_PRICE:,} "
+                                                      "with at most 8 decimals"))
             continue
         if not (r["source"] or "").strip():
             issues.append(Issue("prices.source", path, "every price needs its source"))

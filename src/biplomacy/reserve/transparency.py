@@ -173,7 +173,7 @@ ENFORCEMENT = {  # profile -> (rule, enforced by, why)
     "pakistan-draft": [("amount tiers: a large spend needs more than M signatures", PROCEDURE,
                         "the script accepts M; signers combining M signatures outside the app are caught at the next "
                         "sync, not stopped. To make a tier hold on chain, keep large amounts in a wallet whose M is "
-                        "the tier's"),
+                        "the tier's (wallet add --on-chain refuses one whose M cannot carry it)"),
                        ("holdings above a share of FX reserves flagged", PROCEDURE, "a flag on receipts")],
     "us-eo-no-sale": [("no sale: coins move only to reserve wallets", PROCEDURE,
                        "a script cannot see where an output goes; the app refuses such proposals")],

@@ -35,7 +35,8 @@ def export_setup(store: Store, actor: Actor, name: str, fmt: str) -> tuple[Setup
 
 
 def import_setup(store: Store, actor: Actor, network: str, name: str, data: bytes,
-                 profile: str = policy.DEFAULT_PROFILE, public_addresses: bool = False) -> WalletImported:
+                 profile: str = policy.DEFAULT_PROFILE, public_addresses: bool = False,
+                 on_chain: bool = False) -> WalletImported:
     """Import a watch-only wallet from a setup file; every refusal names what was wrong, nothing is stored."""
     authorize(actor, "reserve.wallet.manage")
     check_name(name)
@@ -48,5 +49,5 @@ def import_setup(store: Store, actor: Actor, network: str, name: str, data: byte
         raise InputError(f"the {read.format} file states first address {read.first_address[:100]!r}, but its "
                          f"descriptor gives {first}: the file was altered or is for another network; nothing "
                          "was stored", field="file")
-    view = add_wallet(store, actor, network, name, read.descriptor, profile, public_addresses)
+    view = add_wallet(store, actor, network, name, read.descriptor, profile, public_addresses, on_chain)
     return WalletImported(view, read.format, first)

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
-from biplomacy.core.errors import InputError, NotFound
+from biplomacy.core.errors import InputError, NotFound, PolicyViolation
 from biplomacy.core.permissions import Actor, authorize
 from biplomacy.core.ports import ChainSource, ChainTx, WalletScanner
 from biplomacy.core.provenance import load_registry
@@ -54,12 +54,21 @@ def wallet_view(row: WalletRow) -> WalletView:
 
 
 def add_wallet(store: Store, actor: Actor, network: str, name: str, descriptor: str,
-               profile: str = policy.DEFAULT_PROFILE, public_addresses: bool = False) -> WalletView:
-    """Import a watch-only multisig wallet; every problem of the descriptor is reported at once."""
+               profile: str = policy.DEFAULT_PROFILE, public_addresses: bool = False,
+               on_chain: bool = False) -> WalletView:
+    """Import a watch-only multisig wallet; every problem of the descriptor is reported at once.
+
+    `on_chain`: the profile's signature rules must hold on chain, so a rule the wallet's script cannot enforce
+    (an amount tier above its M) refuses the wallet instead of holding by procedure only (docs/security.md)."""
     authorize(actor, "reserve.wallet.manage")
     check_name(name)
     policy.check_profile(profile)
     wallet = parse_descriptor(descriptor, network)
+    if on_chain and (beyond := policy.beyond_the_script(profile, wallet.threshold, len(wallet.keys),
+                                                        policy_figures())):
+        raise PolicyViolation(f"policy {profile} cannot hold on chain with a {wallet.threshold}-of-"
+                              f"{len(wallet.keys)} wallet: " + "; ".join(beyond) + " (without --on-chain these "
+                              "rules hold by procedure and a spend past them is caught at the next sync)")
     with store.transaction() as session:
         if session.scalars(select(WalletRow.id).where(WalletRow.name == name)).first() is not None:
             raise InputError(f"a wallet named {name!r} already exists", field="name")
@@ -71,7 +80,7 @@ def add_wallet(store: Store, actor: Actor, network: str, name: str, descriptor: 
         session.flush()
         audit.record(session, actor=actor.name, action="reserve.wallet.add", subject=name,
                      payload={"descriptor": wallet.text, "threshold": wallet.threshold, "policy": profile,
-                              "signers": wallet.fingerprints})
+                              "signers": wallet.fingerprints, **({"on_chain": True} if on_chain else {})})
         return wallet_view(row)
 
 
@@ -207,6 +216,9 @@ def _receipt_findings(profile: str, new: list[ledger.Coin], holdings: int) -> li
     return out
 
 
+MAX_COST_BASIS_USD = Decimal(10) ** 15  # a thousand times the largest national reserve's value; fits NUMERIC(24, 2)
+
+
 def classify(store: Store, actor: Actor, name: str, txid: str, vout: int, source: str, zone: str = "",
              cost_basis_usd: str | None = None) -> Classification:
     """Record where a receipt came from (and its cost basis), audited."""
@@ -218,6 +230,10 @@ def classify(store: Store, actor: Actor, name: str, txid: str, vout: int, source
             basis = Decimal(cost_basis_usd)
         except InvalidOperation:
             raise InputError(f"cost basis {cost_basis_usd!r} is not a decimal number", field="cost_basis") from None
+        # stored as NUMERIC(24, 2): 1e30 was a database overflow on PostgreSQL, NaN and -5 were stored (#20)
+        if not basis.is_finite() or not 0 <= basis < MAX_COST_BASIS_USD or basis != round(basis, 2):
+            raise InputError(f"cost basis {cost_basis_usd!r} must be a USD amount from 0 to under "
+                             f"{MAX_COST_BASIS_USD:,}, in cents at most", field="cost_basis")
     with store.transaction() as session:
         row = load(session, name)
         entry = session.scalars(select(LedgerEntryRow).where(LedgerEntryRow.wallet_id == row.id,

@@ -138,3 +138,7 @@ def test_price_csv_with_bad_rows_is_refused_whole(cli: Any, db_url: str, tmp_pat
     refused(result, "4 problem(s)", "YYYY-MM-DD", "USD or PKR", "positive", "source")
     assert snapshot(db_url) == before
     refused(cli("reserve", "prices", "import", write(tmp_path, "h.csv", "a,b\n1,2\n"), "--json"), "header")
+    huge = write(tmp_path, "huge.csv", "day,currency,btc_price,source\n2025-01-01,USD,1e30,x\n"
+                                       "2025-01-02,USD,90000.123456789,x\n")  # beyond NUMERIC(24, 8) (#20)
+    refused(cli("reserve", "prices", "import", huge, "--json"), "2 problem(s)", "at most 8 decimals")
+    assert snapshot(db_url) == before

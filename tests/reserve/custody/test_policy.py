@@ -116,3 +116,21 @@ def test_a_spend_above_the_first_tier_needs_four_of_five(cli, tmp_path, signers,
                   write(tmp_path, "3.psbt", signers[3].sign(big["psbt"])), "--json"))
     assert last["ready"] is True
     assert len(ok(cli("reserve", "spend", "broadcast", big["id"], "--json"))["txid"]) == 64
+
+
+def test_a_tier_above_the_wallets_m_is_named_as_beyond_the_script() -> None:
+    beyond = policy.beyond_the_script("pakistan-draft", 3, 5, FIG)
+    assert len(beyond) == len(FIG.tier_btc) and "needs 4 of 5" in beyond[0] and "takes 3" in beyond[0]
+    assert policy.beyond_the_script("pakistan-draft", 5, 5, FIG) == []  # M = N: every tier is the script's own
+    assert policy.beyond_the_script("bhutan", 2, 3, FIG) == []  # no signature rule beyond M
+
+
+def test_the_designer_refuses_an_on_chain_wallet_whose_m_cannot_carry_the_tiers(cli, signers) -> None:  # type: ignore[no-untyped-def]
+    from tests.reserve.custody.conftest import multisig
+    from tests.reserve.custody.test_ceremony import ok
+
+    refused = cli("reserve", "wallet", "add", "pk", "--descriptor", multisig(3, signers), "--on-chain", "--json")
+    assert refused.exit_code == 2 and "needs 4 of 5" in refused.stderr and "takes 3" in refused.stderr
+    assert ok(cli("reserve", "wallet", "list", "--json")) == []  # nothing stored
+    ok(cli("reserve", "wallet", "add", "pk", "--descriptor", multisig(5, signers), "--on-chain", "--json"))
+    ok(cli("reserve", "wallet", "add", "pk3", "--descriptor", multisig(3, signers), "--json"))  # procedural: allowed

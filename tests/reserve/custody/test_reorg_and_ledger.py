@@ -75,6 +75,14 @@ def test_classify_records_zone_and_cost_basis(cli: Any, treasury_descriptor: str
     assert (entry["zone"], entry["cost_basis_usd"]) == ("Sindh-1", "6500.00")
     bad = cli("reserve", "ledger", "classify", "t", f"{txid}:0", "--source", "gift", "--json")
     assert bad.exit_code == 2
+    # #20: values beyond the column (1e30 overflowed NUMERIC on PostgreSQL), NaN and negatives were stored
+    for basis in ("1e30", "NaN", "-5", "Infinity", "0.001"):
+        r = cli("reserve", "ledger", "classify", "t", f"{txid}:0", "--source", "mining", "--cost-basis-usd", basis,
+                "--json")
+        assert r.exit_code == 2 and "cost basis" in r.stderr and "Traceback" not in r.stderr, (basis, r.stderr)
+    r = cli("reserve", "ledger", "classify", "t", f"{txid}:99999999999999999999", "--source", "mining", "--json")
+    assert r.exit_code == 2 and "Traceback" not in r.stderr  # an output index beyond 64 bits
+    assert ok(cli("reserve", "ledger", "show", "t", "--json"))["entries"][0]["cost_basis_usd"] == "6500.00"
 
 
 def test_history_counts_a_receipt_from_its_block_time_not_the_sync_day(cli: Any, treasury_descriptor: str) -> None:

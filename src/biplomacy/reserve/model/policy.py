@@ -68,6 +68,24 @@ def required_threshold(ctx: SpendContext) -> int:
     return min(ctx.signers, ctx.threshold + passed)
 
 
+def beyond_the_script(profile: str, threshold: int, signers: int, figures: PolicyFigures) -> list[str]:
+    """The profile's signature rules that a wallet whose script takes `threshold` of `signers` cannot enforce.
+
+    A multisig script takes exactly its M signatures: an amount tier asking for more holds only in the app
+    (signers who combine M signatures elsewhere can move any amount). Where such a rule must hold on chain, the
+    wallet's own M must carry it, so a wallet designed "on chain" is refused while one of these remains.
+    """
+    if profile != "pakistan-draft":
+        return []
+    out = []
+    for k, tier in enumerate(figures.tier_btc):
+        need = min(signers, threshold + k + 1)
+        if need > threshold:
+            out.append(f"amount tier: a spend above {tier} BTC needs {need} of {signers} signatures, but this "
+                       f"wallet's script takes {threshold}; keep such amounts in a {need}-of-{signers} wallet")
+    return out
+
+
 def imf_no_accumulation_receipt(ctx: ReceiptContext) -> list[Finding]:
     """IMF EFF with El Salvador: no voluntary accumulation; purchases and mining are flagged, other sources allowed."""
     if ctx.profile == "imf-no-accumulation" and ctx.source in ("purchase", "mining"):
