@@ -193,4 +193,5 @@ def test_the_landing_page_shows_the_program_at_a_glance_with_rehearsal_kept_apar
     doc = app_client.get("/api/v1/glance").json()
     assert doc["energy"]["id"] == pid and doc["reserve"]["btc"] is None and doc["rehearsal"] is None
     assert doc["register"]["licensed"] <= doc["register"]["on_register"] and doc["audit"]["seq"] >= 2
-    assert doc["price"]["usd"] == "91000" and doc["price"]["date"] == "2026-01-15"
+    cited = load_registry().get("reserve.custody.btc_usd_2026_jan")  # the snapshot, dated by its primary source
+    assert doc["price"]["usd"] == cited.value == "91000" and doc["price"]["date"] == cited.date
