@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import tomllib
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
@@ -14,10 +19,12 @@ from biplomacy.core.permissions import Actor, authorize
 from biplomacy.core.ports import ChainSource, ChainTx, WalletScanner
 from biplomacy.core.provenance import load_registry
 from biplomacy.house import audit
-from biplomacy.reserve.model import ledger, policy
-from biplomacy.reserve.model.descriptors import WalletDescriptor, parse_descriptor
-from biplomacy.reserve.model.policy_figures import policy_figures
-from biplomacy.reserve.results import AddressIssued, Classification, SyncResult, UnspentCoin, WalletView
+from biplomacy.reserve import lineage
+from biplomacy.reserve.model import ledger, policy, recovery_policy
+from biplomacy.reserve.model.descriptors import SpendPath, WalletDescriptor
+from biplomacy.reserve.model.policy_figures import min_path_keys, policy_figures
+from biplomacy.reserve.model.recovery_policy import parse_wallet
+from biplomacy.reserve.results import AddressIssued, Classification, PathView, SyncResult, UnspentCoin, WalletView
 from biplomacy.reserve.tables import AddressRow, LedgerEntryRow, WalletRow
 from biplomacy.store.db import Store
 
@@ -43,35 +50,83 @@ def load(session: Session, name: str) -> WalletRow:
     return row
 
 
+@lru_cache(maxsize=256)
+def parsed(descriptor: str, network: str) -> WalletDescriptor:
+    """A stored descriptor, parsed once per process (a WalletDescriptor is immutable)."""
+    return parse_wallet(descriptor, network)
+
+
 def descriptor_of(row: WalletRow) -> WalletDescriptor:
-    return parse_descriptor(row.descriptor, row.network)
+    return parsed(row.descriptor, row.network)
+
+
+def path_view(path: SpendPath) -> PathView:
+    return PathView(path.name, path.threshold, tuple(path.fingerprints), path.timelock_blocks, path.words())
 
 
 def wallet_view(row: WalletRow) -> WalletView:
+    paths = tuple(path_view(p) for p in descriptor_of(row).spend_paths)
     return WalletView(row.name, row.threshold, tuple(row.signers.split(",")), row.network, row.policy,
-                      row.descriptor, row.public_addresses)
+                      row.descriptor, row.public_addresses, paths)
+
+
+def check_wallet(network: str, descriptor: str, profile: str) -> WalletDescriptor:
+    """Parse a wallet's descriptor (plain M-of-N or a policy with recovery paths) and hold every path to the
+    profile's floor of keys; InputError listing every problem."""
+    policy.check_profile(profile)
+    wallet = parse_wallet(descriptor, network)
+    recovery_policy.check_profile(wallet, profile, min_path_keys(profile))
+    return wallet
+
+
+def insert_wallet(session: Session, actor: Actor, network: str, name: str, wallet: WalletDescriptor, profile: str,
+                  public_addresses: bool) -> WalletRow:
+    """Store a checked wallet and audit it, in the caller's transaction (wallet add, a rotation's successor)."""
+    if session.scalars(select(WalletRow.id).where(WalletRow.name == name)).first() is not None:
+        raise InputError(f"a wallet named {name!r} already exists", field="name")
+    row = WalletRow(name=name, descriptor=wallet.text, threshold=wallet.threshold,
+                    signers=",".join(wallet.fingerprints), network=network, policy=profile, next_index=0,
+                    next_change_index=0, public_addresses=public_addresses, synced_height=-1,
+                    created_at=datetime.now(UTC))
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor.name, action="reserve.wallet.add", subject=name,
+                 payload={"descriptor": wallet.text, "threshold": wallet.threshold, "policy": profile,
+                          "signers": wallet.fingerprints,
+                          "paths": [path_view(p).to_json() for p in wallet.spend_paths]})
+    return row
 
 
 def add_wallet(store: Store, actor: Actor, network: str, name: str, descriptor: str,
                profile: str = policy.DEFAULT_PROFILE, public_addresses: bool = False) -> WalletView:
-    """Import a watch-only multisig wallet; every problem of the descriptor is reported at once."""
+    """Import a watch-only wallet: a multisig, or a policy with recovery paths; every problem of the descriptor
+    is reported at once."""
     authorize(actor, "reserve.wallet.manage")
     check_name(name)
-    policy.check_profile(profile)
-    wallet = parse_descriptor(descriptor, network)
+    wallet = check_wallet(network, descriptor, profile)
     with store.transaction() as session:
-        if session.scalars(select(WalletRow.id).where(WalletRow.name == name)).first() is not None:
-            raise InputError(f"a wallet named {name!r} already exists", field="name")
-        row = WalletRow(name=name, descriptor=wallet.text, threshold=wallet.threshold,
-                        signers=",".join(wallet.fingerprints), network=network, policy=profile, next_index=0,
-                        next_change_index=0, public_addresses=public_addresses, synced_height=-1,
-                        created_at=datetime.now(UTC))
-        session.add(row)
-        session.flush()
-        audit.record(session, actor=actor.name, action="reserve.wallet.add", subject=name,
-                     payload={"descriptor": wallet.text, "threshold": wallet.threshold, "policy": profile,
-                              "signers": wallet.fingerprints})
-        return wallet_view(row)
+        return wallet_view(insert_wallet(session, actor, network, name, wallet, profile, public_addresses))
+
+
+def design_document(text: str, where: str) -> Mapping[str, Any]:
+    """A policy design as written: JSON (an object) or TOML; InputError naming the file."""
+    try:
+        doc = json.loads(text) if text.lstrip().startswith("{") else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"{where}: neither a JSON object nor TOML ({str(exc)[:120]})", field="file") from None
+    if not isinstance(doc, dict):
+        raise InputError(f"{where}: a policy design is an object (script, primary, recovery)", field="file")
+    return doc
+
+
+def design_wallet(network: str, design: Mapping[str, Any], profile: str = policy.DEFAULT_PROFILE) -> WalletView:
+    """The policy designer: the descriptor of a primary path and recovery paths, validated as an import would be
+    (and against the profile), with each path in words; nothing is stored."""
+    wallet = recovery_policy.design(design, network)
+    policy.check_profile(profile)
+    recovery_policy.check_profile(wallet, profile, min_path_keys(profile))
+    return WalletView("(design)", wallet.threshold, tuple(wallet.fingerprints), network, profile, wallet.text, False,
+                      tuple(path_view(p) for p in wallet.spend_paths))
 
 
 def list_wallets(store: Store) -> list[WalletView]:
@@ -95,6 +150,11 @@ def next_address(store: Store, actor: Actor, name: str) -> AddressIssued:
     authorize(actor, "reserve.wallet.manage")
     with store.transaction() as session:
         row = load(session, name)
+        rotation = lineage.open_rotation(session, row.id)
+        if rotation is not None:
+            successor = session.get(WalletRow, rotation.to_wallet_id)
+            raise InputError(f"wallet {name} is being rotated to {successor.name if successor else '?'}: "
+                             "receive into the successor's addresses", field="name")
         wallet = descriptor_of(row)
         index = row.next_index
         address = reveal(session, row, wallet, index, False)
@@ -162,10 +222,12 @@ def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> SyncResul
                  for k, e in rows.items()}
         update = ledger.reconcile(known, history, set(mine))
         now = datetime.now(UTC)
+        carried = lineage.carried_receipts(session, row.id) if update.new else {}  # a sweep's or refresh's output
         if update.new:  # one multi-row INSERT: a wallet's first sync can bring tens of thousands of receipts
             session.execute(insert(LEDGER), [  # Core executemany: no ORM bookkeeping
                 {"wallet_id": row.id, "txid": coin.txid, "vout": coin.vout, "address": coin.address, "sats": coin.sats,
-                 "source": coin.source, "zone": "", "cost_basis_usd": None, "status": coin.status,
+                 "source": carried.get(coin.txid, coin.source), "zone": "",
+                 "cost_basis_usd": None, "status": coin.status,
                  "block_height": coin.height, "block_time": _when(coin.time), "first_seen": now, "updated_at": now}
                 for coin in update.new])
         for ch in update.changed:
@@ -222,6 +284,10 @@ def classify(store: Store, actor: Actor, name: str, txid: str, vout: int, source
         if entry is None:
             raise NotFound(f"no receipt {txid[:64]}:{vout} in wallet {name}; run `biplomacy reserve sync` first",
                            field="txid")
+        if entry.source in ledger.CARRIED:
+            raise InputError(f"{txid[:64]}:{vout} is the output of a {entry.source}: it keeps the sources of the coins "
+                             "it moved (see `biplomacy reserve ledger show`), so it is not classified again",
+                             field="txid")
         before = entry.source
         entry.source, entry.zone, entry.cost_basis_usd, entry.updated_at = source, zone, basis, datetime.now(UTC)
         audit.record(session, actor=actor.name, action="reserve.ledger.classify", subject=f"{txid}:{vout}",
