@@ -23,6 +23,10 @@ EXPECTED = {
     "returns.file": {"supervisor", "admin", "vasp"},
     "travelrule.send": {"vasp"}, "travelrule.decide": {"vasp"},
     "travelrule.read": {"vasp", "supervisor", "admin"},
+    # peers: anyone reads; only the admin signs bundles with the program's key; adopting a peer's part changes
+    # what this program uses (supervisors and admins); what-ifs are analysis runs
+    "peers.read": EVERYONE, "peers.bundle.export": {"admin"}, "peers.bundle.adopt": {"supervisor", "admin"},
+    "peers.whatif.run": {"analyst", "admin"},
 }
 
 

@@ -14,7 +14,6 @@ from biplomacy.peers.model.programs import (
     DIMENSIONS,
     NOT_PUBLISHED,
     Cell,
-    LiveFigure,
     compare,
     parse_countries,
 )
@@ -38,7 +37,7 @@ def test_every_cell_cites_registry_facts_or_says_not_published():
         if cell.kind == "not published":
             assert cell.text == NOT_PUBLISHED and not cell.cites and cell.value is None, (dim, code)
             continue
-        assert cell.kind in ("figure", "statement"), (dim, code)
+        assert cell.kind in ("figure", "estimate", "statement"), (dim, code)
         assert cell.cites, (dim, code)
         for cited in cell.cites:
             fact = REG.get(cited.key)  # raises for a key the registry does not hold
@@ -48,7 +47,7 @@ def test_every_cell_cites_registry_facts_or_says_not_published():
 
 
 def test_a_figure_is_the_registry_value_of_its_first_cited_fact():
-    figures = [(dim, code, cell) for dim, code, cell in _cells(compare(REG)) if cell.kind == "figure"]
+    figures = [(dim, code, cell) for dim, code, cell in _cells(compare(REG)) if cell.kind in ("figure", "estimate")]
     assert len(figures) >= 5
     for dim, code, cell in figures:
         first = REG.get(cell.cites[0].key)
@@ -76,35 +75,41 @@ def test_every_number_in_a_statement_or_note_comes_from_a_cited_fact():
         assert said <= allowed, f"{dim}/{code}: {sorted(said - allowed)} in {cell.text!r} / {cell.note!r}"
 
 
-def test_el_salvador_and_bhutan_reserves_are_the_published_figures():
+def test_el_salvador_shows_the_offices_7474_btc_and_the_imfs_unchanged_stock_beside_it():
     row = compare(REG, ["SV", "BT"]).cells["reserve_btc"]
-    assert (row["SV"].value, row["SV"].date) == ("6238", "2025-05")
-    assert (row["BT"].value, row["BT"].date) == ("6262", "2025-10")
-    assert row["SV"].cites[0].key == "peers.sv.reserve_btc"
+    sv = row["SV"]
+    assert (sv.value, sv.date, sv.kind) == ("7474", "2025-11-18", "figure")
+    assert [c.key for c in sv.cites] == ["peers.sv.reserve_btc", "peers.sv.reserve_usd", "peers.sv.imf_stock_unchanged"]
+    assert "unchanged" in sv.note and "both shown" in sv.note
+    assert (row["BT"].value, row["BT"].date, row["BT"].kind) == ("6262", "2025-10-20", "estimate")
 
 
-def test_the_us_reserve_is_not_for_sale_and_its_size_is_not_published():
+def test_bhutans_600_mw_is_labelled_bitdeers_plan():
+    cell = compare(REG, ["BT"]).cells["mining_mw"]["BT"]
+    assert cell.value == "100" and "Bitdeer's plan" in cell.note
+    assert "Bitdeer's plan" in REG.get("peers.bt.hydro_mining_mw_target").label
+
+
+def test_the_us_reserve_is_not_for_sale_and_its_size_is_an_estimate_labelled_so():
     c = compare(REG, ["US"])
-    assert c.cells["reserve_btc"]["US"].text == NOT_PUBLISHED
+    size = c.cells["reserve_btc"]["US"]
+    assert (size.kind, size.value) == ("estimate", "198012") and "(estimate)" in size.text
+    assert "28,988.356" in size.note  # the Marshals Service's own figure, shown beside the estimate
     sale = c.cells["reserve_sale"]["US"]
     assert "shall not be sold" in sale.text and sale.cites[0].key == "peers.us.sbr_executive_order"
 
 
-def test_pakistan_shows_live_figures_when_given_and_still_cites_the_announced_ones():
-    reserve = LiveFigure(Decimal("1.5"), "BTC", "2026-11-20", "this installation's ledger")
-    plan = LiveFigure(Decimal("150.0"), "MW", "2026-11-21", "stored plan 3")
-    c = compare(REG, ["PK"], reserve=reserve, plan=plan)
-    r, m = c.cells["reserve_btc"]["PK"], c.cells["mining_mw"]["PK"]
-    assert (r.kind, r.value, r.unit, r.date) == ("live", "1.5", "BTC", "2026-11-20")
-    assert "this installation's ledger" in r.text and r.cites[0].key == "house.pk.strategic_bitcoin_reserve"
-    assert (m.kind, m.value, m.date) == ("live", "150.0", "2026-11-21") and "stored plan 3" in m.text
-    assert m.cites[0].key == "house.pk.mining_ai_allocation_mw" and "2,000 MW" in m.note
-
-
-def test_pakistan_falls_back_to_the_announced_figures_without_live_ones():
+def test_pakistan_shows_only_the_announced_figures():
     c = compare(REG, ["PK"])
     assert c.cells["mining_mw"]["PK"].value == "2000"
-    assert c.cells["reserve_btc"]["PK"].kind == "statement"
+    assert c.cells["reserve_btc"]["PK"].kind == "statement" and "no size published" in c.cells["reserve_btc"]["PK"].text
+
+
+def test_every_peer_fact_has_an_exact_date_and_most_a_url():
+    facts = REG.for_pillar("peers")
+    dated = [f for f in facts if len(f.date) == 10]
+    assert {f.key for f in facts} - {f.key for f in dated} <= {"peers.sv.volcano_energy_mw"}
+    assert all(f.source is not None and f.source.url.startswith("https://") for f in dated)
 
 
 @pytest.mark.parametrize("text", ["PK,XX", "FR", " , ", "pakistan"])

@@ -16,6 +16,7 @@ from biplomacy.core.config import load_settings
 from biplomacy.core.errors import BiplomacyError
 from biplomacy.energy import cli as energy_cli
 from biplomacy.house import cli as house_cli
+from biplomacy.house import cli_review as review_cli
 from biplomacy.peers import cli as peers_cli
 from biplomacy.reserve import cli as reserve_cli
 from biplomacy.supervision import cli as supervision_cli
@@ -52,7 +53,8 @@ aml_cli.register(supervise)
 app.add_typer(energy_cli.app, name="energy", help="Mining zones on surplus power, economics, tariffs and risk.")
 app.add_typer(reserve_cli.app, name="reserve", help="The strategic reserve: multisig wallets, spends, ledger, proofs.")
 app.add_typer(supervise, name="supervise", help="Licensing, register, returns, solvency, AML, travel rule.")
-app.add_typer(peers_cli.app, name="peers", help="Country programs side by side.")
+app.add_typer(peers_cli.app, name="peers", help="Country programs side by side, exchange bundles, what-ifs.")
+app.add_typer(review_cli.app, name="review", help="The IMF review pack (HTML and PDF) and its diff.")
 
 
 house_cli.register(app)

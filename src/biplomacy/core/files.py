@@ -25,4 +25,4 @@ def read_json(path: Path, field: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})", field=field) from None
+        raise InputError(f"{path}: not JSON ({exc.msg}, line {exc.lineno})", field=field) from None

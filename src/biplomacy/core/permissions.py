@@ -63,6 +63,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "sanctions.update": {"supervisor", "admin"},
         "stablecoin.review": {"supervisor", "admin"},
         "tax.estimate": {"supervisor", "admin"},
+        # peers: exchange bundles (export signs with the program's key; adopting changes what this program uses),
+        # what-ifs (stored runs of one program's choices on another's figures; they plan with the energy model)
+        "peers.read": _PUBLIC,
+        "peers.bundle.export": {"admin"},
+        "peers.bundle.adopt": {"supervisor", "admin"},
+        "peers.whatif.run": {"analyst", "admin"},
     }.items()
 }
 

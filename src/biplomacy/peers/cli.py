@@ -8,33 +8,33 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from biplomacy.cli import context
 from biplomacy.cli.output import emit, err, out
-from biplomacy.core.errors import InputError, MigrationError
+from biplomacy.core.errors import InputError
+from biplomacy.peers import cli_bundle, cli_whatif
 from biplomacy.peers import compare as peers_compare
 from biplomacy.peers.model.programs import parse_countries
 from biplomacy.peers.results import PeerComparison
-from biplomacy.store.db import Store
 
-app = typer.Typer(help="Country programs side by side.", no_args_is_help=True)
+app = typer.Typer(help="Country programs side by side, the signed exchange of bundles, what-ifs.", no_args_is_help=True)
+cli_bundle.register(app)
+cli_whatif.register(app)
 
 
 @app.command("compare")
 def compare(
-    ctx: typer.Context,
     countries: str = typer.Option(None, "--countries", help="Comma-separated codes: PK, SV, BT, US (default all)."),
     json_: bool = typer.Option(False, "--json", help="Print the comparison as one JSON document."),
     csv_file: Path = typer.Option(None, "--csv", help="Also write one line per cell, with its sources, to FILE."),
 ) -> None:
-    """Reserve, mining, regulator, IMF conditions and transparency of each program, every cell with its source.
+    """Reserve, mining, regulator, IMF conditions and transparency of each program, every cell with its source,
+    then each country's dated history (every purchase, sale, transfer and review, both sides of each dispute).
 
-    Pakistan's column shows this installation's reserve ledger and newest stored energy plan when there are any.
+    National, published figures only: this installation's own (demo, rehearsal) figures are never shown here.
     """
     codes = parse_countries(countries)
     if csv_file is not None and csv_file.is_dir():
         raise InputError(f"--csv: {csv_file} is a folder; give a file name", field="--csv")
-    c = context.get(ctx)
-    result = peers_compare.comparison(_store_if_any(c), codes)
+    result = peers_compare.comparison(codes)
     if csv_file is not None:
         try:
             csv_file.write_text(peers_compare.as_csv(result), encoding="utf-8")
@@ -42,14 +42,6 @@ def compare(
             raise InputError(f"--csv: cannot write {csv_file}: {exc.strerror}", field="--csv") from None
         err.print(f"wrote {csv_file}")
     emit(result.to_json(), json_, lambda _: _render(result))
-
-
-def _store_if_any(c: context.CliContext) -> Store | None:
-    """The database when this installation has one (for Pakistan's live figures); the comparison works without."""
-    try:
-        return c.store()
-    except MigrationError:
-        return None
 
 
 def _render(data: PeerComparison) -> None:
@@ -76,3 +68,23 @@ def _render(data: PeerComparison) -> None:
         cite = f"{f['source']['title']}, {f['source']['publisher']}, {f['source']['date']}" if f["source"] \
             else f"assumption: {f['assumption']}"
         out.print(escape(f"  [{i}] {f['label']} ({f['key']}): {cite}"))
+    _render_history(data)
+
+
+def _render_history(data: PeerComparison) -> None:
+    """Each country's dated series; disputed figures marked with the dispute they belong to."""
+    for country in data.history.countries:
+        t = Table(title=f"{country.name}: history", title_justify="left", show_lines=False)
+        for col in ("date", "figure", "what", "who says so"):
+            t.add_column(col)
+        for _key, label, events in country.series:
+            for e in events:
+                figure = f"{e.value} {e.unit}" if e.value else (e.status or "")
+                what = e.text + (f" [dispute: {e.dispute}]" if e.dispute else "")
+                if e.estimate:
+                    figure += " (estimate)"
+                t.add_row(e.date, escape(figure), escape(f"{label}: {what}"), escape(f"{e.claimant}; {e.cite()}"))
+        out.print(t)
+    for d in data.history.disputes:
+        out.print(escape(f"Disputed ({d.key}): " + " | ".join(f"{e.date} {e.claimant}: {e.value or e.text}"
+                                                             for e in d.sides)))

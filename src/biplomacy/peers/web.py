@@ -18,13 +18,9 @@ api = APIRouter(prefix="/peers", tags=["peers"])
 COUNTRIES_HELP = "Comma-separated country codes: PK, SV, BT, US (default: all four)."
 
 
-def _comparison(request: Request, countries: str | None) -> PeerComparison:
-    """The comparison for this app's store, from a cache keyed by the audit log's head (the page is public)."""
-    codes = parse_countries(countries)
-    cache = getattr(request.app.state, "peers_cache", None)
-    if cache is None:
-        cache = request.app.state.peers_cache = peers_compare.ComparisonCache()
-    return cache.get(request.app.state.store, codes)
+def _comparison(_request: Request, countries: str | None) -> PeerComparison:
+    """The comparison (national, published figures only: nothing of this installation's store is read)."""
+    return peers_compare.comparison(parse_countries(countries))
 
 
 @pages.get("/peers", response_class=HTMLResponse, summary="Country programs side by side")

@@ -1,10 +1,12 @@
 """Country programs side by side: Pakistan, El Salvador, Bhutan and the United States, every cell cited.
 
-A cell is a figure from the provenance registry (value, unit, date, source), a statement restating
-registry facts (each from a row of shared/FACTS.md, "The program described", which it cites), a live
-figure of this installation (Pakistan only, passed in by the service), or "not published" where no sourced
-figure exists. Figures are read from the registry, never typed here; a statement's text may only
-restate the facts it cites (tests/peers check every number in it against them).
+A cell is a figure from the provenance registry (value, unit, date, source), an estimate (a figure that on-chain
+trackers attribute, labelled as such), a statement restating registry facts (which it cites), or "not
+published" where no sourced figure exists. Figures are read from the registry, never typed here; a statement's
+text may only restate the facts it cites (tests/peers check every number in it against them).
+
+Only national figures appear: this installation's own ledger and plans are demo or rehearsal figures (or
+analysis), and are never drawn beside a country's published ones (they are on the reserve and energy pages).
 """
 
 from __future__ import annotations
@@ -48,8 +50,8 @@ class Cited:
 class Cell:
     """One country's answer on one dimension.
 
-    kind: "figure" (value/unit/date from the registry), "statement" (text from registry labels),
-    "live" (this installation's own data, with the announced figures still cited), "not published".
+    kind: "figure" (value/unit/date from the registry), "estimate" (a registry figure that trackers attribute,
+    not an official one), "statement" (text from registry labels), "not published".
     """
 
     kind: str
@@ -59,16 +61,6 @@ class Cell:
     date: str | None = None
     cites: tuple[Cited, ...] = ()
     note: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class LiveFigure:
-    """A figure of this installation (the reserve ledger, a stored energy plan), with where it came from."""
-
-    value: Decimal
-    unit: str
-    date: str
-    label: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +90,10 @@ def _cite(reg: Registry, key: str) -> Cited:
     return Cited(f.key, f.value, f.unit, f.date, f.cite())
 
 
-def _figure(reg: Registry, key: str, *more: str, note: str = "") -> Cell:
+def _figure(reg: Registry, key: str, *more: str, note: str = "", kind: str = "figure") -> Cell:
     c = _cite(reg, key)
-    return Cell("figure", f"{_grouped(c.value)} {c.unit} ({c.date})", c.value, c.unit, c.date,
+    label = " (estimate)" if kind == "estimate" else ""
+    return Cell(kind, f"{_grouped(c.value)} {c.unit}{label} ({c.date})", c.value, c.unit, c.date,
                 (c, *(_cite(reg, k) for k in more)), note)
 
 
@@ -122,16 +115,14 @@ def _grouped(value: str) -> str:
     return f"{d:,}" if d == d.to_integral_value() else str(d)
 
 
-def _pakistan(reg: Registry, reserve: LiveFigure | None, plan: LiveFigure | None) -> dict[str, Cell]:
+def _pakistan(reg: Registry) -> dict[str, Cell]:
     sbr = "house.pk.strategic_bitcoin_reserve"
     alloc = "house.pk.mining_ai_allocation_mw"
-    announced_reserve = _statement(reg, f"{_label(reg, sbr)}; no size published", sbr)
-    announced_mw = _figure(reg, alloc, note="electricity for mining and AI data centres, not state mining alone")
     return {
-        "reserve_btc": _live(reserve, announced_reserve) if reserve else announced_reserve,
+        "reserve_btc": _statement(reg, f"{_label(reg, sbr)}; no size published", sbr),
         "reserve_sources": _none(),
         "reserve_sale": _none(),
-        "mining_mw": _live(plan, announced_mw) if plan else announced_mw,
+        "mining_mw": _figure(reg, alloc, note="electricity for mining and AI data centres, not state mining alone"),
         "mining_energy": _statement(reg, "surplus generation (esp. winter) in designated zones", alloc),
         "regulator": _statement(reg, f"{_label(reg, 'house.pk.regulator')}; penalties up to PKR 100 m or 5 % of "
                                      "turnover (Virtual Assets Ordinance 2025)", "house.pk.regulator",
@@ -143,38 +134,40 @@ def _pakistan(reg: Registry, reserve: LiveFigure | None, plan: LiveFigure | None
     }
 
 
-def _live(fig: LiveFigure, announced: Cell) -> Cell:
-    return Cell("live", f"{_grouped(str(fig.value))} {fig.unit} ({fig.label}, {fig.date})", str(fig.value),
-                fig.unit, fig.date, announced.cites, f"announced: {announced.text}")
-
-
 def _el_salvador(reg: Registry) -> dict[str, Cell]:
     return {
-        "reserve_btc": _figure(reg, "peers.sv.reserve_btc", "peers.sv.reserve_usd", note="~USD 745 m then"),
-        "reserve_sources": _statement(reg, "adds 1 BTC a day; 474 BTC mined with geothermal power at LaGeo by May 2024",
-                                      "peers.sv.daily_addition_btc", "peers.sv.lageo_mined_btc"),
+        "reserve_btc": _figure(reg, "peers.sv.reserve_btc", "peers.sv.reserve_usd", "peers.sv.imf_stock_unchanged",
+                               note="the Bitcoin Office's figure; the IMF's staff report of 15 Jul 2025 says the "
+                                    "public sector's stock was unchanged since programme approval (wallet "
+                                    "consolidation): both shown"),
+        "reserve_sources": _statement(reg, "the Office says it adds 1 BTC a day and bought 1,090 BTC on 18 Nov 2025; "
+                                           "474 BTC mined with geothermal power at LaGeo by May 2024",
+                                      "peers.sv.daily_addition_btc", "peers.sv.reserve_btc", "peers.sv.lageo_mined_btc"),
         "reserve_sale": _none(),
         "mining_mw": _figure(reg, "peers.sv.lageo_mining_mw", "peers.sv.volcano_energy_mw",
                              note="LaGeo; a 241 MW Volcano Energy park is planned"),
         "mining_energy": _statement(reg, "geothermal (LaGeo)", "peers.sv.lageo_mining_mw"),
         "regulator": _none(),
-        "imf": _statement(reg, "USD 1.4 bn Extended Fund Facility; public sector may not voluntarily accumulate BTC "
-                               "(purchases, mining); holdings by other means allowed", "peers.sv.imf_eff_usd"),
-        "transparency": _statement(reg, "public tracker of the holdings", "peers.sv.reserve_btc"),
+        "imf": _statement(reg, "USD 1.4 bn Extended Fund Facility (approved 26 Feb 2025); public sector may not "
+                               "voluntarily accumulate BTC (purchases, mining); holdings by other means allowed",
+                          "peers.sv.imf_eff_usd", "peers.sv.imf_stock_unchanged"),
+        "transparency": _statement(reg, "public tracker of the holdings (the Bitcoin Office's dashboard)",
+                                   "peers.sv.reserve_btc"),
     }
 
 
 def _bhutan(reg: Registry) -> dict[str, Cell]:
     return {
         "reserve_btc": _figure(reg, "peers.bt.holdings_oct_2025_btc", "peers.bt.holdings_peak_btc",
-                               note="peaked at ~13,029 BTC (on-chain trackers)"),
+                               note="13,029 BTC when Arkham first attributed the wallets (16 Sep 2024); their peak, "
+                                    "over 13,000 BTC, was on 29 Oct 2024", kind="estimate"),
         "reserve_sources": _statement(reg, "state hydro mining (Druk Holding & Investments)",
                                       "peers.bt.hydro_mining_mw_start"),
-        "reserve_sale": _statement(reg, "not published as a rule; holdings fell from ~13,029 BTC at their peak to "
-                                        "~6,262 BTC by Oct 2025 (on-chain trackers)",
+        "reserve_sale": _statement(reg, "not published as a rule; holdings fell from over 13,000 BTC (29 Oct 2024) to "
+                                        "6,262 BTC by 20 Oct 2025 (on-chain trackers)",
                                    "peers.bt.holdings_peak_btc", "peers.bt.holdings_oct_2025_btc"),
         "mining_mw": _figure(reg, "peers.bt.hydro_mining_mw_start", "peers.bt.hydro_mining_mw_target",
-                             note="expanding to 600 MW"),
+                             note="600 MW is Bitdeer's plan (Apr 2024), not a DHI figure"),
         "mining_energy": _statement(reg, "hydro", "peers.bt.hydro_mining_mw_start"),
         "regulator": _none(),
         "imf": _none(),
@@ -186,7 +179,9 @@ def _bhutan(reg: Registry) -> dict[str, Cell]:
 def _united_states(reg: Registry) -> dict[str, Cell]:
     eo = "peers.us.sbr_executive_order"
     return {
-        "reserve_btc": _none(),
+        "reserve_btc": _figure(reg, "peers.us.holdings_estimate_btc", kind="estimate",
+                               note="on-chain trackers across agencies; the Marshals Service alone reported "
+                                    "28,988.356 BTC on 15 Jul 2025"),
         "reserve_sources": _statement(reg, "forfeited BTC (Executive Order, 6 Mar 2025)", eo),
         "reserve_sale": _statement(reg, "no: \"shall not be sold\" (Executive Order, 6 Mar 2025)", eo),
         "mining_mw": _none(),
@@ -197,16 +192,14 @@ def _united_states(reg: Registry) -> dict[str, Cell]:
     }
 
 
-def compare(reg: Registry, countries: Sequence[str] | None = None, *, reserve: LiveFigure | None = None,
-            plan: LiveFigure | None = None) -> Comparison:
-    """The comparison for `countries` (codes; None: all four). `reserve` and `plan` are this installation's
-    live figures for Pakistan (the reserve ledger, the newest stored plan); without them the announced ones."""
+def compare(reg: Registry, countries: Sequence[str] | None = None) -> Comparison:
+    """The comparison for `countries` (codes; None: all four): national, published figures only."""
     codes = tuple(countries) if countries is not None else tuple(COUNTRIES)
     unknown = [c for c in codes if c not in COUNTRIES]
     if unknown or not codes:
         raise InputError(f"unknown country code {', '.join(unknown) or '(none given)'}; known: "
                          f"{', '.join(COUNTRIES)}", field="countries")
-    columns = {"PK": lambda: _pakistan(reg, reserve, plan), "SV": lambda: _el_salvador(reg),
+    columns = {"PK": lambda: _pakistan(reg), "SV": lambda: _el_salvador(reg),
                "BT": lambda: _bhutan(reg), "US": lambda: _united_states(reg)}
     by_country = {c: columns[c]() for c in codes}
     cells = {dim: {c: by_country[c][dim] for c in codes} for dim, _ in DIMENSIONS}
