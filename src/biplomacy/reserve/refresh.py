@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from biplomacy.core.errors import InputError
-from biplomacy.core.permissions import Actor, authorize
+from biplomacy.core.permissions import ANONYMOUS, Actor, authorize
 from biplomacy.core.ports import ChainSource
 from biplomacy.reserve import lineage
 from biplomacy.reserve import spend as reserve_spend
@@ -20,7 +20,7 @@ from biplomacy.reserve.model import ledger, policy, timelocks
 from biplomacy.reserve.model import spend_psbt as sp
 from biplomacy.reserve.model.policy_figures import policy_figures, refresh_warning_blocks
 from biplomacy.reserve.results import CoinTimelockView, SpendProposal, WalletDetail
-from biplomacy.reserve.tables import LedgerEntryRow
+from biplomacy.reserve.tables import LedgerEntryRow, WalletRow
 from biplomacy.reserve.wallets import descriptor_of, load, wallet_view
 from biplomacy.store.db import Store
 
@@ -77,6 +77,13 @@ def wallet_detail(store: Store, actor: Actor, chain: ChainSource | None, name: s
                         tuple(CoinTimelockView(c.txid, c.vout, ledger.btc_amount(c.sats), c.sats, c.height, c.path,
                                                c.opens_at, c.blocks_left, c.warn) for c in coins),
                         life.successor, life.predecessors)
+
+
+def wallet_details(store: Store) -> list[WalletDetail]:
+    """Every wallet's detail at its last sync's tip (no chain is asked): the public page's lifecycle section."""
+    with store.read() as session:
+        names = list(session.scalars(select(WalletRow.name).order_by(WalletRow.name)))
+    return [wallet_detail(store, ANONYMOUS, None, n) for n in names]
 
 
 def refresh(store: Store, actor: Actor, chain: ChainSource | None, name: str, within: int | None = None,

@@ -337,6 +337,8 @@ class PublicWallet(Record):
     state: str = "active"  # active | rotating | retired
     successor: str | None = None
     predecessors: tuple[WalletLink, ...] = ()  # the wallets it succeeded, most recent first, with rotation dates
+    rotated_at: datetime | None = None  # when its own rotation to `successor` completed (None: not yet)
+    warnings: tuple[str, ...] = ()  # coins near (or at) a recovery path, at the last sync's tip
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,9 @@ from biplomacy.core.ports import ChainSource, ChainTx, WalletScanner
 from biplomacy.core.provenance import load_registry
 from biplomacy.house import audit
 from biplomacy.reserve import lineage
-from biplomacy.reserve.model import ledger, policy, recovery_policy
+from biplomacy.reserve.model import ledger, policy, recovery_policy, timelocks
 from biplomacy.reserve.model.descriptors import SpendPath, WalletDescriptor
-from biplomacy.reserve.model.policy_figures import min_path_keys, policy_figures
+from biplomacy.reserve.model.policy_figures import min_path_keys, policy_figures, refresh_warning_blocks
 from biplomacy.reserve.model.recovery_policy import parse_wallet
 from biplomacy.reserve.results import AddressIssued, Classification, PathView, SyncResult, UnspentCoin, WalletView
 from biplomacy.reserve.tables import AddressRow, LedgerEntryRow, WalletRow
@@ -212,6 +212,7 @@ def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> SyncResul
         row = load(session, name)
         wallet = descriptor_of(row)
         start = (row.next_index, row.next_change_index)
+        start_tip = row.synced_height
     tip = chain.tip_height()
     mine, history, nexts = scan(chain, wallet, start, gap)
     with store.transaction() as session:
@@ -247,6 +248,10 @@ def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> SyncResul
             select(LedgerEntryRow.status, func.sum(LedgerEntryRow.sats))
             .where(LedgerEntryRow.wallet_id == row.id).group_by(LedgerEntryRow.status))})
         findings = _receipt_findings(row.policy, update.new, live)
+        moved = _timelock_moves(session, row, wallet, start_tip, tip)
+        if moved:  # coins came near (or reached) a recovery path: the public page's warnings change with the log
+            audit.record(session, actor=actor.name, action="reserve.timelock.warning", subject=name,
+                         payload={"height": tip, **moved})
         if update.new or update.changed:
             audit.record(session, actor=actor.name, action="reserve.sync", subject=name,
                          payload={"height": tip, "new": [f"{c.txid}:{c.vout}" for c in update.new],
@@ -255,6 +260,23 @@ def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> SyncResul
     return SyncResult(name, tip, ledger.btc_amount(confirmed), confirmed, ledger.btc_amount(live - confirmed),
                       len(update.new), tuple(f"{c.txid}:{c.vout}" for c in update.vanished), row.policy,
                       tuple(f.message for f in findings))
+
+
+def _timelock_moves(session: Session, row: WalletRow, wallet: WalletDescriptor, before: int,
+                    tip: int) -> dict[str, Any]:
+    """The coins whose refresh warning changed between the last sync's tip and this one's (empty if none, or the
+    wallet has no recovery path)."""
+    if not wallet.has_recovery:
+        return {}
+    coins = [timelocks.AgedCoin(e.txid, e.vout, e.sats, e.block_height) for e in session.scalars(
+        select(LedgerEntryRow).where(LedgerEntryRow.wallet_id == row.id, LedgerEntryRow.status == "confirmed"))
+        if e.block_height is not None]
+    within = refresh_warning_blocks()
+    now = timelocks.warning_state(coins, wallet.spend_paths, tip, within)
+    was = timelocks.warning_state(coins, wallet.spend_paths, before, within)
+    if now == was:
+        return {}
+    return {"open": list(now["open"]), "near": list(now["near"]), "within_blocks": within}
 
 
 def _receipt_findings(profile: str, new: list[ledger.Coin], holdings: int) -> list[policy.Finding]:

@@ -113,3 +113,12 @@ def carry_sources(by_source: dict[str, int], output_sats: int) -> dict[str, int]
     for s in order[:rest]:
         parts[s] += 1
     return {s: v for s, v in sorted(parts.items()) if v}
+
+
+def warning_state(coins: list[AgedCoin], paths: tuple[SpendPath, ...], tip: int,
+                  within: int) -> dict[str, tuple[str, ...]]:
+    """Which coins ("txid:vout") are within the warning window and which are open already, at `tip`: a sync
+    that changes this records it in the audit log (the public page's warnings follow the log's head)."""
+    marks = coin_timelocks(coins, paths, tip, within)
+    return {"open": tuple(f"{c.txid}:{c.vout}" for c in marks if c.blocks_left == 0),
+            "near": tuple(f"{c.txid}:{c.vout}" for c in marks if c.warn and c.blocks_left)}
