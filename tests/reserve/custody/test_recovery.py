@@ -147,3 +147,33 @@ def test_the_chain_refuses_a_recovery_spend_before_its_timelock(
     else:  # old enough for its nSequence, but below the script's older(): CHECKSEQUENCEVERIFY fails at any height
         with pytest.raises(InputError, match=f"needs age {TIMELOCK}"):
             chain.broadcast(store, "regtest", raw)
+
+
+def test_a_taproot_recovery_spends_by_its_own_leaf_once_the_timelock_has_passed(
+        cli: Any, tmp_path: Path, store: Store, signers: list[Signer], cold_descriptor: str) -> None:
+    """The recovery path on its own leaf: too early refused, then its PSBT carries that leaf only (BIP-371) and the
+    timelock as nSequence; two recovery signers sign it with embit (Schnorr) and the chain takes it."""
+    add_recovery_treasury(cli, tmp_path, signers, script="tr")
+    ok(cli("reserve", "wallet", "add", "cold", "--descriptor", cold_descriptor, "--json"))
+    fund(cli, "treasury", [("0.8", "seizure")])
+    cold = ok(cli("reserve", "address", "cold", "--json"))["address"]
+    spend = ("reserve", "spend", "propose", "treasury", "--to", cold, "--amount", "0.5", "--purpose", "recovery",
+             "--path", "recovery", "--json")
+    early = cli(*spend)
+    assert early.exit_code == 2 and f"open in {TIMELOCK - 1} blocks" in early.stderr
+    ok(cli("reserve", "chain", "mine", str(TIMELOCK - 1), "--json"))
+    proposal = ok(cli(*spend))
+    psbt = PSBT.from_base64(proposal["psbt"])
+    assert psbt.tx.vin[0].sequence == TIMELOCK
+    (leaf,) = psbt.inputs[0].taproot_scripts.values()  # one leaf: the recovery path's, with its older()
+    assert leaf[-1] == 0xC0 and bytes([TIMELOCK, 0xB2]) in leaf  # <20> OP_CHECKSEQUENCEVERIFY
+    fps = {d[1].fingerprint.hex() for d in psbt.inputs[0].taproot_bip32_derivations.values()}
+    assert fps == {s.fingerprint for s in recovery_signers(signers)}
+    for k, who in enumerate(recovery_signers(signers)[1:]):
+        receipt = ok(cli("reserve", "spend", "submit", proposal["id"], "--psbt",
+                         write(tmp_path, f"tr{k}.psbt", who.sign(proposal["psbt"])), "--json"))
+        assert receipt["accepted"], receipt["reason"]
+    assert receipt["ready"]
+    txid = ok(cli("reserve", "spend", "broadcast", proposal["id"], "--json"))["txid"]
+    witness = Transaction.parse(bytes.fromhex(chain.tx_hex(store, txid))).vin[0].witness.items
+    assert len([w for w in witness if len(w) == 64]) == 2  # two Schnorr signatures on the recovery leaf

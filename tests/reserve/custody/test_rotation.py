@@ -132,3 +132,21 @@ def test_refresh_rolls_the_coins_near_their_recovery_path_and_show_warns_before(
     assert shown["warnings"] == [] and [c["blocks_left"] for c in shown["coins"]] == [TIMELOCK - 1]
     by_source = {s["source"]: s["sats"] for s in ok(cli("reserve", "ledger", "show", "--json"))["by_source"]}
     assert set(by_source) == {"seizure", "purchase"} and sum(by_source.values()) == synced["balance_sats"]
+
+
+def test_a_cancelled_sweep_cancels_the_rotation_and_the_old_wallet_is_active_again(
+        cli: Any, signers: list[Signer], treasury_descriptor: str) -> None:
+    ok(cli("reserve", "wallet", "add", "treasury", "--descriptor", treasury_descriptor, "--json"))
+    fund(cli, "treasury", [("1", "seizure")])
+    successor = multisig(3, [*signers[:4], make_signer("new-custodian")])
+    started = ok(cli("reserve", "wallet", "rotate", "treasury", "--to", "treasury-2", "--descriptor", successor,
+                     "--json"))
+    assert ok(cli("reserve", "wallet", "show", "treasury", "--json"))["state"] == "rotating"
+    ok(cli("reserve", "spend", "cancel", started["sweep"]["id"], "--reason", "the new custodian's key was not "
+           "checked against its backup sheet", "--json"))
+    shown = ok(cli("reserve", "wallet", "show", "treasury", "--json"))
+    assert shown["state"] == "active" and shown["successor"] is None and shown["warnings"] == []
+    assert ok(cli("reserve", "address", "treasury", "--json"))["address"]  # it hands out addresses again
+    again = ok(cli("reserve", "wallet", "rotate", "treasury", "--to", "treasury-2", "--descriptor", successor,
+                   "--json"))  # the successor is taken again (it holds nothing)
+    assert again["state"] == "sweeping" and again["sweep"]["amount_btc"] == started["sweep"]["amount_btc"]
