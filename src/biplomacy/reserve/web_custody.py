@@ -15,6 +15,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from biplomacy.core.permissions import authorize
 from biplomacy.reserve.model.policy import PROFILES
 from biplomacy.web.auth import ActorDep, current_actor
 from biplomacy.web.rendering import render
@@ -120,10 +121,11 @@ def add_custody_routes(api: APIRouter, pages: APIRouter) -> None:
 
         return wallet_detail(request.app.state.store, actor, None, name).to_json()
 
-    @api.post("/wallets/{name}/sync", summary="Bring the wallet's ledger to what the chain shows")
+    @api.post("/wallets/{name}/sync", summary="Bring the wallet's ledger to what the chain shows (the operator)")
     def sync(request: Request, name: Name, actor: ActorDep) -> Any:
         from biplomacy.reserve.wallets import sync as run
 
+        authorize(actor, "reserve.ledger.write")  # a scan of the chain on demand: not for anyone passing by
         return run(request.app.state.store, actor, _chain(request), name).to_json()
 
     @api.post("/spends", status_code=201, summary="Propose a spend by a named path; a recovery path before its "

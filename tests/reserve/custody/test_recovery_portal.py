@@ -44,6 +44,9 @@ def test_recover_and_rotate_from_the_portal(cli: Any, portal: Any, db_url: str, 
     assert bad.status_code == 422 and "65,535" in bad.text and "4 of 3 keys" in bad.text
 
     funded_at, _ = fund(cli, "treasury", [("1", "seizure")])
+    portal.cookies.clear()
+    assert portal.post("/api/v1/reserve/wallets/treasury/sync").status_code == 403  # not the public's to start
+    sign_in(portal, "operator", "admin")
     assert portal.post("/api/v1/reserve/wallets/treasury/sync").json()["balance_btc"] == "1"
     cold = ok(cli("reserve", "address", "cold", "--json"))["address"]
     spend = {"wallet": "treasury", "to": cold, "amount": "0.6", "purpose": "three keys lost", "path": "recovery"}
