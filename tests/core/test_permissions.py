@@ -10,19 +10,22 @@ EXPECTED = {
     "sources.read": EVERYONE, "audit.verify": EVERYONE, "energy.read": EVERYONE, "reserve.read": EVERYONE,
     "register.read": EVERYONE,
     "audit.read": {"auditor", "supervisor", "admin"},
-    "users.manage": {"admin"},
+    "audit.checkpoint": {"auditor", "admin"},
+    "users.manage": {"admin"}, "backup.make": {"admin"}, "backup.restore": {"admin"},
+    # the auditor reads everything officers read (the README's promise), and writes nothing
+    "supervision.read": {"supervisor", "admin", "auditor"}, "aml.read": {"supervisor", "admin", "auditor"},
     "energy.plan": {"analyst", "admin"}, "energy.scenario.write": {"analyst", "admin"},
     "reserve.wallet.manage": {"admin"}, "reserve.chain.rehearse": {"signer", "admin"},
     "reserve.spend.propose": {"admin"}, "reserve.spend.sign": {"signer"}, "reserve.spend.broadcast": {"admin"},
     "reserve.ledger.write": {"admin"}, "reserve.statement.publish": {"admin"},
     **{a: {"supervisor", "admin"} for a in (
         "licensing.apply", "licensing.review", "returns.review", "solvency.publish", "aml.scan",
-        "aml.case", "sanctions.update", "stablecoin.review", "tax.estimate")},
+        "aml.case", "aml.stream.quarantine", "travelrule.erase", "sanctions.update", "stablecoin.review", "tax.estimate")},
     # a VASP files its own returns and is the only one to send and decide travel-rule messages as itself;
     # supervisors and admins oversee the exchange (read) but do not act on a VASP's behalf
     "returns.file": {"supervisor", "admin", "vasp"},
     "travelrule.send": {"vasp"}, "travelrule.decide": {"vasp"},
-    "travelrule.read": {"vasp", "supervisor", "admin"},
+    "travelrule.read": {"vasp", "supervisor", "admin", "auditor"},
     # peers: anyone reads; only the admin signs bundles with the program's key; adopting a peer's part changes
     # what this program uses (supervisors and admins); what-ifs are analysis runs
     "peers.read": EVERYONE, "peers.bundle.export": {"admin"}, "peers.bundle.adopt": {"supervisor", "admin"},
@@ -79,3 +82,10 @@ def test_unknown_action_and_unknown_role_are_refused():
         authorize(Actor("a", "admin"), "reserve.spend.everything")
     with pytest.raises(PermissionDenied, match="unknown role"):
         authorize(Actor("a", "king"), "sources.read")
+
+
+def test_the_auditor_reads_everything_an_officer_reads_and_writes_nothing():
+    reads = {a for a in PERMISSIONS if a.endswith(".read")}
+    assert all(allowed("auditor", a) for a in reads), sorted(a for a in reads if not allowed("auditor", a))
+    writes = {a for a in PERMISSIONS if not a.endswith((".read", ".verify")) and a != "audit.checkpoint"}
+    assert not any(allowed("auditor", a) for a in writes), sorted(a for a in writes if allowed("auditor", a))

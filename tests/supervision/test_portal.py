@@ -9,6 +9,7 @@ from datetime import date
 from fastapi.testclient import TestClient
 
 from biplomacy.supervision.demo import load_demo_register
+from biplomacy.supervision.model.identity import Identity
 from biplomacy.supervision.model.licensing import Activity, State
 from biplomacy.supervision.results import RegisterEntry
 
@@ -68,7 +69,7 @@ def test_a_supervisor_sees_returns_and_reserve_ratios_on_the_dashboard(app_clien
 def entry(activities: list[str], status: str) -> RegisterEntry:
     """A register entry with these activities and status; the chart reads nothing else."""
     day = date(2025, 12, 1)
-    return RegisterEntry("PVARA-2025-0001", "X Ltd", "X", None, "Lahore", "PK", "",
+    return RegisterEntry("PVARA-2025-0001", Identity("X Ltd", "X", None, "Lahore", "PK", ""),
                          tuple(Activity(a) for a in activities), State(status), day, None, (), day, None, None, False,
                          (), ())
 

@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import date
 
+from biplomacy.supervision.model.identity import Identity
 from biplomacy.supervision.model.licensing import Activity, State
 from biplomacy.supervision.model.register import (
     ESMA_CASP_COLUMNS,
@@ -21,7 +22,7 @@ from biplomacy.supervision.model.register import (
 def entity(ref: str, *events: tuple[str, State], conditions: tuple[str, ...] = ()) -> Entity:
     evs = tuple(Event(date.fromisoformat(d), s, "r", conditions if s is State.APPROVED_WITH_CONDITIONS else ())
                 for d, s in events)
-    return Entity(ref, f"{ref} Ltd", ref, None, "addr", "PK", "https://x.example", (Activity.EXCHANGE,), evs)
+    return Entity(ref, Identity(f"{ref} Ltd", ref, None, "addr", "PK", "https://x.example"), (Activity.EXCHANGE,), evs)
 
 
 A = entity("A", ("2025-06-01", State.SUBMITTED), ("2025-06-05", State.UNDER_REVIEW),

@@ -91,9 +91,9 @@ def test_the_demo_step_loads_the_register_and_publishes_a_verifiable_proof(store
 
     result = demo_step(store, settings, LOCAL_ADMIN)
     assert "valid=True" in " ".join(result.lines)
-    indusx = next(e for e in register_view(store).entities if e.commercial_name == "IndusX")
+    indusx = next(e for e in register_view(store).entities if e.identity.commercial_name == "IndusX")
     assert indusx.solvency_ratio is not None and indusx.fictional is True
-    mpkr = next(e for e in register_view(store).entities if e.commercial_name == "mPKR")
+    mpkr = next(e for e in register_view(store).entities if e.identity.commercial_name == "mPKR")
     (verdict,) = mpkr.stablecoin
     assert verdict["token"] == "mPKR" and verdict["backing_ratio"] == "1.005000" and not verdict["compliant"]
     assert [b["rule"] for b in verdict["breaches"]] == ["maturity"]

@@ -48,7 +48,7 @@ def write(tmp_path: Path, name: str, doc: Any) -> Path:
 
 def reference(store: Store, commercial_name: str) -> str:
     view = register_view(store, as_of=date(2025, 12, 1))
-    return next(e.reference for e in view.entities if e.commercial_name == commercial_name)
+    return next(e.reference for e in view.entities if e.identity.commercial_name == commercial_name)
 
 
 def attestations(store: Store) -> int:

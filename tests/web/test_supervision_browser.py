@@ -42,7 +42,7 @@ def seeded(settings: Settings, tmp_path: Path) -> dict[str, str]:
         path.write_text(json.dumps(doc), encoding="utf-8")
         from biplomacy.supervision.register import register_view
 
-        refs = {e.commercial_name: e.reference for e in register_view(store).entities}
+        refs = {e.identity.commercial_name: e.reference for e in register_view(store).entities}
         record_attestation(store, LOCAL_ADMIN, refs["mPKR"], path, now=datetime(2026, 1, 20, tzinfo=UTC))
         return refs
     finally:

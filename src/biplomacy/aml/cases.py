@@ -125,7 +125,7 @@ def _case(session: Session, case: AmlCaseRow, alert: AmlAlertRow) -> Case:
 
 
 def list_cases(store: Store, actor: Actor, state: str | None = None, limit: int = 1000) -> list[CaseSummary]:
-    authorize(actor, "aml.case")
+    authorize(actor, "aml.read")
     with store.transaction() as session:
         q = select(AmlCaseRow, AmlAlertRow).join(AmlAlertRow, AmlAlertRow.id == AmlCaseRow.alert_id)
         if state:
@@ -144,7 +144,7 @@ def _load(session: Session, case_id: int) -> tuple[AmlCaseRow, AmlAlertRow]:
 
 
 def show_case(store: Store, actor: Actor, case_id: int) -> Case:
-    authorize(actor, "aml.case")
+    authorize(actor, "aml.read")
     with store.transaction() as session:
         case, alert = _load(session, case_id)
         return _case(session, case, alert)
@@ -185,7 +185,7 @@ def move_case(store: Store, actor: Actor, case_id: int, *, assign: str | None = 
 
 
 def list_scans(store: Store, actor: Actor, limit: int = 100) -> list[ScanListing]:
-    authorize(actor, "aml.case")
+    authorize(actor, "aml.read")
     with store.transaction() as session:
         rows = session.scalars(select(AmlScanRow).order_by(AmlScanRow.id.desc()).limit(limit)).all()
         return [ScanListing(r.id, r.source, _aware(r.created_at), r.created_by, r.transactions, r.thresholds_version,

@@ -75,12 +75,27 @@ def register_aml(app: typer.Typer) -> None:
         c = context.get(ctx)
         store = c.store()
         directory = None if in_memory else (state or c.settings.var_dir / "aml-stream")
-        scorer = StreamScorer(directory, snapshot_every=snapshot_every)
+        scorer = StreamScorer(directory, snapshot_every=snapshot_every, future_seconds=c.settings.aml_future_seconds)
         size = scorer.size()
         service = StreamService(scorer, TokenCache.of_store(store))
         serve(service, port, lambda: out.print(
             f"AML streaming on http://127.0.0.1:{port}/score; state {directory or 'in memory only'}: "
             f"{size.scored:,} transfers scored before, {size.replayed_on_start:,} replayed from the log"))
+
+    @aml.command("stream-quarantine")
+    def stream_quarantine(ctx: typer.Context, tx_id: str = typer.Argument(..., help="The scored transfer's tx_id."),
+                          reason: str = typer.Option(..., "--reason", help="Why it is taken out (audited)."),
+                          state: Path = typer.Option(None, "--state", help="State directory (default: VAR_DIR/aml-stream)."),
+                          json_: bool = typer.Option(False, "--json")) -> None:
+        """Take a bad transfer back out of the streaming state (stop the stream server first); audited."""
+        from biplomacy.aml.stream_quarantine import quarantine
+        from biplomacy.cli import context
+
+        c = context.get(ctx)
+        d = quarantine(c.store(), c.actor(), state or c.settings.var_dir / "aml-stream", tx_id, reason)
+        emit(d, json_, lambda d: out.print(
+            f"{d.tx_id} quarantined" + ("" if d.found else " (it was no longer in the state)")
+            + f"; the stream's clock is now {d.clock_after or 'unset (the next transfer sets it)'}"))
 
     @aml.command("stream-import")
     def stream_import(ctx: typer.Context,
@@ -143,7 +158,7 @@ def register_aml(app: typer.Typer) -> None:
         emit(list_cases(c.store(), c.actor(), state), json_, render)
 
     @aml.command("case")
-    def case(ctx: typer.Context, ident: int = typer.Argument(..., metavar="ID"),
+    def case(ctx: typer.Context, ident: int = typer.Argument(..., metavar="ID", min=1, max=2**63 - 1),
              assign: str = typer.Option(None, "--assign", help="Assign the case to USER."),
              escalate: bool = typer.Option(False, "--escalate", help="File a suspicious transaction report."),
              close: bool = typer.Option(False, "--close"), reason: str = typer.Option("", "--reason"),

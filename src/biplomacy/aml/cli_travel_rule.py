@@ -118,6 +118,21 @@ def register_exchange(travel: typer.Typer) -> None:
         emit(run(c.store(), c.actor(), message_id, reason), json_, _render_message)
 
 
+def register_retention(travel: typer.Typer) -> None:
+    @travel.command("erase-expired")
+    def erase_expired(ctx: typer.Context,
+                      keep_years: int = typer.Option(None, "--keep-years", min=1, max=100,
+                                                     help="Keep personal data this long (default and minimum: FATF R.11's 5)."),
+                      json_: bool = typer.Option(False, "--json")) -> None:
+        """Erase the IVMS101 personal data of messages past their retention (the messages and hashes stay)."""
+        from biplomacy.aml.travel_rule_retention import erase_expired as run
+        from biplomacy.cli import context
+
+        c = context.get(ctx)
+        emit(run(c.store(), c.actor(), keep_years=keep_years).to_json(), json_,
+             lambda d: out.print(f"erased the personal data of {d['count']} message(s) older than {d['keep_years']} years"))
+
+
 def _render_travel(d: TravelRuleCheck) -> None:
     if d.valid:
         out.print("[green]valid[/green] IVMS101 payload")
@@ -144,3 +159,4 @@ def register(app: typer.Typer) -> None:
         emit(validate_file(file), json_, _render_travel)
 
     register_exchange(travel)
+    register_retention(travel)

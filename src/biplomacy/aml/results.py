@@ -274,7 +274,9 @@ class TravelRuleMessage(Record):
     decided_by: str | None
     reason: str | None
     history: tuple[StatusStep, ...]
-    payload: Any = field(default=None, metadata=OMITTED_WHEN_NONE)  # left out of lists
+    payload: Any = field(default=None, metadata=OMITTED_WHEN_NONE)  # left out of lists, and once erased
+    payload_sha256: str | None = None  # kept after the personal data is erased (as in the audit log)
+    personal_data_erased_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -327,3 +329,13 @@ class AlertLine(Record):
 
     tx_id: str
     alert: Alert
+
+
+@dataclass(frozen=True)
+class StreamQuarantined(Record):
+    """A transfer an operator took back out of the stream state, and the stream's clock before and after."""
+
+    tx_id: str
+    found: bool
+    clock_before: str | None
+    clock_after: str | None

@@ -40,7 +40,7 @@ def store_list(store: Store, actor: Actor, path: Path) -> SanctionsStored:
 
 
 def versions(store: Store, actor: Actor) -> list[SanctionsVersion]:
-    authorize(actor, "aml.scan")
+    authorize(actor, "aml.read")
     with store.transaction() as session:
         rows = session.scalars(select(SanctionsListRow).order_by(SanctionsListRow.id.desc())).all()
         return [SanctionsVersion(r.id, r.name, r.sha256, r.loaded_at, r.loaded_by, r.addresses,

@@ -8,14 +8,19 @@ false` with the reason when it could not be; without one (tests, benchmarks) the
 
 from __future__ import annotations
 
+import json
+import os
 import threading
+import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import fields
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from biplomacy.aml.model.rules import STREAMING
+from biplomacy.aml.model.stream_quarantine import Removed, remove_transfer
 from biplomacy.aml.model.stream_state import StreamState, Tx
 from biplomacy.aml.results import Scored, ScorerSize, StreamWindow
 from biplomacy.aml.scan import shipped_sanctions, thresholds
@@ -24,13 +29,21 @@ from biplomacy.core.errors import InputError
 
 RECENT_IDS = 1_000_000  # tx ids remembered to refuse a transfer scored twice
 SNAPSHOT_EVERY = 1_000_000  # transfers between snapshots (the log replayed on start is at most this long)
+# A transfer dated further ahead of now is refused: one transfer dated 9999-12-31 once moved the stream's clock
+# so far that every later transfer was "too late", for good. Settings.aml_future_seconds (default 600 s, an
+# assumption: clocks kept by NTP differ by well under a second; 10 minutes leaves room for a badly set one).
+FUTURE_SECONDS = 600.0
+QUARANTINE = "quarantine.jsonl"
 
 
 class StreamScorer:
     """The rules' incremental state, its persistence, and the scoring of one transfer (thread-safe)."""
 
-    def __init__(self, state_dir: Path | None = None, *, snapshot_every: int = SNAPSHOT_EVERY) -> None:
+    def __init__(self, state_dir: Path | None = None, *, snapshot_every: int = SNAPSHOT_EVERY,
+                 future_seconds: float = FUTURE_SECONDS, clock: Callable[[], float] = time.time) -> None:
         self.lock = threading.Lock()
+        self.future_seconds, self.clock = future_seconds, clock
+        self.state_dir = state_dir
         self.snapshot_every = snapshot_every
         self.since_snapshot = 0
         self.log = StreamLog(state_dir) if state_dir is not None else None
@@ -68,6 +81,10 @@ class StreamScorer:
             if tx.tx_id in self.ids:
                 raise InputError(f"tx_id {tx.tx_id!r} was already scored (its alerts, if any, are stored)",
                                  field="tx_id")
+            ahead = tx.ts - self.clock()
+            if ahead > self.future_seconds:
+                raise InputError(f"timestamp is {ahead:.0f} s in the future (at most {self.future_seconds:.0f} s "
+                                 "ahead of this server's clock is accepted)", field="timestamp")
             try:
                 alerts = self.state.apply(tx, STREAMING)
             except ValueError as exc:
@@ -87,6 +104,27 @@ class StreamScorer:
                 problem = "this scorer keeps its state in memory only (no state directory)"
             return Scored(tx.tx_id, tuple(alerts), max((a.score for a in alerts), default=0.0), stored,
                           StreamWindow(self.state.scored, len(self.state.accounts)), problem or None)
+
+    def quarantine(self, tx_id: str, reason: str, actor: str) -> Removed:
+        """Take a scored transfer back out of the state (a bad date or amount), note it in quarantine.jsonl and
+        snapshot at once, so that the transfer log never replays it; its id may then be scored again."""
+        with self.lock:
+            removed = remove_transfer(self.state, tx_id)
+            if tx_id in self.ids:
+                self.ids.discard(tx_id)
+                self.id_order = deque(i for i in self.id_order if i != tx_id)
+            if self.log is not None and self.state_dir is not None:
+                line = json.dumps({"tx_id": tx_id, "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                                   "actor": actor, "reason": reason, "found": removed.found}) + "\n"
+                fd = os.open(self.state_dir / QUARANTINE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                try:
+                    os.write(fd, line.encode())
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                self.log.snapshot(self._saved())
+                self.since_snapshot = 0
+            return removed
 
     def sync_alerts(self) -> None:
         """Put every alert written so far on disk (OSError when that fails)."""

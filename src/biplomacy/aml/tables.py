@@ -94,7 +94,10 @@ class TravelRuleMessageRow(Base):
     originator_vasp: Mapped[str] = mapped_column(String(40), index=True)
     beneficiary_vasp: Mapped[str] = mapped_column(String(40), index=True)
     state: Mapped[str] = mapped_column(String(20))
-    payload_json: Mapped[str] = mapped_column(Text)
+    # migration 0005_aml_travel_b: the IVMS101 payload (personal data) lives once, in TravelRulePersonalDataRow,
+    # erasable under the retention rule; the message keeps its SHA-256 (as does the audit log)
+    payload_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    personal_data_erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     amount: Mapped[str | None] = mapped_column(String(60), nullable=True)
     unit: Mapped[str | None] = mapped_column(String(20), nullable=True)
     amount_usd: Mapped[str | None] = mapped_column(String(60), nullable=True)
@@ -105,3 +108,15 @@ class TravelRuleMessageRow(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     decided_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class TravelRulePersonalDataRow(Base):
+    """The IVMS101 payload of one travel-rule message: names, birth dates, addresses. Stored here only, and
+    deleted when its retention ends (`supervise travel-rule erase-expired`); the message keeps its hash."""
+
+    __tablename__ = "aml_travel_rule_personal_data"
+
+    message_id: Mapped[int] = mapped_column(ForeignKey("aml_travel_rule_messages.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    payload_json: Mapped[str] = mapped_column(Text)
+    stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -11,10 +11,16 @@ reads it), checked field by field and against the FATF R.16 threshold, then kept
 beneficiary's inbox until it approves or rejects it with a reason. Each message shows its status history
 (requested, then approved or rejected). Every step is one transaction with its audit entry; a refused
 request stores nothing.
+
+Personal data is stored once: the payload goes to its own table (TravelRulePersonalDataRow), erased when its
+retention ends (travel_rule_retention.py); the message and the audit log keep only its SHA-256. A payload is
+at most MAX_PAYLOAD_BYTES of JSON and each text in it at most MAX_TEXT characters (IVMS101's own fields are
+at most 100 characters long, addresses 70 a line).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -25,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from biplomacy.aml.model.travel_rule import TravelRuleResult, check_transfer, split_envelope
 from biplomacy.aml.results import Inbox, MessageList, StatusStep, TravelRuleMessage, VaspFound
-from biplomacy.aml.tables import TravelRuleMessageRow
+from biplomacy.aml.tables import TravelRuleMessageRow, TravelRulePersonalDataRow
 from biplomacy.aml.travel_rule import default_rule
 from biplomacy.core.errors import InputError, Issue, NotFound, PermissionDenied
 from biplomacy.core.permissions import VASP, Actor, authorize, require_own_entity
@@ -39,6 +45,8 @@ MAX_REASON = 2000
 MAX_AMOUNT_CHARS = 60
 MAX_DEPTH = 32
 MAX_LIST = 500
+MAX_TEXT = 1_000  # characters in any one text of a payload (the finding: a 10 MB field was accepted)
+MAX_PAYLOAD_BYTES = 64 * 1024  # of the payload's canonical JSON; a full IVMS101 payload is a few kB
 DECISION_ACTIONS = {APPROVED: "travelrule.approve", REJECTED: "travelrule.reject"}
 
 
@@ -47,6 +55,8 @@ def _unstorable(value: Any, path: str = "$", depth: int = 0) -> list[Issue]:
     if depth > MAX_DEPTH:
         return [Issue("travel.depth", path, f"nested deeper than {MAX_DEPTH} levels")]
     if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            return [Issue("travel.length", path, f"is {len(value)} characters long; at most {MAX_TEXT}")]
         bad = "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value)
         return [Issue("travel.text", path, "contains a NUL character or an unpaired surrogate")] if bad else []
     found: list[Issue] = []
@@ -72,25 +82,39 @@ def _history(row: TravelRuleMessageRow) -> tuple[StatusStep, ...]:
     return requested, StatusStep(row.state, row.decided_at, row.decided_by, row.reason)
 
 
-def _message(row: TravelRuleMessageRow, leis: dict[str, str | None], with_payload: bool = True) -> TravelRuleMessage:
+def payload_sha256(payload: Any) -> str:
+    """SHA-256 of the payload's canonical JSON (sorted keys, no spaces): what the audit log keeps of it."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _message(row: TravelRuleMessageRow, leis: dict[str, str | None], payload: Any = None) -> TravelRuleMessage:
     return TravelRuleMessage(
         row.id, row.originator_vasp, row.beneficiary_vasp, leis.get(row.originator_vasp),
         leis.get(row.beneficiary_vasp), row.state, row.amount, row.unit,
         None if row.amount_usd is None else Decimal(row.amount_usd), row.above_threshold,
         tuple(json.loads(row.flags_json)), row.sent_at, row.sent_by, row.decided_at, row.decided_by, row.reason,
-        _history(row), json.loads(row.payload_json) if with_payload else None)
+        _history(row), payload, row.payload_sha256, row.personal_data_erased_at)
+
+
+def _payload(session: Session, message_id: int) -> Any:
+    row = session.get(TravelRulePersonalDataRow, message_id)
+    return None if row is None else json.loads(row.payload_json)
 
 
 def _messages(session: Session, rows: list[TravelRuleMessageRow],
               with_payload: bool = True) -> tuple[TravelRuleMessage, ...]:
     leis = leis_of(session, {r.originator_vasp for r in rows} | {r.beneficiary_vasp for r in rows})
-    return tuple(_message(r, leis, with_payload) for r in rows)
+    return tuple(_message(r, leis, _payload(session, r.id) if with_payload else None) for r in rows)
 
 
 def _check_payload(payload: Any) -> tuple[TravelRuleResult, dict[str, Any]]:
     stray = _unstorable(payload)
     if stray:
         raise InputError.from_issues(stray, "travel-rule payload")
+    size = len(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    if size > MAX_PAYLOAD_BYTES:
+        raise InputError(f"the payload is {size} bytes of JSON; at most {MAX_PAYLOAD_BYTES}", field="payload")
     result = check_transfer(payload, default_rule())
     if not result.valid:
         raise InputError.from_issues(result.problems, "travel-rule payload")
@@ -139,9 +163,10 @@ def send(store: Store, actor: Actor, beneficiary_lei: str, file_payload_dict: An
             raise InputError(f"beneficiary LEI {bene.lei} is the originator itself", field="beneficiary_lei")
         if mismatched := _named_vasp_leis(file_payload_dict, orig.lei, bene.lei):
             raise InputError.from_issues(mismatched, "travel-rule payload")
+        digest = payload_sha256(file_payload_dict)
         row = TravelRuleMessageRow(
             originator_vasp=orig.reference, beneficiary_vasp=bene.reference, state=PENDING,
-            payload_json=json.dumps(file_payload_dict, sort_keys=True),
+            payload_sha256=digest,
             amount=None if result.transfer is None else str(transfer.get("amount")),
             unit=unit.upper() if isinstance(unit, str) else None,
             amount_usd=None if result.amount_usd is None else format(result.amount_usd, "f"),
@@ -149,12 +174,15 @@ def send(store: Store, actor: Actor, beneficiary_lei: str, file_payload_dict: An
             sent_at=datetime.now(UTC), sent_by=actor.name)
         session.add(row)
         session.flush()
+        session.add(TravelRulePersonalDataRow(message_id=row.id, payload_json=json.dumps(file_payload_dict, sort_keys=True),
+                                              stored_at=row.sent_at))
+        # the audit log can never be edited: it keeps the payload's hash, never the personal data itself
         record(session, actor=actor.name, action="travelrule.send", subject=f"travel-rule message {row.id}",
                payload={"id": row.id, "originator_vasp": row.originator_vasp, "originator_lei": orig.lei,
                         "beneficiary_vasp": row.beneficiary_vasp, "beneficiary_lei": bene.lei,
                         "amount": row.amount, "unit": row.unit, "amount_usd": row.amount_usd,
                         "above_threshold": row.above_threshold, "flags": result.flags,
-                        "payload": file_payload_dict})
+                        "payload_sha256": digest})
         return row.id
 
 
@@ -215,7 +243,7 @@ def show(store: Store, actor: Actor, message_id: int) -> TravelRuleMessage:
             raise NotFound(f"no travel-rule message {message_id}", field="id")
         leis = leis_of(session, {row.originator_vasp, row.beneficiary_vasp})
         _party_check(actor, message_id, leis, row)
-        return _message(row, leis)
+        return _message(row, leis, _payload(session, row.id))
 
 
 def _decide(store: Store, actor: Actor, message_id: int, reason: str, to_state: str) -> TravelRuleMessage:
@@ -242,7 +270,7 @@ def _decide(store: Store, actor: Actor, message_id: int, reason: str, to_state: 
                payload={"id": row.id, "beneficiary_vasp": row.beneficiary_vasp,
                         "beneficiary_lei": bene_lei, "state": to_state,
                         "reason": row.reason})
-        return _message(row, leis, with_payload=False)
+        return _message(row, leis)
 
 
 def approve(store: Store, actor: Actor, message_id: int, reason: str) -> TravelRuleMessage:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse
 
 from biplomacy.aml.web_score_body import ScoreRequest
@@ -28,7 +28,7 @@ def aml_page(request: Request, actor: ActorDep) -> HTMLResponse:
 
 
 @pages.get("/supervision/aml/cases/{case_id}", response_class=HTMLResponse, summary="One AML case with its evidence")
-def case_page(request: Request, case_id: int, actor: ActorDep) -> HTMLResponse:
+def case_page(request: Request, case_id: Annotated[int, Path(ge=1, le=2**63 - 1)], actor: ActorDep) -> HTMLResponse:
     from biplomacy.aml.cases import show_case
 
     return render(request, "aml/case.html", case=show_case(request.app.state.store, actor, case_id).to_json())
@@ -54,7 +54,8 @@ def _scorer(request: Request) -> Any:
             scorer = getattr(request.app.state, "aml_stream", None)
             if scorer is None:
                 try:
-                    scorer = StreamScorer(request.app.state.settings.var_dir / "aml-stream")
+                    settings = request.app.state.settings
+                    scorer = StreamScorer(settings.var_dir / "aml-stream", future_seconds=settings.aml_future_seconds)
                 except ConfigError as exc:
                     raise HTTPException(503, str(exc)) from None
                 request.app.state.aml_stream = scorer

@@ -10,8 +10,7 @@ from biplomacy.cli import context
 from biplomacy.cli.output import emit, err
 from biplomacy.core.config import Settings
 from biplomacy.core.errors import ConfigError
-
-DEFAULT_SECRET = Settings().secret_key
+from biplomacy.core.secret_key import HOW_TO_MAKE_ONE, weakness
 
 
 def _is_loopback(host: str) -> bool:
@@ -24,10 +23,16 @@ def _is_loopback(host: str) -> bool:
 
 
 def check_secret(settings: Settings, host: str) -> None:
-    """Session cookies are signed with the secret key: the shipped default is only safe on loopback."""
-    if settings.secret_key == DEFAULT_SECRET and not _is_loopback(host):
-        raise ConfigError(f"refusing to serve on {host} with the default secret key: set BIPLOMACY_SECRET_KEY "
-                          "(or secret_key in biplomacy.toml) to a long random value")
+    """Session cookies are signed with the secret key: whoever knows it can sign in as any admin. A default,
+    short or patterned key is only tolerated where no one else can reach the portal: bound to loopback with no
+    trusted proxy (a proxy on the same machine would forward the whole network to it)."""
+    problem = weakness(settings.secret_key)
+    if problem is None or (_is_loopback(host) and not settings.trusted_proxies):
+        return
+    where = f"on {host}" + (" behind trusted proxies" if settings.trusted_proxies else "")
+    raise ConfigError(f"secret_key: refusing to serve {where}: {problem}. Set BIPLOMACY_SECRET_KEY (or "
+                      f"secret_key in biplomacy.toml) to a long random value, e.g. from {HOW_TO_MAKE_ONE}",
+                      field="secret_key")
 
 
 def register(app: typer.Typer) -> None:

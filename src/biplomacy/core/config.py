@@ -30,6 +30,11 @@ class Settings:
     chain_url: str = ""
     solver: str = "highs"
     trusted_proxies: tuple[str, ...] = ()  # IPs/CIDRs whose X-Forwarded-For the portal believes; none by default
+    # the https:// address users reach the portal at, through TLS in front of it (a reverse proxy); when set,
+    # session cookies always carry the Secure flag and `biplomacy doctor` counts TLS as in front
+    public_url: str = ""
+    # a streamed AML transfer dated more than this many seconds after the scorer's clock is refused (docs/security.md)
+    aml_future_seconds: int = 600
     config_file: Path | None = None
 
     @property
@@ -49,6 +54,8 @@ _ENV = {
     "BIPLOMACY_CHAIN_URL": "chain_url",
     "BIPLOMACY_SOLVER": "solver",
     "BIPLOMACY_TRUSTED_PROXIES": "trusted_proxies",
+    "BIPLOMACY_PUBLIC_URL": "public_url",
+    "BIPLOMACY_AML_FUTURE_SECONDS": "aml_future_seconds",
 }
 
 
@@ -116,4 +123,9 @@ def load_settings(env: Mapping[str, str] | None = None, config_file: Path | None
         raise ConfigError(f"network {settings.network!r} is not one of {', '.join(sorted(NETWORKS))}")
     if not 0 < settings.port < 65536:
         raise ConfigError(f"port {settings.port} is out of range 1-65535")
+    if settings.public_url and not settings.public_url.startswith(("https://", "http://")):
+        raise ConfigError(f"public_url {settings.public_url!r} should be the portal's address, e.g. "
+                          "https://portal.example.org")
+    if not 0 <= settings.aml_future_seconds <= 86_400:
+        raise ConfigError(f"aml_future_seconds {settings.aml_future_seconds} is out of range 0-86400")
     return settings

@@ -24,7 +24,8 @@ ANONYMOUS = Actor("anonymous", "public")
 
 _PUBLIC = set(ROLES)
 
-# action -> roles allowed. Admin may do everything except sign spends (only signers hold keys) and act as a
+# action -> roles allowed. The auditor may read everything officers read (every `*.read`, `audit.read`) and
+# sign audit checkpoints, and change nothing else. Admin may do everything except sign spends (only signers hold keys) and act as a
 # VASP in the travel-rule exchange (only the VASP's own users send and decide; supervisors and admins oversee).
 # A `vasp` actor is further scoped to its own entity by the services (see `require_own_entity`).
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -34,7 +35,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "sources.read": _PUBLIC,
         "audit.verify": _PUBLIC,
         "audit.read": {"auditor", "supervisor", "admin"},
+        "audit.checkpoint": {"auditor", "admin"},
         "users.manage": {"admin"},
+        "backup.make": {"admin"},
+        "backup.restore": {"admin"},
         # energy
         "energy.read": _PUBLIC,
         "energy.plan": {"analyst", "admin"},
@@ -57,9 +61,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "solvency.publish": {"supervisor", "admin"},
         "aml.scan": {"supervisor", "admin"},
         "aml.case": {"supervisor", "admin"},
+        "aml.stream.quarantine": {"supervisor", "admin"},
         "travelrule.send": {"vasp"},
         "travelrule.decide": {"vasp"},
-        "travelrule.read": {"vasp", "supervisor", "admin"},
+        "travelrule.erase": {"supervisor", "admin"},
+        "travelrule.read": {"vasp", "supervisor", "admin", "auditor"},
+        # reads of what supervisors see (dashboards, overdue licences and returns; AML scans, cases, sanctions
+        # versions): the auditor reads everything officers read, and changes nothing
+        "supervision.read": {"supervisor", "admin", "auditor"},
+        "aml.read": {"supervisor", "admin", "auditor"},
         "sanctions.update": {"supervisor", "admin"},
         "stablecoin.review": {"supervisor", "admin"},
         "tax.estimate": {"supervisor", "admin"},

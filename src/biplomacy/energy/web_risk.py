@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from biplomacy.core.errors import NotFound
 from biplomacy.core.permissions import authorize
 from biplomacy.web.auth import ActorDep
+from biplomacy.web.rate_limit import compute_limit
 from biplomacy.web.rendering import render
 
 if TYPE_CHECKING:
@@ -44,7 +45,8 @@ def _run(request: Request, scenario: str, paths: int, years: float, seed: int, p
                     store=request.app.state.store, prefer_stored=True)
 
 
-@pages.get("/energy/risk", response_class=HTMLResponse, summary="Monte Carlo risk of the mining fleet")
+@pages.get("/energy/risk", response_class=HTMLResponse, summary="Monte Carlo risk of the mining fleet",
+           dependencies=[Depends(compute_limit)])
 def risk_page(request: Request, actor: ActorDep, scenario: Scenario = "pakistan-2025",
               paths: Paths = WEB_DEFAULT_PATHS, years: Years = 5.0, seed: Seed = 1,
               price_shock: Shock = 0.0) -> HTMLResponse:
@@ -61,7 +63,7 @@ def risk_page(request: Request, actor: ActorDep, scenario: Scenario = "pakistan-
                         "price_shock": price_shock})
 
 
-@api.get("/energy/risk", summary="Monte Carlo risk of the mining fleet (JSON)")
+@api.get("/energy/risk", summary="Monte Carlo risk of the mining fleet (JSON)", dependencies=[Depends(compute_limit)])
 def risk_api(request: Request, actor: ActorDep, scenario: Scenario = "pakistan-2025", paths: Paths = WEB_DEFAULT_PATHS,
              years: Years = 5.0, seed: Seed = 1, price_shock: Shock = 0.0) -> dict[str, Any]:
     authorize(actor, "energy.read")

@@ -115,6 +115,14 @@ def entries(session: Session) -> Iterator[AuditEntry]:
         yield _entry(row)
 
 
+def with_action(session: Session, action: str, subject: str | None = None, limit: int = 100) -> list[AuditEntry]:
+    """The newest entries of one action (and subject), newest first: what a page lists of one kind of event."""
+    q = select(AuditRow).where(AuditRow.action == action)
+    if subject is not None:
+        q = q.where(AuditRow.subject == subject)
+    return [_entry(r) for r in session.execute(q.order_by(AuditRow.seq.desc()).limit(limit)).scalars()]
+
+
 def head(session: Session) -> AuditEntry | None:
     row = session.execute(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1)).scalar_one_or_none()
     return None if row is None else _entry(row)
@@ -156,6 +164,51 @@ def verify(items: Iterable[AuditEntry | dict[str, Any]]) -> VerifyResult:
             return VerifyResult(False, count, prev, e.seq, f"entry {e.seq}: fields do not match its hash (edited)")
         prev, expected_seq, count = e.hash, expected_seq + 1, count + 1
     return VerifyResult(True, count, prev)
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedCheck:
+    """The chain's own check, and whether the log still holds what was published (a head, a count)."""
+
+    chain: VerifyResult
+    expect_head: str | None
+    expect_count: int | None
+    ok: bool
+    reason: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.chain.as_dict(), "valid": self.ok, "reason": self.reason,
+                "expected": {"head": self.expect_head, "count": self.expect_count}}
+
+
+def verify_published(items: Iterable[AuditEntry | dict[str, Any]], expect_head: str | None = None,
+                     expect_count: int | None = None) -> PublishedCheck:
+    """Verify the chain, then that it still holds the head published earlier: an intact chain that was cut
+    short (entries deleted from the end, or all of them) or rewritten with every later hash recomputed passes
+    the chain check alone, but not this one. With `expect_count` N, entry N must exist and (with `expect_head`)
+    carry that hash; with only `expect_head`, some entry must carry it."""
+    chain_items = list(items)
+    chain = verify(chain_items)
+    if not chain.ok:
+        return PublishedCheck(chain, expect_head, expect_count, False, chain.reason)
+    head = expect_head.strip().lower() if expect_head else None
+    if expect_count is not None and chain.count < expect_count:
+        return PublishedCheck(chain, head, expect_count, False,
+                              f"the log has {chain.count} entries, fewer than the {expect_count} published: "
+                              "entries were deleted from its end")
+    hashes = [(e if isinstance(e, AuditEntry) else _from_export(e)).hash for e in chain_items]
+    if head is not None:
+        if expect_count is not None:
+            found = hashes[expect_count - 1] if expect_count > 0 else GENESIS
+            if found != head:
+                return PublishedCheck(chain, head, expect_count, False,
+                                      f"entry {expect_count} has hash {found}, not the published {head}: "
+                                      "the log was rewritten")
+        elif head != GENESIS and head not in hashes:
+            return PublishedCheck(chain, head, expect_count, False,
+                                  f"no entry has the published head {head}: the log was cut short before it "
+                                  "or rewritten")
+    return PublishedCheck(chain, head, expect_count, True, None)
 
 
 def _from_export(d: dict[str, Any]) -> AuditEntry:

@@ -83,6 +83,27 @@ def users_enable(ctx: typer.Context, name: str, json_: bool = typer.Option(False
     emit(users.set_active(c.store(), c.actor(), name, True), json_, lambda u: err.print(f"{u.name} enabled"))
 
 
+@users_app.command("password")
+def users_password(ctx: typer.Context, name: str, json_: bool = typer.Option(False, "--json")) -> None:
+    """Set a user's portal password from stdin (one line); every open portal session of that user ends."""
+    import sys
+
+    c = context.get(ctx)
+    user = users.set_password(c.store(), c.actor(), name, sys.stdin.readline().rstrip("\n"))
+    emit(user, json_, lambda u: err.print(f"password of {u.name} changed; its open sessions ended"))
+
+
+@users_app.command("keys")
+def users_keys(ctx: typer.Context, name: str,
+               fingerprint: list[str] = typer.Option(..., "--fingerprint", help="A master key fingerprint (8 hex digits); repeat for more devices."),
+               json_: bool = typer.Option(False, "--json")) -> None:
+    """Tie a signer to their devices' key fingerprints: their uploads are accepted for those keys only."""
+    c = context.get(ctx)
+    bound = users.bind_keys(c.store(), c.actor(), name, fingerprint)
+    emit({"name": name, "fingerprints": list(bound)}, json_,
+         lambda d: err.print(f"{name} tied to {', '.join(d['fingerprints'])}"))
+
+
 @users_app.command("list")
 def users_list(ctx: typer.Context, json_: bool = typer.Option(False, "--json")) -> None:
     """List users and their roles."""
@@ -111,21 +132,56 @@ def users_revoke(ctx: typer.Context, token_id: int, json_: bool = typer.Option(F
 
 
 @audit_app.command("verify")
-def audit_verify(ctx: typer.Context, file: Path = typer.Option(None, "--file", help="Verify an exported JSONL file."),
-                 json_: bool = typer.Option(False, "--json")) -> None:
-    """Check the hash chain; exit 1 naming the first bad entry when it is broken."""
+def audit_verify(
+    ctx: typer.Context,
+    file: Path = typer.Option(None, "--file", help="Verify an exported JSONL file."),
+    expect_head: str = typer.Option(None, "--expect-head", help="A head hash published earlier: the log must still hold it."),
+    expect_count: int = typer.Option(None, "--expect-count", min=0,
+                                     help="The entry count published with it: the log must have at least this many, "
+                                          "and --expect-head must be entry N's hash."),
+    checkpoint: Path = typer.Option(None, "--checkpoint", help="A signed checkpoint file kept earlier (JSON)."),
+    trust: str = typer.Option(None, "--trust", help="The Ed25519 public key (hex) the checkpoint must be signed with."),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """Check the hash chain, and that the log still holds what was published; exit 1 naming the problem."""
+    from biplomacy.house import audit_checkpoints
+
     c = context.get(ctx)
+    if expect_head is not None and not _is_hash(expect_head):
+        raise InputError("--expect-head: give the 64 hex digits of a published head hash", field="--expect-head")
+    signed_problem = None
+    if checkpoint is not None:
+        if not trust:
+            raise InputError("--trust: a checkpoint is only worth the key it is checked against; give the "
+                             "public key you pinned (64 hex digits)", field="--trust")
+        cp = audit_checkpoints.read_file(checkpoint)
+        signed_problem = audit_checkpoints.check_signature(cp, audit_checkpoints.trusted_key(trust))
+        if expect_head is not None and expect_head.lower() != cp.head or \
+                expect_count is not None and expect_count != cp.seq:
+            raise InputError("--checkpoint: it names another head or count than --expect-head/--expect-count",
+                             field="--checkpoint")
+        expect_head, expect_count = cp.head, cp.seq
     if file is not None:
-        result = audit.verify(_read_export(file))
+        result = audit.verify_published(_read_export(file), expect_head, expect_count)
     else:
         authorize(c.actor(), "audit.verify")
         with c.store().read() as s:
-            result = audit.verify(audit.entries(s))
-    emit(result.as_dict(), json_, lambda d: out.print(
-        f"audit log intact: {d['entries']} entries, head {d['head_hash']}" if d["valid"]
-        else f"[red]audit log broken at entry {d['first_bad_seq']}[/red]: {d['reason']}"))
-    if not result.ok:
+            result = audit.verify_published(audit.entries(s), expect_head, expect_count)
+    doc = result.as_dict()
+    if signed_problem is not None:
+        doc.update(valid=False, reason=signed_problem)
+    emit(doc, json_, lambda d: out.print(
+        f"audit log intact: {d['entries']} entries, head {d['head_hash']}"
+        + (f"; holds the published head of entry {d['expected']['count']}" if d["expected"]["count"] is not None
+           else "; holds the published head" if d["expected"]["head"] else "") if d["valid"]
+        else f"[red]audit log fails[/red]: {d['reason']}"))
+    if not doc["valid"]:
         raise typer.Exit(1)
+
+
+def _is_hash(text: str) -> bool:
+    text = text.strip().lower()
+    return len(text) == 64 and all(ch in "0123456789abcdef" for ch in text)
 
 
 def _read_export(file: Path) -> list[dict[str, object]]:
@@ -162,6 +218,56 @@ def audit_export(ctx: typer.Context, out_file: Path = typer.Option(None, "--out"
     err.print(f"wrote {count} entries to {out_file}")
 
 
+key_app = typer.Typer(help="The Ed25519 key that signs audit checkpoints (kept away from the database).",
+                      no_args_is_help=True)
+audit_app.add_typer(key_app, name="key")
+
+
+@key_app.command("new")
+def audit_key_new(out_file: Path = typer.Option(..., "--out", help="Where to write the private key (mode 0600)."),
+                  json_: bool = typer.Option(False, "--json")) -> None:
+    """Make a signing key for checkpoints; publish the public key it prints, keep the file off the server."""
+    from biplomacy.house import audit_checkpoints
+
+    public = audit_checkpoints.new_key(out_file)
+    emit({"key_file": str(out_file), "public_key": public}, json_,
+         lambda d: out.print(f"public key (publish it; auditors pin it): {d['public_key']}"))
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(ctx: typer.Context, key: Path = typer.Option(..., "--key", help="The private key from `audit key new`."),
+                     out_file: Path = typer.Option(None, "--out", help="Also write the checkpoint to this file."),
+                     json_: bool = typer.Option(False, "--json")) -> None:
+    """Sign the log's current head and count; the portal publishes it, auditors keep it."""
+    from biplomacy.house import audit_checkpoints
+
+    c = context.get(ctx)
+    cp = audit_checkpoints.sign(c.store(), c.actor(), audit_checkpoints.load_key(key))
+    if out_file is not None:
+        _write_json(out_file, cp.as_dict())
+    emit(cp.as_dict(), json_, lambda d: out.print(
+        f"checkpoint: entry {d['statement']['seq']}, head {d['statement']['head']}, key {d['public_key']}"))
+
+
+@audit_app.command("checkpoints")
+def audit_checkpoints_list(ctx: typer.Context, json_: bool = typer.Option(False, "--json")) -> None:
+    """The published checkpoints, newest first."""
+    from biplomacy.house import audit_checkpoints
+
+    rows = audit_checkpoints.listed(context.get(ctx).store())
+    emit([r.as_dict() for r in rows], json_, lambda rs: table(
+        "Audit checkpoints", ["seq", "head", "at", "key"],
+        [(r["statement"]["seq"], r["statement"]["head"], r["statement"]["at"], r["public_key"]) for r in rs]))
+
+
+def _write_json(target: Path, doc: object) -> None:
+    import json
+
+    if not target.parent.is_dir():
+        raise InputError(f"{target}: folder {target.parent} does not exist", field="out")
+    target.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+
+
 @audit_app.command("head")
 def audit_head(ctx: typer.Context, json_: bool = typer.Option(False, "--json")) -> None:
     """The latest entry's hash: publish it, and compare it with the one published before."""
@@ -182,13 +288,30 @@ def sources(
         [(f.key, f.value, f.unit, f.date, f.cite()) for f in facts]))
 
 
+def doctor(ctx: typer.Context, strict: bool = typer.Option(False, "--strict", help="Exit 1 when a check fails."),
+           json_: bool = typer.Option(False, "--json")) -> None:
+    """Check production settings: secret key, cookie Secure flag, TLS in front, file modes, durability, audit."""
+    from biplomacy.house.doctor import diagnose, missing_sqlite_file
+
+    c = context.get(ctx)
+    report = diagnose(c.settings, None if missing_sqlite_file(c.settings) else c.store(migrated=False))
+    emit(report.as_dict(), json_, lambda d: table(
+        "biplomacy doctor", ["check", "ok", "reason"],
+        [(ch["name"], "ok" if ch["ok"] else "FAIL", ch["reason"]) for ch in d["checks"]]))
+    if strict and not report.ok:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
+    from biplomacy.house import cli_backup
     from biplomacy.house import cli_demo as demo
 
     app.add_typer(db_app, name="db")
     app.add_typer(users_app, name="users")
     app.add_typer(audit_app, name="audit")
     app.command("sources")(sources)
+    app.command("doctor")(doctor)
+    cli_backup.register(app)
     demo.register(app)
 
 

@@ -39,6 +39,9 @@ class UserRow(Base):
     # role, binding, password or activity changes, so that portal sessions issued before are refused
     lei: Mapped[str | None] = mapped_column(String(20), nullable=True, default=None)
     session_version: Mapped[int] = mapped_column(Integer, default=0)
+    # migration 0001_core_c: a signer's master key fingerprints (8 hex digits, comma-separated): the only keys
+    # whose signatures that user may upload as their own
+    key_fingerprints: Mapped[str] = mapped_column(String(200), default="")
 
 
 class TokenRow(Base):
@@ -50,3 +53,16 @@ class TokenRow(Base):
     label: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked: Mapped[bool] = mapped_column(default=False)
+
+
+class AuditCheckpointRow(Base):
+    """A signed statement "the log had `seq` entries ending in `head_hash`" (migration 0001_core_c)."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), index=True)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(40))  # the statement's own ISO 8601 text, as signed
+    public_key: Mapped[str] = mapped_column(String(64))  # Ed25519, raw 32 bytes as hex
+    signature: Mapped[str] = mapped_column(String(128))  # Ed25519 over the statement's canonical JSON, hex

@@ -134,6 +134,43 @@ def set_active(store: Store, actor: Actor, name: str, active: bool) -> User:
         return _user(row)
 
 
+_FINGERPRINT = re.compile(r"^[0-9a-f]{8}$")
+
+
+def bind_keys(store: Store, actor: Actor, name: str, fingerprints: list[str]) -> tuple[str, ...]:
+    """Tie a signer to the master key fingerprints of their devices: a signature upload by that user is
+    accepted only for those keys (the coordinator uploads for any signer, as before)."""
+    authorize(actor, "users.manage")
+    found = tuple(sorted({f.strip().lower() for f in fingerprints if f.strip()}))
+    bad = [f for f in found if not _FINGERPRINT.match(f)]
+    if bad or not found or len(found) > 20:
+        raise InputError(f"give 1 to 20 master key fingerprints of 8 hex digits (not {', '.join(bad)})",
+                         field="fingerprint")
+    with store.transaction() as s:
+        row = _find(s, name)
+        if row.role != "signer":
+            raise InputError(f"name: {name} is a {row.role}; only a signer is tied to keys", field="name")
+        before = row.key_fingerprints
+        row.key_fingerprints, row.session_version = ",".join(found), row.session_version + 1
+        record(s, actor=actor.name, action="users.keys", subject=f"user/{name}",
+               payload={"from": before.split(",") if before else [], "to": list(found)})
+    return found
+
+
+def key_fingerprints(store: Store, name: str) -> tuple[str, ...]:
+    """The key fingerprints a user is tied to (empty when none were bound)."""
+    with store.read() as s:
+        value = s.execute(select(UserRow.key_fingerprints).where(UserRow.name == name)).scalar_one_or_none()
+    return tuple(value.split(",")) if value else ()
+
+
+def unbound_signers(store: Store) -> list[str]:
+    """Active signers tied to no key (doctor reports them)."""
+    with store.read() as s:
+        return list(s.scalars(select(UserRow.name).where(UserRow.role == "signer", UserRow.active.is_(True),
+                                                        UserRow.key_fingerprints == "")))
+
+
 def list_users(store: Store, actor: Actor) -> list[User]:
     """Every user and role; who holds which role is for admins to see."""
     authorize(actor, "users.manage")
@@ -178,14 +215,53 @@ def authenticate_password(store: Store, name: str, password: str) -> Actor | Non
     return None if found is None else found[0]
 
 
+_DECOY: list[str] = []  # a password hash to check against when the name has none, made on first use
+
+
+def _decoy_hash() -> str:
+    if not _DECOY:
+        _DECOY.append(hash_password(secrets.token_urlsafe(16)))
+    return _DECOY[0]
+
+
 def authenticate_session(store: Store, name: str, password: str) -> tuple[Actor, int] | None:
-    """The active user whose password this is, with its session version (for the portal's cookie)."""
+    """The active user whose password this is, with its session version (for the portal's cookie).
+
+    An unknown, disabled or password-less name costs the same scrypt as a known one (a decoy hash is checked),
+    so the answer's timing does not tell which user names exist.
+    """
     with store.read() as s:
         row = s.execute(select(UserRow).where(UserRow.name == name)).scalar_one_or_none()
-        if row is None or not row.active or not row.password_hash:
-            return None
-        actor, version, stored = _actor(row), row.session_version, row.password_hash
-    return (actor, version) if check_password(password, stored) else None
+        usable = row is not None and row.active and bool(row.password_hash)
+        found = (_actor(row), row.session_version) if usable and row is not None else None
+        stored = row.password_hash if usable and row is not None else _decoy_hash()
+    matches = check_password(password, stored)
+    return found if matches and found is not None else None
+
+
+def set_password(store: Store, actor: Actor, name: str, password: str) -> User:
+    """Set `name`'s portal password (an admin, or the user for itself); every open session of that user ends."""
+    if actor.name != name:
+        authorize(actor, "users.manage")
+    if len(password) < 10:
+        raise InputError("password: use at least 10 characters", field="password")
+    if len(password) > 1000:
+        raise InputError("password: use at most 1000 characters", field="password")
+    with store.transaction() as s:
+        row = _find(s, name)
+        row.password_hash, row.session_version = hash_password(password), row.session_version + 1
+        record(s, actor=actor.name, action="users.password", subject=f"user/{name}", payload={})
+        return _user(row)
+
+
+def end_sessions(store: Store, actor: Actor, name: str, why: str = "logout") -> None:
+    """End every open portal session of `name` on the server (logout): cookies issued before stop working."""
+    if actor.name != name:
+        authorize(actor, "users.manage")
+    with store.transaction() as s:
+        row = _find(s, name)
+        row.session_version += 1
+        record(s, actor=actor.name, action="users.sessions.end", subject=f"user/{name}", payload={"why": why})
 
 
 def session_state(store: Store, name: str) -> tuple[Actor, int] | None:

@@ -19,6 +19,7 @@ from biplomacy.web.auth import (
     client_address,
     is_signed_in,
     login_throttle,
+    session_claims,
     set_session_cookie,
 )
 from biplomacy.web.rendering import render
@@ -40,28 +41,10 @@ PILLAR_CARDS = (
 PillarQuery = Annotated[str | None, Query(max_length=40, description=f"one of {', '.join(PILLARS)}")]
 
 
-class SourceOut(BaseModel):
-    title: str
-    publisher: str
-    date: str
-    url: str
-
-
-class FactOut(BaseModel):
-    key: str
-    pillar: str
-    label: str
-    value: str
-    unit: str
-    date: str
-    assumption: str | None
-    source: SourceOut | None
-
-
 class SourcesOut(BaseModel):
     count: int
     pillar: str | None
-    sources: list[FactOut]
+    sources: list[Fact]  # the registry's own dataclass: its fields are the published keys
 
 
 class AuditHeadOut(BaseModel):
@@ -101,9 +84,12 @@ def _sources_chart(facts: list[Fact]) -> dict[str, Any]:
 
 @pages.get("/", response_class=HTMLResponse, summary="Home page")
 def home(request: Request) -> HTMLResponse:
+    from biplomacy.house import audit_checkpoints
+
     seq, digest = read_head(request.app.state.store) or (None, None)
+    latest = audit_checkpoints.listed(request.app.state.store, 1)
     return render(request, "home.html", pillars=PILLAR_CARDS, fact_count=len(load_registry().facts),
-                  audit_head=digest, audit_entries=seq)
+                  audit_head=digest, audit_entries=seq, checkpoint=latest[0] if latest else None)
 
 
 @pages.get("/sources", response_class=HTMLResponse, summary="The provenance registry")
@@ -146,8 +132,11 @@ def login(
     return response
 
 
-@pages.post("/logout", summary="Log out (clears the session cookie)")
-def logout() -> RedirectResponse:
+@pages.post("/logout", summary="Log out (ends the session on the server and clears the cookie)")
+def logout(request: Request) -> RedirectResponse:
+    claims = session_claims(request)
+    if claims is not None:  # a copy of the cookie (another tab, a stolen one) must stop working too
+        users.end_sessions(request.app.state.store, claims[0], claims[0].name)
     response = RedirectResponse("/", status_code=303)
     clear_session_cookie(response)
     return response
@@ -165,13 +154,36 @@ def sources_api(actor: ActorDep, pillar: PillarQuery = None) -> SourcesOut:
     authorize(actor, "sources.read")
     facts = _facts(pillar)
     return SourcesOut(count=len(facts), pillar=pillar or None,
-                      sources=[FactOut.model_validate(f.as_dict()) for f in facts])
+                      sources=facts)
 
 
 @api.get("/audit/head", response_model=AuditHeadOut, summary="Newest entry of the audit log")
 def audit_head(request: Request) -> AuditHeadOut:
     seq, digest = read_head(request.app.state.store) or (None, None)
     return AuditHeadOut(hash=digest, seq=seq)
+
+
+class CheckpointStatementOut(BaseModel):
+    type: str
+    version: int
+    seq: int
+    head: str
+    at: str
+
+
+class CheckpointOut(BaseModel):
+    statement: CheckpointStatementOut
+    public_key: str
+    signature: str
+
+
+@api.get("/audit/checkpoints", response_model=list[CheckpointOut],
+         summary="Signed checkpoints of the audit log, newest first (keep them: `audit verify --checkpoint`)")
+def audit_checkpoints_api(request: Request,
+                          limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[CheckpointOut]:
+    from biplomacy.house import audit_checkpoints
+
+    return [CheckpointOut.model_validate(cp.as_dict()) for cp in audit_checkpoints.listed(request.app.state.store, limit)]
 
 
 @api.get("/me", response_model=MeOut, summary="Who the request is acting as")

@@ -11,10 +11,6 @@ import json
 import tempfile
 import tomllib
 from collections.abc import Callable
-from dataclasses import fields, is_dataclass
-from datetime import date, datetime
-from decimal import Decimal
-from enum import Enum
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -32,21 +28,6 @@ from biplomacy.supervision.register import register_view
 THRESHOLDS_FILE = "thresholds-v2.toml"  # the AML rules' thresholds in force (issue #16 adds calibrated profiles)
 EVALUATION = {"transactions": 20_000, "vasps": 3, "seed": 1}  # the labelled set scored when no file is given
 SCENARIO = "pakistan-2025"
-
-
-def _plain(value: Any) -> Any:
-    """JSON values from records: Decimals and dates as strings, enums by value."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, (Decimal, date, datetime)):
-        return format(value, "f") if isinstance(value, Decimal) else value.isoformat()
-    return value
 
 
 def policy_profiles(_store: Store | None) -> dict[str, Any]:
@@ -123,9 +104,9 @@ def register_extract(store: Store | None) -> dict[str, Any] | None:
     if not view.entities:
         return None
     keep = ("reference", "legal_name", "lei", "country", "activities", "authorised_on", "conditions", "fictional")
+    entries = [e.to_json() for e in view.entities]
     return {"as_of": view.as_of.isoformat(), "authority": view.authority,
-            "entries": [{"name": e.legal_name, "status": _plain(e.status), **{k: _plain(getattr(e, k)) for k in keep}}
-                        for e in view.entities]}
+            "entries": [{"name": e["legal_name"], "status": e["status"], **{k: e[k] for k in keep}} for e in entries]}
 
 
 def energy_scenario(_store: Store | None) -> dict[str, Any]:
@@ -148,8 +129,12 @@ def reserve_statement(store: Store | None) -> dict[str, Any] | None:
     if doc is None:
         return None
     # A statement on the rehearsal chain (regtest) is a rehearsal, never a national figure.
-    network = str(doc.get("network", "")).lower()
-    return {"statement": doc, "rehearsal": network in ("regtest", "signet", "testnet", "")}
+    return {"statement": doc, "rehearsal": is_rehearsal_network(doc.get("network"))}
+
+
+def is_rehearsal_network(network: object) -> bool:
+    """Whether a statement's network is a test network (or unnamed): its coins are not a country's."""
+    return str(network or "").lower() in ("regtest", "signet", "testnet", "testnet4", "")
 
 
 def cited_facts(_store: Store | None) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from biplomacy.peers.model.diff import diff
 from biplomacy.peers.model.parts import PART_KINDS
 from biplomacy.peers.results import Adoption, BuiltBundle, BundleCheck, PartDiff, PublishedBundle
 from biplomacy.peers.tables import AdoptionRow, PublishedBundleRow
+from biplomacy.reserve import statements as reserve_statements
 from biplomacy.store.db import Store
 
 MAX_BUNDLE_BYTES = 32 * 1024 * 1024
@@ -121,10 +122,32 @@ def verify_bundle(data: bytes, trust: str, now: datetime | None = None) -> Bundl
     if not problems:
         verdict = verify_document(doc, trusted, now or datetime.now(UTC))
         problems, manifest = list(verdict.problems), verdict.manifest
+        if not problems:
+            problems = _statement_problems(doc)
     m = manifest if isinstance(manifest, dict) else {}
     issuer = m.get("issuer") if isinstance(m.get("issuer"), dict) else None
     return BundleCheck(not problems, tuple(p.as_dict() for p in problems), sha, public_key_text(trusted), issuer,
                        m.get("bundle_version"), m.get("issued_at"), m.get("expires_at"))
+
+
+def _statement_problems(doc: dict[str, Any]) -> list[Issue]:
+    """A signed bundle may still carry a reserve statement whose own signatures fail, or a rehearsal statement
+    (regtest coins) presented as a national one: each is a problem of that part."""
+    problems = []
+    kinds = {p["name"]: p["kind"] for p in doc["manifest"]["parts"]}
+    for name, content in doc["parts"].items():
+        if kinds.get(name) != "reserve-statement":
+            continue
+        statement = content["statement"]
+        verdict = reserve_statements.check(statement)
+        if not verdict.valid:
+            problems.append(Issue("statement-invalid", f"parts.{name}.statement",
+                                  f"the reserve statement does not verify: {verdict.reason}"))
+        if bundle_parts.is_rehearsal_network(statement.get("network")) and content["rehearsal"] is not True:
+            problems.append(Issue("rehearsal-as-real", f"parts.{name}.rehearsal",
+                                  f"the statement is on the {statement.get('network')} rehearsal chain but the part "
+                                  "does not mark it as a rehearsal"))
+    return problems
 
 
 def _ours(store: Store, kind: str) -> tuple[Any, str]:

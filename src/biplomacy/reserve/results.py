@@ -112,6 +112,7 @@ class SyncResult(Record):
     vanished: tuple[str, ...]  # "txid:vout" of receipts a reorg took off the chain
     policy: str
     policy_findings: tuple[str, ...]
+    unauthorised_spends: tuple[str, ...] = ()  # txids spending its coins that no approved proposal broadcast
 
 
 @dataclass(frozen=True)

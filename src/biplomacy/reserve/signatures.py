@@ -24,9 +24,10 @@ from sqlalchemy.orm import Session
 
 from biplomacy.core.errors import InputError, NotFound, PermissionDenied
 from biplomacy.core.permissions import Actor, authorize
-from biplomacy.house import audit
+from biplomacy.house import audit, users
 from biplomacy.reserve.model import signed_forms as forms
 from biplomacy.reserve.model import spend_psbt as sp
+from biplomacy.reserve.model.psbt_fields import without_undefined_fields
 from biplomacy.reserve.model.states import SpendState, StatementState
 from biplomacy.reserve.results import SignatureReceipt, SigningProgress
 from biplomacy.reserve.tables import WalletRow
@@ -139,6 +140,11 @@ class Ceremony:
         if not check.accepted:
             return refused(check.reason)
         new = [fp for fp in check.fingerprints if fp not in info.valid_signers]
+        if actor.role == "signer" and (bound := users.key_fingerprints(store, actor.name)):
+            foreign = [fp for fp in check.fingerprints if fp not in bound]
+            if foreign:  # a signer signs with their own devices' keys, never another institution's
+                return refused(f"{actor.name} is tied to key(s) {', '.join(bound)}; this file carries signatures "
+                               f"of {', '.join(foreign)}: the coordinator uploads files other signers sent")
         if not new:
             return refused(f"duplicate signer: {', '.join(check.fingerprints)} already signed this {self.noun}")
         try:
@@ -149,6 +155,7 @@ class Ceremony:
             return refused(f"duplicate signer: {', '.join(new)} already signed this {self.noun}", fresh)
 
     def _record(self, store: Store, actor: Actor, target_id: str, new: list[str], upload: PSBT) -> SignatureReceipt:
+        upload, dropped = without_undefined_fields(upload)  # a private key hidden in a proprietary field is not kept
         with store.transaction() as session:
             row = self.load(session, target_id)
             for fp in new:
@@ -159,5 +166,6 @@ class Ceremony:
             if count >= row.threshold:
                 row.state = self.states.READY
             audit.record(session, actor=actor.name, action=self.action, subject=row.id,
-                         payload={"signers": new, "count": count, "threshold": row.threshold, "state": row.state})
+                         payload={"signers": new, "count": count, "threshold": row.threshold, "state": row.state,
+                                  **({"dropped_fields": dropped} if dropped else {})})
             return SignatureReceipt(True, None, tuple(new), self.describe(session, row))

@@ -158,3 +158,9 @@ def chain_data(store: Store, height: int | None = None) -> dict[str, Any]:
         last = latest(store)
         height = int(last["height"]) if last else rehearsal_chain.tip(store).height
     return rehearsal_chain.utxo_set(store, height)
+
+
+def check(statement: dict[str, Any]) -> st.Check:
+    """A statement document verified offline, as `reserve verify-statement` does without chain data: every
+    signature against its coin's script, the coins in the descriptor, the totals (a peer's bundle carries one)."""
+    return st.verify_statement(statement)

@@ -20,6 +20,7 @@ from biplomacy.core.provenance import load_registry
 from biplomacy.core.records import json_value
 from biplomacy.house.audit_cache import Head, PerAuditHead
 from biplomacy.reserve import statements as reserve_statement
+from biplomacy.reserve import unauthorised_spends
 from biplomacy.reserve.holdings import holdings
 from biplomacy.reserve.model.ledger import btc_amount
 from biplomacy.reserve.model.policy import PROFILES
@@ -117,6 +118,7 @@ class PublicView:
     wallets: list[PublicWallet]
     statement: dict[str, Any] | None  # the latest final statement, as published
     profiles: list[str] = field(default_factory=list)
+    unauthorised: list[dict[str, Any]] = field(default_factory=list)  # spends no approved proposal accounts for
     rendered: dict[tuple[str, str], bytes] = field(default_factory=dict)  # the page's HTML by (name, role) looking
 
     @cached_property
@@ -132,6 +134,7 @@ class PublicView:
                 "latest": json_value(list(reversed(data.entries[-PAGE_RECEIPTS:]))), "receipts_shown": PAGE_RECEIPTS,
                 "flagged_rows": [{**e.to_json(), "flags": "; ".join(e.flags)} for e in data.flagged],
                 "facts": policy_sources(self.profiles), "lifecycle": lifecycle(self.wallets),
+                "unauthorised_rows": self.unauthorised, "enforcement_rows": enforcement_rows(self.profiles),
                 "audit_head": None if self.head is None else self.head[1]}
 
     @cached_property
@@ -151,7 +154,30 @@ def public_view(store: Store, head: Head) -> PublicView:
     """Compute the view; `head` must be read before (data read after it is at least as new as the key)."""
     data = public_holdings(store)
     wallets = public_wallets(store, data)
-    return PublicView(head, data, wallets, reserve_statement.latest(store), sorted({w.policy for w in wallets}))
+    return PublicView(head, data, wallets, reserve_statement.latest(store), sorted({w.policy for w in wallets}),
+                      unauthorised_spends.listed(store))
+
+
+CHAIN, PROCEDURE = "the chain (the wallet's script)", "procedure (the app and its officers)"
+ENFORCEMENT = {  # profile -> (rule, enforced by, why)
+    "*": [("M of N signatures", CHAIN, "no transaction is valid without M of the signers' keys"),
+          ("recovery paths after their timelock", CHAIN, "the script's relative timelock (where the wallet has one)")],
+    "pakistan-draft": [("amount tiers: a large spend needs more than M signatures", PROCEDURE,
+                        "the script accepts M; signers combining M signatures outside the app are caught at the next "
+                        "sync, not stopped. To make a tier hold on chain, keep large amounts in a wallet whose M is "
+                        "the tier's"),
+                       ("holdings above a share of FX reserves flagged", PROCEDURE, "a flag on receipts")],
+    "us-eo-no-sale": [("no sale: coins move only to reserve wallets", PROCEDURE,
+                       "a script cannot see where an output goes; the app refuses such proposals")],
+    "bhutan": [("a sale needs a board approval reference", PROCEDURE, "the app refuses a proposal without one")],
+    "imf-no-accumulation": [("purchases and mining flagged", PROCEDURE, "a flag on receipts")],
+}
+
+
+def enforcement_rows(profiles: list[str]) -> list[dict[str, str]]:
+    """Each custody rule in force, labelled chain-enforced or procedural (the page says which is which)."""
+    rows = [*ENFORCEMENT["*"], *(r for p in profiles for r in ENFORCEMENT.get(p, []))]
+    return [{"rule": r, "enforced_by": by, "why": why} for r, by, why in rows]
 
 
 class PublicViewCache:

@@ -19,7 +19,7 @@ from biplomacy.core.permissions import Actor, authorize
 from biplomacy.core.ports import ChainSource, ChainTx, WalletScanner
 from biplomacy.core.provenance import load_registry
 from biplomacy.house import audit
-from biplomacy.reserve import lineage
+from biplomacy.reserve import lineage, unauthorised_spends
 from biplomacy.reserve.model import ledger, policy, recovery_policy, timelocks
 from biplomacy.reserve.model.descriptors import SpendPath, WalletDescriptor
 from biplomacy.reserve.model.policy_figures import min_path_keys, policy_figures, refresh_warning_blocks
@@ -252,6 +252,9 @@ def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> SyncResul
         if moved:  # coins came near (or reached) a recovery path: the public page's warnings change with the log
             audit.record(session, actor=actor.name, action="reserve.timelock.warning", subject=name,
                          payload={"height": tip, **moved})
+        # the chain enforces M of N only: coins spent by no approved proposal raise an alert (audited once)
+        coins = {k: c.sats for k, c in known.items()} | {(c.txid, c.vout): c.sats for c in update.new}
+        unauthorised = unauthorised_spends.detect(session, row, history, coins, actor)
         if update.new or update.changed:
             audit.record(session, actor=actor.name, action="reserve.sync", subject=name,
                          payload={"height": tip, "new": [f"{c.txid}:{c.vout}" for c in update.new],
@@ -259,7 +262,7 @@ def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> SyncResul
                                   "findings": [f.message for f in findings]})
     return SyncResult(name, tip, ledger.btc_amount(confirmed), confirmed, ledger.btc_amount(live - confirmed),
                       len(update.new), tuple(f"{c.txid}:{c.vout}" for c in update.vanished), row.policy,
-                      tuple(f.message for f in findings))
+                      tuple(f.message for f in findings), tuple(unauthorised))
 
 
 def _timelock_moves(session: Session, row: WalletRow, wallet: WalletDescriptor, before: int,

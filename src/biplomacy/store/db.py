@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, S
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from biplomacy.core.config import Settings
-from biplomacy.core.errors import ConfigError, StoreError
+from biplomacy.core.errors import ConfigError, InputError, StoreError
 
 
 class Base(DeclarativeBase):
@@ -45,6 +46,8 @@ def make_engine(url: str) -> Engine:
             if not parent.exists():
                 raise ConfigError(f"database URL {describe(url)}: folder {parent} does not exist")
         kwargs["connect_args"] = {"timeout": 30}
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+            private_file(Path(parsed.database))
     else:
         kwargs["connect_args"] = {"connect_timeout": 5}
         kwargs["pool_pre_ping"] = True
@@ -54,7 +57,38 @@ def make_engine(url: str) -> Engine:
         raise ConfigError(f"database URL {describe(url)}: {exc}") from None
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "before_cursor_execute", _refuse_huge_integers)
     return engine
+
+
+INT64 = (-(2**63), 2**63 - 1)
+
+
+def _refuse_huge_integers(_conn, _cursor, _statement, parameters, _context, executemany) -> None:  # type: ignore[no-untyped-def]
+    """No integer beyond 64 bits reaches the database: SQLite raised OverflowError and PostgreSQL a type error
+    for them (a 20-digit case id was an HTTP 500). What a user typed becomes a clear input error instead."""
+    # `parameters` is a row (tuple or dict) or, for executemany and batched inserts, a list of rows
+    for item in (parameters.values() if isinstance(parameters, dict) else parameters or ()):
+        values = item.values() if isinstance(item, dict) else item if isinstance(item, (tuple, list)) else (item,)
+        for value in values:
+            if type(value) is int and not INT64[0] <= value <= INT64[1]:
+                raise InputError(f"the number {value} is out of range (at most {INT64[1]}, 19 digits)")
+
+
+FILE_MODE = 0o600  # the database holds password hashes, personal data and the audit log: owner only
+DIR_MODE = 0o700
+
+
+def private_file(path: Path) -> None:
+    """Create the SQLite file readable by its owner only, or take group and world access off an existing one
+    (SQLite gives its -wal and -shm files the database file's mode)."""
+    try:
+        if not path.exists():
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE))
+        elif path.stat().st_mode & 0o077:
+            os.chmod(path, FILE_MODE)
+    except OSError:
+        pass  # not ours to change (another owner, a read-only mount): `biplomacy doctor` reports the mode
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -115,6 +149,9 @@ class Store:
 def open_store(settings: Settings, *, create_dirs: bool = True) -> Store:
     """Open (not migrate) the database the settings name."""
     url = settings.effective_database_url
-    if create_dirs and not settings.database_url:
-        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    if create_dirs and not settings.database_url and not settings.var_dir.exists():
+        try:
+            settings.var_dir.mkdir(mode=DIR_MODE, parents=True)
+        except FileExistsError:  # another process made it meanwhile
+            pass
     return Store(make_engine(url), url)

@@ -13,8 +13,8 @@ from biplomacy.supervision.results import CohortStatus, LicenceView, OverdueLice
 
 
 def _render_licence(r: LicenceView) -> None:
-    out.print(f"{r.reference}  {r.legal_name}  [{r.state.value}]" + ("  (fictional)" if r.fictional else ""))
-    out.print(f"activities: {', '.join(a.value for a in r.activities)}; LEI {r.lei or '-'}; "
+    out.print(f"{r.reference}  {r.identity.legal_name}  [{r.state.value}]" + ("  (fictional)" if r.fictional else ""))
+    out.print(f"activities: {', '.join(a.value for a in r.activities)}; LEI {r.identity.lei or '-'}; "
               f"since {r.state_since.isoformat()}")
     if r.conditions:
         out.print("conditions: " + "; ".join(r.conditions))
@@ -82,7 +82,7 @@ def _licence(app: typer.Typer) -> None:
         c = context.get(ctx)
         emit({"licences": list_licences(c.store(), c.actor())}, as_json, lambda r: table(
             "Licences", ["reference", "legal name", "state", "activities"],
-            [(x.reference, x.legal_name, x.state.value, ", ".join(a.value for a in x.activities))
+            [(x.reference, x.identity.legal_name, x.state.value, ", ".join(a.value for a in x.activities))
              for x in r["licences"]]))
 
     @licence.command("overdue")

@@ -30,7 +30,7 @@ def _register(app: typer.Typer) -> None:
         def render(r: RegisterView) -> None:
             table(f"Register of {r.authority} as of {r.as_of}",
                   ["reference", "legal name", "status", "authorised", "ended", "activities", "solvency"],
-                  [(e.reference, e.legal_name + (" (fictional)" if e.fictional else ""), e.status.value,
+                  [(e.reference, e.identity.legal_name + (" (fictional)" if e.fictional else ""), e.status.value,
                     e.authorised_on, e.ended_on, ", ".join(a.value for a in e.activities), e.solvency_ratio)
                    for e in r.entities])
             table("Warnings", ["published", "name", "kind", "details"],

@@ -13,6 +13,7 @@ from biplomacy.core.errors import InputError, NotFound
 from biplomacy.core.permissions import Actor, authorize
 from biplomacy.core.provenance import load_registry
 from biplomacy.store.db import Store
+from biplomacy.supervision.model.identity import Identity
 from biplomacy.supervision.model.licensing import (
     FINAL,
     Activity,
@@ -145,14 +146,15 @@ def _view(session: Session, row: LicenceRow, now: datetime) -> LicenceView:
     cohort = session.get(SandboxCohortRow, row.cohort_id) if row.cohort_id else None
     state = State(row.state)
     return LicenceView(
-        row.id, row.reference, row.legal_name, row.commercial_name, row.lei, row.address, row.country, row.website,
-        activities, state, _aware(row.state_since), row.authorised_on, row.ended_on,
-        tuple(json.loads(row.conditions)), row.fictional,
-        tuple(ChecklistItem(d, d in docs) for d in required_documents(list(activities))),
-        overdue_since(state, _aware(row.state_since), now, service_days()), state in FINAL,
-        None if cohort is None else SandboxPlace(cohort.name, cohort.expires_on, tuple(json.loads(cohort.conditions))),
-        tuple(LicenceEvent(_aware(e.at), e.actor, e.from_state, e.to_state, e.reason, tuple(json.loads(e.conditions)))
-              for e in events))
+        id=row.id, reference=row.reference, identity=Identity.of(row), activities=activities, state=state,
+        state_since=_aware(row.state_since), authorised_on=row.authorised_on, ended_on=row.ended_on,
+        conditions=tuple(json.loads(row.conditions)), fictional=row.fictional,
+        checklist=tuple(ChecklistItem(d, d in docs) for d in required_documents(list(activities))),
+        overdue_since=overdue_since(state, _aware(row.state_since), now, service_days()), final=state in FINAL,
+        sandbox=None if cohort is None else SandboxPlace(cohort.name, cohort.expires_on,
+                                                         tuple(json.loads(cohort.conditions))),
+        history=tuple(LicenceEvent(_aware(e.at), e.actor, e.from_state, e.to_state, e.reason,
+                                   tuple(json.loads(e.conditions))) for e in events))
 
 
 def show_licence(store: Store, actor: Actor, ident: str, *, now: datetime | None = None) -> LicenceView:
@@ -170,7 +172,7 @@ def list_licences(store: Store, actor: Actor, *, now: datetime | None = None) ->
 
 def overdue_licences(store: Store, actor: Actor, *, now: datetime | None = None) -> list[OverdueLicence]:
     """Applications that have sat in a state longer than its service deadline, oldest first."""
-    authorize(actor, "licensing.review")
+    authorize(actor, "supervision.read")
     at, days = (now or datetime.now(UTC)), service_days()
     out = []
     with store.read() as session:

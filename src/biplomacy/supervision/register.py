@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from biplomacy.core.errors import InputError
 from biplomacy.core.permissions import Actor, authorize
 from biplomacy.store.db import Store
+from biplomacy.supervision.model.identity import Identity
 from biplomacy.supervision.model.licensing import Activity, State
 from biplomacy.supervision.model.register import (
     AUTHORITY,
@@ -67,10 +68,9 @@ def _entities(session: Session) -> list[Entity]:
         result = json.loads(a.result)
         stablecoin.setdefault(a.licence_id, {}).setdefault(a.token, {})[a.recorded_at.date()] = \
             {k: result.get(k) for k in PUBLIC_VERDICT}
-    return [Entity(r.reference, r.legal_name, r.commercial_name, r.lei, r.address, r.country, r.website,
-                   tuple(Activity(a) for a in json.loads(r.activities)), tuple(events.get(r.id, [])),
-                   cohorts.get(r.cohort_id) if r.cohort_id else None, solvency.get(r.id, {}), r.fictional,
-                   stablecoin.get(r.id, {}))
+    return [Entity(reference=r.reference, identity=Identity.of(r), activities=tuple(Activity(a) for a in json.loads(r.activities)),
+                   events=tuple(events.get(r.id, [])), sandbox=cohorts.get(r.cohort_id) if r.cohort_id else None,
+                   solvency=solvency.get(r.id, {}), fictional=r.fictional, stablecoin=stablecoin.get(r.id, {}))
             for r in session.scalars(select(LicenceRow).order_by(LicenceRow.id))]
 
 
@@ -95,10 +95,11 @@ def register_view(store: Store, *, as_of: date | None = None, query: str = "") -
 
 def _entry(entry: Entry) -> RegisterEntry:
     e = entry.entity
-    return RegisterEntry(e.reference, e.legal_name, e.commercial_name, e.lei, e.address, e.country, e.website,
-                         e.activities, entry.status, entry.authorised_on, entry.ended_on, entry.conditions,
-                         entry.last_update, e.sandbox, entry.solvency_ratio, e.fictional, entry.stablecoin,
-                         tuple(RegisterEvent(h.on, h.to_state, h.reason, h.conditions) for h in entry.history))
+    return RegisterEntry(reference=e.reference, identity=e.identity, activities=e.activities, status=entry.status,
+                         authorised_on=entry.authorised_on, ended_on=entry.ended_on, conditions=entry.conditions,
+                         last_update=entry.last_update, sandbox=e.sandbox, solvency_ratio=entry.solvency_ratio,
+                         fictional=e.fictional, stablecoin=entry.stablecoin,
+                         history=tuple(RegisterEvent(h.on, h.to_state, h.reason, h.conditions) for h in entry.history))
 
 
 def register_csv(store: Store, *, as_of: date | None = None, query: str = "") -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from biplomacy.core.records import INLINED, OMITTED_WHEN_NONE, Record, json_key
+from biplomacy.supervision.model.identity import Identity
 from biplomacy.supervision.model.licensing import Activity, State
 from biplomacy.supervision.model.returns import ReturnCoverage
 from biplomacy.supervision.model.solvency_reserves import AssetCoverage, HoldingProof
@@ -53,12 +54,7 @@ class LicenceView(Record):
 
     id: int
     reference: str
-    legal_name: str
-    commercial_name: str
-    lei: str | None
-    address: str
-    country: str
-    website: str
+    identity: Identity = field(metadata=INLINED)  # its keys sit in this object, in this place
     activities: tuple[Activity, ...]
     state: State
     state_since: datetime
@@ -118,12 +114,7 @@ class RegisterEntry(Record):
     """One entity's entry in the public register on a date."""
 
     reference: str
-    legal_name: str
-    commercial_name: str
-    lei: str | None
-    address: str
-    country: str
-    website: str
+    identity: Identity = field(metadata=INLINED)  # its keys sit in this object, in this place
     activities: tuple[Activity, ...]
     status: State
     authorised_on: date

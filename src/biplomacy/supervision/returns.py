@@ -69,7 +69,7 @@ def file_return(store: Store, actor: Actor, doc: Any, *, now: datetime | None = 
 
 def missing_returns(store: Store, actor: Actor, period: str, *, now: datetime | None = None) -> MissingReturns:
     """Licensed VASPs that owe a return for `period` and have not filed it, plus those that filed late."""
-    authorize(actor, "returns.review")
+    authorize(actor, "supervision.read")
     period = parse_period(period)
     start, end = period_bounds(period)
     due = due_date(period, _days_after())

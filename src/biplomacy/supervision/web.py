@@ -61,7 +61,7 @@ def dashboard_page(request: Request, actor: ActorDep) -> HTMLResponse:
     from biplomacy.core.permissions import authorize
     from biplomacy.supervision.returns import dashboard, dashboard_charts
 
-    authorize(actor, "returns.review")
+    authorize(actor, "supervision.read")
     data = dashboard(request.app.state.store)
     # ui.data_table reads mappings: the page's tables show the rows as the dashboard's JSON API gives them
     return render(request, "supervision/dashboard.html", data=data.to_json(), charts=dashboard_charts(data))
@@ -91,7 +91,7 @@ def dashboard_json(request: Request, actor: ActorDep) -> dict[str, Any]:
     from biplomacy.core.permissions import authorize
     from biplomacy.supervision.returns import dashboard
 
-    authorize(actor, "returns.review")
+    authorize(actor, "supervision.read")
     return dashboard(request.app.state.store).to_json()
 
 

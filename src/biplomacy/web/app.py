@@ -23,6 +23,7 @@ from biplomacy.core.permissions import ANONYMOUS
 from biplomacy.store.db import open_store
 from biplomacy.web import rendering, routers
 from biplomacy.web.auth import current_actor
+from biplomacy.web.body_limit import BodyLimit
 
 HERE = Path(__file__).parent
 log = logging.getLogger("biplomacy.web")
@@ -150,6 +151,7 @@ def create_app(settings: Settings) -> FastAPI:
         return {"status": "ok"}
 
     routers.include_all(app)
+    app.add_middleware(BodyLimit)  # before anything reads a body: an oversized one is refused unread
     if settings.trusted_proxies:  # outermost, so every layer sees the client the trusted proxy forwarded for
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     return app

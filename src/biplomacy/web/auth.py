@@ -10,6 +10,8 @@ cost no database work here. Routers take the actor with `actor: ActorDep` and ca
 
 Failed logins are throttled per user name and client address (LoginThrottle): after MAX_FAILURES
 failures within WINDOW_SECONDS the login form answers 429 with Retry-After, even to the right password.
+Logging out ends the user's sessions on the server (users.end_sessions bumps the session version), so a
+copied cookie is dead after logout, not only when it expires.
 """
 
 from __future__ import annotations
@@ -100,12 +102,8 @@ def _resolve(request: Request) -> Actor:
         if actor is None:
             raise HTTPException(401, "unknown or revoked API token", headers={"WWW-Authenticate": "Bearer"})
         return actor
-    cookie = request.cookies.get(COOKIE_NAME)
-    if cookie:
-        claims = read_session_claims(request.app.state.settings, cookie)
-        if claims is not None and users.session_state(request.app.state.store, claims[0].name) == claims:
-            return claims[0]
-    return ANONYMOUS
+    claims = session_claims(request)
+    return ANONYMOUS if claims is None else claims[0]
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
@@ -115,10 +113,28 @@ def is_signed_in(actor: Actor) -> bool:
     return actor != ANONYMOUS
 
 
+def cookie_secure(request: Request) -> bool:
+    """The Secure flag: always when the portal is published at an https:// address (TLS ends in a proxy in
+    front of it), else when this request itself came over https."""
+    public_url: str = request.app.state.settings.public_url
+    return public_url.startswith("https://") or request.url.scheme == "https"
+
+
 def set_session_cookie(request: Request, response: Response, actor: Actor, version: int = 0) -> None:
     response.set_cookie(COOKIE_NAME, issue_session(request.app.state.settings, actor, version=version),
                         max_age=SESSION_SECONDS, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https", path="/")
+                        secure=cookie_secure(request), path="/")
+
+
+def session_claims(request: Request) -> tuple[Actor, int] | None:
+    """The actor and version the request's session cookie names, if it is validly signed and still current."""
+    cookie = request.cookies.get(COOKIE_NAME)
+    if not cookie:
+        return None
+    claims = read_session_claims(request.app.state.settings, cookie)
+    if claims is not None and users.session_state(request.app.state.store, claims[0].name) == claims:
+        return claims
+    return None
 
 
 def clear_session_cookie(response: Response) -> None:
@@ -126,8 +142,9 @@ def clear_session_cookie(response: Response) -> None:
 
 
 MAX_FAILURES = 5  # failed logins allowed per user name and client address within WINDOW_SECONDS
-MAX_FAILURES_PER_ADDRESS = 20  # across all user names from one address (guessing names as well as passwords)
+MAX_FAILURES_PER_ADDRESS = 20  # across user names from one address (guessing names as well as passwords)
 WINDOW_SECONDS = 300
+TRUSTED_SECONDS = 30 * 86_400  # a name that logged in from an address is spared that address's count this long
 _MAX_KEYS = 50_000  # memory bound: beyond it the keys whose last failure is oldest are forgotten first
 
 
@@ -136,7 +153,10 @@ class LoginThrottle:
 
     NIST SP 800-63B section 5.2.2 requires a cap on consecutive failed attempts per account (at most 100)
     and the OWASP Authentication Cheat Sheet recommends throttling or lockout; 5 per 5 minutes per name and
-    address, and 20 per address, are this project's choice, not a cited figure. Behind a reverse proxy the
+    address, and 20 per address, are this project's choice, not a cited figure. The lockout is per user and
+    address: the per-address count (someone trying many names) does not lock out a name that logged in from
+    that address within TRUSTED_SECONDS, so a colleague guessing behind the same NAT does not lock out the
+    others, and one name's failures never block another name. Behind a reverse proxy the
     client address is the proxy's unless the proxy is listed in BIPLOMACY_TRUSTED_PROXIES (then uvicorn's
     ProxyHeadersMiddleware, added by create_app, puts the forwarded client in request.client). Each server
     process keeps its own counts (`biplomacy serve` runs one).
@@ -146,11 +166,15 @@ class LoginThrottle:
                  window: float = WINDOW_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
         self.max_failures, self.per_address, self.window, self.clock = max_failures, per_address, window, clock
         self._failures: dict[tuple[str, ...], deque[float]] = {}
+        self._trusted: dict[tuple[str, str], float] = {}  # (name, address) -> its last successful login
         self._lock = threading.Lock()
 
     def _keys(self, name: str, address: str) -> list[tuple[tuple[str, ...], int]]:
-        return [(("pair", name.strip().casefold(), address), self.max_failures), (("address", address),
-                                                                                   self.per_address)]
+        pair = (("pair", name.strip().casefold(), address), self.max_failures)
+        seen = self._trusted.get((name.strip().casefold(), address))
+        if seen is not None and seen > self.clock() - TRUSTED_SECONDS:
+            return [pair]
+        return [pair, (("address", address), self.per_address)]
 
     def _recent(self, key: tuple[str, ...], now: float) -> deque[float]:
         times = self._failures.get(key, deque())
@@ -178,9 +202,14 @@ class LoginThrottle:
                     del self._failures[key]
 
     def succeeded(self, name: str, address: str) -> None:
-        """A right password clears that name's failures from that address (not the address's own count)."""
+        """A right password clears that name's failures from that address (not the address's own count), and
+        spares the name that address's count from now on (TRUSTED_SECONDS)."""
         with self._lock:
             self._failures.pop(self._keys(name, address)[0][0], None)
+            self._trusted[(name.strip().casefold(), address)] = self.clock()
+            if len(self._trusted) > _MAX_KEYS:
+                for key in sorted(self._trusted, key=self._trusted.__getitem__)[:len(self._trusted) // 10]:
+                    del self._trusted[key]
 
 
 _THROTTLE_LOCK = threading.Lock()

@@ -11,7 +11,7 @@ import pytest
 from embit.script import Script, Witness
 from embit.transaction import Transaction, TransactionOutput
 
-from biplomacy.core.errors import InputError
+from biplomacy.core.errors import InputError, NotFound
 from biplomacy.core.networks import embit_network
 from biplomacy.core.permissions import Actor
 from biplomacy.reserve.rehearsal import chain
@@ -129,3 +129,27 @@ def test_the_chain_refuses_a_second_spend_across_its_mempool_and_names_it(store:
     corrupted = spend.spend(9)
     with pytest.raises(InputError, match="does not exist"):
         chain.broadcast(store, "regtest", corrupted.serialize().hex())
+
+
+def test_a_spend_dropped_by_a_reorg_can_be_broadcast_again_and_confirms(store: Store) -> None:
+    """As after a real reorg, a wallet sends the same signed transaction again: the chain takes it back, outputs
+    and all, and it confirms again, instead of failing on the outputs it still remembers."""
+    spend = ns.p2wpkh()
+    funded = chain.fund(store, ADMIN, "regtest", rc.address_of(spend.script, embit_network("regtest")), "0.001")
+    chain.mine(store, ADMIN, 1)
+    funding = rc.parse_tx(chain.tx_hex(store, funded.txid))
+    tx = Transaction(version=2, vin=[type(funding.vin[0])(funding.txid(), 0, sequence=0xFFFFFFFD)],
+                     vout=[TransactionOutput(ns.VALUE - ns.FEE, ns.PAY_TO)])
+    spend.sign(tx)
+    txid = chain.broadcast(store, "regtest", tx.serialize().hex())
+    chain.mine(store, ADMIN, 1)
+    assert chain.reorg(store, ADMIN, 1).vanished == (txid,)
+    with pytest.raises(NotFound):
+        chain.tx_height(store, txid)
+
+    assert chain.broadcast(store, "regtest", tx.serialize().hex()) == txid
+    chain.mine(store, ADMIN, 1)
+    assert chain.tx_height(store, txid) == chain.tip(store).height
+    unspent = chain.utxo_set(store, chain.tip(store).height)["utxos"]
+    assert [(u["txid"], u["sats"]) for u in unspent if u["script_pubkey"] == ns.PAY_TO.data.hex()] == \
+        [(txid, ns.VALUE - ns.FEE)]

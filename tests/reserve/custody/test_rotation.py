@@ -54,7 +54,7 @@ def test_a_signer_leaves_the_sweep_moves_every_coin_and_the_sources_carry_over(
     ok(cli("reserve", "chain", "mine", "1", "--json"))
     new = ok(cli("reserve", "sync", "treasury-2", "--json"))
     old = ok(cli("reserve", "sync", "treasury", "--json"))
-    assert old["balance_sats"] == 0
+    assert old["balance_sats"] == 0 and old["unauthorised_spends"] == []  # the sweep was an approved proposal
     assert new["balance_sats"] == 185_000_000 - sweep["fee_sats"]  # every coin, less the fee: none lost
 
     ledger = ok(cli("reserve", "ledger", "show", "--json"))

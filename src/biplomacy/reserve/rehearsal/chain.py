@@ -12,7 +12,7 @@ import hashlib
 import time as _time
 from typing import Any
 
-from sqlalchemy import Table, func, insert, or_, select, update
+from sqlalchemy import Table, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from biplomacy.core.errors import InputError, NotFound
@@ -166,7 +166,8 @@ def broadcast(store: Store, network: str, tx_hex: str) -> str:
         existing = session.get(ChainTxRow, checked.txid)
         if existing is not None and existing.status != "vanished":
             return checked.txid
-        if existing is not None:
+        if existing is not None:  # vanished in a reorg and sent again: it comes back whole, outputs included
+            session.execute(delete(ChainOutputRow).where(ChainOutputRow.txid == existing.txid))
             session.delete(existing)
             session.flush()
         _add_tx(session, checked, network)

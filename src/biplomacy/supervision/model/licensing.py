@@ -17,6 +17,7 @@ from typing import Any
 
 from biplomacy.core.errors import InputError, Issue
 from biplomacy.core.lei import lei_problem
+from biplomacy.supervision.model.identity import Identity
 
 
 class Activity(StrEnum):
@@ -192,15 +193,9 @@ class Owner:
 
 
 @dataclass(frozen=True)
-class Application:
+class Application(Identity):
     """What an applicant files: the entity, its people and owners, activities and documents."""
 
-    legal_name: str
-    commercial_name: str
-    lei: str | None
-    address: str
-    country: str
-    website: str
     directors: tuple[Director, ...]
     owners: tuple[Owner, ...]
     activities: tuple[Activity, ...]

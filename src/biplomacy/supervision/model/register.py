@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from biplomacy.core.csv_cells import safe_cell
+from biplomacy.supervision.model.identity import Identity
 from biplomacy.supervision.model.licensing import ENDING, LICENSED, MICA_SERVICE, ON_REGISTER, Activity, State
 
 AUTHORITY = "Pakistan Virtual Assets Regulatory Authority (PVARA)"
@@ -39,12 +41,7 @@ class Entity:
     """What the register needs of one licence, as plain values."""
 
     reference: str
-    legal_name: str
-    commercial_name: str
-    lei: str | None
-    address: str
-    country: str
-    website: str
+    identity: Identity
     activities: tuple[Activity, ...]
     events: tuple[Event, ...]  # in order
     sandbox: str | None = None
@@ -123,13 +120,14 @@ def register_as_of(entities: Iterable[Entity], as_of: date, query: str = "") -> 
     q = query.strip().lower()
     out = []
     for ent in entities:
-        if q and q not in " ".join([ent.legal_name, ent.commercial_name, ent.lei or "", ent.reference,
+        who = ent.identity
+        if q and q not in " ".join([who.legal_name, who.commercial_name, who.lei or "", ent.reference,
                                     *[a.value for a in ent.activities]]).lower():
             continue
         entry = entry_as_of(ent, as_of)
         if entry is not None:
             out.append(entry)
-    return sorted(out, key=lambda e: e.entity.legal_name.lower())
+    return sorted(out, key=lambda e: e.entity.identity.legal_name.lower())
 
 
 def warnings_as_of(warnings: Iterable[Warning], as_of: date) -> list[Warning]:
@@ -139,15 +137,16 @@ def warnings_as_of(warnings: Iterable[Warning], as_of: date) -> list[Warning]:
 
 
 def csv_row(entry: Entry) -> dict[str, str]:
-    e = entry.entity
+    e, who = entry.entity, entry.entity.identity
     return {
-        "ae_competentAuthority": AUTHORITY, "ae_homeMemberState": e.country, "ae_lei_name": e.legal_name,
-        "ae_lei": e.lei or "", "ae_lei_cou_code": e.country if e.lei else "", "ae_commercial_name": e.commercial_name,
-        "ae_address": e.address, "ae_website": e.website, "ae_website_platform": e.website,
+        "ae_competentAuthority": AUTHORITY, "ae_homeMemberState": who.country, "ae_lei_name": who.legal_name,
+        "ae_lei": who.lei or "", "ae_lei_cou_code": who.country if who.lei else "",
+        "ae_commercial_name": who.commercial_name,
+        "ae_address": who.address, "ae_website": who.website, "ae_website_platform": who.website,
         "ac_authorisationNotificationDate": entry.authorised_on.isoformat(),
         "ac_authorisationEndDate": "" if entry.ended_on is None else entry.ended_on.isoformat(),
         "ac_serviceCode": " | ".join(MICA_SERVICE[a] for a in e.activities),
-        "ac_serviceCode_cou": e.country,
+        "ac_serviceCode_cou": who.country,
         "ac_comments": f"status {entry.status.value}" + (f"; conditions: {'; '.join(entry.conditions)}"
                                                          if entry.conditions else ""),
         "ac_lastupdate": entry.last_update.isoformat(),
@@ -164,5 +163,5 @@ def to_csv(entries: Sequence[Entry]) -> str:
     w = csv.DictWriter(buf, fieldnames=list(COLUMNS), lineterminator="\n")
     w.writeheader()
     for entry in entries:
-        w.writerow(csv_row(entry))
+        w.writerow({k: safe_cell(v) for k, v in csv_row(entry).items()})  # applicants type names and websites
     return buf.getvalue()

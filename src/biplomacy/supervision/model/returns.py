@@ -77,6 +77,9 @@ def _assets_listed_once(doc: dict[str, Any]) -> list[Issue]:
 def _reporting_after_period(doc: dict[str, Any]) -> list[Issue]:
     _start, end = period_bounds(doc["period"])
     day = date.fromisoformat(doc["reporting_date"])
+    if day > end.replace(year=end.year + 1):  # a date such as 9999-12-31 was stored as given (#20)
+        return [Issue("returns.reporting_date", "reporting_date", f"{day} is more than a year after the end of "
+                      f"{doc['period']} ({end})")]
     return [Issue("returns.reporting_date", "reporting_date", f"{day} is before the end of {doc['period']} "
                   f"({end})")] if day < end else []
 

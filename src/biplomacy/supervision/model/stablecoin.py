@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -70,10 +71,32 @@ def _amount(value: object, path: str, decimals: int, issues: list[Issue]) -> Dec
     if not d.is_finite() or d < 0:
         issues.append(Issue("stablecoin.amount", path, f"{value!r} must be a non-negative number"))
         return Decimal(0)
+    if d > MAX_AMOUNT:  # 1e308 once overflowed the ratio's arithmetic (an HTTP 500); 1e400 was stored as given
+        issues.append(Issue("stablecoin.range", path, f"{value!r} is beyond {MAX_AMOUNT:,} (no issuer is that large)"))
+        return Decimal(0)
     exp = d.as_tuple().exponent
     if isinstance(exp, int) and -exp > decimals:
         issues.append(Issue("stablecoin.precision", path, f"{value!r} has more than {decimals} decimals"))
     return d
+
+
+# Bounds at the edges (#20): the largest stablecoin outstanding is about 1.5e11 (USDT, 2025); 1e15 leaves
+# ample room and keeps every ratio inside Decimal's default 28-digit context. An attestation is dated after
+# the first fiat-backed stablecoin (Tether, 2014) and before 2100.
+MAX_AMOUNT = Decimal(10) ** 15
+EARLIEST, LATEST = date(2014, 1, 1), date(2100, 12, 31)
+
+
+def _as_of(text: str, issues: list[Issue]) -> None:
+    if not text:
+        return
+    try:
+        day = date.fromisoformat(text[:10])
+    except ValueError:
+        issues.append(Issue("stablecoin.date", "as_of", f"{text!r} is not a date (YYYY-MM-DD)"))
+        return
+    if not EARLIEST <= day <= LATEST:
+        issues.append(Issue("stablecoin.date", "as_of", f"{text!r} is outside {EARLIEST} to {LATEST}"))
 
 
 def _text(doc: Mapping[str, Any], key: str, path: str, issues: list[Issue]) -> str:
@@ -90,6 +113,7 @@ def parse_attestation(doc: object, source: str) -> Attestation:
         raise InputError(f"{source}: expected a JSON object", field="$")
     issues: list[Issue] = []
     head = {k: _text(doc, k, "", issues) for k in ("issuer", "token", "as_of", "currency")}
+    _as_of(head["as_of"], issues)
     supply: dict[str, Decimal] = {}
     rows = doc.get("supply")
     if not isinstance(rows, list) or not rows:
