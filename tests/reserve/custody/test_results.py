@@ -29,7 +29,7 @@ def test_a_record_publishes_its_fields_in_order_with_amounts_as_exact_strings() 
     assert list(synced.to_json().items()) == [
         ("wallet", "treasury"), ("height", 7), ("balance_btc", "1.75"), ("balance_sats", 175_000_000),
         ("unconfirmed_btc", "0.00000001"), ("new_receipts", 2), ("vanished", ["ab:0"]), ("policy", "pakistan-draft"),
-        ("policy_findings", [])]
+        ("policy_findings", []), ("unauthorised_spends", [])]
 
 
 def test_a_refused_upload_publishes_no_new_signers_and_the_targets_status_inline() -> None:
