@@ -22,26 +22,30 @@ def _chain(c: context.CliContext, url: str | None = None) -> Any:
     return chain_for(c.store(), c.settings, url)
 
 
-def _wallets(app: typer.Typer) -> None:
-    wallet = typer.Typer(help="Watch-only multisig wallets from output descriptors.", no_args_is_help=True)
+def _wallets(app: typer.Typer) -> typer.Typer:
+    wallet = typer.Typer(help="Watch-only multisig wallets and policies with recovery paths, from output "
+                         "descriptors.", no_args_is_help=True)
     app.add_typer(wallet, name="wallet")
 
     @wallet.command("add")
     def add(ctx: typer.Context, name: str = typer.Argument(..., help="Wallet name, e.g. treasury."),
-            descriptor: str = typer.Option(..., "--descriptor", help="wsh(sortedmulti(M,[fp/48h/..]xpub/<0;1>/*,..))"),
+            descriptor: str = typer.Option(..., "--descriptor", help="wsh(sortedmulti(M,[fp/48h/..]xpub/<0;1>/*,..)), "
+                                           "or a policy with recovery paths (`reserve wallet design`)."),
             policy: str = typer.Option("pakistan-draft", "--policy", help="Policy profile: pakistan-draft, "
                                        "imf-no-accumulation, us-eo-no-sale, bhutan."),
             public: bool = typer.Option(False, "--public-addresses", help="Show this wallet's addresses publicly."),
             on_chain: bool = typer.Option(False, "--on-chain", help="The policy's signature rules must hold on chain: "
                                           "refuse the wallet if its M cannot carry them (an amount tier above M)."),
             as_json: bool = JSON) -> None:
-        """Import a watch-only M-of-N wallet; a descriptor with private keys is refused and never stored."""
+        """Import a watch-only M-of-N wallet or a policy with recovery paths; a descriptor with private keys is
+        refused and never stored."""
         from biplomacy.reserve.wallets import add_wallet
 
         c = context.get(ctx)
         r = add_wallet(c.store(), c.actor(), c.settings.network, name, descriptor, policy, public, on_chain)
         emit(r, as_json, lambda r: out.print(f"wallet {r.name}: {r.threshold} of {len(r.signers)} "
-                                                    f"({', '.join(r.signers)}), policy {r.policy}"))
+                                                    f"({', '.join(r.signers)}), policy {r.policy}"
+                                                    + "".join(f"\n  {p.words}" for p in r.paths[1:])))
 
     @wallet.command("list")
     def list_(ctx: typer.Context, as_json: bool = JSON) -> None:
@@ -55,7 +59,7 @@ def _wallets(app: typer.Typer) -> None:
 
     @wallet.command("export")
     def export(ctx: typer.Context, name: str = typer.Argument(...),
-               fmt: str = typer.Option(..., "--format", help="electrum | sparrow | coldcard | bsms"),
+               fmt: str = typer.Option(..., "--format", help="electrum | sparrow | coldcard | bsms | descriptor"),
                out_file: Path = typer.Option(..., "--out", help="Where to write the setup file."),
                as_json: bool = JSON) -> None:
         """Write the wallet's setup file for signers' wallets: Electrum wallet file, Sparrow/Specter JSON,
@@ -104,8 +108,10 @@ def _wallets(app: typer.Typer) -> None:
         r = write_backup_sheet(context.get(ctx).store(), name, signer, out_file)
         emit(r, as_json, lambda r: out.print(f"backup sheet for {r.signer} written to {r.path}"))
 
+    return wallet
 
-def _spend(app: typer.Typer) -> None:
+
+def _spend(app: typer.Typer) -> typer.Typer:
     spend = typer.Typer(help="Spend approvals: propose, sign elsewhere, submit, broadcast at M.",
                         no_args_is_help=True)
     app.add_typer(spend, name="spend")
@@ -117,12 +123,14 @@ def _spend(app: typer.Typer) -> None:
                 purpose: str = typer.Option(..., "--purpose", help="Why: shown to every signer and audited."),
                 fee_rate: int = typer.Option(2, "--fee-rate", help="sat/vB"),
                 approval: str = typer.Option("", "--approval", help="Board resolution reference (bhutan profile)."),
+                path: str = typer.Option("primary", "--path", help="The spending path whose keys sign: primary, "
+                                         "recovery, recovery-2... (a recovery path once its timelock has passed)."),
                 chain_url: str = CHAIN_URL, as_json: bool = JSON) -> None:
         """Build the unsigned PSBT of a spend, after the wallet's policy profile accepts it."""
         from biplomacy.reserve.spend import propose as run
 
         c = context.get(ctx)
-        r = run(c.store(), c.actor(), _chain(c, chain_url), name, to, amount, purpose, fee_rate, approval)
+        r = run(c.store(), c.actor(), _chain(c, chain_url), name, to, amount, purpose, fee_rate, approval, path)
         emit(r, as_json, lambda r: out.print(f"proposal {r.id}: {r.amount_btc:f} BTC to {r.to}, fee "
                                                     f"{r.fee_sats} sat, needs {r.threshold} signatures\n{r.psbt}"))
 
@@ -162,6 +170,7 @@ def _spend(app: typer.Typer) -> None:
         emit(r, as_json, lambda r: out.print(f"broadcast {r.txid}"))
 
     _spend_cancel(spend)
+    return spend
 
 
 def _spend_cancel(spend: typer.Typer) -> None:
@@ -243,8 +252,9 @@ def _ledger(app: typer.Typer) -> None:
         emit(r, as_json, lambda r: out.print(f"{r.imported} prices imported from {r.file}"))
 
 
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the `reserve` sub-app."""
-    _wallets(app)
-    _spend(app)
+def register(app: typer.Typer) -> tuple[typer.Typer, typer.Typer]:
+    """Add this module's commands to the `reserve` sub-app; the `wallet` and `spend` groups, for more commands."""
+    wallet = _wallets(app)
+    spend = _spend(app)
     _ledger(app)
+    return wallet, spend

@@ -16,6 +16,7 @@ from biplomacy.core.networks import REHEARSAL, is_rehearsal
 from biplomacy.core.permissions import Actor, authorize
 from biplomacy.core.provenance import load_registry
 from biplomacy.house import audit
+from biplomacy.reserve import lineage
 from biplomacy.reserve.model import ledger, policy
 from biplomacy.reserve.model.policy_figures import policy_figures
 from biplomacy.reserve.results import (
@@ -85,6 +86,7 @@ def holdings(store: Store, wallet: str | None = None, public: bool = True, kind:
         by_source: dict[str, int] = {}
         events: list[tuple[str, int]] = []
         figures = policy_figures()
+        carried = lineage.carried_sources(session)  # a sweep's or refresh's output counts under the moved sources
         for e, w in rows:
             show = not public or w.public_addresses
             live = e.status in ledger.LIVE
@@ -100,7 +102,8 @@ def holdings(store: Store, wallet: str | None = None, public: bool = True, kind:
                 events.append((e.updated_at.date().isoformat(), -e.sats))
             else:
                 by_wallet[w.name] = by_wallet.get(w.name, 0) + e.sats
-                by_source[e.source] = by_source.get(e.source, 0) + e.sats
+                for source, sats in lineage.sources_of(e, carried).items():
+                    by_source[source] = by_source.get(source, 0) + sats
         per_day: dict[str, int] = {}
         for day, sats in events:
             per_day[day] = per_day.get(day, 0) + sats

@@ -23,16 +23,72 @@ from biplomacy.reserve.model.states import SpendState, StatementState
 
 
 @dataclass(frozen=True)
+class PathView(Record):
+    """One spending path of a wallet: `threshold` of `keys` (master fingerprints), at any time (primary) or once
+    a coin is `timelock_blocks` blocks old (a recovery path), and the same in words."""
+
+    name: str  # primary | recovery | recovery-2 ...
+    threshold: int
+    keys: tuple[str, ...]
+    timelock_blocks: int | None
+    words: str
+
+
+@dataclass(frozen=True)
 class WalletView(Record):
     """A watch-only reserve wallet as its operators see it."""
 
     name: str
-    threshold: int  # M of the M-of-N
-    signers: tuple[str, ...]  # master fingerprints, in the descriptor's order
+    threshold: int  # M of the M-of-N (the primary path's)
+    signers: tuple[str, ...]  # master fingerprints, in the descriptor's order (the primary path's)
     network: str
     policy: str  # the policy profile the wallet is held under
     descriptor: str
     public_addresses: bool
+    paths: tuple[PathView, ...] = ()  # every way to spend, the primary first
+
+
+@dataclass(frozen=True)
+class CoinTimelockView(Record):
+    """A confirmed coin and the first recovery path to open for it (`warn`: within the warning window or open)."""
+
+    txid: str
+    vout: int
+    btc: Decimal
+    sats: int
+    height: int
+    path: str
+    opens_at: int  # the tip height from which that path may spend the coin
+    blocks_left: int
+    warn: bool
+
+
+@dataclass(frozen=True)
+class WalletLink(Record):
+    """A wallet before or after this one in the reserve's lifecycle, and when the rotation between them was
+    started and completed (the sweep broadcast)."""
+
+    wallet: str
+    started_at: datetime
+    completed_at: datetime | None
+    txid: str | None  # the sweep's
+    proposal: str | None
+
+
+@dataclass(frozen=True)
+class WalletDetail(Record):
+    """`reserve wallet show`: the wallet, its balance, where each coin stands against its recovery paths (with
+    the refresh warnings), and its place in the reserve's lifecycle."""
+
+    wallet: WalletView = field(metadata=INLINED)
+    state: str = "active"  # active | rotating (its sweep is not broadcast yet) | retired (rotated to `successor`)
+    balance_btc: Decimal = Decimal(0)
+    tip: int = -1  # the height the timelocks are counted from
+    warn_within_blocks: int = 0
+    warnings: tuple[str, ...] = ()
+    coins: tuple[CoinTimelockView, ...] = ()
+    successor: WalletLink | None = None
+    predecessors: tuple[WalletLink, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -149,6 +205,8 @@ class SpendProposal(Record):
     purpose: str
     policy: str
     policy_findings: tuple[str, ...]
+    path: str = "primary"  # the spending path whose keys sign
+    kind: str = "spend"  # spend | refresh (coins back to the wallet, restarting their timelocks) | sweep (rotation)
 
 
 @dataclass(frozen=True)
@@ -158,6 +216,8 @@ class SpendStatus(SigningProgress):
     fee_sats: int
     purpose: str
     txid: str | None  # once broadcast
+    path: str = "primary"
+    kind: str = "spend"
 
 
 @dataclass(frozen=True)
@@ -275,6 +335,12 @@ class PublicWallet(Record):
     network: str
     balance_btc: Decimal
     descriptor: str | None = field(default=None, metadata=OMITTED_WHEN_NONE)
+    paths: tuple[PathView, ...] = ()  # the policy in words: the primary path and each recovery path
+    state: str = "active"  # active | rotating | retired
+    successor: str | None = None
+    predecessors: tuple[WalletLink, ...] = ()  # the wallets it succeeded, most recent first, with rotation dates
+    rotated_at: datetime | None = None  # when its own rotation to `successor` completed (None: not yet)
+    warnings: tuple[str, ...] = ()  # coins near (or at) a recovery path, at the last sync's tip
     mark: str = "reserve"  # "rehearsal" for a wallet on a rehearsal chain: its coins are not the reserve
 
 
@@ -295,3 +361,17 @@ class RehearsalSignature(Record):
     inputs_signed: int
     out: str  # the signed PSBT (base64) to hand back with `reserve spend submit`
     rehearsal: bool = True
+
+
+@dataclass(frozen=True)
+class RotationStarted(Record):
+    """A signer rotation: the successor wallet, and the sweep proposal that moves every coin to it (None when the
+    wallet held no coin: the rotation is complete at once)."""
+
+    rotation: str
+    wallet: str  # the wallet rotated away from
+    successor: WalletView
+    profile: str  # the policy profile the rotation was approved under
+    path: str
+    state: str  # sweeping | complete
+    sweep: SpendProposal | None

@@ -57,6 +57,7 @@ class Ceremony:
     inputs: Callable[[Any], list[sp.SpendInput]]  # the coin each input of the unsigned PSBT spends
     describe: Callable[[Session, Any], SigningProgress]
     other_transaction: str | None = None  # why an upload of another transaction is refused (None: check_upload says)
+    path: Callable[[Any], str] = lambda row: "primary"  # the spending path whose keys sign the target
 
     def may_upload(self, actor: Actor) -> None:
         """A signer uploads their own PSBT, or the coordinator uploads the files signers sent.
@@ -123,6 +124,7 @@ class Ceremony:
             inputs = self.inputs(row)
             closed = self.closed(row)
             info = self.describe(session, row)
+            path = self.path(row)
 
         def refused(reason: str, now: SigningProgress | None = None) -> SignatureReceipt:
             return SignatureReceipt(False, reason, None, now or info)
@@ -131,10 +133,10 @@ class Ceremony:
             return refused(closed)
         if self.other_transaction and forms.txid_of(given) != unsigned.tx.txid():
             return refused(self.other_transaction)
-        upload = forms.signatures_of(wallet, unsigned, inputs, given)
+        upload = forms.signatures_of(wallet, unsigned, inputs, given, path)
         if isinstance(upload, str):
             return refused(upload)
-        check = sp.check_upload(wallet, unsigned, inputs, upload)
+        check = sp.check_upload(wallet, unsigned, inputs, upload, path)
         if not check.accepted:
             return refused(check.reason)
         new = [fp for fp in check.fingerprints if fp not in info.valid_signers]

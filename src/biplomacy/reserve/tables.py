@@ -1,4 +1,4 @@
-"""Tables of the reserve pillar: wallets, addresses, the ledger, spends, prices, and reserve statements."""
+"""Tables of the reserve pillar: wallets, addresses, the ledger, spends, rotations, prices, reserve statements."""
 
 from __future__ import annotations
 
@@ -97,6 +97,30 @@ class SpendProposalRow(Base):
     txid: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    path: Mapped[str] = mapped_column(String(40), default="primary", server_default="primary")  # 0003_reserve_c
+    kind: Mapped[str] = mapped_column(String(20), default="spend", server_default="spend")  # spend|refresh|sweep
+    # a refresh or sweep, once broadcast: JSON {source: sats} of its one output, the moved coins' sources
+    carried: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class RotationRow(Base):
+    """A signer rotation (0003_reserve_c): the wallet rotated away from, its successor, the sweep proposal that
+    moves every coin, the profile it was approved under, and the path that signs it."""
+
+    __tablename__ = "reserve_rotations"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    from_wallet_id: Mapped[int] = mapped_column(ForeignKey("reserve_wallets.id", ondelete="CASCADE"))
+    to_wallet_id: Mapped[int] = mapped_column(ForeignKey("reserve_wallets.id", ondelete="CASCADE"))
+    proposal_id: Mapped[str | None] = mapped_column(ForeignKey("reserve_spend_proposals.id", ondelete="SET NULL"),
+                                                    nullable=True)
+    profile: Mapped[str] = mapped_column(String(40))
+    path: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(20))  # sweeping | complete | cancelled (its sweep was cancelled)
+    txid: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the sweep, once broadcast
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class SpendSignatureRow(Base):

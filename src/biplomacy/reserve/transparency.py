@@ -26,8 +26,8 @@ from biplomacy.reserve import unauthorised_spends
 from biplomacy.reserve.holdings import holdings
 from biplomacy.reserve.model.ledger import btc_amount
 from biplomacy.reserve.model.policy import PROFILES
+from biplomacy.reserve.refresh import wallet_details
 from biplomacy.reserve.results import HistoryPoint, HoldingsReport, PublicWallet
-from biplomacy.reserve.wallets import list_wallets
 from biplomacy.store.db import Store
 
 POLICY_FACTS = {
@@ -75,9 +75,27 @@ def public_holdings(store: Store, kind: str | None = None) -> HoldingsReport:
 def public_wallets(store: Store, data: HoldingsReport | None = None) -> list[PublicWallet]:
     """The wallets as the public sees them (`data`: public_holdings already computed, to reuse its balances)."""
     balance = {w.wallet: w.btc for w in (data or holdings(store, None, public=True)).by_wallet}
-    return [PublicWallet(w.name, w.threshold, w.signers, w.policy, w.network, balance.get(w.name, btc_amount(0)),
-                         w.descriptor if w.public_addresses else None,
-                         REHEARSAL if is_rehearsal(w.network) else "reserve") for w in list_wallets(store)]
+    out = []
+    for d in wallet_details(store):
+        w, after = d.wallet, d.successor
+        out.append(PublicWallet(w.name, w.threshold, w.signers, w.policy, w.network,
+                                balance.get(w.name, btc_amount(0)), w.descriptor if w.public_addresses else None,
+                                w.paths, d.state, after.wallet if after else None, d.predecessors,
+                                after.completed_at if after else None, d.warnings,
+                                REHEARSAL if is_rehearsal(w.network) else "reserve"))
+    return out
+
+
+def lifecycle(wallets: list[PublicWallet]) -> dict[str, Any]:
+    """Which wallets hold the reserve now (active, or rotating: their sweep is not broadcast yet), each with
+    its policy in words and its predecessors, and every rotation with its date, the latest first."""
+    current = [w for w in wallets if w.state != "retired"]
+    done = sorted((w for w in wallets if w.successor and w.rotated_at), key=lambda w: w.rotated_at or 0, reverse=True)
+    pending = [w for w in wallets if w.successor and not w.rotated_at]
+    rotations = [{"from": w.name, "to": w.successor,
+                  "completed": f"{w.rotated_at:%Y-%m-%d %H:%M} UTC" if w.rotated_at else "pending (sweep not broadcast)"}
+                 for w in [*pending, *done]]
+    return {"current": current, "rotations": rotations, "retired": [w.name for w in wallets if w.state == "retired"]}
 
 
 def policy_sources(profiles: list[str]) -> list[dict[str, object]]:
@@ -140,7 +158,7 @@ class PublicView:
                 "latest": json_value(list(reversed(data.entries[-PAGE_RECEIPTS:]))), "receipts_shown": PAGE_RECEIPTS,
                 "flagged_rows": [{**e.to_json(), "flags": "; ".join(e.flags), "mark": r.mark}
                                  for r in (data, rehearsal) for e in r.flagged],
-                "facts": policy_sources(self.profiles),
+                "facts": policy_sources(self.profiles), "lifecycle": lifecycle(self.wallets),
                 "unauthorised_rows": self.unauthorised, "enforcement_rows": enforcement_rows(self.profiles),
                 "audit_head": None if self.head is None else self.head[1]}
 

@@ -12,7 +12,7 @@ from biplomacy.core.errors import InputError
 from biplomacy.core.permissions import Actor, authorize
 from biplomacy.house import audit
 from biplomacy.reserve.model import policy, wallet_formats
-from biplomacy.reserve.model.descriptors import parse_descriptor
+from biplomacy.reserve.model.recovery_policy import parse_wallet
 from biplomacy.reserve.results import SetupFile, WalletImported
 from biplomacy.reserve.wallets import add_wallet, check_name, descriptor_of, load
 from biplomacy.store.db import Store
@@ -43,7 +43,7 @@ def import_setup(store: Store, actor: Actor, network: str, name: str, data: byte
     if len(data) > MAX_SETUP_BYTES:
         raise InputError(f"the setup file is over {MAX_SETUP_BYTES} bytes: not a wallet setup file", field="file")
     read = wallet_formats.read_setup(data)
-    wallet = parse_descriptor(read.descriptor, network)
+    wallet = parse_wallet(read.descriptor, network)
     first = wallet.address(0)
     if read.first_address is not None and read.first_address != first:
         raise InputError(f"the {read.format} file states first address {read.first_address[:100]!r}, but its "

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import tomllib
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
@@ -14,11 +19,12 @@ from biplomacy.core.permissions import Actor, authorize
 from biplomacy.core.ports import ChainSource, ChainTx, WalletScanner
 from biplomacy.core.provenance import load_registry
 from biplomacy.house import audit
-from biplomacy.reserve import unauthorised_spends
-from biplomacy.reserve.model import ledger, policy
-from biplomacy.reserve.model.descriptors import WalletDescriptor, parse_descriptor
-from biplomacy.reserve.model.policy_figures import policy_figures
-from biplomacy.reserve.results import AddressIssued, Classification, SyncResult, UnspentCoin, WalletView
+from biplomacy.reserve import lineage, unauthorised_spends
+from biplomacy.reserve.model import ledger, policy, recovery_policy, timelocks
+from biplomacy.reserve.model.descriptors import SpendPath, WalletDescriptor
+from biplomacy.reserve.model.policy_figures import min_path_keys, policy_figures, refresh_warning_blocks
+from biplomacy.reserve.model.recovery_policy import parse_wallet
+from biplomacy.reserve.results import AddressIssued, Classification, PathView, SyncResult, UnspentCoin, WalletView
 from biplomacy.reserve.tables import AddressRow, LedgerEntryRow, WalletRow
 from biplomacy.store.db import Store
 
@@ -44,44 +50,97 @@ def load(session: Session, name: str) -> WalletRow:
     return row
 
 
+@lru_cache(maxsize=256)
+def parsed(descriptor: str, network: str) -> WalletDescriptor:
+    """A stored descriptor, parsed once per process (a WalletDescriptor is immutable)."""
+    return parse_wallet(descriptor, network)
+
+
 def descriptor_of(row: WalletRow) -> WalletDescriptor:
-    return parse_descriptor(row.descriptor, row.network)
+    return parsed(row.descriptor, row.network)
+
+
+def path_view(path: SpendPath) -> PathView:
+    return PathView(path.name, path.threshold, tuple(path.fingerprints), path.timelock_blocks, path.words())
 
 
 def wallet_view(row: WalletRow) -> WalletView:
+    paths = tuple(path_view(p) for p in descriptor_of(row).spend_paths)
     return WalletView(row.name, row.threshold, tuple(row.signers.split(",")), row.network, row.policy,
-                      row.descriptor, row.public_addresses)
+                      row.descriptor, row.public_addresses, paths)
+
+
+def check_wallet(network: str, descriptor: str, profile: str) -> WalletDescriptor:
+    """Parse a wallet's descriptor (plain M-of-N or a policy with recovery paths) and hold every path to the
+    profile's floor of keys; InputError listing every problem."""
+    policy.check_profile(profile)
+    wallet = parse_wallet(descriptor, network)
+    recovery_policy.check_profile(wallet, profile, min_path_keys(profile))
+    return wallet
+
+
+def insert_wallet(session: Session, actor: Actor, network: str, name: str, wallet: WalletDescriptor, profile: str,
+                  public_addresses: bool, *, on_chain: bool = False) -> WalletRow:
+    """Store a checked wallet and audit it, in the caller's transaction (wallet add, a rotation's successor)."""
+    if session.scalars(select(WalletRow.id).where(WalletRow.name == name)).first() is not None:
+        raise InputError(f"a wallet named {name!r} already exists", field="name")
+    row = WalletRow(name=name, descriptor=wallet.text, threshold=wallet.threshold,
+                    signers=",".join(wallet.fingerprints), network=network, policy=profile, next_index=0,
+                    next_change_index=0, public_addresses=public_addresses, synced_height=-1,
+                    created_at=datetime.now(UTC))
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor.name, action="reserve.wallet.add", subject=name,
+                 payload={"descriptor": wallet.text, "threshold": wallet.threshold, "policy": profile,
+                          "signers": wallet.fingerprints,
+                          "paths": [path_view(p).to_json() for p in wallet.spend_paths],
+                          **({"on_chain": True} if on_chain else {})})
+    return row
 
 
 def add_wallet(store: Store, actor: Actor, network: str, name: str, descriptor: str,
                profile: str = policy.DEFAULT_PROFILE, public_addresses: bool = False,
                on_chain: bool = False) -> WalletView:
-    """Import a watch-only multisig wallet; every problem of the descriptor is reported at once.
+    """Import a watch-only wallet: a multisig, or a policy with recovery paths; every problem of the descriptor
+    is reported at once.
 
-    `on_chain`: the profile's signature rules must hold on chain, so a rule the wallet's script cannot enforce
-    (an amount tier above its M) refuses the wallet instead of holding by procedure only (docs/security.md)."""
+    `on_chain`: the profile's signature rules must hold on chain, so a rule a path of the wallet's script cannot
+    enforce (an amount tier above that path's M) refuses the wallet instead of holding by procedure only
+    (docs/security.md)."""
     authorize(actor, "reserve.wallet.manage")
     check_name(name)
-    policy.check_profile(profile)
-    wallet = parse_descriptor(descriptor, network)
-    if on_chain and (beyond := policy.beyond_the_script(profile, wallet.threshold, len(wallet.keys),
-                                                        policy_figures())):
-        raise PolicyViolation(f"policy {profile} cannot hold on chain with a {wallet.threshold}-of-"
-                              f"{len(wallet.keys)} wallet: " + "; ".join(beyond) + " (without --on-chain these "
-                              "rules hold by procedure and a spend past them is caught at the next sync)")
+    wallet = check_wallet(network, descriptor, profile)
+    if on_chain:
+        for path in wallet.spend_paths:
+            if beyond := policy.beyond_the_script(profile, path.threshold, len(path.keys), policy_figures()):
+                raise PolicyViolation(
+                    f"policy {profile} cannot hold on chain with the {path.name} path's {path.threshold}-of-"
+                    f"{len(path.keys)}: " + "; ".join(beyond) + " (without --on-chain these rules hold by procedure "
+                    "and a spend past them is caught at the next sync)")
     with store.transaction() as session:
-        if session.scalars(select(WalletRow.id).where(WalletRow.name == name)).first() is not None:
-            raise InputError(f"a wallet named {name!r} already exists", field="name")
-        row = WalletRow(name=name, descriptor=wallet.text, threshold=wallet.threshold,
-                        signers=",".join(wallet.fingerprints), network=network, policy=profile, next_index=0,
-                        next_change_index=0, public_addresses=public_addresses, synced_height=-1,
-                        created_at=datetime.now(UTC))
-        session.add(row)
-        session.flush()
-        audit.record(session, actor=actor.name, action="reserve.wallet.add", subject=name,
-                     payload={"descriptor": wallet.text, "threshold": wallet.threshold, "policy": profile,
-                              "signers": wallet.fingerprints, **({"on_chain": True} if on_chain else {})})
-        return wallet_view(row)
+        return wallet_view(insert_wallet(session, actor, network, name, wallet, profile, public_addresses,
+                                         on_chain=on_chain))
+
+
+def design_document(text: str, where: str) -> Mapping[str, Any]:
+    """A policy design as written: JSON (an object) or TOML; InputError naming the file."""
+    try:
+        doc = json.loads(text) if text.lstrip().startswith("{") else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"{where}: neither a JSON object nor TOML ({str(exc)[:120]})", field="file") from None
+    if not isinstance(doc, dict):
+        raise InputError(f"{where}: a policy design is an object (script, primary, recovery)", field="file")
+    return doc
+
+
+def design_wallet(network: str, design: Mapping[str, Any], profile: str = policy.DEFAULT_PROFILE) -> WalletView:
+    """The policy designer: the descriptor of a primary path and recovery paths, validated as an import would be
+    (and against the profile), with each path in words; nothing is stored."""
+    wallet = recovery_policy.design(design, network)
+    policy.check_profile(profile)
+    recovery_policy.check_profile(wallet, profile, min_path_keys(profile))
+    return WalletView("(design)", wallet.threshold, tuple(wallet.fingerprints), network, profile, wallet.text, False,
+                      tuple(path_view(p) for p in wallet.spend_paths))
 
 
 def list_wallets(store: Store) -> list[WalletView]:
@@ -105,6 +164,11 @@ def next_address(store: Store, actor: Actor, name: str) -> AddressIssued:
     authorize(actor, "reserve.wallet.manage")
     with store.transaction() as session:
         row = load(session, name)
+        rotation = lineage.open_rotation(session, row.id)
+        if rotation is not None:
+            successor = session.get(WalletRow, rotation.to_wallet_id)
+            raise InputError(f"wallet {name} is being rotated to {successor.name if successor else '?'}: "
+                             "receive into the successor's addresses", field="name")
         wallet = descriptor_of(row)
         index = row.next_index
         address = reveal(session, row, wallet, index, False)
@@ -162,6 +226,7 @@ def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> SyncResul
         row = load(session, name)
         wallet = descriptor_of(row)
         start = (row.next_index, row.next_change_index)
+        start_tip = row.synced_height
     tip = chain.tip_height()
     mine, history, nexts = scan(chain, wallet, start, gap)
     with store.transaction() as session:
@@ -172,10 +237,12 @@ def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> SyncResul
                  for k, e in rows.items()}
         update = ledger.reconcile(known, history, set(mine))
         now = datetime.now(UTC)
+        carried = lineage.carried_receipts(session, row.id) if update.new else {}  # a sweep's or refresh's output
         if update.new:  # one multi-row INSERT: a wallet's first sync can bring tens of thousands of receipts
             session.execute(insert(LEDGER), [  # Core executemany: no ORM bookkeeping
                 {"wallet_id": row.id, "txid": coin.txid, "vout": coin.vout, "address": coin.address, "sats": coin.sats,
-                 "source": coin.source, "zone": "", "cost_basis_usd": None, "status": coin.status,
+                 "source": carried.get(coin.txid, coin.source), "zone": "",
+                 "cost_basis_usd": None, "status": coin.status,
                  "block_height": coin.height, "block_time": _when(coin.time), "first_seen": now, "updated_at": now}
                 for coin in update.new])
         for ch in update.changed:
@@ -195,6 +262,10 @@ def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> SyncResul
             select(LedgerEntryRow.status, func.sum(LedgerEntryRow.sats))
             .where(LedgerEntryRow.wallet_id == row.id).group_by(LedgerEntryRow.status))})
         findings = _receipt_findings(row.policy, update.new, live)
+        moved = _timelock_moves(session, row, wallet, start_tip, tip)
+        if moved:  # coins came near (or reached) a recovery path: the public page's warnings change with the log
+            audit.record(session, actor=actor.name, action="reserve.timelock.warning", subject=name,
+                         payload={"height": tip, **moved})
         # the chain enforces M of N only: coins spent by no approved proposal raise an alert (audited once)
         coins = {k: c.sats for k, c in known.items()} | {(c.txid, c.vout): c.sats for c in update.new}
         unauthorised = unauthorised_spends.detect(session, row, history, coins, actor)
@@ -206,6 +277,23 @@ def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> SyncResul
     return SyncResult(name, tip, ledger.btc_amount(confirmed), confirmed, ledger.btc_amount(live - confirmed),
                       len(update.new), tuple(f"{c.txid}:{c.vout}" for c in update.vanished), row.policy,
                       tuple(f.message for f in findings), tuple(unauthorised))
+
+
+def _timelock_moves(session: Session, row: WalletRow, wallet: WalletDescriptor, before: int,
+                    tip: int) -> dict[str, Any]:
+    """The coins whose refresh warning changed between the last sync's tip and this one's (empty if none, or the
+    wallet has no recovery path)."""
+    if not wallet.has_recovery:
+        return {}
+    coins = [timelocks.AgedCoin(e.txid, e.vout, e.sats, e.block_height) for e in session.scalars(
+        select(LedgerEntryRow).where(LedgerEntryRow.wallet_id == row.id, LedgerEntryRow.status == "confirmed"))
+        if e.block_height is not None]
+    within = refresh_warning_blocks()
+    now = timelocks.warning_state(coins, wallet.spend_paths, tip, within)
+    was = timelocks.warning_state(coins, wallet.spend_paths, before, within)
+    if now == was:
+        return {}
+    return {"open": list(now["open"]), "near": list(now["near"]), "within_blocks": within}
 
 
 def _receipt_findings(profile: str, new: list[ledger.Coin], holdings: int) -> list[policy.Finding]:
@@ -242,6 +330,10 @@ def classify(store: Store, actor: Actor, name: str, txid: str, vout: int, source
         if entry is None:
             raise NotFound(f"no receipt {txid[:64]}:{vout} in wallet {name}; run `biplomacy reserve sync` first",
                            field="txid")
+        if entry.source in ledger.CARRIED:
+            raise InputError(f"{txid[:64]}:{vout} is the output of a {entry.source}: it keeps the sources of the coins "
+                             "it moved (see `biplomacy reserve ledger show`), so it is not classified again",
+                             field="txid")
         before = entry.source
         entry.source, entry.zone, entry.cost_basis_usd, entry.updated_at = source, zone, basis, datetime.now(UTC)
         audit.record(session, actor=actor.name, action="reserve.ledger.classify", subject=f"{txid}:{vout}",

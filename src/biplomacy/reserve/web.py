@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from biplomacy.reserve import spend as reserve_spend
 from biplomacy.reserve import transparency
+from biplomacy.reserve.web_custody import add_custody_routes
 from biplomacy.reserve.web_signing import add_signer_routes
 from biplomacy.web.auth import current_actor
 from biplomacy.web.rendering import CONTENT_SECURITY_POLICY, render
@@ -58,6 +59,7 @@ def holdings(request: Request, format: str = Query("json", pattern="^(json|csv)$
 
 
 add_signer_routes(api, "/spends/{target_id}", reserve_spend.SPEND, status_for_signers=True)
+add_custody_routes(api, pages)
 
 
 @api.get("/wallets", summary="Reserve wallets: threshold, signers, policy, balance (descriptor where public)")

@@ -28,7 +28,7 @@ SEQUENCE_MASK = 0xFFFF
 RESERVED_NOPS = {0xB0, *range(0xB3, 0xBA)}  # NOP1, NOP4..NOP10
 # Opcodes run here (pushes aside). Any other anywhere in a script, run or not, makes the answer inconclusive:
 # Bitcoin fails some opcodes even in a branch not taken (OP_CAT, OP_VERIF...), so skipping them could say "valid".
-KNOWN = {0x4F, *range(0x51, 0x62), 0x63, 0x64, 0x67, 0x68, 0x69, 0x6A, 0x75, 0x76, 0x87, 0x88, 0x9C, 0x9D, 0xA6,
+KNOWN = {0x4F, *range(0x51, 0x62), 0x63, 0x64, 0x67, 0x68, 0x69, 0x6A, 0x73, 0x75, 0x76, 0x87, 0x88, 0x9C, 0x9D, 0xA6,
          0xA8, 0xA9, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF, 0xB1, 0xB2}
 MAX_ELEMENT = 520  # bytes of a stack item (consensus)
 MAX_STACK = 1000
@@ -302,6 +302,11 @@ def _step(op: int, data: bytes | None, stack: list[bytes], ctx: Context) -> None
     elif op == 0x69:  # VERIFY
         if not truthy(_pop(stack)):
             raise Invalid("invalid signature: VERIFY failed")
+    elif op == 0x73:  # IFDUP: miniscript's or_d(X, Z) keeps X's true result, else runs Z
+        if not stack:
+            raise Invalid("invalid signature: the script reads past the bottom of the stack")
+        if truthy(stack[-1]):
+            stack.append(stack[-1])
     elif op == 0x75:  # DROP
         _pop(stack)
     elif op == 0x76:  # DUP

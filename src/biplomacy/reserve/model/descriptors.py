@@ -26,6 +26,7 @@ from embit.script import Script, address_to_scriptpubkey
 
 from biplomacy.core.errors import InputError, Issue
 from biplomacy.core.networks import bdk_network, embit_network
+from biplomacy.reserve.model import policy_shape
 
 MAX_SIGNERS = 15  # P2WSH standardness: sortedmulti up to 15 keys under the 3,600-byte witness script limit
 # Bitcoin Core's descriptor parser allows at most 999 keys in multi_a (MAX_PUBKEYS_PER_MULTI_A, script/script.h,
@@ -79,7 +80,7 @@ _PRV_VERSIONS = {bytes.fromhex(v) for v in ("0488ade4", "04358394", "049d7878", 
                                              "045f18bc", "0295b005", "024285b5", "02aa7a99", "02575048")}
 _BASE58_TOKEN = re.compile(r"[1-9A-HJ-NP-Za-km-z]{50,112}")
 _KEY = re.compile(r"^\[(?P<fp>[0-9a-fA-F]{8})(?P<path>(?:/\d+[hH']?)*)\](?P<xpub>[1-9A-HJ-NP-Za-km-z]+)"
-                  r"/<0;1>/\*$")
+                  r"/<(?P<receive>\d{1,4});(?P<change>\d{1,4})>/\*$")
 _SHAPE = re.compile(r"^wsh\((?P<kind>sortedmulti|multi)\((?P<body>[^()]*)\)\)$")
 _TR_SHAPE = re.compile(r"^tr\((?P<internal>[^,()]*),(?P<kind>sortedmulti_a|multi_a)\((?P<body>[^()]*)\)\)$")
 
@@ -107,10 +108,50 @@ class SignerKey:
     fingerprint: str
     origin_path: str  # e.g. "m/48h/1h/0h/2h"
     xpub: str
+    branches: tuple[int, int] = (0, 1)  # the multipath <receive;change>: <0;1>, or <2;3>... for a recovery key
 
     @property
     def origin_indexes(self) -> list[int]:
         return bip32.parse_path(self.origin_path)
+
+    @property
+    def expression(self) -> str:
+        """The key as a descriptor writes it: [fp/origin]xpub/<receive;change>/*."""
+        return f"[{self.fingerprint}{self.origin_path[1:]}]{self.xpub}/<{self.branches[0]};{self.branches[1]}>/*"
+
+
+@dataclass(frozen=True, slots=True)
+class SpendPath:
+    """One way to spend a reserve wallet's coins: `threshold` of `keys`, at any time (the primary path) or once a
+    coin is `timelock_blocks` blocks old (a recovery path: a relative timelock, BIP-68/112)."""
+
+    name: str  # "primary", "recovery", "recovery-2", ...
+    threshold: int
+    keys: tuple[SignerKey, ...]
+    timelock_blocks: int | None = None
+
+    @property
+    def fingerprints(self) -> list[str]:
+        return [k.fingerprint for k in self.keys]
+
+    @property
+    def is_recovery(self) -> bool:
+        return self.timelock_blocks is not None
+
+    @property
+    def sequence(self) -> int:
+        """The nSequence a spend by this path sets on every input: the timelock in blocks (BIP-68), or
+        0xFFFFFFFD (no relative lock, replaceable) for the primary path."""
+        return 0xFFFFFFFD if self.timelock_blocks is None else self.timelock_blocks
+
+    def words(self) -> str:
+        """The path in words, as the backup sheet and the public page show it."""
+        who = f"any {self.threshold} of these {len(self.keys)} keys: {', '.join(self.fingerprints)}"
+        if self.timelock_blocks is None:
+            return f"{self.name}: {who}, at any time"
+        return (f"{self.name}: {who}, once a coin has been in the wallet for "
+                f"{policy_shape.timelock_words(self.timelock_blocks)} without moving (a relative timelock: moving the "
+                "coin, e.g. by a refresh, starts it again)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,14 +173,54 @@ class WalletDescriptor:
     network: str
     sorted_keys: bool = True
     script_type: str = "wsh"  # "wsh" (P2WSH multisig) or "tr" (taproot, NUMS internal key, multi_a leaf)
+    # A policy with recovery paths (policy_shape.py): every path, the primary first, and the tree joining them in
+    # script order. Then `threshold` and `keys` are the primary path's, `keys_at` gives the primary keys in script
+    # order and `witness_script` the whole script, so that what speaks of the M-of-N speaks of the primary path.
+    paths: tuple[SpendPath, ...] = ()
+    tree: policy_shape.Tree = 0  # leaves are indexes into `paths`
 
     @property
     def is_taproot(self) -> bool:
         return self.script_type == "tr"
 
     @property
+    def has_recovery(self) -> bool:
+        return bool(self.paths)
+
+    @property
     def fingerprints(self) -> list[str]:
         return [k.fingerprint for k in self.keys]
+
+    @property
+    def spend_paths(self) -> tuple[SpendPath, ...]:
+        """Every way to spend, the primary first (a plain M-of-N wallet has the primary only)."""
+        return self.paths or (SpendPath("primary", self.threshold, self.keys, None),)
+
+    @property
+    def all_fingerprints(self) -> list[str]:
+        """Every signer of any path, each once, in the order the paths name them."""
+        return list(dict.fromkeys(fp for p in self.spend_paths for fp in p.fingerprints))
+
+    def path(self, name: str) -> SpendPath:
+        """The path called `name`; InputError naming the wallet's paths otherwise."""
+        for p in self.spend_paths:
+            if p.name == name:
+                return p
+        raise InputError(f"this wallet has no path {name[:40]!r}; its paths: "
+                         f"{', '.join(p.name for p in self.spend_paths)}", field="path")
+
+    def path_keys_at(self, path: SpendPath, index: int, change: bool = False) -> list[KeyAt]:
+        """The keys of one path at `index`, in script order (a policy's multi/multi_a keeps the given order)."""
+        if not self.paths:
+            return self.keys_at(index, change)
+        return [KeyAt(k.fingerprint, k.origin_indexes + [k.branches[int(change)], index],
+                      bip32.HDKey.from_string(k.xpub).derive([k.branches[int(change)], index]).key.sec())
+                for k in path.keys]
+
+    @cached_property
+    def embit_policy(self) -> EmbitDescriptor:
+        """embit's reading of a recovery policy (it compiles the witness script and the tap tree's leaves)."""
+        return EmbitDescriptor.from_string(self.text.partition("#")[0])
 
     @cached_property
     def _bdk(self) -> tuple[bdk.Descriptor, bdk.Descriptor]:
@@ -169,9 +250,10 @@ class WalletDescriptor:
 
     def keys_at(self, index: int, change: bool = False) -> list[KeyAt]:
         """Each signer's public key at `index` (compressed), in the order the script puts them: sortedmulti
-        sorts the compressed keys, sortedmulti_a the x-only keys (BIP-387)."""
-        branch = 1 if change else 0
-        out = [KeyAt(k.fingerprint, k.origin_indexes + [branch, index], hd.derive([branch, index]).key.sec())
+        sorts the compressed keys, sortedmulti_a the x-only keys (BIP-387); the primary path of a recovery policy
+        keeps the order its multi/multi_a gives."""
+        out = [KeyAt(k.fingerprint, k.origin_indexes + [k.branches[int(change)], index],
+                     hd.derive([k.branches[int(change)], index]).key.sec())
                for k, hd in zip(self.keys, self._hd, strict=True)]
         if not self.sorted_keys:
             return out
@@ -181,6 +263,8 @@ class WalletDescriptor:
         if self.is_taproot:
             raise ValueError("a taproot wallet has no witness script: its inputs carry a script leaf and control "
                              "block (reserve/taproot_spend.py)")
+        if self.paths:  # the whole policy's script, compiled by embit (BDK derives the same address: tests)
+            return bytes(self.embit_policy.derive(index, branch_index=int(change)).witness_script().data)
         keys = self.keys_at(index, change)
         m, n = self.threshold, len(keys)
         body = bytes([0x50 + m]) + b"".join(bytes([33]) + k.pubkey for k in keys) + bytes([0x50 + n, 0xAE])
@@ -203,12 +287,19 @@ def _bdk_kind(network: str) -> bdk.NetworkKind:
     return bdk.NetworkKind.MAIN if network == "bitcoin" else bdk.NetworkKind.TEST
 
 
-def _key_issues(i: int, raw: str, network: str, script_type: str) -> tuple[SignerKey | None, list[Issue]]:
-    path = f"descriptor.keys[{i}]"
+def key_issues(i: int, raw: str, network: str, script_type: str,
+                where: str = "descriptor.keys", recovery: bool = False) -> tuple[SignerKey | None, list[Issue]]:
+    path = f"{where}[{i}]"
     m = _KEY.match(raw.strip())
-    if not m:
-        return None, [Issue("descriptor.key", path, "expected [fingerprint/origin/path]xpub/<0;1>/* (a multipath "
+    want = "<0;1>" if not recovery else "<0;1> (or <2;3>, <4;5>... for a signer's key in a second path)"
+    if not m or (not recovery and (m["receive"], m["change"]) != ("0", "1")):
+        return None, [Issue("descriptor.key", path, f"expected [fingerprint/origin/path]xpub/{want}/* (a multipath "
                                                      "key with its origin)")]
+    branches = (int(m["receive"]), int(m["change"]))
+    if branches[0] % 2 or branches[1] != branches[0] + 1:
+        return None, [Issue("descriptor.key", path, f"the multipath <{branches[0]};{branches[1]}> must be <2k;2k+1> "
+                                                     "(receive even, change the next odd number), as Liana writes "
+                                                     "a signer's key in each further path")]
     try:
         raw_key = base58.decode_check(m["xpub"])
         hd = bip32.HDKey.from_string(m["xpub"])
@@ -238,11 +329,12 @@ def _key_issues(i: int, raw: str, network: str, script_type: str) -> tuple[Signe
     if issues:
         return None, issues
     origin = "m" + m["path"].replace("H", "h").replace("'", "h")
-    return SignerKey(m["fp"].lower(), origin, plain_xpub(m["xpub"])), issues
+    return SignerKey(m["fp"].lower(), origin, plain_xpub(m["xpub"]), branches), issues
 
 
-def parse_descriptor(text: str, network: str) -> WalletDescriptor:
-    """Validate a watch-only multisig descriptor for `network`; raise InputError listing every problem."""
+def precheck(text: str) -> tuple[str, list[Issue]]:
+    """The descriptor's body without whitespace or checksum, and a checksum problem if any; InputError (never
+    quoting it) when it holds private key material."""
     text = "".join(str(text).split())
     if contains_private_key(text):
         # Said without quoting: the descriptor may be pasted into logs or a terminal history.
@@ -258,11 +350,22 @@ def parse_descriptor(text: str, network: str) -> WalletDescriptor:
         if expected != given:
             issues.append(Issue("descriptor.checksum", "descriptor", "BIP-380 checksum does not match; the "
                                                                     "descriptor was altered or mistyped"))
+    return body, issues
+
+
+def bdk_kind(network: str) -> bdk.NetworkKind:
+    return _bdk_kind(network)
+
+
+def parse_descriptor(text: str, network: str) -> WalletDescriptor:
+    """Validate a watch-only multisig descriptor for `network`; raise InputError listing every problem."""
+    body, issues = precheck(text)
     shape = _SHAPE.match(body) or _TR_SHAPE.match(body)
     if not shape:
         issues.append(Issue("descriptor.shape", "descriptor", "expected wsh(sortedmulti(M, key, ...)) or "
                                                               "tr(NUMS_H, sortedmulti_a(M, key, ...)) with "
-                                                              "multipath <0;1>/* keys"))
+                                                              "multipath <0;1>/* keys, or a policy with recovery "
+                                                              f"paths: {policy_shape.SHAPES}"))
         raise InputError.from_issues(issues, "descriptor")
     taproot = body.startswith("tr(")
     if taproot and shape["internal"].lower() != NUMS_H:
@@ -277,7 +380,7 @@ def parse_descriptor(text: str, network: str) -> WalletDescriptor:
         issues.append(Issue("descriptor.threshold", "descriptor.threshold", "M must be a whole number"))
     keys: list[SignerKey] = []
     for i, raw in enumerate(parts[1:]):
-        key, bad = _key_issues(i, raw, network, "tr" if taproot else "wsh")
+        key, bad = key_issues(i, raw, network, "tr" if taproot else "wsh")
         issues.extend(bad)
         if key:
             keys.append(key)

@@ -17,6 +17,9 @@ from biplomacy.core.units import SATS_PER_BTC
 
 SOURCES = ("purchase", "mining", "seizure", "forfeiture", "transfer", "donation")
 INTERNAL = "change"
+ROTATION = "rotation"  # a rotation's sweep into the successor: it carries the swept coins' sources (lineage.py)
+REFRESH = "refresh"  # a refresh's output: the rolled coins' sources, carried the same way
+CARRIED = (ROTATION, REFRESH)
 UNCLASSIFIED = "unclassified"
 LIVE = ("pending", "confirmed")
 

@@ -21,11 +21,12 @@ from embit.transaction import SIGHASH, Transaction, TransactionInput
 
 from biplomacy.core.errors import InputError
 from biplomacy.reserve.model import taproot_spend as tap
-from biplomacy.reserve.model.descriptors import WalletDescriptor
+from biplomacy.reserve.model.descriptors import SpendPath, WalletDescriptor
 from biplomacy.reserve.model.psbt_format import MAGIC, check_psbt_bytes
 from biplomacy.reserve.model.spend_psbt import SpendInput
 
 Upload: TypeAlias = PSBT | Transaction
+MIN_SIGNATURE = 9  # bytes of the shortest DER signature with its sighash byte (BIP-66)
 NOT_SIGNED = ("the file is not a PSBT (binary, base64 or hex) nor a signed transaction (hex or binary): "
               "hand back the file your wallet saved after signing")
 
@@ -93,14 +94,15 @@ def _bare(tx: Transaction) -> PSBT:
 
 
 def _wsh_sigs(wallet: WalletDescriptor, tx: Transaction, i: int, coin: SpendInput,
-              items: list[bytes]) -> dict[ec.PublicKey, bytes] | str:
+              items: list[bytes], path: SpendPath) -> dict[ec.PublicKey, bytes] | str:
     script = wallet.witness_script(coin.index, coin.change)
     if not items or items[-1] != script:
-        return f"input {i}: the finished witness is not this wallet's multisig script at this coin's path"
+        return f"input {i}: the finished witness is not this wallet's script at this coin's path"
     msg = tx.sighash_segwit(i, Script(script), coin.sats, SIGHASH.ALL)
-    keys = [ec.PublicKey.parse(k.pubkey) for k in wallet.keys_at(coin.index, coin.change)]
+    keys = [ec.PublicKey.parse(k.pubkey) for k in wallet.path_keys_at(path, coin.index, coin.change)]
     found: dict[ec.PublicKey, bytes] = {}
-    for sig in (s for s in items[1:-1] if s):
+    # signatures only: a recovery spend's witness also holds empty pushes and or_i's 0x01 selectors
+    for sig in (s for s in items[:-1] if len(s) >= MIN_SIGNATURE):
         match = None
         for pub in keys:
             try:
@@ -116,8 +118,8 @@ def _wsh_sigs(wallet: WalletDescriptor, tx: Transaction, i: int, coin: SpendInpu
 
 
 def _tap_sigs(wallet: WalletDescriptor, i: int, coin: SpendInput,
-              items: list[bytes]) -> dict[tuple[ec.PublicKey, bytes], bytes] | str:
-    leaf = tap.tap_leaf(wallet, coin.index, coin.change)
+              items: list[bytes], path: SpendPath) -> dict[tuple[ec.PublicKey, bytes], bytes] | str:
+    leaf = tap.tap_leaf(wallet, coin.index, coin.change, path.name)
     if len(items) < 3 or items[-2] != leaf.script or items[-1] != leaf.control_block:
         return f"input {i}: the finished witness is not this wallet's taproot leaf at this coin's path"
     args = items[:-2][::-1]  # the first key of the leaf reads the top of the stack
@@ -127,7 +129,8 @@ def _tap_sigs(wallet: WalletDescriptor, i: int, coin: SpendInput,
             for k, sig in zip(leaf.keys, args, strict=True) if sig}
 
 
-def signatures_of(wallet: WalletDescriptor, proposal: PSBT, inputs: list[SpendInput], upload: Upload) -> PSBT | str:
+def signatures_of(wallet: WalletDescriptor, proposal: PSBT, inputs: list[SpendInput], upload: Upload,
+                  path: str = "primary") -> PSBT | str:
     """The upload as a PSBT of the proposal's transaction whose inputs carry partial (or taproot script-path)
     signatures, each still to be verified by check_upload; or why a finalised input cannot be read back.
 
@@ -138,6 +141,7 @@ def signatures_of(wallet: WalletDescriptor, proposal: PSBT, inputs: list[SpendIn
     if txid_of(upload) != proposal.tx.txid():
         return upload if isinstance(upload, PSBT) else _bare(upload)
     signed = PSBT.parse(proposal.serialize())
+    spend_path = wallet.path(path)
     for i, (scope, coin) in enumerate(zip(signed.inputs, inputs, strict=True)):
         if isinstance(upload, Transaction):
             items, given = list(upload.vin[i].witness.items), None
@@ -151,12 +155,12 @@ def signatures_of(wallet: WalletDescriptor, proposal: PSBT, inputs: list[SpendIn
         if not items:
             return f"input {i} of the transaction carries no witness: it is not signed"
         if wallet.is_taproot:
-            found_tap = _tap_sigs(wallet, i, coin, items)
+            found_tap = _tap_sigs(wallet, i, coin, items, spend_path)
             if isinstance(found_tap, str):
                 return found_tap
             scope.taproot_sigs.update(found_tap)
         else:
-            found = _wsh_sigs(wallet, signed.tx, i, coin, items)
+            found = _wsh_sigs(wallet, signed.tx, i, coin, items, spend_path)
             if isinstance(found, str):
                 return found
             scope.partial_sigs.update(found)

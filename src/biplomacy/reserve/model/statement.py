@@ -23,8 +23,9 @@ from biplomacy.reserve.bip322 import message as bip322
 from biplomacy.reserve.bip322.inputs import verify_input
 from biplomacy.reserve.bip322.pof import finalized_tx
 from biplomacy.reserve.model import taproot_spend as tap
-from biplomacy.reserve.model.descriptors import WalletDescriptor, parse_descriptor
+from biplomacy.reserve.model.descriptors import WalletDescriptor
 from biplomacy.reserve.model.ledger import btc_text
+from biplomacy.reserve.model.recovery_policy import parse_wallet
 
 FORMAT = "biplomacy-reserve-statement/1"
 FINAL = 0xFFFFFFFF
@@ -111,7 +112,7 @@ def finalize(unsigned: PSBT, signed: list[PSBT]) -> str:
             _finalize_taproot(i, scope, signed)
             continue
         script = scope.witness_script.data
-        parsed = bip322.parse_multisig(script)
+        parsed = primary_multisig(script)
         if parsed is None:
             raise ValueError(f"input {i} has no multisig witness script")
         m, keys = parsed
@@ -153,12 +154,28 @@ def signature_tx(signature: str) -> Transaction:
     return Transaction.parse(raw)
 
 
+def primary_multisig(script: bytes) -> tuple[int, list[bytes]] | None:
+    """(M, keys) of a multisig witness script, or of the primary path that opens a recovery policy's script
+    (`M <keys> N CHECKMULTISIG IFDUP NOTIF ... ENDIF`: miniscript's or_d, whose first branch is satisfied by the
+    multisig's own witness, a dummy and M signatures)."""
+    parsed = bip322.parse_multisig(script)
+    if parsed is not None or not script or not 0x51 <= script[0] <= 0x60:
+        return parsed
+    pos = 1
+    while pos < len(script) and script[pos] == 33:
+        pos += 34
+    end = pos + 2
+    if end + 2 > len(script) or script[end:end + 2] != b"\x73\x64":  # IFDUP NOTIF: or_d's first branch
+        return None
+    return bip322.parse_multisig(script[:end])
+
+
 def _multisig_signers(tx: Transaction, i: int, spk: bytes, sats: int, witness: Witness) -> tuple[list[bytes], str]:
     """The public keys whose signatures satisfy input i's multisig witness (CHECKMULTISIG order), or why not."""
     items = witness.items
     if len(items) < 2 or hashlib.sha256(items[-1]).digest() != spk[2:] or spk[:2] != b"\x00\x20":
         return [], f"input {i}: the witness script does not match the coin's script"
-    parsed = bip322.parse_multisig(items[-1])
+    parsed = primary_multisig(items[-1])
     if parsed is None:
         return [], f"input {i}: not a multisig witness script"
     m, keys = parsed
@@ -254,7 +271,7 @@ def verify_statement(statement: dict[str, Any], chain_utxos: Any | None = None) 
         if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (height, total)):
             raise ValueError("height and total_sats must be non-negative integers")
         _hex(statement["block_hash"], 32)
-        wallet = parse_descriptor(str(statement["descriptor"]), str(statement["network"]))
+        wallet = parse_wallet(str(statement["descriptor"]), str(statement["network"]))
         first_address = wallet.address(0, False)
     except Exception as exc:  # noqa: BLE001 - any malformed field makes the statement invalid, not a crash
         return bad(f"malformed statement: {exc}"[:300])

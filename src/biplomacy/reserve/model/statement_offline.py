@@ -10,8 +10,8 @@ from typing import Any
 from embit.psbt import PSBT
 
 from biplomacy.reserve.model import statement as st
-from biplomacy.reserve.model.descriptors import parse_descriptor
 from biplomacy.reserve.model.ledger import btc_text
+from biplomacy.reserve.model.recovery_policy import parse_wallet
 
 SCAN = 1000  # derivation indexes searched on each chain for a coin's script
 
@@ -33,7 +33,7 @@ def draft(descriptor: str, network: str, wallet_name: str, utxos: list[dict[str,
 
     ValueError (with the reason) for a coin not of this descriptor, a malformed coin or snapshot.
     """
-    wallet = parse_descriptor(descriptor, network)
+    wallet = parse_wallet(descriptor, network)
     if not message.strip():
         raise ValueError("the statement needs a message")
     if height < 0 or len(bytes.fromhex(block_hash)) != 32:

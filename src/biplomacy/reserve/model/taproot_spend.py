@@ -1,13 +1,14 @@
-"""Taproot script-path spends of reserve wallets: tr(H, multi_a(M, keys)) with one leaf (BIP-341/342, BIP-371).
+"""Taproot script-path spends of reserve wallets (BIP-341/342, BIP-371): tr(H, multi_a(M, keys)) with one leaf, or a
+policy with recovery paths whose tree has one leaf per path (the primary multi_a, each recovery path's
+and_v(v:multi_a(m, keys), older(N))).
 
-embit compiles the leaf, computes the merkle root and the tweaked output key, writes and parses the PSBT taproot
-input fields, computes the BIP-341 sighash and checks Schnorr signatures; BDK's finaliser builds a spend's
-witness. Written here because embit 0.8 lacks them (docs/adr/0009-taproot-spend-on-embit.md): the control block
-of a one-leaf tree (leaf version with the output key's parity, which embit's taproot_tweak drops, then the
-internal key), PSBT_OUT_TAP_TREE (BIP-371 type 0x06, which embit keeps as an unknown field), reading a multi_a
-leaf back (the rehearsal chain's "too few signatures", a statement's signers) and the multi_a witness of a
-reserve statement (statement.py finalises its PSBT by hand).
-"""
+embit compiles the leaves, walks the tree for each leaf's merkle path, writes and parses the PSBT taproot input
+fields, computes the BIP-341 sighash and checks Schnorr signatures; BDK's finaliser builds a spend's witness.
+Written here because embit 0.8 lacks them (docs/adr/0009-taproot-spend-on-embit.md): the control block (leaf
+version with the output key's parity, which embit's taproot_tweak drops, the internal key, the merkle path),
+PSBT_OUT_TAP_TREE (BIP-371 type 0x06, which embit keeps as an unknown field), reading a multi_a leaf back (the
+rehearsal chain's "too few signatures", a statement's signers) and the multi_a witness of a reserve statement
+(statement.py finalises its PSBT by hand)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from dataclasses import dataclass
 
 from embit import compact, ec, hashes
 from embit.descriptor import Descriptor as EmbitDescriptor
+from embit.descriptor.taptree import _tweak_helper
 from embit.psbt import DerivationPath, InputScope, OutputScope
 from embit.script import Script
 from embit.transaction import Transaction
 from embit.util import secp256k1
 
 from biplomacy.reserve.model.descriptors import NUMS_H, KeyAt, WalletDescriptor
+from biplomacy.reserve.model.policy_shape import Tree
 
 LEAF_VERSION = 0xC0  # BIP-342 tapscript
 PSBT_OUT_TAP_TREE = b"\x06"  # BIP-371
@@ -30,53 +33,96 @@ SIGNATURE_VBYTES = 66  # a witness item of a 65-byte Schnorr signature (SIGHASH_
 
 @dataclass(frozen=True, slots=True)
 class TapLeaf:
-    """The one script leaf of a wallet's output at (index, change), and what proves it is in the output key."""
+    """One script leaf of a wallet's output at (index, change), and what proves it is in the output key."""
 
     script: bytes
-    leaf_hash: bytes  # TapLeaf tagged hash; with one leaf it is also the merkle root
-    control_block: bytes  # leaf version | parity of the output key, then the internal key H
+    leaf_hash: bytes  # TapLeaf tagged hash
+    control_block: bytes  # leaf version | parity of the output key, the internal key H, then the merkle path
     keys: tuple[KeyAt, ...]  # in script order
+    root: bytes = b""  # the tree's merkle root (with one leaf: the leaf hash)
+
+    @property
+    def merkle_root(self) -> bytes:
+        return self.root or self.leaf_hash
+
+    @property
+    def depth(self) -> int:
+        return (len(self.control_block) - 33) // 32
 
 
 def internal_key() -> ec.PublicKey:
     return ec.PublicKey.from_xonly(bytes.fromhex(NUMS_H))
 
 
-def tap_leaf(wallet: WalletDescriptor, index: int, change: bool) -> TapLeaf:
-    """The leaf, its hash and control block at one index (embit compiles and tweaks; BDK derived the address)."""
-    desc = EmbitDescriptor.from_string(wallet.leaf_descriptor(index, change))
-    script = bytes(desc.taptree.tree.miniscript.compile())
-    root = bytes(desc.taptree.tweak())
-    # Q = H + TapTweak(H || root)·G, kept with its parity (embit's taproot_tweak returns it x-only, parity lost)
+def _parity(root: bytes) -> int:
+    """Q = H + TapTweak(H || root)·G, kept with its parity (embit's taproot_tweak returns it x-only, parity lost)."""
     h = internal_key().xonly()
     q = secp256k1.ec_pubkey_serialize(secp256k1.ec_pubkey_add(secp256k1.ec_pubkey_parse(b"\x02" + h),
                                                               hashes.tagged_hash("TapTweak", h + root)))
-    return TapLeaf(script, root, bytes([LEAF_VERSION | (q[0] & 1)]) + h, tuple(wallet.keys_at(index, change)))
+    return q[0] & 1
 
 
-def _derivations(leaf: TapLeaf) -> dict[ec.PublicKey, tuple[list[bytes], DerivationPath]]:
-    return {ec.PublicKey.from_xonly(k.pubkey[1:]): ([leaf.leaf_hash], DerivationPath(bytes.fromhex(k.fingerprint),
-                                                                                        k.path))
-            for k in leaf.keys}
+def tap_leaves(wallet: WalletDescriptor, index: int, change: bool) -> dict[str, TapLeaf]:
+    """Every leaf of the wallet's tap tree at one index, by the name of the path it spends (a plain multisig:
+    its one leaf, "primary"). embit compiles the leaves and walks the tree for each one's merkle path."""
+    if not wallet.has_recovery:
+        desc = EmbitDescriptor.from_string(wallet.leaf_descriptor(index, change))
+        script = bytes(desc.taptree.tree.miniscript.compile())
+        root = bytes(desc.taptree.tweak())
+        return {"primary": TapLeaf(script, root, bytes([LEAF_VERSION | _parity(root)]) + internal_key().xonly(),
+                                   tuple(wallet.keys_at(index, change)), root)}
+    derived = wallet.embit_policy.derive(index, branch_index=int(change))
+    leaves, root = _tweak_helper(derived.taptree.tree)  # [(leaf, merkle path)] in the tree's order, the root
+    order = _leaf_order(wallet.tree)
+    out = {}  # in the tree's (depth-first) order
+    for (leaf, merkle_path), path_index in zip(leaves, order, strict=True):
+        path = wallet.paths[path_index]
+        script = bytes(leaf.miniscript.compile())
+        control = bytes([LEAF_VERSION | _parity(bytes(root))]) + internal_key().xonly() + bytes(merkle_path)
+        out[path.name] = TapLeaf(script, hashes.tagged_hash("TapLeaf", leaf.serialize()), control,
+                                 tuple(wallet.path_keys_at(path, index, change)), bytes(root))
+    return out
 
 
-def fill_input(scope: InputScope, wallet: WalletDescriptor, index: int, change: bool) -> None:
-    """BIP-371 input fields a signer needs for the script path: leaf + control block, keys, internal key, root."""
-    leaf = tap_leaf(wallet, index, change)
+def _leaf_order(tree: Tree) -> list[int]:
+    return [tree] if isinstance(tree, int) else [i for t in tree for i in _leaf_order(t)]
+
+
+def tap_leaf(wallet: WalletDescriptor, index: int, change: bool, path: str = "primary") -> TapLeaf:
+    """The leaf of one path (default the primary, the M-of-N), its hash and control block at one index."""
+    return tap_leaves(wallet, index, change)[path]
+
+
+def _derivations(leaves: list[TapLeaf]) -> dict[ec.PublicKey, tuple[list[bytes], DerivationPath]]:
+    out: dict[ec.PublicKey, tuple[list[bytes], DerivationPath]] = {}
+    for leaf in leaves:
+        for k in leaf.keys:
+            pub = ec.PublicKey.from_xonly(k.pubkey[1:])
+            hashes_ = out[pub][0] if pub in out else []
+            out[pub] = ([*hashes_, leaf.leaf_hash], DerivationPath(bytes.fromhex(k.fingerprint), k.path))
+    return out
+
+
+def fill_input(scope: InputScope, wallet: WalletDescriptor, index: int, change: bool, path: str = "primary") -> None:
+    """BIP-371 input fields a signer needs for one path's script leaf: leaf + control block, that path's keys, the
+    internal key and the tree's root (signers sign that leaf only)."""
+    leaf = tap_leaf(wallet, index, change, path)
     scope.taproot_scripts[leaf.control_block] = leaf.script + bytes([LEAF_VERSION])
-    scope.taproot_bip32_derivations = _derivations(leaf)
+    scope.taproot_bip32_derivations = _derivations([leaf])
     scope.taproot_internal_key = internal_key()
-    scope.taproot_merkle_root = leaf.leaf_hash
+    scope.taproot_merkle_root = leaf.merkle_root
 
 
 def fill_output(scope: OutputScope, wallet: WalletDescriptor, index: int) -> None:
-    """BIP-371 change output fields, so that a signer recognises the change as the wallet's own."""
-    leaf = tap_leaf(wallet, index, True)
+    """BIP-371 change output fields, so that a signer recognises the change as the wallet's own: every leaf of
+    the tree (PSBT_OUT_TAP_TREE: depth, leaf version, script, in the tree's order) and every key."""
+    in_order = list(tap_leaves(wallet, index, True).values())  # built in the tree's order
     scope.taproot_internal_key = internal_key()
-    scope.taproot_bip32_derivations = _derivations(leaf)
+    scope.taproot_bip32_derivations = _derivations(in_order)
+    tree = b"".join(bytes([leaf.depth, LEAF_VERSION]) + compact.to_bytes(len(leaf.script)) + leaf.script
+                    for leaf in in_order)
     # a new dict: embit's scopes share one default `unknown` dict, which an in-place write would change for all
-    scope.unknown = {**scope.unknown, PSBT_OUT_TAP_TREE: bytes([0, LEAF_VERSION]) + compact.to_bytes(len(leaf.script))
-                     + leaf.script}
+    scope.unknown = {**scope.unknown, PSBT_OUT_TAP_TREE: tree}
 
 
 def coin_path(scope: InputScope) -> list[int]:

@@ -9,7 +9,11 @@
 - **coldcard**: Coldcard's multisig setup file ("Name:", "Policy: M of N", "Derivation:", "Format: P2WSH",
   then "XFP: xpub" lines), the file its SD card import reads.
 - **bsms**: a BIP-129 descriptor record, unencrypted (token 00): "BSMS 1.0", the descriptor template with
-  /** keys, the path restrictions "/0/*,/1/*", the first address, which the importer checks.
+  /** keys, the path restrictions "/0/*,/1/*", the first address, which the importer checks. A policy with
+  recovery paths keeps its further keys' /<2;3>/* as they are (BIP-389 has /** for <0;1> only).
+- **descriptor**: the multipath descriptor itself, with each path in words as comments (Liana, Bitcoin Core).
+Electrum, Coldcard's multisig file and Sparrow/Specter have no timelocked paths: a wallet with recovery paths is
+refused in those formats, by name.
 
 Reading takes those, a plain descriptor (Sparrow's "output descriptor" export, '#' comment lines allowed) and
 Electrum files whose keystores are hardware wallets'; each refusal names what is wrong with the file.
@@ -28,7 +32,7 @@ from embit.descriptor.checksum import checksum as bip380_checksum
 from biplomacy.core.errors import InputError
 from biplomacy.reserve.model.descriptors import KEY_VERSIONS, WalletDescriptor, electrum_xpub
 
-FORMATS = ("electrum", "sparrow", "coldcard", "bsms")
+FORMATS = ("electrum", "sparrow", "coldcard", "bsms", "descriptor")
 ELECTRUM_SEED_VERSION = 50  # FINAL_SEED_VERSION of Electrum 4.3 (electrum/wallet_db.py)
 COLDCARD_NAME_MAX = 20  # characters of a multisig wallet's name on a Coldcard
 _KEY_TEXT = re.compile(r"\[[0-9a-fA-F]{8}(?:/\d+[hH']?)*\][1-9A-HJ-NP-Za-km-z]+")
@@ -58,7 +62,15 @@ def _template(wallet: WalletDescriptor, suffix: str) -> str:
     return body.replace("/<0;1>/*", suffix)
 
 
+def _refuse_recovery(wallet: WalletDescriptor, fmt: str, why: str) -> None:
+    if wallet.has_recovery:
+        raise InputError(f"a wallet with recovery paths (timelocked miniscript) cannot be exported as {fmt}: {why}; "
+                         "use --format bsms or --format descriptor with a wallet that reads miniscript (Liana, "
+                         "Bitcoin Core 26 or later, Nunchuk)", field="format")
+
+
 def _refuse_unless_p2wsh_sorted(wallet: WalletDescriptor, fmt: str, why: str) -> None:
+    _refuse_recovery(wallet, fmt, f"{why} has multisig wallets only, no timelocked paths")
     if wallet.is_taproot:
         raise InputError(f"a taproot multisig wallet cannot be exported as {fmt}: {why} has no taproot multisig; "
                          "use --format bsms or sparrow (descriptors) with a wallet that supports it", field="format")
@@ -80,6 +92,8 @@ def export_electrum(wallet: WalletDescriptor, name: str) -> str:
 
 def export_sparrow(wallet: WalletDescriptor, name: str) -> str:
     """Specter Desktop's wallet JSON, which Sparrow's File > Import Wallet reads (Specter Desktop format)."""
+    _refuse_recovery(wallet, "sparrow", "Sparrow and Specter Desktop import multisig and single-key wallets, not "
+                                        "timelocked recovery paths")
     receive = _template(wallet, "/0/*")
     doc = {"label": name, "blockheight": 0, "descriptor": f"{receive}#{bip380_checksum(receive)}",
            "devices": [{"type": "other", "label": f"{name} signer {fp}"} for fp, _, _ in _keys(wallet)]}
@@ -108,6 +122,15 @@ def export_bsms(wallet: WalletDescriptor) -> str:
     return "\n".join(["BSMS 1.0", _template(wallet, "/**"), "/0/*,/1/*", wallet.address(0)]) + "\n"
 
 
+def export_descriptor(wallet: WalletDescriptor, name: str) -> str:
+    """The multipath descriptor with its checksum and, as comments, what it is and each path in words: what Liana
+    (Import wallet > descriptor) and Bitcoin Core 26+ (importdescriptors, once per branch) take, and our import."""
+    lines = [f"# Reserve wallet {name} ({wallet.network}): watch-only descriptor, BIP-380 checksum",
+             *(f"# {p.words()}" for p in wallet.spend_paths), f"# first receive address: {wallet.address(0)}",
+             wallet.text]
+    return "\n".join(lines) + "\n"
+
+
 def export(wallet: WalletDescriptor, name: str, fmt: str) -> str:
     if fmt == "electrum":
         return export_electrum(wallet, name)
@@ -117,6 +140,8 @@ def export(wallet: WalletDescriptor, name: str, fmt: str) -> str:
         return export_coldcard(wallet, name)
     if fmt == "bsms":
         return export_bsms(wallet)
+    if fmt == "descriptor":
+        return export_descriptor(wallet, name)
     raise InputError(f"format {fmt[:20]!r} is not one of {', '.join(FORMATS)}", field="format")
 
 
@@ -127,10 +152,11 @@ def _multipath(descriptor: str, where: str) -> str:
     if given and bip380_checksum(body) != given:
         raise InputError(f"{where}: the descriptor's BIP-380 checksum does not match; it was altered or mistyped",
                          field="file")
+    if "/**" in body:  # BIP-389: /** is /<0;1>/* (a recovery key's /<2;3>/* is written out as it is)
+        return body.replace("/**", "/<0;1>/*")
     keys = _KEY_TEXT.findall(body)
-    for suffix in ("/0/*", "/**"):
-        if keys and all(body.count(k + suffix) for k in keys):
-            return body.replace(suffix, "/<0;1>/*")
+    if keys and all(body.count(k + "/0/*") for k in keys):
+        return body.replace("/0/*", "/<0;1>/*")
     return body
 
 
