@@ -37,7 +37,7 @@ STR_COLUMNS = ("str_id", "case_id", "filed_at", "filed_by", "reason", "rule", "s
 def page_cases(store: Store, actor: Actor, *, state: str | None = None, rule: str | None = None,
                sort: str = "score", page: int = 1, per_page: int = 25) -> dict[str, Any]:
     """One page of cases, filtered by state and rule, sorted; with the total and the rules there are to filter by."""
-    authorize(actor, "aml.case")
+    authorize(actor, "aml.read")
     if sort not in SORTS:
         raise InputError(f"sort {sort!r} is not one of {', '.join(SORTS)}", field="sort")
     if state and state not in STATES:
@@ -67,7 +67,7 @@ def _scan_files(source: str) -> list[Path]:
 def case_transfers(store: Store, actor: Actor, case_id: int) -> dict[str, Any]:
     """The case's transfers in time order (id, time, accounts, amount, asset, VASP), read from its scan's file(s);
     `missing` names transaction ids no readable file holds (the file moved, or a streamed alert)."""
-    authorize(actor, "aml.case")
+    authorize(actor, "aml.read")
     with store.read() as session:
         case = session.get(AmlCaseRow, case_id)
         if case is None:

@@ -38,7 +38,8 @@ class _Body(BaseModel):
 class PathDesign(_Body):
     threshold: int = Field(ge=0, le=1000)
     keys: list[Annotated[str, Field(max_length=400)]] = Field(max_length=999)
-    after_blocks: int | None = Field(default=None, description="a recovery path's relative timelock, in blocks")
+    after_blocks: int | None = Field(default=None, ge=0, le=2**31 - 1,
+                                     description="a recovery path's relative timelock, in blocks")
 
 
 class PolicyDesign(_Body):
@@ -77,7 +78,8 @@ class Rotation(_Body):
 
 
 class Refresh(_Body):
-    within: int | None = Field(default=None, description="blocks (default: the registry's warning window)")
+    within: int | None = Field(default=None, ge=0, le=2**31 - 1,
+                               description="blocks (default: the registry's warning window)")
     all: bool = False
     fee_rate: FeeRate = 2
     purpose: Purpose = ""
