@@ -18,6 +18,7 @@ from typing import Any
 from biplomacy.aml import evaluate as aml_evaluate
 from biplomacy.aml.scan import RULES, shipped_thresholds_text, thresholds
 from biplomacy.core.errors import InputError
+from biplomacy.core.networks import is_rehearsal
 from biplomacy.core.provenance import load_registry
 from biplomacy.reserve import policy_rules
 from biplomacy.reserve import statements as reserve_statements
@@ -128,12 +129,7 @@ def reserve_statement(store: Store | None) -> dict[str, Any] | None:
     if doc is None:
         return None
     # A statement on the rehearsal chain (regtest) is a rehearsal, never a national figure.
-    return {"statement": doc, "rehearsal": is_rehearsal_network(doc.get("network"))}
-
-
-def is_rehearsal_network(network: object) -> bool:
-    """Whether a statement's network is a test network (or unnamed): its coins are not a country's."""
-    return str(network or "").lower() in ("regtest", "signet", "testnet", "testnet4", "")
+    return {"statement": doc, "rehearsal": is_rehearsal(str(doc.get("network") or "").lower())}
 
 
 def cited_facts(_store: Store | None) -> dict[str, Any]:

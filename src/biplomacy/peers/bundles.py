@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from biplomacy.aml import profile_store
 from biplomacy.core.errors import InputError, Issue, NotFound
+from biplomacy.core.networks import is_rehearsal
 from biplomacy.core.permissions import Actor, authorize
 from biplomacy.core.provenance import load_registry
 from biplomacy.house.audit import record
@@ -144,7 +145,7 @@ def _statement_problems(doc: dict[str, Any]) -> list[Issue]:
         if not verdict.valid:
             problems.append(Issue("statement-invalid", f"parts.{name}.statement",
                                   f"the reserve statement does not verify: {verdict.reason}"))
-        if bundle_parts.is_rehearsal_network(statement.get("network")) and content["rehearsal"] is not True:
+        if is_rehearsal(str(statement.get("network") or "").lower()) and content["rehearsal"] is not True:
             problems.append(Issue("rehearsal-as-real", f"parts.{name}.rehearsal",
                                   f"the statement is on the {statement.get('network')} rehearsal chain but the part "
                                   "does not mark it as a rehearsal"))
