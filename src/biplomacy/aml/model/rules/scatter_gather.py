@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from biplomacy.aml.model import graph
+from biplomacy.aml.model import sender_paths
 from biplomacy.aml.model.alerts import Alert
-from biplomacy.aml.model.stream_state import Arrival, StreamState, forward_ins
+from biplomacy.aml.model.stream_state import Arrival, StreamState
 from biplomacy.aml.model.thresholds import Thresholds
 from biplomacy.aml.model.transactions import Transactions
 
@@ -41,35 +41,9 @@ def _add(paths: Paths, a: str, m: str, b: str, legs: tuple[str, str], th: Thresh
 
 
 def scan(tx: Transactions, th: Thresholds, _sanctioned: frozenset[str]) -> list[Alert]:
-    tx = graph.at_most(tx, th.scatter_gather_max_amount)
-    i, k = graph.forward_pairs(graph.build(tx), th.scatter_gather_window_hours * 3600)
-    src, dst, ids = tx.src.tolist(), tx.dst.tolist(), tx.tx_id.tolist()
-    paths: dict[str, Paths] = {}
-    done: set[str] = set()
-    alerts: list[Alert] = []
-    for p, q in zip(i.tolist(), k.tolist(), strict=True):
-        a = src[p]
-        if a in done:
-            continue
-        alert = _add(paths.setdefault(a, {}), a, dst[p], dst[q], (ids[p], ids[q]), th)
-        if alert is not None:
-            alerts.append(alert)
-            done.add(a)
-            del paths[a]
-    return alerts
+    return sender_paths.scan(tx, th, th.scatter_gather_window_hours, th.scatter_gather_max_amount, dict, _add)
 
 
 def score(state: StreamState, a: Arrival) -> Sequence[Alert]:
-    th, tx = state.th, a.tx
-    out: list[Alert] = []
-    for i, _ in forward_ins(a, th.scatter_gather_window_hours, th.scatter_gather_max_amount):
-        origin = state.account(i.src)
-        if NAME in origin.raised:
-            continue
-        if origin.reach is None:
-            origin.reach = {}
-        alert = _add(origin.reach.setdefault(NAME, {}), i.src, tx.src, tx.dst, (i.tx_id, tx.tx_id), th)
-        if alert is not None and origin.first_time(NAME):
-            del origin.reach[NAME]
-            out.append(alert)
-    return out
+    th = state.th
+    return sender_paths.score(state, a, NAME, th.scatter_gather_window_hours, th.scatter_gather_max_amount, dict, _add)

@@ -13,14 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from biplomacy.aml.model import graph
+from biplomacy.aml.model import sender_paths
 from biplomacy.aml.model.alerts import Alert
-from biplomacy.aml.model.stream_state import Arrival, StreamState, forward_ins
+from biplomacy.aml.model.stream_state import Arrival, StreamState
 from biplomacy.aml.model.thresholds import Thresholds
 from biplomacy.aml.model.transactions import Transactions
 
 NAME = "stack"
 Seen = tuple[dict[str, str], dict[str, str]]  # intermediary -> its first tx in; end account -> its first tx in
+
+
+def _fresh() -> Seen:
+    return {}, {}
 
 
 def _add(seen: Seen, a: str, m: str, b: str, legs: tuple[str, str], th: Thresholds) -> Alert | None:
@@ -39,35 +43,9 @@ def _add(seen: Seen, a: str, m: str, b: str, legs: tuple[str, str], th: Threshol
 
 
 def scan(tx: Transactions, th: Thresholds, _sanctioned: frozenset[str]) -> list[Alert]:
-    tx = graph.at_most(tx, th.stack_max_amount)
-    i, k = graph.forward_pairs(graph.build(tx), th.stack_window_hours * 3600)
-    src, dst, ids = tx.src.tolist(), tx.dst.tolist(), tx.tx_id.tolist()
-    seen: dict[str, Seen] = {}
-    done: set[str] = set()
-    alerts: list[Alert] = []
-    for p, q in zip(i.tolist(), k.tolist(), strict=True):
-        a = src[p]
-        if a in done:
-            continue
-        alert = _add(seen.setdefault(a, ({}, {})), a, dst[p], dst[q], (ids[p], ids[q]), th)
-        if alert is not None:
-            alerts.append(alert)
-            done.add(a)
-            del seen[a]
-    return alerts
+    return sender_paths.scan(tx, th, th.stack_window_hours, th.stack_max_amount, _fresh, _add)
 
 
 def score(state: StreamState, a: Arrival) -> Sequence[Alert]:
-    th, tx = state.th, a.tx
-    out: list[Alert] = []
-    for i, _ in forward_ins(a, th.stack_window_hours, th.stack_max_amount):
-        origin = state.account(i.src)
-        if NAME in origin.raised:
-            continue
-        if origin.reach is None:
-            origin.reach = {}
-        alert = _add(origin.reach.setdefault(NAME, ({}, {})), i.src, tx.src, tx.dst, (i.tx_id, tx.tx_id), th)
-        if alert is not None and origin.first_time(NAME):
-            del origin.reach[NAME]
-            out.append(alert)
-    return out
+    th = state.th
+    return sender_paths.score(state, a, NAME, th.stack_window_hours, th.stack_max_amount, _fresh, _add)

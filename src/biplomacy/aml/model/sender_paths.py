@@ -1,0 +1,61 @@
+"""The walk two rules share: each path A -> M -> B (B paid by M within the rule's window of M being paid by A,
+both legs under the rule's amount ceiling) is counted in what the sender A has reached so far, and an alert is
+raised once per sender. scatter_gather counts paths per receiver, stack distinct intermediaries and end accounts;
+each rule gives its empty per-sender state and how one path is counted (`add`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from biplomacy.aml.model import graph
+from biplomacy.aml.model.alerts import Alert
+from biplomacy.aml.model.stream_state import Arrival, StreamState, forward_ins
+from biplomacy.aml.model.thresholds import Thresholds
+from biplomacy.aml.model.transactions import Transactions
+
+# (the sender's state, sender, intermediary, end account, (tx in, tx out), thresholds) -> the alert, once due
+Add = Callable[[Any, str, str, str, tuple[str, str], Thresholds], Alert | None]
+
+
+def scan(tx: Transactions, th: Thresholds, window_hours: float, ceiling: float, fresh: Callable[[], Any],
+         add: Add) -> list[Alert]:
+    """The batch form: every forward pair of the whole file, in time order."""
+    tx = graph.at_most(tx, ceiling)
+    i, k = graph.forward_pairs(graph.build(tx), window_hours * 3600)
+    src, dst, ids = tx.src.tolist(), tx.dst.tolist(), tx.tx_id.tolist()
+    reached: dict[str, Any] = {}
+    done: set[str] = set()
+    alerts: list[Alert] = []
+    for p, q in zip(i.tolist(), k.tolist(), strict=True):
+        a = src[p]
+        if a in done:
+            continue
+        if a not in reached:
+            reached[a] = fresh()
+        alert = add(reached[a], a, dst[p], dst[q], (ids[p], ids[q]), th)
+        if alert is not None:
+            alerts.append(alert)
+            done.add(a)
+            del reached[a]
+    return alerts
+
+
+def score(state: StreamState, a: Arrival, name: str, window_hours: float, ceiling: float, fresh: Callable[[], Any],
+          add: Add) -> Sequence[Alert]:
+    """The streaming form: the pairs that the arriving transfer `a` closes, counted in each sender's state."""
+    tx = a.tx
+    out: list[Alert] = []
+    for i, _ in forward_ins(a, window_hours, ceiling):
+        origin = state.account(i.src)
+        if name in origin.raised:
+            continue
+        if origin.reach is None:
+            origin.reach = {}
+        if name not in origin.reach:
+            origin.reach[name] = fresh()
+        alert = add(origin.reach[name], i.src, tx.src, tx.dst, (i.tx_id, tx.tx_id), state.th)
+        if alert is not None and origin.first_time(name):
+            del origin.reach[name]
+            out.append(alert)
+    return out
