@@ -35,6 +35,8 @@ class Settings:
     public_url: str = ""
     # a streamed AML transfer dated more than this many seconds after the scorer's clock is refused (docs/security.md)
     aml_future_seconds: int = 600
+    # a Dask scheduler the heavy commands run on when neither --workers nor --scheduler is given (docs/scale-out.md)
+    dask_scheduler: str = ""
     config_file: Path | None = None
 
     @property
@@ -56,6 +58,7 @@ _ENV = {
     "BIPLOMACY_TRUSTED_PROXIES": "trusted_proxies",
     "BIPLOMACY_PUBLIC_URL": "public_url",
     "BIPLOMACY_AML_FUTURE_SECONDS": "aml_future_seconds",
+    "BIPLOMACY_DASK_SCHEDULER": "dask_scheduler",
 }
 
 

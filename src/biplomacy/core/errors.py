@@ -91,5 +91,12 @@ class ChainError(BiplomacyError):
     """The chain source answered wrongly or not at all."""
 
 
+class ClusterError(BiplomacyError):
+    """The Dask cluster could not finish a job (a worker died more often than the retries allow, or the
+    scheduler went away); nothing was written as if the job had finished."""
+
+    http_status = 503
+
+
 class InfeasibleError(InputError):
     """An optimisation problem has no solution; the message names the binding constraint."""
