@@ -360,7 +360,8 @@ def solve_within(s: Scenario, model: LpModel, sizing: str, time_limit: float | N
             f"and {model.num_row:,} rows, the surplus can bind in {len(model.surplus_hours):,} hours (sizing "
             f"{sizing}); allow more time or plan fewer zones or hours"
             + (", or plan at sizing 'pays' (the policy's whole cap is the harder LP)" if sizing == "policy" else "")
-            + (", or solve with --method benders (faster where the surplus binds)" if by is solve else "")
+            + (", or solve with --method benders (faster where the surplus binds)"
+               if by is solve and len(model.surplus_hours) else "")
             + " (docs/energy.md, 'Speed')", field="time_limit") from None
 
 

@@ -223,8 +223,9 @@ def solve(model: LpModel, settings: SolverSettings | None = None, gap: float = 5
             x = np.concatenate([best_point[:2 * Z], best_x])
             return BendersResult(x, float(model.cost @ x), lower_bound, iteration, time.perf_counter() - t0)
         point, _ = _master(sp, cuts, lower_bound + LEVEL * (best - lower_bound), best_point)
-    raise InputError(f"the planner stopped without an optimum (Benders: {len(cuts)} operating LPs, gap "
-                     f"{(best - lower_bound) / max(1.0, abs(best)):.1e} when it stopped)")
+    reached = (f"gap {(best - lower_bound) / max(1.0, abs(best)):.1e} after {len(cuts)} operating LPs" if cuts
+               else "the first operating LP not solved")
+    raise InputError(f"the planner stopped without an optimum (Benders: {reached})")
 
 
 def solve_plan(model: LpModel, settings: SolverSettings | None = None) -> tuple[np.ndarray, float, float]:
