@@ -202,7 +202,7 @@ def solve(model: LpModel, settings: SolverSettings | None = None, gap: float = 5
             left = limit - (time.perf_counter() - t0)
             if left <= 0:
                 break
-            h.setOptionValue("time_limit", left)
+            h.setOptionValue("time_limit", h.getRunTime() + left)  # HiGHS's clock runs on across run() calls
         if iteration > 1:  # only bounds change: HiGHS keeps the basis and the dual simplex starts from it
             lo, up, rlo, rup = sp.bounds(point[:Z])
             h.changeColsBounds(sp.nx, cols, lo, up)
