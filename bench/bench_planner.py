@@ -30,12 +30,13 @@ from pathlib import Path
 
 import numpy as np
 
-from biplomacy.energy.model import planner
+from biplomacy.energy.model import planner, planner_benders
 from biplomacy.energy.model.scenario import Scenario, Zone, load_scenario
 
 RESULTS = Path(__file__).parent / "RESULTS-energy-plan.md"
 PYPSA_MARK = "<!-- bench_pypsa.py writes below this line -->"
 TIGHT_MARK = "<!-- bench_planner.py --median-surplus writes below this line -->"
+BENDERS_MARK = "<!-- bench_planner.py --method benders writes below this line -->"
 # the options the planner used before ADR 0008: HiGHS's defaults for an LP (dual simplex, pricing chosen, presolve)
 REFERENCE = planner.SolverSettings(dual_pricing="choose", presolve=True)
 # HiGHS settings measured beside the default with --settings (one bare run() each, time-limited)
@@ -162,6 +163,43 @@ def measure(zones: int, repeat: int, reference: bool, alternatives: bool, time_l
     return out
 
 
+def measure_benders(zones: int, median_surplus: float | None, sizing: str, ours_limit: float | None) -> dict:
+    """One zone count by `--method benders` (planner_benders): build + Benders + write back, time-limited; its
+    iterations (operating LPs solved) and the gap its lower bound certifies."""
+    s = scenario_with(zones, median_surplus)
+    t0 = time.perf_counter()
+    model = planner.build(s, sizing=sizing)
+    t1 = time.perf_counter()
+    out = {"zones": zones, "cols": model.num_col, "rows": model.num_row, "build": t1 - t0, "limit": ours_limit,
+           "sizing": sizing}
+    try:
+        r = planner_benders.solve(model, planner.SolverSettings(time_limit_s=ours_limit))
+    except Exception as exc:  # past the limit: reported as not finished, with what it had reached
+        return out | {"finished": False, "ours": time.perf_counter() - t0, "why": str(exc),
+                      "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    t2 = time.perf_counter()
+    planner.write_back(s, model, r.x, "net-value", r.objective, r.seconds, sizing)
+    t3 = time.perf_counter()
+    return out | {"finished": True, "solve": t2 - t1, "write_back": t3 - t2, "ours": t3 - t0,
+                  "iterations": r.iterations, "objective": r.objective, "lower_bound": r.lower_bound, "gap": r.gap,
+                  "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def benders_table(rows: list[dict]) -> list[str]:
+    lines = ["| zones | columns | rows | build s | Benders s | write-back s | ours total s | operating LPs | "
+             "objective USD | lower bound USD | certified gap | peak RSS MiB |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in rows:
+        if not r["finished"]:
+            lines.append(f"| {r['zones']} | {r['cols']:,} | {r['rows']:,} | {r['build']:.2f} | not finished in "
+                         f"{r['limit']:.0f} s | - | > {r['ours']:.0f} | {r['why']} | - | - | - | {r['maxrss_mib']:.0f} |")
+            continue
+        lines.append(f"| {r['zones']} | {r['cols']:,} | {r['rows']:,} | {r['build']:.2f} | {r['solve']:.2f} | "
+                     f"{r['write_back']:.3f} | {r['ours']:.2f} | {r['iterations']} | {r['objective']:,.0f} | "
+                     f"{r['lower_bound']:,.0f} | {r['gap']:.1e} | {r['maxrss_mib']:.0f} |")
+    return lines
+
+
 def export(zones: int, folder: Path, median_surplus: float | None = None, sizing: str = "policy") -> Path:
     """The scenario's arrays for bench/bench_pypsa.py (which runs in its own venv without biplomacy)."""
     s = scenario_with(zones, median_surplus)
@@ -230,11 +268,16 @@ def main() -> None:
     ap.add_argument("--sizing", choices=planner.SIZINGS, default="policy", help="the planner's sizing (default: "
                     "policy, the whole cap)")
     ap.add_argument("--time-limit-ours", type=float, help="seconds for our solve; past it the row says 'not finished'")
+    ap.add_argument("--method", choices=planner_benders.METHODS, default="simplex", help="benders: time "
+                    "planner_benders (no bare or reference solve) and write its own section")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure one zone count, print JSON
     args = ap.parse_args()
     if args.export:
         for z in args.zones:
             print(export(z, args.export, args.median_surplus, args.sizing))
+        return
+    if args.one and args.method == "benders":
+        print(json.dumps(measure_benders(args.one, args.median_surplus, args.sizing, args.time_limit_ours)))
         return
     if args.one:
         print(json.dumps(measure(args.one, args.repeat, not args.no_reference, args.settings, args.time_limit,
@@ -247,10 +290,14 @@ def main() -> None:
                "--time-limit", str(args.time_limit), "--sizing", args.sizing] + \
               (["--time-limit-ours", str(args.time_limit_ours)] if args.time_limit_ours else []) + \
               (["--no-reference"] if args.no_reference else []) + \
-              (["--settings"] if args.settings else []) + \
+              (["--settings"] if args.settings else []) + ["--method", args.method] + \
               (["--median-surplus", str(args.median_surplus)] if args.median_surplus is not None else [])
         r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
         rows.append(r)
+        if args.method == "benders":
+            print(f"{z} zones, benders: " + (f"{r['ours']:.2f} s, {r['iterations']} operating LPs, gap {r['gap']:.1e}"
+                                             if r["finished"] else f"not finished ({r['why']})"), flush=True)
+            continue
         if not r.get("finished", True):
             print(f"{z} zones: ours not finished in {r['limit']:.0f} s ({r['iterations']:,} iterations)", flush=True)
             continue
@@ -264,6 +311,9 @@ def main() -> None:
         f" --sizing {args.sizing}" + (f" --time-limit-ours {args.time_limit_ours:g}" if args.time_limit_ours else "") + \
         f" --time-limit {args.time_limit:g}"
     after = os.getloadavg()
+    if args.method == "benders":
+        write_benders(args, rows, load, after, flags)
+        return
     tight = args.median_surplus is not None
     lines = [
         TIGHT_MARK + "\n\n## Surplus that binds" if tight else "# Energy planner",
@@ -285,6 +335,8 @@ def main() -> None:
         "",
     ]
     old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    benders = old[old.index(BENDERS_MARK):old.index(PYPSA_MARK)] if BENDERS_MARK in old else ""
+    old = old.replace(benders, "")
     pypsa = old[old.index(PYPSA_MARK):] if PYPSA_MARK in old else PYPSA_MARK + "\n\nPyPSA: not run yet.\n"
     rest = old[:old.index(PYPSA_MARK)] if PYPSA_MARK in old else old
     main_part = rest[:rest.index(TIGHT_MARK)] if TIGHT_MARK in rest else rest
@@ -293,7 +345,23 @@ def main() -> None:
         tight_part = "\n".join(lines) + "\n"
     else:
         main_part = "\n".join(lines) + "\n"
-    RESULTS.write_text(main_part + tight_part + pypsa, encoding="utf-8")
+    RESULTS.write_text(main_part + tight_part + benders + pypsa, encoding="utf-8")
+
+
+def write_benders(args: argparse.Namespace, rows: list[dict], load: tuple[float, ...], after: tuple[float, ...],
+                  flags: str) -> None:
+    """The Benders section of RESULTS-energy-plan.md (before the PyPSA one), replaced whole on each run."""
+    lines = [BENDERS_MARK, "", "## Surplus that binds: --method benders", "",
+             f"Date {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {platform.machine()}, {os.cpu_count()} cores "
+             f"(shared), Python {platform.python_version()}; command: `.venv/bin/python bench/bench_planner.py --zones "
+             f"{' '.join(map(str, args.zones))} --method benders{flags}` (load average {load[0]:.1f} / {load[1]:.1f} / "
+             f"{load[2]:.1f} at the start, {after[0]:.1f} / {after[1]:.1f} / {after[2]:.1f} at the end). The same "
+             "scenarios as above; planner_benders (docs/adr/0008): build + Benders (each operating LP by HiGHS's dual "
+             "simplex, warm-started) + write back. The plan is exact and feasible; the lower bound certifies that no "
+             "plan costs less than the objective less the gap shown.", "", *benders_table(rows), ""]
+    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    start = old.index(BENDERS_MARK) if BENDERS_MARK in old else old.index(PYPSA_MARK)
+    RESULTS.write_text(old[:start] + "\n".join(lines) + "\n" + old[old.index(PYPSA_MARK):], encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, select
 from biplomacy.core.errors import InputError, NotFound
 from biplomacy.core.permissions import Actor, authorize
 from biplomacy.core.provenance import load_registry
-from biplomacy.energy.model import planner
+from biplomacy.energy.model import planner, planner_benders
 from biplomacy.energy.model.fleet import DailyProfile, MiningFleet
 from biplomacy.energy.model.merit_order import AddedLoadCost, price_added_load
 from biplomacy.energy.model.network import NetworkAssumptions
@@ -265,7 +265,8 @@ def default_sizing(s: Scenario) -> str:
 
 
 def plan_scenario(actor: Actor, scenario: str | Path, *, objective: str = "net-value", sizing: str | None = None,
-                  time_limit: float | None = None, progress: Progress | None = None) -> SolvedPlan:
+                  time_limit: float | None = None, progress: Progress | None = None,
+                  method: str = "simplex") -> SolvedPlan:
     """Solve the planner's LP for `scenario` (a shipped name or a folder) at `sizing` ("policy": the whole cap;
     "pays": what pays; None: the policy plan where the zones can host the cap), solve the other sizing beside it
     where it can be had, and summarise the plan; nothing is kept.
@@ -274,6 +275,9 @@ def plan_scenario(actor: Actor, scenario: str | Path, *, objective: str = "net-v
     take HiGHS far longer than a plan without binding surplus (docs/adr/0008), and an analyst is better told so and
     what to change than left waiting. Past it: an error naming the field, and nothing is solved further."""
     authorize(actor, "energy.plan")
+    if method not in planner_benders.METHODS:
+        raise InputError(f"{method!r} is not one of {', '.join(planner_benders.METHODS)}", field="method")
+    by = planner.solve if method == "simplex" else planner_benders.solve_plan
     if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
         raise InputError(f"must be a positive number of seconds, not {time_limit:g}", field="time_limit")
     say = progress or (lambda _m: None)
@@ -297,13 +301,13 @@ def plan_scenario(actor: Actor, scenario: str | Path, *, objective: str = "net-v
             continue
         say(f"building the LP ({len(s.zones)} zones x {len(s.grid.hours):,} h, sizing {sz})")
         model = planner.build(s, objective, sizing=sz)
-        say(f"solving with HiGHS ({model.num_col:,} columns, {model.num_row:,} rows)")
+        say(f"solving with HiGHS ({model.num_col:,} columns, {model.num_row:,} rows, method {method})")
         if sz == sizing:
-            x, obj, seconds = planner.solve_within(s, model, sz, time_limit)
+            x, obj, seconds = planner.solve_within(s, model, sz, time_limit, by)
         else:  # the plan set beside it is a comparison: it may not hold the requested one up for long
             limit = ALTERNATIVE_LIMIT_S if time_limit is None else min(time_limit, ALTERNATIVE_LIMIT_S)
             try:
-                x, obj, seconds = planner.solve(model, planner.SolverSettings(time_limit_s=limit))
+                x, obj, seconds = by(model, planner.SolverSettings(time_limit_s=limit))
             except InputError as exc:
                 say(f"the {sz} plan was not solved within {limit:g} s ({exc}); reported without it")
                 continue

@@ -25,6 +25,7 @@ is left out when it cannot bind (surplus minus the AI load >= cap minus the AI l
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -338,13 +339,19 @@ def solve(model: LpModel, settings: SolverSettings | None = None) -> tuple[np.nd
     return np.asarray(h.getSolution().col_value), float(h.getInfo().objective_function_value), seconds
 
 
-def solve_within(s: Scenario, model: LpModel, sizing: str, time_limit: float | None) -> tuple[np.ndarray, float, float]:
-    """The requested plan's solve; past `time_limit` an error that says how large the LP was, how many hours the
-    surplus can bind in (what makes it slow), and what an analyst can change."""
+Solve = Callable[[LpModel, SolverSettings | None], tuple[np.ndarray, float, float]]
+
+
+def solve_within(s: Scenario, model: LpModel, sizing: str, time_limit: float | None,
+                 by: Solve | None = None) -> tuple[np.ndarray, float, float]:
+    """The requested plan's solve (`by`: planner.solve, or planner_benders.solve_plan); past `time_limit` an error
+    that says how large the LP was, how many hours the surplus can bind in (what makes it slow), and what an analyst
+    can change."""
+    by = by or solve
     if time_limit is None:
-        return solve(model)
+        return by(model, None)
     try:
-        return solve(model, SolverSettings(time_limit_s=time_limit))
+        return by(model, SolverSettings(time_limit_s=time_limit))
     except InputError as exc:
         if "without an optimum" not in str(exc):
             raise
@@ -353,6 +360,8 @@ def solve_within(s: Scenario, model: LpModel, sizing: str, time_limit: float | N
             f"and {model.num_row:,} rows, the surplus can bind in {len(model.surplus_hours):,} hours (sizing "
             f"{sizing}); allow more time or plan fewer zones or hours"
             + (", or plan at sizing 'pays' (the policy's whole cap is the harder LP)" if sizing == "policy" else "")
+            + (", or solve with --method benders (faster where the surplus binds)"
+               if by is solve and len(model.surplus_hours) else "")
             + " (docs/energy.md, 'Speed')", field="time_limit") from None
 
 
