@@ -143,14 +143,17 @@ def scan_with(tx: Transactions, th: Thresholds, sanctioned: frozenset[str], used
     if used is not None and used.scorer is not None and len(tx):
         names, x = features.batch(tx, used.profile.amount_grid, alerts)
         p = used.scorer.predict(x)
-        naming: dict[str, list[str]] = {}
+        hits = np.flatnonzero(p >= used.scorer.threshold)
+        raised = names[hits].tolist()
+        naming: dict[str, list[str]] = {acct: [] for acct in raised}
         for a in alerts:
             for acct in a.accounts:
-                naming.setdefault(acct, []).append(a.rule)
-        hits = np.flatnonzero(p >= used.scorer.threshold)
-        for i, top in zip(hits.tolist(), used.scorer.explain_many(x[hits]), strict=True):
-            acct = str(names[i])
-            alerts.append(learned_alert(acct, float(p[i]), top, naming.get(acct, []), used.scorer.threshold))
+                if acct in naming:
+                    naming[acct].append(a.rule)
+        alerts = [replace(a, profile=version) for a in alerts]
+        for acct, pi, top in zip(raised, p[hits].tolist(), used.scorer.explain_many(x[hits]), strict=True):
+            alerts.append(learned_alert(acct, pi, top, naming[acct], used.scorer.threshold, version))
+        return alerts
     return [replace(a, profile=version) for a in alerts]
 
 

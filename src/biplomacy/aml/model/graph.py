@@ -52,6 +52,17 @@ def build(tx: Transactions) -> Graph:
     return g
 
 
+def codes(tx: Transactions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(account names, sender codes, receiver codes) of a table: the kept graph's when it is of this table (a scan
+    has just built it), else encoded afresh."""
+    if _last and _last[0][0] is tx:
+        g = _last[0][1]
+        return g.names, g.src, g.dst
+    n = len(tx)
+    names, inv = account_codes(np.concatenate([tx.src, tx.dst]))
+    return names, inv[:n], inv[n:]
+
+
 def at_most(tx: Transactions, ceiling: float) -> Transactions:
     """The transfers of at most `ceiling` (the table itself when every one is), as a rule's amount band."""
     if ceiling == float("inf"):
