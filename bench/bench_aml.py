@@ -24,11 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
-from biplomacy.aml.model import features, graph
+from biplomacy.aml.model import graph
 from biplomacy.aml.model.generator import generate
 from biplomacy.aml.model.rules import RULES, enabled
 from biplomacy.aml.model.transactions import from_columns
-from biplomacy.aml.profiles import Loaded, load
+from biplomacy.aml.profiles import Loaded, learned_alerts, load
 from biplomacy.aml.scan import shipped_sanctions, thresholds
 from biplomacy.aml.stream import StreamScorer, make_tx
 
@@ -53,13 +53,9 @@ def batch(n: int, repeats: int, used: Loaded | None) -> dict[str, object]:
             raised += found
             count += len(found)
             times[rule.name] = time.perf_counter() - t
-        if used is not None and used.scorer is not None:  # what scan_with adds: features, prediction, explanations
+        if used is not None and used.scorer is not None:  # what scan_with adds: features, scores, explained alerts
             t = time.perf_counter()
-            names, x = features.batch(tx, used.profile.amount_grid, raised)
-            p = used.scorer.predict(x)
-            hits = np.flatnonzero(p >= used.scorer.threshold)
-            used.scorer.explain_many(x[hits])
-            count += len(hits)
+            count += len(learned_alerts(tx, raised, used, used.profile.version))
             times["learned"] = time.perf_counter() - t
         cpu = time.process_time() - c0
         if best is None or sum(times.values()) < sum(best.values()):

@@ -1,5 +1,9 @@
 """The vectorised graph primitives keep time order: a pattern whose legs run backwards in time is no pattern."""
 
+import numpy as np
+import pytest
+
+from biplomacy.aml.model.graph import _packed, account_codes
 from biplomacy.aml.model.rules import cycles, pass_through, sanctioned_exposure
 from biplomacy.aml.scan import thresholds
 from tests.aml.test_aml_rules import CLEAN, table
@@ -31,3 +35,15 @@ def test_exposure_names_the_nearest_sanctioned_address_once_per_account():
     alerts = sanctioned_exposure.scan(table(rows), thresholds(), frozenset({"SDN1", "SDN2"}))
     got = {a.accounts[0]: (a.accounts[1], a.evidence["hops"]) for a in alerts}
     assert got == {"x": ("SDN1", 1), "y": ("SDN2", 1)}
+
+
+@pytest.mark.parametrize("alphabet, longest", [("0123456789", 6), ("abcXYZ019_:-", 9), ("abcé", 5), ("ab", 12)])
+def test_account_codes_are_numpys_whichever_way_they_are_encoded(alphabet, longest):
+    """Short ASCII names go through one integer each, others through pyarrow; both are np.unique's answer."""
+    rng = np.random.default_rng(len(alphabet) + longest)
+    names = ["".join(rng.choice(list(alphabet), rng.integers(1, longest + 1))) for _ in range(3000)]
+    accounts = np.asarray([names[i] for i in rng.integers(0, len(names), 50_000)])
+    assert (_packed(accounts) is not None) == (alphabet.isascii() and longest <= 9)
+    codes = account_codes(accounts)
+    expected = np.unique(accounts, return_inverse=True)
+    assert codes[0].tolist() == expected[0].tolist() and codes[1].tolist() == expected[1].tolist()

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from biplomacy.aml.learned_explain import contributions, tree_splits
+from biplomacy.aml.model.alerts import Alert
 from biplomacy.aml.model.calibrate import Score, objective, pr_auc, score
 from biplomacy.aml.model.features import FEATURES, LEARNED
 from biplomacy.core.errors import InputError
@@ -27,6 +29,7 @@ PARAMS: dict[str, Any] = {"objective": "binary", "learning_rate": 0.05, "num_lea
 ROUNDS = 150
 FOLDS = 4
 TOP = 5  # features named per learned alert
+_UNREAD = object()
 
 
 def library() -> str:
@@ -77,6 +80,7 @@ class Scorer:
             raise InputError(f"the model's features {self.booster.feature_name()} are not this Biplomacy's "
                              f"{list(FEATURES)}", field="profile")
         self._fast = _FastRow(self.booster)
+        self._splits: object = _UNREAD
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Whole matrices (a batch scan) on every core; one row at a time is predict_one."""
@@ -90,21 +94,21 @@ class Scorer:
         return self.explain_many(row.reshape(1, -1))[0]
 
     def explain_many(self, rows: np.ndarray) -> list[list[dict[str, float | str]]]:
-        """explain() for many rows in one call of the model."""
+        """explain() for many rows: their contributions grouped tree by tree (learned_explain.py), the same as
+        one call of LightGBM would show."""
         if not len(rows):
             return []
-        # one thread for a few rows (the streaming scorer's one account): starting LightGBM's OpenMP threads cost
-        # ~30 ms a call on a busy machine, forty times the work itself (bench/RESULTS-aml.md, 2026-12-06)
-        threads = 1 if len(rows) < 256 else 0
-        contrib = np.asarray(self.booster.predict(rows, pred_contrib=True, num_threads=threads))[:, :-1]
-        out: list[list[dict[str, float | str]]] = []
-        for row, c in zip(rows, contrib, strict=True):
-            top = np.argsort(-np.abs(c))[:TOP]
-            named: list[dict[str, float | str]] = [
-                {"feature": FEATURES[i], "value": round(float(row[i]), 4), "contribution": round(float(c[i]), 4)}
-                for i in top]
-            out.append(named)
-        return out
+        if self._splits is _UNREAD:  # read on the first batch: a stream explains one row at a time
+            self._splits = tree_splits(self.booster)
+        contrib, whole = contributions(self.booster, self._splits, rows, TOP)  # type: ignore[arg-type]
+        top = np.argsort(-np.abs(contrib), axis=1)[:, :TOP]
+        for i in whole.tolist():  # asked of LightGBM row by row before: its ties ordered as they were
+            top[i] = np.argsort(-np.abs(contrib[i]))[:TOP]
+        values = np.take_along_axis(rows, top, axis=1).tolist()
+        moved = np.take_along_axis(contrib, top, axis=1).tolist()
+        return [[{"feature": FEATURES[i], "value": round(v, 4), "contribution": round(c, 4)}
+                 for i, v, c in zip(t, vs, cs, strict=True)]
+                for t, vs, cs in zip(top.tolist(), values, moved, strict=True)]
 
 
 class _FastRow:
@@ -143,8 +147,7 @@ class _FastRow:
 
 
 def learned_alert(account: str, p: float, top: list[dict[str, float | str]], rules: Sequence[str],
-                  threshold: float) -> Any:
-    from biplomacy.aml.model.alerts import Alert
-
+                  threshold: float, profile: str = "") -> Alert:
     return Alert(LEARNED, [account], [], float(p),
-                 {"model": "gbt", "threshold": threshold, "top_features": top, "rule_alerts": sorted(set(rules))})
+                 {"model": "gbt", "threshold": threshold, "top_features": top, "rule_alerts": sorted(set(rules))},
+                 profile)

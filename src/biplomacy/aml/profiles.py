@@ -140,18 +140,26 @@ def scan_with(tx: Transactions, th: Thresholds, sanctioned: frozenset[str], used
     threshold, explained; every alert names the profile in force."""
     alerts = scan(tx, th, sanctioned)
     version = used.profile.version if used is not None else th.version
-    if used is not None and used.scorer is not None and len(tx):
-        names, x = features.batch(tx, used.profile.amount_grid, alerts)
-        p = used.scorer.predict(x)
-        naming: dict[str, list[str]] = {}
-        for a in alerts:
-            for acct in a.accounts:
-                naming.setdefault(acct, []).append(a.rule)
-        hits = np.flatnonzero(p >= used.scorer.threshold)
-        for i, top in zip(hits.tolist(), used.scorer.explain_many(x[hits]), strict=True):
-            acct = str(names[i])
-            alerts.append(learned_alert(acct, float(p[i]), top, naming.get(acct, []), used.scorer.threshold))
-    return [replace(a, profile=version) for a in alerts]
+    learned = learned_alerts(tx, alerts, used, version) if used is not None else []
+    return [replace(a, profile=version) for a in alerts] + learned
+
+
+def learned_alerts(tx: Transactions, alerts: Sequence[Alert], used: Loaded, version: str) -> list[Alert]:
+    """The learned scorer's alerts over `tx` given the rules' `alerts` (none without a learned scorer): every
+    account's features and score, and an explanation only for the accounts it raises."""
+    if used.scorer is None or not len(tx):
+        return []
+    names, x = features.batch(tx, used.profile.amount_grid, alerts)
+    p = used.scorer.predict(x)
+    hits = np.flatnonzero(p >= used.scorer.threshold)
+    raised = names[hits].tolist()
+    naming: dict[str, list[str]] = {acct: [] for acct in raised}
+    for a in alerts:
+        for acct in a.accounts:
+            if acct in naming:
+                naming[acct].append(a.rule)
+    return [learned_alert(acct, pi, top, naming[acct], used.scorer.threshold, version)
+            for acct, pi, top in zip(raised, p[hits].tolist(), used.scorer.explain_many(x[hits]), strict=True)]
 
 
 def account_scores(tx: Transactions, alerts: Sequence[Alert], used: Loaded | None,
@@ -165,4 +173,4 @@ def account_scores(tx: Transactions, alerts: Sequence[Alert], used: Loaded | Non
     return np.asarray([p[where[a]] if a in where else 0.0 for a in accounts])
 
 
-__all__ = ["FORMAT", "Loaded", "account_scores", "fit_profile", "load", "loaded", "pr_auc", "scan_with", "write"]
+__all__ = ["FORMAT", "Loaded", "account_scores", "fit_profile", "learned_alerts", "load", "loaded", "pr_auc", "scan_with", "write"]

@@ -40,12 +40,10 @@ def flagged_accounts(alerts: Iterable[Alert]) -> set[str]:
 
 def batch(tx: Transactions, grid: Sequence[float], alerts: Sequence[Alert]) -> tuple[np.ndarray, np.ndarray]:
     """(account names, matrix accounts x FEATURES) over the whole table."""
-    from biplomacy.aml.model.graph import account_codes
+    from biplomacy.aml.model.graph import codes
 
-    n = len(tx)
-    names, inv = account_codes(np.concatenate([tx.src, tx.dst]))
+    names, s, d = codes(tx)  # the rules' graph's, when they have just built it: encoding names is costly
     m = len(names)
-    s, d = inv[:n], inv[n:]
     pct = percentile(grid, tx.amount)
     day = np.floor(tx.ts / DAY).astype(np.int64)
     f: dict[str, np.ndarray] = {}
@@ -68,13 +66,12 @@ def batch(tx: Transactions, grid: Sequence[float], alerts: Sequence[Alert]) -> t
                 rows, counts = np.unique(np.column_stack([own, other, day]), axis=0, return_counts=True)
                 np.maximum.at(burst, rows[:, 0], counts.astype(float))
         f[f"burst_{side}"] = burst
-    where = {a: i for i, a in enumerate(names.tolist())}
+    named = [acct for a in alerts if a.rule != LEARNED for acct in set(a.accounts)]
     rules = np.zeros(m)
-    for a in alerts:
-        if a.rule != LEARNED:
-            for acct in set(a.accounts):
-                if acct in where:
-                    rules[where[acct]] += 1
+    if named and m:  # names are sorted: each named account's code by a binary search, not a dict of them all
+        q = np.asarray(named)
+        at = np.minimum(np.searchsorted(names, q), m - 1)
+        rules = np.bincount(at[names[at] == q], minlength=m).astype(float)
     f["rules"] = rules
     pairs = _distinct(np.concatenate([s * m + d, d * m + s])[np.concatenate([s != d, s != d])])[0]
     x, y = pairs // m, pairs % m

@@ -52,6 +52,17 @@ def build(tx: Transactions) -> Graph:
     return g
 
 
+def codes(tx: Transactions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(account names, sender codes, receiver codes) of a table: the kept graph's when it is of this table (a scan
+    has just built it), else encoded afresh."""
+    if _last and _last[0][0] is tx:
+        g = _last[0][1]
+        return g.names, g.src, g.dst
+    n = len(tx)
+    names, inv = account_codes(np.concatenate([tx.src, tx.dst]))
+    return names, inv[:n], inv[n:]
+
+
 def at_most(tx: Transactions, ceiling: float) -> Transactions:
     """The transfers of at most `ceiling` (the table itself when every one is), as a rule's amount band."""
     if ceiling == float("inf"):
@@ -73,6 +84,14 @@ def account_codes(accounts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(accounts) < 20_000:  # small tables (streaming neighbourhoods): numpy's sort is cheaper than pyarrow
         names, inv = np.unique(accounts, return_inverse=True)
         return names, inv.astype(np.int64)
+    packed = _packed(accounts)
+    if packed is not None:
+        order = np.argsort(packed, kind="stable")
+        keys = packed[order]
+        first = np.r_[True, keys[1:] != keys[:-1]]
+        codes = np.empty(len(accounts), dtype=np.int64)
+        codes[order] = np.cumsum(first) - 1
+        return accounts[order[first]], codes
     import pyarrow as pa
 
     enc = pa.array(accounts.tolist(), type=pa.string()).dictionary_encode()
@@ -81,6 +100,23 @@ def account_codes(accounts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rank = np.empty(len(perm), dtype=np.int64)
     rank[perm] = np.arange(len(perm))
     return uniq[perm], rank[enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
+
+
+def _packed(accounts: np.ndarray) -> np.ndarray | None:
+    """Each name as one int64 whose order is the names' order, when every name is at most 9 ASCII characters
+    (AMLSim's numeric ids, our generator's names): 7 bits a character, the first the most significant, short
+    names padded with zeros as numpy pads them. A sort of integers then encodes a million transfers' accounts in
+    a third of pyarrow's time (bench/RESULTS-aml.md, 2026-12-06). None for any other names."""
+    width = accounts.dtype.itemsize // 4
+    if accounts.dtype.kind != "U" or not 0 < width <= 9:
+        return None
+    chars = np.ascontiguousarray(accounts).view(np.uint32).reshape(len(accounts), width)
+    if chars.max() >= 128:
+        return None
+    key = np.zeros(len(accounts), dtype=np.int64)
+    for k in range(width):
+        key = (key << 7) | chars[:, k].astype(np.int64)
+    return key
 
 
 def _build(tx: Transactions) -> Graph:
