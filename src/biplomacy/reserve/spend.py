@@ -24,8 +24,8 @@ from biplomacy.reserve.model import ledger, policy, timelocks
 from biplomacy.reserve.model import spend_psbt as sp
 from biplomacy.reserve.model import taproot_spend as tap
 from biplomacy.reserve.model.descriptors import WalletDescriptor
-from biplomacy.reserve.model.policy_figures import policy_figures
 from biplomacy.reserve.model.states import OPEN_SPEND, SpendState
+from biplomacy.reserve.price import policy_figures
 from biplomacy.reserve.rehearsal.model import consensus as rc
 from biplomacy.reserve.results import SpendBroadcast, SpendProposal, SpendStatus
 from biplomacy.reserve.tables import AddressRow, LedgerEntryRow, SpendProposalRow, SpendSignatureRow, WalletRow
@@ -108,7 +108,7 @@ def propose(store: Store, actor: Actor, chain: ChainSource | None, name: str, to
         coins = free_coins(session, row, chain)
         is_reserve = session.scalars(select(AddressRow.id).where(AddressRow.address == to.strip())).first()
         ctx = policy.SpendContext(row.policy, sats, is_reserve is not None, spend_path.threshold,
-                                  len(spend_path.keys), approval, policy_figures())
+                                  len(spend_path.keys), approval, policy_figures(store))
         findings = policy.check_spend(ctx)
         blocked = [f for f in findings if f.severity == "block"]
         if blocked:
