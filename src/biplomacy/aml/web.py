@@ -57,6 +57,7 @@ def case_page(request: Request, case_id: CaseId, actor: ActorDep) -> HTMLRespons
     rows = [{**t, "timestamp": t["timestamp"][:19].replace("T", " "), "amount_text": f"{t['amount']:,.2f}",
              "vasp": t["vasp"] or "—"} for t in transfers["transfers"]]
     return render(request, "aml/case.html", case=case, transfers=transfers, transfer_rows=rows,
+                  rentity_id=request.app.state.settings.goaml_rentity_id or None,
                   evidence_rows=[{"key": k.replace("_", " "), "value": _evidence_text(v)}
                                  for k, v in sorted(case["evidence"].items()) if k != "path"])
 
@@ -79,6 +80,24 @@ def str_export(request: Request, case_id: CaseId, actor: ActorDep) -> Response:
 
     return Response(str_csv(request.app.state.store, actor, case_id), media_type="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="str-case-{case_id}.csv"'})
+
+
+@api.get("/supervision/aml/cases/{case_id}/str.xml", summary="The case's suspicious transaction report as goAML XML "
+                                                               "(UNODC goAML, the format FIUs take; docs/aml.md)")
+def str_goaml_export(request: Request, case_id: CaseId, actor: ActorDep,
+                     rentity_id: Annotated[int | None, Query(ge=1, lt=2**31, description="the reporting entity's "
+                                                             "number at the FIU (default: the goaml_rentity_id setting)")]
+                     = None,
+                     reporting_user: Annotated[str | None, Query(max_length=50, description="the filer's goAML user "
+                                                                 "code (default: who escalated the case)")] = None
+                     ) -> Response:
+    from biplomacy.aml.str_goaml import str_goaml
+
+    xml = str_goaml(request.app.state.store, actor, case_id,
+                    rentity_id=rentity_id or request.app.state.settings.goaml_rentity_id,
+                    reporting_user=reporting_user or None)
+    return Response(xml, media_type="application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="str-case-{case_id}-goaml.xml"'})
 
 
 @api.post("/supervision/aml/score", summary="Score one transaction with every AML rule (incremental state, kept)")

@@ -35,6 +35,8 @@ class Settings:
     public_url: str = ""
     # a streamed AML transfer dated more than this many seconds after the scorer's clock is refused (docs/security.md)
     aml_future_seconds: int = 600
+    # the reporting entity's number at the FIU (goAML's rentity_id), put in goAML STR exports; 0: not registered yet
+    goaml_rentity_id: int = 0
     config_file: Path | None = None
 
     @property
@@ -56,6 +58,7 @@ _ENV = {
     "BIPLOMACY_TRUSTED_PROXIES": "trusted_proxies",
     "BIPLOMACY_PUBLIC_URL": "public_url",
     "BIPLOMACY_AML_FUTURE_SECONDS": "aml_future_seconds",
+    "BIPLOMACY_GOAML_RENTITY_ID": "goaml_rentity_id",
 }
 
 
@@ -128,4 +131,6 @@ def load_settings(env: Mapping[str, str] | None = None, config_file: Path | None
                           "https://portal.example.org")
     if not 0 <= settings.aml_future_seconds <= 86_400:
         raise ConfigError(f"aml_future_seconds {settings.aml_future_seconds} is out of range 0-86400")
+    if not 0 <= settings.goaml_rentity_id < 2**31:
+        raise ConfigError(f"goaml_rentity_id {settings.goaml_rentity_id} is not the positive number an FIU assigns")
     return settings
