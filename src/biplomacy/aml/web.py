@@ -48,7 +48,7 @@ def cases_api(request: Request, actor: ActorDep, state: StateQuery = None, rule:
 
 @pages.get("/supervision/aml/cases/{case_id}", response_class=HTMLResponse, summary="One AML case with its evidence")
 def case_page(request: Request, case_id: CaseId, actor: ActorDep) -> HTMLResponse:
-    from biplomacy.aml.case_review import case_transfers
+    from biplomacy.aml.case_review import case_transfers, transfers_graph
     from biplomacy.aml.cases import show_case
 
     store = request.app.state.store
@@ -58,6 +58,7 @@ def case_page(request: Request, case_id: CaseId, actor: ActorDep) -> HTMLRespons
              "vasp": t["vasp"] or "—"} for t in transfers["transfers"]]
     return render(request, "aml/case.html", case=case, transfers=transfers, transfer_rows=rows,
                   rentity_id=request.app.state.settings.goaml_rentity_id or None,
+                  graph=transfers_graph(transfers) if transfers["transfers"] else None,
                   evidence_rows=[{"key": k.replace("_", " "), "value": _evidence_text(v)}
                                  for k, v in sorted(case["evidence"].items()) if k != "path"])
 
