@@ -31,10 +31,16 @@ def aml_page(request: Request, actor: ActorDep, state: StateQuery = None, rule: 
              sort: SortQuery = "score", page: PageQuery = 1, per_page: PerPageQuery = 25) -> HTMLResponse:
     from biplomacy.aml.case_review import page_cases
     from biplomacy.aml.cases import list_scans
+    from biplomacy.aml.profile_store import adopted
+    from biplomacy.core.errors import PermissionDenied
 
     store = request.app.state.store  # the pages show what the API and --json print
     cases = page_cases(store, actor, state=state or None, rule=rule or None, sort=sort, page=page, per_page=per_page)
-    return render(request, "aml/index.html", scans=json_value(list_scans(store, actor)), cases=cases)
+    try:
+        profile = adopted(store, actor)
+    except PermissionDenied:  # who may read cases but not scan sees no profile line
+        profile = None
+    return render(request, "aml/index.html", scans=json_value(list_scans(store, actor)), cases=cases, profile=profile)
 
 
 @api.get("/supervision/aml/cases", summary="AML cases: filtered by state and rule, sorted, one page at a time")

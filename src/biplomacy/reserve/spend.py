@@ -216,6 +216,18 @@ submit = SPEND.submit
 status = SPEND.status
 
 
+def waiting(store: Store, actor: Actor, wallet: str | None = None) -> list[SpendStatus]:
+    """The proposals still open (collecting signatures, or ready to broadcast), oldest first: what a signer whose
+    own wallet (Electrum, Sparrow, a Coldcard) cannot know of is told here (signers and the coordinator)."""
+    SPEND.may_upload(actor)
+    with store.read() as session:
+        q = select(SpendProposalRow).where(SpendProposalRow.state.in_(OPEN_SPEND))
+        if wallet:
+            q = q.where(SpendProposalRow.wallet_id == load(session, wallet).id)
+        rows = session.scalars(q.order_by(SpendProposalRow.created_at, SpendProposalRow.id)).all()
+        return [_status(session, r) for r in rows]
+
+
 def broadcast(store: Store, actor: Actor, chain: ChainSource, proposal_id: str) -> SpendBroadcast:
     """Finalise with M signatures and broadcast; refused unless the proposal is ready."""
     authorize(actor, "reserve.spend.broadcast")

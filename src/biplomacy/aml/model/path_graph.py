@@ -67,7 +67,7 @@ def path_graph(hops: Sequence[Hop]) -> PathGraph:
                 order.append(a)
     drawn = order[:MAX_NODES]
     cx, cy = WIDTH / 2, HEIGHT / 2
-    ring = min(WIDTH, HEIGHT) / 2 - 70
+    ring = min(WIDTH, HEIGHT) / 2 - 95  # room outside the ring for the arrows' labels
     at: dict[str, tuple[float, float]] = {}
     nodes = []
     for i, account in enumerate(drawn):
@@ -83,12 +83,14 @@ def path_graph(hops: Sequence[Hop]) -> PathGraph:
             continue
         pair = (min(h.source, h.target), max(h.source, h.target))
         k = seen[pair] = seen.get(pair, 0) + 1
-        arrows.append(_arrow(h, n, at[h.source], at[h.target], k))
+        arrows.append(_arrow(h, n, at[h.source], at[h.target], k, (cx, cy)))
     return PathGraph(WIDTH, HEIGHT, tuple(nodes), tuple(arrows), left_out)
 
 
-def _arrow(h: Hop, n: int, a: tuple[float, float], b: tuple[float, float], k: int) -> Arrow:
-    """A curve from a to b, bent to its left by an amount that grows with `k` (the k-th hop between the pair)."""
+def _arrow(h: Hop, n: int, a: tuple[float, float], b: tuple[float, float], k: int,
+           centre: tuple[float, float]) -> Arrow:
+    """A curve from a to b, bent away from the centre (where the other arrows are) by an amount that grows with `k`
+    (the k-th hop between the pair, either way), its label outside the bend."""
     (x1, y1), (x2, y2) = a, b
     if (x1, y1) == (x2, y2):  # a transfer to the same account: a small loop above the node
         path = (f"M {_round(x1 - 6)} {_round(y1 - RADIUS)} C {_round(x1 - 40)} {_round(y1 - 70)} "
@@ -97,11 +99,14 @@ def _arrow(h: Hop, n: int, a: tuple[float, float], b: tuple[float, float], k: in
     dx, dy = x2 - x1, y2 - y1
     length = math.hypot(dx, dy)
     ux, uy = dx / length, dy / length
+    nx, ny = -uy, ux  # a normal of the chord; turned to point away from the centre
+    if nx * ((x1 + x2) / 2 - centre[0]) + ny * ((y1 + y2) / 2 - centre[1]) < 0:
+        nx, ny = -nx, -ny
     bend = 28.0 * k
-    mx, my = (x1 + x2) / 2 - uy * bend, (y1 + y2) / 2 + ux * bend
+    mx, my = (x1 + x2) / 2 + nx * bend, (y1 + y2) / 2 + ny * bend
     sx, sy = x1 + ux * RADIUS, y1 + uy * RADIUS
     ex, ey = x2 - ux * (RADIUS + 4), y2 - uy * (RADIUS + 4)
     path = f"M {_round(sx)} {_round(sy)} Q {_round(mx)} {_round(my)} {_round(ex)} {_round(ey)}"
     # the curve's midpoint is halfway between the chord's midpoint and the control point
-    lx, ly = ((x1 + x2) / 2 + mx) / 2, ((y1 + y2) / 2 + my) / 2
-    return Arrow(h, n, path, _round(lx), _round(ly))
+    lx, ly = ((x1 + x2) / 2 + mx) / 2 + nx * 34, ((y1 + y2) / 2 + my) / 2 + ny * 34
+    return Arrow(h, n, path, _round(lx), _round(ly - 10))  # the label's three lines centred on that point
