@@ -40,6 +40,8 @@ def _seed(settings: Settings, tmp: Path) -> dict[str, Any]:
     from biplomacy.aml.profile_store import adopt_profile
     from biplomacy.energy.plan import adopt_plan, keep_plan, plan_scenario
     from biplomacy.house import users
+    from biplomacy.peers.bundles import build_bundle
+    from biplomacy.peers.keys import new_key
     from biplomacy.peers.whatifs import run_whatif
     from biplomacy.reserve import spend, wallets
     from biplomacy.reserve.rehearsal import chain
@@ -79,13 +81,22 @@ def _seed(settings: Settings, tmp: Path) -> dict[str, Any]:
         transition_licence(store, officer, ref, "under_review", "insurance policy received")
         transition_licence(store, officer, ref, "approved_with_conditions", "approved", conditions=[CONDITION])
         whatif = run_whatif(store, LOCAL_ADMIN, "sv-accumulation")
+        key = tmp / "office.key"  # the Bitcoin Office's key and bundle (made before this program adopts a profile)
+        public = new_key(key).public_key
+        bundle = build_bundle(None, LOCAL_ADMIN, key, program="Bitcoin Office", country="SV",
+                              parts=("aml-rules", "licensing"))
+        (tmp / "office.bundle").write_text(bundle.text, encoding="utf-8")
+        altered = bundle.text.replace('"country": "SV"', '"country": "PK"', 1)
+        assert altered != bundle.text
+        (tmp / "altered.bundle").write_text(altered, encoding="utf-8")
         profile = tmp / "profile" / "fanin.json"
         profile.parent.mkdir()
         calibrate_files([AML_FIXTURE / "transactions.csv"], AML_FIXTURE / "nodes.csv", profile, model=None)
         adopted = adopt_profile(store, officer, profile)
         for name, role in (("amina", "supervisor"), ("signer1", "signer"), ("imf", "auditor")):
             users.add_user(store, LOCAL_ADMIN, name, role, password=PASSWORD)
-        return {"plan": plan, "proposals": (first.id, other.id), "psbts": (first.psbt, other.psbt), "licence": ref,
+        return {"bundle": tmp / "office.bundle", "altered": tmp / "altered.bundle", "office_key": public,
+                "plan": plan, "proposals": (first.id, other.id), "psbts": (first.psbt, other.psbt), "licence": ref,
                 "whatif": whatif["id"], "profile": adopted.version}
     finally:
         store.dispose()
@@ -265,4 +276,34 @@ def test_12_the_supervisor_sees_the_calibrated_profile_in_force_and_a_cases_path
     _login(page, base, "amina", "/supervision/aml")
     line = page.locator("#profile-in-force").inner_text()
     assert seeded["profile"] in line and "amina" in line and "streaming scorer" in line
+    assert page.js_errors == []
+
+
+def test_10_pvara_verifies_the_offices_bundle_adopts_the_aml_rules_only_and_an_altered_bundle_is_refused(
+        portal, browser_page):
+    """Last in the file: it changes the AML profile in force, which test 12 reads."""
+    base, seeded = portal
+    page = browser_page
+    _login(page, base, "amina", "/peers/bundles")
+    page.set_input_files('input[name="bundle"]', str(seeded["bundle"]))
+    page.fill('input[name="trust"]', seeded["office_key"])
+    with page.expect_navigation():
+        page.click("#check-form button[type=submit]")
+    assert page.locator('#check-result[data-valid="true"]').is_visible()
+    assert "Bitcoin Office" in page.locator("#check-result").inner_text()
+    for part in ("aml-rules", "licensing"):
+        assert "change(s) against" in page.locator(f"#part-{part}").inner_text(), part
+    page.locator('#part-aml-rules input[name="adopt"]').check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Adopt the parts ticked").click()
+    assert "aml-rules" in page.locator("#adopted").inner_text()
+    adopted = page.request.get(base + "/api/v1/peers/adoptions").json()
+    assert [a["part"] for a in adopted] == ["aml-rules"]  # the AML rules only, recorded with the bundle's hash
+    page.goto(base + "/peers/bundles")
+    page.set_input_files('input[name="bundle"]', str(seeded["altered"]))
+    page.fill('input[name="trust"]', seeded["office_key"])
+    with page.expect_navigation():
+        page.click("#check-form button[type=submit]")
+    refused = page.locator('#check-result[data-valid="false"]')
+    assert refused.is_visible() and "Nothing was adopted" in refused.inner_text()
     assert page.js_errors == []
