@@ -94,7 +94,7 @@ def run_sv_accumulation(inputs: dict[str, Any], _actor: Actor) -> dict[str, Any]
                          "flagged_btc": _btc(flagged["sats"]), "receipts": len(receipts),
                          "holdings_at_end_btc": _btc(held)})
     at_lump = to_sats(inputs["start_btc"]) + sum(r.sats for r in receipts if r.day <= lumps[0][0]) if lumps else None
-    return {"profiles": profiles, "btc_usd": inputs["btc_usd"], "btc_usd_date": price_date,
+    return {"profiles": profiles,  # the price is in the inputs (a run stored before it was dated reruns the same)
             "modelled_vs_published": None if at_lump is None else {
                 "date": lumps[0][0].isoformat(), "modelled_btc": _btc(at_lump),
                 "published_btc": _event("sv-2025-11-18-purchase")["value"],
