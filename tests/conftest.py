@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import redirect_stderr, redirect_stdout
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -176,6 +176,14 @@ def live_settings(_templates: dict[str, str], tmp_path: Path) -> Settings:
 @pytest.fixture
 def live_server(live_settings: Settings) -> Iterator[str]:
     """uvicorn serving the portal on a free loopback port in a background thread; yields the base URL."""
+    with serve_portal(live_settings) as url:
+        yield url
+
+
+@contextmanager
+def serve_portal(settings: Settings) -> Iterator[str]:
+    """The portal of `settings` served by uvicorn on a free loopback port (for fixtures of any scope)."""
+    live_settings = settings
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

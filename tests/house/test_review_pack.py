@@ -66,7 +66,7 @@ def test_the_pack_is_html_and_a_pdf_whose_pages_show_every_section(
     head = ok(cli("audit", "verify", "--json"))
     assert pack["audit"]["head_hash"] == head["head_hash"] == d["audit_head"] and pack["audit"]["valid"] is True
     keys = {s["key"] for s in pack["sources"]}
-    assert "energy.pk.avg_purchase_cost_pkr_kwh" in keys and "reserve.custody.btc_usd_2025_close" in keys
+    assert "energy.pk.avg_purchase_cost_pkr_kwh" in keys and "energy.network.btc_price_usd" in keys
     assert "supervision.regulator" in keys and "reserve.policy.pakistan_fx_reserves_usd" in keys
     html = (folder / "review.html").read_text(encoding="utf-8")
     for section in ("subsidy", "strain", "reserve", "supervision", "audit", "sources"):

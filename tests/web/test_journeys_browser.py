@@ -154,12 +154,24 @@ def test_the_aml_analyst_filters_opens_a_case_sees_its_transfers_and_exports_the
     transfers = page.get_by_role("table", name="The transfers of this case, in time order")
     text = transfers.inner_text()
     assert "9,500.00" in text and "IndusX" in text and "2025-09-01 04:00:00" in text  # 09:00 +05:00 in UTC
+    graph = page.locator("svg#path-graph")  # the path drawn: each account a node, each transfer an arrow
+    assert graph.locator("g.path-node").count() == 3 and graph.locator("g.path-edge").count() == 3
+    first = graph.locator('g.path-edge[data-tx="t1"] text.edge-label').text_content() or ""  # SVG: no inner_text
+    assert "9,500.00 USDT" in first and "2025-09-01 04:00 UTC" in first and "IndusX" in first
+    box = graph.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 150
     store = open_store(live_settings)
     move_case(store, Actor("sana", "supervisor"), loaded["case"], escalate=True, reason="cycle across three VASPs")
     store.dispose()
     page.reload()
     report = page.request.get(live_server + page.locator("#str-export").get_attribute("href"))
     assert report.status == 200 and report.text().splitlines()[0].startswith("str_id,case_id,filed_at")
+    page.get_by_label("Reporting entity number at the FIU").fill("1042")  # for the FIU: goAML XML
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the STR (goAML XML)").click()
+    xml = Path(download.value.path()).read_text(encoding="utf-8")
+    assert download.value.suggested_filename.endswith("-goaml.xml")
+    assert "<report_code>STR</report_code>" in xml and "<transactionnumber>t1</transactionnumber>" in xml
     assert page.js_errors == []
 
 

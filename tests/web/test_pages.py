@@ -189,9 +189,9 @@ def test_the_landing_page_shows_the_program_at_a_glance_with_rehearsal_kept_apar
     for link in ('href="/energy"', 'href="/reserve"', 'href="/supervision/register"', 'href="/api/v1/audit/head"',
                  'href="/energy#sources"'):
         assert link in page
-    assert "MW mining" in page and "licensed VASPs" in page and "USD 91,000" in page
+    assert "MW mining" in page and "licensed VASPs" in page and "USD 90,922" in page
     doc = app_client.get("/api/v1/glance").json()
     assert doc["energy"]["id"] == pid and doc["reserve"]["btc"] is None and doc["rehearsal"] is None
     assert doc["register"]["licensed"] <= doc["register"]["on_register"] and doc["audit"]["seq"] >= 2
-    cited = load_registry().get("reserve.custody.btc_usd_2026_jan")  # the snapshot, dated by its primary source
-    assert doc["price"]["usd"] == cited.value == "91000" and doc["price"]["date"] == cited.date
+    cited = load_registry().get("energy.network.btc_price_usd")  # the snapshot, dated by its primary source
+    assert doc["price"]["usd"] == cited.value == "90922" and doc["price"]["date"] == cited.date

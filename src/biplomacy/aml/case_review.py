@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from biplomacy.aml.model.path_graph import Hop, PathGraph, path_graph
 from biplomacy.aml.model.transactions import from_columns
 from biplomacy.aml.scan import read_columns
 from biplomacy.aml.tables import AmlAlertRow, AmlCaseRow, AmlScanRow, AmlStrRow
@@ -95,6 +96,12 @@ def case_transfers(store: Store, actor: Actor, case_id: int) -> dict[str, Any]:
     rows = sorted(found.values(), key=lambda r: (r["timestamp"], r["tx_id"]))
     return {"case_id": case_id, "source": source, "transfers": rows,
             "missing": [t for t in wanted if t not in found], "unreadable_files": unread}
+
+
+def transfers_graph(transfers: dict[str, Any]) -> PathGraph:
+    """The case's readable transfers (case_transfers) as a graph to draw: accounts, arrows with amount, time, VASP."""
+    return path_graph([Hop(t["tx_id"], t["timestamp"][:16].replace("T", " "), t["from_account"], t["to_account"],
+                           f"{t['amount']:,.2f} {t['asset']}", t["vasp"]) for t in transfers["transfers"]])
 
 
 def str_csv(store: Store, actor: Actor, case_id: int) -> str:

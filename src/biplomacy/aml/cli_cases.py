@@ -35,15 +35,30 @@ def register(aml: typer.Typer) -> None:
 
     @aml.command("str-export")
     def str_export(ctx: typer.Context, ident: int = typer.Argument(..., metavar="ID"),
-                   out_file: Path = typer.Option(None, "--out", help="Write the CSV here (default: stdout).")) -> None:
-        """An escalated case's suspicious transaction report as CSV, one row per transfer (docs/aml.md)."""
+                   out_file: Path = typer.Option(None, "--out", help="Write the report here (default: stdout)."),
+                   format_: str = typer.Option("csv", "--format", help="csv (one row per transfer) or goaml (goAML "
+                                               "XML, the format FIUs take STRs in)."),
+                   rentity_id: int = typer.Option(None, "--rentity-id", min=1, max=2**31 - 1,
+                                                  help="goaml: the reporting entity's number at the FIU (default: "
+                                                       "the goaml_rentity_id setting)."),
+                   reporting_user: str = typer.Option(None, "--reporting-user", help="goaml: the filer's goAML user "
+                                                      "code, 4-50 characters (default: who escalated the case).")
+                   ) -> None:
+        """An escalated case's suspicious transaction report: CSV, one row per transfer, or goAML XML (docs/aml.md)."""
         from biplomacy.aml.case_review import str_csv
+        from biplomacy.aml.str_goaml import str_goaml
         from biplomacy.core.errors import InputError
 
         c = context.get(ctx)
-        text = str_csv(c.store(), c.actor(), ident)
+        if format_ not in ("csv", "goaml"):
+            raise InputError(f"{format_!r} is not csv or goaml", field="format")
+        if format_ == "csv":
+            text = str_csv(c.store(), c.actor(), ident)
+        else:
+            text = str_goaml(c.store(), c.actor(), ident, rentity_id=rentity_id or c.settings.goaml_rentity_id,
+                             reporting_user=reporting_user).decode("utf-8")
         if out_file is None:
-            out.print(text, end="", markup=False, highlight=False, soft_wrap=True)
+            out.print(text, end="" if text.endswith("\n") else "\n", markup=False, highlight=False, soft_wrap=True)
             return
         try:
             out_file.write_text(text, encoding="utf-8")

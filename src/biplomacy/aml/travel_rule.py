@@ -9,13 +9,14 @@ from biplomacy.aml.model.travel_rule import ThresholdRule, check_transfer
 from biplomacy.aml.results import Problem, TravelRuleCheck
 from biplomacy.core.files import read_json
 from biplomacy.core.provenance import load_registry
+from biplomacy.reserve.price import btc_price
 
 
 def default_rule(unhosted_action: str = "flag") -> ThresholdRule:
-    """The FATF threshold and USD rates from the registry (PKR per USD; BTC price, Jan 2026)."""
+    """The FATF threshold and USD rates from the registry (PKR per USD; BTC at the portal's one cited price)."""
     reg = load_registry()
     pkr_per_usd = reg.value("energy.pk.pkr_per_usd")
-    btc_usd = reg.value("reserve.custody.btc_usd_2026_jan")
+    btc_usd = btc_price().usd
     return ThresholdRule(reg.value("supervision.aml.travel_rule_threshold_usd"),
                          {"PKR": Decimal(1) / pkr_per_usd, "BTC": btc_usd, "USDT": Decimal(1), "USDC": Decimal(1)},
                          unhosted_action)

@@ -31,10 +31,16 @@ def aml_page(request: Request, actor: ActorDep, state: StateQuery = None, rule: 
              sort: SortQuery = "score", page: PageQuery = 1, per_page: PerPageQuery = 25) -> HTMLResponse:
     from biplomacy.aml.case_review import page_cases
     from biplomacy.aml.cases import list_scans
+    from biplomacy.aml.profile_store import adopted
+    from biplomacy.core.errors import PermissionDenied
 
     store = request.app.state.store  # the pages show what the API and --json print
     cases = page_cases(store, actor, state=state or None, rule=rule or None, sort=sort, page=page, per_page=per_page)
-    return render(request, "aml/index.html", scans=json_value(list_scans(store, actor)), cases=cases)
+    try:
+        profile = adopted(store, actor)
+    except PermissionDenied:  # who may read cases but not scan sees no profile line
+        profile = None
+    return render(request, "aml/index.html", scans=json_value(list_scans(store, actor)), cases=cases, profile=profile)
 
 
 @api.get("/supervision/aml/cases", summary="AML cases: filtered by state and rule, sorted, one page at a time")
@@ -48,7 +54,7 @@ def cases_api(request: Request, actor: ActorDep, state: StateQuery = None, rule:
 
 @pages.get("/supervision/aml/cases/{case_id}", response_class=HTMLResponse, summary="One AML case with its evidence")
 def case_page(request: Request, case_id: CaseId, actor: ActorDep) -> HTMLResponse:
-    from biplomacy.aml.case_review import case_transfers
+    from biplomacy.aml.case_review import case_transfers, transfers_graph
     from biplomacy.aml.cases import show_case
 
     store = request.app.state.store
@@ -57,6 +63,8 @@ def case_page(request: Request, case_id: CaseId, actor: ActorDep) -> HTMLRespons
     rows = [{**t, "timestamp": t["timestamp"][:19].replace("T", " "), "amount_text": f"{t['amount']:,.2f}",
              "vasp": t["vasp"] or "—"} for t in transfers["transfers"]]
     return render(request, "aml/case.html", case=case, transfers=transfers, transfer_rows=rows,
+                  rentity_id=request.app.state.settings.goaml_rentity_id or None,
+                  graph=transfers_graph(transfers) if transfers["transfers"] else None,
                   evidence_rows=[{"key": k.replace("_", " "), "value": _evidence_text(v)}
                                  for k, v in sorted(case["evidence"].items()) if k != "path"])
 
@@ -79,6 +87,24 @@ def str_export(request: Request, case_id: CaseId, actor: ActorDep) -> Response:
 
     return Response(str_csv(request.app.state.store, actor, case_id), media_type="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="str-case-{case_id}.csv"'})
+
+
+@api.get("/supervision/aml/cases/{case_id}/str.xml", summary="The case's suspicious transaction report as goAML XML "
+                                                               "(UNODC goAML, the format FIUs take; docs/aml.md)")
+def str_goaml_export(request: Request, case_id: CaseId, actor: ActorDep,
+                     rentity_id: Annotated[int | None, Query(ge=1, lt=2**31, description="the reporting entity's "
+                                                             "number at the FIU (default: the goaml_rentity_id setting)")]
+                     = None,
+                     reporting_user: Annotated[str | None, Query(max_length=50, description="the filer's goAML user "
+                                                                 "code (default: who escalated the case)")] = None
+                     ) -> Response:
+    from biplomacy.aml.str_goaml import str_goaml
+
+    xml = str_goaml(request.app.state.store, actor, case_id,
+                    rentity_id=rentity_id or request.app.state.settings.goaml_rentity_id,
+                    reporting_user=reporting_user or None)
+    return Response(xml, media_type="application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="str-case-{case_id}-goaml.xml"'})
 
 
 @api.post("/supervision/aml/score", summary="Score one transaction with every AML rule (incremental state, kept)")

@@ -37,6 +37,8 @@ class Settings:
     aml_future_seconds: int = 600
     # a Dask scheduler the heavy commands run on when neither --workers nor --scheduler is given (docs/scale-out.md)
     dask_scheduler: str = ""
+    # the reporting entity's number at the FIU (goAML's rentity_id), put in goAML STR exports; 0: not registered yet
+    goaml_rentity_id: int = 0
     config_file: Path | None = None
 
     @property
@@ -59,6 +61,7 @@ _ENV = {
     "BIPLOMACY_PUBLIC_URL": "public_url",
     "BIPLOMACY_AML_FUTURE_SECONDS": "aml_future_seconds",
     "BIPLOMACY_DASK_SCHEDULER": "dask_scheduler",
+    "BIPLOMACY_GOAML_RENTITY_ID": "goaml_rentity_id",
 }
 
 
@@ -131,4 +134,6 @@ def load_settings(env: Mapping[str, str] | None = None, config_file: Path | None
                           "https://portal.example.org")
     if not 0 <= settings.aml_future_seconds <= 86_400:
         raise ConfigError(f"aml_future_seconds {settings.aml_future_seconds} is out of range 0-86400")
+    if not 0 <= settings.goaml_rentity_id < 2**31:
+        raise ConfigError(f"goaml_rentity_id {settings.goaml_rentity_id} is not the positive number an FIU assigns")
     return settings

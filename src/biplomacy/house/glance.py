@@ -7,14 +7,13 @@ Bitcoin's main chain only, and a rehearsal total, when there is one, is returned
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from biplomacy.core.networks import REHEARSAL, is_rehearsal
 from biplomacy.energy.plan import adopted_plan
 from biplomacy.house.audit import head
 from biplomacy.reserve import statements as reserve_statements
-from biplomacy.reserve.holdings import btc_price
+from biplomacy.reserve.price import btc_price
 from biplomacy.reserve.transparency import public_holdings
 from biplomacy.store.db import Store
 from biplomacy.supervision.register import register_counts
@@ -48,7 +47,7 @@ def glance(store: Store) -> dict[str, Any]:
                     "points": len(reserve.history)},
         "rehearsal": None if not rehearsal.by_wallet else {
             "mark": REHEARSAL, "wallets": len(rehearsal.by_wallet), "btc": rehearsal.total_btc},
-        "price": {"usd": Decimal(str(price["usd"])), "date": price["date"], "sources": price["sources"]},
+        "price": {"usd": price.usd, "date": price.date, "sources": list(price.sources)},
         "energy": energy,
         "register": register_counts(store),
         "statement": None if statement is None else {

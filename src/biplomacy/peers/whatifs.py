@@ -36,6 +36,7 @@ from biplomacy.peers.model.bundle import content_hash
 from biplomacy.peers.model.whatifs import accumulation, to_sats, transplant_scenario, winter_share
 from biplomacy.peers.tables import WhatIfRow
 from biplomacy.reserve import policy_rules
+from biplomacy.reserve.price import PRICE_FACT, btc_price
 from biplomacy.store.db import Store
 
 SCENARIO = "pakistan-2025"
@@ -52,14 +53,19 @@ def _fact(key: str) -> dict[str, str]:
     return {"key": f.key, "value": f.value, "unit": f.unit, "date": f.date, "source": f.cite()}
 
 
-def sv_accumulation_inputs(end: str = "2028-12-31") -> dict[str, Any]:
+def sv_accumulation_inputs(store: Store | None = None, end: str = "2028-12-31") -> dict[str, Any]:
+    """The inputs, BTC valued at the portal's one price (reserve/price.py: imported, else the cited snapshot), which
+    they keep with its date so that a rerun prices the same."""
     start, lump = _event("sv-2024-12-19-purchase"), _event("sv-2025-11-18-purchase")
+    price = btc_price(store)
     return {"start": start["date"], "start_btc": start["value"], "daily_btc": "1",
             "lumps": [[lump["date"], "1090"]], "end": end,
             "profiles": ["pakistan-draft", "imf-no-accumulation"],
-            "btc_usd": _fact("reserve.custody.btc_usd_2025_close")["value"],
-            "sources": [start, lump, _fact("peers.sv.daily_addition_btc"), _fact("reserve.custody.btc_usd_2025_close"),
-                        *[_fact(k) for k in policy_rules.figure_keys()]]}
+            "btc_usd": format(price.usd, "f"), "btc_usd_date": price.date,
+            "sources": [start, lump, _fact("peers.sv.daily_addition_btc"),
+                        *[_fact(k) for k in policy_rules.figure_keys() if not price.imported or k != PRICE_FACT],
+                        *([{"key": "imported BTC price", "value": format(price.usd, "f"), "unit": "USD",
+                            "date": price.day, "source": price.date}] if price.imported else [])]}
 
 
 def run_sv_accumulation(inputs: dict[str, Any], _actor: Actor) -> dict[str, Any]:
@@ -69,7 +75,7 @@ def run_sv_accumulation(inputs: dict[str, Any], _actor: Actor) -> dict[str, Any]
     except (ValueError, TypeError, KeyError) as exc:
         raise InputError(f"the what-if's dates are not YYYY-MM-DD ({exc})", field="end") from None
     receipts = accumulation(start, end, inputs["daily_btc"], lumps)
-    price = Decimal(inputs["btc_usd"])
+    price, price_date = Decimal(inputs["btc_usd"]), str(inputs.get("btc_usd_date", ""))
     profiles = []
     for profile in inputs["profiles"]:
         held = to_sats(inputs["start_btc"])
@@ -77,7 +83,7 @@ def run_sv_accumulation(inputs: dict[str, Any], _actor: Actor) -> dict[str, Any]
         flagged = {"receipts": 0, "sats": 0}
         for r in receipts:
             held += r.sats
-            findings = policy_rules.receipt_findings(profile, r.source, r.sats, held, price)
+            findings = policy_rules.receipt_findings(profile, r.source, r.sats, held, price, price_date)
             if findings:
                 flagged["receipts"] += 1
                 flagged["sats"] += r.sats
@@ -88,7 +94,7 @@ def run_sv_accumulation(inputs: dict[str, Any], _actor: Actor) -> dict[str, Any]
                          "flagged_btc": _btc(flagged["sats"]), "receipts": len(receipts),
                          "holdings_at_end_btc": _btc(held)})
     at_lump = to_sats(inputs["start_btc"]) + sum(r.sats for r in receipts if r.day <= lumps[0][0]) if lumps else None
-    return {"profiles": profiles,
+    return {"profiles": profiles,  # the price is in the inputs (a run stored before it was dated reruns the same)
             "modelled_vs_published": None if at_lump is None else {
                 "date": lumps[0][0].isoformat(), "modelled_btc": _btc(at_lump),
                 "published_btc": _event("sv-2025-11-18-purchase")["value"],
@@ -100,7 +106,7 @@ def _btc(sats: int) -> str:
     return format(Decimal(sats) / Decimal(100_000_000), "f")
 
 
-def bt_hydro_inputs(mw: float | None = None) -> dict[str, Any]:
+def bt_hydro_inputs(_store: Store | None = None, mw: float | None = None) -> dict[str, Any]:
     start = _fact("peers.bt.hydro_mining_mw_start")
     return {"scenario": SCENARIO, "cap_mw": float(mw if mw is not None else float(start["value"])),
             "zones": ["Tarbela"], "ai_firm_mw": 0.0, "winter_months": [11, 12, 1, 2],
@@ -145,7 +151,7 @@ def _risk(doc: dict[str, Any]) -> dict[str, Any]:
                                 "share_of_days_mining", "tariff", "paths", "years", "seed") if k in doc}
 
 
-def pk_geothermal_inputs() -> dict[str, Any]:
+def pk_geothermal_inputs(_store: Store | None = None) -> dict[str, Any]:
     cost = _fact("peers.geothermal.lcoe_usd_mwh")
     return {"scenario": SCENARIO, "energy_price_usd_mwh": float(cost["value"]), "compare_tariff": "incremental-package",
             "risk": dict(RISK), "sources": [cost, _fact("peers.sv.geothermal_capacity_mw"),
@@ -181,7 +187,7 @@ def run_whatif(store: Store, actor: Actor, kind: str, **options: Any) -> dict[st
     """Run one what-if with its default inputs (adjusted by `options`), store it with its inputs, audited."""
     authorize(actor, "peers.whatif.run")
     title, make_inputs, run = _kind(kind)
-    inputs = make_inputs(**{k: v for k, v in options.items() if v is not None})
+    inputs = make_inputs(store, **{k: v for k, v in options.items() if v is not None})
     result = {"what_if": True, "title": title} | run(inputs, actor)
     now = datetime.now(UTC)
     with store.transaction() as s:

@@ -149,6 +149,19 @@ def _spend(app: typer.Typer) -> typer.Typer:
             (f"accepted: {', '.join(r.new_signers)}" if r.accepted else f"REFUSED: {r.reason}")
             + f" ({len(r.target.valid_signers)} of {r.target.threshold}, {r.target.state})"))
 
+    @spend.command("list")
+    def waiting(ctx: typer.Context, wallet: str = typer.Option(None, "--wallet", help="Only this wallet's."),
+                as_json: bool = JSON) -> None:
+        """The proposals waiting for signatures or for broadcast, oldest first (signers and the operator)."""
+        from biplomacy.reserve.spend import waiting as run
+
+        c = context.get(ctx)
+        rows = run(c.store(), c.actor(), wallet)
+        emit(rows, as_json, lambda rows: table(
+            "Spend proposals waiting", ["id", "wallet", "amount (BTC)", "to", "purpose", "signatures", "state"],
+            [(r.id, r.wallet, f"{r.amount_btc:f}", r.to, r.purpose, f"{len(r.valid_signers)} of {r.threshold}",
+              r.state) for r in rows]))
+
     @spend.command("status")
     def status(ctx: typer.Context, proposal_id: str = typer.Argument(...), as_json: bool = JSON) -> None:
         """Signatures collected, threshold, and whether the spend can be broadcast."""

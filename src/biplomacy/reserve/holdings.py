@@ -14,11 +14,10 @@ from sqlalchemy import ColumnElement, select
 from biplomacy.core.errors import InputError, Issue
 from biplomacy.core.networks import REHEARSAL, is_rehearsal
 from biplomacy.core.permissions import Actor, authorize
-from biplomacy.core.provenance import load_registry
 from biplomacy.house import audit
 from biplomacy.reserve import lineage
 from biplomacy.reserve.model import ledger, policy
-from biplomacy.reserve.model.policy_figures import policy_figures
+from biplomacy.reserve.price import btc_price, policy_figures
 from biplomacy.reserve.results import (
     HistoryPoint,
     HoldingsReport,
@@ -30,26 +29,8 @@ from biplomacy.reserve.results import (
 from biplomacy.reserve.tables import LedgerEntryRow, PriceRow, WalletRow
 from biplomacy.store.db import Store
 
-# One BTC price across the pillars (issue #18): without imported prices the reserve is valued at the same cited
-# figure the energy plans are made with (energy.network.btc_price_usd, USD 91,000, January 2026), dated to the day.
-FALLBACK_PRICE = "reserve.custody.btc_usd_2026_jan"
-FALLBACK_RATE = "reserve.custody.pkr_per_usd"
 SNAPSHOT = "btc-prices-2025.csv"
 KINDS = ("reserve", "rehearsal")
-
-
-def _prices(store: Store) -> tuple[Decimal, Decimal, str, list[dict[str, object]]]:
-    """Latest USD price and PKR/USD rate: from imported prices when there are any, else the cited registry."""
-    registry = load_registry()
-    with store.read() as session:
-        usd = session.scalars(select(PriceRow).where(PriceRow.currency == "USD").order_by(PriceRow.day.desc())).first()
-        pkr = session.scalars(select(PriceRow).where(PriceRow.currency == "PKR").order_by(PriceRow.day.desc())).first()
-        if usd is not None:
-            rate = (pkr.btc_price / usd.btc_price) if pkr is not None else registry.value(FALLBACK_RATE)
-            cited = [] if pkr is not None else registry.cited([FALLBACK_RATE])
-            return usd.btc_price, rate, f"{usd.day} ({usd.source})", cited
-    return (registry.value(FALLBACK_PRICE), registry.value(FALLBACK_RATE), registry.get(FALLBACK_PRICE).date,
-            registry.cited([FALLBACK_PRICE, FALLBACK_RATE]))
 
 
 def _kind_filter(kind: str | None) -> list[ColumnElement[bool]]:
@@ -61,19 +42,14 @@ def _kind_filter(kind: str | None) -> list[ColumnElement[bool]]:
     return [WalletRow.network == "bitcoin"] if kind == "reserve" else [WalletRow.network != "bitcoin"]
 
 
-def btc_price(store: Store) -> dict[str, object]:
-    """The one BTC price the portal shows: the latest imported price, else the cited snapshot; with its date."""
-    price, rate, day, sources = _prices(store)
-    return {"usd": price, "pkr_per_usd": rate, "date": day, "sources": sources or load_registry().cited([FALLBACK_PRICE])}
-
-
 def holdings(store: Store, wallet: str | None = None, public: bool = True, kind: str | None = None) -> HoldingsReport:
     """Every receipt, totals by wallet and source, valuation, and a history series (public: no hidden addresses).
 
     `kind` "reserve" covers the wallets on Bitcoin's main chain only, "rehearsal" the others. A report that
     covers any rehearsal wallet is marked "rehearsal" and is not valued: its coins are not national holdings.
     """
-    price, rate, price_date, sources = _prices(store)
+    one = btc_price(store)
+    price, rate, price_date, sources = one.usd, one.pkr_per_usd, one.date, list(one.sources)
     with store.read() as session:
         q = select(LedgerEntryRow, WalletRow).join(WalletRow, WalletRow.id == LedgerEntryRow.wallet_id)
         if wallet:
@@ -85,7 +61,7 @@ def holdings(store: Store, wallet: str | None = None, public: bool = True, kind:
         by_wallet: dict[str, int] = {name: 0 for name in wallets if not wallet or name == wallet}
         by_source: dict[str, int] = {}
         events: list[tuple[str, int]] = []
-        figures = policy_figures()
+        figures = policy_figures(store)
         carried = lineage.carried_sources(session)  # a sweep's or refresh's output counts under the moved sources
         for e, w in rows:
             show = not public or w.public_addresses

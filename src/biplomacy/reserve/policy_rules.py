@@ -13,7 +13,7 @@ from typing import Any
 from biplomacy.core.provenance import load_registry
 from biplomacy.reserve.model import policy
 from biplomacy.reserve.model.policy_figures import KEYS as FIGURE_KEYS
-from biplomacy.reserve.model.policy_figures import policy_figures
+from biplomacy.reserve.price import PRICE_FACT, policy_figures
 
 PROFILES = policy.PROFILES
 
@@ -34,7 +34,7 @@ def profiles_as_rules() -> dict[str, Any]:
         profiles.append({"name": name, "rules": acting})
     reg = load_registry()
     figures = [{"key": k, "value": reg.get(k).value, "unit": reg.get(k).unit, "date": reg.get(k).date,
-                "source": reg.get(k).cite()} for k in FIGURE_KEYS]
+                "source": reg.get(k).cite()} for k in figure_keys()]
     return {"profiles": profiles, "figures": figures}
 
 
@@ -48,17 +48,19 @@ def _acts_under(rule: str, profile: str) -> bool:
 
 
 def receipt_findings(profile: str, source: str, sats: int, holdings_sats: int,
-                     btc_usd: Decimal | None = None) -> list[dict[str, str]]:
+                     btc_usd: Decimal | None = None, price_date: str = "") -> list[dict[str, str]]:
     """The findings (rule, severity, message) a receipt of `sats` from `source` raises under `profile`, with the
-    holdings after it; `btc_usd` replaces the registry's BTC price in the cap test when given."""
+    holdings after it; `btc_usd` (of `price_date`) replaces the cited one price in the cap test when given."""
     policy.check_profile(profile)
     figures = policy_figures()
     if btc_usd is not None:
-        figures = replace(figures, btc_usd=btc_usd)
+        figures = replace(figures, btc_usd=btc_usd, btc_usd_date=price_date)
     ctx = policy.ReceiptContext(profile, source, sats, holdings_sats, figures)
     return [{"rule": f.rule, "severity": f.severity, "message": f.message} for f in policy.check_receipt(ctx)]
 
 
 def figure_keys() -> tuple[str, ...]:
-    """The registry keys behind the figures the rules use (for a report's sources)."""
-    return tuple(FIGURE_KEYS)
+    """The registry keys behind the figures the rules use (for a report's sources); the cap's BTC price is the
+    cited one price unless prices were imported (reserve/price.py)."""
+    return (*FIGURE_KEYS, PRICE_FACT)
+

@@ -18,7 +18,8 @@ from biplomacy.reserve import lineage
 from biplomacy.reserve import spend as reserve_spend
 from biplomacy.reserve.model import ledger, policy, timelocks
 from biplomacy.reserve.model import spend_psbt as sp
-from biplomacy.reserve.model.policy_figures import policy_figures, refresh_warning_blocks
+from biplomacy.reserve.model.policy_figures import refresh_warning_blocks
+from biplomacy.reserve.price import policy_figures
 from biplomacy.reserve.results import CoinTimelockView, SpendProposal, WalletDetail
 from biplomacy.reserve.tables import LedgerEntryRow, WalletRow
 from biplomacy.reserve.wallets import descriptor_of, load, wallet_view
@@ -109,7 +110,7 @@ def refresh(store: Store, actor: Actor, chain: ChainSource | None, name: str, wi
         primary = wallet.path("primary")
         selection, sats = sp.sweep(chosen, fee_rate, primary.threshold, len(primary.keys), wallet.is_taproot,
                                    reserve_spend.witness_of(wallet, "primary"))
-        ctx = policy.SpendContext(row.policy, sats, True, primary.threshold, len(primary.keys), "", policy_figures())
+        ctx = policy.SpendContext(row.policy, sats, True, primary.threshold, len(primary.keys), "", policy_figures(store))
         findings = policy.check_spend(ctx)
         need = policy.required_threshold(ctx)
     text = purpose.strip() or (f"refresh: roll {len(chosen)} coin(s) back into {name} before a recovery path opens "

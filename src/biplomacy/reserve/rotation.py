@@ -26,8 +26,8 @@ from biplomacy.reserve import lineage
 from biplomacy.reserve import spend as reserve_spend
 from biplomacy.reserve.model import policy, timelocks
 from biplomacy.reserve.model import spend_psbt as sp
-from biplomacy.reserve.model.policy_figures import policy_figures
 from biplomacy.reserve.model.states import OPEN_SPEND
+from biplomacy.reserve.price import policy_figures
 from biplomacy.reserve.results import RotationStarted
 from biplomacy.reserve.tables import LedgerEntryRow, RotationRow, SpendProposalRow, WalletRow
 from biplomacy.reserve.wallets import check_name, check_wallet, descriptor_of, insert_wallet, load, reveal, wallet_view
@@ -59,7 +59,7 @@ def rotate(store: Store, actor: Actor, chain: ChainSource | None, name: str, to:
             selection, sats = sp.sweep(coins.pool, fee_rate, spend_path.threshold, len(spend_path.keys),
                                        old.is_taproot, reserve_spend.witness_of(old, path))
             ctx = policy.SpendContext(row.policy, sats, True, spend_path.threshold, len(spend_path.keys), "",
-                                      policy_figures())
+                                      policy_figures(store))
             findings = policy.check_spend(ctx)
             blocked = [f for f in findings if f.severity == "block"]
             if blocked:

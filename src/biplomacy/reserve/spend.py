@@ -24,8 +24,8 @@ from biplomacy.reserve.model import ledger, policy, timelocks
 from biplomacy.reserve.model import spend_psbt as sp
 from biplomacy.reserve.model import taproot_spend as tap
 from biplomacy.reserve.model.descriptors import WalletDescriptor
-from biplomacy.reserve.model.policy_figures import policy_figures
 from biplomacy.reserve.model.states import OPEN_SPEND, SpendState
+from biplomacy.reserve.price import policy_figures
 from biplomacy.reserve.rehearsal.model import consensus as rc
 from biplomacy.reserve.results import SpendBroadcast, SpendProposal, SpendStatus
 from biplomacy.reserve.tables import AddressRow, LedgerEntryRow, SpendProposalRow, SpendSignatureRow, WalletRow
@@ -108,7 +108,7 @@ def propose(store: Store, actor: Actor, chain: ChainSource | None, name: str, to
         coins = free_coins(session, row, chain)
         is_reserve = session.scalars(select(AddressRow.id).where(AddressRow.address == to.strip())).first()
         ctx = policy.SpendContext(row.policy, sats, is_reserve is not None, spend_path.threshold,
-                                  len(spend_path.keys), approval, policy_figures())
+                                  len(spend_path.keys), approval, policy_figures(store))
         findings = policy.check_spend(ctx)
         blocked = [f for f in findings if f.severity == "block"]
         if blocked:
@@ -214,6 +214,18 @@ SPEND = signatures.Ceremony(
 unsigned_psbt = SPEND.unsigned_psbt  # signers download the PSBT, upload it signed; anyone may read the status
 submit = SPEND.submit
 status = SPEND.status
+
+
+def waiting(store: Store, actor: Actor, wallet: str | None = None) -> list[SpendStatus]:
+    """The proposals still open (collecting signatures, or ready to broadcast), oldest first: what a signer whose
+    own wallet (Electrum, Sparrow, a Coldcard) cannot know of is told here (signers and the coordinator)."""
+    SPEND.may_upload(actor)
+    with store.read() as session:
+        q = select(SpendProposalRow).where(SpendProposalRow.state.in_(OPEN_SPEND))
+        if wallet:
+            q = q.where(SpendProposalRow.wallet_id == load(session, wallet).id)
+        rows = session.scalars(q.order_by(SpendProposalRow.created_at, SpendProposalRow.id)).all()
+        return [_status(session, r) for r in rows]
 
 
 def broadcast(store: Store, actor: Actor, chain: ChainSource, proposal_id: str) -> SpendBroadcast:

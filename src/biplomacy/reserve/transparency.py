@@ -25,7 +25,8 @@ from biplomacy.reserve import statements as reserve_statement
 from biplomacy.reserve import unauthorised_spends
 from biplomacy.reserve.holdings import holdings
 from biplomacy.reserve.model.ledger import btc_amount
-from biplomacy.reserve.model.policy import PROFILES
+from biplomacy.reserve.model.policy import PROFILES, PolicyFigures, fx_cap
+from biplomacy.reserve.price import PRICE_FACT, policy_figures
 from biplomacy.reserve.refresh import wallet_details
 from biplomacy.reserve.results import HistoryPoint, HoldingsReport, PublicWallet
 from biplomacy.store.db import Store
@@ -100,6 +101,8 @@ def lifecycle(wallets: list[PublicWallet]) -> dict[str, Any]:
 
 def policy_sources(profiles: list[str]) -> list[dict[str, object]]:
     keys = [k for p in profiles if p in PROFILES for k in POLICY_FACTS[p]]
+    if "pakistan-draft" in profiles:
+        keys.append(PRICE_FACT)  # the cap is valued at the one price (cited unless prices were imported)
     return load_registry().cited(keys)
 
 
@@ -136,6 +139,7 @@ class PublicView:
     statement: dict[str, Any] | None  # the latest final statement, as published
     profiles: list[str] = field(default_factory=list)
     unauthorised: list[dict[str, Any]] = field(default_factory=list)  # spends no approved proposal accounts for
+    figures: PolicyFigures | None = None  # the policy rules' figures (the cap's price is the view's one price)
     rendered: dict[tuple[str, str], bytes] = field(default_factory=dict)  # the page's HTML by (name, role) looking
 
     @cached_property
@@ -160,7 +164,17 @@ class PublicView:
                                  for r in (data, rehearsal) for e in r.flagged],
                 "facts": policy_sources(self.profiles), "lifecycle": lifecycle(self.wallets),
                 "unauthorised_rows": self.unauthorised, "enforcement_rows": enforcement_rows(self.profiles),
-                "audit_head": None if self.head is None else self.head[1]}
+                "audit_head": None if self.head is None else self.head[1], "cap": self.cap}
+
+    @cached_property
+    def cap(self) -> dict[str, Any] | None:
+        """The Pakistan draft's FX cap when that profile is in force: USD, and BTC at the one price (its date)."""
+        if "pakistan-draft" not in self.profiles or self.figures is None:
+            return None
+        figures = replace(self.figures, btc_usd=self.data.price_usd, btc_usd_date=self.data.price_date)
+        usd, btc = fx_cap(figures)
+        return {"usd": usd, "btc": btc, "share": figures.cap_share_of_fx, "fx_reserves_usd": figures.fx_reserves_usd,
+                "price_usd": self.data.price_usd, "price_date": self.data.price_date}
 
     @cached_property
     def holdings_json(self) -> bytes:
@@ -181,7 +195,7 @@ def public_view(store: Store, head: Head) -> PublicView:
     data, rehearsal = public_holdings(store, "reserve"), public_holdings(store, "rehearsal")
     wallets = public_wallets(store, replace(data, by_wallet=data.by_wallet + rehearsal.by_wallet))
     return PublicView(head, data, rehearsal, wallets, reserve_statement.latest(store),
-                      sorted({w.policy for w in wallets}), unauthorised_spends.listed(store))
+                      sorted({w.policy for w in wallets}), unauthorised_spends.listed(store), figures=policy_figures(store))
 
 
 CHAIN, PROCEDURE = "the chain (the wallet's script)", "procedure (the app and its officers)"

@@ -22,8 +22,9 @@ from biplomacy.house import audit
 from biplomacy.reserve import lineage, unauthorised_spends
 from biplomacy.reserve.model import ledger, policy, recovery_policy, timelocks
 from biplomacy.reserve.model.descriptors import SpendPath, WalletDescriptor
-from biplomacy.reserve.model.policy_figures import min_path_keys, policy_figures, refresh_warning_blocks
+from biplomacy.reserve.model.policy_figures import min_path_keys, refresh_warning_blocks
 from biplomacy.reserve.model.recovery_policy import parse_wallet
+from biplomacy.reserve.price import policy_figures
 from biplomacy.reserve.results import AddressIssued, Classification, PathView, SyncResult, UnspentCoin, WalletView
 from biplomacy.reserve.tables import AddressRow, LedgerEntryRow, WalletRow
 from biplomacy.store.db import Store
@@ -112,7 +113,7 @@ def add_wallet(store: Store, actor: Actor, network: str, name: str, descriptor: 
     wallet = check_wallet(network, descriptor, profile)
     if on_chain:
         for path in wallet.spend_paths:
-            if beyond := policy.beyond_the_script(profile, path.threshold, len(path.keys), policy_figures()):
+            if beyond := policy.beyond_the_script(profile, path.threshold, len(path.keys), policy_figures(store)):
                 raise PolicyViolation(
                     f"policy {profile} cannot hold on chain with the {path.name} path's {path.threshold}-of-"
                     f"{len(path.keys)}: " + "; ".join(beyond) + " (without --on-chain these rules hold by procedure "
@@ -229,6 +230,7 @@ def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> SyncResul
         start_tip = row.synced_height
     tip = chain.tip_height()
     mine, history, nexts = scan(chain, wallet, start, gap)
+    figures = policy_figures(store)  # the cap at the portal's one BTC price, read before the write
     with store.transaction() as session:
         row = load(session, name)
         rows = {(e.txid, e.vout): e for e in session.scalars(select(LedgerEntryRow)
@@ -261,7 +263,7 @@ def sync(store: Store, actor: Actor, chain: ChainSource, name: str) -> SyncResul
         confirmed, live = ledger.balances({status: int(total or 0) for status, total in session.execute(
             select(LedgerEntryRow.status, func.sum(LedgerEntryRow.sats))
             .where(LedgerEntryRow.wallet_id == row.id).group_by(LedgerEntryRow.status))})
-        findings = _receipt_findings(row.policy, update.new, live)
+        findings = _receipt_findings(row.policy, update.new, live, figures)
         moved = _timelock_moves(session, row, wallet, start_tip, tip)
         if moved:  # coins came near (or reached) a recovery path: the public page's warnings change with the log
             audit.record(session, actor=actor.name, action="reserve.timelock.warning", subject=name,
@@ -296,8 +298,8 @@ def _timelock_moves(session: Session, row: WalletRow, wallet: WalletDescriptor, 
     return {"open": list(now["open"]), "near": list(now["near"]), "within_blocks": within}
 
 
-def _receipt_findings(profile: str, new: list[ledger.Coin], holdings: int) -> list[policy.Finding]:
-    figures = policy_figures()
+def _receipt_findings(profile: str, new: list[ledger.Coin], holdings: int,
+                      figures: policy.PolicyFigures) -> list[policy.Finding]:
     out: list[policy.Finding] = []
     for coin in new:
         out += policy.check_receipt(policy.ReceiptContext(profile, coin.source, coin.sats, holdings, figures))

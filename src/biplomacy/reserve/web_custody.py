@@ -163,10 +163,19 @@ def add_custody_routes(api: APIRouter, pages: APIRouter) -> None:
     @pages.get("/reserve/wallets/{name}", response_class=HTMLResponse,
                summary="A reserve wallet: its policy in words, coins against their timelocks, predecessors")
     def wallet_page(request: Request, name: Name) -> HTMLResponse:
+        from biplomacy.core.errors import PermissionDenied
         from biplomacy.reserve.refresh import wallet_detail
+        from biplomacy.reserve.spend import waiting
 
-        detail = wallet_detail(request.app.state.store, current_actor(request), None, name)
+        actor = current_actor(request)
+        detail = wallet_detail(request.app.state.store, actor, None, name)
+        try:  # signers and the operator see what waits for them; the public does not
+            pending = [{"id": r.id, "amount": f"{r.amount_btc:f}", "to": r.to, "purpose": r.purpose,
+                        "path": r.path, "signatures": f"{len(r.valid_signers)} of {r.threshold}", "state": r.state}
+                       for r in waiting(request.app.state.store, actor, name)]
+        except PermissionDenied:
+            pending = None
         rows = [{"coin": f"{c.txid}:{c.vout}", "btc": f"{c.btc:f}", "height": c.height, "path": c.path,
                  "opens_at": c.opens_at, "left": "open now" if c.blocks_left == 0 else f"{c.blocks_left:,}"
                  + (" (refresh)" if c.warn else "")} for c in detail.coins]
-        return render(request, "reserve/wallet.html", detail=detail, coin_rows=rows)
+        return render(request, "reserve/wallet.html", detail=detail, coin_rows=rows, pending=pending)

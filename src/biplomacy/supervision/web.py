@@ -53,7 +53,8 @@ def entity_page(request: Request, reference: str, as_of: AsOf = None) -> HTMLRes
     entry = next((e for e in view.entities if e.reference == reference.upper()), None)
     if entry is None:
         raise NotFound(f"{reference} is not on the register as of {view.as_of}", field="reference")
-    return render(request, "supervision/entity.html", view=view, e=entry, history=[h.to_json() for h in entry.history])
+    return render(request, "supervision/entity.html", view=view, e=entry, history=[{**h.to_json(), "status": h.to_json()["status"].replace("_", " ")}  # in words
+                           for h in entry.history])
 
 
 @pages.get("/supervision/dashboard", response_class=HTMLResponse, summary="Returns across VASPs (supervisors)")

@@ -8,7 +8,7 @@ import pytest
 
 from biplomacy.core.errors import InputError
 from biplomacy.reserve.model import policy
-from biplomacy.reserve.model.policy_figures import policy_figures
+from biplomacy.reserve.price import policy_figures
 
 FIG = policy_figures()
 BTC = 100_000_000

@@ -30,6 +30,8 @@ def test_three_demo_signers_sign_a_rehearsal_spend_with_the_helper_and_it_broadc
                       "--purpose", "rehearse a move", "--json"))
     psbt = tmp_path / "proposal.psbt"
     psbt.write_text(proposal["psbt"], encoding="utf-8")
+    waiting = ok(cli("reserve", "spend", "list", "--wallet", "rehearsal", "--json"))  # what a signer is told waits
+    assert [(w["id"], w["purpose"], w["valid_signers"]) for w in waiting] == [(proposal["id"], "rehearse a move", [])]
     stranger = cli("reserve", "rehearsal-signer", "sign", "--key", str(tmp_path / "mine.key"), "--psbt", str(psbt),
                    "--out", str(tmp_path / "x.psbt"), "--json")
     assert stranger.exit_code == 2 and "signs none of the PSBT's inputs" in stranger.stderr
@@ -40,7 +42,9 @@ def test_three_demo_signers_sign_a_rehearsal_spend_with_the_helper_and_it_broadc
         assert done["inputs_signed"] >= 1
         assert ok(cli("reserve", "spend", "submit", proposal["id"], "--psbt", str(signed), "--json"))["accepted"]
     assert ok(cli("reserve", "spend", "status", proposal["id"], "--json"))["ready"] is True
+    assert ok(cli("reserve", "spend", "list", "--json"))[0]["ready"] is True
     assert len(ok(cli("reserve", "spend", "broadcast", proposal["id"], "--json"))["txid"]) == 64
+    assert ok(cli("reserve", "spend", "list", "--json")) == []  # broadcast: nothing waits any more
 
 
 def test_the_rehearsal_signer_is_refused_on_mainnet_and_with_a_mainnet_key(cli: Any, tmp_path: Path,

@@ -25,7 +25,8 @@ class PolicyFigures:
     tier_btc: tuple[Decimal, ...]  # spends above tier_btc[k] need M + k + 1 signatures (capped at N)
     fx_reserves_usd: Decimal
     cap_share_of_fx: Decimal  # e.g. 0.05: holdings may not pass 5 % of FX reserves
-    btc_usd: Decimal
+    btc_usd: Decimal  # the one BTC price of the portal (reserve/price.py)
+    btc_usd_date: str = ""  # the day of that price, named in the cap's flag
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,12 @@ def pakistan_quorum_tier(ctx: SpendContext) -> list[Finding]:
     return []
 
 
+def fx_cap(figures: PolicyFigures) -> tuple[Decimal, Decimal]:
+    """The Pakistan draft's cap on holdings: in USD (a share of FX reserves), and in BTC at the figures' price."""
+    usd = figures.fx_reserves_usd * figures.cap_share_of_fx
+    return usd, (usd / figures.btc_usd).quantize(Decimal("0.00000001"))
+
+
 def pakistan_fx_cap(ctx: ReceiptContext) -> list[Finding]:
     """Pakistan draft: holdings above a share of FX reserves are flagged (assumption-labelled cap)."""
     if ctx.profile != "pakistan-draft":
@@ -126,8 +133,10 @@ def pakistan_fx_cap(ctx: ReceiptContext) -> list[Finding]:
     value = Decimal(ctx.holdings_sats) / SATS_PER_BTC * ctx.figures.btc_usd
     cap = ctx.figures.fx_reserves_usd * ctx.figures.cap_share_of_fx
     if value > cap:
-        return [Finding("pakistan-draft", "flag", f"holdings worth USD {value:,.0f} pass the cap of USD {cap:,.0f} "
-                                                  f"({ctx.figures.cap_share_of_fx:%} of FX reserves)")]
+        priced = f"BTC at USD {ctx.figures.btc_usd:,.0f}" + (f", price of {ctx.figures.btc_usd_date}"
+                                                              if ctx.figures.btc_usd_date else "")
+        return [Finding("pakistan-draft", "flag", f"holdings worth USD {value:,.0f} ({priced}) pass the cap of USD "
+                                                  f"{cap:,.0f} ({ctx.figures.cap_share_of_fx:%} of FX reserves)")]
     return []
 
 
