@@ -266,3 +266,23 @@ def test_a_worker_that_cannot_start_says_why_and_is_not_restarted_in_a_loop(
         app_from_environment()
     assert exited.value.code == STARTUP_FAILURE  # uvicorn's supervisor then stops instead of restarting it
     assert "the portal cannot start" in caplog.text and "biplomacy db upgrade" in caplog.text
+
+
+def test_serve_stops_with_a_clear_error_when_its_workers_cannot_start(tmp_path: Path) -> None:
+    """The supervisor does not restart a worker that failed at start (it would fail the same way): the portal
+    stops, and serve says so (exit 2), the worker's own reason in its log."""
+    script = ("import sys\n"
+              "from biplomacy.cli.serve import serve_workers\n"
+              "from biplomacy.core.config import load_settings\n"
+              "from biplomacy.core.errors import ConfigError\n"
+              "try:\n"
+              f"    serve_workers('127.0.0.1', {_free_port()}, 2, load_settings())\n"
+              "except ConfigError as exc:\n"
+              "    print(exc, file=sys.stderr)\n"
+              "    sys.exit(2)\n")
+    env = {**os.environ, "BIPLOMACY_DATABASE_URL": f"sqlite:///{tmp_path / 'never-migrated.sqlite3'}",
+           "BIPLOMACY_VAR_DIR": str(tmp_path / "var")}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "the portal cannot start" in done.stderr and "biplomacy db upgrade" in done.stderr
+    assert "a portal worker could not start" in done.stderr and "Traceback" not in done.stderr
