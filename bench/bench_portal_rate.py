@@ -6,8 +6,8 @@ What it does, on loopback only (127.0.0.1; nothing else is contacted):
    for a rerun with --reuse);
 2. for each --workers count: `biplomacy serve --workers N`, every public read (web/page_cache.PUBLIC_ROUTES with
    the demo's ids) visited once, then loaded in turn at --rate requests/s for --seconds: once with nothing
-   else going on, once while this process makes an audited write every 0.5 s (each write moves the audit head,
-   so every worker renders each page afresh);
+   else going on, once while this process makes an audited write every --write-every seconds (each write moves
+   the audit head, so every worker renders each of the ~30 pages afresh);
 3. requests sent, p50, p99, the highest latency and errors (a status other than 200, a connection error or no
    answer within 10 s), with the load average before and after.
 
@@ -20,7 +20,7 @@ streams like bench_portal.py's (docs/adr/0011), sharing the machine's cores with
 Run (a throw-away PostgreSQL from scripts/pg.sh):
   bash -c 'source scripts/pg.sh && pg_start && trap pg_stop EXIT &&
            .venv/bin/python bench/bench_portal_rate.py --database-url "$BIPLOMACY_TEST_POSTGRES_URL"'
-  [--workers 1 2] [--rate 500] [--seconds 15] [--connections 64] [--no-record]
+  [--workers 1 2] [--rate 500] [--seconds 15] [--connections 64] [--write-every 1] [--reuse] [--no-record]
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ RESULTS = Path(__file__).with_name("RESULTS-scale.md")
 SECTION = "## Portal, several workers"
 VENV_BIN = Path(sys.executable).parent
 TIMEOUT_S = 10.0
-WRITE_EVERY_S = 0.5
 
 
 async def _answer(reader: asyncio.StreamReader) -> int:
@@ -140,8 +139,8 @@ def serving(env: dict[str, str], workers: int) -> Iterator[int]:
 
 
 @contextmanager
-def writing(url: str) -> Iterator[list[int]]:
-    """A thread making one audited write (a new auditor account) every WRITE_EVERY_S while the block runs."""
+def writing(url: str, every: float) -> Iterator[list[int]]:
+    """A thread making one audited write (a new auditor account) every `every` seconds while the block runs."""
     from biplomacy.core.permissions import LOCAL_ADMIN
     from biplomacy.house import users
     from biplomacy.store.db import Store, make_engine
@@ -150,7 +149,7 @@ def writing(url: str) -> Iterator[list[int]]:
     stop, count = threading.Event(), [0]
 
     def write() -> None:
-        while not stop.wait(WRITE_EVERY_S):
+        while not stop.wait(every):
             users.add_user(store, LOCAL_ADMIN, f"bench-writer-{time.time_ns()}", "auditor")
             count[0] += 1
 
@@ -192,10 +191,10 @@ def run_workers(env: dict[str, str], url: str, workers: int, args: argparse.Name
             for _ in range(workers * 3):  # every worker renders its own first view
                 get(base, p)
         for label, writes in (("public reads, in turn", False),
-                              (f"public reads, an audited write every {WRITE_EVERY_S:g} s", True)):
+                              (f"public reads, an audited write every {args.write_every:g} s", True)):
             load_before = os.getloadavg()[0]
             if writes:
-                with writing(url) as count:
+                with writing(url, args.write_every) as count:
                     r = asyncio.run(fixed_rate(port, paths, args.rate, args.seconds, args.connections))
                 label += f" ({count[0]} writes)"
             else:
@@ -217,11 +216,14 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500.0, help="requests per second")
     parser.add_argument("--seconds", type=float, default=15.0, help="seconds of load per row")
     parser.add_argument("--connections", type=int, default=64, help="most keep-alive connections")
+    parser.add_argument("--write-every", type=float, default=1.0, help="seconds between audited writes")
     parser.add_argument("--no-record", action="store_true", help="print only; do not append to RESULTS")
     args = parser.parse_args()
     if not (args.database_url.startswith("postgresql") and 1 <= args.rate <= 20_000 and 0 < args.seconds <= 120
-            and 1 <= args.connections <= 512 and all(1 <= w <= 8 for w in args.workers)):
-        raise SystemExit("bounds: a postgresql URL, 1-20,000 requests/s, 0-120 s, 1-512 connections, 1-8 workers")
+            and 1 <= args.connections <= 512 and all(1 <= w <= 8 for w in args.workers)
+            and 0.05 <= args.write_every <= 60):
+        raise SystemExit("bounds: a postgresql URL, 1-20,000 requests/s, 0-120 s, 1-512 connections, 1-8 workers, "
+                         "a write every 0.05-60 s")
     url = demo_database(args.database_url, args.db_name, args.reuse)
     env = {**os.environ, "BIPLOMACY_DATABASE_URL": url, "BIPLOMACY_SECRET_KEY": os.urandom(32).hex()}
     uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
