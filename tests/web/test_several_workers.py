@@ -76,7 +76,9 @@ def serving(env: dict[str, str], workers: int = 1) -> Iterator[tuple[str, subpro
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
+                if process.poll() is None:
+                    os.killpg(process.pid, signal.SIGKILL)  # its workers too: they hold stderr open
+                process.wait()
                 pytest.fail(f"the portal did not start: {process.stderr.read().decode() if process.stderr else ''}")
             time.sleep(0.2)
         yield base, process

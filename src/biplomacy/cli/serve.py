@@ -37,6 +37,9 @@ def check_secret(settings: Settings, host: str) -> None:
                       field="secret_key")
 
 
+HEALTHCHECK_S = 30  # seconds a worker may take to answer its supervisor's ping (uvicorn's default: 5)
+
+
 def check_workers(settings: Settings, workers: int) -> None:
     """Several worker processes share only what is in the database: the audit chain, sessions, login and
     compute throttles and jobs are kept there for that. SQLite lets one writer in at a time and refuses a
@@ -59,8 +62,11 @@ def serve_workers(host: str, port: int, workers: int, settings: Settings) -> Non
     os.environ["BIPLOMACY_DATABASE_URL"] = settings.effective_database_url
     if settings.config_file is not None:
         os.environ["BIPLOMACY_CONFIG"] = str(settings.config_file)
+    # A worker that does not answer the supervisor's ping within timeout_worker_healthcheck is killed as hung;
+    # uvicorn's 5 s killed workers still starting (importing) on a busy machine, over and over.
     config = uvicorn.Config("biplomacy.web.app:app_from_environment", factory=True, host=host, port=port,
-                            workers=workers, log_level="info", access_log=False, proxy_headers=False)
+                            workers=workers, log_level="info", access_log=False, proxy_headers=False,
+                            timeout_worker_healthcheck=HEALTHCHECK_S)
     supervisor = Multiprocess(config, sockets=[config.bind_socket()])
     supervisor.run()
     if any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes):
