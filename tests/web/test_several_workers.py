@@ -132,9 +132,15 @@ def test_concurrent_audited_writes_on_two_processes_leave_one_unbroken_chain(
     before = _chain(store)
     assert before.ok and before.count > 0
     with serving(env) as (first, _), serving(env) as (second, _):
+        for base in (first, second):  # each process renders and keeps the public audit head at this head
+            assert httpx.get(f"{base}/api/v1/audit/head").json()["seq"] == before.count
         codes = _write_many([first, second], token, WRITERS, WRITES_EACH)
+        # Page caches are keyed by the head each process reads from the database on every request: neither
+        # serves what it kept before the other's writes.
+        heads = [httpx.get(f"{base}/api/v1/audit/head").json() for base in (first, second)]
     assert codes == [201] * (WRITERS * WRITES_EACH)
     after = _chain(store)
+    assert heads == [{"hash": after.head_hash, "seq": after.count}] * 2
     assert after.ok, after.reason  # one writer order: no two entries with one seq or one prev_hash
     assert after.count == before.count + WRITERS * WRITES_EACH  # exactly one entry per write, none lost
     assert _sends(store) == WRITERS * WRITES_EACH
