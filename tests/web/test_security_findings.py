@@ -16,9 +16,10 @@ from fastapi.testclient import TestClient
 
 from biplomacy.core.permissions import LOCAL_ADMIN
 from biplomacy.house import users
-from biplomacy.web.auth import COOKIE_NAME, LoginThrottle
+from biplomacy.house.login_throttle import LoginThrottle
+from biplomacy.house.rate_buckets import TokenBuckets
+from biplomacy.web.auth import COOKIE_NAME
 from biplomacy.web.body_limit import ANONYMOUS_MAX_BYTES, BodyLimit
-from biplomacy.web.rate_limit import TokenBuckets
 from tests.sessions import sign_in
 
 PASSWORD = "correct horse battery staple"
@@ -81,8 +82,8 @@ def test_finding_login_costs_one_scrypt_for_unknown_and_known_names(app_client: 
 
 def test_finding_one_name_failing_from_an_address_does_not_lock_out_the_others(app_client: TestClient) -> None:
     """The per-address lockout blocked other users; a name that logged in from the address keeps access."""
-    app_client.app.state.login_throttle = LoginThrottle(per_address=6)  # type: ignore[attr-defined]
     store = app_client.app.state.store  # type: ignore[attr-defined]
+    app_client.app.state.login_throttle = LoginThrottle(store, per_address=6)  # type: ignore[attr-defined]
     users.add_user(store, LOCAL_ADMIN, "sana", "supervisor", password=PASSWORD)
     users.add_user(store, LOCAL_ADMIN, "omar", "analyst", password=PASSWORD)
     assert _log_in(app_client, "omar") == 303  # omar works from this address (the office's NAT)
@@ -132,16 +133,18 @@ def test_an_oversized_body_gets_413_through_the_portal(app_client: TestClient) -
 
 def test_finding_the_monte_carlo_endpoint_is_rate_limited(app_client: TestClient) -> None:
     # A run is a job (#21): a new run spends a token; asking again for the same run does not.
-    app_client.app.state.compute_buckets = TokenBuckets(per_minute=1, burst=1)  # type: ignore[attr-defined]
+    store = app_client.app.state.store  # type: ignore[attr-defined]
+    app_client.app.state.compute_buckets = TokenBuckets(store, per_minute=1, burst=1)  # type: ignore[attr-defined]
     codes = [app_client.get("/api/v1/energy/risk", params={"paths": 10, "years": 0.1}).status_code for _ in range(3)]
     assert codes[0] == 202 and set(codes[1:]) <= {200, 202}
     limited = app_client.get("/api/v1/energy/risk", params={"paths": 10, "years": 0.1, "seed": 2})
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
 
 
-def test_the_token_buckets_refill_and_cap_the_whole_portal() -> None:
+def test_the_token_buckets_refill_and_cap_the_whole_portal(store) -> None:  # type: ignore[no-untyped-def]
     now = [0.0]
-    buckets = TokenBuckets(per_minute=60, burst=1, global_per_minute=60, global_burst=2, clock=lambda: now[0])
+    buckets = TokenBuckets(store, per_minute=60, burst=1, global_per_minute=60, global_burst=2,
+                           clock=lambda: now[0])
     assert buckets.take("a") is None and buckets.take("a") == 1
     assert buckets.take("b") is None and buckets.take("c") is not None  # the portal's own budget is spent
     now[0] += 2

@@ -7,9 +7,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from biplomacy.core.permissions import LOCAL_ADMIN, Actor
-from biplomacy.house import users
-from biplomacy.web import auth
-from biplomacy.web.auth import COOKIE_NAME, LoginThrottle, issue_session
+from biplomacy.house import login_throttle, users
+from biplomacy.house.login_throttle import LoginThrottle
+from biplomacy.store.db import Store
+from biplomacy.web.auth import COOKIE_NAME, issue_session
 
 PASSWORD = "correct horse battery staple"
 
@@ -86,7 +87,8 @@ class Clock:
 
 def _throttled(client: TestClient, **kw: object) -> Clock:
     clock = Clock()
-    client.app.state.login_throttle = LoginThrottle(clock=clock, **kw)  # type: ignore[attr-defined, arg-type]
+    store = client.app.state.store  # type: ignore[attr-defined]
+    client.app.state.login_throttle = LoginThrottle(store, clock=clock, **kw)  # type: ignore[attr-defined, arg-type]
     return clock
 
 
@@ -106,7 +108,7 @@ def test_five_failed_logins_lock_that_name_from_that_address_with_retry_after(ap
     assert _log_in(app_client, "other", "guess") == 401  # another name from the same address may still try
     assert app_client.get("/healthz").status_code == 200 and app_client.get("/reserve").status_code == 200
 
-    clock.now = 1010 + auth.WINDOW_SECONDS  # the oldest failure leaves the window
+    clock.now = 1010 + login_throttle.WINDOW_SECONDS  # the oldest failure leaves the window
     assert _log_in(app_client, "sana") == 303
     assert _me(app_client)["signed_in"] is True
 
@@ -129,9 +131,9 @@ def test_one_address_guessing_many_names_is_throttled_too(app_client: TestClient
     assert _log_in(app_client, "user99", "guess") == 429
 
 
-def test_the_throttle_keys_by_address_and_forgets_old_failures() -> None:
+def test_the_throttle_keys_by_address_and_forgets_old_failures(store: Store) -> None:
     clock = Clock()
-    t = LoginThrottle(max_failures=2, per_address=100, window=60, clock=clock)
+    t = LoginThrottle(store, max_failures=2, per_address=100, window=60, clock=clock)
     t.failed("sana", "10.0.0.1")
     t.failed("sana", "10.0.0.1")
     assert t.retry_after("sana", "10.0.0.1") == 60

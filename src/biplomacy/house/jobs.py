@@ -91,7 +91,10 @@ def claim(store: Store, kind: str, key: str, client: str, *, now: datetime | Non
     was abandoned (taken over); False when it is done or another runner has it under way."""
     at = now or datetime.now(UTC)
     with store.transaction() as s:
-        row = s.execute(select(JobRow).where(JobRow.kind == kind, JobRow.key == key)).scalar_one_or_none()
+        # FOR UPDATE: two workers taking over one failed or abandoned job wait for each other here; the second
+        # then reads the first's claim (PostgreSQL re-reads a locked row) and does not run it twice.
+        row = s.execute(select(JobRow).where(JobRow.kind == kind, JobRow.key == key).with_for_update()
+                        ).scalar_one_or_none()
         if row is not None:
             abandoned = row.status in ACTIVE and _aware(row.updated_at) < at - STALE_AFTER
             if row.status == "done" or (row.status in ACTIVE and not abandoned):

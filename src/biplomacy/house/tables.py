@@ -1,10 +1,11 @@
-"""Core tables: the hash-chained audit log, users and their hashed API tokens, and the portal's jobs."""
+"""Core tables: the hash-chained audit log, users and their hashed API tokens, the portal's jobs, and the counts
+its throttles share between worker processes (failed logins, compute tokens)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from biplomacy.store.db import Base
@@ -86,3 +87,37 @@ class JobRow(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class LoginFailureRow(Base):
+    """One failed (or in-flight) login counted against a key: a digest of (name, address) or of the address
+    (migration 0011_throttles). Times are Unix seconds, so every worker process counts on one clock; rows older
+    than the throttle's window are deleted as new ones come."""
+
+    __tablename__ = "house_login_failures"
+    __table_args__ = (Index("ix_house_login_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    key: Mapped[str] = mapped_column(String(32))
+    at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class LoginTrustRow(Base):
+    """A name that logged in from an address (a digest of both), and when: spared that address's count."""
+
+    __tablename__ = "house_login_trusted"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class RateBucketRow(Base):
+    """A token bucket of the portal's compute budget (a digest of the client's address, or "*" for the whole
+    portal): tokens left at Unix time `at`, refilled continuously."""
+
+    __tablename__ = "house_rate_buckets"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    at: Mapped[float] = mapped_column(Float, index=True)

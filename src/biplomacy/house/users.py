@@ -115,7 +115,8 @@ def set_role(store: Store, actor: Actor, name: str, role: str, lei: str | None =
         row = _find(s, name)
         bound = _binding(s, role, lei)
         before = {"role": row.role, "lei": row.lei}
-        row.role, row.lei, row.session_version = role, bound, row.session_version + 1
+        row.role, row.lei = role, bound
+        _bump(row)
         record(s, actor=actor.name, action="users.role", subject=f"user/{name}",
                payload={"from": before, "to": {"role": role, "lei": bound}})
         return _user(row)
@@ -128,7 +129,8 @@ def set_active(store: Store, actor: Actor, name: str, active: bool) -> User:
         row = _find(s, name)
         if row.active == active:
             raise InputError(f"name: user {name!r} is already {'enabled' if active else 'disabled'}", field="name")
-        row.active, row.session_version = active, row.session_version + 1
+        row.active = active
+        _bump(row)
         record(s, actor=actor.name, action="users.enable" if active else "users.disable",
                subject=f"user/{name}", payload={})
         return _user(row)
@@ -151,7 +153,8 @@ def bind_keys(store: Store, actor: Actor, name: str, fingerprints: list[str]) ->
         if row.role != "signer":
             raise InputError(f"name: {name} is a {row.role}; only a signer is tied to keys", field="name")
         before = row.key_fingerprints
-        row.key_fingerprints, row.session_version = ",".join(found), row.session_version + 1
+        row.key_fingerprints = ",".join(found)
+        _bump(row)
         record(s, actor=actor.name, action="users.keys", subject=f"user/{name}",
                payload={"from": before.split(",") if before else [], "to": list(found)})
     return found
@@ -179,10 +182,20 @@ def list_users(store: Store, actor: Actor) -> list[User]:
 
 
 def _find(s, name: str) -> UserRow:  # type: ignore[no-untyped-def]
-    row = s.execute(select(UserRow).where(UserRow.name == name)).scalar_one_or_none()
+    """The user's row, locked until the transaction ends (PostgreSQL: FOR NO KEY UPDATE, which rows referring to
+    the user do not wait for), so that two changes of one user on different worker processes apply one after
+    the other, each to what the other left."""
+    row = s.execute(select(UserRow).where(UserRow.name == name).with_for_update(key_share=True)).scalar_one_or_none()
     if row is None:
         raise NotFound(f"user {name!r} does not exist", field="name")
     return row  # type: ignore[no-any-return]
+
+
+def _bump(row: UserRow) -> None:
+    """End the user's open portal sessions: the session version moves on by one, computed by the database at
+    write time (`session_version + 1`), so two changes at once (a logout on one worker, a password change on
+    another) both move it and no cookie issued in between survives the second."""
+    row.session_version = UserRow.session_version + 1  # type: ignore[assignment]
 
 
 def issue_token(store: Store, actor: Actor, name: str, label: str = "") -> tuple[int, str]:
@@ -247,9 +260,11 @@ def set_password(store: Store, actor: Actor, name: str, password: str) -> User:
         raise InputError("password: use at least 10 characters", field="password")
     if len(password) > 1000:
         raise InputError("password: use at most 1000 characters", field="password")
+    hashed = hash_password(password)  # scrypt before the row is locked
     with store.transaction() as s:
         row = _find(s, name)
-        row.password_hash, row.session_version = hash_password(password), row.session_version + 1
+        row.password_hash = hashed
+        _bump(row)
         record(s, actor=actor.name, action="users.password", subject=f"user/{name}", payload={})
         return _user(row)
 
@@ -260,7 +275,7 @@ def end_sessions(store: Store, actor: Actor, name: str, why: str = "logout") -> 
         authorize(actor, "users.manage")
     with store.transaction() as s:
         row = _find(s, name)
-        row.session_version += 1
+        _bump(row)
         record(s, actor=actor.name, action="users.sessions.end", subject=f"user/{name}", payload={"why": why})
 
 

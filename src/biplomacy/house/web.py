@@ -130,17 +130,17 @@ def login(
         return render(request, "login.html", status_code=422, next_path=target, name=name,
                       error="Enter your user name and password.")
     throttle, address = login_throttle(request), client_address(request)
-    if wait := throttle.retry_after(name, address):
+    attempt = throttle.attempt(name, address)  # counted as a failure now (on every worker) unless refused
+    if wait := attempt.wait:
         refused = render(request, "login.html", status_code=429, next_path=target, name=name,
                          error=f"Too many failed logins for this name from your address; try again in {wait} s.")
         refused.headers["Retry-After"] = str(wait)
         return refused
     found = users.authenticate_session(request.app.state.store, name.strip(), password)
     if found is None:
-        throttle.failed(name, address)
         return render(request, "login.html", status_code=401, next_path=target, name=name,
                       error="That user name and password do not match an active account.")
-    throttle.succeeded(name, address)
+    throttle.succeeded(name, address, attempt)
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(request, response, *found)
     return response

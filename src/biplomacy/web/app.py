@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -174,10 +175,18 @@ def create_app(settings: Settings) -> FastAPI:
 def app_from_environment() -> FastAPI:
     """The portal for the environment's settings (BIPLOMACY_*, biplomacy.toml), for running several worker
     processes under uvicorn: `uvicorn biplomacy.web.app:app_from_environment --factory --workers 2`."""
+    from uvicorn.config import STARTUP_FAILURE
+
     from biplomacy.core.config import load_settings
     from biplomacy.store.migrate import check_migrated
 
-    settings = load_settings()
-    app = create_app(settings)
-    check_migrated(app.state.store)  # as `biplomacy serve` does: an unmigrated database is refused at start
+    try:
+        settings = load_settings()
+        app = create_app(settings)
+        check_migrated(app.state.store)  # as `biplomacy serve` does: an unmigrated database is refused at start
+    except BiplomacyError as exc:
+        # One clear line, and the exit code that tells uvicorn's supervisor not to restart this worker in a
+        # loop (the next one would fail the same way): the whole portal stops and says why.
+        logging.getLogger("uvicorn.error").error("the portal cannot start: %s", exc)
+        sys.exit(STARTUP_FAILURE)
     return app

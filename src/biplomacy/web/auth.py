@@ -8,10 +8,11 @@ anonymous again at once, not when the cookie expires. Requests without a session
 cost no database work here. Routers take the actor with `actor: ActorDep` and call
 `authorize(actor, "x.y")`; a token that is presented but unknown is a 401, never silently anonymous.
 
-Failed logins are throttled per user name and client address (LoginThrottle): after MAX_FAILURES
-failures within WINDOW_SECONDS the login form answers 429 with Retry-After, even to the right password.
-Logging out ends the user's sessions on the server (users.end_sessions bumps the session version), so a
-copied cookie is dead after logout, not only when it expires.
+Failed logins are throttled per user name and client address (house/login_throttle.py, counted in the
+database so that every worker process sees them): after 5 failures of one name from one address within 5
+minutes the login form answers 429 with Retry-After, even to the right password. Logging out ends the
+user's sessions on the server (users.end_sessions bumps the session version), so a copied cookie is dead
+after logout, on every worker at once, not only when it expires.
 """
 
 from __future__ import annotations
@@ -20,11 +21,8 @@ import base64
 import hashlib
 import hmac
 import json
-import math
 import threading
 import time
-from collections import deque
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Response
@@ -32,6 +30,7 @@ from fastapi import Depends, HTTPException, Request, Response
 from biplomacy.core.config import Settings
 from biplomacy.core.permissions import ANONYMOUS, Actor
 from biplomacy.house import users
+from biplomacy.house.login_throttle import LoginThrottle
 
 COOKIE_NAME = "biplomacy_session"
 SESSION_SECONDS = 8 * 3600
@@ -141,86 +140,16 @@ def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(COOKIE_NAME, path="/")
 
 
-MAX_FAILURES = 5  # failed logins allowed per user name and client address within WINDOW_SECONDS
-MAX_FAILURES_PER_ADDRESS = 20  # across user names from one address (guessing names as well as passwords)
-WINDOW_SECONDS = 300
-TRUSTED_SECONDS = 30 * 86_400  # a name that logged in from an address is spared that address's count this long
-_MAX_KEYS = 50_000  # memory bound: beyond it the keys whose last failure is oldest are forgotten first
-
-
-class LoginThrottle:
-    """Failed logins per (user name, client address) and per address in a sliding window, in this process.
-
-    NIST SP 800-63B section 5.2.2 requires a cap on consecutive failed attempts per account (at most 100)
-    and the OWASP Authentication Cheat Sheet recommends throttling or lockout; 5 per 5 minutes per name and
-    address, and 20 per address, are this project's choice, not a cited figure. The lockout is per user and
-    address: the per-address count (someone trying many names) does not lock out a name that logged in from
-    that address within TRUSTED_SECONDS, so a colleague guessing behind the same NAT does not lock out the
-    others, and one name's failures never block another name. Behind a reverse proxy the
-    client address is the proxy's unless the proxy is listed in BIPLOMACY_TRUSTED_PROXIES (then uvicorn's
-    ProxyHeadersMiddleware, added by create_app, puts the forwarded client in request.client). Each server
-    process keeps its own counts (`biplomacy serve` runs one).
-    """
-
-    def __init__(self, max_failures: int = MAX_FAILURES, per_address: int = MAX_FAILURES_PER_ADDRESS,
-                 window: float = WINDOW_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
-        self.max_failures, self.per_address, self.window, self.clock = max_failures, per_address, window, clock
-        self._failures: dict[tuple[str, ...], deque[float]] = {}
-        self._trusted: dict[tuple[str, str], float] = {}  # (name, address) -> its last successful login
-        self._lock = threading.Lock()
-
-    def _keys(self, name: str, address: str) -> list[tuple[tuple[str, ...], int]]:
-        pair = (("pair", name.strip().casefold(), address), self.max_failures)
-        seen = self._trusted.get((name.strip().casefold(), address))
-        if seen is not None and seen > self.clock() - TRUSTED_SECONDS:
-            return [pair]
-        return [pair, (("address", address), self.per_address)]
-
-    def _recent(self, key: tuple[str, ...], now: float) -> deque[float]:
-        times = self._failures.get(key, deque())
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        if not times:
-            self._failures.pop(key, None)
-        return times
-
-    def retry_after(self, name: str, address: str) -> int | None:
-        """Whole seconds until this name may try again from this address, or None when it may try now."""
-        now = self.clock()
-        with self._lock:
-            waits = [times[-limit] + self.window - now for key, limit in self._keys(name, address)
-                     if len(times := self._recent(key, now)) >= limit]
-        return max(1, math.ceil(max(waits))) if waits else None
-
-    def failed(self, name: str, address: str) -> None:
-        now = self.clock()
-        with self._lock:
-            for key, _ in self._keys(name, address):
-                self._failures.setdefault(key, deque()).append(now)
-            if len(self._failures) > _MAX_KEYS:
-                for key in sorted(self._failures, key=lambda k: self._failures[k][-1])[:len(self._failures) // 10]:
-                    del self._failures[key]
-
-    def succeeded(self, name: str, address: str) -> None:
-        """A right password clears that name's failures from that address (not the address's own count), and
-        spares the name that address's count from now on (TRUSTED_SECONDS)."""
-        with self._lock:
-            self._failures.pop(self._keys(name, address)[0][0], None)
-            self._trusted[(name.strip().casefold(), address)] = self.clock()
-            if len(self._trusted) > _MAX_KEYS:
-                for key in sorted(self._trusted, key=self._trusted.__getitem__)[:len(self._trusted) // 10]:
-                    del self._trusted[key]
-
-
 _THROTTLE_LOCK = threading.Lock()
 
 
 def login_throttle(request: Request) -> LoginThrottle:
-    """The app's one LoginThrottle (made on first use)."""
+    """The app's LoginThrottle (made on first use): its counts are in the database (house/login_throttle.py),
+    so every worker process of the portal sees the same ones."""
     state = request.app.state
     with _THROTTLE_LOCK:
         if not isinstance(getattr(state, "login_throttle", None), LoginThrottle):
-            state.login_throttle = LoginThrottle()
+            state.login_throttle = LoginThrottle(state.store)
         return state.login_throttle  # type: ignore[no-any-return]
 
 
