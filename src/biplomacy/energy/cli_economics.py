@@ -110,8 +110,8 @@ def _register_risk(app: typer.Typer) -> None:
         energy_price: str = typer.Option(None, "--energy-price-usd-mwh",
                                          help="What-if energy price in USD/MWh instead of a tariff option."),
         chart: Path = typer.Option(None, "--chart", help="Write the fan chart as PNG or SVG to this file."),
-        workers: str = workers_option(),
-        scheduler: str = scheduler_option(),
+        workers: str | None = workers_option(),
+        scheduler: str | None = scheduler_option(),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Monte Carlo of a plan's fleet under BTC price, difficulty and fees: P5/P50/P95 of BTC, revenue, NPV; P(loss)."""
