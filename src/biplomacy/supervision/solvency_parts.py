@@ -258,50 +258,58 @@ def _renumber(issue: Issue, local: int, row: int) -> Issue:
 
 
 def gather_bucket(staging: str, parts: int, offsets: list[int], assets: list[str], bucket: int) -> Bucket:
-    """Step 2, on a worker: one bucket's users with their balances per asset, in leaf order."""
+    """Step 2, on a worker: one bucket's users with their balances per asset, in leaf order.
+
+    Sorted by (order key, asset, row), a user's rows sit together and a repeated (user, asset) right after its
+    first row; the users come out in leaf order. Two different ids with one 128-bit keyed order key (never seen)
+    are refused rather than merged."""
     folder = Path(staging) / "shuffle" / f"{bucket:05d}"
-    order: dict[str, int] = {}
-    digests: list[bytes] = []
-    balances: list[list[int]] = []
-    seen: set[tuple[str, int]] = set()
-    issues: list[tuple[int, Issue]] = []
     column = {a: j for j, a in enumerate(assets)}
-    for p in range(parts):  # parts in file order, rows in file order: a user's first row comes first
+    users: list[str] = []
+    digs, codes, values, rows = [], [], [], []
+    for p in range(parts):  # parts in file order
         path = folder / f"{p:05d}.npz"
         if not path.exists():
             continue
         with np.load(path) as z:
-            users = _unpack(z["blob"], z["ends"])
-            local_assets = [column[str(a)] for a in z["assets"].tolist()]
-            dig, codes, values, rows = z["dig"], z["asset"].tolist(), z["value"].tolist(), z["row"].tolist()
-        for i, user in enumerate(users):
-            j = local_assets[codes[i]]
-            if (user, j) in seen:
-                if len(issues) < _MAX_ISSUES:
-                    row = offsets[p] + rows[i]
-                    issues.append((row, Issue("solvency.duplicate", f"row {row}",
-                                              f"duplicate user and asset ({user}, {assets[j]})")))
-                continue
-            seen.add((user, j))
-            at = order.get(user)
-            if at is None:
-                at = order[user] = len(order)
-                digests.append(dig[i].tobytes())
-                balances.append([0] * len(assets))
-            balances[at][j] = values[i]
-    del seen
+            users += _unpack(z["blob"], z["ends"])
+            local = np.array([column[str(a)] for a in z["assets"].tolist()], dtype=np.int16)
+            digs.append(z["dig"])
+            codes.append(local[z["asset"]])
+            values.append(z["value"])
+            rows.append(z["row"] + offsets[p])
+    k = len(assets)
+    if not users:
+        np.savez(Path(staging) / "shuffle" / f"bucket-{bucket:05d}.npz", blob=np.zeros(0, np.uint8),
+                 ends=np.zeros(0, np.int64), dig=np.zeros((0, 32), np.uint8), bal=np.zeros((0, k), np.uint64))
+        return Bucket(bucket, 0, [])
+    dig, code = np.concatenate(digs), np.concatenate(codes)
+    value, row = np.concatenate(values), np.concatenate(rows)
+    del digs, codes, values, rows
+    hi, lo = order_keys(dig.tobytes())
+    order = np.lexsort((row, code, lo, hi))
+    hi, lo, code, row, value, dig = hi[order], lo[order], code[order], row[order], value[order], dig[order]
+    same_user = np.zeros(len(order), dtype=bool)
+    same_user[1:] = (hi[1:] == hi[:-1]) & (lo[1:] == lo[:-1])
+    for i in np.nonzero(same_user)[0].tolist():  # only users with several rows: check the ids truly match
+        if users[int(order[i])] != users[int(order[i - 1])]:
+            raise InputError(f"two user ids share a 128-bit order key ({users[int(order[i])]!r}, "
+                             f"{users[int(order[i - 1])]!r}); build the snapshot again (a new key)")
+    dup = np.zeros(len(order), dtype=bool)
+    dup[1:] = same_user[1:] & (code[1:] == code[:-1])
+    issues = [(r, Issue("solvency.duplicate", f"row {r}",
+                        f"duplicate user and asset ({users[int(order[i])]}, {assets[int(code[i])]})"))
+              for i, r in zip(np.nonzero(dup)[0].tolist()[:_MAX_ISSUES], row[dup].tolist(), strict=False)]
     if issues:
         return Bucket(bucket, 0, issues)
-    joined = b"".join(digests)
-    hi, lo = order_keys(joined)
-    perm = np.lexsort((lo, hi))  # leaf order; ties (never at 128 bits) in file order, as in-process
-    names = list(order)
-    blob, ends = _pack([names[i] for i in perm.tolist()])
-    bal = np.array(balances, dtype=np.uint64).reshape(len(names), len(assets))[perm]
-    dig = np.frombuffer(joined, dtype=np.uint8).reshape(-1, 32)[perm]
-    np.savez(Path(staging) / "shuffle" / f"bucket-{bucket:05d}.npz", blob=blob, ends=ends, dig=dig, bal=bal)
+    first = np.nonzero(~same_user)[0]
+    group = np.cumsum(~same_user) - 1
+    bal = np.zeros((len(first), k), dtype=np.uint64)
+    bal[group, code] = value
+    blob, ends = _pack([users[i] for i in order[first].tolist()])
+    np.savez(Path(staging) / "shuffle" / f"bucket-{bucket:05d}.npz", blob=blob, ends=ends, dig=dig[first], bal=bal)
     shutil.rmtree(folder, ignore_errors=True)
-    return Bucket(bucket, len(names), [])
+    return Bucket(bucket, len(first), [])
 
 
 def _slices(counts: list[int], first: int, last: int) -> list[tuple[int, int, int]]:
