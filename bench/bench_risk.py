@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from biplomacy.energy.model.network import NetworkAssumptions
-from biplomacy.energy.model.risk import Fleet, RiskSettings, simulate
+from biplomacy.energy.model.risk import CHUNK_PATHS, Fleet, RiskSettings, simulate
 from biplomacy.energy.model.scenario import load_scenario
 from biplomacy.energy.risk import choose_tariff, fleet_from_plan, solved_plan_mining
 
@@ -31,8 +31,22 @@ RESULTS = Path(__file__).with_name("RESULTS-energy-risk.md")
 
 
 def bare_numpy(net: NetworkAssumptions, fleet: Fleet, paths: int, days: int, seed: int, every: int) -> dict:
-    """The model of energy/risk.py, written the plain way."""
-    rng = np.random.Generator(np.random.PCG64(seed))
+    """The model of energy/risk.py, written the plain way, in the same chunks of CHUNK_PATHS paths with the same
+    seeds (chunk 0: PCG64(seed); chunk i: PCG64(SeedSequence(seed, spawn_key=(i,)))); bands from chunk 0."""
+    btc, npv, bands = [], [], 0
+    for i, lo in enumerate(range(0, paths, CHUNK_PATHS)):
+        rng = np.random.Generator(np.random.PCG64(seed if i == 0 else np.random.SeedSequence(seed, spawn_key=(i,))))
+        b, v, k = _bare_chunk(net, fleet, min(CHUNK_PATHS, paths - lo), days, rng, every)
+        btc.append(b)
+        npv.append(v)
+        bands = bands or k
+    all_btc, all_npv = np.concatenate(btc), np.concatenate(npv)
+    return {"btc": np.percentile(all_btc, [5, 50, 95]), "npv": np.percentile(all_npv, [5, 50, 95]),
+            "loss": float(np.mean(all_npv < 0)), "bands": bands}
+
+
+def _bare_chunk(net: NetworkAssumptions, fleet: Fleet, paths: int, days: int, rng: np.random.Generator,
+                every: int) -> tuple[np.ndarray, np.ndarray, int]:
     chol = np.linalg.cholesky(np.array(net.correlation_matrix()))
     dt = 1 / 365
     vol = np.array([[net.price_volatility_annual], [net.difficulty_growth_volatility_annual],
@@ -68,9 +82,7 @@ def bare_numpy(net: NetworkAssumptions, fleet: Fleet, paths: int, days: int, see
             log_p += (net.price_drift_annual - 0.5 * net.price_volatility_annual**2) * dt + s[0]
             log_d += math.log1p(net.difficulty_growth_per_year) * dt + s[1]
             y = y * (1 - net.fee_mean_reversion_per_year * dt) + s[2]
-    npv = pv - fleet.capex_usd
-    return {"btc": np.percentile(btc, [5, 50, 95]), "npv": np.percentile(npv, [5, 50, 95]),
-            "loss": float(np.mean(npv < 0)), "bands": len(bands)}
+    return btc, pv - fleet.capex_usd, len(bands)
 
 
 def main() -> None:
@@ -80,13 +92,19 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--scenario", default="pakistan-2025")
+    ap.add_argument("--workers", help="scale-out (#19): time the Monte Carlo in-process and on local Dask clusters "
+                    "of these sizes (e.g. 1,2); one JSON line per run, for bench/RESULTS-scale.md")
     args = ap.parse_args()
     # the fleet `biplomacy energy risk --scenario S` simulates: the scenario's plan (solved here, not timed) at its
     # first tariff option; both runs take the same Fleet and network
     sc = load_scenario(args.scenario)
-    fleet, _, _ = fleet_from_plan(sc, solved_plan_mining(sc), choose_tariff(sc, None))
-    net = sc.network
+    planned, econ = solved_plan_mining(sc)
+    fleet, _, _ = fleet_from_plan(econ, planned, choose_tariff(econ, None))
+    net = econ.network
     settings = RiskSettings(paths=args.paths, years=args.days / 365, seed=args.seed, band_every_days=7)
+    if args.workers:
+        scale_runs(net, fleet, settings, [int(x) for x in args.workers.split(",")])
+        return
     load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "n/a"
     ours, bare = [], []
     for _ in range(args.repeats):
@@ -132,6 +150,53 @@ def main() -> None:
     ]
     RESULTS.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
+
+
+def _peak_mib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) // 1024
+    return 0
+
+
+def scale_runs(net: NetworkAssumptions, fleet: Fleet, settings: RiskSettings, sizes: list[int]) -> None:
+    """In-process, then a fresh local cluster of each size: wall time, paths/s, peak RSS of each worker; the
+    figures must be equal across all runs (chunked seeds)."""
+    import json
+
+    from distributed import Client, LocalCluster
+
+    from biplomacy.energy.risk import simulate_on
+    from biplomacy.house.cluster import Engine
+
+    def line(what: object, wall: float, result: object, peaks: list[int], load: tuple[float, ...]) -> dict:
+        return {"engine": what, "paths": settings.paths, "days": settings.days, "wall_s": round(wall, 1),
+                "paths_per_s": round(settings.paths / wall), "worker_peak_mib": peaks, "client_peak_mib": _peak_mib(),
+                "load_start": [round(x, 2) for x in load], "load_end": [round(x, 2) for x in os.getloadavg()],
+                "npv_p50": result.npv_usd.p50, "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
+
+    load = os.getloadavg()
+    t0 = time.perf_counter()
+    here = simulate(net, fleet, settings)
+    print(json.dumps(line("in-process", time.perf_counter() - t0, here, [], load)), flush=True)
+    for w in sizes:
+        with LocalCluster(n_workers=w, threads_per_worker=1, processes=True, dashboard_address=":0",
+                          silence_logs=40) as cluster, Client(cluster) as client:
+            load = os.getloadavg()
+            t0 = time.perf_counter()
+            there = simulate_on(Engine(scheduler=cluster.scheduler_address), net, fleet, settings)
+            wall = time.perf_counter() - t0
+            peaks = sorted(v // 1024 for v in client.run(_worker_peak_kib).values())
+        doc = line(f"{w} workers", wall, there, peaks, load)
+        doc["same_as_in_process"] = there == here
+        print(json.dumps(doc), flush=True)
+
+
+def _worker_peak_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
 
 
 if __name__ == "__main__":

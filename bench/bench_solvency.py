@@ -11,6 +11,12 @@ text, check the proof alone; nothing carried from one proof to the next; best of
 every proof with the auditor's BatchVerifier. Results go to bench/RESULTS-supervision.md.
 
 Run: .venv/bin/python bench/bench_solvency.py [--users 1000000] [--repeats 3] [--sample 20000]
+
+Scale-out (#19, bench/RESULTS-scale.md): `--generate FILE --users N` writes N accounts' liabilities CSV block by
+block (never all in memory); `--csv FILE --workers 1,2 --out DIR` builds it in parts on a fresh local Dask cluster
+of each size (supervise solvency build --workers), printing one JSON line per run: wall time, the time each step
+ended, peak RSS (VmHWM) of every worker process and of the client; `--csv FILE --in-process` reads and builds it in
+one fresh process as `supervise solvency build` does without --workers (the proofs' JSON not rendered).
 """
 
 from __future__ import annotations
@@ -51,6 +57,59 @@ def liabilities(n: int, seed: int = 7) -> Liabilities:
     rng = np.random.default_rng(seed)
     bal = rng.integers(0, 21 * 10**8, size=(n, 1), dtype=np.uint64)
     return Liabilities([f"acct-{i:09d}" for i in range(n)], ("BTC",), {"BTC": "sat"}, bal)
+
+
+def generate(path: Path, n: int, seed: int = 7, block: int = 1_000_000) -> None:
+    """The `liabilities(n)` accounts as a CSV, written a block at a time (memory bounded by the block)."""
+    rng = np.random.default_rng(seed)
+    with path.open("w", encoding="utf-8") as f:
+        f.write("user_id,asset,balance\n")
+        for lo in range(0, n, block):
+            bal = rng.integers(0, 21 * 10**8, size=min(block, n - lo), dtype=np.uint64).tolist()
+            f.write("".join([f"acct-{lo + i:09d},BTC,{b}\n" for i, b in enumerate(bal)]))
+
+
+def _worker_peak() -> int:
+    return _peak_rss()
+
+
+def scale_run(csv_path: Path, workers: int, out: Path) -> dict[str, object]:
+    """Build in parts on a fresh local cluster of `workers` processes; wall time, step ends, peak RSS each."""
+    from distributed import Client, LocalCluster
+
+    from biplomacy.house.cluster import Engine
+    from biplomacy.supervision.solvency_parts import build_in_parts
+
+    steps: list[float] = []
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      silence_logs=40) as cluster, Client(cluster) as client:
+        load = os.getloadavg()
+
+        def progress(done: int, total: int) -> None:
+            if done == total:
+                steps.append(time.perf_counter() - t0)
+
+        t0 = time.perf_counter()
+        built = build_in_parts(csv_path, out, Engine(scheduler=cluster.scheduler_address), progress=progress)
+        wall = time.perf_counter() - t0
+        peaks = sorted(client.run(_worker_peak).values())
+    du = subprocess.run(["du", "-sb", str(out / "proofs")], capture_output=True, text=True, check=True)
+    return {"users": built.users, "workers": workers, "wall_s": round(wall, 1),
+            "step_ends_s": [round(x, 1) for x in steps], "worker_peak_mib": [round(p / 2**20) for p in peaks],
+            "client_peak_mib": round(_peak_rss() / 2**20), "load_start": [round(x, 2) for x in load],
+            "load_end": [round(x, 2) for x in os.getloadavg()], "root": built.root, "depth": built.depth,
+            "proofs_bytes": int(du.stdout.split()[0]), "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def in_process_run(csv_path: Path) -> dict[str, object]:
+    load = os.getloadavg()
+    t0 = time.perf_counter()
+    point = memory_point(0, str(csv_path))
+    wall = time.perf_counter() - t0
+    return {"in_process": True, "wall_s": round(wall, 1), "peak_mib": round(point["peak_bytes"] / 2**20),
+            "leaves": point["leaves"], "load_start": [round(x, 2) for x in load],
+            "load_end": [round(x, 2) for x in os.getloadavg()],
+            "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
 
 
 def verify_one(proof_text: str, root_text: str) -> str | None:
@@ -121,8 +180,25 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--sample", type=int, default=20_000)
     ap.add_argument("--memory-point", type=int)
-    ap.add_argument("--csv", help="with --memory-point: the liabilities CSV to read")
+    ap.add_argument("--csv", help="with --memory-point, --workers or --in-process: the liabilities CSV to read")
+    ap.add_argument("--generate", type=Path, help="write --users accounts' liabilities CSV here, block by block")
+    ap.add_argument("--workers", help="build --csv in parts on local Dask clusters of these sizes, e.g. 1,2")
+    ap.add_argument("--out", type=Path, help="with --workers: the snapshot folder (replaced by each run)")
+    ap.add_argument("--in-process", action="store_true", help="read and build --csv in this process")
     args = ap.parse_args()
+    if args.generate:
+        t = time.perf_counter()
+        generate(args.generate, args.users)
+        print(json.dumps({"generated": args.users, "bytes": args.generate.stat().st_size,
+                          "seconds": round(time.perf_counter() - t, 1)}))
+        return
+    if args.workers:
+        for w in (int(x) for x in args.workers.split(",")):
+            print(json.dumps(scale_run(Path(args.csv), w, args.out)), flush=True)
+        return
+    if args.in_process:
+        print(json.dumps(in_process_run(Path(args.csv))))
+        return
     if args.memory_point:
         print(json.dumps(memory_point(args.memory_point, args.csv)))
         return

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 import typer
 
+from biplomacy.cli.cluster import engine, scheduler_option, workers_option
 from biplomacy.cli.output import emit, err, out, table
 from biplomacy.core.errors import InputError
 
@@ -109,6 +110,8 @@ def _register_risk(app: typer.Typer) -> None:
         energy_price: str = typer.Option(None, "--energy-price-usd-mwh",
                                          help="What-if energy price in USD/MWh instead of a tariff option."),
         chart: Path = typer.Option(None, "--chart", help="Write the fan chart as PNG or SVG to this file."),
+        workers: str | None = workers_option(),
+        scheduler: str | None = scheduler_option(),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Monte Carlo of a plan's fleet under BTC price, difficulty and fees: P5/P50/P95 of BTC, revenue, NPV; P(loss)."""
@@ -120,6 +123,7 @@ def _register_risk(app: typer.Typer) -> None:
 
         if chart is not None:
             check_chart_path(chart)
+        where = engine(ctx, workers, scheduler)
         store = context.get(ctx).store() if plan is not None else None
 
         with Progress(console=err, transient=True, disable=as_json) as bar:
@@ -131,7 +135,7 @@ def _register_risk(app: typer.Typer) -> None:
             result = run_risk(scenario, paths=_int(paths, "--paths"), years=_float(years, "--years"),
                               seed=_int(seed, "--seed"), price_shock=_float(price_shock, "--price-shock"),
                               tariff=tariff, energy_price_usd_mwh=_float(energy_price, "--energy-price-usd-mwh"),
-                              plan=plan, store=store, progress=progress,
+                              plan=plan, store=store, progress=progress, engine=where,
                               difficulty_follows_hashprice=_float(follows, "--difficulty-follows-hashprice"))
         if chart is not None:
             result = write_fan_chart(result, chart)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,9 +11,20 @@ from biplomacy.core.errors import InputError, NotFound
 from biplomacy.core.provenance import load_registry
 from biplomacy.energy.model.network import NetworkAssumptions
 from biplomacy.energy.model.plan_inputs import PlanEconomics
-from biplomacy.energy.model.risk import Fleet, Progress, RiskSettings, simulate, validate
+from biplomacy.energy.model.risk import (
+    Fleet,
+    Progress,
+    RiskResult,
+    RiskSettings,
+    chunks,
+    combine,
+    simulate,
+    simulate_chunk,
+    validate,
+)
 from biplomacy.energy.model.tariffs import DailyCosts
 from biplomacy.energy.results import RiskReport
+from biplomacy.house.cluster import IN_PROCESS, Engine, connect, run_chunks
 
 if TYPE_CHECKING:
     from biplomacy.energy.model.scenario import Scenario, Tariff
@@ -54,7 +65,7 @@ def run_risk(scenario: str | Path | None = None, *, paths: int | None = None, ye
              seed: int | None = None, price_shock: float = 0.0, tariff: str | None = None,
              energy_price_usd_mwh: float | None = None, plan: str | None = None, store: Store | None = None,
              prefer_stored: bool = False, difficulty_follows_hashprice: float | None = None,
-             progress: Progress | None = None) -> RiskReport:
+             progress: Progress | None = None, engine: Engine = IN_PROCESS) -> RiskReport:
     """Take a plan's mining fleet and run the Monte Carlo on it.
 
     `plan` names a stored plan (id or name, read from `store`): the Monte Carlo then reads the fleet, zones'
@@ -105,7 +116,7 @@ def run_risk(scenario: str | Path | None = None, *, paths: int | None = None, ye
         costs = None
     report = risk_report(network, fleet, settings, label=econ.name, source_keys=keys,
                          assumptions=[*notes, *extra], progress=progress, costs=costs,
-                         capacity_pkr_kwh=econ.supply_cost.capacity_pkr_kwh)
+                         capacity_pkr_kwh=econ.supply_cost.capacity_pkr_kwh, engine=engine)
     return replace(report, tariff=chosen, stored_plan=stored_id)
 
 
@@ -251,9 +262,10 @@ def fleet_from_plan(sc: Scenario | PlanEconomics, planned: PlannedMining,
 
 def risk_report(network: NetworkAssumptions, fleet: Fleet, settings: RiskSettings, *, label: str,
                 source_keys: list[str], assumptions: list[str], progress: Progress | None = None,
-                costs: DailyCosts | None = None, capacity_pkr_kwh: float = 0.0) -> RiskReport:
+                costs: DailyCosts | None = None, capacity_pkr_kwh: float = 0.0,
+                engine: Engine = IN_PROCESS) -> RiskReport:
     """Simulate, then report the result with the model's assumptions and the sources of its figures."""
-    result = simulate(network, fleet, settings, progress, costs=costs, capacity_pkr_kwh=capacity_pkr_kwh)
+    result = simulate_on(engine, network, fleet, settings, progress, costs=costs, capacity_pkr_kwh=capacity_pkr_kwh)
     keys = list(dict.fromkeys([*NetworkAssumptions.source_keys(), *source_keys]))
     return RiskReport(
         scenario=label, paths=result.paths, days=result.days, years=settings.years, seed=result.seed,
@@ -263,6 +275,20 @@ def risk_report(network: NetworkAssumptions, fleet: Fleet, settings: RiskSetting
         fleet=replace(fleet, profile=None), network=network, bands=result.bands,
         assumptions=(*MODEL_ASSUMPTIONS, *assumptions), sources=tuple(load_registry().cited(keys)),
         btc_per_year=result.btc_per_year, costs=result.costs)
+
+
+def simulate_on(engine: Engine, network: NetworkAssumptions, fleet: Fleet, settings: RiskSettings,
+                progress: Progress | None = None, costs: DailyCosts | None = None,
+                capacity_pkr_kwh: float = 0.0) -> RiskResult:
+    """The Monte Carlo in this process, or its chunks on the engine's Dask cluster combined here: the chunks and
+    their seeds are the same either way (model/risk.py), so the figures are too."""
+    if engine.in_process:
+        return simulate(network, fleet, settings, progress, costs=costs, capacity_pkr_kwh=capacity_pkr_kwh)
+    validate(fleet, settings)  # bad inputs are refused before a cluster is started
+    run = partial(simulate_chunk, network, fleet, settings, costs=costs)
+    with connect(engine) as client:
+        parts = run_chunks(client, run, chunks(settings), job="energy risk", progress=progress)
+    return combine(parts, settings, costs, capacity_pkr_kwh)
 
 
 def fan_chart_for(report: RiskReport) -> dict[str, Any]:

@@ -115,6 +115,10 @@ def _check_versions(client: Client, address: str) -> None:
 
         return b.__version__
 
+    try:  # workers restarting (a nanny bringing a dead one back) or still joining get a moment to connect
+        client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
+    except TimeoutError:
+        pass  # no worker at all: said below
     try:
         found = client.run(version)
     except Exception as exc:  # noqa: BLE001 (a worker that cannot even import us: say so)

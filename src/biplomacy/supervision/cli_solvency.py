@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from biplomacy.cli.cluster import engine, scheduler_option, workers_option
 from biplomacy.cli.output import emit, err, out, table
 from biplomacy.supervision.results import RecordedCoverage, ReserveCoverageReport, SolvencyBuild
 
@@ -24,18 +25,33 @@ def _solvency(app: typer.Typer) -> None:
 
     @solvency.command("build")
     def build(
+        ctx: typer.Context,
         liabilities: Path = typer.Option(..., "--liabilities", help="CSV: user_id,asset,balance[,unit]."),
         out_dir: Path = typer.Option(..., "--out", help="Folder for root.json and proofs/."),
         height: int = typer.Option(None, "--snapshot-height", help="Block height of the snapshot."),
+        workers: str | None = workers_option(),
+        scheduler: str | None = scheduler_option(),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
-        """Build a Merkle-sum snapshot of the liabilities; write the root and one proof per user."""
+        """Build a Merkle-sum snapshot of the liabilities; write the root and one proof per user.
+
+        With --workers or --scheduler the tree is built in parts on a Dask cluster (the same root for the same
+        snapshot key) and the proofs are written per subtree in proofs/ (`solvency proof` renders a user's)."""
         from biplomacy.supervision.solvency import build_solvency
 
-        def progress(done: int, total: int) -> None:
-            err.print(f"proofs written: {done:,} of {total:,}")
+        where = engine(ctx, workers, scheduler)
+        if not where.in_process:
+            from biplomacy.supervision.solvency_parts import build_in_parts
 
-        result = build_solvency(liabilities, out_dir, height=height, progress=progress)
+            def step(done: int, total: int) -> None:
+                err.print(f"parts done: {done:,} of {total:,}")
+
+            result = build_in_parts(liabilities, out_dir, where, height=height, progress=step)
+        else:
+            def progress(done: int, total: int) -> None:
+                err.print(f"proofs written: {done:,} of {total:,}")
+
+            result = build_solvency(liabilities, out_dir, height=height, progress=progress)
 
         def render(r: SolvencyBuild) -> None:
             out.print(f"root {r.root} ({r.users:,} users, depth {r.depth})")
@@ -43,6 +59,23 @@ def _solvency(app: typer.Typer) -> None:
             out.print(f"published: {r.root_file}; proofs: {r.proofs_dir}")
 
         emit(result, as_json, render)
+
+    @solvency.command("proof")
+    def proof(
+        snapshot: Path = typer.Option(..., "--snapshot", help="The --out folder of a build run with --workers or "
+                                      "--scheduler (its proofs are kept per subtree)."),
+        user: str = typer.Option(..., "--user", help="The user id, as in the liabilities file."),
+        to: Path = typer.Option(None, "--out", help="Write the proof JSON here (default: stdout)."),
+    ) -> None:
+        """Render one user's proof from a snapshot built in parts: the JSON a customer is handed."""
+        from biplomacy.supervision.solvency_parts import partition_proof
+
+        text = partition_proof(snapshot, user)
+        if to is None:
+            typer.echo(text)
+        else:
+            to.write_text(text + "\n", encoding="utf-8")
+            err.print(f"proof of {user} written to {to}")
 
     @solvency.command("verify")
     def verify(

@@ -27,8 +27,16 @@ The model, one step a day (dt = 1/365 year), for every path at once:
   added up on the days the fleet runs, so the subsidy test gets its range over the paths.
 
 Only per-path running totals are kept (a few arrays of `paths` floats, and a 14-day ring for the dilution), never
-paths x days; quantile bands for a fan chart are taken every `band_every_days`. The generator is NumPy's PCG64
-seeded with `seed`, and draws happen in one fixed order, so the same seed gives the same numbers.
+paths x days; quantile bands for a fan chart are taken every `band_every_days`.
+
+Chunked seeds (docs/energy-risk.md, docs/scale-out.md): the paths are cut into chunks of CHUNK_PATHS (fixed, so
+the draws never depend on how many workers run them; RiskSettings.chunk_paths is smaller only in tests). Chunk 0 draws from NumPy's PCG64 seeded with `seed` itself
+(so a run of up to CHUNK_PATHS paths gives the numbers it gave before chunking); chunk i >= 1 from PCG64 seeded
+with SeedSequence(seed, spawn_key=(i,)), an independent stream. Each chunk returns its paths' final totals; the
+P5/P50/P95 of the report are exact quantiles over all paths' finals, concatenated in chunk order, so in-process
+and any cluster give the same figures. The fan chart's bands are exact quantiles over chunk 0's paths (all paths
+when there are at most CHUNK_PATHS; the first CHUNK_PATHS otherwise): bands over all paths would need
+paths x band days values in one place (6 GB at a million paths).
 """
 
 from __future__ import annotations
@@ -46,6 +54,7 @@ from biplomacy.energy.model.tariffs import DailyCosts
 
 RETARGET_DAYS = 14  # 2,016 blocks at 144 a day
 QUANTILES = (5.0, 50.0, 95.0)
+CHUNK_PATHS = 100_000  # paths per chunk: fixed, so the numbers never depend on the number of workers (~30 MB each)
 
 Progress = Callable[[int, int], None]
 
@@ -80,6 +89,7 @@ class RiskSettings:
     band_every_days: int = 7
     self_dilution: bool = True
     shutdown_when_unprofitable: bool = True
+    chunk_paths: int = CHUNK_PATHS  # fixed in use; smaller only in tests, to cut a small run into several chunks
 
     @property
     def days(self) -> int:
@@ -149,6 +159,7 @@ def validate(fleet: Fleet, settings: RiskSettings) -> None:
     check(math.isfinite(settings.price_shock) and settings.price_shock > -1, "price_shock",
           f"must be above -1 (a fraction, -0.5 halves the price), got {settings.price_shock}")
     check(settings.band_every_days >= 1, "band_every_days", "must be 1 or more")
+    check(settings.chunk_paths >= 1, "chunk_paths", "must be 1 or more")
     check(0 <= settings.seed < 2**63, "seed", f"must be a whole number from 0 to 2^63-1, got {settings.seed}")
     for name in ("hashrate_hs", "power_mw", "energy_price_usd_mwh", "capex_usd"):
         v = getattr(fleet, name)
@@ -170,20 +181,70 @@ def daily_subsidy(network: NetworkAssumptions, days: int) -> np.ndarray:
     return network.subsidy_btc * (before + (1.0 - before) * 0.5)
 
 
+@dataclass(frozen=True, slots=True)
+class ChunkResult:
+    """One chunk's paths: their final totals (per path, for exact quantiles over all paths), how many of them ran
+    on each day of the plan's year (summed over the years), and the fan chart's bands (chunk 0 only)."""
+
+    index: int
+    btc: np.ndarray
+    revenue: np.ndarray
+    energy: np.ndarray
+    npv: np.ndarray
+    days_on: np.ndarray
+    run_on: np.ndarray  # per day of the plan's year: paths running, summed over the years
+    run_count: np.ndarray  # per day of the plan's year: how many times the horizon went through it
+    bands: tuple[Band, ...]
+    kwh: np.ndarray | None = None
+    subsidy: np.ndarray | None = None
+    contribution: np.ndarray | None = None
+
+
+def chunks(settings: RiskSettings) -> list[tuple[int, int]]:
+    """(chunk index, paths in it) for every chunk of CHUNK_PATHS paths (the last one holds the rest)."""
+    n, size = settings.paths, settings.chunk_paths
+    return [(i, min(size, n - lo)) for i, lo in enumerate(range(0, n, size))]
+
+
+def chunk_generator(seed: int, index: int) -> np.random.Generator:
+    """The chunk's own stream: PCG64(seed) for chunk 0, PCG64(SeedSequence(seed, spawn_key=(index,))) after."""
+    if index == 0:
+        return np.random.Generator(np.random.PCG64(seed))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(index,))))
+
+
 def simulate(network: NetworkAssumptions, fleet: Fleet, settings: RiskSettings,
              progress: Progress | None = None, costs: DailyCosts | None = None,
              capacity_pkr_kwh: float = 0.0) -> RiskResult:
-    """Run the Monte Carlo described in the module docstring."""
+    """Run the Monte Carlo described in the module docstring, chunk after chunk in this process."""
     validate(fleet, settings)
-    n, days = settings.paths, settings.days
+    parts = chunks(settings)
+    days, total = settings.days, len(parts) * settings.days
+    results = []
+    for i, n in parts:
+        def step(done: int, _: int, base: int = i * days) -> None:
+            if progress is not None:
+                progress(base + done, total)
+
+        results.append(simulate_chunk(network, fleet, settings, (i, n), costs, step))
+    return combine(results, settings, costs, capacity_pkr_kwh)
+
+
+def simulate_chunk(network: NetworkAssumptions, fleet: Fleet, settings: RiskSettings, chunk: tuple[int, int],
+                   costs: DailyCosts | None = None, progress: Progress | None = None) -> ChunkResult:
+    """The paths of one chunk (index, paths), from the chunk's own stream; what runs on a worker."""
+    validate(fleet, settings)
+    index, n = chunk
+    days = settings.days
     dt = 1.0 / 365.0
     sq = math.sqrt(dt)
     chol = np.linalg.cholesky(np.array(network.correlation_matrix()))
-    rng = np.random.Generator(np.random.PCG64(settings.seed))
+    rng = chunk_generator(settings.seed, index)
     prof = fleet.daily()
     if costs is not None and len(costs.kwh) != prof.days:
         raise InputError(f"the tariff's daily costs cover {len(costs.kwh)} days, the fleet's profile {prof.days}",
                          field="fleet.profile")
+    keep_bands = index == 0
 
     sp, sd, sf = network.price_volatility_annual, network.difficulty_growth_volatility_annual, network.fee_volatility_annual
     price_step = (network.price_drift_annual - 0.5 * sp * sp) * dt
@@ -241,7 +302,7 @@ def simulate(network: NetworkAssumptions, fleet: Fleet, settings: RiskSettings,
             kwh += on * float(costs.kwh[k])
             sub += on * float(costs.subsidy_pkr[k])
             contrib += on * float(costs.contribution_pkr[k])
-        run_sum[k] += float(on.mean())
+        run_sum[k] += float(on.sum())
         run_count[k] += 1
         slot = t % RETARGET_DAYS  # the oldest day leaves the retarget window, today's hashing enters it
         trailing -= ring[slot]
@@ -251,7 +312,7 @@ def simulate(network: NetworkAssumptions, fleet: Fleet, settings: RiskSettings,
         day_usd *= df
         pv += day_usd
         df *= disc
-        if t % settings.band_every_days == 0 or t == days - 1:
+        if keep_bands and (t % settings.band_every_days == 0 or t == days - 1):
             bands.append(_band(t, price, btc, revenue - energy - fleet.capex_usd))
         if t < days - 1:
             rng.standard_normal(out=z)
@@ -266,20 +327,40 @@ def simulate(network: NetworkAssumptions, fleet: Fleet, settings: RiskSettings,
             y += shocks[2]
         if progress is not None and (t % every == 0 or t == days - 1):
             progress(t + 1, days)
-    npv = pv - fleet.capex_usd
+    has_costs = costs is not None
+    return ChunkResult(index, btc, revenue, energy, pv - fleet.capex_usd, days_on, run_sum, run_count, tuple(bands),
+                       kwh if has_costs else None, sub if has_costs else None, contrib if has_costs else None)
+
+
+def combine(parts: list[ChunkResult], settings: RiskSettings, costs: DailyCosts | None = None,
+            capacity_pkr_kwh: float = 0.0) -> RiskResult:
+    """The result over all chunks, in chunk order: exact quantiles over every path's finals, whoever ran them."""
+    parts = sorted(parts, key=lambda p: p.index)
+    if [p.index for p in parts] != list(range(len(parts))) or sum(len(p.btc) for p in parts) != settings.paths:
+        raise ValueError("the chunks do not cover the paths once each")
+
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([getattr(p, name) for p in parts])
+
+    days = settings.days
+    n = settings.paths
+    btc, npv = cat("btc"), cat("npv")
     years = days / 365.0
     cost_spreads = None
     if costs is not None:
+        kwh, sub, contrib = cat("kwh"), cat("subsidy"), cat("contribution")
         contribution_py = contrib / years
         cost_spreads = CostSpreads(_spread(sub / years + costs.fixed_unpaid_pkr_per_year), _spread(contribution_py),
                                    _spread(np.clip(capacity_pkr_kwh * kwh / years - contribution_py, 0, None)),
                                    _spread(kwh / 1000.0 / years))
-    shares = np.divide(run_sum, run_count, out=np.zeros(prof.days), where=run_count > 0)
+    run_on = np.sum([p.run_on for p in parts], axis=0)
+    run_count = parts[0].run_count * n
+    shares = np.divide(run_on, run_count, out=np.zeros(len(run_on)), where=run_count > 0)
     return RiskResult(
-        btc_mined=_spread(btc), revenue_usd=_spread(revenue), npv_usd=_spread(npv),
-        energy_cost_usd=_spread(energy), share_of_days_mining=float(np.mean(days_on) / days),
+        btc_mined=_spread(btc), revenue_usd=_spread(cat("revenue")), npv_usd=_spread(npv),
+        energy_cost_usd=_spread(cat("energy")), share_of_days_mining=float(np.mean(cat("days_on")) / days),
         probability_of_loss=float(np.mean(npv < 0.0)),
-        bands=tuple(bands), paths=n, days=days, seed=settings.seed, btc_per_year=_spread(btc / years),
+        bands=parts[0].bands, paths=n, days=days, seed=settings.seed, btc_per_year=_spread(btc / years),
         run_share_by_day=tuple(round(float(v), 6) for v in shares), costs=cost_spreads)
 
 

@@ -97,18 +97,21 @@ def _padded_size(n: int) -> int:
 
 
 def build_tree(assets: Sequence[str], id_hashes: bytes | bytearray, balances: np.ndarray,
-               random_bytes: Callable[[int], bytes] = os.urandom) -> MerkleSumTree:
+               random_bytes: Callable[[int], bytes] = os.urandom, size: int | None = None) -> MerkleSumTree:
     """Build the tree over `len(balances)` users, padded to a power of two with zero-balance leaves.
 
     `id_hashes` is the users' 32-byte salted id hashes concatenated in leaf order; `balances` an (n, K)
     uint64 matrix in the same order and in `assets` order. Padding leaves get random id hashes, so no
-    one can tell how many real users there are from the leaves they see in proofs.
+    one can tell how many real users there are from the leaves they see in proofs. `size` (a power of two,
+    at least n) pads to that many leaves instead: a subtree of a bigger tree built in parts.
     """
     n, k = balances.shape
     if k != len(assets) or len(id_hashes) != 32 * n:
         raise ValueError("id hashes, balances and assets disagree in size")
-    size = _padded_size(n)
-    ids = np.frombuffer(id_hashes + random_bytes(32 * (size - n)), dtype=np.uint8).reshape(size, 32)
+    size = _padded_size(n) if size is None else size
+    if size < n or size & (size - 1):
+        raise ValueError(f"{size} leaves is not a power of two of at least {n}")
+    ids = np.frombuffer(bytes(id_hashes) + random_bytes(32 * (size - n)), dtype=np.uint8).reshape(size, 32)
     sums = np.zeros((size, k), dtype=np.uint64)
     sums[:n] = balances
     width = 8 * k
@@ -121,13 +124,22 @@ def build_tree(assets: Sequence[str], id_hashes: bytes | bytearray, balances: np
         msgs[:, 33:] = sums[lo:hi].astype(">u8").view(np.uint8).reshape(hi - lo, width)
         _hash_rows(msgs, leaves, lo)
     del ids
-    hashes = [leaves]
-    all_sums = [sums]
-    count = size
-    level = 0
-    while hashes[-1].shape[0] > 1:
+    hashes, all_sums = levels_above(assets, leaves, sums)
+    return MerkleSumTree(tuple(assets), hashes, all_sums, n, sum(h.shape[0] for h in hashes[1:]) + size + n)
+
+
+def levels_above(assets: Sequence[str], hashes: np.ndarray, sums: np.ndarray,
+                 first_level: int = 0) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Every level from the given nodes (hashes (m, 32), sums (m, K), m a power of two) up to their root,
+    the given level first. `first_level` is the given nodes' level in the whole tree (for the overflow
+    message): the subtrees of a tree built in parts are combined by running this over their roots."""
+    k = sums.shape[1]
+    width = 8 * k
+    all_hashes, all_sums = [hashes], [sums]
+    level = first_level
+    while all_hashes[-1].shape[0] > 1:
         level += 1
-        child_h, child_s = hashes[-1], all_sums[-1]
+        child_h, child_s = all_hashes[-1], all_sums[-1]
         m = child_h.shape[0] // 2
         left, right = child_s[0::2], child_s[1::2]
         parent = left + right
@@ -144,10 +156,9 @@ def build_tree(assets: Sequence[str], id_hashes: bytes | bytearray, balances: np
             msgs[:, 1:65] = pairs_h[lo:hi]
             msgs[:, 65:] = pairs_s[lo:hi].astype(">u8").view(np.uint8).reshape(hi - lo, 2 * width)
             _hash_rows(msgs, nodes, lo)
-        hashes.append(nodes)
+        all_hashes.append(nodes)
         all_sums.append(parent)
-        count += m
-    return MerkleSumTree(tuple(assets), hashes, all_sums, n, count + n)
+    return all_hashes, all_sums
 
 
 _NODE_ONE_ASSET = struct.Struct(">B32s32sQQ").pack  # tag, left, right, left sum, right sum: one call per node

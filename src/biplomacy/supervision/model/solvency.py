@@ -32,6 +32,14 @@ from biplomacy.supervision.model.merkle_sum import (
     leaf_hash,
     verify_path,
 )
+from biplomacy.supervision.model.solvency_keys import (
+    KEY_BYTES,
+    id_hashes,
+    leaf_order,
+    padding_ids,
+    salts_of,
+    user_digests,
+)
 
 FORMAT = "biplomacy-proof-of-solvency/1"
 REQUIRED_COLUMNS = ("user_id", "asset", "balance")
@@ -52,10 +60,19 @@ class Liabilities:
         return {a: int(sum(int(x) for x in self.balances[:, j])) for j, a in enumerate(self.assets)}
 
 
-def read_liabilities(text: Iterable[str], *, source: str = "liabilities") -> Liabilities:
-    """Parse `user_id,asset,balance[,unit]` rows; every bad row is reported (row number and field)."""
-    reader = csv.reader(iter(text))
-    header = next(reader, None)
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Where the header puts each column, and how many there are."""
+
+    width: int
+    user: int
+    asset: int
+    balance: int
+    unit: int | None
+
+
+def read_header(header: list[str] | None, source: str) -> Columns:
+    """The columns of a liabilities header, or an InputError naming the missing ones."""
     if header is None:
         raise InputError(f"{source}: the file is empty; expected a header user_id,asset,balance")
     names = [h.strip().lower() for h in header]
@@ -64,8 +81,38 @@ def read_liabilities(text: Iterable[str], *, source: str = "liabilities") -> Lia
         raise InputError(f"{source}: missing column(s) {', '.join(missing)}; the header is {header!r}",
                          field=missing[0])
     iu, ia, ib = (names.index(c) for c in REQUIRED_COLUMNS)
-    iunit = names.index("unit") if "unit" in names else None
-    width = len(names)
+    return Columns(len(names), iu, ia, ib, names.index("unit") if "unit" in names else None)
+
+
+def check_row(row: list[str], row_no: int, cols: Columns) -> tuple[str, str, int, str | None] | Issue | None:
+    """One row as (user, asset, balance, unit or None), an Issue naming its row and field, or None (blank)."""
+    if len(row) != cols.width:
+        if not row:
+            return None
+        return Issue("solvency.row", f"row {row_no}", f"has {len(row)} fields, the header {cols.width}")
+    user, asset, raw = row[cols.user].strip(), row[cols.asset].strip().upper(), row[cols.balance].strip()
+    if not user:
+        return Issue("solvency.user", f"row {row_no}.user_id", "is empty")
+    if not asset:
+        return Issue("solvency.asset", f"row {row_no}.asset", "is empty")
+    if not (raw.isascii() and raw.isdigit()):
+        what = "is negative" if raw.startswith("-") else "is not a non-negative integer"
+        return Issue("solvency.balance", f"row {row_no}.balance",
+                     f"{raw!r} {what} (balances are integers in the asset's smallest unit)")
+    value = int(raw)
+    if value > MAX_SUM:
+        return Issue("solvency.balance", f"row {row_no}.balance",
+                     f"{raw} is not below 2^64; declare a coarser unit for {asset}")
+    unit = None
+    if cols.unit is not None:
+        unit = row[cols.unit].strip() or DEFAULT_UNITS.get(asset, "smallest unit")
+    return user, asset, value, unit
+
+
+def read_liabilities(text: Iterable[str], *, source: str = "liabilities") -> Liabilities:
+    """Parse `user_id,asset,balance[,unit]` rows; every bad row is reported (row number and field)."""
+    reader = csv.reader(iter(text))
+    cols = read_header(next(reader, None), source)
     issues: list[Issue] = []
     per_asset: dict[str, dict[str, int]] = {}
     units: dict[str, str] = {}
@@ -73,34 +120,17 @@ def read_liabilities(text: Iterable[str], *, source: str = "liabilities") -> Lia
     for row_no, row in enumerate(reader, start=2):
         if len(issues) >= _MAX_ISSUES:
             break
-        if len(row) != width:
-            if not row:
-                continue
-            issues.append(Issue("solvency.row", f"row {row_no}", f"has {len(row)} fields, the header {width}"))
+        checked = check_row(row, row_no, cols)
+        if checked is None:
             continue
-        user, asset, raw = row[iu].strip(), row[ia].strip().upper(), row[ib].strip()
-        if not user:
-            issues.append(Issue("solvency.user", f"row {row_no}.user_id", "is empty"))
+        if isinstance(checked, Issue):
+            issues.append(checked)
             continue
-        if not asset:
-            issues.append(Issue("solvency.asset", f"row {row_no}.asset", "is empty"))
+        user, asset, value, unit = checked
+        if unit is not None and units.setdefault(asset, unit) != unit:
+            issues.append(Issue("solvency.unit", f"row {row_no}.unit",
+                                f"{unit!r} differs from {units[asset]!r} declared earlier for {asset}"))
             continue
-        if not (raw.isascii() and raw.isdigit()):
-            what = "is negative" if raw.startswith("-") else "is not a non-negative integer"
-            issues.append(Issue("solvency.balance", f"row {row_no}.balance",
-                                f"{raw!r} {what} (balances are integers in the asset's smallest unit)"))
-            continue
-        value = int(raw)
-        if value > MAX_SUM:
-            issues.append(Issue("solvency.balance", f"row {row_no}.balance",
-                                f"{raw} is not below 2^64; declare a coarser unit for {asset}"))
-            continue
-        if iunit is not None:
-            unit = row[iunit].strip() or DEFAULT_UNITS.get(asset, "smallest unit")
-            if units.setdefault(asset, unit) != unit:
-                issues.append(Issue("solvency.unit", f"row {row_no}.unit",
-                                    f"{unit!r} differs from {units[asset]!r} declared earlier for {asset}"))
-                continue
         book = per_asset.setdefault(asset, {})
         if user in book:
             issues.append(Issue("solvency.duplicate", f"row {row_no}",
@@ -139,41 +169,50 @@ class Snapshot:
 
     def root_document(self) -> dict[str, Any]:
         t = self.tree
-        return {
-            "format": FORMAT, "hash_function": HASH_NAME, "root": t.root.hex(),
-            "assets": list(t.assets), "units": self.units,
-            "totals": dict(zip(t.assets, t.totals, strict=True)), "users": t.users,
-            "leaves": int(t.hashes[0].shape[0]), "depth": t.depth,
-            "snapshot": {"height": self.height, "time": self.time},
-            "encoding": {
-                "user": "id_hash = SHA256(salt || UTF-8 user_id)",
-                "leaf": "SHA256(0x00 || id_hash || balance_1 .. balance_K)",
-                "node": "SHA256(0x01 || left_hash || right_hash || left_sums || right_sums)",
-                "integers": "unsigned 64-bit big-endian, assets in the order of `assets`",
-            },
-        }
+        return root_document(t.root.hex(), list(t.assets), self.units, dict(zip(t.assets, t.totals, strict=True)),
+                             t.users, int(t.hashes[0].shape[0]), t.depth, self.height, self.time)
+
+
+def root_document(root: str, assets: list[str], units: dict[str, str], totals: dict[str, int], users: int,
+                  leaves: int, depth: int, height: int | None, time: str) -> dict[str, Any]:
+    """What the exchange publishes (root.json), whether the tree was built in one process or in parts."""
+    return {
+        "format": FORMAT, "hash_function": HASH_NAME, "root": root,
+        "assets": assets, "units": units,
+        "totals": totals, "users": users,
+        "leaves": leaves, "depth": depth,
+        "snapshot": {"height": height, "time": time},
+        "encoding": {
+            "user": "id_hash = SHA256(salt || UTF-8 user id)",
+            "leaf": "SHA256(0x00 || id_hash || balance_1 .. balance_K)",
+            "node": "SHA256(0x01 || left_hash || right_hash || left_sums || right_sums)",
+            "integers": "unsigned 64-bit big-endian, assets in the order of `assets`",
+        },
+    }
 
 
 def build_snapshot(liabilities: Liabilities, *, height: int | None = None, time: datetime | None = None,
                    random_bytes: Callable[[int], bytes] = os.urandom) -> Snapshot:
-    """Salt and hash every user id, shuffle the leaves, and build the Merkle-sum tree."""
+    """Draw a secret snapshot key, order and salt the users by it (model/solvency_keys.py), build the tree.
+
+    The build in parts (supervision/solvency_parts.py) follows the same rules, so for the same key it gives
+    the same root."""
     n = len(liabilities.user_ids)
     if n == 0:
         raise InputError("liabilities: no accounts in the file")
     if height is not None and height < 0:
         raise InputError(f"snapshot height {height} is negative", field="snapshot_height")
-    perm = np.random.default_rng(int.from_bytes(random_bytes(16), "big")).permutation(n)
+    key = random_bytes(KEY_BYTES)
+    digests = user_digests(key, liabilities.user_ids)
+    perm = leaf_order(digests)
     ids = liabilities.user_ids
     users = [ids[i] for i in perm.tolist()]
-    salts = random_bytes(16 * n)
-    sha = hashlib.sha256
-    id_hashes = bytearray()
-    for lo in range(0, n, 1 << 16):  # in batches, so the temporary digest objects stay few
-        id_hashes += b"".join([sha(salts[16 * i:16 * i + 16] + users[i].encode("utf-8")).digest()
-                               for i in range(lo, min(n, lo + (1 << 16)))])
+    salts = salts_of(np.frombuffer(digests, dtype=np.uint8).reshape(n, 32)[perm].tobytes())
+    del digests
     balances = np.ascontiguousarray(liabilities.balances[perm])
     try:
-        tree = build_tree(liabilities.assets, id_hashes, balances, random_bytes)
+        tree = build_tree(liabilities.assets, id_hashes(salts, users), balances,
+                          lambda k: padding_ids(key, n, n + k // 32))
     except TreeOverflow as exc:
         raise InputError(f"liabilities: {exc}", field=exc.asset) from None
     when = (time or datetime.now(UTC)).isoformat(timespec="seconds")
@@ -186,6 +225,27 @@ def file_safe_id(user_id: str) -> str:
         return user_id
     cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", user_id)[:60].strip("._") or "user"
     return f"{cleaned}-{hashlib.sha256(user_id.encode('utf-8')).hexdigest()[:12]}"
+
+
+def proof_head(root: str, height: int | None, time: str, assets: list[str]) -> str:
+    """The fields every proof of a snapshot shares, as the opening of its JSON object."""
+    import json
+
+    return json.dumps({"format": FORMAT, "hash_function": HASH_NAME, "root": root,
+                       "snapshot": {"height": height, "time": time}, "assets": assets})[:-1]
+
+
+def proof_text(head: str, user: str, salt_hex: str, balances: list[int], index: int, steps: list[str]) -> str:
+    """One user's proof JSON: the shared head, their fields, and the path's steps (from `path_steps`)."""
+    import json
+
+    return (f'{head},"user_id":{json.dumps(user)},"salt":"{salt_hex}","balances":[{",".join(map(str, balances))}],'
+            f'"leaf_index":{index},"path":[{",".join(steps)}]}}')
+
+
+def path_steps(tree: MerkleSumTree, index: int) -> list[str]:
+    """The path entries of leaf `index` of `tree`, leaves first (the siblings' sides, hashes and sums)."""
+    return [_steps(tree, level, (index >> level) ^ 1, ((index >> level) ^ 1) + 1)[0] for level in range(tree.depth)]
 
 
 def _steps(tree: MerkleSumTree, level: int, lo: int, hi: int) -> list[str]:
@@ -206,9 +266,7 @@ def render_proofs(snapshot: Snapshot, leaves: Iterable[int] | None = None,
     import json
 
     t = snapshot.tree
-    head = json.dumps({"format": FORMAT, "hash_function": HASH_NAME, "root": t.root.hex(),
-                       "snapshot": {"height": snapshot.height, "time": snapshot.time},
-                       "assets": list(t.assets)})[:-1]
+    head = proof_head(t.root.hex(), snapshot.height, snapshot.time, list(t.assets))
     salts, users, balances = snapshot.salts.hex(), snapshot.user_ids, t.sums[0]
     wanted = range(t.users) if leaves is None else sorted(set(leaves))
     depth = range(t.depth)
