@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import tomllib
 from collections.abc import Sequence
 from dataclasses import fields
@@ -16,7 +15,7 @@ from biplomacy.aml.model.sanctions import SanctionsList, parse_address_lines
 from biplomacy.aml.model.thresholds import Thresholds
 from biplomacy.aml.model.transactions import Transactions, concat, from_columns
 from biplomacy.aml.results import ScanResult, ScanSummary
-from biplomacy.core.errors import InputError
+from biplomacy.aml.scan_inputs import read_columns as read_columns  # where it always was, for its callers
 
 if TYPE_CHECKING:
     from biplomacy.aml.profiles import Loaded
@@ -24,36 +23,6 @@ if TYPE_CHECKING:
 
 SHIPPED_SDN = "ofac-sdn-xbt-2024-09-27.txt"
 SHIPPED_THRESHOLDS = "thresholds-v3.toml"  # used where no profile is in force
-
-
-def read_columns(path: Path, field: str = "transactions") -> dict[str, list[str]]:
-    """A CSV or Parquet file's columns, every value as text; a file that cannot be read is named (as `field`)."""
-    if not path.is_file():
-        raise InputError(f"{path}: no such file", field=field)
-    if path.suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
-
-        try:
-            table = pq.read_table(path)
-        except Exception as exc:  # pyarrow raises several types for a damaged file
-            raise InputError(f"{path}: not a readable Parquet file ({exc})", field=field) from None
-        return {c: [("" if v is None else str(v)) for v in table.column(c).to_pylist()] for c in table.column_names}
-    try:
-        with path.open(newline="", encoding="utf-8") as f:
-            reader = csv.reader(f)
-            header = [h.strip() for h in next(reader, [])]
-            header = [h if h not in header[:k] else f"{h}.{header[:k].count(h)}" for k, h in enumerate(header)]
-            cols: dict[str, list[str]] = {h: [] for h in header}
-            for n, row in enumerate(reader, 2):
-                if len(row) != len(header):
-                    raise InputError(
-                        f"{path}: row {n} has {len(row)} fields, the header {len(header)}", field=field
-                    )
-                for h, v in zip(header, row, strict=True):
-                    cols[h].append(v)
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a UTF-8 CSV file", field=field) from None
-    return cols
 
 
 def shipped_thresholds_text() -> str:

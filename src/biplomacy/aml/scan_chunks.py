@@ -7,6 +7,7 @@ file. A bad input row comes back as ("input-error", message, field), which the u
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,15 +16,26 @@ import numpy as np
 from biplomacy.aml.model import partition
 from biplomacy.aml.model.alerts import Alert
 from biplomacy.aml.model.rules import RULES
+from biplomacy.aml.model.thresholds import Thresholds
 from biplomacy.aml.model.transactions import Transactions, from_columns
 from biplomacy.core.errors import InputError
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from biplomacy.aml.scan_cluster import Job
-
 InputProblem = tuple[str, str, str]
+COLS = ("tx_id", "ts", "src", "dst", "amount", "asset", "vasp", "label", "seq")
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every chunk of one scan needs to know."""
+
+    scratch: str
+    buckets: int
+    sorted_by_time: bool  # several files: the in-process scan puts them in time order (transactions.concat)
+    th: Thresholds
+    sanctioned: frozenset[str]
 _BY_NAME = {r.name: r for r in RULES}
 
 
@@ -55,7 +67,7 @@ def split(args: tuple[Job, int, str]) -> tuple[int, set[str]] | InputProblem:
     its ids to the buckets of the ids."""
     import pyarrow as pa
 
-    from biplomacy.aml.scan import read_columns
+    from biplomacy.aml.scan_inputs import read_columns
 
     job, i, name = args
     try:
@@ -97,8 +109,6 @@ def read(folder: Path, columns: tuple[str, ...] | None = None) -> dict[str, np.n
 
 
 def _table(folder: Path, job: Job) -> tuple[Transactions, np.ndarray]:
-    from biplomacy.aml.scan_cluster import COLS, table_of
-
     cols = read(folder)
     if not cols:
         empty = {c: np.empty(0, dtype=str if c in ("tx_id", "src", "dst", "asset", "vasp") else
@@ -196,3 +206,14 @@ def subset_rules(args: tuple[Job, str, tuple[str, ...]]) -> dict[str, list[Alert
     job, kind, names = args
     tx, _ = _table(Path(job.scratch) / kind, job)
     return {name: (_BY_NAME[name].scan(tx, job.th, job.sanctioned) if len(tx) else []) for name in names}
+
+
+def table_of(cols: dict[str, np.ndarray], sorted_by_time: bool) -> tuple[Transactions, np.ndarray]:
+    """The transfers of some fragments as one table, in the in-process scan's order, each once; and each one's
+    place (seq: file number and row)."""
+    seq = cols["seq"]
+    _, first = np.unique(seq, return_index=True)
+    keep = first if not sorted_by_time else first[np.lexsort((seq[first], cols["ts"][first]))]
+    if not sorted_by_time:
+        keep = keep[np.argsort(seq[keep], kind="stable")]
+    return Transactions(*(cols[c][keep] for c in COLS[:-1])), seq[keep]

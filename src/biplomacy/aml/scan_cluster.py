@@ -19,18 +19,16 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
-
-import numpy as np
 
 from biplomacy.aml.model import partition
 from biplomacy.aml.model.alerts import Alert
 from biplomacy.aml.model.rules import RULES, enabled
 from biplomacy.aml.model.thresholds import Thresholds
-from biplomacy.aml.model.transactions import Transactions
 from biplomacy.aml.results import ScanResult, ScanSummary
+from biplomacy.aml.scan_chunks import Job
 from biplomacy.aml.scan_inputs import expand
 from biplomacy.core.errors import InputError
 from biplomacy.house.cluster import Engine, Progress, connect, run_chunks
@@ -42,18 +40,6 @@ if TYPE_CHECKING:
 
 BUCKET_ROWS = 2_000_000  # transfers a bucket aims at (each transfer is in two buckets): bounds a worker's memory
 FORWARD_GROUPS = (("cycles", "peel_chain", "pass_through", "random"), ("scatter_gather", "gather_scatter", "stack"))
-COLS = ("tx_id", "ts", "src", "dst", "amount", "asset", "vasp", "label", "seq")
-
-
-@dataclass(frozen=True)
-class Job:
-    """What every chunk of one scan needs to know."""
-
-    scratch: str
-    buckets: int
-    sorted_by_time: bool  # several files: the in-process scan puts them in time order (transactions.concat)
-    th: Thresholds
-    sanctioned: frozenset[str]
 
 
 def scan_on_cluster(paths: Sequence[Path], used: Loaded | None, engine: Engine, sanctions: tuple[str, frozenset[str]],
@@ -149,14 +135,3 @@ def _sanction_rounds(client: Client | None, job: Job) -> None:
         reached |= frontier
     run_chunks(client, chunks.touching, [(job, b, frozenset(reached), True) for b in range(job.buckets)],
                job="aml scan: sanctions exposure")
-
-
-def table_of(cols: dict[str, np.ndarray], sorted_by_time: bool) -> tuple[Transactions, np.ndarray]:
-    """The transfers of some fragments as one table, in the in-process scan's order, each once; and each one's
-    place (seq: file number and row)."""
-    seq = cols["seq"]
-    _, first = np.unique(seq, return_index=True)
-    keep = first if not sorted_by_time else first[np.lexsort((seq[first], cols["ts"][first]))]
-    if not sorted_by_time:
-        keep = keep[np.argsort(seq[keep], kind="stable")]
-    return Transactions(*(cols[c][keep] for c in COLS[:-1])), seq[keep]
