@@ -21,6 +21,15 @@ def _peak_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+def _cpu_s() -> float:
+    """CPU seconds this worker process has used (user + system): the machine is shared, so the rate per
+    CPU-second is the figure that carries to a dedicated worker."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def run(folder: Path, workers: int) -> dict[str, object]:
     from biplomacy.aml.scan import scan_paths
     from biplomacy.house.cluster import Engine, connect
@@ -45,10 +54,12 @@ def run(folder: Path, workers: int) -> dict[str, object]:
                                     *_sanctions_and_thresholds(), progress=progress)
         wall = time.perf_counter() - start
         peaks = sorted(client.run(_peak_kib).values())
+        cpu = sum(client.run(_cpu_s).values())
     n = result.summary.transactions
     assert scan_paths  # the in-process path is timed by --in-process
     return {"workers": workers, "transactions": n, "wall_s": wall, "tx_per_s": n / wall,
             "peak_worker_mib": [p // 1024 for p in peaks], "alerts": result.summary.alerts,
+            "worker_cpu_s": cpu, "tx_per_worker_cpu_s": n / cpu,
             "load_before": load0, "load_after": os.getloadavg()[0]}
 
 
