@@ -169,13 +169,13 @@ def test_a_worker_killed_mid_scan_is_replaced_and_the_alerts_are_whole(generated
         pids = list(client.run(os.getpid).values())
         found: list[object] = []
         job = threading.Thread(target=lambda: found.append(
-            scan_paths(copies, None, Engine(scheduler=client.scheduler.address))))
+            scan_paths(copies, None, Engine(scheduler=client.scheduler.address))), daemon=True)
         job.start()
         deadline = time.monotonic() + 120
         while not list(tmp_path.glob(".biplomacy-aml-scan-*/b*")) and time.monotonic() < deadline:
             time.sleep(0.05)
         os.kill(pids[0], signal.SIGKILL)  # mid-job: the split has begun writing buckets
-        job.join(300)
+        job.join(600)  # daemon: a scan that never ends fails this test rather than holding pytest
     assert found, "the scan did not finish"
     there = found[0]
     assert [a.to_json() for a in there.alerts] == [a.to_json() for a in here.alerts]  # type: ignore[attr-defined]
