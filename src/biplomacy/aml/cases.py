@@ -29,6 +29,7 @@ from biplomacy.aml.tables import AmlAlertRow, AmlCaseEventRow, AmlCaseRow, AmlSc
 from biplomacy.core.errors import InputError, NotFound
 from biplomacy.core.permissions import Actor, authorize
 from biplomacy.house.audit import record
+from biplomacy.house.cluster import Engine
 from biplomacy.store.db import Store
 
 
@@ -36,13 +37,14 @@ def _aware(d: datetime) -> datetime:
     return d if d.tzinfo else d.replace(tzinfo=UTC)
 
 
-def store_scan(store: Store, actor: Actor, path: Path | list[Path], profile: Path | None = None) -> StoredScan:
+def store_scan(store: Store, actor: Actor, path: Path | list[Path], profile: Path | None = None,
+               engine: Engine | None = None) -> StoredScan:
     """Scan one file or several together (with the profile named, else the adopted one, else the shipped
     thresholds), then keep the scan, every alert and an open case per alert in one audited transaction that
     names the profile in force."""
     authorize(actor, "aml.scan")
     paths = [path] if isinstance(path, Path) else path
-    result = scan_paths(paths, profile_in_force(store, profile))  # no --profile: the adopted one, if any
+    result = scan_paths(paths, profile_in_force(store, profile), engine)  # no --profile: the adopted one, if any
     source = ", ".join(map(str, paths))
     summary = result.summary
     now = datetime.now(UTC)

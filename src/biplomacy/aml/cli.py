@@ -18,6 +18,7 @@ from biplomacy.aml.results import (
     StreamImport,
 )
 from biplomacy.cli import output
+from biplomacy.cli.cluster import scheduler_option, workers_option
 from biplomacy.cli.output import emit, out, table
 
 
@@ -44,11 +45,15 @@ def register_aml(app: typer.Typer) -> None:
              profile: Path = typer.Option(None, "--profile", help="A rule profile from `aml calibrate` (with "
                                                                   "--store and no --profile: the adopted one)."),
              store: bool = typer.Option(False, "--store", help="Keep the scan, its alerts and a case per alert."),
+             workers: str | None = workers_option(), scheduler: str | None = scheduler_option(),
              json_: bool = typer.Option(False, "--json")) -> None:
-        """Run every AML rule over a transactions file; alerts carry their evidence."""
+        """Run every AML rule over transactions files (or folders of Parquet partitions); alerts carry their
+        evidence. --workers / --scheduler run it on a Dask cluster, with the same alerts."""
         from biplomacy.aml.scan import scan_file
+        from biplomacy.cli.cluster import engine as chosen
         from biplomacy.core.errors import InputError
 
+        eng = chosen(ctx, workers, scheduler)
         if accounts is not None and not accounts.is_file():
             raise InputError(f"--accounts: {accounts} does not exist", field="--accounts")
         if store:
@@ -56,9 +61,9 @@ def register_aml(app: typer.Typer) -> None:
             from biplomacy.cli import context
 
             c = context.get(ctx)
-            d: ScanResult | StoredScan = store_scan(c.store(), c.actor(), transactions, profile)
+            d: ScanResult | StoredScan = store_scan(c.store(), c.actor(), transactions, profile, eng)
         else:
-            d = scan_file(transactions, profile)
+            d = scan_file(transactions, profile, eng)
 
         def render(d: ScanResult | StoredScan) -> None:
             alerts = [a.alert if isinstance(a, StoredAlert) else a for a in d.alerts[:200]]

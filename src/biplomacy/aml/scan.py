@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import tomllib
 from collections.abc import Sequence
 from dataclasses import fields
@@ -16,43 +15,14 @@ from biplomacy.aml.model.sanctions import SanctionsList, parse_address_lines
 from biplomacy.aml.model.thresholds import Thresholds
 from biplomacy.aml.model.transactions import Transactions, concat, from_columns
 from biplomacy.aml.results import ScanResult, ScanSummary
-from biplomacy.core.errors import InputError
+from biplomacy.aml.scan_inputs import read_columns as read_columns  # where it always was, for its callers
 
 if TYPE_CHECKING:
     from biplomacy.aml.profiles import Loaded
+    from biplomacy.house.cluster import Engine
 
 SHIPPED_SDN = "ofac-sdn-xbt-2024-09-27.txt"
 SHIPPED_THRESHOLDS = "thresholds-v3.toml"  # used where no profile is in force
-
-
-def read_columns(path: Path, field: str = "transactions") -> dict[str, list[str]]:
-    """A CSV or Parquet file's columns, every value as text; a file that cannot be read is named (as `field`)."""
-    if not path.is_file():
-        raise InputError(f"{path}: no such file", field=field)
-    if path.suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
-
-        try:
-            table = pq.read_table(path)
-        except Exception as exc:  # pyarrow raises several types for a damaged file
-            raise InputError(f"{path}: not a readable Parquet file ({exc})", field=field) from None
-        return {c: [("" if v is None else str(v)) for v in table.column(c).to_pylist()] for c in table.column_names}
-    try:
-        with path.open(newline="", encoding="utf-8") as f:
-            reader = csv.reader(f)
-            header = [h.strip() for h in next(reader, [])]
-            header = [h if h not in header[:k] else f"{h}.{header[:k].count(h)}" for k, h in enumerate(header)]
-            cols: dict[str, list[str]] = {h: [] for h in header}
-            for n, row in enumerate(reader, 2):
-                if len(row) != len(header):
-                    raise InputError(
-                        f"{path}: row {n} has {len(row)} fields, the header {len(header)}", field=field
-                    )
-                for h, v in zip(header, row, strict=True):
-                    cols[h].append(v)
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a UTF-8 CSV file", field=field) from None
-    return cols
 
 
 def shipped_thresholds_text() -> str:
@@ -76,29 +46,33 @@ def shipped_sanctions() -> SanctionsList:
 
 
 def load_transactions(paths: Sequence[Path]) -> Transactions:
-    """One table of every file's transfers (a supervisor joins several VASPs' files), in time order."""
-    if not paths:
-        raise InputError("at least one transactions file is needed", field="transactions")
-    twice = sorted({str(p) for p in paths if sum(q.resolve() == p.resolve() for q in paths) > 1})
-    if twice:
-        raise InputError(f"{twice[0]} is given more than once", field="transactions")
-    return concat([(from_columns(read_columns(p), str(p)), str(p)) for p in paths])
+    """One table of every file's transfers (a supervisor joins several VASPs' files; a folder gives its Parquet
+    partitions), in time order."""
+    from biplomacy.aml.scan_inputs import expand
+
+    return concat([(from_columns(read_columns(p), str(p)), str(p)) for p in expand(paths)])
 
 
-def scan_file(path: Path | Sequence[Path], profile: Path | None = None) -> ScanResult:
-    """Scan one file or several together, with the shipped thresholds or a rule profile (and its learned scorer)."""
+def scan_file(path: Path | Sequence[Path], profile: Path | None = None, engine: Engine | None = None) -> ScanResult:
+    """Scan one file or several together, with the shipped thresholds or a rule profile (and its learned scorer),
+    in-process or on the Dask cluster `engine` names (the same alerts)."""
     from biplomacy.aml.profiles import load
 
-    return scan_paths([path] if isinstance(path, Path) else list(path), load(profile) if profile is not None else None)
+    return scan_paths([path] if isinstance(path, Path) else list(path), load(profile) if profile is not None else None,
+                      engine)
 
 
-def scan_paths(paths: Sequence[Path], used: Loaded | None) -> ScanResult:
+def scan_paths(paths: Sequence[Path], used: Loaded | None, engine: Engine | None = None) -> ScanResult:
     """Every file of `paths` as one table, scanned with a loaded profile (None: the shipped thresholds)."""
     from biplomacy.aml.profiles import scan_with
 
-    tx = load_transactions(paths)
     th = used.profile.thresholds if used is not None else thresholds()
     sdn = shipped_sanctions()
+    if engine is not None and not engine.in_process:
+        from biplomacy.aml.scan_cluster import scan_on_cluster
+
+        return scan_on_cluster(paths, used, engine, (sdn.name, sdn.addresses), th)
+    tx = load_transactions(paths)
     alerts = scan_with(tx, th, sdn.addresses, used)
     by_rule: dict[str, int] = {}
     for a in alerts:

@@ -1,0 +1,137 @@
+"""Use case: the AML batch scan on a Dask cluster (`supervise aml scan --workers N / --scheduler ADDRESS`), for
+national-size sets given as several CSV files or a folder of Parquet partitions. The alerts, their order and the
+summary are those of the in-process scan of the same files (aml/scan.py); model/partition.py says why.
+
+Three stages, each a list of chunks for house.cluster.run_chunks (retried on another worker if one dies):
+1. split: each input file is read and checked (a bad row names the file and row), then its transfers are written
+   to the buckets of their sender and of their receiver, and their ids to the bucket of the id (so that an id in
+   two files is found, as the in-process scan finds it);
+2. buckets: each bucket runs the rules that need only its own accounts' transfers, and writes out the transfers
+   the path rules, bipartite and sanctioned_exposure can use (a small share of the whole);
+3. the path rules, bipartite, sanctioned_exposure (and unordered_cycle when on) over what stage 2 wrote.
+The intermediate files go to a scratch folder that every worker can reach (the local disk for --workers; beside
+the inputs for --scheduler, which must be on storage the workers share) and are removed at the end, finished or
+not. Nothing is returned, written or stored unless every chunk finished.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from biplomacy.aml.model import partition
+from biplomacy.aml.model.alerts import Alert
+from biplomacy.aml.model.rules import RULES, enabled
+from biplomacy.aml.model.thresholds import Thresholds
+from biplomacy.aml.results import ScanResult, ScanSummary
+from biplomacy.aml.scan_chunks import Job
+from biplomacy.aml.scan_inputs import expand
+from biplomacy.core.errors import InputError
+from biplomacy.house.cluster import Engine, Progress, connect, run_chunks
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+    from biplomacy.aml.profiles import Loaded
+
+BUCKET_ROWS = 2_000_000  # transfers a bucket aims at (each transfer is in two buckets): bounds a worker's memory
+FORWARD_GROUPS = (("cycles", "peel_chain", "pass_through", "random"), ("scatter_gather", "gather_scatter", "stack"))
+
+
+def scan_on_cluster(paths: Sequence[Path], used: Loaded | None, engine: Engine, sanctions: tuple[str, frozenset[str]],
+                    th: Thresholds, scratch: Path | None = None, progress: Progress | None = None) -> ScanResult:
+    files = expand(paths)
+    if used is not None and used.scorer is not None:
+        raise InputError("a profile with a learned scorer scans in-process for now (its account features read the "
+                         "whole table); leave out --workers and --scheduler, or use a profile without one",
+                         field="profile")
+    sizes = [f.stat().st_size for f in files]
+    buckets = max(2 * (engine.workers or 2), min(4096, sum(sizes) // (BUCKET_ROWS * 25) + 1))
+    base = scratch or (Path(tempfile.gettempdir()) if engine.scheduler is None else files[0].parent)
+    base.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".biplomacy-aml-scan-", dir=base))
+    job = Job(str(work), buckets, len(files) > 1, th, sanctions[1])
+    try:
+        with connect(engine) as client:
+            alerts, n, vasps = _run(client, job, files, progress)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    version = used.profile.version if used is not None else th.version
+    alerts = [replace(a, profile=version) for a in alerts]
+    by_rule: dict[str, int] = {}
+    for a in alerts:
+        by_rule[a.rule] = by_rule.get(a.rule, 0) + 1
+    return ScanResult(tuple(alerts), ScanSummary(
+        transactions=n, alerts=len(alerts), by_rule=by_rule, rules=tuple(r.name for r in enabled(th)),
+        thresholds_version=th.version, profile=used.profile.version if used is not None else None,
+        learned=False, sanctions_list=sanctions[0], sanctioned_addresses=len(sanctions[1]),
+        vasps=tuple(sorted(vasps - {""}))))
+
+
+def _raise_first(results: Sequence[object]) -> None:
+    """A chunk hands back a bad input as (message, field) rather than raising it (an exception's extra fields do
+    not survive Dask's pickling); the first, in chunk order, is raised here."""
+    for r in results:
+        if isinstance(r, tuple) and len(r) == 3 and r[0] == "input-error":
+            raise InputError(str(r[1]), field=str(r[2]))
+
+
+def _run(client: Client | None, job: Job, files: list[Path], progress: Progress | None
+         ) -> tuple[list[Alert], int, set[str]]:
+    from biplomacy.aml import scan_chunks as chunks
+
+    split = run_chunks(client, chunks.split, [(job, i, str(f)) for i, f in enumerate(files)], job="aml scan: split",
+                       progress=progress)
+    _raise_first(split)
+    n = sum(int(s[0]) for s in split)  # type: ignore[index]
+    vasps: set[str] = set().union(*[s[1] for s in split])  # type: ignore[index]
+    names = [str(f) for f in files]
+    per_bucket = run_chunks(client, chunks.bucket, [(job, b, names) for b in range(job.buckets)],
+                            job="aml scan: buckets", progress=progress)
+    _raise_first(per_bucket)
+    on = {r.name for r in enabled(job.th)}
+    tasks: list[tuple[Job, str, tuple[str, ...]]] = []
+    for group in FORWARD_GROUPS:
+        if on & set(group):
+            tasks.append((job, "forward", tuple(r for r in group if r in on)))
+    if "bipartite" in on:
+        tasks.append((job, "sender", ("bipartite",)))
+    if "sanctioned_exposure" in on and job.sanctioned:
+        _sanction_rounds(client, job)
+        tasks.append((job, "sanctions", ("sanctioned_exposure",)))
+    if "unordered_cycle" in on:
+        tasks.append((job, "whole", ("unordered_cycle",)))
+    found: dict[str, list[Alert]] = {}
+    for got in run_chunks(client, chunks.subset_rules, tasks, job="aml scan: path rules", progress=progress):
+        found.update(got)
+    keyed_parts = cast(list[dict[str, list[tuple[tuple[Any, ...], Alert]]]], per_bucket)
+    for name in partition.BY_BUCKET:
+        keyed = [ka for part in keyed_parts for ka in part[name]]
+        found[name] = [a for _, a in sorted(keyed, key=lambda ka: ka[0])]
+    out: list[Alert] = []
+    for rule in RULES:
+        if rule.name in on:
+            out.extend(found.get(rule.name, []))
+    return out, n, vasps
+
+
+def _sanction_rounds(client: Client | None, job: Job) -> None:
+    """The accounts within exposure_hops - 1 hops of a listed address, a round over the buckets per hop; then
+    every bucket writes the transfers touching them (what within_hops reads)."""
+    from biplomacy.aml import scan_chunks as chunks
+
+    reached = set(job.sanctioned)
+    frontier = set(job.sanctioned)
+    for _ in range(job.th.exposure_hops - 1):
+        if not frontier:
+            break
+        got = run_chunks(client, chunks.touching, [(job, b, frozenset(frontier), False) for b in range(job.buckets)],
+                         job="aml scan: sanctions exposure")
+        frontier = set().union(*got) - reached  # type: ignore[arg-type]
+        reached |= frontier
+    run_chunks(client, chunks.touching, [(job, b, frozenset(reached), True) for b in range(job.buckets)],
+               job="aml scan: sanctions exposure")
