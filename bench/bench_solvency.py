@@ -90,7 +90,8 @@ def scale_run(csv_path: Path, workers: int, out: Path) -> dict[str, object]:
                 steps.append(time.perf_counter() - t0)
 
         t0 = time.perf_counter()
-        built = build_in_parts(csv_path, out, Engine(scheduler=cluster.scheduler_address), progress=progress)
+        built = build_in_parts(csv_path, out, Engine(scheduler=cluster.scheduler_address), layout="partitions",
+                               progress=progress)
         wall = time.perf_counter() - t0
         peaks = sorted(client.run(_worker_peak).values())
     du = subprocess.run(["du", "-sb", str(out / "proofs")], capture_output=True, text=True, check=True)

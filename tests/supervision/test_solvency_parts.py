@@ -16,7 +16,13 @@ import pytest
 from biplomacy.core.errors import InputError
 from biplomacy.house.cluster import IN_PROCESS, Engine, connect
 from biplomacy.supervision import solvency_parts
-from biplomacy.supervision.model.solvency import build_snapshot, read_liabilities_csv, render_proofs, verify_proof
+from biplomacy.supervision.model.solvency import (
+    build_snapshot,
+    file_safe_id,
+    read_liabilities_csv,
+    render_proofs,
+    verify_proof,
+)
 from biplomacy.supervision.solvency_parts import build_in_parts, partition_proof
 
 KEY = bytes(range(32))
@@ -54,7 +60,8 @@ def in_process(path: Path):  # type: ignore[no-untyped-def]
 def test_parts_on_two_workers_give_the_in_process_root_and_every_proof(tmp_path: Path, two_workers) -> None:  # type: ignore[no-untyped-def]
     src = liabilities(tmp_path / "l.csv")
     snap = in_process(src)
-    built = build_in_parts(src, tmp_path / "out", two_workers[0], height=7, key=KEY, time=WHEN)
+    built = build_in_parts(src, tmp_path / "out", two_workers[0], height=7, key=KEY, time=WHEN,
+                           layout="partitions")
     assert built.root == snap.tree.root.hex() and built.users == 1_500
     assert json.loads((tmp_path / "out" / "root.json").read_text()) == snap.root_document()
     assert len(list((tmp_path / "out" / "proofs").glob("subtree-*.npz"))) == 2048 // 128
@@ -63,6 +70,15 @@ def test_parts_on_two_workers_give_the_in_process_root_and_every_proof(tmp_path:
         mine = partition_proof(tmp_path / "out", user)
         assert mine == text
     assert verify_proof(json.loads(mine), root) is None
+
+
+def test_by_default_the_workers_write_the_in_process_builds_files(tmp_path: Path, two_workers) -> None:  # type: ignore[no-untyped-def]
+    src = liabilities(tmp_path / "l.csv")
+    snap = in_process(src)
+    build_in_parts(src, tmp_path / "out", two_workers[0], height=7, key=KEY, time=WHEN)
+    written = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "out" / "proofs").iterdir()}
+    assert written == {f"{file_safe_id(user)}.json": text for user, text in render_proofs(snap)}
+    assert json.loads((tmp_path / "out" / "root.json").read_text()) == snap.root_document()
 
 
 def test_the_root_does_not_depend_on_the_number_of_workers(tmp_path: Path, two_workers) -> None:  # type: ignore[no-untyped-def]
@@ -116,12 +132,20 @@ def test_a_worker_killed_mid_build_is_retried_and_the_root_is_the_same(tmp_path:
 def test_cli_workers_build_then_a_users_proof_verifies(cli_nodb, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     src = liabilities(tmp_path / "l.csv", 400)
     r = cli_nodb("supervise", "solvency", "build", "--liabilities", str(src), "--out", str(tmp_path / "snap"),
-                 "--workers", "2", "--json")
+                 "--workers", "2", "--proofs", "partitions", "--json")
     assert r.exit_code == 0, r.stderr
     assert r.json["users"] == 400 and r.json["totals"]["BTC"] > 0
     here = cli_nodb("supervise", "solvency", "build", "--liabilities", str(src), "--out", str(tmp_path / "one"),
                     "--json")
     assert here.json["totals"] == r.json["totals"] and here.json["depth"] == r.json["depth"]
+    files = cli_nodb("supervise", "solvency", "build", "--liabilities", str(src), "--out", str(tmp_path / "files"),
+                     "--workers", "2", "--json")
+    assert files.exit_code == 0, files.stderr
+    assert sorted(p.name for p in (tmp_path / "files" / "proofs").iterdir()) == sorted(
+        p.name for p in (tmp_path / "one" / "proofs").iterdir())
+    bad = cli_nodb("supervise", "solvency", "build", "--liabilities", str(src), "--out", str(tmp_path / "bad"),
+                   "--proofs", "zip")
+    assert bad.exit_code == 2 and "--proofs: 'zip' is not one of files, partitions" in bad.stderr
     p = cli_nodb("supervise", "solvency", "proof", "--snapshot", str(tmp_path / "snap"), "--user", "acct-00123",
                  "--out", str(tmp_path / "p.json"))
     assert p.exit_code == 0, p.stderr

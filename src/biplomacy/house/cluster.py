@@ -89,7 +89,7 @@ def connect(engine: Engine) -> Iterator[Client | None]:
     if engine.workers is not None:
         # processes, one thread each: the chunks are numpy/Python loops that hold the GIL
         with LocalCluster(n_workers=engine.workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None, silence_logs=40) as cluster, Client(cluster) as client:
+                          dashboard_address=":0", silence_logs=40) as cluster, Client(cluster) as client:
             yield client
         return
     assert engine.scheduler is not None

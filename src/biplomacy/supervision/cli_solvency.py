@@ -31,22 +31,25 @@ def _solvency(app: typer.Typer) -> None:
         height: int = typer.Option(None, "--snapshot-height", help="Block height of the snapshot."),
         workers: str | None = workers_option(),
         scheduler: str | None = scheduler_option(),
+        proofs: str = typer.Option("files", "--proofs", help="files: one proof JSON per user in proofs/ (the "
+                                   "default); partitions: kept per subtree of 2^20 users, for exchanges too big "
+                                   "for a file per user (`solvency proof` renders one user's)."),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Build a Merkle-sum snapshot of the liabilities; write the root and one proof per user.
 
-        With --workers or --scheduler the tree is built in parts on a Dask cluster (the same root for the same
-        snapshot key) and the proofs are written per subtree in proofs/ (`solvency proof` renders a user's)."""
+        With --workers or --scheduler the tree is built in parts on a Dask cluster: the same root for the same
+        snapshot key, and the same proof files (docs/scale-out.md)."""
         from biplomacy.supervision.solvency import build_solvency
 
         where = engine(ctx, workers, scheduler)
-        if not where.in_process:
+        if not where.in_process or proofs != "files":
             from biplomacy.supervision.solvency_parts import build_in_parts
 
             def step(done: int, total: int) -> None:
                 err.print(f"parts done: {done:,} of {total:,}")
 
-            result = build_in_parts(liabilities, out_dir, where, height=height, progress=step)
+            result = build_in_parts(liabilities, out_dir, where, height=height, layout=proofs, progress=step)
         else:
             def progress(done: int, total: int) -> None:
                 err.print(f"proofs written: {done:,} of {total:,}")
@@ -62,8 +65,8 @@ def _solvency(app: typer.Typer) -> None:
 
     @solvency.command("proof")
     def proof(
-        snapshot: Path = typer.Option(..., "--snapshot", help="The --out folder of a build run with --workers or "
-                                      "--scheduler (its proofs are kept per subtree)."),
+        snapshot: Path = typer.Option(..., "--snapshot", help="The --out folder of a build run with --proofs "
+                                      "partitions (its proofs are kept per subtree)."),
         user: str = typer.Option(..., "--user", help="The user id, as in the liabilities file."),
         to: Path = typer.Option(None, "--out", help="Write the proof JSON here (default: stdout)."),
     ) -> None:

@@ -47,6 +47,7 @@ from biplomacy.supervision.model.solvency import (
     DEFAULT_UNITS,
     Columns,
     check_row,
+    file_safe_id,
     path_steps,
     proof_head,
     proof_text,
@@ -65,6 +66,7 @@ from biplomacy.supervision.results import SnapshotMark, SolvencyBuild
 
 PART_BYTES = 32 << 20  # CSV bytes a worker reads at once (about a million rows, ~200 MB of Python objects)
 SUBTREE_LEAVES = 1 << 20  # leaves a worker builds at once (~150 MB with its users), one partition file each
+LAYOUTS = ("files", "partitions")
 _MAX_ISSUES = 50
 Progress = Callable[[int, int], None]
 
@@ -87,9 +89,13 @@ class Bucket:
 
 
 def build_in_parts(liabilities: Path, out: Path, engine: Engine, *, height: int | None = None,
-                   key: bytes | None = None, time: datetime | None = None,
+                   key: bytes | None = None, time: datetime | None = None, layout: str = "files",
                    progress: Progress | None = None) -> SolvencyBuild:
-    """Build the snapshot of `liabilities` on the engine's cluster into `out` (root.json, proofs/ partitions)."""
+    """Build the snapshot of `liabilities` on the engine's cluster into `out`: root.json and proofs/, either one
+    JSON file per user as the in-process build writes them (layout "files", the default) or the partitions
+    (layout "partitions", for sizes where a file per user does not fit a disk; `partition_proof` renders one)."""
+    if layout not in LAYOUTS:
+        raise InputError(f"{layout!r} is not one of {', '.join(LAYOUTS)}", field="proofs")
     if out.exists() and not out.is_dir():
         raise InputError(f"{out} exists and is not a folder", field="out")
     if height is not None and height < 0:
@@ -121,28 +127,32 @@ def build_in_parts(liabilities: Path, out: Path, engine: Engine, *, height: int 
             jobs = [(s, _slices(counts, s * leaves, min(n, s * leaves + leaves))) for s in range(size // leaves)]
             roots = run_chunks(client, partial(build_subtree, str(staging), key, assets, leaves), jobs,
                                job="solvency build (subtrees)", progress=progress)
-        top_h = np.stack([np.frombuffer(r[0], dtype=np.uint8) for r in roots])
-        top_s = np.array([r[1] for r in roots], dtype=np.uint64).reshape(len(roots), len(assets))
-        try:
-            top_hashes, top_sums = levels_above(assets, top_h, top_s, first_level=leaves.bit_length() - 1)
-        except TreeOverflow as exc:
-            raise InputError(f"liabilities: {exc}", field=exc.asset) from None
-        _save(staging / "proofs" / "top.npz", {**{f"h{i}": h for i, h in enumerate(top_hashes)},
-                                                **{f"s{i}": s for i, s in enumerate(top_sums)}})
-        when = (time or datetime.now(UTC)).isoformat(timespec="seconds")
-        unit_names = {a: units[a] or DEFAULT_UNITS.get(a, "smallest unit") for a in assets}
-        totals = {a: int(v) for a, v in zip(assets, top_sums[-1][0].tolist(), strict=True)}
-        root = root_document(top_hashes[-1][0].tobytes().hex(), assets, unit_names, totals, n, size,
-                             size.bit_length() - 1, height, when)
-        manifest = {"format": "biplomacy-solvency-partitions/1", "root": root["root"], "key": key.hex(),
-                    "subtree_leaves": leaves, "subtrees": len(jobs), "users": n, "assets": assets,
-                    "snapshot": root["snapshot"], "first_keys": [r[2] for r in roots]}
+            top_h = np.stack([np.frombuffer(r[0], dtype=np.uint8) for r in roots])
+            top_s = np.array([r[1] for r in roots], dtype=np.uint64).reshape(len(roots), len(assets))
+            try:
+                top_hashes, top_sums = levels_above(assets, top_h, top_s, first_level=leaves.bit_length() - 1)
+            except TreeOverflow as exc:
+                raise InputError(f"liabilities: {exc}", field=exc.asset) from None
+            _save(staging / "proofs" / "top.npz", {**{f"h{i}": h for i, h in enumerate(top_hashes)},
+                                                    **{f"s{i}": s for i, s in enumerate(top_sums)}})
+            when = (time or datetime.now(UTC)).isoformat(timespec="seconds")
+            unit_names = {a: units[a] or DEFAULT_UNITS.get(a, "smallest unit") for a in assets}
+            totals = {a: int(v) for a, v in zip(assets, top_sums[-1][0].tolist(), strict=True)}
+            root = root_document(top_hashes[-1][0].tobytes().hex(), assets, unit_names, totals, n, size,
+                                 size.bit_length() - 1, height, when)
+            manifest = {"format": "biplomacy-solvency-partitions/1", "root": root["root"], "key": key.hex(),
+                        "subtree_leaves": leaves, "subtrees": len(jobs), "users": n, "assets": assets,
+                        "snapshot": root["snapshot"], "first_keys": [r[2] for r in roots]}
+            if layout == "files":
+                (staging / "files").mkdir()
+                run_chunks(client, partial(write_user_proofs, str(staging), manifest), list(range(len(jobs))),
+                           job="solvency build (proofs)", progress=progress)
         (staging / "proofs" / "manifest.json").write_text(json.dumps(manifest) + "\n", encoding="utf-8")
         (staging / "root.json").write_text(json.dumps(root, indent=2) + "\n", encoding="utf-8")
         final = out / "proofs"
         if final.exists():
             shutil.rmtree(final)
-        (staging / "proofs").rename(final)
+        (staging / ("files" if layout == "files" else "proofs")).rename(final)
         (staging / "root.json").replace(out / "root.json")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -355,6 +365,39 @@ def build_subtree(staging: str, key: bytes, assets: list[str], leaves: int,
     return tree.root, list(tree.totals), dig[0, :16].tobytes().hex() if n else ""
 
 
+def write_user_proofs(staging: str, manifest: dict[str, Any], s: int) -> int:
+    """Step 5 of layout "files", on a worker: every user of subtree s as files/<file-safe id>.json, the text and
+    the name the in-process build gives it (a name equal but for case to one already used gets the same
+    -<leaf number> suffix; between two subtrees, whichever is written second gets it)."""
+    proofs, files = Path(staging) / "proofs", Path(staging) / "files"
+    assets = tuple(manifest["assets"])
+    with np.load(proofs / "top.npz") as z:
+        levels = len([f for f in z.files if f.startswith("h")])
+        top = MerkleSumTree(assets, [z[f"h{i}"] for i in range(levels)], [z[f"s{i}"] for i in range(levels)], 0, 0)
+    with np.load(proofs / f"subtree-{s:05d}.npz") as z:
+        users = _unpack(z["blob"], z["ends"])
+        salts = bytes(z["salts"])
+        levels = len([f for f in z.files if f.startswith("h")])
+        sub = MerkleSumTree(assets, [z[f"h{i}"] for i in range(levels)], [z[f"s{i}"] for i in range(levels)], 0, 0)
+    head = proof_head(manifest["root"], manifest["snapshot"]["height"], manifest["snapshot"]["time"], list(assets))
+    up = path_steps(top, s)
+    first = s * manifest["subtree_leaves"]
+    used: set[str] = set()
+    for local, user in enumerate(users):
+        text = proof_text(head, user, salts[16 * local:16 * local + 16].hex(),
+                          [int(x) for x in sub.sums[0][local]], first + local, path_steps(sub, local) + up)
+        name = file_safe_id(user)
+        if name.lower() in used:
+            name = f"{name}-{first + local + 1}"
+        used.add(name.lower())
+        try:
+            with (files / f"{name}.json").open("x", encoding="utf-8") as f:
+                f.write(text)
+        except FileExistsError:  # the same name but for case, in an earlier-written subtree
+            (files / f"{name}-{first + local + 1}.json").write_text(text, encoding="utf-8")
+    return len(users)
+
+
 def partition_proof(snapshot: Path, user: str) -> str:
     """One user's proof JSON from a snapshot built in parts: the same text the in-process build writes to
     proofs/<user>.json. An InputError when the folder is not such a snapshot or the user is not in it."""
@@ -404,5 +447,5 @@ def _pack(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 def _unpack(blob: np.ndarray, ends: np.ndarray) -> list[str]:
     data = blob.tobytes()
-    starts = [0, *ends[:-1].tolist()]
+    starts = [0, *ends[:-1].tolist()] if len(ends) else []  # a subtree of padding has no users
     return [data[a:b].decode("utf-8") for a, b in zip(starts, ends.tolist(), strict=True)]
