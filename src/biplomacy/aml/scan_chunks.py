@@ -46,7 +46,9 @@ def _problem(exc: InputError, default_field: str = "transactions") -> InputProbl
 def _write(table: pa.Table, path: Path) -> None:
     import pyarrow.parquet as pq
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # not parents=True: once a stopped job has removed its scratch folder, a task still running on a shared
+    # cluster fails here instead of making the folder again
+    path.parent.mkdir(exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     pq.write_table(table, tmp)
     tmp.replace(path)
