@@ -29,7 +29,7 @@
         view.toImageURL(kind, kind === "png" ? 2 : 1).then(function (url) {
           var save = document.createElement("a");
           save.href = url;
-          save.download = target.id + "." + kind;  // rehearsal charts' ids say "rehearsal"
+          save.download = target.id + "." + kind;  // a rehearsal chart says so in its own title
           document.body.appendChild(save);
           save.click();
           save.remove();
