@@ -146,6 +146,23 @@ def compare_page(request: Request, actor: ActorDep, a: PlanRefQuery = None, b: P
                   chart=compare_zones_spec(d.a.name, d.b.name, zones) if zones else None)
 
 
+@api.get("/energy/compare.csv", summary="Two stored plans side by side, with B less A, as CSV")
+def compare_csv(request: Request, actor: ActorDep, a: Annotated[str, Query(min_length=1, max_length=200)],
+                b: Annotated[str, Query(min_length=1, max_length=200)]) -> Response:
+    """The compare page's table; each row names both plans with their status (a draft is a what-if)."""
+    from biplomacy.energy.plan import compare_plans
+
+    authorize(actor, "energy.read")
+    d = compare_plans(request.app.state.store, a, b)
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["figure", "label", "unit", "a", "b", "difference", "plan_a", "plan_b"])
+    names = (f"{d.a.id}: {d.a.name} ({d.a.status})", f"{d.b.id}: {d.b.name} ({d.b.status})")
+    w.writerows([r.figure, r.label, r.unit, r.a, r.b, r.difference, *names] for r in d.rows)
+    return Response(buf.getvalue(), media_type="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="compare-{d.a.id}-{d.b.id}.csv"'})
+
+
 def _cell(value: object, signed: bool = False) -> object:
     """A figure grouped by thousands (two decimals under 100), a sign on differences; text as it is."""
     if value is None or isinstance(value, bool) or not isinstance(value, int | float):
