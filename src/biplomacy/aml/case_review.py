@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -104,18 +105,35 @@ def transfers_graph(transfers: dict[str, Any]) -> PathGraph:
                            f"{t['amount']:,.2f} {t['asset']}", t["vasp"]) for t in transfers["transfers"]])
 
 
-def str_csv(store: Store, actor: Actor, case_id: int) -> str:
-    """The case's suspicious transaction report as CSV (STR_COLUMNS), one row per transfer; refused until the case
-    is escalated."""
-    authorize(actor, "aml.case")
+@dataclass(frozen=True, slots=True)
+class FiledStr:
+    """An escalated case's stored report, as both exports (CSV and goAML XML) read it."""
+
+    id: int
+    filed_at: datetime
+    filed_by: str
+    reason: str
+    evidence: dict[str, Any]
+
+
+def filed_str(store: Store, case_id: int) -> FiledStr:
+    """The case's suspicious transaction report; NotFound until the case is escalated."""
     with store.read() as session:
         rep = session.scalars(select(AmlStrRow).where(AmlStrRow.case_id == case_id)).one_or_none()
         if rep is None:
             raise NotFound(f"case {case_id} has no suspicious transaction report: escalate it first "
                            f"(supervise aml case {case_id} --escalate --reason TEXT)", field="id")
-        evidence = json.loads(rep.evidence_json)
-        filed_at = (rep.created_at if rep.created_at.tzinfo else rep.created_at.replace(tzinfo=UTC)).isoformat()
-        head = [rep.id, case_id, filed_at, rep.created_by, rep.reason, evidence.get("rule"), evidence.get("score")]
+        filed_at = rep.created_at if rep.created_at.tzinfo else rep.created_at.replace(tzinfo=UTC)
+        return FiledStr(rep.id, filed_at, rep.created_by, rep.reason, json.loads(rep.evidence_json))
+
+
+def str_csv(store: Store, actor: Actor, case_id: int) -> str:
+    """The case's suspicious transaction report as CSV (STR_COLUMNS), one row per transfer; refused until the case
+    is escalated."""
+    authorize(actor, "aml.case")
+    rep = filed_str(store, case_id)
+    head = [rep.id, case_id, rep.filed_at.isoformat(), rep.filed_by, rep.reason, rep.evidence.get("rule"),
+            rep.evidence.get("score")]
     transfers = case_transfers(store, actor, case_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer)

@@ -7,17 +7,13 @@ price), and the rate is said in the transaction's description. Nothing is stored
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
-
-from biplomacy.aml.case_review import case_transfers
+from biplomacy.aml.case_review import case_transfers, filed_str
 from biplomacy.aml.model.goaml import GoamlReport, GoamlTransfer, check_report, to_xml
-from biplomacy.aml.tables import AmlStrRow
 from biplomacy.aml.travel_rule import default_rule
-from biplomacy.core.errors import InputError, NotFound
+from biplomacy.core.errors import InputError
 from biplomacy.core.permissions import Actor, authorize
 from biplomacy.core.provenance import load_registry
 from biplomacy.store.db import Store
@@ -43,14 +39,8 @@ def str_goaml(store: Store, actor: Actor, case_id: int, *, rentity_id: int, repo
     """The escalated case's STR as goAML XML; refused until the case is escalated, or when goAML would refuse it
     (no FIU number, a user code of the wrong length, no transfer readable)."""
     authorize(actor, "aml.case")
-    with store.read() as session:
-        rep = session.scalars(select(AmlStrRow).where(AmlStrRow.case_id == case_id)).one_or_none()
-        if rep is None:
-            raise NotFound(f"case {case_id} has no suspicious transaction report: escalate it first "
-                           f"(supervise aml case {case_id} --escalate --reason TEXT)", field="id")
-        evidence = json.loads(rep.evidence_json)
-        filed_at = rep.created_at if rep.created_at.tzinfo else rep.created_at.replace(tzinfo=UTC)
-        str_id, filed_by, reason = rep.id, rep.created_by, rep.reason
+    rep = filed_str(store, case_id)
+    evidence, filed_at, str_id, filed_by, reason = rep.evidence, rep.filed_at, rep.id, rep.filed_by, rep.reason
     if rentity_id <= 0:
         raise InputError("the reporting entity's number at the FIU (goAML's rentity_id) is not set: give it, or set "
                          "BIPLOMACY_GOAML_RENTITY_ID (docs/aml.md)", field="rentity_id")
