@@ -41,6 +41,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from biplomacy.web.page_cache import PUBLIC_ROUTES
 
@@ -56,15 +57,26 @@ WRITE_EVERY_S = 0.5
 def writing(var_dir: Path) -> Iterator[list[int]]:
     """A thread making one audited write (a new auditor account) every WRITE_EVERY_S while the block runs."""
     from biplomacy.core.config import load_settings
-    from biplomacy.core.permissions import LOCAL_ADMIN
-    from biplomacy.house import users
     from biplomacy.store.db import open_store
 
     store = open_store(load_settings({"BIPLOMACY_VAR_DIR": str(var_dir)}))
+    try:
+        with writing_to(store, WRITE_EVERY_S) as count:
+            yield count
+    finally:
+        store.dispose()
+
+
+@contextmanager
+def writing_to(store: Any, every: float) -> Iterator[list[int]]:
+    """A thread adding an auditor account (one audited write) to `store` every `every` seconds; the count so far."""
+    from biplomacy.core.permissions import LOCAL_ADMIN
+    from biplomacy.house import users
+
     stop, count = threading.Event(), [0]
 
     def write() -> None:
-        while not stop.wait(WRITE_EVERY_S):
+        while not stop.wait(every):
             users.add_user(store, LOCAL_ADMIN, f"bench-writer-{time.time_ns()}", "auditor")
             count[0] += 1
 
@@ -75,7 +87,6 @@ def writing(var_dir: Path) -> Iterator[list[int]]:
     finally:
         stop.set()
         thread.join()
-        store.dispose()
 
 
 def free_port() -> int:

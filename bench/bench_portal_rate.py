@@ -32,14 +32,13 @@ import platform
 import re
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench_portal import HOST, concrete_paths, free_port, get, warm
+from bench_portal import HOST, concrete_paths, free_port, get, warm, writing_to
 
 RESULTS = Path(__file__).with_name("RESULTS-scale.md")
 SECTION = "## Portal, several workers"
@@ -141,25 +140,13 @@ def serving(env: dict[str, str], workers: int) -> Iterator[int]:
 @contextmanager
 def writing(url: str, every: float) -> Iterator[list[int]]:
     """A thread making one audited write (a new auditor account) every `every` seconds while the block runs."""
-    from biplomacy.core.permissions import LOCAL_ADMIN
-    from biplomacy.house import users
     from biplomacy.store.db import Store, make_engine
 
     store = Store(make_engine(url), url)
-    stop, count = threading.Event(), [0]
-
-    def write() -> None:
-        while not stop.wait(every):
-            users.add_user(store, LOCAL_ADMIN, f"bench-writer-{time.time_ns()}", "auditor")
-            count[0] += 1
-
-    thread = threading.Thread(target=write, daemon=True)
-    thread.start()
     try:
-        yield count
+        with writing_to(store, every) as count:
+            yield count
     finally:
-        stop.set()
-        thread.join()
         store.dispose()
 
 
