@@ -75,7 +75,7 @@ class Scorer:
         import lightgbm as lgb
 
         self.booster = lgb.Booster(model_str=text)
-        self.threshold, self.version = threshold, version
+        self.text, self.threshold, self.version = text, threshold, version
         if tuple(self.booster.feature_name()) != FEATURES:
             raise InputError(f"the model's features {self.booster.feature_name()} are not this Biplomacy's "
                              f"{list(FEATURES)}", field="profile")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from biplomacy.aml.model import partition
+from biplomacy.aml.model import features, partition
 from biplomacy.aml.model.alerts import Alert
 from biplomacy.aml.model.rules import RULES
 from biplomacy.aml.model.thresholds import Thresholds
@@ -28,6 +28,20 @@ COLS = ("tx_id", "ts", "src", "dst", "amount", "asset", "vasp", "label", "seq")
 
 
 @dataclass(frozen=True)
+class LearnedJob:
+    """A profile's learned scorer as the chunks need it: its model is in the scratch folder (MODEL_FILE), not
+    in every task, and each worker loads it once (scan_learned.py)."""
+
+    sha256: str
+    threshold: float
+    version: str
+    grid: tuple[float, ...]
+
+
+MODEL_FILE = "learned-model.txt"
+
+
+@dataclass(frozen=True)
 class Job:
     """What every chunk of one scan needs to know."""
 
@@ -36,6 +50,7 @@ class Job:
     sorted_by_time: bool  # several files: the in-process scan puts them in time order (transactions.concat)
     th: Thresholds
     sanctioned: frozenset[str]
+    learned: LearnedJob | None = None
 _BY_NAME = {r.name: r for r in RULES}
 
 
@@ -170,6 +185,12 @@ def bucket(args: tuple[Job, int, list[str]]) -> dict[str, list[tuple[tuple[objec
             ts_seq = {t: (float(tx.ts[where[t]]), int(seq[where[t]])) for t in a.transactions[:1]}
             out[name].append((partition.order_key(a, ts_seq), a))
     owned = partition.owned_codes(tx, b, job.buckets)
+    if job.learned is not None:  # its own accounts with a transfer in the lowest percentile: neighbours' nbr_low
+        import pyarrow as pa
+
+        low = features.low_accounts(tx, job.learned.grid)
+        low = low[partition.bucket_of(low, job.buckets) == b]
+        _write(pa.table({"account": pa.array(low, pa.string())}), Path(job.scratch) / "low" / f"b{b:05d}.parquet")
     if on & set(partition.ON_FORWARD):
         rows = np.flatnonzero(partition.forward_active(tx, owned, partition.forward_window(job.th)))
         _write(_arrow(tx, seq, rows), Path(job.scratch) / "forward" / f"b{b:05d}.parquet")

@@ -2,13 +2,16 @@
 national-size sets given as several CSV files or a folder of Parquet partitions. The alerts, their order and the
 summary are those of the in-process scan of the same files (aml/scan.py); model/partition.py says why.
 
-Three stages, each a list of chunks for house.cluster.run_chunks (retried on another worker if one dies):
+Three stages (four with a learned scorer), each a list of chunks for house.cluster.run_chunks (retried on another
+worker if one dies):
 1. split: each input file is read and checked (a bad row names the file and row), then its transfers are written
    to the buckets of their sender and of their receiver, and their ids to the bucket of the id (so that an id in
    two files is found, as the in-process scan finds it);
 2. buckets: each bucket runs the rules that need only its own accounts' transfers, and writes out the transfers
    the path rules, bipartite and sanctioned_exposure can use (a small share of the whole);
-3. the path rules, bipartite, sanctioned_exposure (and unordered_cycle when on) over what stage 2 wrote.
+3. the path rules, bipartite, sanctioned_exposure (and unordered_cycle when on) over what stage 2 wrote;
+4. with a profile's learned scorer: every bucket scores its own accounts (scan_learned.py says how its features
+   are those of the whole table); the client adds the raised accounts' alerts, explained, after the rules'.
 The intermediate files go to a scratch folder that every worker can reach (the local disk for --workers; beside
 the inputs for --scheduler, which must be on storage the workers share) and are removed at the end, finished or
 not. Nothing is returned, written or stored unless every chunk finished.
@@ -16,6 +19,7 @@ not. Nothing is returned, written or stored unless every chunk finished.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -28,7 +32,7 @@ from biplomacy.aml.model.alerts import Alert
 from biplomacy.aml.model.rules import RULES, enabled
 from biplomacy.aml.model.thresholds import Thresholds
 from biplomacy.aml.results import ScanResult, ScanSummary
-from biplomacy.aml.scan_chunks import Job
+from biplomacy.aml.scan_chunks import MODEL_FILE, Job, LearnedJob
 from biplomacy.aml.scan_inputs import expand
 from biplomacy.core.errors import InputError
 from biplomacy.house.cluster import Engine, Progress, connect, run_chunks
@@ -45,30 +49,33 @@ FORWARD_GROUPS = (("cycles", "peel_chain", "pass_through", "random"), ("scatter_
 def scan_on_cluster(paths: Sequence[Path], used: Loaded | None, engine: Engine, sanctions: tuple[str, frozenset[str]],
                     th: Thresholds, scratch: Path | None = None, progress: Progress | None = None) -> ScanResult:
     files = expand(paths)
-    if used is not None and used.scorer is not None:
-        raise InputError("a profile with a learned scorer scans in-process for now (its account features read the "
-                         "whole table); leave out --workers and --scheduler, or use a profile without one",
-                         field="profile")
     sizes = [f.stat().st_size for f in files]
     buckets = max(2 * (engine.workers or 2), min(4096, sum(sizes) // (BUCKET_ROWS * 25) + 1))
     base = scratch or (Path(tempfile.gettempdir()) if engine.scheduler is None else files[0].parent)
     base.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".biplomacy-aml-scan-", dir=base))
-    job = Job(str(work), buckets, len(files) > 1, th, sanctions[1])
+    version = used.profile.version if used is not None else th.version
+    scorer = used.scorer if used is not None else None
+    learned = None
+    if scorer is not None and used is not None:
+        (work / MODEL_FILE).write_text(scorer.text, encoding="utf-8")
+        learned = LearnedJob(hashlib.sha256(scorer.text.encode()).hexdigest(), scorer.threshold, version,
+                             tuple(used.profile.amount_grid))
+    job = Job(str(work), buckets, len(files) > 1, th, sanctions[1], learned)
     try:
         with connect(engine) as client:
             alerts, n, vasps = _run(client, job, files, progress)
+            raised = _learned(client, job, alerts, progress) if learned is not None else []
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    version = used.profile.version if used is not None else th.version
-    alerts = [replace(a, profile=version) for a in alerts]
+    alerts = [replace(a, profile=version) for a in alerts] + raised
     by_rule: dict[str, int] = {}
     for a in alerts:
         by_rule[a.rule] = by_rule.get(a.rule, 0) + 1
     return ScanResult(tuple(alerts), ScanSummary(
         transactions=n, alerts=len(alerts), by_rule=by_rule, rules=tuple(r.name for r in enabled(th)),
         thresholds_version=th.version, profile=used.profile.version if used is not None else None,
-        learned=False, sanctions_list=sanctions[0], sanctioned_addresses=len(sanctions[1]),
+        learned=scorer is not None, sanctions_list=sanctions[0], sanctioned_addresses=len(sanctions[1]),
         vasps=tuple(sorted(vasps - {""}))))
 
 
@@ -117,6 +124,33 @@ def _run(client: Client | None, job: Job, files: list[Path], progress: Progress 
         if rule.name in on:
             out.extend(found.get(rule.name, []))
     return out, n, vasps
+
+
+def _learned(client: Client | None, job: Job, alerts: list[Alert], progress: Progress | None) -> list[Alert]:
+    """The learned scorer's alerts, after the rules': every bucket scores its own accounts (scan_learned.py); the
+    raised accounts come back in name order, as the in-process scan lists them (profiles.learned_alerts)."""
+    from biplomacy.aml.learned import learned_alert
+    from biplomacy.aml.model.features import LEARNED
+    from biplomacy.aml.scan_learned import learned, write_rule_counts
+
+    assert job.learned is not None
+    counts: dict[str, int] = {}
+    for a in alerts:
+        if a.rule != LEARNED:
+            for acct in set(a.accounts):
+                counts[acct] = counts.get(acct, 0) + 1
+    write_rule_counts(job, counts)
+    got = run_chunks(client, learned, [(job, b) for b in range(job.buckets)], job="aml scan: learned scorer",
+                     progress=progress)
+    hits = sorted((h for part in got for h in cast(list[tuple[str, float, list[dict[str, Any]]]], part)),
+                  key=lambda h: h[0])
+    naming: dict[str, list[str]] = {acct: [] for acct, _, _ in hits}
+    for a in alerts:
+        for acct in a.accounts:
+            if acct in naming:
+                naming[acct].append(a.rule)
+    return [learned_alert(acct, p, top, naming[acct], job.learned.threshold, job.learned.version)
+            for acct, p, top in hits]
 
 
 def _sanction_rounds(client: Client | None, job: Job) -> None:

@@ -43,6 +43,33 @@ def batch(tx: Transactions, grid: Sequence[float], alerts: Sequence[Alert]) -> t
     from biplomacy.aml.model.graph import codes
 
     names, s, d = codes(tx)  # the rules' graph's, when they have just built it: encoding names is costly
+    named = [acct for a in alerts if a.rule != LEARNED for acct in set(a.accounts)]
+    return names, matrix(tx, grid, names, s, d, named_counts(names, np.asarray(named, dtype=str)))
+
+
+def low_accounts(tx: Transactions, grid: Sequence[float]) -> np.ndarray:
+    """The accounts (sorted) with a transfer in or out in the lowest percentile: what `matrix` reads as low."""
+    hit = percentile(grid, tx.amount) <= LOW1
+    return np.unique(np.concatenate([tx.src[hit], tx.dst[hit]]))
+
+
+def named_counts(names: np.ndarray, named: np.ndarray, counts: np.ndarray | None = None) -> np.ndarray:
+    """Per account of `names` (sorted): how many alerts name it, from `named` (an account per alert naming it, or
+    distinct accounts with their `counts`). Names are sorted: each named account's code by a binary search."""
+    m = len(names)
+    if not len(named) or not m:
+        return np.zeros(m)
+    at = np.minimum(np.searchsorted(names, named), m - 1)
+    hit = names[at] == named
+    weights = None if counts is None else np.asarray(counts, dtype=float)[hit]
+    return np.bincount(at[hit], weights=weights, minlength=m).astype(float)
+
+
+def matrix(tx: Transactions, grid: Sequence[float], names: np.ndarray, s: np.ndarray, d: np.ndarray,
+           rules: np.ndarray, low: np.ndarray | None = None) -> np.ndarray:
+    """The FEATURES of every account of `names` (sender and receiver codes `s`, `d`) from the transfers of `tx`,
+    given each account's count of rule alerts. `low` (per account: a transfer in the lowest percentile anywhere)
+    is read from `tx` when not given; a part of a bigger table (a cluster's bucket) gives the whole table's."""
     m = len(names)
     pct = percentile(grid, tx.amount)
     day = np.floor(tx.ts / DAY).astype(np.int64)
@@ -66,21 +93,16 @@ def batch(tx: Transactions, grid: Sequence[float], alerts: Sequence[Alert]) -> t
                 rows, counts = np.unique(np.column_stack([own, other, day]), axis=0, return_counts=True)
                 np.maximum.at(burst, rows[:, 0], counts.astype(float))
         f[f"burst_{side}"] = burst
-    named = [acct for a in alerts if a.rule != LEARNED for acct in set(a.accounts)]
-    rules = np.zeros(m)
-    if named and m:  # names are sorted: each named account's code by a binary search, not a dict of them all
-        q = np.asarray(named)
-        at = np.minimum(np.searchsorted(names, q), m - 1)
-        rules = np.bincount(at[names[at] == q], minlength=m).astype(float)
     f["rules"] = rules
     pairs = _distinct(np.concatenate([s * m + d, d * m + s])[np.concatenate([s != d, s != d])])[0]
     x, y = pairs // m, pairs % m
     flagged = rules > 0
-    low = (f["low1_out"] + f["low1_in"]) > 0
+    if low is None:
+        low = (f["low1_out"] + f["low1_in"]) > 0
     f["nbr_n"] = np.bincount(x, minlength=m).astype(float)
     f["nbr_flagged"] = np.bincount(x, weights=flagged[y].astype(float), minlength=m)
     f["nbr_low"] = np.bincount(x, weights=low[y].astype(float), minlength=m)
-    return names, np.column_stack([f[k] for k in FEATURES])
+    return np.column_stack([f[k] for k in FEATURES])
 
 
 def _distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
