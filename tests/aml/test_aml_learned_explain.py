@@ -89,3 +89,12 @@ def test_a_model_that_sends_missing_values_one_way_is_explained_by_one_call(tmp_
     out, whole = contributions(booster, None, x, 3)
     assert len(whole) == len(x)
     assert np.array_equal(out, np.asarray(booster.predict(x, pred_contrib=True))[:, :-1])
+
+
+def test_one_row_explained_through_the_c_api_is_one_calls_explanation(golden):
+    """A stream explains one row at a time (LightGBM's single-row C API): the same as one call of LightGBM."""
+    used = load(golden)
+    tx = from_columns(read_columns(TX), "t")
+    _, x = features.batch(tx, used.profile.amount_grid, scan(tx, used.profile.thresholds))
+    rows = x[np.argsort(-used.scorer.predict(x))[:200]]  # the accounts most likely raised, and so explained
+    assert [used.scorer.explain(r) for r in rows] == one_call(used.scorer.booster, rows)

@@ -225,3 +225,17 @@ def test_a_snapshot_written_before_each_rule_had_its_own_file_still_loads(tmp_pa
     assert again.size().scored == len(BEFORE)
     assert COMPLETED <= {a.rule for x in AFTER for a in again.score(x).alerts}
     again.close()
+
+
+def test_a_streaming_answer_is_the_records_own_document() -> None:
+    """Scored.to_json is built field by field for speed: the same document record_json gives, with and without
+    alerts and with the reason an answer was not stored."""
+    from biplomacy.aml.model.alerts import Alert
+    from biplomacy.aml.results import Scored, StreamWindow
+    from biplomacy.core.records import record_json
+
+    alert = Alert("fan_in", ["a", "b"], ["t1"], 0.71234567, {"k": 3}, "p-1")
+    for scored in (Scored("t1", (), 0.0, True, StreamWindow(5, 3)),
+                   Scored("t2", (alert, alert), 0.71234567, False, StreamWindow(9, 4), "no state directory")):
+        assert scored.to_json() == record_json(scored)
+        assert list(scored.to_json()) == list(record_json(scored))

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from biplomacy.aml.learned_explain import contributions, tree_splits
+from biplomacy.aml.learned_explain import contributions, tree_splits, whole
 from biplomacy.aml.model.alerts import Alert
 from biplomacy.aml.model.calibrate import Score, objective, pr_auc, score
 from biplomacy.aml.model.features import FEATURES, LEARNED
@@ -80,6 +80,7 @@ class Scorer:
             raise InputError(f"the model's features {self.booster.feature_name()} are not this Biplomacy's "
                              f"{list(FEATURES)}", field="profile")
         self._fast = _FastRow(self.booster)
+        self._fast_contrib: _FastRow | None = None  # made on the first explain() (a stream's)
         self._splits: object = _UNREAD
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -90,8 +91,11 @@ class Scorer:
         return self._fast.predict(row)
 
     def explain(self, row: np.ndarray) -> list[dict[str, float | str]]:
-        """The TOP features that moved this account's score most, with their value and contribution."""
-        return self.explain_many(row.reshape(1, -1))[0]
+        """The TOP features that moved this account's score most, with their value and contribution (one row, as
+        a stream explains: LightGBM's C API for one row, the same contributions as explain_many's)."""
+        if self._fast_contrib is None:
+            self._fast_contrib = _FastRow(self.booster, contrib=True)
+        return _shown(row.reshape(1, -1), self._fast_contrib.contributions(row).reshape(1, -1))[0]
 
     def explain_many(self, rows: np.ndarray) -> list[list[dict[str, float | str]]]:
         """explain() for many rows: their contributions grouped tree by tree (learned_explain.py), the same as
@@ -100,46 +104,63 @@ class Scorer:
             return []
         if self._splits is _UNREAD:  # read on the first batch: a stream explains one row at a time
             self._splits = tree_splits(self.booster)
-        contrib, whole = contributions(self.booster, self._splits, rows, TOP)  # type: ignore[arg-type]
-        top = np.argsort(-np.abs(contrib), axis=1)[:, :TOP]
-        for i in whole.tolist():  # asked of LightGBM row by row before: its ties ordered as they were
-            top[i] = np.argsort(-np.abs(contrib[i]))[:TOP]
-        values = np.take_along_axis(rows, top, axis=1).tolist()
-        moved = np.take_along_axis(contrib, top, axis=1).tolist()
-        return [[{"feature": FEATURES[i], "value": round(v, 4), "contribution": round(c, 4)}
-                 for i, v, c in zip(t, vs, cs, strict=True)]
-                for t, vs, cs in zip(top.tolist(), values, moved, strict=True)]
+        contrib, asked_whole = contributions(self.booster, self._splits, rows, TOP)  # type: ignore[arg-type]
+        return _shown(rows, contrib, asked_whole)
+
+
+def _shown(rows: np.ndarray, contrib: np.ndarray, asked_whole: np.ndarray | None = None
+           ) -> list[list[dict[str, float | str]]]:
+    """Each row's TOP features by |contribution|, with value and contribution rounded to 4 places."""
+    top = np.argsort(-np.abs(contrib), axis=1)[:, :TOP]
+    for i in (asked_whole.tolist() if asked_whole is not None else range(len(rows))):
+        top[i] = np.argsort(-np.abs(contrib[i]))[:TOP]  # asked of LightGBM row by row before: its ties as they were
+    values = np.take_along_axis(rows, top, axis=1).tolist()
+    moved = np.take_along_axis(contrib, top, axis=1).tolist()
+    return [[{"feature": FEATURES[i], "value": round(v, 4), "contribution": round(c, 4)}
+             for i, v, c in zip(t, vs, cs, strict=True)]
+            for t, vs, cs in zip(top.tolist(), values, moved, strict=True)]
 
 
 class _FastRow:
-    """LightGBM's single-row prediction through its C API (a FastConfig prepared once); Booster.predict when the
-    installed package does not expose it."""
+    """LightGBM's single-row prediction through its C API (a FastConfig prepared once): the probability
+    (C_API_PREDICT_NORMAL) or, with `contrib`, the TreeSHAP contributions (C_API_PREDICT_CONTRIB, what
+    Booster.predict(pred_contrib=True) gives, without its Python checks); Booster.predict when the installed
+    package does not expose it."""
 
-    def __init__(self, booster: Any):
+    def __init__(self, booster: Any, contrib: bool = False):
         import ctypes
 
-        self.booster, self.n = booster, len(FEATURES)
+        self.booster, self.n, self.contrib = booster, len(FEATURES), contrib
         self.lib: Any = None
         try:
             from lightgbm.basic import _LIB, _c_str, _safe_call
 
             handle = ctypes.c_void_p()
             _safe_call(_LIB.LGBM_BoosterPredictForMatSingleRowFastInit(
-                booster._handle, ctypes.c_int(0), ctypes.c_int(0), ctypes.c_int(-1), ctypes.c_int(1),
-                ctypes.c_int32(self.n), _c_str("num_threads=1"), ctypes.byref(handle)))
+                booster._handle, ctypes.c_int(3 if contrib else 0), ctypes.c_int(0), ctypes.c_int(-1),
+                ctypes.c_int(1), ctypes.c_int32(self.n), _c_str("num_threads=1"), ctypes.byref(handle)))
         except (ImportError, AttributeError):  # another LightGBM build: the ordinary path
             return
         self.lib, self.handle, self.row_type = _LIB, handle, ctypes.c_double * self.n
-        self.out, self.out_len = ctypes.c_double(0.0), ctypes.c_int64(0)
-        self.ref_out, self.ref_len = ctypes.byref(self.out), ctypes.byref(self.out_len)
+        self.out = (ctypes.c_double * (self.n + 1 if contrib else 1))()
+        self.out_len = ctypes.c_int64(0)
+        self.ref_len = ctypes.byref(self.out_len)
         self.call = _LIB.LGBM_BoosterPredictForMatSingleRowFast
 
     def predict(self, row: list[float]) -> float:
         if self.lib is None:
             return float(self.booster.predict(np.asarray([row]), num_threads=1)[0])
-        if self.call(self.handle, self.row_type(*row), self.ref_len, self.ref_out) != 0:
+        if self.call(self.handle, self.row_type(*row), self.ref_len, self.out) != 0:
             raise RuntimeError("LightGBM could not score a row")
-        return float(self.out.value)
+        return float(self.out[0])
+
+    def contributions(self, row: np.ndarray) -> np.ndarray:
+        """The row's per-feature contributions (the base value dropped), as whole() gives them."""
+        if self.lib is None:
+            return whole(self.booster, row.reshape(1, -1))[0]
+        if self.call(self.handle, self.row_type(*row.tolist()), self.ref_len, self.out) != 0:
+            raise RuntimeError("LightGBM could not explain a row")
+        return np.asarray(self.out[: self.n], dtype=float)
 
     def __del__(self) -> None:
         if getattr(self, "lib", None) is not None:

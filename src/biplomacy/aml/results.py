@@ -381,6 +381,16 @@ class Scored(Record):
     window: StreamWindow
     not_stored_because: str | None = field(default=None, metadata=OMITTED_WHEN_NONE)
 
+    def to_json(self) -> dict[str, Any]:
+        """record_json's document, built field by field: one answer per streamed transfer (a test holds the two
+        to the same document)."""
+        out: dict[str, Any] = {"tx_id": self.tx_id, "alerts": [a.to_json() for a in self.alerts],
+                               "score": self.score, "stored": self.stored,
+                               "window": {"scored": self.window.scored, "accounts": self.window.accounts}}
+        if self.not_stored_because is not None:
+            out["not_stored_because"] = self.not_stored_because
+        return out
+
 
 @dataclass(frozen=True)
 class ScorerSize(StateSize, Record):

@@ -90,12 +90,13 @@ class StreamScorer:
         alerts = self.state.apply(tx, self.rules)
         if self.traits is not None and self.learned is not None:
             pair = self.traits.update(tx.ts, tx.src, tx.dst, tx.amount, alerts)
+            accounts, predict = self.state.accounts, self.learned.predict_one
             for name, traits in zip((tx.src, tx.dst) if tx.src != tx.dst else (tx.src,), pair, strict=False):
-                account = self.state.account(name)
+                account = accounts[name]  # apply() has made it
                 if LEARNED in account.raised:  # raised once: its score is not needed again
                     continue
                 row = traits.vector()
-                p = self.learned.predict_one(row)
+                p = predict(row)
                 if p >= self.learned.threshold and account.first_time(LEARNED):
                     rules = [a.rule for a in alerts if name in a.accounts]
                     alerts.append(learned_alert(name, p, self.learned.explain(np.asarray(row)), rules,

@@ -158,28 +158,46 @@ class TraitBook:
         return t
 
     def update(self, tx_ts: float, src: str, dst: str, amount: float, alerts: Sequence[Alert]) -> tuple[Traits, Traits]:
-        s, d = self.get(src), self.get(dst)
+        of = self.of
+        s = of.get(src)
+        if s is None:
+            s = of[src] = Traits()
+        d = of.get(dst)
+        if d is None:
+            d = of[dst] = Traits()
         pct = bisect_left(self.grid, amount) / self.top
         day = int(tx_ts // DAY)
-        was_low = (s.low, d.low)
         s.n_out += 1
         d.n_in += 1
         s.sum_out += amount
         d.sum_in += amount
-        s.min_pct_out = min(s.min_pct_out, pct)
-        d.min_pct_in = min(d.min_pct_in, pct)
-        if pct <= LOW1:
-            s.low1_out += 1
-            d.low1_in += 1
+        if pct < s.min_pct_out:
+            s.min_pct_out = pct
+        if pct < d.min_pct_in:
+            d.min_pct_in = pct
         if pct <= LOW5:
             s.low5_out += 1
             d.low5_in += 1
-        s.burst_out = max(s.burst_out, _count(s.outs, dst, day))
-        d.burst_in = max(d.burst_in, _count(d.ins, src, day))
-        for t, before in ((s, was_low[0]), (d, was_low[1])) if s is not d else ((s, was_low[0]),):
-            if t.low and not before:  # its neighbours so far count it now; a new neighbour counts it below
-                for n in t.nbrs:
-                    self.of[n].nbr_low += 1
+            if pct <= LOW1:  # LOW1 <= LOW5: an account turns low only here
+                was_low = (s.low, d.low)
+                s.low1_out += 1
+                d.low1_in += 1
+                for t, before in ((s, was_low[0]), (d, was_low[1])) if s is not d else ((s, was_low[0]),):
+                    if not before:  # its neighbours so far count it now; a new neighbour counts it below
+                        for n in t.nbrs:
+                            of[n].nbr_low += 1
+        c = s.outs.get(dst)  # bursts: transfers with one counterparty within one UTC day
+        if c is None or c[0] != day:
+            s.outs[dst] = c = [day, 0]
+        c[1] += 1
+        if c[1] > s.burst_out:
+            s.burst_out = c[1]
+        c = d.ins.get(src)
+        if c is None or c[0] != day:
+            d.ins[src] = c = [day, 0]
+        c[1] += 1
+        if c[1] > d.burst_in:
+            d.burst_in = c[1]
         if src != dst and dst not in s.nbrs:
             s.nbrs.add(dst)
             d.nbrs.add(src)
@@ -195,13 +213,5 @@ class TraitBook:
                 t.rules += 1
                 if t.rules == 1:
                     for n in t.nbrs:
-                        self.of[n].nbr_flagged += 1
+                        of[n].nbr_flagged += 1
         return s, d
-
-
-def _count(seen: dict[str, list[int]], other: str, day: int) -> int:
-    c = seen.get(other)
-    if c is None or c[0] != day:
-        seen[other] = c = [day, 0]
-    c[1] += 1
-    return c[1]

@@ -128,13 +128,25 @@ class StreamState:
     """Every rule's incremental state (not thread-safe: callers lock); apply() scores one transfer."""
 
     def __init__(self, th: Thresholds, sanctioned: frozenset[str]):
-        self.th = th
+        self.th = th  # and its windows in seconds, read per transfer (set again when a saved state is loaded)
         self.sanctioned = sanctioned
         self.accounts: dict[str, Account] = {}
         self.active: OrderedDict[str, float] = OrderedDict()  # accounts with windows, least recently touched first
         self.clock = float("-inf")
         self.scored = 0
         self.rings: set[frozenset[str]] = set()  # unordered_cycle: the rings raised (their accounts)
+
+    @property
+    def th(self) -> Thresholds:
+        return self._th
+
+    @th.setter
+    def th(self, th: Thresholds) -> None:
+        self._th = th
+        self._pending_keep = th.window_hours * 3600 + LATE_SECONDS
+        self._forward_max, self._forward_keep = th.forward_max_amount(), th.forward_window_hours() * 3600 + LATE_SECONDS
+        self._bipartite_keep = th.bipartite_window_hours * 3600 + LATE_SECONDS
+        self._untouched = th.longest_window_hours() * 3600 + LATE_SECONDS
 
     def apply(self, tx: Tx, rules: Sequence[StreamRule]) -> list[Alert]:
         """Score `tx` with `rules` (streaming forms, in order), each of which also keeps what it needs of it;
@@ -155,7 +167,7 @@ class StreamState:
             if dst.pending is None:
                 dst.pending = deque()
             dst.pending.append(Pending(tx, arrival.chains or [(tx,)]))
-            while tx.ts - dst.pending[0].tx.ts > self.th.window_hours * 3600 + LATE_SECONDS:
+            while tx.ts - dst.pending[0].tx.ts > self._pending_keep:
                 dst.pending.popleft()
         if tx.src != tx.dst:
             self._keep_forward(arrival)
@@ -169,20 +181,20 @@ class StreamState:
     def _keep_forward(self, a: Arrival) -> None:
         """The transfer joins its receiver's transfers in (forward-pair rules) and its sender's transfers out
         (bipartite) while within their windows and amount ceilings."""
-        tx, th = a.tx, self.th
-        if tx.amount <= th.forward_max_amount():
+        tx = a.tx
+        if tx.amount <= self._forward_max:
             q = a.dst.fw_in
             if q is None:
                 q = a.dst.fw_in = deque()
             q.append((tx, a.hops))
-            while tx.ts - q[0][0].ts > th.forward_window_hours() * 3600 + LATE_SECONDS:
+            while tx.ts - q[0][0].ts > self._forward_keep:
                 q.popleft()
-        if tx.amount <= th.bipartite_max_amount:
+        if tx.amount <= self._th.bipartite_max_amount:
             b = a.src.b_out
             if b is None:
                 b = a.src.b_out = deque()
             b.append(tx)
-            while tx.ts - b[0].ts > th.bipartite_window_hours * 3600 + LATE_SECONDS:
+            while tx.ts - b[0].ts > self._bipartite_keep:
                 b.popleft()
 
     def account(self, name: str) -> Account:
@@ -193,7 +205,7 @@ class StreamState:
 
     def _expire(self) -> None:
         """Drop the windows of accounts untouched for longer than the longest window (their entries are stale)."""
-        horizon = self.clock - self.th.longest_window_hours() * 3600 - LATE_SECONDS
+        horizon = self.clock - self._untouched
         while self.active:
             name, seen = next(iter(self.active.items()))
             if seen >= horizon:
