@@ -239,3 +239,19 @@ def test_a_streaming_answer_is_the_records_own_document() -> None:
                    Scored("t2", (alert, alert), 0.71234567, False, StreamWindow(9, 4), "no state directory")):
         assert scored.to_json() == record_json(scored)
         assert list(scored.to_json()) == list(record_json(scored))
+
+
+def test_a_transfer_logs_the_line_json_would_write() -> None:
+    """The transfer log's line is written out by hand for speed: the text json.dumps gives, for odd names too."""
+    import json
+
+    from biplomacy.aml.model.stream_state import Tx
+    from biplomacy.aml.stream_log import log_line
+
+    for tx in (Tx("t-1", 1735689600.0, "acct-1", "acct-2", 1234.56, "USDT", "VASP-A"),
+               Tx('q"\\uote', 1e-7, "Ü-ß-名前", "tab\there\n", 0.1 + 0.2, "", ""),
+               Tx("big", 4102444800.123456, "a", "a", 1e22, "BTC", "x"),
+               Tx("int-ts", 17, "a", "b", 5, "BTC", "x"),  # not floats: json.dumps itself
+               Tx("nan", 1.0, "a", "b", float("nan"), "BTC", "x")):
+        want = json.dumps([tx.tx_id, tx.ts, tx.src, tx.dst, tx.amount, tx.asset, tx.vasp], separators=(",", ":"))
+        assert log_line(tx) == want

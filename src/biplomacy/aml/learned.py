@@ -141,7 +141,9 @@ class _FastRow:
                 ctypes.c_int(1), ctypes.c_int32(self.n), _c_str("num_threads=1"), ctypes.byref(handle)))
         except (ImportError, AttributeError):  # another LightGBM build: the ordinary path
             return
-        self.lib, self.handle, self.row_type = _LIB, handle, ctypes.c_double * self.n
+        # the row and the answer in buffers made once (filling one costs a seventh of making one); not thread-safe:
+        # a stream scores under its lock
+        self.lib, self.handle, self.row = _LIB, handle, (ctypes.c_double * self.n)()
         self.out = (ctypes.c_double * (self.n + 1 if contrib else 1))()
         self.out_len = ctypes.c_int64(0)
         self.ref_len = ctypes.byref(self.out_len)
@@ -150,7 +152,8 @@ class _FastRow:
     def predict(self, row: list[float]) -> float:
         if self.lib is None:
             return float(self.booster.predict(np.asarray([row]), num_threads=1)[0])
-        if self.call(self.handle, self.row_type(*row), self.ref_len, self.out) != 0:
+        self.row[:] = row
+        if self.call(self.handle, self.row, self.ref_len, self.out) != 0:
             raise RuntimeError("LightGBM could not score a row")
         return float(self.out[0])
 
@@ -158,7 +161,8 @@ class _FastRow:
         """The row's per-feature contributions (the base value dropped), as whole() gives them."""
         if self.lib is None:
             return whole(self.booster, row.reshape(1, -1))[0]
-        if self.call(self.handle, self.row_type(*row.tolist()), self.ref_len, self.out) != 0:
+        self.row[:] = row.tolist()
+        if self.call(self.handle, self.row, self.ref_len, self.out) != 0:
             raise RuntimeError("LightGBM could not explain a row")
         return np.asarray(self.out[: self.n], dtype=float)
 
