@@ -143,7 +143,8 @@ class _FastRow:
             return
         # the row and the answer in buffers made once (filling one costs a seventh of making one); not thread-safe:
         # a stream scores under its lock
-        self.lib, self.handle, self.row = _LIB, handle, (ctypes.c_double * self.n)()
+        self.lib, self.handle = _LIB, handle
+        self.row: Any = (ctypes.c_double * self.n)()
         self.out = (ctypes.c_double * (self.n + 1 if contrib else 1))()
         self.out_len = ctypes.c_int64(0)
         self.ref_len = ctypes.byref(self.out_len)
