@@ -5,6 +5,7 @@ the job with a ClusterError; a scheduler that does not answer is a ConfigError).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -93,8 +94,9 @@ def test_a_worker_that_dies_once_is_retried_elsewhere(client, tmp_path: Path) ->
 
 
 def test_a_chunk_that_kills_every_worker_fails_the_job_clearly(client) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(ClusterError, match=r"lost a worker 3 times running chunk 0 of 1 \(test\); nothing was"):
+    with pytest.raises(ClusterError, match=r"lost a worker 3 times running chunk 0 of 1 \(test\); nothing was") as e:
         run_chunks(client, _die_always, [0], job="test")
+    assert re.search(r"a worker may use \d+\.\d GiB; a chunk needing more is killed every time", str(e.value))
 
 
 def test_a_scheduler_that_does_not_answer_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -152,6 +152,7 @@ def run_chunks(client: Client | None, fn: Callable[[T], R], chunks: Sequence[T],
     from distributed.client import FutureCancelledError
     from distributed.scheduler import KilledWorker
 
+    hint = _memory_hint(client)  # read now: once workers die, the scheduler may list none for a while
     futures = client.map(fn, chunks, retries=RETRIES, pure=False)
     index: dict[object, int] = {f.key: i for i, f in enumerate(futures)}
     try:
@@ -166,9 +167,22 @@ def run_chunks(client: Client | None, fn: Callable[[T], R], chunks: Sequence[T],
     except KilledWorker as exc:
         which: object = index.get(exc.task, "?")
         raise ClusterError(f"the Dask cluster lost a worker {RETRIES + 1} times running chunk {which} of {total} "
-                           f"({job}); nothing was written") from None
+                           f"({job}); nothing was written{hint}") from None
     except (OSError, FutureCancelledError) as exc:
         raise ClusterError(f"the Dask cluster went away during {job} ({type(exc).__name__}); nothing was "
                            "written") from None
     finally:
         client.cancel([f for f in futures if not f.done()])
+
+
+def _memory_hint(client: Client) -> str:
+    """What most often kills a worker on every try: a chunk needing more memory than the worker may use (its
+    nanny restarts it at 95 % of the limit). The smallest worker limit, to say so in the error."""
+    try:
+        limits = [w.get("memory_limit") or 0 for w in client.scheduler_info()["workers"].values()]
+    except Exception:  # the cluster itself may be gone: the hint is optional
+        return ""
+    if not limits or not min(limits):
+        return ""
+    return (f" (a worker may use {min(limits) / 2**30:.1f} GiB; a chunk needing more is killed every time: run "
+            "fewer workers per machine or on machines with more memory)")
