@@ -130,7 +130,7 @@ class _FastRow:
     def __init__(self, booster: Any, contrib: bool = False):
         import ctypes
 
-        self.booster, self.n, self.contrib = booster, len(FEATURES), contrib
+        self.booster, self.n = booster, len(FEATURES)
         self.lib: Any = None
         try:
             from lightgbm.basic import _LIB, _c_str, _safe_call

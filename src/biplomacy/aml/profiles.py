@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,14 +152,21 @@ def learned_alerts(tx: Transactions, alerts: Sequence[Alert], used: Loaded, vers
     names, x = features.batch(tx, used.profile.amount_grid, alerts)
     p = used.scorer.predict(x)
     hits = np.flatnonzero(p >= used.scorer.threshold)
-    raised = names[hits].tolist()
-    naming: dict[str, list[str]] = {acct: [] for acct in raised}
+    return raised_alerts(zip(names[hits].tolist(), p[hits].tolist(), used.scorer.explain_many(x[hits]), strict=True),
+                         alerts, used.scorer.threshold, version)
+
+
+def raised_alerts(hits: Iterable[tuple[str, float, list[dict[str, Any]]]], alerts: Sequence[Alert],
+                  threshold: float, version: str) -> list[Alert]:
+    """A learned alert per raised (account, probability, top features), in the order given, each naming the
+    rules whose alerts name the account (in-process and on a cluster alike)."""
+    hits = list(hits)
+    naming: dict[str, list[str]] = {acct: [] for acct, _, _ in hits}
     for a in alerts:
         for acct in a.accounts:
             if acct in naming:
                 naming[acct].append(a.rule)
-    return [learned_alert(acct, pi, top, naming[acct], used.scorer.threshold, version)
-            for acct, pi, top in zip(raised, p[hits].tolist(), used.scorer.explain_many(x[hits]), strict=True)]
+    return [learned_alert(acct, pi, top, naming[acct], threshold, version) for acct, pi, top in hits]
 
 
 def account_scores(tx: Transactions, alerts: Sequence[Alert], used: Loaded | None,
@@ -173,4 +180,4 @@ def account_scores(tx: Transactions, alerts: Sequence[Alert], used: Loaded | Non
     return np.asarray([p[where[a]] if a in where else 0.0 for a in accounts])
 
 
-__all__ = ["FORMAT", "Loaded", "account_scores", "fit_profile", "learned_alerts", "load", "loaded", "pr_auc", "scan_with", "write"]
+__all__ = ["FORMAT", "Loaded", "account_scores", "fit_profile", "learned_alerts", "load", "loaded", "pr_auc", "raised_alerts", "scan_with", "write"]

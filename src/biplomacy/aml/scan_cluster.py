@@ -129,8 +129,8 @@ def _run(client: Client | None, job: Job, files: list[Path], progress: Progress 
 def _learned(client: Client | None, job: Job, alerts: list[Alert], progress: Progress | None) -> list[Alert]:
     """The learned scorer's alerts, after the rules': every bucket scores its own accounts (scan_learned.py); the
     raised accounts come back in name order, as the in-process scan lists them (profiles.learned_alerts)."""
-    from biplomacy.aml.learned import learned_alert
     from biplomacy.aml.model.features import LEARNED
+    from biplomacy.aml.profiles import raised_alerts
     from biplomacy.aml.scan_learned import learned, write_rule_counts
 
     assert job.learned is not None
@@ -144,13 +144,7 @@ def _learned(client: Client | None, job: Job, alerts: list[Alert], progress: Pro
                      progress=progress)
     hits = sorted((h for part in got for h in cast(list[tuple[str, float, list[dict[str, Any]]]], part)),
                   key=lambda h: h[0])
-    naming: dict[str, list[str]] = {acct: [] for acct, _, _ in hits}
-    for a in alerts:
-        for acct in a.accounts:
-            if acct in naming:
-                naming[acct].append(a.rule)
-    return [learned_alert(acct, p, top, naming[acct], job.learned.threshold, job.learned.version)
-            for acct, p, top in hits]
+    return raised_alerts(hits, alerts, job.learned.threshold, job.learned.version)
 
 
 def _sanction_rounds(client: Client | None, job: Job) -> None:

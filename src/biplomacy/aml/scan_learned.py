@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from biplomacy.aml.model import features, partition
-from biplomacy.aml.model.graph import account_codes
+from biplomacy.aml.model.graph import codes
 from biplomacy.aml.scan_chunks import MODEL_FILE, Job, _table, _write, read
 
 if TYPE_CHECKING:
@@ -56,9 +56,7 @@ def learned(args: tuple[Job, int]) -> list[Hit]:
     tx, _ = _table(Path(job.scratch) / f"b{b:05d}", job)
     if not len(tx):
         return []
-    n = len(tx)
-    names, inv = account_codes(np.concatenate([tx.src, tx.dst]))
-    s, d = inv[:n], inv[n:]
+    names, s, d = codes(tx)
     flagged = read(Path(job.scratch) / RULES_FILE)
     rules = (features.named_counts(names, flagged["account"], flagged["alerts"]) if flagged
              else np.zeros(len(names)))
