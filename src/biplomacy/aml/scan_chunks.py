@@ -184,6 +184,10 @@ def bucket(args: tuple[Job, int, list[str]]) -> dict[str, list[tuple[tuple[objec
                 where = {t: i for i, t in enumerate(tx.tx_id.tolist())}
             ts_seq = {t: (float(tx.ts[where[t]]), int(seq[where[t]])) for t in a.transactions[:1]}
             out[name].append((partition.order_key(a, ts_seq), a))
+    for name in (r for r in partition.PAIR_RULES if r in on):
+        keyed = _pairs(job, b, tx, seq, name)
+        if keyed is not None:
+            out[name] = keyed
     owned = partition.owned_codes(tx, b, job.buckets)
     if job.learned is not None:  # its own accounts with a transfer in the lowest percentile: neighbours' nbr_low
         import pyarrow as pa
@@ -203,6 +207,55 @@ def bucket(args: tuple[Job, int, list[str]]) -> dict[str, list[tuple[tuple[objec
         rows = np.flatnonzero(owned[graph.build(tx).src])  # each transfer once: from its sender's bucket
         _write(_arrow(tx, seq, rows), Path(job.scratch) / "whole" / f"b{b:05d}.parquet")
     return out
+
+
+def _pairs(job: Job, b: int, tx: Transactions, seq: np.ndarray, name: str
+           ) -> list[tuple[tuple[object, ...], Alert]] | None:
+    """A pair rule's forward pairs through bucket b's accounts: gather_scatter walked here (its alerts with their
+    places); for scatter_gather and stack, the pairs written to their senders' buckets (pairs-NAME/aS/bB)."""
+    import pyarrow as pa
+
+    from biplomacy.aml.model.rules import gather_scatter
+
+    i, k = partition.owned_pairs(tx, b, job.buckets, *partition.pair_band(job.th, name))
+    ts, key = tx.ts, partition.pair_key
+    if name == "gather_scatter":
+        paths = zip(tx.src[i].tolist(), tx.dst[i].tolist(), tx.dst[k].tolist(), tx.tx_id[i].tolist(),
+                    tx.tx_id[k].tolist(), strict=True)
+        return [(key(float(ts[k[n]]), int(seq[k[n]]), float(ts[i[n]]), int(seq[i[n]]), job.sorted_by_time), alert)
+                for n, alert in gather_scatter.walk(paths, job.th)]
+    to = partition.bucket_of(tx.src[i], job.buckets)
+    (Path(job.scratch) / f"pairs-{name}").mkdir(exist_ok=True)  # not parents: see _write
+    order = np.argsort(to, kind="stable")
+    cuts = np.flatnonzero(np.diff(to[order])) + 1
+    for rows in np.split(order, cuts) if len(order) else []:
+        p, q = i[rows], k[rows]
+        _write(pa.table({"a": pa.array(tx.src[p], pa.string()), "m": pa.array(tx.dst[p], pa.string()),
+                         "b": pa.array(tx.dst[q], pa.string()), "t_in": pa.array(tx.tx_id[p], pa.string()),
+                         "t_out": pa.array(tx.tx_id[q], pa.string()), "ts_k": ts[q], "seq_k": seq[q],
+                         "ts_i": ts[p], "seq_i": seq[p]}),
+               Path(job.scratch) / f"pairs-{name}" / f"a{int(to[rows[0]]):05d}" / f"b{b:05d}.parquet")
+    return None
+
+
+def sender_walk(args: tuple[Job, str, int]) -> list[tuple[tuple[object, ...], Alert]]:
+    """scatter_gather or stack over the pairs of the senders bucket `a` owns, in the in-process order; each alert
+    with its raising pair's place."""
+    from biplomacy.aml.model import sender_paths
+    from biplomacy.aml.model.rules import scatter_gather, stack
+
+    job, name, a = args
+    cols = read(Path(job.scratch) / f"pairs-{name}" / f"a{a:05d}")
+    if not cols:
+        return []
+    order = partition.pair_order(cols["ts_k"], cols["seq_k"], cols["ts_i"], cols["seq_i"], job.sorted_by_time)
+    c = {n: cols[n][order] for n in cols}
+    paths = zip(c["a"].tolist(), c["m"].tolist(), c["b"].tolist(), c["t_in"].tolist(), c["t_out"].tolist(),
+                strict=True)
+    fresh, add = (dict, scatter_gather.add) if name == "scatter_gather" else (stack.fresh, stack.add)
+    return [(partition.pair_key(float(c["ts_k"][n]), int(c["seq_k"][n]), float(c["ts_i"][n]), int(c["seq_i"][n]),
+                                job.sorted_by_time), alert)
+            for n, alert in sender_paths.walk(paths, job.th, fresh, add)]
 
 
 def touching(args: tuple[Job, int, frozenset[str], bool]) -> set[str] | None:

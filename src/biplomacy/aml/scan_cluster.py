@@ -2,15 +2,17 @@
 national-size sets given as several CSV files or a folder of Parquet partitions. The alerts, their order and the
 summary are those of the in-process scan of the same files (aml/scan.py); model/partition.py says why.
 
-Three stages (four with a learned scorer), each a list of chunks for house.cluster.run_chunks (retried on another
+Four stages (five with a learned scorer), each a list of chunks for house.cluster.run_chunks (retried on another
 worker if one dies):
 1. split: each input file is read and checked (a bad row names the file and row), then its transfers are written
    to the buckets of their sender and of their receiver, and their ids to the bucket of the id (so that an id in
    two files is found, as the in-process scan finds it);
-2. buckets: each bucket runs the rules that need only its own accounts' transfers, and writes out the transfers
-   the path rules, bipartite and sanctioned_exposure can use (a small share of the whole);
-3. the path rules, bipartite, sanctioned_exposure (and unordered_cycle when on) over what stage 2 wrote;
-4. with a profile's learned scorer: every bucket scores its own accounts (scan_learned.py says how its features
+2. buckets: each bucket runs the rules that need only its own accounts' transfers, gather_scatter over the
+   forward pairs through its accounts, hands the pairs of scatter_gather and stack to their senders' buckets,
+   and writes out the transfers the other path rules, bipartite and sanctioned_exposure can use (a small share);
+3. sender paths: each bucket walks scatter_gather's and stack's pairs of the senders it owns; then the other
+   path rules, bipartite, sanctioned_exposure (and unordered_cycle when on) over what stage 2 wrote;
+5. with a profile's learned scorer: every bucket scores its own accounts (scan_learned.py says how its features
    are those of the whole table); the client adds the raised accounts' alerts, explained, after the rules'.
 The intermediate files go to a scratch folder that every worker can reach (the local disk for --workers; beside
 the inputs for --scheduler, which must be on storage the workers share) and are removed at the end, finished or
@@ -43,7 +45,7 @@ if TYPE_CHECKING:
     from biplomacy.aml.profiles import Loaded
 
 BUCKET_ROWS = 2_000_000  # transfers a bucket aims at (each transfer is in two buckets): bounds a worker's memory
-FORWARD_GROUPS = (("cycles", "peel_chain", "pass_through", "random"), ("scatter_gather", "gather_scatter", "stack"))
+FORWARD_GROUPS = (("cycles", "peel_chain", "pass_through", "random"),)
 
 
 def scan_on_cluster(paths: Sequence[Path], used: Loaded | None, engine: Engine, sanctions: tuple[str, frozenset[str]],
@@ -101,6 +103,14 @@ def _run(client: Client | None, job: Job, files: list[Path], progress: Progress 
                             job="aml scan: buckets", progress=progress)
     _raise_first(per_bucket)
     on = {r.name for r in enabled(job.th)}
+    keyed_parts = cast(list[dict[str, list[tuple[tuple[Any, ...], Alert]]]], per_bucket)
+    walks = [(job, name, a) for name in partition.BY_SENDER if name in on for a in range(job.buckets)]
+    if walks:  # each sender bucket walks the pairs the buckets handed it
+        walked = run_chunks(client, chunks.sender_walk, walks, job="aml scan: sender paths", progress=progress)
+        by_rule: dict[str, list[tuple[tuple[Any, ...], Alert]]] = {}
+        for (_, name, _), part in zip(walks, cast(list[list[tuple[tuple[Any, ...], Alert]]], walked), strict=True):
+            by_rule.setdefault(name, []).extend(part)
+        keyed_parts = [*keyed_parts, by_rule]
     tasks: list[tuple[Job, str, tuple[str, ...]]] = []
     for group in FORWARD_GROUPS:
         if on & set(group):
@@ -115,10 +125,10 @@ def _run(client: Client | None, job: Job, files: list[Path], progress: Progress 
     found: dict[str, list[Alert]] = {}
     for got in run_chunks(client, chunks.subset_rules, tasks, job="aml scan: path rules", progress=progress):
         found.update(got)
-    keyed_parts = cast(list[dict[str, list[tuple[tuple[Any, ...], Alert]]]], per_bucket)
-    for name in partition.BY_BUCKET:
-        keyed = [ka for part in keyed_parts for ka in part[name]]
-        found[name] = [a for _, a in sorted(keyed, key=lambda ka: ka[0])]
+    for name in (*partition.BY_BUCKET, *partition.PAIR_RULES):
+        keyed = [ka for part in keyed_parts for ka in part.get(name, [])]
+        if name in on:
+            found[name] = [a for _, a in sorted(keyed, key=lambda ka: ka[0])]
     out: list[Alert] = []
     for rule in RULES:
         if rule.name in on:

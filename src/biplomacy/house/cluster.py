@@ -157,7 +157,7 @@ def run_chunks(client: Client | None, fn: Callable[[T], R], chunks: Sequence[T],
     index: dict[object, int] = {f.key: i for i, f in enumerate(futures)}
     try:
         done = 0
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):  # the client need not be the default one
             if future.status == "error":
                 future.result()  # raises fn's own error, or KilledWorker
             done += 1

@@ -7,11 +7,16 @@ four rules need, and they run on the bucket as they are, keeping the alerts of o
 structuring, fan_out (the sender's transfers out), fan_in (the receiver's in) and dormant_wake (the sender's
 in and out). Their alerts are put back in the in-process order by `order_key`.
 
-The path rules (pass_through, cycles, peel_chain, scatter_gather, gather_scatter, stack, random) only ever look at
-pairs of a transfer into an account and one out of it soon after (a forward pair, graph.py); a transfer in no
-forward pair is in no path, no cycle and no chain. Each bucket marks the transfers in a forward pair through an
-owned account (`forward_active`), and those rules run once over the marked transfers alone, which gives the same
-alerts in the same order as over the whole table (the marked transfers keep their relative order). bipartite
+The path rules only ever look at pairs of a transfer into an account and one out of it soon after (a forward
+pair, graph.py). Three of them count single pairs in one account's state: gather_scatter in the intermediary's,
+scatter_gather and stack in the sender's (PAIR_RULES). A bucket holds every transfer in and out of its owned
+accounts, so it finds every pair through an owned intermediary (`owned_pairs`): gather_scatter walks them there,
+and the pairs of scatter_gather and stack are handed to the bucket of their sender, which walks them in the
+in-process order (`pair_order`). Each alert keeps its raising pair's place, which puts them back in order. The
+others (pass_through, cycles, peel_chain, random) follow longer paths: a transfer in no forward pair is in none
+of them, so each bucket marks the transfers in a forward pair through an owned account (`forward_active`), and
+those rules run once over the marked transfers alone, which gives the same alerts in the same order as over the
+whole table (the marked transfers keep their relative order). bipartite
 looks only at two transfers out of one sender (`sender_active`) and runs the same way. sanctioned_exposure runs
 over the transfers touching a sanctioned address or an account within exposure_hops - 1 hops of one, found by
 rounds over the buckets (`touching`). unordered_cycle (off unless a profile turns it on) keeps a step budget over
@@ -25,10 +30,12 @@ import numpy as np
 from biplomacy.aml.model import graph
 from biplomacy.aml.model.alerts import Alert
 from biplomacy.aml.model.thresholds import Thresholds
-from biplomacy.aml.model.transactions import Transactions
+from biplomacy.aml.model.transactions import Transactions, take
 
 BY_BUCKET = ("structuring", "fan_out", "fan_in", "dormant_wake")
-ON_FORWARD = ("pass_through", "cycles", "peel_chain", "scatter_gather", "gather_scatter", "stack", "random")
+ON_FORWARD = ("pass_through", "cycles", "peel_chain", "random")
+PAIR_RULES = ("scatter_gather", "gather_scatter", "stack")
+BY_SENDER = ("scatter_gather", "stack")  # their pairs are walked in the sender's bucket; gather_scatter in m's
 ON_SENDER = ("bipartite",)
 ON_SANCTIONS = ("sanctioned_exposure",)
 WHOLE = ("unordered_cycle",)
@@ -54,9 +61,40 @@ def bucket_of(accounts: np.ndarray, buckets: int) -> np.ndarray:
 
 
 def forward_window(th: Thresholds) -> float:
-    """The widest window (seconds) of the rules that run on forward pairs."""
-    return 3600.0 * max(th.window_hours, th.cycle_window_hours, th.scatter_gather_window_hours,
-                        th.gather_scatter_window_hours, th.stack_window_hours, th.random_window_hours)
+    """The widest window (seconds) of the rules that run on the marked transfers (ON_FORWARD)."""
+    return 3600.0 * max(th.window_hours, th.cycle_window_hours, th.random_window_hours)
+
+
+def pair_band(th: Thresholds, rule: str) -> tuple[float, float]:
+    """A pair rule's (window in seconds, amount ceiling), as its scan reads them."""
+    hours, ceiling = {"scatter_gather": (th.scatter_gather_window_hours, th.scatter_gather_max_amount),
+                      "gather_scatter": (th.gather_scatter_window_hours, th.gather_scatter_max_amount),
+                      "stack": (th.stack_window_hours, th.stack_max_amount)}[rule]
+    return 3600.0 * hours, ceiling
+
+
+def owned_pairs(tx: Transactions, bucket: int, buckets: int, window: float, ceiling: float
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The forward pairs (i, k) of a bucket's table through an intermediary it owns, as rows of `tx`, in a pair
+    rule's order (graph.forward_pairs over the transfers of at most `ceiling`)."""
+    rows = np.flatnonzero(tx.amount <= ceiling) if ceiling != float("inf") else np.arange(len(tx))
+    sub = take(tx, rows)
+    g = graph.build(sub)
+    i, k = graph.forward_pairs(g, window)
+    through = (bucket_of(g.names, buckets) == bucket)[g.dst[i]]
+    return rows[i[through]], rows[k[through]]
+
+
+def pair_order(ts_k: np.ndarray, seq_k: np.ndarray, ts_i: np.ndarray, seq_i: np.ndarray,
+               sorted_by_time: bool) -> np.ndarray:
+    """The order of pairs (i, k) in the in-process scan, (ts_k, k, i), from the transfers' times and places: a
+    row's place in the in-process table is its seq, or (ts, seq) when several files are put in time order."""
+    return np.lexsort((seq_i, ts_i if sorted_by_time else np.zeros(len(ts_i)), seq_k, ts_k))
+
+
+def pair_key(ts_k: float, seq_k: int, ts_i: float, seq_i: int, sorted_by_time: bool) -> tuple[float, int, float, int]:
+    """One pair's place in that order, to merge the alerts of several buckets (same order as pair_order)."""
+    return (ts_k, seq_k, ts_i if sorted_by_time else 0.0, seq_i)
 
 
 def _mark_ranges(mask: np.ndarray, order: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:

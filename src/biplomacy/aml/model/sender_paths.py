@@ -5,7 +5,7 @@ each rule gives its empty per-sender state and how one path is counted (`add`)."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from biplomacy.aml.model import graph
@@ -24,21 +24,28 @@ def scan(tx: Transactions, th: Thresholds, window_hours: float, ceiling: float, 
     tx = graph.at_most(tx, ceiling)
     i, k = graph.forward_pairs(graph.build(tx), window_hours * 3600)
     src, dst, ids = tx.src.tolist(), tx.dst.tolist(), tx.tx_id.tolist()
+    return [alert for _, alert in walk(((src[p], dst[p], dst[q], ids[p], ids[q])
+                                        for p, q in zip(i.tolist(), k.tolist(), strict=True)), th, fresh, add)]
+
+
+Path = tuple[str, str, str, str, str]  # (sender, intermediary, end account, tx in, tx out)
+
+
+def walk(paths: Iterable[Path], th: Thresholds, fresh: Callable[[], Any], add: Add) -> Iterator[tuple[int, Alert]]:
+    """Counts paths, in the order given, in each sender's state; yields (the raising path's place, its alert)
+    once per sender. The cluster scan walks each bucket of senders' paths apart (aml/scan_chunks.py)."""
     reached: dict[str, Any] = {}
     done: set[str] = set()
-    alerts: list[Alert] = []
-    for p, q in zip(i.tolist(), k.tolist(), strict=True):
-        a = src[p]
+    for n, (a, m, b, t_in, t_out) in enumerate(paths):
         if a in done:
             continue
         if a not in reached:
             reached[a] = fresh()
-        alert = add(reached[a], a, dst[p], dst[q], (ids[p], ids[q]), th)
+        alert = add(reached[a], a, m, b, (t_in, t_out), th)
         if alert is not None:
-            alerts.append(alert)
+            yield n, alert
             done.add(a)
             del reached[a]
-    return alerts
 
 
 def score(state: StreamState, a: Arrival, name: str, window_hours: float, ceiling: float, fresh: Callable[[], Any],

@@ -11,9 +11,9 @@ Sources: IBM AMLSim (paramFiles/*/alertPatterns.csv, type gather_scatter); Altma
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
-from biplomacy.aml.model import graph
+from biplomacy.aml.model import graph, sender_paths
 from biplomacy.aml.model.alerts import Alert
 from biplomacy.aml.model.stream_state import Arrival, StreamState, forward_ins
 from biplomacy.aml.model.thresholds import Thresholds
@@ -40,19 +40,24 @@ def scan(tx: Transactions, th: Thresholds, _sanctioned: frozenset[str]) -> list[
     tx = graph.at_most(tx, th.gather_scatter_max_amount)
     i, k = graph.forward_pairs(graph.build(tx), th.gather_scatter_window_hours * 3600)
     src, dst, ids = tx.src.tolist(), tx.dst.tolist(), tx.tx_id.tolist()
+    return [alert for _, alert in walk(((src[p], dst[p], dst[q], ids[p], ids[q])
+                                        for p, q in zip(i.tolist(), k.tolist(), strict=True)), th)]
+
+
+def walk(paths: Iterable[sender_paths.Path], th: Thresholds) -> Iterator[tuple[int, Alert]]:
+    """Counts paths (payer, intermediary, payee, tx in, tx out), in the order given, in each intermediary's
+    state; yields (the raising path's place, its alert) once per intermediary. The cluster scan walks each
+    bucket of intermediaries apart (aml/scan_chunks.py)."""
     seen: dict[str, Seen] = {}
     done: set[str] = set()
-    alerts: list[Alert] = []
-    for p, q in zip(i.tolist(), k.tolist(), strict=True):
-        m = dst[p]
+    for n, (payer, m, payee, t_in, t_out) in enumerate(paths):
         if m in done:
             continue
-        alert = _add(seen.setdefault(m, ({}, {})), m, src[p], dst[q], (ids[p], ids[q]), th)
+        alert = _add(seen.setdefault(m, ({}, {})), m, payer, payee, (t_in, t_out), th)
         if alert is not None:
-            alerts.append(alert)
+            yield n, alert
             done.add(m)
             del seen[m]
-    return alerts
 
 
 def score(state: StreamState, a: Arrival) -> Sequence[Alert]:

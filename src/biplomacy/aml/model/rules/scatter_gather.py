@@ -25,7 +25,7 @@ NAME = "scatter_gather"
 Paths = dict[str, dict[str, tuple[str, str]]]  # receiver -> intermediary -> (tx in, tx out)
 
 
-def _add(paths: Paths, a: str, m: str, b: str, legs: tuple[str, str], th: Thresholds) -> Alert | None:
+def add(paths: Paths, a: str, m: str, b: str, legs: tuple[str, str], th: Thresholds) -> Alert | None:
     """Count the path a -> m -> b; the alert when a's paths to b reach the minimum."""
     if a == b:
         return None
@@ -41,9 +41,9 @@ def _add(paths: Paths, a: str, m: str, b: str, legs: tuple[str, str], th: Thresh
 
 
 def scan(tx: Transactions, th: Thresholds, _sanctioned: frozenset[str]) -> list[Alert]:
-    return sender_paths.scan(tx, th, th.scatter_gather_window_hours, th.scatter_gather_max_amount, dict, _add)
+    return sender_paths.scan(tx, th, th.scatter_gather_window_hours, th.scatter_gather_max_amount, dict, add)
 
 
 def score(state: StreamState, a: Arrival) -> Sequence[Alert]:
     th = state.th
-    return sender_paths.score(state, a, NAME, th.scatter_gather_window_hours, th.scatter_gather_max_amount, dict, _add)
+    return sender_paths.score(state, a, NAME, th.scatter_gather_window_hours, th.scatter_gather_max_amount, dict, add)

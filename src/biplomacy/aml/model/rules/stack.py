@@ -23,11 +23,11 @@ NAME = "stack"
 Seen = tuple[dict[str, str], dict[str, str]]  # intermediary -> its first tx in; end account -> its first tx in
 
 
-def _fresh() -> Seen:
+def fresh() -> Seen:
     return {}, {}
 
 
-def _add(seen: Seen, a: str, m: str, b: str, legs: tuple[str, str], th: Thresholds) -> Alert | None:
+def add(seen: Seen, a: str, m: str, b: str, legs: tuple[str, str], th: Thresholds) -> Alert | None:
     if a == b:
         return None
     mids, ends = seen
@@ -43,9 +43,9 @@ def _add(seen: Seen, a: str, m: str, b: str, legs: tuple[str, str], th: Threshol
 
 
 def scan(tx: Transactions, th: Thresholds, _sanctioned: frozenset[str]) -> list[Alert]:
-    return sender_paths.scan(tx, th, th.stack_window_hours, th.stack_max_amount, _fresh, _add)
+    return sender_paths.scan(tx, th, th.stack_window_hours, th.stack_max_amount, fresh, add)
 
 
 def score(state: StreamState, a: Arrival) -> Sequence[Alert]:
     th = state.th
-    return sender_paths.score(state, a, NAME, th.stack_window_hours, th.stack_max_amount, _fresh, _add)
+    return sender_paths.score(state, a, NAME, th.stack_window_hours, th.stack_max_amount, fresh, add)
