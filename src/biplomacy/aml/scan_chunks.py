@@ -17,7 +17,7 @@ from biplomacy.aml.model import features, partition
 from biplomacy.aml.model.alerts import Alert
 from biplomacy.aml.model.rules import RULES
 from biplomacy.aml.model.thresholds import Thresholds
-from biplomacy.aml.model.transactions import Transactions, from_columns
+from biplomacy.aml.model.transactions import Transactions, from_columns, take
 from biplomacy.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -184,11 +184,10 @@ def bucket(args: tuple[Job, int, list[str]]) -> dict[str, list[tuple[tuple[objec
                 where = {t: i for i, t in enumerate(tx.tx_id.tolist())}
             ts_seq = {t: (float(tx.ts[where[t]]), int(seq[where[t]])) for t in a.transactions[:1]}
             out[name].append((partition.order_key(a, ts_seq), a))
-    for name in (r for r in partition.PAIR_RULES if r in on):
-        keyed = _pairs(job, b, tx, seq, name)
-        if keyed is not None:
-            out[name] = keyed
     owned = partition.owned_codes(tx, b, job.buckets)
+    pair_rules = [r for r in partition.PAIR_RULES if r in on]
+    paired = np.flatnonzero(partition.forward_active(tx, owned, max(partition.pair_band(job.th, r)[0]
+                                                                     for r in pair_rules))) if pair_rules else None
     if job.learned is not None:  # its own accounts with a transfer in the lowest percentile: neighbours' nbr_low
         import pyarrow as pa
 
@@ -206,12 +205,19 @@ def bucket(args: tuple[Job, int, list[str]]) -> dict[str, list[tuple[tuple[objec
 
         rows = np.flatnonzero(owned[graph.build(tx).src])  # each transfer once: from its sender's bucket
         _write(_arrow(tx, seq, rows), Path(job.scratch) / "whole" / f"b{b:05d}.parquet")
+    if paired is not None:  # last: the pairs are found on a smaller table, whose graph replaces the bucket's
+        sub, sub_seq = take(tx, paired), seq[paired]
+        for name in pair_rules:
+            keyed = _pairs(job, b, sub, sub_seq, name)
+            if keyed is not None:
+                out[name] = keyed
     return out
 
 
 def _pairs(job: Job, b: int, tx: Transactions, seq: np.ndarray, name: str
            ) -> list[tuple[tuple[object, ...], Alert]] | None:
-    """A pair rule's forward pairs through bucket b's accounts: gather_scatter walked here (its alerts with their
+    """A pair rule's forward pairs through bucket b's accounts (`tx`: the bucket's transfers in a forward pair
+    through them, in order): gather_scatter walked here (its alerts with their
     places); for scatter_gather and stack, the pairs written to their senders' buckets (pairs-NAME/aS/bB)."""
     import pyarrow as pa
 

@@ -1,4 +1,4 @@
-"""The loopback HTTP server of streaming AML scoring: a bare ASGI app under uvicorn (httptools, uvloop).
+"""The loopback HTTP server of streaming AML scoring: httptools' parser and uvloop, no framework (stream_http.py).
 
 `POST /score` (also `POST /api/v1/supervision/aml/score`, the portal's path) takes one transfer as JSON and
 answers the StreamScorer's result; `GET /health` answers the state's size. Every request needs
@@ -9,30 +9,29 @@ first request after it commits looks the token up again, and a transfer costs on
 A bad body is a 422 JSON
 `{"detail", "field", "issues"}` naming each field (the portal's shape); nothing is scored then. An answer
 carrying alerts is sent once they are fsynced; the fsync runs in a worker thread, so other connections are
-served meanwhile (uvicorn answers pipelined requests on one connection in order).
+served meanwhile (pipelined requests on one connection are answered in order).
 
-HTTP itself (parsing, keep-alive, pipelining, chunked bodies, malformed requests) is uvicorn's with the
-httptools parser and the uvloop event loop; no framework sits in between, since FastAPI's routing, validation
-and thread-pool hop cost more per request than the scoring itself (docs/adr/0005-aml-stream-http-server.md).
+HTTP parsing (request line, headers, chunked bodies, keep-alive, malformed requests) is httptools'; each
+complete request is answered in the parser's callback (aml/stream_http.py). No framework and no ASGI server sit
+in between: their per-request tasks and messages cost more server CPU than the scoring itself
+(docs/adr/0005-aml-stream-http-server.md).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import hashlib
-import json
 import logging
 import signal
 import socket
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import Callable
 from typing import Any
 
-import uvicorn
 from pydantic import ValidationError
 
 from biplomacy.aml.stream import StreamScorer
+from biplomacy.aml.stream_http import StreamHTTPServer
 from biplomacy.aml.web_score_body import ScoreRequest, to_tx
 from biplomacy.core.errors import BiplomacyError, ConfigError, InputError, PermissionDenied
 from biplomacy.core.permissions import Actor, authorize
@@ -41,7 +40,6 @@ from biplomacy.house.users import actor_for_token
 from biplomacy.store.db import Store
 
 MAX_TOKENS = 10_000  # answers kept (wrong tokens included) before all are forgotten
-MAX_BODY = 64 * 1024
 # Python's collector walks the young objects every 700 allocations and, now and then, the whole heap: with the
 # scorer's state (millions of objects that live as long as the server) that was ~19 us of every transfer's CPU
 # (gc.callbacks, 100,000 transfers in process, bench/RESULTS-aml.md 2026-12-06). The state loaded at start is
@@ -132,52 +130,6 @@ class StreamService:
         return None
 
 
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-
-
-def make_app(service: StreamService) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
-    """The ASGI app answering with `service` (HTTP only; run with lifespan off)."""
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return
-        auth = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"authorization"), "")
-        body = bytearray()
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if len(body) > MAX_BODY:
-                await _reply(send, 413, {"detail": f"the body is over {MAX_BODY} bytes (one transfer is expected)"})
-                return
-            if not message.get("more_body"):
-                break
-        try:
-            status, doc = service.handle(scope["method"], scope["path"], auth, bytes(body), sync=False)
-            if status == 200 and doc.get("alerts") and doc.get("stored"):
-                try:  # the answer waits for its alerts to reach the disk; other connections go on meanwhile
-                    await asyncio.to_thread(service.scorer.sync_alerts)
-                except OSError as exc:
-                    doc["stored"] = False
-                    doc["not_stored_because"] = f"the alerts could not be put on disk ({exc})"
-        except Exception:  # ours, unexpected: logged; the client gets a 500 and the connection stays usable
-            log.exception("unexpected error on %s %s", scope["method"], scope["path"])
-            status, doc = 500, {"detail": "Something went wrong on our side; the error has been logged."}
-        await _reply(send, status, doc)
-
-    return app
-
-
-async def _reply(send: Send, status: int, doc: dict[str, Any]) -> None:
-    body = json.dumps(doc, separators=(",", ":")).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    if status == 401:
-        headers.append((b"www-authenticate", b"Bearer"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
 def listen(port: int) -> socket.socket:
     """A socket bound to 127.0.0.1:port (0: any free port); a port in use is a clear error naming the port."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -190,23 +142,13 @@ def listen(port: int) -> socket.socket:
     return sock
 
 
-class _Server(uvicorn.Server):
-    """uvicorn's server without its own signal handling: serve() stops it and then snapshots the state
-    (uvicorn re-raises a caught SIGTERM after shutting down, which would end the process before that)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-def make_server(service: StreamService) -> uvicorn.Server:
-    """The uvicorn server of `service` (httptools parser, uvloop loop, no access log); run it on `listen()`."""
-    return _Server(uvicorn.Config(make_app(service), http="httptools", loop="uvloop", lifespan="off",
-                                  access_log=False, log_level="warning", server_header=False))
+def make_server(service: StreamService) -> StreamHTTPServer:
+    """The HTTP server of `service` (aml/stream_http.py); run it on `listen()`'s socket."""
+    return StreamHTTPServer(service)
 
 
 def serve(service: StreamService, port: int, ready: Callable[[], None] = lambda: None) -> None:
-    """Serve on 127.0.0.1:port until SIGINT or SIGTERM (uvicorn's handlers); then snapshot the scorer's state."""
+    """Serve on 127.0.0.1:port until SIGINT or SIGTERM; then snapshot the scorer's state."""
     import uvloop
 
     try:
@@ -221,12 +163,7 @@ def serve(service: StreamService, port: int, ready: Callable[[], None] = lambda:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, setattr, server, "should_exit", True)
-            task = asyncio.ensure_future(server.serve(sockets=[sock]))
-            while not server.started and not task.done():
-                await asyncio.sleep(0.01)
-            if server.started:
-                ready()
-            await task
+            await server.serve([sock], ready)
 
         try:
             uvloop.run(run())
