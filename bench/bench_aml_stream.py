@@ -1,8 +1,8 @@
 """Benchmark: streaming AML scoring over HTTP on loopback, a bounded load run against `supervise aml serve`.
 
 One command sets everything up in a temporary directory: a migrated SQLite store with a supervisor and an
-API token, then `biplomacy supervise aml serve --port P` as a separate process (a bare ASGI app on uvicorn
-with httptools and uvloop, one worker, state kept on disk: every transfer logged before its answer, every alert fsynced). The client, on
+API token, then `biplomacy supervise aml serve --port P` as a separate process (httptools' parser
+and uvloop under one asyncio protocol per connection, aml/stream_http_server.py, one worker, state kept on disk: every transfer logged before its answer, every alert fsynced). The client, on
 the same machine, opens CONNECTIONS keep-alive connections (asyncio, raw HTTP/1.1 on sockets, one request in
 flight per connection, asyncio protocols so that the client costs little CPU) and sends the transfers of a seeded generated set (planted typologies, 3 VASPs) in
 time order until all are sent or DURATION seconds have passed. Reported: sustained tx/s (answered / wall),
@@ -234,7 +234,7 @@ def main() -> None:
     load_after = open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else ["?"] * 3
     server = ("the portal, `biplomacy serve` (FastAPI on uvicorn, per-request token lookup, state on disk)"
               if a.portal else
-              "`supervise aml serve` (bare ASGI app on uvicorn + httptools + uvloop, 1 process, state on disk)")
+              "`supervise aml serve` (httptools' parser + uvloop, own protocol, no ASGI server, 1 process, state on disk)")
     ok = res["tx_per_s"] >= 3000 and res["p99_ms"] < 35 and not res["errors"]  # type: ignore[operator]
     lines = [f"\n## AML streaming over HTTP, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
              f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs (shared), Python {sys.version.split()[0]}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import socket
 import threading
 import time
@@ -262,3 +263,79 @@ def test_a_revoked_token_a_disabled_user_or_a_lost_role_is_refused_on_the_very_n
         service.tokens.close()
         scorer.close()
     assert scorer.size().scored == 6  # the refused transfers were not scored
+
+
+def _raw(url: str, data: bytes, until_closed: bool = True) -> bytes:
+    """Sends raw bytes on one connection; what came back until the server closed it (or a 3 s quiet)."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as s:
+        s.settimeout(3)
+        s.sendall(data)
+        got = b""
+        try:
+            while chunk := s.recv(65536):
+                got += chunk
+                if not until_closed and b"\r\n\r\n" in got:
+                    break
+        except TimeoutError:
+            pass
+    return got
+
+
+def _post(body: bytes, extra: bytes = b"", version: bytes = b"1.1") -> bytes:
+    return (b"POST /score HTTP/" + version + b"\r\nauthorization: Bearer sup\r\ncontent-type: application/json\r\n"
+            + extra + b"content-length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+
+def test_connection_close_and_http_1_0_end_the_connection_after_the_answer(server) -> None:  # type: ignore[no-untyped-def]
+    url, scorer, _ = server
+    body = json.dumps(tx(0, "alice", "bob", 100, 0.0)).encode()
+    closed = _raw(url, _post(body, b"connection: close\r\n"))
+    assert closed.startswith(b"HTTP/1.1 200") and b"connection: close" in closed.lower()
+    old = _raw(url, _post(json.dumps(tx(1, "alice", "bob", 100, 1.0)).encode(), version=b"1.0"))
+    assert old.startswith(b"HTTP/1.1 200") and b'"tx_id":"s1"' in old
+    assert scorer.size().scored == 2
+
+
+def test_oversized_bodies_and_headers_are_refused_and_the_connection_closed(server) -> None:  # type: ignore[no-untyped-def]
+    url, scorer, _ = server
+    big = _raw(url, _post(b"{" + b" " * (70 * 1024) + b"}"))
+    assert big.startswith(b"HTTP/1.1 413") and b"over 65536 bytes" in big
+    head = _raw(url, b"GET /health HTTP/1.1\r\nx-filler: " + b"a" * (20 * 1024) + b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 431") and b"over 16384 bytes" in head
+    assert scorer.size().scored == 0
+
+
+def test_expect_100_continue_is_answered_before_the_body(server) -> None:  # type: ignore[no-untyped-def]
+    url, scorer, _ = server
+    body = json.dumps(tx(0, "alice", "bob", 100, 0.0)).encode()
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as s:
+        s.settimeout(5)
+        head, _, _ = _post(body, b"expect: 100-continue\r\n").partition(b"\r\n\r\n")
+        s.sendall(head + b"\r\n\r\n")
+        assert s.recv(4096).startswith(b"HTTP/1.1 100 Continue")
+        s.sendall(body)
+        assert s.recv(65536).startswith(b"HTTP/1.1 200")
+    assert scorer.size().scored == 1
+
+
+def test_a_malformed_request_after_good_ones_gets_400_after_their_answers(server) -> None:  # type: ignore[no-untyped-def]
+    url, scorer, _ = server
+    good = b"".join(_post(json.dumps(tx(i, "hub", f"r{i}", 100, i * 0.5)).encode()) for i in range(3))
+    got = _raw(url, good + b"GARBAGE\r\n\r\n")
+    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", got) == [b"200", b"200", b"200", b"400"]
+    assert scorer.size().scored == 3
+
+
+def test_an_idle_keep_alive_connection_is_closed(server, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from biplomacy.aml import stream_http_server as stream_http
+
+    monkeypatch.setattr(stream_http, "KEEP_ALIVE_S", 0.3)
+    url, _, _ = server
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as s:
+        s.settimeout(5)
+        s.sendall(b"GET /health HTTP/1.1\r\nauthorization: Bearer sup\r\n\r\n")
+        assert s.recv(65536).startswith(b"HTTP/1.1 200")
+        assert s.recv(65536) == b""  # closed by the server, not by this timeout

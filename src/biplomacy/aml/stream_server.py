@@ -1,4 +1,4 @@
-"""The loopback HTTP server of streaming AML scoring: httptools' parser and uvloop, no framework (stream_http.py).
+"""The loopback HTTP server of streaming AML scoring: httptools' parser and uvloop, no framework (stream_http_server.py).
 
 `POST /score` (also `POST /api/v1/supervision/aml/score`, the portal's path) takes one transfer as JSON and
 answers the StreamScorer's result; `GET /health` answers the state's size. Every request needs
@@ -12,7 +12,7 @@ carrying alerts is sent once they are fsynced; the fsync runs in a worker thread
 served meanwhile (pipelined requests on one connection are answered in order).
 
 HTTP parsing (request line, headers, chunked bodies, keep-alive, malformed requests) is httptools'; each
-complete request is answered in the parser's callback (aml/stream_http.py). No framework and no ASGI server sit
+complete request is answered in the parser's callback (aml/stream_http_server.py). No framework and no ASGI server sit
 in between: their per-request tasks and messages cost more server CPU than the scoring itself
 (docs/adr/0005-aml-stream-http-server.md).
 """
@@ -31,7 +31,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from biplomacy.aml.stream import StreamScorer
-from biplomacy.aml.stream_http import StreamHTTPServer
+from biplomacy.aml.stream_http_server import StreamHTTPServer
 from biplomacy.aml.web_score_body import ScoreRequest, to_tx
 from biplomacy.core.errors import BiplomacyError, ConfigError, InputError, PermissionDenied
 from biplomacy.core.permissions import Actor, authorize
@@ -143,7 +143,7 @@ def listen(port: int) -> socket.socket:
 
 
 def make_server(service: StreamService) -> StreamHTTPServer:
-    """The HTTP server of `service` (aml/stream_http.py); run it on `listen()`'s socket."""
+    """The HTTP server of `service` (aml/stream_http_server.py); run it on `listen()`'s socket."""
     return StreamHTTPServer(service)
 
 
