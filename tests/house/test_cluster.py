@@ -107,6 +107,15 @@ def test_a_scheduler_that_does_not_answer_is_a_clear_error(monkeypatch: pytest.M
     assert caught.value.field == "scheduler"
 
 
+@pytest.mark.parametrize(("address", "why"), [("nonsense", "missing port number"), ("tcp://host", "missing port"),
+                                             ("foo://x:1", "unknown address scheme 'foo'"), ("tcp://:", "invalid")])
+def test_an_address_dask_cannot_parse_is_refused_before_connecting(address: str, why: str) -> None:
+    with pytest.raises(ConfigError, match=f"is not a Dask scheduler address \\({why}") as caught:  # noqa: SIM117
+        with connect(Engine(scheduler=address)):
+            pass
+    assert caught.value.field == "scheduler" and "tcp://10.0.0.5:8786" in str(caught.value)
+
+
 def test_a_running_scheduler_is_used_and_its_workers_checked(client) -> None:  # type: ignore[no-untyped-def]
     address = client.scheduler.address
     with connect(Engine(scheduler=address)) as remote:

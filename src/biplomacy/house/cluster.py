@@ -93,6 +93,7 @@ def connect(engine: Engine) -> Iterator[Client | None]:
             yield client
         return
     assert engine.scheduler is not None
+    _check_address(engine.scheduler)
     try:
         client = Client(engine.scheduler, timeout=f"{CONNECT_TIMEOUT_S}s", set_as_default=False)
     except (OSError, TimeoutError) as exc:
@@ -104,6 +105,21 @@ def connect(engine: Engine) -> Iterator[Client | None]:
         yield client
     finally:
         client.close()
+
+
+def _check_address(address: str) -> None:
+    """A scheduler address Dask can parse (tcp://HOST:PORT), else a clear error before any connection is tried."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import get_backend
+
+    try:
+        scheme, location = parse_address(address)
+        get_backend(scheme)  # an unknown scheme is a ValueError naming the known ones
+        if scheme in ("tcp", "tls"):
+            parse_host_port(location)
+    except ValueError as exc:
+        raise ConfigError(f"{address!r} is not a Dask scheduler address ({exc}); give one like tcp://10.0.0.5:8786",
+                          field="scheduler") from None
 
 
 def _check_versions(client: Client, address: str) -> None:
