@@ -197,9 +197,8 @@ def bucket(args: tuple[Job, int, list[str]]) -> dict[str, list[tuple[tuple[objec
     if on & set(partition.ON_FORWARD):
         rows = np.flatnonzero(partition.forward_active(tx, owned, partition.forward_window(job.th)))
         _write(_arrow(tx, seq, rows), Path(job.scratch) / "forward" / f"b{b:05d}.parquet")
-    if "bipartite" in on:
-        rows = np.flatnonzero(partition.sender_active(tx, owned, job.th.bipartite_window_hours * 3600))
-        _write(_arrow(tx, seq, rows), Path(job.scratch) / "sender" / f"b{b:05d}.parquet")
+    senders = np.flatnonzero(partition.sender_active(tx, owned, job.th.bipartite_window_hours * 3600)) \
+        if "bipartite" in on else None
     if "unordered_cycle" in on:
         from biplomacy.aml.model import graph
 
@@ -211,6 +210,8 @@ def bucket(args: tuple[Job, int, list[str]]) -> dict[str, list[tuple[tuple[objec
             keyed = _pairs(job, b, sub, sub_seq, name)
             if keyed is not None:
                 out[name] = keyed
+    if senders is not None:
+        _sender_pairs(job, b, take(tx, senders), seq[senders])
     return out
 
 
@@ -244,11 +245,35 @@ def _pairs(job: Job, b: int, tx: Transactions, seq: np.ndarray, name: str
     return None
 
 
+def _sender_pairs(job: Job, b: int, tx: Transactions, seq: np.ndarray) -> None:
+    """bipartite's sender pairs of bucket b's senders (`tx`: its transfers in such a pair, in order), written to
+    the buckets of their first receiver by name (pairs-bipartite/aR/bB)."""
+    import pyarrow as pa
+
+    th = job.th
+    p, q = partition.owned_sender_pairs(tx, b, job.buckets, th.bipartite_window_hours * 3600, th.bipartite_max_amount)
+    keep = tx.dst[p] != tx.dst[q]
+    p, q = p[keep], q[keep]
+    first, second = tx.dst[p], tx.dst[q]
+    to = partition.bucket_of(np.where(first < second, first, second), job.buckets)
+    (Path(job.scratch) / "pairs-bipartite").mkdir(exist_ok=True)  # not parents: see _write
+    order = np.argsort(to, kind="stable")
+    for rows in np.split(order, np.flatnonzero(np.diff(to[order])) + 1) if len(order) else []:
+        x, y = p[rows], q[rows]
+        _write(pa.table({"a": pa.array(tx.dst[x], pa.string()), "m": pa.array(tx.dst[y], pa.string()),
+                         "b": pa.array(tx.src[y], pa.string()), "t_in": pa.array(tx.tx_id[x], pa.string()),
+                         "t_out": pa.array(tx.tx_id[y], pa.string()), "ts_k": tx.ts[y], "seq_k": seq[y],
+                         "ts_i": tx.ts[x], "seq_i": seq[x]}),
+               Path(job.scratch) / "pairs-bipartite" / f"a{int(to[rows[0]]):05d}" / f"b{b:05d}.parquet")
+
+
 def sender_walk(args: tuple[Job, str, int]) -> list[tuple[tuple[object, ...], Alert]]:
-    """scatter_gather or stack over the pairs of the senders bucket `a` owns, in the in-process order; each alert
-    with its raising pair's place."""
+    """A walked rule over the pairs handed to bucket `a`, in the in-process order; each alert with its raising
+    pair's place: scatter_gather and stack over the pairs of the senders `a` owns (columns a, m, b: sender,
+    intermediary, end account); bipartite's candidates over the receiver pairs whose first receiver `a` owns
+    (a, m, b: the two receivers and the sender), which the client sweeps (bipartite.sweep)."""
     from biplomacy.aml.model import sender_paths
-    from biplomacy.aml.model.rules import scatter_gather, stack
+    from biplomacy.aml.model.rules import bipartite, scatter_gather, stack
 
     job, name, a = args
     cols = read(Path(job.scratch) / f"pairs-{name}" / f"a{a:05d}")
@@ -258,6 +283,10 @@ def sender_walk(args: tuple[Job, str, int]) -> list[tuple[tuple[object, ...], Al
     c = {n: cols[n][order] for n in cols}
     paths = zip(c["a"].tolist(), c["m"].tolist(), c["b"].tolist(), c["t_in"].tolist(), c["t_out"].tolist(),
                 strict=True)
+    if name == "bipartite":
+        return [(partition.pair_key(float(c["ts_k"][n]), int(c["seq_k"][n]), float(c["ts_i"][n]),
+                                    int(c["seq_i"][n]), job.sorted_by_time), alert)
+                for n, alert in bipartite.candidates(paths, job.th)]
     fresh, add = (dict, scatter_gather.add) if name == "scatter_gather" else (stack.fresh, stack.add)
     return [(partition.pair_key(float(c["ts_k"][n]), int(c["seq_k"][n]), float(c["ts_i"][n]), int(c["seq_i"][n]),
                                 job.sorted_by_time), alert)

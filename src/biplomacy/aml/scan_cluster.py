@@ -8,10 +8,12 @@ worker if one dies):
    to the buckets of their sender and of their receiver, and their ids to the bucket of the id (so that an id in
    two files is found, as the in-process scan finds it);
 2. buckets: each bucket runs the rules that need only its own accounts' transfers, gather_scatter over the
-   forward pairs through its accounts, hands the pairs of scatter_gather and stack to their senders' buckets,
-   and writes out the transfers the other path rules, bipartite and sanctioned_exposure can use (a small share);
-3. sender paths: each bucket walks scatter_gather's and stack's pairs of the senders it owns; then the other
-   path rules, bipartite, sanctioned_exposure (and unordered_cycle when on) over what stage 2 wrote;
+   forward pairs through its accounts, hands the pairs of scatter_gather and stack to their senders' buckets and
+   bipartite's sender pairs to their first receiver's, and writes out the transfers the other path rules and
+   sanctioned_exposure can use (a small share);
+3. walks: each bucket walks scatter_gather's and stack's pairs of the senders it owns, and counts bipartite's
+   receiver pairs whose first receiver it owns (the client keeps the candidates the one-task scan would); then
+   the other path rules, sanctioned_exposure (and unordered_cycle when on) over what stage 2 wrote;
 5. with a profile's learned scorer: every bucket scores its own accounts (scan_learned.py says how its features
    are those of the whole table); the client adds the raised accounts' alerts, explained, after the rules'.
 The intermediate files go to a scratch folder that every worker can reach (the local disk for --workers; beside
@@ -31,7 +33,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from biplomacy.aml.model import partition
 from biplomacy.aml.model.alerts import Alert
-from biplomacy.aml.model.rules import RULES, enabled
+from biplomacy.aml.model.rules import RULES, bipartite, enabled
 from biplomacy.aml.model.thresholds import Thresholds
 from biplomacy.aml.results import ScanResult, ScanSummary
 from biplomacy.aml.scan_chunks import MODEL_FILE, Job, LearnedJob
@@ -104,9 +106,9 @@ def _run(client: Client | None, job: Job, files: list[Path], progress: Progress 
     _raise_first(per_bucket)
     on = {r.name for r in enabled(job.th)}
     keyed_parts = cast(list[dict[str, list[tuple[tuple[Any, ...], Alert]]]], per_bucket)
-    walks = [(job, name, a) for name in partition.BY_SENDER if name in on for a in range(job.buckets)]
+    walks = [(job, name, a) for name in partition.WALKED if name in on for a in range(job.buckets)]
     if walks:  # each sender bucket walks the pairs the buckets handed it
-        walked = run_chunks(client, chunks.sender_walk, walks, job="aml scan: sender paths", progress=progress)
+        walked = run_chunks(client, chunks.sender_walk, walks, job="aml scan: walks", progress=progress)
         by_rule: dict[str, list[tuple[tuple[Any, ...], Alert]]] = {}
         for (_, name, _), part in zip(walks, cast(list[list[tuple[tuple[Any, ...], Alert]]], walked), strict=True):
             by_rule.setdefault(name, []).extend(part)
@@ -115,8 +117,6 @@ def _run(client: Client | None, job: Job, files: list[Path], progress: Progress 
     for group in FORWARD_GROUPS:
         if on & set(group):
             tasks.append((job, "forward", tuple(r for r in group if r in on)))
-    if "bipartite" in on:
-        tasks.append((job, "sender", ("bipartite",)))
     if "sanctioned_exposure" in on and job.sanctioned:
         _sanction_rounds(client, job)
         tasks.append((job, "sanctions", ("sanctioned_exposure",)))
@@ -125,10 +125,12 @@ def _run(client: Client | None, job: Job, files: list[Path], progress: Progress 
     found: dict[str, list[Alert]] = {}
     for got in run_chunks(client, chunks.subset_rules, tasks, job="aml scan: path rules", progress=progress):
         found.update(got)
-    for name in (*partition.BY_BUCKET, *partition.PAIR_RULES):
+    for name in (*partition.BY_BUCKET, *partition.PAIR_RULES, "bipartite"):
         keyed = [ka for part in keyed_parts for ka in part.get(name, [])]
         if name in on:
             found[name] = [a for _, a in sorted(keyed, key=lambda ka: ka[0])]
+    if "bipartite" in on:  # the candidates, in order, less those whose receivers were both raised before
+        found["bipartite"] = bipartite.sweep((None, a) for a in found["bipartite"])
     out: list[Alert] = []
     for rule in RULES:
         if rule.name in on:

@@ -17,7 +17,10 @@ others (pass_through, cycles, peel_chain, random) follow longer paths: a transfe
 of them, so each bucket marks the transfers in a forward pair through an owned account (`forward_active`), and
 those rules run once over the marked transfers alone, which gives the same alerts in the same order as over the
 whole table (the marked transfers keep their relative order). bipartite
-looks only at two transfers out of one sender (`sender_active`) and runs the same way. sanctioned_exposure runs
+looks only at two transfers out of one sender (`owned_sender_pairs`, among the transfers `sender_active` marks):
+each sender's bucket hands its pairs to the bucket of their first receiver by name, which counts the receiver
+pairs' shared senders and yields where each first reaches the minimum; the client keeps those whose two
+receivers were not both raised before (bipartite.sweep), which is the one-task result. sanctioned_exposure runs
 over the transfers touching a sanctioned address or an account within exposure_hops - 1 hops of one, found by
 rounds over the buckets (`touching`). unordered_cycle (off unless a profile turns it on) keeps a step budget over
 each account's every payee, so it runs over the whole table in one task.
@@ -36,6 +39,7 @@ BY_BUCKET = ("structuring", "fan_out", "fan_in", "dormant_wake")
 ON_FORWARD = ("pass_through", "cycles", "peel_chain", "random")
 PAIR_RULES = ("scatter_gather", "gather_scatter", "stack")
 BY_SENDER = ("scatter_gather", "stack")  # their pairs are walked in the sender's bucket; gather_scatter in m's
+WALKED = (*BY_SENDER, "bipartite")  # rules walked by a bucket of accounts over pairs the buckets handed it
 ON_SENDER = ("bipartite",)
 ON_SANCTIONS = ("sanctioned_exposure",)
 WHOLE = ("unordered_cycle",)
@@ -83,6 +87,17 @@ def owned_pairs(tx: Transactions, bucket: int, buckets: int, window: float, ceil
     i, k = graph.forward_pairs(g, window)
     through = (bucket_of(g.names, buckets) == bucket)[g.dst[i]]
     return rows[i[through]], rows[k[through]]
+
+
+def owned_sender_pairs(tx: Transactions, bucket: int, buckets: int, window: float, ceiling: float
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """The sender pairs (p, q) of a bucket's table whose sender it owns, as rows of `tx`, in bipartite's order
+    (graph.sender_pairs over the transfers of at most `ceiling`)."""
+    rows = np.flatnonzero(tx.amount <= ceiling) if ceiling != float("inf") else np.arange(len(tx))
+    g = graph.build(take(tx, rows))
+    p, q = graph.sender_pairs(g, window)
+    mine = (bucket_of(g.names, buckets) == bucket)[g.src[q]]
+    return rows[p[mine]], rows[q[mine]]
 
 
 def pair_order(ts_k: np.ndarray, seq_k: np.ndarray, ts_i: np.ndarray, seq_i: np.ndarray,

@@ -11,7 +11,7 @@ Sources: IBM AMLSim (paramFiles/*/alertPatterns.csv, type bipartite); Altman et 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from biplomacy.aml.model import graph
 from biplomacy.aml.model.alerts import Alert
@@ -40,17 +40,43 @@ def scan(tx: Transactions, th: Thresholds, _sanctioned: frozenset[str]) -> list[
     tx = graph.at_most(tx, th.bipartite_max_amount)
     p, q = graph.sender_pairs(graph.build(tx), th.bipartite_window_hours * 3600)
     src, dst, ids = tx.src.tolist(), tx.dst.tolist(), tx.tx_id.tolist()
+    pairs = ((dst[x], dst[y], src[y], ids[x], ids[y]) for x, y in zip(p.tolist(), q.tolist(), strict=True))
+    return sweep(candidates(pairs, th))
+
+
+Pair = tuple[str, str, str, str, str]  # (receiver of the first transfer, of the second, the sender, their ids)
+
+
+def candidates(pairs: Iterable[Pair], th: Thresholds) -> Iterator[tuple[int, Alert]]:
+    """Counts senders per receiver pair, in the order given; yields (place, alert) where a pair first reaches the
+    minimum. Whether it is raised depends on the alerts before it (`sweep`); a pair's counts do not until both its
+    receivers are raised, after which it can raise nothing, so the receiver pairs can be counted apart (the
+    cluster scan counts each bucket of first receivers in its own task, aml/scan_chunks.py)."""
     shared: dict[str, Shared] = {}
+    done: set[tuple[str, str]] = set()
+    for n, (r1, r2, sender, t1, t2) in enumerate(pairs):
+        if r1 == r2:
+            continue
+        key = (r1, r2) if r1 < r2 else (r2, r1)
+        if key in done:
+            continue
+        alert = _add(shared.setdefault(key[0], {}), r1, r2, sender, (t1, t2), th)
+        if alert is not None:
+            done.add(key)
+            del shared[key[0]][key[1]]
+            yield n, alert
+
+
+def sweep(found: Iterable[tuple[object, Alert]]) -> list[Alert]:
+    """The candidates, in order, raised unless both receivers were raised by an earlier alert."""
     raised: set[str] = set()
     alerts: list[Alert] = []
-    for x, y in zip(p.tolist(), q.tolist(), strict=True):
-        r1, r2 = dst[x], dst[y]
-        if r1 == r2 or (r1 in raised and r2 in raised):
+    for _, alert in found:
+        r1, r2 = alert.accounts[0], alert.accounts[1]
+        if r1 in raised and r2 in raised:
             continue
-        alert = _add(shared.setdefault(min(r1, r2), {}), r1, r2, src[y], (ids[x], ids[y]), th)
-        if alert is not None:
-            alerts.append(alert)
-            raised |= {r1, r2}
+        alerts.append(alert)
+        raised |= {r1, r2}
     return alerts
 
 
