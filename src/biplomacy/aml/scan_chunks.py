@@ -220,8 +220,6 @@ def _pairs(job: Job, b: int, tx: Transactions, seq: np.ndarray, name: str
     """A pair rule's forward pairs through bucket b's accounts (`tx`: the bucket's transfers in a forward pair
     through them, in order): gather_scatter walked here (its alerts with their
     places); for scatter_gather and stack, the pairs written to their senders' buckets (pairs-NAME/aS/bB)."""
-    import pyarrow as pa
-
     from biplomacy.aml.model.rules import gather_scatter
 
     i, k = partition.owned_pairs(tx, b, job.buckets, *partition.pair_band(job.th, name))
@@ -231,40 +229,37 @@ def _pairs(job: Job, b: int, tx: Transactions, seq: np.ndarray, name: str
                     tx.tx_id[k].tolist(), strict=True)
         return [(key(float(ts[k[n]]), int(seq[k[n]]), float(ts[i[n]]), int(seq[i[n]]), job.sorted_by_time), alert)
                 for n, alert in gather_scatter.walk(paths, job.th)]
-    to = partition.bucket_of(tx.src[i], job.buckets)
-    (Path(job.scratch) / f"pairs-{name}").mkdir(exist_ok=True)  # not parents: see _write
-    order = np.argsort(to, kind="stable")
-    cuts = np.flatnonzero(np.diff(to[order])) + 1
-    for rows in np.split(order, cuts) if len(order) else []:
-        p, q = i[rows], k[rows]
-        _write(pa.table({"a": pa.array(tx.src[p], pa.string()), "m": pa.array(tx.dst[p], pa.string()),
-                         "b": pa.array(tx.dst[q], pa.string()), "t_in": pa.array(tx.tx_id[p], pa.string()),
-                         "t_out": pa.array(tx.tx_id[q], pa.string()), "ts_k": ts[q], "seq_k": seq[q],
-                         "ts_i": ts[p], "seq_i": seq[p]}),
-               Path(job.scratch) / f"pairs-{name}" / f"a{int(to[rows[0]]):05d}" / f"b{b:05d}.parquet")
+    _hand_on(job, name, b, tx, seq, i, k, (tx.src[i], tx.dst[i], tx.dst[k]), partition.bucket_of(tx.src[i], job.buckets))
     return None
 
 
 def _sender_pairs(job: Job, b: int, tx: Transactions, seq: np.ndarray) -> None:
     """bipartite's sender pairs of bucket b's senders (`tx`: its transfers in such a pair, in order), written to
     the buckets of their first receiver by name (pairs-bipartite/aR/bB)."""
-    import pyarrow as pa
-
     th = job.th
     p, q = partition.owned_sender_pairs(tx, b, job.buckets, th.bipartite_window_hours * 3600, th.bipartite_max_amount)
     keep = tx.dst[p] != tx.dst[q]
     p, q = p[keep], q[keep]
     first, second = tx.dst[p], tx.dst[q]
-    to = partition.bucket_of(np.where(first < second, first, second), job.buckets)
-    (Path(job.scratch) / "pairs-bipartite").mkdir(exist_ok=True)  # not parents: see _write
+    _hand_on(job, "bipartite", b, tx, seq, p, q, (first, second, tx.src[q]),
+             partition.bucket_of(np.where(first < second, first, second), job.buckets))
+
+
+def _hand_on(job: Job, name: str, b: int, tx: Transactions, seq: np.ndarray, i: np.ndarray, k: np.ndarray,
+             accounts: tuple[np.ndarray, np.ndarray, np.ndarray], to: np.ndarray) -> None:
+    """Pairs (i, k) of bucket b's table, with their three accounts (a, m, b columns), written to the buckets `to`
+    that walk them (pairs-NAME/aT/bB), with the ids and places that order them (partition.pair_order)."""
+    import pyarrow as pa
+
+    (Path(job.scratch) / f"pairs-{name}").mkdir(exist_ok=True)  # not parents: see _write
     order = np.argsort(to, kind="stable")
     for rows in np.split(order, np.flatnonzero(np.diff(to[order])) + 1) if len(order) else []:
-        x, y = p[rows], q[rows]
-        _write(pa.table({"a": pa.array(tx.dst[x], pa.string()), "m": pa.array(tx.dst[y], pa.string()),
-                         "b": pa.array(tx.src[y], pa.string()), "t_in": pa.array(tx.tx_id[x], pa.string()),
+        x, y = i[rows], k[rows]
+        _write(pa.table({"a": pa.array(accounts[0][rows], pa.string()), "m": pa.array(accounts[1][rows], pa.string()),
+                         "b": pa.array(accounts[2][rows], pa.string()), "t_in": pa.array(tx.tx_id[x], pa.string()),
                          "t_out": pa.array(tx.tx_id[y], pa.string()), "ts_k": tx.ts[y], "seq_k": seq[y],
                          "ts_i": tx.ts[x], "seq_i": seq[x]}),
-               Path(job.scratch) / "pairs-bipartite" / f"a{int(to[rows[0]]):05d}" / f"b{b:05d}.parquet")
+               Path(job.scratch) / f"pairs-{name}" / f"a{int(to[rows[0]]):05d}" / f"b{b:05d}.parquet")
 
 
 def sender_walk(args: tuple[Job, str, int]) -> list[tuple[tuple[object, ...], Alert]]:
@@ -284,13 +279,12 @@ def sender_walk(args: tuple[Job, str, int]) -> list[tuple[tuple[object, ...], Al
     paths = zip(c["a"].tolist(), c["m"].tolist(), c["b"].tolist(), c["t_in"].tolist(), c["t_out"].tolist(),
                 strict=True)
     if name == "bipartite":
-        return [(partition.pair_key(float(c["ts_k"][n]), int(c["seq_k"][n]), float(c["ts_i"][n]),
-                                    int(c["seq_i"][n]), job.sorted_by_time), alert)
-                for n, alert in bipartite.candidates(paths, job.th)]
-    fresh, add = (dict, scatter_gather.add) if name == "scatter_gather" else (stack.fresh, stack.add)
+        raised = bipartite.candidates(paths, job.th)
+    else:
+        fresh, add = (dict, scatter_gather.add) if name == "scatter_gather" else (stack.fresh, stack.add)
+        raised = sender_paths.walk(paths, job.th, fresh, add)
     return [(partition.pair_key(float(c["ts_k"][n]), int(c["seq_k"][n]), float(c["ts_i"][n]), int(c["seq_i"][n]),
-                                job.sorted_by_time), alert)
-            for n, alert in sender_paths.walk(paths, job.th, fresh, add)]
+                                job.sorted_by_time), alert) for n, alert in raised]
 
 
 def touching(args: tuple[Job, int, frozenset[str], bool]) -> set[str] | None:

@@ -12,8 +12,8 @@ worker if one dies):
    bipartite's sender pairs to their first receiver's, and writes out the transfers the other path rules and
    sanctioned_exposure can use (a small share);
 3. walks: each bucket walks scatter_gather's and stack's pairs of the senders it owns, and counts bipartite's
-   receiver pairs whose first receiver it owns (the client keeps the candidates the one-task scan would); then
-   the other path rules, sanctioned_exposure (and unordered_cycle when on) over what stage 2 wrote;
+   receiver pairs whose first receiver it owns (the client keeps the candidates the one-task scan would);
+4. the other path rules, sanctioned_exposure (and unordered_cycle when on) over what stage 2 wrote;
 5. with a profile's learned scorer: every bucket scores its own accounts (scan_learned.py says how its features
    are those of the whole table); the client adds the raised accounts' alerts, explained, after the rules'.
 The intermediate files go to a scratch folder that every worker can reach (the local disk for --workers; beside
@@ -107,7 +107,7 @@ def _run(client: Client | None, job: Job, files: list[Path], progress: Progress 
     on = {r.name for r in enabled(job.th)}
     keyed_parts = cast(list[dict[str, list[tuple[tuple[Any, ...], Alert]]]], per_bucket)
     walks = [(job, name, a) for name in partition.WALKED if name in on for a in range(job.buckets)]
-    if walks:  # each sender bucket walks the pairs the buckets handed it
+    if walks:  # each bucket walks the pairs the buckets handed it
         walked = run_chunks(client, chunks.sender_walk, walks, job="aml scan: walks", progress=progress)
         by_rule: dict[str, list[tuple[tuple[Any, ...], Alert]]] = {}
         for (_, name, _), part in zip(walks, cast(list[list[tuple[tuple[Any, ...], Alert]]], walked), strict=True):
@@ -126,11 +126,11 @@ def _run(client: Client | None, job: Job, files: list[Path], progress: Progress 
     for got in run_chunks(client, chunks.subset_rules, tasks, job="aml scan: path rules", progress=progress):
         found.update(got)
     for name in (*partition.BY_BUCKET, *partition.PAIR_RULES, "bipartite"):
-        keyed = [ka for part in keyed_parts for ka in part.get(name, [])]
-        if name in on:
-            found[name] = [a for _, a in sorted(keyed, key=lambda ka: ka[0])]
-    if "bipartite" in on:  # the candidates, in order, less those whose receivers were both raised before
-        found["bipartite"] = bipartite.sweep((None, a) for a in found["bipartite"])
+        if name not in on:
+            continue
+        keyed = sorted((ka for part in keyed_parts for ka in part.get(name, [])), key=lambda ka: ka[0])
+        # bipartite's are candidates: kept in order unless both receivers were raised before
+        found[name] = bipartite.sweep(keyed) if name == "bipartite" else [a for _, a in keyed]
     out: list[Alert] = []
     for rule in RULES:
         if rule.name in on:

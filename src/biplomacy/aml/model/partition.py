@@ -40,7 +40,6 @@ ON_FORWARD = ("pass_through", "cycles", "peel_chain", "random")
 PAIR_RULES = ("scatter_gather", "gather_scatter", "stack")
 BY_SENDER = ("scatter_gather", "stack")  # their pairs are walked in the sender's bucket; gather_scatter in m's
 WALKED = (*BY_SENDER, "bipartite")  # rules walked by a bucket of accounts over pairs the buckets handed it
-ON_SENDER = ("bipartite",)
 ON_SANCTIONS = ("sanctioned_exposure",)
 WHOLE = ("unordered_cycle",)
 _P1, _P2 = np.uint64(0x100000001B3), np.uint64(0x9E3779B97F4A7C15)
@@ -77,13 +76,17 @@ def pair_band(th: Thresholds, rule: str) -> tuple[float, float]:
     return 3600.0 * hours, ceiling
 
 
+def _in_band(tx: Transactions, ceiling: float) -> tuple[np.ndarray, graph.Graph]:
+    """The rows of `tx` of at most `ceiling` (a rule's amount band, as graph.at_most) and their graph."""
+    rows = np.flatnonzero(tx.amount <= ceiling) if ceiling != float("inf") else np.arange(len(tx))
+    return rows, graph.build(take(tx, rows))
+
+
 def owned_pairs(tx: Transactions, bucket: int, buckets: int, window: float, ceiling: float
                 ) -> tuple[np.ndarray, np.ndarray]:
     """The forward pairs (i, k) of a bucket's table through an intermediary it owns, as rows of `tx`, in a pair
     rule's order (graph.forward_pairs over the transfers of at most `ceiling`)."""
-    rows = np.flatnonzero(tx.amount <= ceiling) if ceiling != float("inf") else np.arange(len(tx))
-    sub = take(tx, rows)
-    g = graph.build(sub)
+    rows, g = _in_band(tx, ceiling)
     i, k = graph.forward_pairs(g, window)
     through = (bucket_of(g.names, buckets) == bucket)[g.dst[i]]
     return rows[i[through]], rows[k[through]]
@@ -93,8 +96,7 @@ def owned_sender_pairs(tx: Transactions, bucket: int, buckets: int, window: floa
                        ) -> tuple[np.ndarray, np.ndarray]:
     """The sender pairs (p, q) of a bucket's table whose sender it owns, as rows of `tx`, in bipartite's order
     (graph.sender_pairs over the transfers of at most `ceiling`)."""
-    rows = np.flatnonzero(tx.amount <= ceiling) if ceiling != float("inf") else np.arange(len(tx))
-    g = graph.build(take(tx, rows))
+    rows, g = _in_band(tx, ceiling)
     p, q = graph.sender_pairs(g, window)
     mine = (bucket_of(g.names, buckets) == bucket)[g.src[q]]
     return rows[p[mine]], rows[q[mine]]
