@@ -78,9 +78,10 @@ def register(app: typer.Typer) -> None:
                                    "other is solved beside it."),
         time_limit: float = typer.Option(None, "--time-limit", help="Seconds each solve may take (default: no limit); "
                                          "past it the plan stops with an error saying what to change."),
-        method: str = typer.Option("simplex", "--method", help="simplex: HiGHS's dual simplex on the whole LP; "
+        method: str = typer.Option("auto", "--method", help="simplex: HiGHS's dual simplex on the whole LP; "
                                    "benders: the installed MW by Benders decomposition (the same optimum to 5e-7; "
-                                   "faster where the surplus binds in many hours)."),
+                                   "faster where the surplus binds in many hours); auto (default): benders where "
+                                   "the surplus can bind in some hour, else simplex."),
         name: str = typer.Option(None, "--name", help="A name to find the stored plan by."),
         no_store: bool = typer.Option(False, "--no-store", help="Do not keep the plan in the database."),
         json_: bool = typer.Option(False, "--json"),

@@ -266,7 +266,7 @@ def default_sizing(s: Scenario) -> str:
 
 def plan_scenario(actor: Actor, scenario: str | Path, *, objective: str = "net-value", sizing: str | None = None,
                   time_limit: float | None = None, progress: Progress | None = None,
-                  method: str = "simplex") -> SolvedPlan:
+                  method: str = "auto") -> SolvedPlan:
     """Solve the planner's LP for `scenario` (a shipped name or a folder) at `sizing` ("policy": the whole cap;
     "pays": what pays; None: the policy plan where the zones can host the cap), solve the other sizing beside it
     where it can be had, and summarise the plan; nothing is kept.
@@ -277,7 +277,6 @@ def plan_scenario(actor: Actor, scenario: str | Path, *, objective: str = "net-v
     authorize(actor, "energy.plan")
     if method not in planner_benders.METHODS:
         raise InputError(f"{method!r} is not one of {', '.join(planner_benders.METHODS)}", field="method")
-    by = planner.solve if method == "simplex" else planner_benders.solve_plan
     if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
         raise InputError(f"must be a positive number of seconds, not {time_limit:g}", field="time_limit")
     say = progress or (lambda _m: None)
@@ -301,7 +300,9 @@ def plan_scenario(actor: Actor, scenario: str | Path, *, objective: str = "net-v
             continue
         say(f"building the LP ({len(s.zones)} zones x {len(s.grid.hours):,} h, sizing {sz})")
         model = planner.build(s, objective, sizing=sz)
-        say(f"solving with HiGHS ({model.num_col:,} columns, {model.num_row:,} rows, method {method})")
+        how = planner_benders.chosen(method, model)
+        by = planner.solve if how == "simplex" else planner_benders.solve_plan
+        say(f"solving with HiGHS ({model.num_col:,} columns, {model.num_row:,} rows, method {how})")
         if sz == sizing:
             x, obj, seconds = planner.solve_within(s, model, sz, time_limit, by)
         else:  # the plan set beside it is a comparison: it may not hold the requested one up for long

@@ -24,6 +24,7 @@ is left out when it cannot bind (surplus minus the AI load >= cap minus the AI l
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from biplomacy.core.errors import InfeasibleError, InputError
 from biplomacy.energy.model.economics import derating_fraction
 from biplomacy.energy.model.feasibility import check_feasible
 from biplomacy.energy.model.scenario import Scenario
+from biplomacy.energy.model.zone_groups import ZoneGroups, each_alone, group_zones
 
 OBJECTIVES = ("net-value", "min-grid-cost")
 FORMULATIONS = ("auto", "direct")
@@ -99,6 +101,7 @@ class LpModel:
     sign: np.ndarray  # zones x hours
     offset: np.ndarray  # zones x hours
     surplus_hours: np.ndarray  # the hours whose surplus row can bind (each has a row and a g column)
+    groups: ZoneGroups  # the scenario's zones as the LP's zones (energy/model/zone_groups.py)
 
     @property
     def num_col(self) -> int:
@@ -223,12 +226,16 @@ def build(s: Scenario, objective: str = "net-value", formulation: str = "auto", 
         raise InfeasibleError(f"the policy plan installs the whole cap {s.cap_mw:,.0f} MW, but the zones' connection "
                               f"limits add up to {room_total:,.0f} MW; raise a zone's connection_limit_mw or plan "
                               "with --sizing pays", field="sizing")
+    derate_all = derate_matrix(s)
+    # the "auto" LP solves zones it cannot tell apart as one zone (exact: zone_groups.py); the direct LP does not
+    groups = group_zones(s, derate_all) if formulation == "auto" else each_alone(s)
+    derate = derate_all[np.unique(groups.zone_of, return_index=True)[1]]
+    s = dataclasses.replace(s, zones=groups.zones) if groups.merged else s  # from here on, the LP's zones
     Z, T = len(s.zones), len(s.grid.hours)
     surplus = s.surplus_mw
     mc = s.grid.marginal_cost_pkr_kwh(extra_mw=s.cap_mw)  # the plant that serves the whole allocation
     usd_per_mwh = mc * 1000.0 / s.usd_pkr
     btc = np.array([btc_per_mwh(s, z.pue) for z in s.zones])
-    derate = derate_matrix(s)
     worst_usd_mwh = max(s.grid.fuel_cost_pkr_kwh.values()) * 1000.0 / s.usd_pkr
     if objective == "net-value":
         value = btc[:, None] * s.network.btc_price_usd  # USD per MWh by zone
@@ -298,7 +305,7 @@ def build(s: Scenario, objective: str = "net-value", formulation: str = "auto", 
     starts, index, values = rows.matrix()
     return LpModel(tuple(z.name for z in s.zones), T, cost, col_lower, col_upper, np.concatenate(rows.lower),
                    np.concatenate(rows.upper), starts, index, values, surplus, mc, btc, derate, sign, offset,
-                   hours_rows)
+                   hours_rows, groups)
 
 
 def highs_for(model: LpModel, settings: SolverSettings | None = None) -> Any:
@@ -356,7 +363,10 @@ def solve_within(s: Scenario, model: LpModel, sizing: str, time_limit: float | N
         if "without an optimum" not in str(exc):
             raise
         raise InputError(
-            f"no optimum within {time_limit:g} s: {len(s.zones)} zones x {model.hours:,} h, {model.num_col:,} columns "
+            f"no optimum within {time_limit:g} s: {len(s.zones)} zones x {model.hours:,} h"
+            + (f" ({len(model.zones)} to the LP, which merges zones it cannot tell apart)"
+               if len(model.zones) < len(s.zones) else "")
+            + f", {model.num_col:,} columns "
             f"and {model.num_row:,} rows, the surplus can bind in {len(model.surplus_hours):,} hours (sizing "
             f"{sizing}); allow more time or plan fewer zones or hours"
             + (", or plan at sizing 'pays' (the policy's whole cap is the harder LP)" if sizing == "policy" else "")
@@ -367,12 +377,15 @@ def solve_within(s: Scenario, model: LpModel, sizing: str, time_limit: float | N
 
 def write_back(s: Scenario, model: LpModel, x: np.ndarray, objective: str, obj_value: float,
                seconds: float, sizing: str = "pays") -> PlanResult:
+    """The column values as a plan of the scenario's zones (an LP zone of several split by their shares)."""
     Z, T = len(model.zones), model.hours
     non_surplus = np.zeros(T)
     non_surplus[model.surplus_hours] = np.clip(x[2 * Z + Z * T:], 0.0, None)
-    return PlanResult(model.zones, s.grid.hours, objective, np.clip(x[:Z], 0, None), np.clip(x[Z:2 * Z], 0, None),
-                      model.mining_mw(x), non_surplus, model.surplus_mw, model.marginal_cost_pkr_kwh,
-                      model.btc_per_mwh, model.derate, -obj_value, seconds, sizing,
+    g = model.groups
+    return PlanResult(tuple(z.name for z in s.zones), s.grid.hours, objective, g.split(np.clip(x[:Z], 0, None)),
+                      g.split(np.clip(x[Z:2 * Z], 0, None)), g.split(model.mining_mw(x)), non_surplus,
+                      model.surplus_mw, model.marginal_cost_pkr_kwh, model.btc_per_mwh[g.zone_of],
+                      model.derate[g.zone_of], -obj_value, seconds, sizing,
                       capex_annuity_usd_per_mw_year(s) if objective == "net-value" else None)
 
 

@@ -30,7 +30,9 @@ import numpy as np
 from biplomacy.core.errors import InputError
 from biplomacy.energy.model.planner import LpModel, SolverSettings
 
-METHODS = ("simplex", "benders")  # energy plan --method: HiGHS on the whole LP, or this module
+# energy plan --method: HiGHS's dual simplex on the whole LP, this module, or (auto) this module where a surplus row can
+# bind and the simplex where none can (there the simplex starts next to the optimum: docs/adr/0008)
+METHODS = ("auto", "simplex", "benders")
 LEVEL = 0.3  # the level's share of the way from the lower bound to the best cost (0.3: the literature's usual)
 MAX_ITERATIONS = 1000
 
@@ -226,6 +228,15 @@ def solve(model: LpModel, settings: SolverSettings | None = None, gap: float = 5
     reached = (f"gap {(best - lower_bound) / max(1.0, abs(best)):.1e} after {len(cuts)} operating LPs" if cuts
                else "the first operating LP not solved")
     raise InputError(f"the planner stopped without an optimum (Benders: {reached})")
+
+
+def chosen(method: str, model: LpModel) -> str:
+    """The method `method` stands for on this LP: 'auto' is Benders where the surplus can bind in some hour."""
+    if method not in METHODS:
+        raise InputError(f"{method!r} is not one of {', '.join(METHODS)}", field="method")
+    if method == "auto":
+        return "benders" if len(model.surplus_hours) else "simplex"
+    return method
 
 
 def solve_plan(model: LpModel, settings: SolverSettings | None = None) -> tuple[np.ndarray, float, float]:
