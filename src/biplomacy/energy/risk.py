@@ -196,15 +196,17 @@ def solved_plan_mining(sc: Scenario) -> tuple[PlannedMining, PlanEconomics]:
 
 @lru_cache(maxsize=8)
 def _solve(folder: str, digest: str) -> tuple[PlannedMining, PlanEconomics]:  # digest: a changed file is a new key
-    from biplomacy.energy.model import planner
+    from biplomacy.energy.model import planner, planner_benders
     from biplomacy.energy.model.scenario import load_scenario
-    from biplomacy.energy.plan import plan_economics
+    from biplomacy.energy.plan import default_sizing, plan_economics
 
     sc = load_scenario(folder)
-    from biplomacy.energy.plan import default_sizing
-
     sizing = default_sizing(sc)
-    r = planner.plan(sc, "net-value", sizing=sizing)
+    model = planner.build(sc, "net-value", sizing=sizing)
+    # the method `energy plan` picks by default (auto), so that both plan the same fleet
+    by = planner.solve if planner_benders.chosen("auto", model) == "simplex" else planner_benders.solve_plan
+    x, obj, seconds = by(model, None)
+    r = planner.write_back(sc, model, x, "net-value", obj, seconds, sizing)
     return (PlannedMining(f"solved from the scenario (net-value objective, {sizing} sizing, not stored)",
                           {z: float(r.mining_mw_installed[i]) for i, z in enumerate(r.zones)},
                           {z: float(r.mining_mw[i].sum()) for i, z in enumerate(r.zones)}, len(r.hours)),
