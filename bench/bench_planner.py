@@ -37,6 +37,8 @@ RESULTS = Path(__file__).parent / "RESULTS-energy-plan.md"
 PYPSA_MARK = "<!-- bench_pypsa.py writes below this line -->"
 TIGHT_MARK = "<!-- bench_planner.py --median-surplus writes below this line -->"
 BENDERS_MARK = "<!-- bench_planner.py --method benders writes below this line -->"
+BENDERS_DISTINCT_MARK = "<!-- bench_planner.py --method benders --distinct writes below this line -->"
+BENDERS_LOOSE_MARK = "<!-- bench_planner.py --method benders (no --median-surplus) writes below this line -->"
 # the options the planner used before ADR 0008: HiGHS's defaults for an LP (dual simplex, pricing chosen, presolve)
 REFERENCE = planner.SolverSettings(dual_pricing="choose", presolve=True)
 # HiGHS settings measured beside the default with --settings (one bare run() each, time-limited)
@@ -47,13 +49,17 @@ ALTERNATIVES = {
 }
 
 
-def scenario_with(zones: int, median_surplus: float | None = None) -> Scenario:
+def scenario_with(zones: int, median_surplus: float | None = None, distinct: bool = False) -> Scenario:
     """pakistan-2025 with `zones` copies of its zones; with `median_surplus`, a reserve margin raised until the
-    median hourly surplus is that many MW (pakistan-2025's surplus, 3,705-22,631 MW, never binds 2,000 MW)."""
+    median hourly surplus is that many MW (pakistan-2025's surplus, 3,705-22,631 MW, never binds 2,000 MW).
+    The copies come in 15 kinds the LP cannot tell apart (five PUEs; of the six climates only Thar's derates; AI
+    allowed or not), which the planner solves as 15 LP zones; with `distinct`, each zone's PUE is moved by
+    0.0001 x its number, so that every zone is an LP zone of its own."""
     base = load_scenario("pakistan-2025")
     temps = [z.ambient_monthly_c for z in base.zones]
-    made = tuple(Zone(f"zone-{i:03d}", "bench", 2000.0 / zones * 1.3, 2000.0 / zones * 0.3, 1.05 + 0.01 * (i % 5),
-                      "air", temps[i % len(temps)], i % 3 == 0) for i in range(zones))
+    made = tuple(Zone(f"zone-{i:03d}", "bench", 2000.0 / zones * 1.3, 2000.0 / zones * 0.3,
+                      1.05 + 0.01 * (i % 5) + (0.0001 * i if distinct else 0.0), "air", temps[i % len(temps)],
+                      i % 3 == 0) for i in range(zones))
     s = dataclasses.replace(base, zones=made)
     if median_surplus is not None:
         avail, demand = s.grid.available_total_mw, s.grid.demand_mw
@@ -163,40 +169,102 @@ def measure(zones: int, repeat: int, reference: bool, alternatives: bool, time_l
     return out
 
 
-def measure_benders(zones: int, median_surplus: float | None, sizing: str, ours_limit: float | None) -> dict:
+def reference_settings(solver: str) -> dict:
+    """Options of the reference solve of the direct LP: HiGHS's defaults (dual simplex), or its HiPO interior point
+    (highspy-extras) without crossover, which finishes the tight case where the simplex does not (docs/adr/0008)."""
+    if solver == "simplex":
+        return REFERENCE.highs_options()
+    return {"output_flag": False, "threads": 1, "presolve": "off", "solver": "hipo", "run_crossover": "off",
+            "hipo_system": "augmented", "hipo_ordering": "amd"}
+
+
+def measure_benders(zones: int, median_surplus: float | None, sizing: str, ours_limit: float | None,
+                    reference: str | None = None, time_limit: float = 300.0, distinct: bool = False) -> dict:
     """One zone count by `--method benders` (planner_benders): build + Benders + write back, time-limited; its
-    iterations (operating LPs solved) and the gap its lower bound certifies."""
-    s = scenario_with(zones, median_surplus)
+    iterations (operating LPs solved) and the gap its lower bound certifies. With `reference`, bare HiGHS then solves
+    the direct LP (every zone its own, every hour's surplus row) with that solver, time-limited; where it finishes,
+    the optimum and the written-back plan priced in the direct LP must agree with ours to 1e-6."""
+    s = scenario_with(zones, median_surplus, distinct)
     t0 = time.perf_counter()
     model = planner.build(s, sizing=sizing)
     t1 = time.perf_counter()
     out = {"zones": zones, "cols": model.num_col, "rows": model.num_row, "build": t1 - t0, "limit": ours_limit,
-           "sizing": sizing}
+           "sizing": sizing, "lp_zones": len(model.zones)}
     try:
         r = planner_benders.solve(model, planner.SolverSettings(time_limit_s=ours_limit))
     except Exception as exc:  # past the limit: reported as not finished, with what it had reached
         return out | {"finished": False, "ours": time.perf_counter() - t0, "why": str(exc),
                       "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     t2 = time.perf_counter()
-    planner.write_back(s, model, r.x, "net-value", r.objective, r.seconds, sizing)
+    result = planner.write_back(s, model, r.x, "net-value", r.objective, r.seconds, sizing)
     t3 = time.perf_counter()
-    return out | {"finished": True, "solve": t2 - t1, "write_back": t3 - t2, "ours": t3 - t0,
-                  "iterations": r.iterations, "objective": r.objective, "lower_bound": r.lower_bound, "gap": r.gap,
-                  "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    out |= {"finished": True, "solve": t2 - t1, "write_back": t3 - t2, "ours": t3 - t0,
+            "iterations": r.iterations, "objective": r.objective, "lower_bound": r.lower_bound, "gap": r.gap,
+            "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    if reference is None:
+        return out
+    del model
+    direct = planner.build(s, "net-value", "direct", sizing=sizing)
+    h = planner.highs_for(direct)
+    for name, value in reference_settings(reference).items():
+        h.setOptionValue(name, value)
+    h.setOptionValue("time_limit", time_limit)
+    t0 = time.perf_counter()
+    h.run()
+    out |= {"reference": reference, "reference_run": time.perf_counter() - t0, "reference_rows": direct.num_row,
+            "reference_cols": direct.num_col, "reference_finished": h.getModelStatus() == highspy_optimal(),
+            "reference_iterations": int(h.getInfo().ipm_iteration_count if reference == "hipo"
+                                        else h.getInfo().simplex_iteration_count)}
+    if out["reference_finished"]:
+        ref_obj = float(h.getInfo().objective_function_value)
+        assert abs(r.objective - ref_obj) <= 1e-6 * abs(ref_obj), f"optimum {r.objective} differs from {ref_obj}"
+        plan_x = np.concatenate([result.mining_mw_installed, result.ai_mw, result.mining_mw.ravel(),
+                                 result.ai_from_non_surplus_mw])
+        priced = float(direct.cost @ plan_x)
+        assert abs(priced - ref_obj) <= 1e-6 * abs(ref_obj), f"the plan prices at {priced}, reference {ref_obj}"
+        out |= {"reference_objective": ref_obj, "rel_gap": abs(r.objective - ref_obj) / abs(ref_obj),
+                "priced_gap": abs(priced - ref_obj) / abs(ref_obj)}
+    out["maxrss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def highspy_optimal():
+    import highspy
+
+    return highspy.HighsModelStatus.kOptimal
 
 
 def benders_table(rows: list[dict]) -> list[str]:
-    lines = ["| zones | columns | rows | build s | Benders s | write-back s | ours total s | operating LPs | "
+    lines = ["| zones | LP zones | columns | rows | build s | Benders s | write-back s | ours total s | operating LPs | "
              "objective USD | lower bound USD | certified gap | peak RSS MiB |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         if not r["finished"]:
-            lines.append(f"| {r['zones']} | {r['cols']:,} | {r['rows']:,} | {r['build']:.2f} | not finished in "
-                         f"{r['limit']:.0f} s | - | > {r['ours']:.0f} | {r['why']} | - | - | - | {r['maxrss_mib']:.0f} |")
+            lines.append(f"| {r['zones']} | {r['lp_zones']} | {r['cols']:,} | {r['rows']:,} | {r['build']:.2f} | not "
+                         f"finished in {r['limit']:.0f} s | - | > {r['ours']:.0f} | {r['why']} | - | - | - | "
+                         f"{r['maxrss_mib']:.0f} |")
             continue
-        lines.append(f"| {r['zones']} | {r['cols']:,} | {r['rows']:,} | {r['build']:.2f} | {r['solve']:.2f} | "
-                     f"{r['write_back']:.3f} | {r['ours']:.2f} | {r['iterations']} | {r['objective']:,.0f} | "
-                     f"{r['lower_bound']:,.0f} | {r['gap']:.1e} | {r['maxrss_mib']:.0f} |")
+        lines.append(f"| {r['zones']} | {r['lp_zones']} | {r['cols']:,} | {r['rows']:,} | {r['build']:.2f} | "
+                     f"{r['solve']:.2f} | {r['write_back']:.3f} | {r['ours']:.2f} | {r['iterations']} | "
+                     f"{r['objective']:,.0f} | {r['lower_bound']:,.0f} | {r['gap']:.1e} | {r['maxrss_mib']:.0f} |")
+    ref = [r for r in rows if "reference_run" in r]
+    if ref:
+        lines += ["", "Reference: bare HiGHS on the direct LP (every zone its own, every hour's surplus row; run() only, "
+                  "time-limited), solver as shown; where it finishes, its optimum and the written-back plan priced in "
+                  "it agree with ours to the relative gaps shown (asserted to 1e-6).", "",
+                  "| zones | direct LP columns | direct LP rows | solver | reference run() s | iterations | ours total s | "
+                  "speed-up | optimum gap | plan priced gap |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+        for r in ref:
+            both = r["finished"] and r["reference_finished"]
+            ref_s = f"{r['reference_run']:.2f}" if r["reference_finished"] else \
+                f"not finished in {r['reference_run']:.0f}"
+            solver = "HiPO interior point, no crossover" if r["reference"] == "hipo" else \
+                "dual simplex (HiGHS defaults)"
+            ours = f"{r['ours']:.2f}" if r["finished"] else f"not finished in {r['limit']:.0f}"
+            lines.append(f"| {r['zones']} | {r['reference_cols']:,} | {r['reference_rows']:,} | {solver} | {ref_s} | "
+                         f"{r['reference_iterations']:,} | {ours} | "
+                         + (f"{r['reference_run'] / r['ours']:.1f}x | {r['rel_gap']:.1e} | {r['priced_gap']:.1e} |"
+                            if both else "- | - | - |"))
     return lines
 
 
@@ -270,6 +338,10 @@ def main() -> None:
     ap.add_argument("--time-limit-ours", type=float, help="seconds for our solve; past it the row says 'not finished'")
     ap.add_argument("--method", choices=planner_benders.METHODS, default="simplex", help="benders: time "
                     "planner_benders (no bare or reference solve) and write its own section")
+    ap.add_argument("--reference-solver", choices=("simplex", "hipo"), default="simplex", help="with --method "
+                    "benders: the solver of bare HiGHS's reference solve of the direct LP (hipo: HiPO, highspy-extras)")
+    ap.add_argument("--distinct", action="store_true", help="with --method benders: every zone its own PUE, so no "
+                    "two are one LP zone (energy/model/zone_groups.py)")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure one zone count, print JSON
     args = ap.parse_args()
     if args.export:
@@ -277,7 +349,9 @@ def main() -> None:
             print(export(z, args.export, args.median_surplus, args.sizing))
         return
     if args.one and args.method == "benders":
-        print(json.dumps(measure_benders(args.one, args.median_surplus, args.sizing, args.time_limit_ours)))
+        print(json.dumps(measure_benders(args.one, args.median_surplus, args.sizing, args.time_limit_ours,
+                                         None if args.no_reference else args.reference_solver, args.time_limit,
+                                         args.distinct)))
         return
     if args.one:
         print(json.dumps(measure(args.one, args.repeat, not args.no_reference, args.settings, args.time_limit,
@@ -291,12 +365,17 @@ def main() -> None:
               (["--time-limit-ours", str(args.time_limit_ours)] if args.time_limit_ours else []) + \
               (["--no-reference"] if args.no_reference else []) + \
               (["--settings"] if args.settings else []) + ["--method", args.method] + \
+              ["--reference-solver", args.reference_solver] + (["--distinct"] if args.distinct else []) + \
               (["--median-surplus", str(args.median_surplus)] if args.median_surplus is not None else [])
         r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
         rows.append(r)
         if args.method == "benders":
-            print(f"{z} zones, benders: " + (f"{r['ours']:.2f} s, {r['iterations']} operating LPs, gap {r['gap']:.1e}"
-                                             if r["finished"] else f"not finished ({r['why']})"), flush=True)
+            print(f"{z} zones ({r['lp_zones']} to the LP), benders: "
+                  + (f"{r['ours']:.2f} s, {r['iterations']} operating LPs, gap {r['gap']:.1e}"
+                     if r["finished"] else f"not finished ({r['why']})")
+                  + (f"; reference ({r['reference']}) {r['reference_run']:.2f} s, "
+                     + ("optimum gap {:.1e}".format(r["rel_gap"]) if "rel_gap" in r else "not finished")
+                     if "reference_run" in r else ""), flush=True)
             continue
         if not r.get("finished", True):
             print(f"{z} zones: ours not finished in {r['limit']:.0f} s ({r['iterations']:,} iterations)", flush=True)
@@ -309,7 +388,9 @@ def main() -> None:
     flags = (" --no-reference" if args.no_reference else "") + (" --settings" if args.settings else "") + \
         (f" --median-surplus {args.median_surplus:g}" if args.median_surplus is not None else "") + \
         f" --sizing {args.sizing}" + (f" --time-limit-ours {args.time_limit_ours:g}" if args.time_limit_ours else "") + \
-        f" --time-limit {args.time_limit:g}"
+        f" --time-limit {args.time_limit:g}" + \
+        (f" --reference-solver {args.reference_solver}" if args.method == "benders" and not args.no_reference else "") \
+        + (" --distinct" if args.distinct else "")
     after = os.getloadavg()
     if args.method == "benders":
         write_benders(args, rows, load, after, flags)
@@ -329,7 +410,9 @@ def main() -> None:
         "'auto' LP (docs/adr/0008). 'Bare run()' is the same LP arrays and options to highspy directly, timing "
         "only run(). Each zone count runs in its own process; peak RSS is that process's."
         + (f" The reserve margin is raised until the median hourly surplus is {args.median_surplus:,.0f} MW, so the "
-           "surplus binds in many hours (pakistan-2025's own surplus never binds the 2,000 MW cap)." if tight else ""),
+           "surplus binds in many hours (pakistan-2025's own surplus never binds the 2,000 MW cap). This is `energy "
+           "plan --method simplex`; its default (auto) solves this case by Benders, in the next section." if tight
+           else ""),
         "",
         *results_table(rows),
         "",
@@ -350,18 +433,28 @@ def main() -> None:
 
 def write_benders(args: argparse.Namespace, rows: list[dict], load: tuple[float, ...], after: tuple[float, ...],
                   flags: str) -> None:
-    """The Benders section of RESULTS-energy-plan.md (before the PyPSA one), replaced whole on each run."""
-    lines = [BENDERS_MARK, "", "## Surplus that binds: --method benders", "",
+    """A Benders section of RESULTS-energy-plan.md (the tight case's, or with no --median-surplus the loose one's),
+    before the PyPSA one, replaced whole on each run."""
+    tight = args.median_surplus is not None
+    mark = BENDERS_DISTINCT_MARK if args.distinct else BENDERS_MARK if tight else BENDERS_LOOSE_MARK
+    title = ("Surplus that binds: --method benders" if tight else "pakistan-2025's surplus: --method benders") + \
+        (", every zone distinct (--distinct)" if args.distinct else "")
+    lines = [mark, "", f"## {title}", "",
              f"Date {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {platform.machine()}, {os.cpu_count()} cores "
              f"(shared), Python {platform.python_version()}; command: `.venv/bin/python bench/bench_planner.py --zones "
              f"{' '.join(map(str, args.zones))} --method benders{flags}` (load average {load[0]:.1f} / {load[1]:.1f} / "
              f"{load[2]:.1f} at the start, {after[0]:.1f} / {after[1]:.1f} / {after[2]:.1f} at the end). The same "
-             "scenarios as above; planner_benders (docs/adr/0008): build + Benders (each operating LP by HiGHS's dual "
-             "simplex, warm-started) + write back. The plan is exact and feasible; the lower bound certifies that no "
-             "plan costs less than the objective less the gap shown.", "", *benders_table(rows), ""]
+             "scenarios as above; ours is planner.build (the 'auto' LP: zones the LP cannot tell apart are one LP zone, "
+             "energy/model/zone_groups.py) + planner_benders (docs/adr/0008; each operating LP by HiGHS's dual simplex, "
+             "warm-started) + write back (each zone its share). The plan is exact and feasible; the lower bound "
+             "certifies that no plan costs less than the objective less the gap shown.", "", *benders_table(rows), ""]
     old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
-    start = old.index(BENDERS_MARK) if BENDERS_MARK in old else old.index(PYPSA_MARK)
-    RESULTS.write_text(old[:start] + "\n".join(lines) + "\n" + old[old.index(PYPSA_MARK):], encoding="utf-8")
+    if mark in old:
+        start = old.index(mark)
+        end = old.index("<!-- bench", start + len(mark))
+    else:
+        start = end = old.index(PYPSA_MARK)
+    RESULTS.write_text(old[:start] + "\n".join(lines) + "\n" + old[end:], encoding="utf-8")
 
 
 if __name__ == "__main__":

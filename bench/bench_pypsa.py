@@ -1,8 +1,10 @@
 """Benchmark: the planner's LP built in PyPSA (linopy) beside ours: the same optimum (1e-6 relative) and the time.
 
 PyPSA is not a project dependency: run this in a throwaway venv, from the repository root:
-    python3 -m venv /tmp/pypsa-venv && /tmp/pypsa-venv/bin/pip install pypsa highspy
+    python3 -m venv /tmp/pypsa-venv && /tmp/pypsa-venv/bin/pip install pypsa highspy highspy-extras
     /tmp/pypsa-venv/bin/python bench/bench_pypsa.py --zones 10
+    /tmp/pypsa-venv/bin/python bench/bench_pypsa.py --zones 10 40 100 --median-surplus 1500 --method benders \
+        --highs-solver hipo        # the tight case: ours by Benders, PyPSA's HiGHS by its HiPO interior point
 It runs `.venv/bin/python bench/bench_planner.py --export` for the scenario arrays and `--one` for our timing in the
 same run, then builds the network: a bus; a surplus generator (availability = the hour's surplus); a
 non-surplus generator at the costliest fuel (our g_t); per zone an extendable mining generator with sign -1
@@ -92,19 +94,23 @@ def ours(zones: int, extra: list[str]) -> dict:
     return json.loads(out.stdout.splitlines()[-1])
 
 
-def run(zones: int, extra: list[str], time_limit: float) -> dict:
+def run(zones: int, extra: list[str], time_limit: float, highs_solver: str = "simplex",
+        method: list[str] | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([*OURS, "--export", tmp, "--zones", str(zones), *extra], check=True, capture_output=True,
                        cwd=ROOT)
         d = dict(np.load(Path(tmp) / f"planner-{zones}.npz"))
-    mine = ours(zones, extra)
+    mine = ours(zones, extra + (method or []))
     t0 = time.perf_counter()
     n, mining, _ = build(d)
     t1 = time.perf_counter()
-    status, condition = n.optimize.solve_model(solver_name="highs", threads=1, output_flag=False,
-                                               time_limit=time_limit)
+    options = {"threads": 1, "output_flag": False, "time_limit": time_limit}
+    if highs_solver == "hipo":  # HiGHS's HiPO interior point (highspy-extras in PyPSA's venv), no crossover
+        options |= {"solver": "hipo", "run_crossover": "off", "presolve": "off", "hipo_system": "augmented",
+                    "hipo_ordering": "amd"}
+    status, condition = n.optimize.solve_model(solver_name="highs", **options)
     t2 = time.perf_counter()
-    if status != "ok" or not mine.get("finished", True):
+    if status != "ok" or condition != "optimal" or not mine.get("finished", True):  # "ok" also at a time limit
         return {"zones": zones, "finished": False, "pypsa_status": f"{status} {condition}", "pypsa_build": t1 - t0,
                 "pypsa_total": t2 - t0, "ours_total": mine["ours"], "ours_finished": mine.get("finished", True),
                 "rows": int(n.model.ncons), "cols": int(n.model.nvars)}
@@ -125,13 +131,17 @@ def main() -> None:
     ap.add_argument("--median-surplus", type=float, help="the tight case: as bench_planner.py --median-surplus")
     ap.add_argument("--sizing", choices=("policy", "pays"), default="policy")
     ap.add_argument("--time-limit", type=float, default=600.0, help="seconds for each solve (PyPSA's and ours)")
+    ap.add_argument("--highs-solver", choices=("simplex", "hipo"), default="simplex", help="PyPSA's HiGHS: its "
+                    "defaults (simplex), or HiPO without crossover (needs highspy-extras in PyPSA's venv)")
+    ap.add_argument("--method", choices=("simplex", "benders"), default="simplex", help="ours: bench_planner.py "
+                    "--method (benders for the tight case)")
     args = ap.parse_args()
     extra = ["--sizing", args.sizing, "--time-limit-ours", str(args.time_limit)] + \
         (["--median-surplus", str(args.median_surplus)] if args.median_surplus is not None else [])
     load = os.getloadavg()
     rows = []
     for z in args.zones:
-        r = run(z, extra, args.time_limit)
+        r = run(z, extra, args.time_limit, args.highs_solver, ["--method", args.method])
         rows.append(r)
         if not r.get("finished", True):
             print(f"{z} zones: not finished (PyPSA {r['pypsa_status']}, {r['pypsa_total']:.0f} s; ours finished: "
@@ -142,16 +152,21 @@ def main() -> None:
               flush=True)
     lines = [MARK, "", "## PyPSA side by side", "",
              f"Date {date.today().isoformat()}; pypsa {pypsa.__version__}; command (from the repository root, in a "
-             "throwaway venv: `python3 -m venv /tmp/pypsa-venv && /tmp/pypsa-venv/bin/pip install pypsa highspy`): "
+             "throwaway venv: `python3 -m venv /tmp/pypsa-venv && /tmp/pypsa-venv/bin/pip install pypsa highspy"
+             + (" highspy-extras" if args.highs_solver == "hipo" else "") + "`): "
              f"`/tmp/pypsa-venv/bin/python bench/bench_pypsa.py --zones {' '.join(map(str, args.zones))}"
              f"{' '.join([''] + extra[:2])}"
              + (f" --median-surplus {args.median_surplus:g}" if args.median_surplus is not None else "")
-             + f" --time-limit {args.time_limit:g}` (load "
+             + f" --time-limit {args.time_limit:g}"
+             + (f" --highs-solver {args.highs_solver}" if args.highs_solver != "simplex" else "")
+             + (f" --method {args.method}" if args.method != "simplex" else "") + "` (load "
              f"average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the start). The same scenario arrays "
              "(exported by bench_planner.py) as a PyPSA network plus linopy constraints for the MW/h ramps, cap, "
              "connection limits and AI firm load (bench/bench_pypsa.py's docstring has the mapping); PyPSA's HiGHS "
-             "with its defaults and 1 thread. 'Ours' is bench_planner.py's build + solve + write-back, run by this "
-             "bench in the same run. The optimum is asserted equal to ours to 1e-6 relative.", "",
+             + ("with its HiPO interior point (no crossover)" if args.highs_solver == "hipo" else "with its defaults")
+             + " and 1 thread. 'Ours' is bench_planner.py's build + solve + write-back"
+             + (" by --method benders" if args.method == "benders" else "")
+             + ", run by this bench in the same run. The optimum is asserted equal to ours to 1e-6 relative.", "",
              "| zones | PyPSA rows | PyPSA columns | PyPSA model s | PyPSA solve s | PyPSA total s | ours total s | "
              "PyPSA / ours | PyPSA optimum | ours | relative gap | max ramp excess MW | PyPSA peak RSS MiB |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
