@@ -130,6 +130,7 @@ def summarise_with_economics(s: Scenario, r: planner.PlanResult, alternative: pl
         tariffs=tuple(verdicts),
         strain=strain,
         solve_seconds=round(r.solve_seconds, 3),
+        solve_method=r.method,
         assumptions=_assumptions(s, r, static_runs[head_tariff.name]),
         sources=tuple(reg.cited(keys)),
         sizing=r.sizing,
@@ -312,7 +313,7 @@ def plan_scenario(actor: Actor, scenario: str | Path, *, objective: str = "net-v
             except InputError as exc:
                 say(f"the {sz} plan was not solved within {limit:g} s ({exc}); reported without it")
                 continue
-        results[sz] = planner.write_back(s, model, x, objective, obj, seconds, sz)
+        results[sz] = replace(planner.write_back(s, model, x, objective, obj, seconds, sz), method=how)
     r = results[sizing]
     other = next((v for k, v in results.items() if k != sizing), None)
     summary, economics = summarise_with_economics(s, r, other, progress=say)

@@ -141,6 +141,9 @@ class PlanSummary(Record):
     cost_of_policy_gap_usd_per_year: float | None = None
     strain_risk_adjusted: Strain | None = None
     supply_cost: SupplyCost | None = None
+    # "simplex": HiGHS's dual simplex, an optimal vertex; "benders": a plan within 5e-7 (relative) of a certified
+    # lower bound (energy plan --method, docs/energy-planner.md)
+    solve_method: str | None = None
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> PlanSummary:

@@ -23,7 +23,7 @@ SUMMARY_KEYS = [
     # issue #15: the sizing, the risk-adjusted headline beside the static figure, capex, the other sizing's plan,
     # the risk-adjusted strain and the supply costs the subsidy test priced
     "sizing", "btc_per_year_p50", "btc_per_year_p5", "btc_per_year_p95", "btc_per_year_static", "headline", "capex",
-    "alternative", "cost_of_policy_gap_usd_per_year", "strain_risk_adjusted", "supply_cost"]
+    "alternative", "cost_of_policy_gap_usd_per_year", "strain_risk_adjusted", "supply_cost", "solve_method"]
 ZONE_KEYS = ["zone", "mining_mw", "ai_mw", "mining_mwh"]
 MERIT_KEYS = ["hours_margin_moved_by_added_load", "mining_energy_cost_pkr_per_year", "mining_energy_cost_pkr_kwh",
               "ai_energy_cost_pkr_per_year"]

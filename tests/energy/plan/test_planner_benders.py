@@ -81,12 +81,13 @@ def test_energy_plan_method_benders_and_a_bad_method(cli_nodb, small_scenario, t
     assert simplex.exit_code == 0 and benders.exit_code == 0, benders.stderr
     assert benders.json["mining_mw_installed"] == pytest.approx(simplex.json["mining_mw_installed"], rel=1e-6)
     assert benders.json["btc_per_year_p50"] == pytest.approx(simplex.json["btc_per_year_p50"], rel=1e-6)
+    assert (simplex.json["solve_method"], benders.json["solve_method"]) == ("simplex", "benders")
     r = cli_nodb("energy", "plan", "--scenario", str(small_scenario), "--out", str(tmp_path / "c"), "--method", "ipx")
     assert r.exit_code == 2 and "--method: 'ipx' is not one of auto, simplex, benders" in r.stderr
     assert "Traceback" not in r.stderr and not (tmp_path / "c" / "summary.json").exists()
 
 
-def test_auto_is_benders_only_where_a_surplus_row_can_bind(tmp_path):
+def test_auto_is_benders_only_where_a_surplus_row_can_bind(tmp_path, cli_nodb):
     binding = _three_zones(tmp_path / "s", [50.0, 0.0, 120.0] * 16, 150.0, (15.0, 20.0, 30.0), (60.0, 70.0, 80.0),
                            (30.0, 45.0, 55.0))
     model = planner.build(binding, sizing="policy")
@@ -96,3 +97,7 @@ def test_auto_is_benders_only_where_a_surplus_row_can_bind(tmp_path):
     assert [planner_benders.chosen(m, model) for m in ("simplex", "benders")] == ["simplex", "benders"]
     with pytest.raises(InputError, match="'ipx' is not one of auto, simplex, benders"):
         planner_benders.chosen("ipx", model)
+    # energy plan's default is auto: the plan says which method solved it
+    r = cli_nodb("energy", "plan", "--scenario", str(binding.folder), "--out", str(tmp_path / "o"), "--json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json["solve_method"] == "benders" and "method benders" in r.stderr

@@ -136,6 +136,7 @@ class PlanResult:
     solve_seconds: float
     sizing: str = "pays"
     capex_usd_per_mw_year: np.ndarray | None = None  # per zone: the annuity the objective charged (net-value)
+    method: str = "simplex"  # how the LP was solved: "simplex" (a vertex) or "benders" (within 5e-7 of a bound)
 
     @property
     def mining_mwh(self) -> float:
