@@ -302,7 +302,7 @@ def plan_scenario(actor: Actor, scenario: str | Path, *, objective: str = "net-v
         say(f"building the LP ({len(s.zones)} zones x {len(s.grid.hours):,} h, sizing {sz})")
         model = planner.build(s, objective, sizing=sz)
         how = planner_benders.chosen(method, model)
-        by = planner.solve if how == "simplex" else planner_benders.solve_plan
+        by = planner_benders.solve_by(how)
         say(f"solving with HiGHS ({model.num_col:,} columns, {model.num_row:,} rows, method {how})")
         if sz == sizing:
             x, obj, seconds = planner.solve_within(s, model, sz, time_limit, by)
@@ -313,7 +313,7 @@ def plan_scenario(actor: Actor, scenario: str | Path, *, objective: str = "net-v
             except InputError as exc:
                 say(f"the {sz} plan was not solved within {limit:g} s ({exc}); reported without it")
                 continue
-        results[sz] = replace(planner.write_back(s, model, x, objective, obj, seconds, sz), method=how)
+        results[sz] = planner.write_back(s, model, x, objective, obj, seconds, sz, how)
     r = results[sizing]
     other = next((v for k, v in results.items() if k != sizing), None)
     summary, economics = summarise_with_economics(s, r, other, progress=say)

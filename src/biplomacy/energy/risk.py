@@ -203,10 +203,9 @@ def _solve(folder: str, digest: str) -> tuple[PlannedMining, PlanEconomics]:  # 
     sc = load_scenario(folder)
     sizing = default_sizing(sc)
     model = planner.build(sc, "net-value", sizing=sizing)
-    # the method `energy plan` picks by default (auto), so that both plan the same fleet
-    by = planner.solve if planner_benders.chosen("auto", model) == "simplex" else planner_benders.solve_plan
-    x, obj, seconds = by(model, None)
-    r = planner.write_back(sc, model, x, "net-value", obj, seconds, sizing)
+    how = planner_benders.chosen("auto", model)  # the method `energy plan` picks by default: both plan one fleet
+    x, obj, seconds = planner_benders.solve_by(how)(model, None)
+    r = planner.write_back(sc, model, x, "net-value", obj, seconds, sizing, how)
     return (PlannedMining(f"solved from the scenario (net-value objective, {sizing} sizing, not stored)",
                           {z: float(r.mining_mw_installed[i]) for i, z in enumerate(r.zones)},
                           {z: float(r.mining_mw[i].sum()) for i, z in enumerate(r.zones)}, len(r.hours)),

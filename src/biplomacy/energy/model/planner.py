@@ -377,7 +377,7 @@ def solve_within(s: Scenario, model: LpModel, sizing: str, time_limit: float | N
 
 
 def write_back(s: Scenario, model: LpModel, x: np.ndarray, objective: str, obj_value: float,
-               seconds: float, sizing: str = "pays") -> PlanResult:
+               seconds: float, sizing: str = "pays", method: str = "simplex") -> PlanResult:
     """The column values as a plan of the scenario's zones (an LP zone of several split by their shares)."""
     Z, T = len(model.zones), model.hours
     non_surplus = np.zeros(T)
@@ -387,7 +387,7 @@ def write_back(s: Scenario, model: LpModel, x: np.ndarray, objective: str, obj_v
                       g.split(np.clip(x[Z:2 * Z], 0, None)), g.split(model.mining_mw(x)), non_surplus,
                       model.surplus_mw, model.marginal_cost_pkr_kwh, model.btc_per_mwh[g.zone_of],
                       model.derate[g.zone_of], -obj_value, seconds, sizing,
-                      capex_annuity_usd_per_mw_year(s) if objective == "net-value" else None)
+                      capex_annuity_usd_per_mw_year(s) if objective == "net-value" else None, method)
 
 
 def plan(s: Scenario, objective: str = "net-value", settings: SolverSettings | None = None,

@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from biplomacy.core.errors import InputError
-from biplomacy.energy.model.planner import LpModel, SolverSettings
+from biplomacy.energy.model.planner import LpModel, Solve, SolverSettings
+from biplomacy.energy.model.planner import solve as planner_solve
 
 # energy plan --method: HiGHS's dual simplex on the whole LP, this module, or (auto) this module where a surplus row can
 # bind and the simplex where none can (there the simplex starts next to the optimum: docs/adr/0008)
@@ -237,6 +238,11 @@ def chosen(method: str, model: LpModel) -> str:
     if method == "auto":
         return "benders" if len(model.surplus_hours) else "simplex"
     return method
+
+
+def solve_by(how: str) -> Solve:
+    """The solve function of a chosen method ('simplex' or 'benders', as `chosen` returns), in planner.solve's shape."""
+    return planner_solve if how == "simplex" else solve_plan
 
 
 def solve_plan(model: LpModel, settings: SolverSettings | None = None) -> tuple[np.ndarray, float, float]:
