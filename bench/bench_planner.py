@@ -85,6 +85,17 @@ def bare_run(model: planner.LpModel, settings: planner.SolverSettings,
         int(info.simplex_iteration_count)
 
 
+def agree_with_direct(direct: planner.LpModel, result: planner.PlanResult, obj: float, ref_obj: float) -> float:
+    """Assert our optimum `obj` and the written-back plan, priced in the direct LP, equal its optimum `ref_obj` to
+    1e-6 (relative); return the plan's price there."""
+    assert abs(obj - ref_obj) <= 1e-6 * abs(ref_obj), f"optimum {obj} differs from the reference {ref_obj}"
+    plan_x = np.concatenate([result.mining_mw_installed, result.ai_mw, result.mining_mw.ravel(),
+                             result.ai_from_non_surplus_mw])
+    priced = float(direct.cost @ plan_x)
+    assert abs(priced - ref_obj) <= 1e-6 * abs(ref_obj), f"the plan prices at {priced}, reference {ref_obj}"
+    return priced
+
+
 def direct_reference(s: Scenario, sizing: str, time_limit: float) -> dict:
     """The direct LP with HiGHS's defaults, run() only and time-limited: measured beside a solve of ours that did not
     finish, so the table still says how long the direct LP takes on the same case (or that it did not finish)."""
@@ -151,11 +162,7 @@ def measure(zones: int, repeat: int, reference: bool, alternatives: bool, time_l
             return out | {"reference_run": ref_s, "reference_finished": False, "reference_rows": direct.num_row,
                           "reference_iterations": int(h.getInfo().simplex_iteration_count)}
         ref_obj = float(h.getInfo().objective_function_value)
-        assert abs(obj - ref_obj) <= 1e-6 * abs(ref_obj), f"optimum {obj} differs from the reference {ref_obj}"
-        plan_x = np.concatenate([result.mining_mw_installed, result.ai_mw, result.mining_mw.ravel(),
-                                 result.ai_from_non_surplus_mw])
-        priced = float(direct.cost @ plan_x)
-        assert abs(priced - ref_obj) <= 1e-6 * abs(ref_obj), f"the plan prices at {priced}, reference {ref_obj}"
+        agree_with_direct(direct, result, obj, ref_obj)
         out |= {"reference_run": ref_s, "reference_finished": True, "reference_objective": ref_obj,
                 "reference_rows": direct.num_row,
                 "reference_iterations": int(h.getInfo().simplex_iteration_count),
@@ -212,26 +219,16 @@ def measure_benders(zones: int, median_surplus: float | None, sizing: str, ours_
     t0 = time.perf_counter()
     h.run()
     out |= {"reference": reference, "reference_run": time.perf_counter() - t0, "reference_rows": direct.num_row,
-            "reference_cols": direct.num_col, "reference_finished": h.getModelStatus() == highspy_optimal(),
+            "reference_cols": direct.num_col, "reference_finished": h.modelStatusToString(h.getModelStatus()) == "Optimal",
             "reference_iterations": int(h.getInfo().ipm_iteration_count if reference == "hipo"
                                         else h.getInfo().simplex_iteration_count)}
     if out["reference_finished"]:
         ref_obj = float(h.getInfo().objective_function_value)
-        assert abs(r.objective - ref_obj) <= 1e-6 * abs(ref_obj), f"optimum {r.objective} differs from {ref_obj}"
-        plan_x = np.concatenate([result.mining_mw_installed, result.ai_mw, result.mining_mw.ravel(),
-                                 result.ai_from_non_surplus_mw])
-        priced = float(direct.cost @ plan_x)
-        assert abs(priced - ref_obj) <= 1e-6 * abs(ref_obj), f"the plan prices at {priced}, reference {ref_obj}"
+        priced = agree_with_direct(direct, result, r.objective, ref_obj)
         out |= {"reference_objective": ref_obj, "rel_gap": abs(r.objective - ref_obj) / abs(ref_obj),
                 "priced_gap": abs(priced - ref_obj) / abs(ref_obj)}
     out["maxrss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
-
-
-def highspy_optimal():
-    import highspy
-
-    return highspy.HighsModelStatus.kOptimal
 
 
 def benders_table(rows: list[dict]) -> list[str]:
