@@ -101,3 +101,34 @@ def test_auto_is_benders_only_where_a_surplus_row_can_bind(tmp_path, cli_nodb):
     r = cli_nodb("energy", "plan", "--scenario", str(binding.folder), "--out", str(tmp_path / "o"), "--json")
     assert r.exit_code == 0, r.stderr
     assert r.json["solve_method"] == "benders" and "method benders" in r.stderr
+
+
+def test_the_weeks_basis_starts_the_operating_lp_next_to_its_optimum(tmp_path):
+    # planner_weeks: each week solved alone, their bases side by side, is a basis HiGHS takes and finishes from
+    import highspy
+
+    from biplomacy.energy.model.planner_weeks import Weeks, pass_rows, set_basis
+
+    rng = np.random.default_rng(16)
+    surplus = list(np.clip(rng.normal(60.0, 40.0, 24 * 28), 0.0, None))
+    s = _three_zones(tmp_path / "s", surplus, 150.0, (15.0, 20.0, 30.0), (60.0, 70.0, 80.0), (30.0, 45.0, 55.0))
+    model = planner.build(s, sizing="policy")
+    sp = planner_benders._Split(model)
+    lo, up, rlo, rup = sp.bounds(np.array([50.0, 40.0, 60.0]))
+    options = planner.SolverSettings().highs_options()
+    runs = {}
+    for start in ("slack", "weeks"):
+        h = highspy.Highs()
+        for name, value in options.items():
+            h.setOptionValue(name, value)
+        pass_rows(h, sp.cost, lo, up, np.repeat(np.arange(sp.nrow), np.diff(sp.starts)), sp.index, sp.value, rlo, rup)
+        if start == "weeks":
+            hours = np.concatenate([np.tile(np.arange(model.hours), 3), model.surplus_hours])
+            weeks = Weeks(hours, sp.starts, sp.index, sp.value, sp.cost, options)
+            assert len(weeks.parts) == 4
+            assert set_basis(h, *weeks.basis(lo, up, rlo, rup))
+        h.run()
+        assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        runs[start] = (h.getInfo().objective_function_value, h.getInfo().simplex_iteration_count)
+    assert runs["weeks"][0] == pytest.approx(runs["slack"][0], rel=1e-9)
+    assert runs["weeks"][1] < runs["slack"][1] / 4  # only the rows between weeks were left to repair

@@ -102,6 +102,7 @@ class LpModel:
     offset: np.ndarray  # zones x hours
     surplus_hours: np.ndarray  # the hours whose surplus row can bind (each has a row and a g column)
     groups: ZoneGroups  # the scenario's zones as the LP's zones (energy/model/zone_groups.py)
+    ramp_mw: np.ndarray  # per LP zone: the ramp limit, MW an hour
 
     @property
     def num_col(self) -> int:
@@ -306,7 +307,7 @@ def build(s: Scenario, objective: str = "net-value", formulation: str = "auto", 
     starts, index, values = rows.matrix()
     return LpModel(tuple(z.name for z in s.zones), T, cost, col_lower, col_upper, np.concatenate(rows.lower),
                    np.concatenate(rows.upper), starts, index, values, surplus, mc, btc, derate, sign, offset,
-                   hours_rows, groups)
+                   hours_rows, groups, np.array([z.ramp_mw_per_h for z in s.zones]))
 
 
 def highs_for(model: LpModel, settings: SolverSettings | None = None) -> Any:
