@@ -5,6 +5,7 @@ PyPSA is not a project dependency: run this in a throwaway venv, from the reposi
     /tmp/pypsa-venv/bin/python bench/bench_pypsa.py --zones 10
     /tmp/pypsa-venv/bin/python bench/bench_pypsa.py --zones 10 40 100 --median-surplus 1500 --method benders \
         --highs-solver hipo        # the tight case: ours by Benders, PyPSA's HiGHS by its HiPO interior point
+    ... --distinct                 # every zone its own PUE (no two are one LP zone of ours)
 It runs `.venv/bin/python bench/bench_planner.py --export` for the scenario arrays and `--one` for our timing in the
 same run, then builds the network: a bus; a surplus generator (availability = the hour's surplus); a
 non-surplus generator at the costliest fuel (our g_t); per zone an extendable mining generator with sign -1
@@ -135,9 +136,11 @@ def main() -> None:
                     "defaults (simplex), or HiPO without crossover (needs highspy-extras in PyPSA's venv)")
     ap.add_argument("--method", choices=("simplex", "benders"), default="simplex", help="ours: bench_planner.py "
                     "--method (benders for the tight case)")
+    ap.add_argument("--distinct", action="store_true", help="every zone its own PUE (bench_planner.py --distinct)")
     args = ap.parse_args()
     extra = ["--sizing", args.sizing, "--time-limit-ours", str(args.time_limit)] + \
-        (["--median-surplus", str(args.median_surplus)] if args.median_surplus is not None else [])
+        (["--median-surplus", str(args.median_surplus)] if args.median_surplus is not None else []) + \
+        (["--distinct"] if args.distinct else [])
     load = os.getloadavg()
     rows = []
     for z in args.zones:
@@ -150,7 +153,7 @@ def main() -> None:
         print(f"{z} zones: PyPSA {r['pypsa_total']:.2f} s (model {r['pypsa_build']:.2f}, solve {r['pypsa_solve']:.2f}), "
               f"ours {r['ours_total']:.2f} s, ratio {r['pypsa_total'] / r['ours_total']:.1f}x, gap {r['rel_gap']:.1e}",
               flush=True)
-    lines = [MARK, "", "## PyPSA side by side", "",
+    lines = [MARK, "", "## PyPSA side by side" + (", every zone distinct (--distinct)" if args.distinct else ""), "",
              f"Date {date.today().isoformat()}; pypsa {pypsa.__version__}; command (from the repository root, in a "
              "throwaway venv: `python3 -m venv /tmp/pypsa-venv && /tmp/pypsa-venv/bin/pip install pypsa highspy"
              + (" highspy-extras" if args.highs_solver == "hipo" else "") + "`): "
@@ -159,7 +162,8 @@ def main() -> None:
              + (f" --median-surplus {args.median_surplus:g}" if args.median_surplus is not None else "")
              + f" --time-limit {args.time_limit:g}"
              + (f" --highs-solver {args.highs_solver}" if args.highs_solver != "simplex" else "")
-             + (f" --method {args.method}" if args.method != "simplex" else "") + "` (load "
+             + (f" --method {args.method}" if args.method != "simplex" else "")
+             + (" --distinct" if args.distinct else "") + "` (load "
              f"average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the start). The same scenario arrays "
              "(exported by bench_planner.py) as a PyPSA network plus linopy constraints for the MW/h ramps, cap, "
              "connection limits and AI firm load (bench/bench_pypsa.py's docstring has the mapping); PyPSA's HiGHS "
