@@ -107,7 +107,7 @@ def test_the_weeks_basis_starts_the_operating_lp_next_to_its_optimum(tmp_path):
     # planner_weeks: each week solved alone, their bases side by side, is a basis HiGHS takes and finishes from
     import highspy
 
-    from biplomacy.energy.model.planner_weeks import Weeks, pass_rows, set_basis
+    from biplomacy.energy.model.planner_weeks import pass_rows, set_basis
 
     rng = np.random.default_rng(16)
     surplus = list(np.clip(rng.normal(60.0, 40.0, 24 * 28), 0.0, None))
@@ -121,10 +121,9 @@ def test_the_weeks_basis_starts_the_operating_lp_next_to_its_optimum(tmp_path):
         h = highspy.Highs()
         for name, value in options.items():
             h.setOptionValue(name, value)
-        pass_rows(h, sp.cost, lo, up, np.repeat(np.arange(sp.nrow), np.diff(sp.starts)), sp.index, sp.value, rlo, rup)
+        pass_rows(h, sp.cost, lo, up, sp.row, sp.index, sp.value, rlo, rup)
         if start == "weeks":
-            hours = np.concatenate([np.tile(np.arange(model.hours), 3), model.surplus_hours])
-            weeks = Weeks(hours, sp.starts, sp.index, sp.value, sp.cost, options)
+            weeks = planner_benders._weeks(sp, model, options)
             assert len(weeks.parts) == 4
             assert set_basis(h, *weeks.basis(lo, up, rlo, rup))
         h.run()

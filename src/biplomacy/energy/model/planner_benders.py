@@ -108,6 +108,7 @@ class _Split:
         r, c = where[rows[sx]], col[sx] - 2 * Z
         self.starts = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=self.nrow))]).astype(np.int32)
         self.index, self.value = c.astype(np.int32), val[sx]  # row-wise already: rows come sorted
+        self.row = r  # each entry's row
         self.cost = model.cost[2 * Z:]
         self.r_lower, self.r_upper = model.row_lower[sub], model.row_upper[sub]
         self.shift_row, self.shift_zone, self.shift_val = where[rows[sm]], col[sm], val[sm]
@@ -139,7 +140,7 @@ class _Lagrangian:
 
     def __init__(self, sp: _Split, model: LpModel) -> None:
         Z, T = sp.Z, model.hours
-        rows = np.repeat(np.arange(sp.nrow), np.diff(sp.starts))
+        rows = sp.row
         is_g = sp.index >= Z * T  # g_t appears in its hour's surplus row only
         self.surplus = np.zeros(sp.nrow, bool)
         self.surplus[rows[is_g]] = True
@@ -228,6 +229,14 @@ def _master(sp: _Split, cuts: list[tuple[float, np.ndarray]],
     return np.asarray(h.getSolution().col_value)[:n], float(h.getInfo().objective_function_value)
 
 
+def _weeks(sp: _Split, model: LpModel, options: dict[str, Any]) -> Weeks | None:
+    """The operating LP cut into weeks (planner_weeks.py), where the horizon is longer than two of them."""
+    if model.hours <= 2 * WEEK:
+        return None
+    hour_of_col = np.concatenate([np.tile(np.arange(model.hours), sp.Z), model.surplus_hours])
+    return Weeks(hour_of_col, sp.starts, sp.index, sp.value, sp.cost, options)
+
+
 def solve(model: LpModel, settings: SolverSettings | None = None, gap: float = 5e-7) -> BendersResult:
     """The LP's optimum to `gap` (relative), a feasible plan at every step; past settings.time_limit_s an
     InputError that says it stopped without an optimum (as planner.solve does)."""
@@ -237,7 +246,7 @@ def solve(model: LpModel, settings: SolverSettings | None = None, gap: float = 5
     settings = settings or SolverSettings()
     limit = settings.time_limit_s
     sp = _Split(model)
-    Z, T = sp.Z, model.hours
+    Z = sp.Z
     lagrange = _Lagrangian(sp, model)
     # a first point: the master with the surplus priced at nothing (each zone's dispatch without the surplus limit)
     cuts: list[tuple[float, np.ndarray]] = []
@@ -248,12 +257,8 @@ def solve(model: LpModel, settings: SolverSettings | None = None, gap: float = 5
     for name, value in options.items():
         h.setOptionValue(name, value)
     lo, up, rlo, rup = sp.bounds(point[:Z])
-    rows_of = np.repeat(np.arange(sp.nrow), np.diff(sp.starts))
-    pass_rows(h, sp.cost, lo, up, rows_of, sp.index, sp.value, rlo, rup)
-    weeks = None
-    if T > 2 * WEEK:
-        hour_of_col = np.concatenate([np.tile(np.arange(T), Z), model.surplus_hours])
-        weeks = Weeks(hour_of_col, sp.starts, sp.index, sp.value, sp.cost, options)
+    pass_rows(h, sp.cost, lo, up, sp.row, sp.index, sp.value, rlo, rup)
+    weeks = _weeks(sp, model, options)
     cols, rows = np.arange(sp.nx, dtype=np.int32), np.arange(sp.nrow, dtype=np.int32)
     best, best_point, best_x, last = np.inf, point, np.zeros(sp.nx), None
     for iteration in range(1, MAX_ITERATIONS + 1):
@@ -262,8 +267,8 @@ def solve(model: LpModel, settings: SolverSettings | None = None, gap: float = 5
             if left <= 0:
                 break
             h.setOptionValue("time_limit", h.getRunTime() + left)  # HiGHS's clock runs on across run() calls
-        lo, up, rlo, rup = sp.bounds(point[:Z])
         if last is not None:  # only bounds change: HiGHS keeps the basis and the dual simplex starts from it
+            lo, up, rlo, rup = sp.bounds(point[:Z])
             h.changeColsBounds(sp.nx, cols, lo, up)
             h.changeRowsBounds(sp.nrow, rows, rlo, rup)
         moved = np.inf if last is None else np.abs(point[:Z] - last).sum() / max(1.0, sp.col_upper[:Z].sum())

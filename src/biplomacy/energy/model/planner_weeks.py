@@ -35,16 +35,22 @@ class Weeks:
         col_week = hour_of_col // length
         row_week = np.where(first // length == last // length, first // length, -1)  # -1: between two weeks
         self.nrow, self.ncol, self.cost, self.options = nrow, ncol, cost, options
+        weeks = int(col_week.max()) + 1 if ncol else 0
+        # one stable sort by week each for columns, rows and entries; a column's or row's place in its week is its
+        # place in that order less where its week starts (rows between weeks sort first, as week -1, and are left out)
+        cols_by_week, col_starts = _by_week(col_week, weeks)
+        rows_by_week, row_starts = _by_week(row_week, weeks)
+        place_col, place_row = np.empty(ncol, np.int64), np.empty(nrow, np.int64)
+        place_col[cols_by_week] = np.arange(ncol) - col_starts[col_week[cols_by_week]]
+        inner = row_week[rows_by_week] >= 0
+        place_row[rows_by_week[inner]] = np.arange(nrow)[inner] - row_starts[row_week[rows_by_week[inner]]]
+        entries_by_week, entry_starts = _by_week(row_week[rows_of], weeks)
         self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-        entry_week = row_week[rows_of]
-        for w in range(int(col_week.max()) + 1 if ncol else 0):
-            cols, rows = np.flatnonzero(col_week == w), np.flatnonzero(row_week == w)
-            new_col = np.full(ncol, -1, np.int64)
-            new_col[cols] = np.arange(len(cols))
-            new_row = np.full(nrow, -1, np.int64)
-            new_row[rows] = np.arange(len(rows))
-            e = np.flatnonzero(entry_week == w)
-            self.parts.append((cols, rows, new_row[rows_of[e]], new_col[index[e]], value[e]))
+        for w in range(weeks):
+            e = entries_by_week[entry_starts[w]:entry_starts[w + 1]]
+            self.parts.append((cols_by_week[col_starts[w]:col_starts[w + 1]],
+                               rows_by_week[row_starts[w]:row_starts[w + 1]], place_row[rows_of[e]],
+                               place_col[index[e]], value[e]))
         self.highs: list[Any] = [None] * len(self.parts)
 
     def basis(self, col_lower: np.ndarray, col_upper: np.ndarray, row_lower: np.ndarray,
@@ -73,6 +79,12 @@ class Weeks:
             col_status[cols] = [int(s) for s in b.col_status]
             row_status[rows] = [int(s) for s in b.row_status]
         return col_status, row_status
+
+
+def _by_week(week: np.ndarray, weeks: int) -> tuple[np.ndarray, np.ndarray]:
+    """The indices sorted by week (stable), and where each week 0..weeks-1 starts among them (and the end)."""
+    order = np.argsort(week, kind="stable")
+    return order, np.searchsorted(week[order], np.arange(weeks + 1))
 
 
 def set_basis(h: Any, col_status: np.ndarray, row_status: np.ndarray) -> bool:
